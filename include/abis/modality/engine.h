@@ -1,0 +1,94 @@
+// The modality interface: every biometric modality (face, finger, DNA) plugs into the backbone
+// through ModalityEngine (sample -> template, template x template -> score, a gallery for 1:N).
+// The store, audit, CLI and service know only this interface; they never look inside a template.
+//
+// Thread-safety: an engine is immutable after construction and its const methods may be called
+// concurrently. A ModalityGallery allows concurrent Search() calls; Add()/Remove() need exclusive
+// access (callers hold a writer lock).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "abis/core/modality.h"
+#include "abis/core/status.h"
+
+namespace abis {
+
+// A captured sample as it arrives from outside: raw bytes, never trusted.
+struct SampleInput {
+  Modality modality = Modality::kFace;
+  std::vector<std::uint8_t> bytes;  // image file, WSQ, ISO/ANSI record, STR CSV/JSON, ...
+  std::string format_hint;          // optional: "" (detect by content), "wsq", "iso19794-2", "csv", ...
+  FingerPosition position = FingerPosition::kUnknown;  // fingers only
+  std::string source_name;          // where it came from (a path), for error messages
+  nlohmann::json options = nlohmann::json::object();  // engine-specific, e.g. {"face_index": 0}
+};
+
+// A template: what is stored (sealed) and compared. `data` is opaque to everything but its engine.
+struct BiometricTemplate {
+  Modality modality = Modality::kFace;
+  std::string algorithm;  // engine algorithm id incl. version; templates of different ids never compare
+  FingerPosition position = FingerPosition::kUnknown;
+  std::vector<std::uint8_t> data;
+  nlohmann::json quality = nlohmann::json::object();  // quality measures; never biometric data
+};
+
+// Result of one 1:1 comparison.
+struct Comparison {
+  double score = 0.0;   // raw similarity, higher is more similar; scale is the engine's own
+  double log_lr = 0.0;  // calibrated natural-log likelihood ratio (same source vs different), for fusion
+  nlohmann::json details = nlohmann::json::object();  // e.g. matched minutiae, loci compared
+};
+
+// One entry of a 1:N candidate list. `reference_id` is the id the caller gave to Add().
+struct Candidate {
+  std::int64_t reference_id = 0;
+  double score = 0.0;
+  double log_lr = 0.0;
+  nlohmann::json details = nlohmann::json::object();
+};
+
+// In-memory 1:N search structure for one modality.
+class ModalityGallery {
+ public:
+  virtual ~ModalityGallery() = default;
+  // Adds (or replaces) the template under `reference_id`. Fails on a template of another algorithm.
+  virtual Status Add(std::int64_t reference_id, const BiometricTemplate& reference) = 0;
+  // Removes every template added under `reference_id`; no-op when absent.
+  virtual void Remove(std::int64_t reference_id) = 0;
+  virtual std::size_t size() const = 0;
+  // Best `max_candidates` candidates, highest score first.
+  virtual Result<std::vector<Candidate>> Search(const BiometricTemplate& probe,
+                                                std::size_t max_candidates) const = 0;
+};
+
+class ModalityEngine {
+ public:
+  virtual ~ModalityEngine() = default;
+  virtual Modality modality() const = 0;
+  // Algorithm id written into every template this engine makes, e.g. "finger-mcc/1".
+  virtual std::string algorithm() const = 0;
+  // Validates and decodes the sample, checks its quality, extracts a template.
+  // Bad input returns kInvalidArgument naming what was wrong and in which source.
+  virtual Result<BiometricTemplate> Extract(const SampleInput& sample) const = 0;
+  // 1:1 comparison. Templates of another algorithm are kInvalidArgument.
+  virtual Result<Comparison> Compare(const BiometricTemplate& probe,
+                                     const BiometricTemplate& reference) const = 0;
+  // A new, empty gallery for this engine's templates.
+  virtual std::unique_ptr<ModalityGallery> NewGallery() const = 0;
+  // Raw-score threshold whose estimated false-match rate is `false_match_rate` (0 < fmr < 1).
+  virtual Result<double> ThresholdForFalseMatchRate(double false_match_rate) const = 0;
+};
+
+// A gallery that compares the probe with every reference through ModalityEngine::Compare.
+// Correct for any engine; engines replace it with an indexed gallery when they have one.
+// The engine must outlive the gallery.
+std::unique_ptr<ModalityGallery> NewExhaustiveGallery(const ModalityEngine& engine);
+
+}  // namespace abis

@@ -1,0 +1,95 @@
+// A thin RAII wrapper over one SQLite connection: prepared statements with typed binding, and
+// transactions. Every error becomes a Status naming the SQL that failed.
+// Thread-safety: a Database is used by one thread at a time (open one per thread).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "abis/core/status.h"
+
+namespace abis {
+
+class Statement;
+
+class Database {
+ public:
+  // Opens (creating if `create`) the SQLite file with WAL, foreign keys, secure_delete and a busy
+  // timeout. A missing file without `create` is kNotFound.
+  static Result<std::unique_ptr<Database>> Open(const std::filesystem::path& file, bool create);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more statements with no results.
+  Status Execute(std::string_view sql);
+  // Compiles one statement. The Database must outlive it.
+  Result<Statement> Prepare(std::string_view sql);
+  std::int64_t LastInsertRowId() const;
+  int Changes() const;
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error.
+  // Nested calls join the outer transaction (they do not commit by themselves).
+  Status Transaction(const std::function<Status()>& body);
+  bool InTransaction() const { return transaction_depth_ > 0; }
+
+  sqlite3* handle() const { return db_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_;
+  std::filesystem::path path_;
+  int transaction_depth_ = 0;
+};
+
+// A prepared statement. Bind parameters by 1-based index, Step(), read columns by 0-based index.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  ~Statement();
+
+  Statement& Bind(int index, std::int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<std::int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& BindBlob(int index, std::span<const std::uint8_t> blob);
+  Statement& BindNull(int index);
+  Statement& Bind(int index, const std::optional<std::string>& text);
+
+  // Advances: true when a row is available, false when done. Errors (including a bind error
+  // recorded earlier) come back as a Status.
+  Result<bool> Step();
+  // Step() until done, for statements without rows.
+  Status Run();
+  void Reset();
+
+  std::int64_t ColumnInt(int column) const;
+  double ColumnDouble(int column) const;
+  std::string ColumnText(int column) const;
+  std::optional<std::string> ColumnOptionalText(int column) const;
+  std::vector<std::uint8_t> ColumnBlob(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* statement, sqlite3* db) : statement_(statement), db_(db) {}
+  Status ErrorStatus(std::string_view what) const;
+  sqlite3_stmt* statement_ = nullptr;
+  sqlite3* db_ = nullptr;
+  int bind_error_ = SQLITE_OK;
+};
+
+}  // namespace abis

@@ -1,0 +1,81 @@
+// Two-person confirmation of 1:N candidates. A candidate from an identification is an
+// investigative lead, not an identification: it becomes "confirmed" only when two different
+// examiners have each confirmed it (EU AI Act Art 14(5) style human oversight). One rejection
+// makes it "rejected". Every decision, and every refused decision, is audited in the same
+// transaction as the change. States: unreviewed -> one_confirmation -> confirmed; any -> rejected.
+// Thread-safety: as the Store/Database used (one per thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "abis/access/users.h"
+#include "abis/core/status.h"
+#include "abis/store/store.h"
+#include "abis/system/abis_system.h"
+
+namespace abis {
+
+enum class ReviewState : std::uint8_t { kUnreviewed, kOneConfirmation, kConfirmed, kRejected };
+// "unreviewed", "one_confirmation", "confirmed", "rejected".
+std::string_view ReviewStateName(ReviewState state);
+
+enum class CandidateDecision : std::uint8_t { kConfirm, kReject };
+// Accepts "confirm" or "reject"; anything else is kInvalidArgument.
+Result<CandidateDecision> ParseCandidateDecision(std::string_view text);
+std::string_view CandidateDecisionName(CandidateDecision decision);
+
+// Examiners record decisions; investigators and examiners read reviews.
+bool RoleMayDecideOnCandidates(Role role);
+bool RoleMayReadCandidateReviews(Role role);
+
+struct CandidateDecisionRecord {
+  std::string examiner;
+  CandidateDecision decision = CandidateDecision::kConfirm;
+  std::string comment;
+  std::string decided_at;
+};
+
+struct CandidateReview {
+  std::int64_t candidate_id = 0;
+  std::int64_t search_seq = 0;  // audit sequence number of the search that returned the candidate
+  int rank = 0;
+  std::int64_t person_id = 0;
+  std::string external_id;
+  std::string gallery;
+  std::string purpose;
+  std::string case_ref;
+  double fused_log_lr = 0.0;
+  ReviewState state = ReviewState::kUnreviewed;
+  std::vector<CandidateDecisionRecord> decisions;  // oldest first
+  nlohmann::json ToJson() const;
+};
+
+// The state that a list of decisions implies (any reject: rejected; two or more confirmations:
+// confirmed; one: one_confirmation; none: unreviewed).
+ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions);
+
+// Records the candidates of a completed search so they can be reviewed; returns their candidate
+// ids in rank order. The search itself is already audited (result.audit_seq).
+Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const SearchRequest& request,
+                                                         const SearchResult& result);
+
+// Records one examiner's decision and returns the review after it. Refused, and audited as
+// "candidate.decision.refused": a role other than examiner (kPermissionDenied), a second decision
+// by the same examiner, or a decision on a confirmed or rejected candidate (kFailedPrecondition).
+// An unknown candidate is kNotFound. `comment` is at most 1000 characters.
+Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std::int64_t candidate_id,
+                                          CandidateDecision decision, const std::string& comment);
+
+// The review of one candidate; audited as "candidate.review.read".
+Result<CandidateReview> ReadCandidateReview(Store& store, const Operator& op, std::int64_t candidate_id);
+
+// The reviews of every candidate of one search (by its audit sequence number), in rank order;
+// audited as one "candidate.review.read".
+Result<std::vector<CandidateReview>> ReadSearchReviews(Store& store, const Operator& op, std::int64_t search_seq);
+
+}  // namespace abis

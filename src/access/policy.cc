@@ -1,0 +1,70 @@
+#include "abis/access/policy.h"
+
+#include <array>
+#include <string>
+
+namespace abis {
+namespace {
+
+constexpr std::array<std::string_view, 5> kRoleNames = {"admin", "enroller", "investigator", "examiner", "auditor"};
+constexpr std::array<std::string_view, 6> kPurposeNames = {"identity_verification", "deduplication",
+                                                           "criminal_investigation", "missing_person",
+                                                           "unidentified_remains", "border_control"};
+constexpr std::array<std::string_view, 11> kActionNames = {
+    "manage_users", "manage_galleries", "add_person", "enrol",        "read_person",    "delete_person",
+    "search",       "verify",           "read_audit", "apply_retention", "subject_report"};
+
+// The policy, in one place. Rows: roles in enum order. Separation of duties: the admin manages
+// the system but searches nothing; the auditor reads the audit trail and subject reports only.
+//                                         users gall  addP  enrol readP delP  srch  vrfy  audit reten subj
+constexpr bool kActionTable[5][11] = {
+    /* admin        */ {true, true, true, false, true, true, false, false, true, true, true},
+    /* enroller     */ {false, false, true, true, true, false, true, true, false, false, false},
+    /* investigator */ {false, false, false, false, true, false, true, true, false, false, false},
+    /* examiner     */ {false, true, false, false, true, false, true, true, false, false, false},
+    /* auditor      */ {false, false, false, false, true, false, false, false, true, false, true},
+};
+
+//                                          idver dedup crim  missing remains border
+constexpr bool kPurposeTable[5][6] = {
+    /* admin        */ {false, false, false, false, false, false},
+    /* enroller     */ {true, true, false, false, false, true},
+    /* investigator */ {false, false, true, true, true, true},
+    /* examiner     */ {true, true, true, true, true, true},
+    /* auditor      */ {false, false, false, false, false, false},
+};
+
+template <typename Enum, std::size_t N>
+Result<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name, std::string_view what) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<Enum>(i);
+  }
+  std::string expected;
+  for (auto candidate : names) expected += (expected.empty() ? "" : ", ") + std::string(candidate);
+  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
+                                 "' (expected one of: " + expected + ")");
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) { return kRoleNames.at(static_cast<std::size_t>(role)); }
+Result<Role> ParseRole(std::string_view name) { return ParseName<Role>(kRoleNames, name, "role"); }
+std::string_view PurposeName(Purpose purpose) { return kPurposeNames.at(static_cast<std::size_t>(purpose)); }
+Result<Purpose> ParsePurpose(std::string_view name) { return ParseName<Purpose>(kPurposeNames, name, "purpose"); }
+std::string_view ActionName(Action action) { return kActionNames.at(static_cast<std::size_t>(action)); }
+
+std::vector<Purpose> AllPurposes() {
+  std::vector<Purpose> out;
+  for (std::size_t i = 0; i < kPurposeNames.size(); ++i) out.push_back(static_cast<Purpose>(i));
+  return out;
+}
+
+bool RoleAllows(Role role, Action action) {
+  return kActionTable[static_cast<std::size_t>(role)][static_cast<std::size_t>(action)];
+}
+
+bool RoleAllowsPurpose(Role role, Purpose purpose) {
+  return kPurposeTable[static_cast<std::size_t>(role)][static_cast<std::size_t>(purpose)];
+}
+
+}  // namespace abis

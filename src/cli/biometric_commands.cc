@@ -1,0 +1,240 @@
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli_context.h"
+
+namespace abis::cli {
+namespace {
+
+// How a sample is named on the command line.
+struct SampleOptions {
+  std::string modality;
+  std::string file;
+  std::string format;
+  std::string finger;
+  std::vector<std::string> options;  // key=value, value parsed as JSON when it is JSON
+
+  void AddTo(CLI::App* command, bool required) {
+    auto* m = command->add_option("--modality", modality, "face, finger or dna");
+    auto* f = command->add_option("--file", file, "the sample file (image, WSQ, ISO/ANSI template, STR profile)");
+    if (required) {
+      m->required();
+      f->required();
+    }
+    command->add_option("--format", format, "format hint (default: detect by content)");
+    command->add_option("--finger", finger, "finger position 0-10 or name (right_index, ...)");
+    command->add_option("--sample-option", options, "engine option key=value (e.g. face_index=0)");
+  }
+
+  Result<SampleInput> Build() const {
+    SampleInput sample;
+    ABIS_ASSIGN_OR_RETURN(sample.modality, ParseModality(modality));
+    sample.format_hint = format;
+    sample.source_name = file;
+    if (!finger.empty()) {
+      ABIS_ASSIGN_OR_RETURN(sample.position, ParseFingerPosition(finger));
+    }
+    for (const std::string& option : options) {
+      auto equals = option.find('=');
+      if (equals == std::string::npos || equals == 0) {
+        return Status::InvalidArgument("sample option '" + option + "' is not key=value");
+      }
+      std::string value = option.substr(equals + 1);
+      auto parsed = nlohmann::json::parse(value, nullptr, false);
+      sample.options[option.substr(0, equals)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+    }
+    ABIS_ASSIGN_OR_RETURN(sample.bytes, ReadFileBytes(file));
+    return sample;
+  }
+};
+
+// "--probe face:photo.jpg" or "--probe finger:right_index:print.wsq"
+Result<SampleInput> ParseProbe(const std::string& text) {
+  auto first = text.find(':');
+  if (first == std::string::npos) {
+    return Status::InvalidArgument("probe '" + text + "' is not MODALITY:FILE or finger:POSITION:FILE");
+  }
+  SampleOptions options;
+  options.modality = text.substr(0, first);
+  std::string rest = text.substr(first + 1);
+  if (options.modality == "finger" || options.modality == "fingerprint") {
+    auto second = rest.find(':');
+    if (second != std::string::npos && ParseFingerPosition(rest.substr(0, second)).ok()) {
+      options.finger = rest.substr(0, second);
+      rest = rest.substr(second + 1);
+    }
+  }
+  options.file = rest;
+  return options.Build();
+}
+
+struct PurposeOptions {
+  std::string purpose;
+  std::string case_ref;
+  double fmr = 1e-4;
+  void AddTo(CLI::App* command) {
+    command->add_option("--purpose", purpose,
+                        "identity_verification, deduplication, criminal_investigation, missing_person, "
+                        "unidentified_remains or border_control")
+        ->required();
+    command->add_option("--case", case_ref, "case reference")->required();
+    command->add_option("--fmr", fmr, "target false match rate of the decision")->capture_default_str();
+  }
+};
+
+void AddEnrol(CLI::App& root, CliContext& context) {
+  struct Options {
+    std::string person, encounter = "enrollment", agency;
+    std::vector<std::string> galleries;
+    SampleOptions sample;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* enrol = root.add_subcommand("enrol", "capture a sample for a person: extract, seal and store its template");
+  enrol->alias("enroll");
+  enrol->add_option("--person", options->person, "external id")->required();
+  options->sample.AddTo(enrol, /*required=*/true);
+  enrol->add_option("--encounter", options->encounter,
+                    "enrollment, border, booking, latent, body_recovery or reference_sample")
+      ->capture_default_str();
+  enrol->add_option("--agency", options->agency, "source agency");
+  enrol->add_option("--gallery", options->galleries, "also add the person to this gallery (repeatable)");
+  enrol->callback([&context, options] {
+    EnrolRequest request;
+    request.person = options->person;
+    request.encounter_kind = options->encounter;
+    request.source_agency = options->agency;
+    request.galleries = options->galleries;
+    auto sample = options->sample.Build();
+    if (context.Failed(sample.status())) return;
+    request.sample = std::move(sample).value();
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto result = system->Enrol(op, request);
+    if (context.Failed(result.status())) return;
+    nlohmann::json out = {{"person", options->person},
+                          {"person_id", result->person_id},
+                          {"sample_id", result->sample_id},
+                          {"template_id", result->template_id},
+                          {"modality", ModalityName(request.sample.modality)},
+                          {"algorithm", result->biometric_template.algorithm},
+                          {"position", FingerPositionName(result->biometric_template.position)},
+                          {"quality", result->biometric_template.quality},
+                          {"audit_seq", result->audit_seq}};
+    PrintResult(context.globals(), out, [&](std::ostream& s) {
+      s << "enrolled " << ModalityName(request.sample.modality) << " template " << result->template_id << " for '"
+        << options->person << "' (" << result->biometric_template.algorithm << ")\n";
+    });
+  });
+}
+
+void AddSearch(CLI::App& root, CliContext& context) {
+  struct Options {
+    std::string gallery;
+    std::vector<std::string> probes;
+    SampleOptions sample;
+    PurposeOptions purpose;
+    std::size_t top = 10;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* search = root.add_subcommand("search", "1:N identification of probe samples against a gallery");
+  search->add_option("--gallery", options->gallery, "gallery name")->required();
+  search->add_option("--probe", options->probes, "MODALITY:FILE or finger:POSITION:FILE (repeatable; fused)");
+  options->sample.AddTo(search, /*required=*/false);
+  options->purpose.AddTo(search);
+  search->add_option("--top", options->top, "candidates to return (1-1000)")->capture_default_str();
+  search->callback([&context, options] {
+    SearchRequest request;
+    auto purpose = ParsePurpose(options->purpose.purpose);
+    if (context.Failed(purpose.status())) return;
+    request.purpose = *purpose;
+    request.case_ref = options->purpose.case_ref;
+    request.target_false_match_rate = options->purpose.fmr;
+    request.gallery = options->gallery;
+    request.max_candidates = options->top;
+    if (!options->sample.file.empty() || !options->sample.modality.empty()) {
+      auto sample = options->sample.Build();
+      if (context.Failed(sample.status())) return;
+      request.probes.push_back(std::move(sample).value());
+    }
+    for (const std::string& probe : options->probes) {
+      auto sample = ParseProbe(probe);
+      if (context.Failed(sample.status())) return;
+      request.probes.push_back(std::move(sample).value());
+    }
+    if (request.probes.empty()) {
+      context.Failed(Status::InvalidArgument("search needs a probe: --modality M --file F, or --probe M:F"));
+      return;
+    }
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto result = system->Search(op, request);
+    if (context.Failed(result.status())) return;
+    nlohmann::json out = result->ToJson();
+    out["purpose"] = options->purpose.purpose;
+    out["case_ref"] = options->purpose.case_ref;
+    PrintResult(context.globals(), out, [&](std::ostream& s) {
+      s << fmt::format("searched {} templates of gallery '{}' (purpose {}, case {})\n", result->gallery_size,
+                       options->gallery, options->purpose.purpose, options->purpose.case_ref);
+      s << "rank  person                   fused log-LR  decision\n";
+      for (std::size_t i = 0; i < result->candidates.size(); ++i) {
+        const auto& c = result->candidates[i];
+        s << fmt::format("{:>4}  {:<24} {:>12.2f}  {}{}\n", i + 1, c.external_id, c.fused_log_lr,
+                         c.hit ? "HIT (investigative lead: needs examiner review)" : "-",
+                         c.watchlist.empty() ? "" : "  WATCHLIST ALERT");
+      }
+    });
+  });
+}
+
+void AddVerify(CLI::App& root, CliContext& context) {
+  struct Options {
+    std::string person;
+    SampleOptions sample;
+    PurposeOptions purpose;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* verify = root.add_subcommand("verify", "1:1 verification of a sample against a claimed identity");
+  verify->add_option("--person", options->person, "claimed identity (external id)")->required();
+  options->sample.AddTo(verify, /*required=*/true);
+  options->purpose.AddTo(verify);
+  verify->callback([&context, options] {
+    VerifyRequest request;
+    auto purpose = ParsePurpose(options->purpose.purpose);
+    if (context.Failed(purpose.status())) return;
+    request.purpose = *purpose;
+    request.case_ref = options->purpose.case_ref;
+    request.target_false_match_rate = options->purpose.fmr;
+    request.person = options->person;
+    auto sample = options->sample.Build();
+    if (context.Failed(sample.status())) return;
+    request.probe = std::move(sample).value();
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto result = system->Verify(op, request);
+    if (context.Failed(result.status())) return;
+    nlohmann::json out = {{"person", options->person},         {"match", result->match},
+                          {"score", result->score},            {"threshold", result->threshold},
+                          {"log_lr", result->log_lr},          {"references_compared", result->references_compared},
+                          {"target_fmr", options->purpose.fmr}, {"audit_seq", result->audit_seq}};
+    PrintResult(context.globals(), out, [&](std::ostream& s) {
+      s << fmt::format("{}: score {:.4f} vs threshold {:.4f} at FMR {:g} over {} reference(s)\n",
+                       result->match ? "MATCH" : "NO MATCH", result->score, result->threshold, options->purpose.fmr,
+                       result->references_compared);
+    });
+    if (!result->match) context.globals().exit_code = 1;
+  });
+}
+
+}  // namespace
+
+void AddBiometricCommands(CLI::App& root, CliContext& context) {
+  AddEnrol(root, context);
+  AddSearch(root, context);
+  AddVerify(root, context);
+}
+
+}  // namespace abis::cli

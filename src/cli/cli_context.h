@@ -1,0 +1,46 @@
+// Shared state of one `abis` invocation: the global options, the lazily opened system and the
+// lazily built modality engines. Internal to src/cli.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "abis/cli/plugin.h"
+#include "abis/system/abis_system.h"
+
+namespace abis::cli {
+
+class CliContext {
+ public:
+  explicit CliContext(CliGlobals& globals) : globals_(globals) {}
+  CliGlobals& globals() { return globals_; }
+
+  // The store folder from --store or ABIS_STORE; kInvalidArgument when neither is set.
+  Result<std::string> StoreDir() const;
+  // The engine for a modality, built once from its plugin.
+  Result<const ModalityEngine*> Engine(Modality modality);
+  // Opens the store (once) and authenticates the operator from --key-file or ABIS_API_KEY.
+  Result<std::pair<AbisSystem*, Operator>> OpenAsOperator();
+  // Reports a failed status and returns true when `status` is an error.
+  bool Failed(const Status& status) {
+    if (status.ok()) return false;
+    ReportError(globals_, status);
+    return true;
+  }
+
+ private:
+  Result<std::string> ReadApiKey() const;
+  CliGlobals& globals_;
+  std::map<Modality, std::unique_ptr<ModalityEngine>> engines_;
+  std::unique_ptr<AbisSystem> system_;
+};
+
+// Each file adds one group of subcommands.
+void AddInitAndUserCommands(CLI::App& root, CliContext& context);
+void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context);
+void AddBiometricCommands(CLI::App& root, CliContext& context);
+void AddAccountabilityCommands(CLI::App& root, CliContext& context);
+void AddDemoCommand(CLI::App& root, CliContext& context);
+
+}  // namespace abis::cli

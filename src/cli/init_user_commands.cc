@@ -1,0 +1,109 @@
+#include <iostream>
+
+#include "abis/access/users.h"
+#include "abis/audit/audit_log.h"
+#include "abis/store/store.h"
+#include "cli_context.h"
+
+namespace abis::cli {
+namespace {
+
+void RunInit(CliContext& context, const std::string& admin_name) {
+  CliGlobals& globals = context.globals();
+  auto dir = context.StoreDir();
+  if (context.Failed(dir.status())) return;
+  auto store = Store::Create(*dir);
+  if (context.Failed(store.status())) return;
+  Database& db = (*store)->db();
+  std::string api_key;
+  Status status = db.Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User admin, AddUser(db, admin_name, Role::kAdmin));
+    ABIS_ASSIGN_OR_RETURN(api_key, IssueApiKey(db, admin.id));
+    AuditEvent event;
+    event.operator_name = admin_name;
+    event.role = "admin";
+    event.action = "store.init";
+    event.object_ids = {{"users", {admin.id}}};
+    event.result = {{"store", *dir}};
+    return AppendAuditEntry(db, event).status();
+  });
+  if (context.Failed(status)) return;
+  nlohmann::json result = {{"store", *dir}, {"admin", admin_name}, {"api_key", api_key},
+                           {"key_file", (*store)->layout().key_file.string()}};
+  PrintResult(globals, result, [&](std::ostream& out) {
+    out << "created store " << *dir << "\n"
+        << "master key: " << (*store)->layout().key_file.string()
+        << " (keep a backup: without it the templates cannot be read)\n"
+        << "admin user '" << admin_name << "'; its API key is shown once:\n"
+        << "api_key: " << api_key << "\n";
+  });
+}
+
+}  // namespace
+
+void AddInitAndUserCommands(CLI::App& root, CliContext& context) {
+  auto admin_name = std::make_shared<std::string>("admin");
+  CLI::App* init = root.add_subcommand("init", "create a new store with its master key and first admin user");
+  init->add_option("--admin", *admin_name, "name of the first admin user")->capture_default_str();
+  init->callback([&context, admin_name] { RunInit(context, *admin_name); });
+
+  CLI::App* user = root.add_subcommand("user", "manage operators (admin)")->require_subcommand(1);
+
+  struct AddOptions {
+    std::string name;
+    std::string role;
+  };
+  auto add_options = std::make_shared<AddOptions>();
+  CLI::App* add = user->add_subcommand("add", "add an operator and print its API key once");
+  add->add_option("--name", add_options->name, "user name")->required();
+  add->add_option("--role", add_options->role, "admin, enroller, investigator, examiner or auditor")->required();
+  add->callback([&context, add_options] {
+    auto role = ParseRole(add_options->role);
+    if (context.Failed(role.status())) return;
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto added = system->AddUser(op, add_options->name, *role);
+    if (context.Failed(added.status())) return;
+    const auto& [user_record, key] = *added;
+    PrintResult(context.globals(),
+                {{"user", user_record.name}, {"id", user_record.id}, {"role", RoleName(user_record.role)}, {"api_key", key}},
+                [&](std::ostream& out) {
+                  out << "added user '" << user_record.name << "' (" << RoleName(user_record.role)
+                      << "); its API key is shown once:\napi_key: " << key << "\n";
+                });
+  });
+
+  CLI::App* list = user->add_subcommand("list", "list operators");
+  list->callback([&context] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto users = system->ListUsers(op);
+    if (context.Failed(users.status())) return;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const User& u : *users) {
+      rows.push_back({{"id", u.id}, {"name", u.name}, {"role", RoleName(u.role)}, {"disabled", u.disabled},
+                      {"created_at", u.created_at}});
+    }
+    PrintResult(context.globals(), {{"users", rows}}, [&](std::ostream& out) {
+      for (const User& u : *users) {
+        out << u.id << "\t" << u.name << "\t" << RoleName(u.role) << (u.disabled ? "\tdisabled" : "") << "\n";
+      }
+    });
+  });
+
+  auto disable_name = std::make_shared<std::string>();
+  CLI::App* disable = user->add_subcommand("disable", "disable an operator and revoke its keys");
+  disable->add_option("--name", *disable_name, "user name")->required();
+  disable->callback([&context, disable_name] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->DisableUser(op, *disable_name))) return;
+    PrintResult(context.globals(), {{"disabled", *disable_name}},
+                [&](std::ostream& out) { out << "disabled user '" << *disable_name << "'\n"; });
+  });
+}
+
+}  // namespace abis::cli

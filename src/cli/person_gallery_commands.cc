@@ -1,0 +1,207 @@
+#include <iostream>
+
+#include "cli_context.h"
+
+namespace abis::cli {
+namespace {
+
+nlohmann::json PersonRow(const Person& p) {
+  return {{"id", p.id}, {"external_id", p.external_id}, {"category", PersonCategoryName(p.category)},
+          {"legal_basis", p.legal_basis}, {"retention_until", p.retention_until}, {"created_at", p.created_at}};
+}
+
+void AddPersonCommands(CLI::App& root, CliContext& context) {
+  CLI::App* person = root.add_subcommand("person", "manage identity records")->require_subcommand(1);
+
+  struct AddOptions {
+    std::string id, category, legal_basis, retention_until, given_name, family_name, date_of_birth, sex;
+  };
+  auto add_options = std::make_shared<AddOptions>();
+  CLI::App* add = person->add_subcommand("add", "add a person (every record needs a legal basis and a retention date)");
+  add->add_option("--id", add_options->id, "external id (unique)")->required();
+  add->add_option("--category", add_options->category,
+                  "citizen, foreign_national, stateless, unknown, unidentified_remains, missing_person_reference")
+      ->required();
+  add->add_option("--legal-basis", add_options->legal_basis, "the law or decision under which the record is held")
+      ->required();
+  add->add_option("--retention-until", add_options->retention_until, "YYYY-MM-DD after which it is deleted")->required();
+  add->add_option("--given-name", add_options->given_name);
+  add->add_option("--family-name", add_options->family_name);
+  add->add_option("--date-of-birth", add_options->date_of_birth, "YYYY-MM-DD");
+  add->add_option("--sex", add_options->sex, "F, M or X");
+  add->callback([&context, add_options] {
+    auto category = ParsePersonCategory(add_options->category);
+    if (context.Failed(category.status())) return;
+    Person p;
+    p.external_id = add_options->id;
+    p.category = *category;
+    p.legal_basis = add_options->legal_basis;
+    p.retention_until = add_options->retention_until;
+    p.given_name = add_options->given_name;
+    p.family_name = add_options->family_name;
+    p.date_of_birth = add_options->date_of_birth;
+    p.sex = add_options->sex;
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto added = system->AddPerson(op, p);
+    if (context.Failed(added.status())) return;
+    PrintResult(context.globals(), PersonRow(*added), [&](std::ostream& out) {
+      out << "added person '" << added->external_id << "' (id " << added->id << ")\n";
+    });
+  });
+
+  auto show_id = std::make_shared<std::string>();
+  CLI::App* show = person->add_subcommand("show", "show a person and what is held about them");
+  show->add_option("--id", *show_id, "external id")->required();
+  show->callback([&context, show_id] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto shown = system->ShowPerson(op, *show_id);
+    if (context.Failed(shown.status())) return;
+    PrintResult(context.globals(), *shown);
+  });
+
+  struct ListOptions {
+    std::int64_t after = 0;
+    int limit = 100;
+  };
+  auto list_options = std::make_shared<ListOptions>();
+  CLI::App* list = person->add_subcommand("list", "list persons by id");
+  list->add_option("--after", list_options->after, "list ids above this one");
+  list->add_option("--limit", list_options->limit, "at most this many (1-10000)")->capture_default_str();
+  list->callback([&context, list_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto persons = system->ListPersons(op, list_options->after, list_options->limit);
+    if (context.Failed(persons.status())) return;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Person& p : *persons) rows.push_back(PersonRow(p));
+    PrintResult(context.globals(), {{"persons", rows}}, [&](std::ostream& out) {
+      for (const Person& p : *persons) {
+        out << p.id << "\t" << p.external_id << "\t" << PersonCategoryName(p.category) << "\tretain until "
+            << p.retention_until << "\n";
+      }
+    });
+  });
+
+  struct DeleteOptions {
+    std::string id, reason;
+  };
+  auto delete_options = std::make_shared<DeleteOptions>();
+  CLI::App* remove = person->add_subcommand("delete", "crypto-erase a person and all their biometric data");
+  remove->add_option("--id", delete_options->id, "external id")->required();
+  remove->add_option("--reason", delete_options->reason, "why (kept in the audit log)")->required();
+  remove->callback([&context, delete_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->DeletePerson(op, delete_options->id, delete_options->reason))) return;
+    PrintResult(context.globals(), {{"deleted", delete_options->id}},
+                [&](std::ostream& out) { out << "deleted person '" << delete_options->id << "'\n"; });
+  });
+}
+
+void AddGalleryCommands(CLI::App& root, CliContext& context) {
+  CLI::App* gallery = root.add_subcommand("gallery", "manage galleries and watchlists")->require_subcommand(1);
+
+  struct CreateOptions {
+    std::string name, kind = "register", description;
+  };
+  auto create_options = std::make_shared<CreateOptions>();
+  CLI::App* create = gallery->add_subcommand("create", "create a gallery");
+  create->add_option("--name", create_options->name)->required();
+  create->add_option("--kind", create_options->kind,
+                     "register, watchlist, unidentified_remains, missing_person_reference or other")
+      ->capture_default_str();
+  create->add_option("--description", create_options->description);
+  create->callback([&context, create_options] {
+    auto kind = ParseGalleryKind(create_options->kind);
+    if (context.Failed(kind.status())) return;
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    Gallery g;
+    g.name = create_options->name;
+    g.kind = *kind;
+    g.description = create_options->description;
+    auto created = system->CreateGallery(op, g);
+    if (context.Failed(created.status())) return;
+    PrintResult(context.globals(), {{"id", created->id}, {"name", created->name}, {"kind", GalleryKindName(created->kind)}},
+                [&](std::ostream& out) { out << "created gallery '" << created->name << "'\n"; });
+  });
+
+  struct MemberOptions {
+    std::string name, person;
+  };
+  for (bool adding : {true, false}) {
+    auto options = std::make_shared<MemberOptions>();
+    CLI::App* member = gallery->add_subcommand(adding ? "add" : "remove",
+                                               adding ? "add a person to a gallery" : "remove a person from a gallery");
+    member->add_option("--name", options->name, "gallery")->required();
+    member->add_option("--person", options->person, "external id")->required();
+    member->callback([&context, options, adding] {
+      auto session = context.OpenAsOperator();
+      if (context.Failed(session.status())) return;
+      auto [system, op] = *session;
+      Status status = adding ? system->AddToGallery(op, options->name, options->person)
+                             : system->RemoveFromGallery(op, options->name, options->person);
+      if (context.Failed(status)) return;
+      PrintResult(context.globals(), {{"gallery", options->name}, {"person", options->person}, {"member", adding}},
+                  [&](std::ostream& out) {
+                    out << (adding ? "added '" : "removed '") << options->person << (adding ? "' to '" : "' from '")
+                        << options->name << "'\n";
+                  });
+    });
+  }
+
+  CLI::App* list = gallery->add_subcommand("list", "list galleries");
+  list->callback([&context] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto galleries = system->ListGalleries(op);
+    if (context.Failed(galleries.status())) return;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Gallery& g : *galleries) {
+      rows.push_back({{"id", g.id}, {"name", g.name}, {"kind", GalleryKindName(g.kind)}, {"members", g.member_count}});
+    }
+    PrintResult(context.globals(), {{"galleries", rows}}, [&](std::ostream& out) {
+      for (const Gallery& g : *galleries) {
+        out << g.name << "\t" << GalleryKindName(g.kind) << "\t" << g.member_count << " members\n";
+      }
+    });
+  });
+
+  struct WatchOptions {
+    std::string name, person, authority, reason, expires;
+  };
+  auto watch_options = std::make_shared<WatchOptions>();
+  CLI::App* watch = gallery->add_subcommand("watch", "put a person on a watchlist (authority reference, reason, expiry)");
+  watch->add_option("--name", watch_options->name, "watchlist gallery")->required();
+  watch->add_option("--person", watch_options->person, "external id")->required();
+  watch->add_option("--authority", watch_options->authority, "warrant or decision reference")->required();
+  watch->add_option("--reason", watch_options->reason)->required();
+  watch->add_option("--expires", watch_options->expires, "YYYY-MM-DD; expired entries never alert")->required();
+  watch->callback([&context, watch_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto entry = system->AddWatchlistEntry(op, watch_options->name, watch_options->person, watch_options->authority,
+                                           watch_options->reason, watch_options->expires);
+    if (context.Failed(entry.status())) return;
+    PrintResult(context.globals(), {{"entry_id", *entry}, {"gallery", watch_options->name}, {"person", watch_options->person}},
+                [&](std::ostream& out) { out << "watchlist entry " << *entry << " added\n"; });
+  });
+}
+
+}  // namespace
+
+void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context) {
+  AddPersonCommands(root, context);
+  AddGalleryCommands(root, context);
+}
+
+}  // namespace abis::cli

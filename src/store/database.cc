@@ -1,0 +1,211 @@
+#include "abis/store/database.h"
+
+#include <string>
+
+namespace abis {
+namespace {
+
+std::string Abbreviated(std::string_view sql) {
+  constexpr std::size_t kMax = 80;
+  std::string text(sql.substr(0, kMax));
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return sql.size() > kMax ? text + "..." : text;
+}
+
+Status SqliteError(sqlite3* db, int code, std::string_view what) {
+  std::string message = std::string(what) + ": " + sqlite3_errstr(code);
+  if (db != nullptr && sqlite3_errcode(db) == code) message += " (" + std::string(sqlite3_errmsg(db)) + ")";
+  int primary = code & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::DataLoss(message);
+  if (primary == SQLITE_CONSTRAINT) return Status::FailedPrecondition(message);
+  if (primary == SQLITE_FULL) return Status::ResourceExhausted(message);
+  return Status::IoError(message);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& file, bool create) {
+  if (!create && !std::filesystem::exists(file)) {
+    return Status::NotFound("no store database at " + file.string());
+  }
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int code = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+  if (code != SQLITE_OK) {
+    Status status = SqliteError(db, code, "opening " + file.string());
+    sqlite3_close(db);
+    return status;
+  }
+  std::unique_ptr<Database> database(new Database(db, file));
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_extended_result_codes(db, 1);
+  // WAL for crash safety with concurrent readers; synchronous=FULL so a reported commit survives
+  // power loss; secure_delete so deleted biometric records are overwritten, not left in free pages.
+  Status status = database->Execute(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+      " PRAGMA secure_delete=ON;");
+  if (!status.ok()) return status.WithContext("configuring " + file.string());
+  return database;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+Status Database::Execute(std::string_view sql) {
+  char* error = nullptr;
+  std::string text(sql);
+  int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+  if (code != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(code);
+    sqlite3_free(error);
+    return SqliteError(nullptr, code, "executing '" + Abbreviated(sql) + "': " + message);
+  }
+  return Status::Ok();
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  int code = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
+  if (code != SQLITE_OK) return SqliteError(db_, code, "preparing '" + Abbreviated(sql) + "'");
+  return Statement(statement, db_);
+}
+
+std::int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+int Database::Changes() const { return sqlite3_changes(db_); }
+
+Status Database::Transaction(const std::function<Status()>& body) {
+  if (transaction_depth_ > 0) {
+    ++transaction_depth_;
+    Status status = body();
+    --transaction_depth_;
+    return status;
+  }
+  ABIS_RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
+  transaction_depth_ = 1;
+  Status status = body();
+  transaction_depth_ = 0;
+  if (!status.ok()) {
+    Execute("ROLLBACK").ok();
+    return status;
+  }
+  Status commit = Execute("COMMIT");
+  if (!commit.ok()) {
+    Execute("ROLLBACK").ok();
+    return commit;
+  }
+  return Status::Ok();
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : statement_(other.statement_), db_(other.db_), bind_error_(other.bind_error_) {
+  other.statement_ = nullptr;
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    statement_ = other.statement_;
+    db_ = other.db_;
+    bind_error_ = other.bind_error_;
+    other.statement_ = nullptr;
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  int code = sqlite3_bind_int64(statement_, index, value);
+  if (code != SQLITE_OK) bind_error_ = code;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  int code = sqlite3_bind_double(statement_, index, value);
+  if (code != SQLITE_OK) bind_error_ = code;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  int code = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                 SQLITE_UTF8);
+  if (code != SQLITE_OK) bind_error_ = code;
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::span<const std::uint8_t> blob) {
+  static const std::uint8_t kEmpty = 0;
+  const void* data = blob.empty() ? &kEmpty : blob.data();
+  int code = sqlite3_bind_blob64(statement_, index, data, blob.size(), SQLITE_TRANSIENT);
+  if (code != SQLITE_OK) bind_error_ = code;
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  int code = sqlite3_bind_null(statement_, index);
+  if (code != SQLITE_OK) bind_error_ = code;
+  return *this;
+}
+
+Statement& Statement::Bind(int index, const std::optional<std::string>& text) {
+  return text ? Bind(index, std::string_view(*text)) : BindNull(index);
+}
+
+Status Statement::ErrorStatus(std::string_view what) const {
+  const char* sql = sqlite3_sql(statement_);
+  return SqliteError(db_, bind_error_ != SQLITE_OK ? bind_error_ : sqlite3_errcode(db_),
+                     std::string(what) + " '" + Abbreviated(sql != nullptr ? sql : "") + "'");
+}
+
+Result<bool> Statement::Step() {
+  if (bind_error_ != SQLITE_OK) return ErrorStatus("binding parameters of");
+  int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  return SqliteError(db_, code, "running '" + Abbreviated(sqlite3_sql(statement_)) + "'");
+}
+
+Status Statement::Run() {
+  while (true) {
+    auto row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+  bind_error_ = SQLITE_OK;
+}
+
+std::int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(statement_, column); }
+
+double Statement::ColumnDouble(int column) const { return sqlite3_column_double(statement_, column); }
+
+std::string Statement::ColumnText(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  int size = sqlite3_column_bytes(statement_, column);
+  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::optional<std::string> Statement::ColumnOptionalText(int column) const {
+  if (ColumnIsNull(column)) return std::nullopt;
+  return ColumnText(column);
+}
+
+std::vector<std::uint8_t> Statement::ColumnBlob(int column) const {
+  const void* blob = sqlite3_column_blob(statement_, column);
+  int size = sqlite3_column_bytes(statement_, column);
+  if (blob == nullptr || size <= 0) return {};
+  const auto* bytes = static_cast<const std::uint8_t*>(blob);
+  return std::vector<std::uint8_t>(bytes, bytes + size);
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+}  // namespace abis

@@ -1,0 +1,67 @@
+#include "abis/store/records.h"
+
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace abis {
+namespace {
+
+constexpr std::array<std::string_view, 6> kCategoryNames = {
+    "citizen", "foreign_national", "stateless", "unknown", "unidentified_remains", "missing_person_reference"};
+constexpr std::array<std::string_view, 5> kGalleryKindNames = {
+    "register", "watchlist", "unidentified_remains", "missing_person_reference", "other"};
+
+template <typename Enum, std::size_t N>
+Result<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name, std::string_view what) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<Enum>(i);
+  }
+  std::string expected;
+  for (auto candidate : names) expected += (expected.empty() ? "" : ", ") + std::string(candidate);
+  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
+                                 "' (expected one of: " + expected + ")");
+}
+
+}  // namespace
+
+std::string_view PersonCategoryName(PersonCategory category) {
+  return kCategoryNames.at(static_cast<std::size_t>(category));
+}
+
+Result<PersonCategory> ParsePersonCategory(std::string_view name) {
+  return ParseName<PersonCategory>(kCategoryNames, name, "person category");
+}
+
+std::string_view GalleryKindName(GalleryKind kind) { return kGalleryKindNames.at(static_cast<std::size_t>(kind)); }
+
+Result<GalleryKind> ParseGalleryKind(std::string_view name) {
+  return ParseName<GalleryKind>(kGalleryKindNames, name, "gallery kind");
+}
+
+Status ValidateEncounterKind(std::string_view kind) {
+  for (auto known : kEncounterKinds) {
+    if (known == kind) return Status::Ok();
+  }
+  return Status::InvalidArgument("unknown encounter kind '" + std::string(kind) +
+                                 "' (expected enrollment, border, booking, latent, body_recovery or reference_sample)");
+}
+
+Status ValidateIsoDate(std::string_view value, std::string_view field) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(field) + " '" + std::string(value) +
+                                   "' is not an ISO 8601 date (YYYY-MM-DD)");
+  };
+  if (value.size() < 10) return bad();
+  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
+    if (!std::isdigit(static_cast<unsigned char>(value[i]))) return bad();
+  }
+  if (value[4] != '-' || value[7] != '-') return bad();
+  int month = (value[5] - '0') * 10 + (value[6] - '0');
+  int day = (value[8] - '0') * 10 + (value[9] - '0');
+  if (month < 1 || month > 12 || day < 1 || day > 31) return bad();
+  if (value.size() > 10 && value[10] != 'T' && value[10] != ' ') return bad();
+  return Status::Ok();
+}
+
+}  // namespace abis

@@ -1,0 +1,246 @@
+#include "abis/store/schema.h"
+
+#include <string>
+
+namespace abis {
+namespace {
+
+// Version 1: persons, encounters, samples, templates, galleries, watchlists, users, api keys and
+// the hash-chained audit log.
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (0);
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin','enroller','investigator','examiner','auditor')),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  key_id TEXT NOT NULL UNIQUE,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE persons (
+  id INTEGER PRIMARY KEY,
+  external_id TEXT NOT NULL UNIQUE,
+  category TEXT NOT NULL CHECK (category IN ('citizen','foreign_national','stateless','unknown',
+                                             'unidentified_remains','missing_person_reference')),
+  given_name TEXT NOT NULL DEFAULT '',
+  family_name TEXT NOT NULL DEFAULT '',
+  date_of_birth TEXT NOT NULL DEFAULT '',
+  sex TEXT NOT NULL DEFAULT '',
+  legal_basis TEXT NOT NULL CHECK (length(legal_basis) > 0),
+  retention_until TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX persons_retention ON persons(retention_until);
+
+CREATE TABLE encounters (
+  id INTEGER PRIMARY KEY,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  captured_at TEXT NOT NULL,
+  source_agency TEXT NOT NULL DEFAULT '',
+  operator_id INTEGER NOT NULL REFERENCES users(id)
+);
+CREATE INDEX encounters_person ON encounters(person_id);
+
+CREATE TABLE samples (
+  id INTEGER PRIMARY KEY,
+  encounter_id INTEGER NOT NULL REFERENCES encounters(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  modality TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL DEFAULT 0,
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX samples_person ON samples(person_id);
+
+CREATE TABLE templates (
+  id INTEGER PRIMARY KEY,
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  modality TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  position INTEGER NOT NULL DEFAULT 0,
+  quality TEXT NOT NULL DEFAULT '{}',
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX templates_person ON templates(person_id);
+CREATE INDEX templates_modality ON templates(modality, algorithm);
+
+CREATE TABLE galleries (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE gallery_members (
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (gallery_id, person_id)
+);
+CREATE INDEX gallery_members_person ON gallery_members(person_id);
+
+CREATE TABLE watchlist_entries (
+  id INTEGER PRIMARY KEY,
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  authority_reference TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  purpose TEXT NOT NULL DEFAULT '',
+  case_ref TEXT NOT NULL DEFAULT '',
+  object_ids TEXT NOT NULL DEFAULT '[]',
+  input_sha256 TEXT NOT NULL DEFAULT '[]',
+  result TEXT NOT NULL DEFAULT '{}',
+  prev_hash TEXT NOT NULL,
+  entry_hash TEXT NOT NULL
+);
+)sql";
+
+// Version 2: an index from audit entries to the persons they concern (for subject access
+// reports) and the audit head (count and last hash), so truncation of the log is detected.
+constexpr const char* kMigration2 = R"sql(
+CREATE TABLE audit_subjects (
+  seq INTEGER NOT NULL REFERENCES audit_log(seq),
+  person_id INTEGER NOT NULL,
+  PRIMARY KEY (person_id, seq)
+);
+INSERT INTO audit_subjects (seq, person_id)
+  SELECT DISTINCT audit_log.seq, json_each.value
+  FROM audit_log, json_each(audit_log.object_ids, '$.persons')
+  WHERE json_each.type = 'integer';
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  entry_count INTEGER NOT NULL,
+  last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, entry_count, last_hash)
+  SELECT 1, count(*), coalesce((SELECT entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1), '')
+  FROM audit_log;
+)sql";
+
+// Version 3: the service's records. Candidates returned by 1:N searches and the examiners'
+// decisions on them (two-person confirmation), watchlist alerts, and asynchronous tasks (OSIA
+// callbacks). Rows that name a person go with the person (ON DELETE CASCADE); the audit log keeps
+// who decided what.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE search_candidates (
+  id INTEGER PRIMARY KEY,
+  search_seq INTEGER NOT NULL,
+  rank INTEGER NOT NULL,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  gallery TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_ref TEXT NOT NULL,
+  fused_log_lr REAL NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (search_seq, rank)
+);
+CREATE INDEX search_candidates_person ON search_candidates(person_id);
+
+CREATE TABLE candidate_decisions (
+  id INTEGER PRIMARY KEY,
+  candidate_id INTEGER NOT NULL REFERENCES search_candidates(id) ON DELETE CASCADE,
+  examiner_id INTEGER NOT NULL REFERENCES users(id),
+  examiner TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('confirm','reject')),
+  comment TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL,
+  UNIQUE (candidate_id, examiner_id)
+);
+
+CREATE TABLE watchlist_alerts (
+  id INTEGER PRIMARY KEY,
+  search_seq INTEGER NOT NULL,
+  candidate_id INTEGER REFERENCES search_candidates(id) ON DELETE CASCADE,
+  entry_id INTEGER NOT NULL REFERENCES watchlist_entries(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+  gallery_id INTEGER NOT NULL,
+  authority_reference TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  fused_log_lr REAL NOT NULL,
+  operator TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  case_ref TEXT NOT NULL,
+  raised_at TEXT NOT NULL,
+  delivery TEXT NOT NULL DEFAULT 'none' CHECK (delivery IN ('none','pending','delivered','failed')),
+  delivery_attempts INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE service_tasks (
+  id TEXT PRIMARY KEY,
+  operation TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  callback TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('PENDING','RESPONSE_SCHEDULED','RESPONSE_ERROR','RESPONSE_RETRY',
+                                         'COMPLETED')),
+  http_status INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3};
+static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
+
+}  // namespace
+
+Result<int> ReadSchemaVersion(Database& db) {
+  ABIS_ASSIGN_OR_RETURN(auto exists,
+                        db.Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'"));
+  ABIS_ASSIGN_OR_RETURN(bool row, exists.Step());
+  if (!row || exists.ColumnInt(0) == 0) return 0;
+  ABIS_ASSIGN_OR_RETURN(auto version, db.Prepare("SELECT version FROM schema_version"));
+  ABIS_ASSIGN_OR_RETURN(row, version.Step());
+  if (!row) return Status::DataLoss("schema_version table is empty");
+  return static_cast<int>(version.ColumnInt(0));
+}
+
+Status MigrateSchema(Database& db, int target) {
+  ABIS_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
+  if (version > kCurrentSchemaVersion) {
+    return Status::FailedPrecondition("store schema version " + std::to_string(version) +
+                                      " is newer than this program supports (" +
+                                      std::to_string(kCurrentSchemaVersion) + "); upgrade abis");
+  }
+  for (int next = version + 1; next <= target; ++next) {
+    Status status = db.Transaction([&]() -> Status {
+      ABIS_RETURN_IF_ERROR(db.Execute(kMigrations[next - 1]));
+      return db.Execute("UPDATE schema_version SET version = " + std::to_string(next));
+    });
+    if (!status.ok()) return status.WithContext("migrating the store to schema version " + std::to_string(next));
+  }
+  return Status::Ok();
+}
+
+}  // namespace abis

@@ -1,0 +1,431 @@
+#include "abis/store/store.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "abis/core/time.h"
+#include "abis/store/schema.h"
+
+namespace abis {
+namespace {
+
+std::string SampleContext(std::int64_t person_id, std::int64_t encounter_id, Modality modality,
+                          std::string_view format, FingerPosition position) {
+  return "abis/sample/v1|person=" + std::to_string(person_id) + "|encounter=" + std::to_string(encounter_id) +
+         "|" + std::string(ModalityName(modality)) + "|" + std::string(format) + "|" +
+         std::to_string(static_cast<int>(position));
+}
+
+std::string TemplateContext(std::int64_t person_id, std::int64_t sample_id, Modality modality,
+                            std::string_view algorithm, FingerPosition position) {
+  return "abis/template/v1|person=" + std::to_string(person_id) + "|sample=" + std::to_string(sample_id) + "|" +
+         std::string(ModalityName(modality)) + "|" + std::string(algorithm) + "|" +
+         std::to_string(static_cast<int>(position));
+}
+
+Person ReadPerson(const Statement& row) {
+  Person person;
+  person.id = row.ColumnInt(0);
+  person.external_id = row.ColumnText(1);
+  auto category = ParsePersonCategory(row.ColumnText(2));
+  person.category = category.ok() ? *category : PersonCategory::kUnknown;
+  person.given_name = row.ColumnText(3);
+  person.family_name = row.ColumnText(4);
+  person.date_of_birth = row.ColumnText(5);
+  person.sex = row.ColumnText(6);
+  person.legal_basis = row.ColumnText(7);
+  person.retention_until = row.ColumnText(8);
+  person.created_at = row.ColumnText(9);
+  return person;
+}
+
+constexpr const char* kPersonColumns =
+    "id, external_id, category, given_name, family_name, date_of_birth, sex, legal_basis, retention_until, "
+    "created_at";
+
+Result<std::vector<Person>> QueryPersons(Database& db, const std::string& sql,
+                                         const std::function<void(Statement&)>& bind) {
+  ABIS_ASSIGN_OR_RETURN(auto statement, db.Prepare(sql));
+  bind(statement);
+  std::vector<Person> persons;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, statement.Step());
+    if (!row) break;
+    persons.push_back(ReadPerson(statement));
+  }
+  return persons;
+}
+
+Result<std::vector<TemplateInfo>> QueryTemplates(Database& db, const std::string& where,
+                                                 const std::function<void(Statement&)>& bind) {
+  ABIS_ASSIGN_OR_RETURN(auto statement,
+                        db.Prepare("SELECT t.id, t.person_id, t.sample_id, t.modality, t.algorithm, t.position, "
+                                   "t.quality, t.created_at FROM templates t " +
+                                   where));
+  bind(statement);
+  std::vector<TemplateInfo> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, statement.Step());
+    if (!row) break;
+    TemplateInfo info;
+    info.id = statement.ColumnInt(0);
+    info.person_id = statement.ColumnInt(1);
+    info.sample_id = statement.ColumnInt(2);
+    ABIS_ASSIGN_OR_RETURN(info.modality, ParseModality(statement.ColumnText(3)));
+    info.algorithm = statement.ColumnText(4);
+    ABIS_ASSIGN_OR_RETURN(info.position, FingerPositionFromCode(static_cast<int>(statement.ColumnInt(5))));
+    info.quality = nlohmann::json::parse(statement.ColumnText(6), nullptr, false);
+    if (info.quality.is_discarded()) info.quality = nlohmann::json::object();
+    info.created_at = statement.ColumnText(7);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Status ValidatePerson(const Person& person) {
+  if (person.external_id.empty()) return Status::InvalidArgument("person external id is empty");
+  if (person.external_id.size() > 200) return Status::InvalidArgument("person external id longer than 200 characters");
+  if (person.legal_basis.empty()) {
+    return Status::InvalidArgument("person '" + person.external_id + "' has no legal basis; every record needs one");
+  }
+  ABIS_RETURN_IF_ERROR(ValidateIsoDate(person.retention_until, "retention date"));
+  if (!person.date_of_birth.empty()) ABIS_RETURN_IF_ERROR(ValidateIsoDate(person.date_of_birth, "date of birth"));
+  if (!person.sex.empty() && person.sex != "F" && person.sex != "M" && person.sex != "X") {
+    return Status::InvalidArgument("sex '" + person.sex + "' must be F, M, X or empty");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StoreLayout StoreLayout::ForDir(const std::filesystem::path& dir) {
+  StoreLayout layout;
+  layout.dir = dir;
+  layout.database = dir / "abis.db";
+  const char* key_file = std::getenv("ABIS_KEY_FILE");
+  layout.key_file = (key_file != nullptr && *key_file != '\0') ? std::filesystem::path(key_file) : dir / "master.key";
+  return layout;
+}
+
+Result<std::unique_ptr<Store>> Store::Create(const std::filesystem::path& dir) {
+  StoreLayout layout = StoreLayout::ForDir(dir);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Status::IoError("cannot create store folder " + dir.string() + ": " + error.message());
+  if (std::filesystem::exists(layout.database)) {
+    return Status::AlreadyExists("a store already exists at " + dir.string());
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, error);
+  ABIS_ASSIGN_OR_RETURN(MasterKey key, MasterKey::CreateFile(layout.key_file));
+  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/true));
+  ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
+  return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
+  StoreLayout layout = StoreLayout::ForDir(dir);
+  if (!std::filesystem::exists(layout.database)) {
+    return Status::NotFound("no store at " + dir.string() + " (create one with `abis init --store " + dir.string() + "`)");
+  }
+  ABIS_ASSIGN_OR_RETURN(MasterKey key, MasterKey::LoadFile(layout.key_file));
+  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/false));
+  ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
+  return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
+}
+
+Status Store::AddPerson(Person& person) {
+  ABIS_RETURN_IF_ERROR(ValidatePerson(person));
+  if (FindPerson(person.external_id).ok()) {
+    return Status::AlreadyExists("person '" + person.external_id + "' already exists");
+  }
+  person.created_at = NowUtcIso8601();
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO persons (external_id, category, given_name, family_name, "
+                                     "date_of_birth, sex, legal_basis, retention_until, created_at) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, person.external_id)
+      .Bind(2, PersonCategoryName(person.category))
+      .Bind(3, person.given_name)
+      .Bind(4, person.family_name)
+      .Bind(5, person.date_of_birth)
+      .Bind(6, person.sex)
+      .Bind(7, person.legal_basis)
+      .Bind(8, person.retention_until)
+      .Bind(9, person.created_at);
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  person.id = db_->LastInsertRowId();
+  return Status::Ok();
+}
+
+Result<Person> Store::GetPerson(std::int64_t id) {
+  ABIS_ASSIGN_OR_RETURN(auto persons, QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE id = ?",
+                                                   [&](Statement& s) { s.Bind(1, id); }));
+  if (persons.empty()) return Status::NotFound("no person with id " + std::to_string(id));
+  return persons.front();
+}
+
+Result<Person> Store::FindPerson(std::string_view external_id) {
+  ABIS_ASSIGN_OR_RETURN(auto persons,
+                        QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE external_id = ?",
+                                     [&](Statement& s) { s.Bind(1, external_id); }));
+  if (persons.empty()) return Status::NotFound("no person '" + std::string(external_id) + "'");
+  return persons.front();
+}
+
+Result<std::vector<Person>> Store::ListPersons(std::int64_t after_id, int limit) {
+  return QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE id > ? ORDER BY id LIMIT ?",
+                      [&](Statement& s) { s.Bind(1, after_id).Bind(2, limit); });
+}
+
+Result<std::vector<Person>> Store::ListExpiredPersons(std::string_view date, int limit) {
+  return QueryPersons(*db_,
+                      std::string("SELECT ") + kPersonColumns +
+                          " FROM persons WHERE retention_until < ? ORDER BY retention_until, id LIMIT ?",
+                      [&](Statement& s) { s.Bind(1, date).Bind(2, limit); });
+}
+
+Status Store::DeletePerson(std::int64_t id) {
+  return db_->Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(GetPerson(id).status());
+    // Explicit deletes (not only ON DELETE CASCADE) keep the order obvious: ciphertexts and
+    // wrapped keys first. secure_delete overwrites the freed pages.
+    for (const char* sql : {"DELETE FROM templates WHERE person_id = ?", "DELETE FROM samples WHERE person_id = ?",
+                            "DELETE FROM encounters WHERE person_id = ?",
+                            "DELETE FROM watchlist_entries WHERE person_id = ?",
+                            "DELETE FROM gallery_members WHERE person_id = ?", "DELETE FROM persons WHERE id = ?"}) {
+      ABIS_ASSIGN_OR_RETURN(auto statement, db_->Prepare(sql));
+      statement.Bind(1, id);
+      ABIS_RETURN_IF_ERROR(statement.Run());
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
+  ABIS_RETURN_IF_ERROR(ValidateEncounterKind(encounter.kind));
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO encounters (person_id, kind, captured_at, source_agency, "
+                                                  "operator_id) VALUES (?, ?, ?, ?, ?)"));
+  insert.Bind(1, encounter.person_id)
+      .Bind(2, encounter.kind)
+      .Bind(3, encounter.captured_at.empty() ? NowUtcIso8601() : encounter.captured_at)
+      .Bind(4, encounter.source_agency)
+      .Bind(5, encounter.operator_id);
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
+                                      std::string_view format, FingerPosition position,
+                                      std::span<const std::uint8_t> bytes) {
+  ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
+                        Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO samples (encounter_id, person_id, modality, format, "
+                                                  "position, wrapped_key, sealed, created_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, encounter_id)
+      .Bind(2, person_id)
+      .Bind(3, ModalityName(modality))
+      .Bind(4, format)
+      .Bind(5, static_cast<int>(position))
+      .BindBlob(6, sealed.wrapped_key)
+      .BindBlob(7, sealed.ciphertext)
+      .Bind(8, NowUtcIso8601());
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<std::int64_t> Store::AddTemplate(std::int64_t sample_id, std::int64_t person_id,
+                                        const BiometricTemplate& biometric_template) {
+  if (biometric_template.algorithm.empty()) return Status::InvalidArgument("template has no algorithm id");
+  ABIS_ASSIGN_OR_RETURN(
+      SealedRecord sealed,
+      Seal(key_, biometric_template.data,
+           TemplateContext(person_id, sample_id, biometric_template.modality, biometric_template.algorithm,
+                           biometric_template.position)));
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO templates (sample_id, person_id, modality, algorithm, "
+                                                  "position, quality, wrapped_key, sealed, created_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, sample_id)
+      .Bind(2, person_id)
+      .Bind(3, ModalityName(biometric_template.modality))
+      .Bind(4, biometric_template.algorithm)
+      .Bind(5, static_cast<int>(biometric_template.position))
+      .Bind(6, biometric_template.quality.dump())
+      .BindBlob(7, sealed.wrapped_key)
+      .BindBlob(8, sealed.ciphertext)
+      .Bind(9, NowUtcIso8601());
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<std::vector<TemplateInfo>> Store::ListTemplates(std::int64_t person_id) {
+  return QueryTemplates(*db_, "WHERE t.person_id = ? ORDER BY t.id", [&](Statement& s) { s.Bind(1, person_id); });
+}
+
+Result<std::vector<TemplateInfo>> Store::ListGalleryTemplates(std::int64_t gallery_id, Modality modality) {
+  return QueryTemplates(*db_,
+                        "JOIN gallery_members m ON m.person_id = t.person_id WHERE m.gallery_id = ? AND t.modality = ? "
+                        "ORDER BY t.id",
+                        [&](Statement& s) { s.Bind(1, gallery_id).Bind(2, ModalityName(modality)); });
+}
+
+Result<BiometricTemplate> Store::LoadTemplate(std::int64_t template_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT person_id, sample_id, modality, algorithm, position, quality, "
+                                                 "wrapped_key, sealed FROM templates WHERE id = ?"));
+  query.Bind(1, template_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no template with id " + std::to_string(template_id));
+  BiometricTemplate out;
+  ABIS_ASSIGN_OR_RETURN(out.modality, ParseModality(query.ColumnText(2)));
+  out.algorithm = query.ColumnText(3);
+  ABIS_ASSIGN_OR_RETURN(out.position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(4))));
+  out.quality = nlohmann::json::parse(query.ColumnText(5), nullptr, false);
+  if (out.quality.is_discarded()) out.quality = nlohmann::json::object();
+  SealedRecord sealed{query.ColumnBlob(6), query.ColumnBlob(7)};
+  auto plaintext = Unseal(key_, sealed,
+                          TemplateContext(query.ColumnInt(0), query.ColumnInt(1), out.modality, out.algorithm,
+                                          out.position));
+  if (!plaintext.ok()) return plaintext.status().WithContext("template " + std::to_string(template_id));
+  out.data = std::move(plaintext).value();
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> Store::LoadSample(std::int64_t sample_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT person_id, encounter_id, modality, format, position, "
+                                                 "wrapped_key, sealed FROM samples WHERE id = ?"));
+  query.Bind(1, sample_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no sample with id " + std::to_string(sample_id));
+  ABIS_ASSIGN_OR_RETURN(Modality modality, ParseModality(query.ColumnText(2)));
+  ABIS_ASSIGN_OR_RETURN(FingerPosition position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(4))));
+  SealedRecord sealed{query.ColumnBlob(5), query.ColumnBlob(6)};
+  auto plaintext = Unseal(key_, sealed,
+                          SampleContext(query.ColumnInt(0), query.ColumnInt(1), modality, query.ColumnText(3), position));
+  if (!plaintext.ok()) return plaintext.status().WithContext("sample " + std::to_string(sample_id));
+  return plaintext;
+}
+
+Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT count(*) FROM samples WHERE person_id = ?"));
+  query.Bind(1, person_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.ColumnInt(0) : 0;
+}
+
+Result<std::int64_t> Store::CreateGallery(const Gallery& gallery) {
+  if (gallery.name.empty() || gallery.name.size() > 100) {
+    return Status::InvalidArgument("gallery name must have 1-100 characters");
+  }
+  if (FindGallery(gallery.name).ok()) return Status::AlreadyExists("gallery '" + gallery.name + "' already exists");
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO galleries (name, kind, description, created_at) VALUES (?, ?, ?, ?)"));
+  insert.Bind(1, gallery.name).Bind(2, GalleryKindName(gallery.kind)).Bind(3, gallery.description).Bind(4, NowUtcIso8601());
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<Gallery> Store::FindGallery(std::string_view name) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT g.id, g.name, g.kind, g.description, (SELECT count(*) FROM "
+                                                 "gallery_members m WHERE m.gallery_id = g.id) FROM galleries g "
+                                                 "WHERE g.name = ?"));
+  query.Bind(1, name);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no gallery '" + std::string(name) + "'");
+  Gallery gallery;
+  gallery.id = query.ColumnInt(0);
+  gallery.name = query.ColumnText(1);
+  ABIS_ASSIGN_OR_RETURN(gallery.kind, ParseGalleryKind(query.ColumnText(2)));
+  gallery.description = query.ColumnText(3);
+  gallery.member_count = query.ColumnInt(4);
+  return gallery;
+}
+
+Result<std::vector<Gallery>> Store::ListGalleries() {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT name FROM galleries ORDER BY name"));
+  std::vector<std::string> names;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    names.push_back(query.ColumnText(0));
+  }
+  std::vector<Gallery> out;
+  for (const auto& name : names) {
+    ABIS_ASSIGN_OR_RETURN(Gallery gallery, FindGallery(name));
+    out.push_back(std::move(gallery));
+  }
+  return out;
+}
+
+Status Store::AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT OR IGNORE INTO gallery_members (gallery_id, person_id, "
+                                                  "added_at) VALUES (?, ?, ?)"));
+  insert.Bind(1, gallery_id).Bind(2, person_id).Bind(3, NowUtcIso8601());
+  return insert.Run();
+}
+
+Status Store::RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM gallery_members WHERE gallery_id = ? AND person_id = ?"));
+  remove.Bind(1, gallery_id).Bind(2, person_id);
+  ABIS_RETURN_IF_ERROR(remove.Run());
+  if (db_->Changes() == 0) {
+    return Status::NotFound("person " + std::to_string(person_id) + " is not in gallery " + std::to_string(gallery_id));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT g.name FROM galleries g JOIN gallery_members m ON "
+                                                 "m.gallery_id = g.id WHERE m.person_id = ? ORDER BY g.name"));
+  query.Bind(1, person_id);
+  std::vector<std::string> names;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    names.push_back(query.ColumnText(0));
+  }
+  return names;
+}
+
+Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry) {
+  if (entry.authority_reference.empty()) return Status::InvalidArgument("watchlist entry needs an authority reference");
+  if (entry.reason.empty()) return Status::InvalidArgument("watchlist entry needs a reason");
+  ABIS_RETURN_IF_ERROR(ValidateIsoDate(entry.expires_at, "watchlist expiry"));
+  ABIS_RETURN_IF_ERROR(AddGalleryMember(entry.gallery_id, entry.person_id));
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO watchlist_entries (gallery_id, person_id, "
+                                                  "authority_reference, reason, expires_at, created_at) "
+                                                  "VALUES (?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, entry.gallery_id)
+      .Bind(2, entry.person_id)
+      .Bind(3, entry.authority_reference)
+      .Bind(4, entry.reason)
+      .Bind(5, entry.expires_at)
+      .Bind(6, NowUtcIso8601());
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<std::vector<WatchlistEntry>> Store::ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
+                                                                  std::string_view now) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT id, authority_reference, reason, expires_at FROM "
+                                                 "watchlist_entries WHERE gallery_id = ? AND person_id = ? AND "
+                                                 "expires_at > ? ORDER BY id"));
+  query.Bind(1, gallery_id).Bind(2, person_id).Bind(3, now);
+  std::vector<WatchlistEntry> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    WatchlistEntry entry;
+    entry.id = query.ColumnInt(0);
+    entry.gallery_id = gallery_id;
+    entry.person_id = person_id;
+    entry.authority_reference = query.ColumnText(1);
+    entry.reason = query.ColumnText(2);
+    entry.expires_at = query.ColumnText(3);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+Status Store::Checkpoint() { return db_->Execute("PRAGMA wal_checkpoint(TRUNCATE)"); }
+
+}  // namespace abis

@@ -1,0 +1,570 @@
+#include "abis/system/abis_system.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "abis/core/time.h"
+#include "abis/store/crypto.h"
+
+namespace abis {
+namespace {
+
+nlohmann::json Ids(std::initializer_list<std::pair<const char*, std::vector<std::int64_t>>> kinds) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [kind, ids] : kinds) out[kind] = ids;
+  return out;
+}
+
+nlohmann::json PersonJson(const Person& person) {
+  return {{"id", person.id},
+          {"external_id", person.external_id},
+          {"category", PersonCategoryName(person.category)},
+          {"given_name", person.given_name},
+          {"family_name", person.family_name},
+          {"date_of_birth", person.date_of_birth},
+          {"sex", person.sex},
+          {"legal_basis", person.legal_basis},
+          {"retention_until", person.retention_until},
+          {"created_at", person.created_at}};
+}
+
+Status ValidateCaseRef(const std::string& case_ref) {
+  if (case_ref.empty()) return Status::InvalidArgument("a case reference is required for every search");
+  if (case_ref.size() > 128) return Status::InvalidArgument("case reference longer than 128 characters");
+  return Status::Ok();
+}
+
+Status ValidateFalseMatchRate(double fmr) {
+  if (!(fmr > 0.0 && fmr < 1.0)) {
+    return Status::InvalidArgument("target false match rate " + std::to_string(fmr) + " must be in (0, 1)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+nlohmann::json SearchResult::ToJson() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t rank = 0; rank < candidates.size(); ++rank) {
+    const CandidateResult& c = candidates[rank];
+    list.push_back({{"rank", rank + 1},
+                    {"person_id", c.person_id},
+                    {"external_id", c.external_id},
+                    {"category", c.category},
+                    {"fused_log_lr", c.fused_log_lr},
+                    {"hit", c.hit},
+                    {"per_probe", c.per_probe},
+                    {"watchlist", c.watchlist}});
+  }
+  return {{"candidates", list},
+          {"gallery_size", gallery_size},
+          {"skipped_templates", skipped_templates},
+          {"audit_seq", audit_seq}};
+}
+
+Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path& store_dir, EngineProvider engines) {
+  ABIS_ASSIGN_OR_RETURN(auto store, Store::Open(store_dir));
+  return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines)));
+}
+
+AuditEvent AbisSystem::EventFor(const Operator& op, const std::string& action) const {
+  AuditEvent event;
+  event.operator_name = op.name;
+  event.role = std::string(RoleName(op.role));
+  event.action = action;
+  return event;
+}
+
+Status AbisSystem::AuditRefusal(const Operator& op, const std::string& action, const std::string& purpose,
+                                const std::string& case_ref, const std::string& reason) {
+  AuditEvent event = EventFor(op, action + ".refused");
+  event.purpose = purpose;
+  event.case_ref = case_ref;
+  event.result = {{"refused", reason}};
+  return AppendAuditEntry(store_->db(), event).status();
+}
+
+Status AbisSystem::Require(const Operator& op, Action action, const std::string& what) {
+  if (RoleAllows(op.role, action)) return Status::Ok();
+  std::string reason = "role " + std::string(RoleName(op.role)) + " may not " + what;
+  ABIS_RETURN_IF_ERROR(AuditRefusal(op, std::string(ActionName(action)), "", "", reason));
+  return Status::PermissionDenied(reason);
+}
+
+Status AbisSystem::RequirePurpose(const Operator& op, Action action, Purpose purpose, const std::string& case_ref) {
+  ABIS_RETURN_IF_ERROR(Require(op, action, std::string(ActionName(action))));
+  if (RoleAllowsPurpose(op.role, purpose)) return Status::Ok();
+  std::string reason = "role " + std::string(RoleName(op.role)) + " may not search for the purpose " +
+                       std::string(PurposeName(purpose));
+  ABIS_RETURN_IF_ERROR(AuditRefusal(op, std::string(ActionName(action)), std::string(PurposeName(purpose)), case_ref, reason));
+  return Status::PermissionDenied(reason);
+}
+
+Result<Operator> AbisSystem::Authenticate(const std::string& api_key) {
+  auto op = abis::Authenticate(store_->db(), api_key);
+  if (!op.ok()) {
+    AuditEvent event;
+    event.operator_name = "(unauthenticated)";
+    event.role = "";
+    event.action = "auth.refused";
+    event.result = {{"reason", op.status().message()}};
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+  }
+  return op;
+}
+
+Result<std::pair<User, std::string>> AbisSystem::AddUser(const Operator& op, const std::string& name, Role role) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "add users"));
+  std::pair<User, std::string> out;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(out.first, abis::AddUser(store_->db(), name, role));
+    ABIS_ASSIGN_OR_RETURN(out.second, IssueApiKey(store_->db(), out.first.id));
+    AuditEvent event = EventFor(op, "user.add");
+    event.object_ids = Ids({{"users", {out.first.id}}});
+    event.result = {{"user", name}, {"role", RoleName(role)}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return out;
+}
+
+Result<std::vector<User>> AbisSystem::ListUsers(const Operator& op) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "list users"));
+  return abis::ListUsers(store_->db());
+}
+
+Status AbisSystem::DisableUser(const Operator& op, const std::string& name) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "disable users"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
+    ABIS_RETURN_IF_ERROR(abis::DisableUser(store_->db(), name));
+    AuditEvent event = EventFor(op, "user.disable");
+    event.object_ids = Ids({{"users", {user.id}}});
+    event.result = {{"user", name}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Result<Person> AbisSystem::AddPerson(const Operator& op, Person person) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(store_->AddPerson(person));
+    AuditEvent event = EventFor(op, "person.add");
+    event.object_ids = Ids({{"persons", {person.id}}});
+    event.result = {{"category", PersonCategoryName(person.category)},
+                    {"legal_basis", person.legal_basis},
+                    {"retention_until", person.retention_until}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return person;
+}
+
+Result<nlohmann::json> AbisSystem::ShowPerson(const Operator& op, const std::string& external_id) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read persons"));
+  nlohmann::json out;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
+    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(person.id));
+    out = PersonJson(person);
+    out["galleries"] = galleries;
+    out["templates"] = nlohmann::json::array();
+    for (const auto& info : templates) {
+      out["templates"].push_back({{"id", info.id},
+                                  {"modality", ModalityName(info.modality)},
+                                  {"algorithm", info.algorithm},
+                                  {"position", FingerPositionName(info.position)},
+                                  {"quality", info.quality},
+                                  {"created_at", info.created_at}});
+    }
+    AuditEvent event = EventFor(op, "person.show");
+    event.object_ids = Ids({{"persons", {person.id}}});
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return out;
+}
+
+Result<std::vector<Person>> AbisSystem::ListPersons(const Operator& op, std::int64_t after_id, int limit) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list persons"));
+  if (limit < 1 || limit > 10000) return Status::InvalidArgument("list limit must be 1-10000");
+  return store_->ListPersons(after_id, limit);
+}
+
+Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete persons"));
+  if (reason.empty()) return Status::InvalidArgument("deleting a person needs a reason");
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
+    ABIS_RETURN_IF_ERROR(store_->DeletePerson(person.id));
+    AuditEvent event = EventFor(op, "person.delete");
+    event.object_ids = Ids({{"persons", {person.id}}});
+    event.result = {{"reason", reason}, {"templates_erased", templates.size()}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return store_->Checkpoint();
+}
+
+Result<Gallery> AbisSystem::CreateGallery(const Operator& op, const Gallery& gallery) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "create galleries"));
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(std::int64_t id, store_->CreateGallery(gallery));
+    AuditEvent event = EventFor(op, "gallery.create");
+    event.object_ids = Ids({{"galleries", {id}}});
+    event.result = {{"name", gallery.name}, {"kind", GalleryKindName(gallery.kind)}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return store_->FindGallery(gallery.name);
+}
+
+Status AbisSystem::AddToGallery(const Operator& op, const std::string& gallery, const std::string& person) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    if (g.kind == GalleryKind::kWatchlist) {
+      return Status::FailedPrecondition("persons join watchlist '" + gallery +
+                                        "' through a watchlist entry (authority reference, reason, expiry)");
+    }
+    ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
+    ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(g.id, p.id));
+    AuditEvent event = EventFor(op, "gallery.add");
+    event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
+    ABIS_RETURN_IF_ERROR(store_->RemoveGalleryMember(g.id, p.id));
+    AuditEvent event = EventFor(op, "gallery.remove");
+    event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Result<std::vector<Gallery>> AbisSystem::ListGalleries(const Operator& op) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list galleries"));
+  return store_->ListGalleries();
+}
+
+Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std::string& gallery,
+                                                   const std::string& person, const std::string& authority_reference,
+                                                   const std::string& reason, const std::string& expires_at) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change watchlists"));
+  std::int64_t entry_id = 0;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
+    ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
+    WatchlistEntry entry{0, g.id, p.id, authority_reference, reason, expires_at};
+    ABIS_ASSIGN_OR_RETURN(entry_id, store_->AddWatchlistEntry(entry));
+    AuditEvent event = EventFor(op, "watchlist.add");
+    event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
+    event.result = {{"authority_reference", authority_reference}, {"reason", reason}, {"expires_at", expires_at}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return entry_id;
+}
+
+Result<EnrolResult> AbisSystem::Enrol(const Operator& op, const EnrolRequest& request) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "enrol samples"));
+  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(request.sample.modality));
+  // Extraction is slow and needs no lock: do it before the transaction.
+  ABIS_ASSIGN_OR_RETURN(BiometricTemplate biometric_template, engine->Extract(request.sample));
+  EnrolResult result;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
+    result.person_id = person.id;
+    Encounter encounter;
+    encounter.person_id = person.id;
+    encounter.kind = request.encounter_kind;
+    encounter.source_agency = request.source_agency;
+    encounter.operator_id = op.user_id;
+    ABIS_ASSIGN_OR_RETURN(result.encounter_id, store_->AddEncounter(encounter));
+    ABIS_ASSIGN_OR_RETURN(result.sample_id,
+                          store_->AddSample(result.encounter_id, person.id, request.sample.modality,
+                                            request.sample.format_hint, request.sample.position, request.sample.bytes));
+    ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
+    std::vector<std::int64_t> gallery_ids;
+    for (const auto& name : request.galleries) {
+      ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
+      if (gallery.kind == GalleryKind::kWatchlist) {
+        return Status::FailedPrecondition("enrolment cannot add to watchlist '" + name + "'");
+      }
+      ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(gallery.id, person.id));
+      gallery_ids.push_back(gallery.id);
+    }
+    AuditEvent event = EventFor(op, "enrol");
+    event.object_ids = Ids({{"persons", {person.id}},
+                            {"samples", {result.sample_id}},
+                            {"templates", {result.template_id}},
+                            {"galleries", gallery_ids}});
+    event.input_sha256 = {Sha256Hex(request.sample.bytes)};
+    event.result = {{"modality", ModalityName(request.sample.modality)},
+                    {"algorithm", biometric_template.algorithm},
+                    {"position", FingerPositionName(biometric_template.position)},
+                    {"encounter_kind", request.encounter_kind}};
+    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+    result.audit_seq = entry.seq;
+    return Status::Ok();
+  }));
+  result.biometric_template = std::move(biometric_template);
+  return result;
+}
+
+Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest& request) {
+  ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
+  ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.purpose, request.case_ref));
+  ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
+  if (request.probes.empty()) return Status::InvalidArgument("a search needs at least one probe sample");
+  if (request.max_candidates < 1 || request.max_candidates > 1000) {
+    return Status::InvalidArgument("max candidates must be 1-1000");
+  }
+  ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(request.gallery));
+
+  SearchResult result;
+  struct PersonScores {
+    double fused = 0.0;
+    bool hit = false;
+    nlohmann::json per_probe = nlohmann::json::array();
+  };
+  std::map<std::int64_t, PersonScores> by_person;
+  std::vector<std::string> input_hashes;
+  std::map<Modality, std::vector<TemplateInfo>> templates_by_modality;
+
+  for (std::size_t probe_index = 0; probe_index < request.probes.size(); ++probe_index) {
+    const SampleInput& probe_sample = request.probes[probe_index];
+    input_hashes.push_back(Sha256Hex(probe_sample.bytes));
+    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(probe_sample.modality));
+    auto probe = engine->Extract(probe_sample);
+    if (!probe.ok()) return probe.status().WithContext("probe " + std::to_string(probe_index + 1));
+    ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+
+    if (!templates_by_modality.contains(probe_sample.modality)) {
+      ABIS_ASSIGN_OR_RETURN(templates_by_modality[probe_sample.modality],
+                            store_->ListGalleryTemplates(gallery.id, probe_sample.modality));
+    }
+    std::unique_ptr<ModalityGallery> index = engine->NewGallery();
+    std::map<std::int64_t, std::int64_t> person_of_template;
+    for (const TemplateInfo& info : templates_by_modality[probe_sample.modality]) {
+      bool same_finger = probe->position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
+                         info.position == probe->position;
+      if (info.algorithm != engine->algorithm()) {
+        ++result.skipped_templates;
+        continue;
+      }
+      if (!same_finger) continue;
+      ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
+      ABIS_RETURN_IF_ERROR(index->Add(info.id, reference));
+      person_of_template[info.id] = info.person_id;
+    }
+    result.gallery_size += index->size();
+    // Several templates may belong to one person: ask for enough to fill the list with persons.
+    ABIS_ASSIGN_OR_RETURN(auto candidates, index->Search(*probe, std::min<std::size_t>(index->size(), request.max_candidates * 4)));
+    std::map<std::int64_t, const Candidate*> best_of_person;
+    for (const Candidate& candidate : candidates) {
+      std::int64_t person = person_of_template[candidate.reference_id];
+      auto [it, inserted] = best_of_person.try_emplace(person, &candidate);
+      if (!inserted && candidate.score > it->second->score) it->second = &candidate;
+    }
+    for (const auto& [person, candidate] : best_of_person) {
+      PersonScores& scores = by_person[person];
+      scores.fused += candidate->log_lr;
+      scores.hit = scores.hit || candidate->score >= threshold;
+      scores.per_probe.push_back({{"probe", probe_index + 1},
+                                  {"modality", ModalityName(probe_sample.modality)},
+                                  {"position", FingerPositionName(probe->position)},
+                                  {"template_id", candidate->reference_id},
+                                  {"score", candidate->score},
+                                  {"threshold", threshold},
+                                  {"log_lr", candidate->log_lr}});
+    }
+  }
+
+  for (auto& [person_id, scores] : by_person) {
+    CandidateResult candidate;
+    candidate.person_id = person_id;
+    candidate.fused_log_lr = scores.fused;
+    candidate.hit = scores.hit;
+    candidate.per_probe = std::move(scores.per_probe);
+    result.candidates.push_back(std::move(candidate));
+  }
+  std::sort(result.candidates.begin(), result.candidates.end(),
+            [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
+  if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
+
+  std::vector<std::int64_t> returned_persons;
+  std::string now = NowUtcIso8601();
+  for (CandidateResult& candidate : result.candidates) {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(candidate.person_id));
+    candidate.external_id = person.external_id;
+    candidate.category = std::string(PersonCategoryName(person.category));
+    returned_persons.push_back(candidate.person_id);
+    if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
+      ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
+      for (const auto& entry : entries) {
+        candidate.watchlist.push_back({{"entry_id", entry.id},
+                                       {"authority_reference", entry.authority_reference},
+                                       {"reason", entry.reason},
+                                       {"expires_at", entry.expires_at}});
+      }
+    }
+  }
+
+  AuditEvent event = EventFor(op, "search");
+  event.purpose = std::string(PurposeName(request.purpose));
+  event.case_ref = request.case_ref;
+  event.object_ids = Ids({{"galleries", {gallery.id}}, {"persons", returned_persons}});
+  event.input_sha256 = input_hashes;
+  nlohmann::json summary = nlohmann::json::array();
+  for (const auto& candidate : result.candidates) {
+    summary.push_back({{"person_id", candidate.person_id},
+                       {"fused_log_lr", candidate.fused_log_lr},
+                       {"hit", candidate.hit},
+                       {"watchlist_alert", !candidate.watchlist.empty()}});
+  }
+  event.result = {{"gallery", gallery.name},
+                  {"gallery_size", result.gallery_size},
+                  {"target_fmr", request.target_false_match_rate},
+                  {"candidates", summary}};
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  result.audit_seq = entry.seq;
+  return result;
+}
+
+Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest& request) {
+  ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
+  ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, request.purpose, request.case_ref));
+  ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
+  ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
+  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(request.probe.modality));
+  ABIS_ASSIGN_OR_RETURN(BiometricTemplate probe, engine->Extract(request.probe));
+  ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+  ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
+  VerifyResult result;
+  result.threshold = threshold;
+  result.score = -std::numeric_limits<double>::infinity();
+  result.log_lr = -std::numeric_limits<double>::infinity();
+  for (const TemplateInfo& info : templates) {
+    if (info.modality != request.probe.modality || info.algorithm != engine->algorithm()) continue;
+    if (probe.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
+        probe.position != info.position) {
+      continue;
+    }
+    ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
+    ABIS_ASSIGN_OR_RETURN(Comparison comparison, engine->Compare(probe, reference));
+    ++result.references_compared;
+    if (comparison.score > result.score) {
+      result.score = comparison.score;
+      result.log_lr = comparison.log_lr;
+    }
+  }
+  if (result.references_compared == 0) {
+    return Status::FailedPrecondition("person '" + request.person + "' has no " +
+                                      std::string(ModalityName(request.probe.modality)) +
+                                      " template comparable with the probe");
+  }
+  result.match = result.score >= threshold;
+  AuditEvent event = EventFor(op, "verify");
+  event.purpose = std::string(PurposeName(request.purpose));
+  event.case_ref = request.case_ref;
+  event.object_ids = Ids({{"persons", {person.id}}});
+  event.input_sha256 = {Sha256Hex(request.probe.bytes)};
+  event.result = {{"match", result.match}, {"score", result.score}, {"threshold", threshold},
+                  {"references_compared", result.references_compared}};
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  result.audit_seq = entry.seq;
+  return result;
+}
+
+Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
+  return VerifyAuditChain(store_->db());
+}
+
+Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const std::string& since, std::ostream& out) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t written, abis::ExportAudit(store_->db(), since, out));
+  AuditEvent event = EventFor(op, "audit.export");
+  event.result = {{"since", since}, {"entries", written}};
+  ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+  return written;
+}
+
+Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const std::string& today, int batch_size,
+                                                   const std::function<void(std::int64_t)>& progress) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kApplyRetention, "apply retention"));
+  ABIS_RETURN_IF_ERROR(ValidateIsoDate(today, "retention reference date"));
+  if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("retention batch size must be 1-10000");
+  RetentionReport report;
+  while (true) {
+    bool done = false;
+    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(auto expired, store_->ListExpiredPersons(today, batch_size));
+      if (expired.empty()) {
+        done = true;
+        return Status::Ok();
+      }
+      std::vector<std::int64_t> ids;
+      for (const Person& person : expired) {
+        ABIS_RETURN_IF_ERROR(store_->DeletePerson(person.id));
+        ids.push_back(person.id);
+        report.deleted_external_ids.push_back(person.external_id);
+      }
+      AuditEvent event = EventFor(op, "retention.delete");
+      event.object_ids = Ids({{"persons", ids}});
+      event.result = {{"reason", "retention period ended before " + today}, {"deleted", ids.size()}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+      report.deleted += static_cast<std::int64_t>(ids.size());
+      ++report.batches;
+      return Status::Ok();
+    }));
+    if (done) break;
+    if (progress) progress(report.deleted);
+  }
+  if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+  return report;
+}
+
+Result<nlohmann::json> AbisSystem::SubjectReport(const Operator& op, const std::string& external_id) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kSubjectReport, "produce subject reports"));
+  nlohmann::json report;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
+    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(person.id));
+    ABIS_ASSIGN_OR_RETURN(auto entries, AuditEntriesForPerson(store_->db(), person.id));
+    report["person"] = PersonJson(person);
+    report["galleries"] = galleries;
+    report["templates"] = nlohmann::json::array();
+    for (const auto& info : templates) {
+      report["templates"].push_back({{"id", info.id},
+                                     {"modality", ModalityName(info.modality)},
+                                     {"algorithm", info.algorithm},
+                                     {"position", FingerPositionName(info.position)},
+                                     {"created_at", info.created_at}});
+    }
+    report["searches_returning_subject"] = nlohmann::json::array();
+    report["history"] = nlohmann::json::array();
+    for (const auto& entry : entries) {
+      nlohmann::json line = {{"seq", entry.seq},          {"time", entry.time},
+                             {"operator", entry.event.operator_name}, {"role", entry.event.role},
+                             {"action", entry.event.action}, {"purpose", entry.event.purpose},
+                             {"case_ref", entry.event.case_ref}};
+      if (entry.event.action == "search") {
+        report["searches_returning_subject"].push_back(line);
+      } else {
+        report["history"].push_back(line);
+      }
+    }
+    AuditEvent event = EventFor(op, "subject.report");
+    event.object_ids = Ids({{"persons", {person.id}}});
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return report;
+}
+
+}  // namespace abis

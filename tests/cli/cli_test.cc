@@ -1,0 +1,166 @@
+// The `abis` command end to end: the contract other tools rely on, and one clear line on stderr
+// with a non-zero exit (never a crash) for every kind of bad input.
+#include <gtest/gtest.h>
+
+#include "../support/cli_runner.h"
+#include "../support/test_engine.h"
+
+namespace abis {
+namespace {
+
+using testing::CliRun;
+using testing::RunCli;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = (dir_.path() / "store").string();
+    CliRun init = RunCli({"init", "--store", store_});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    std::string last = init.LastLine();
+    ASSERT_EQ(last.rfind("api_key: ", 0), 0u) << "init must end with the admin key line: " << init.out;
+    admin_key_ = last.substr(9);
+  }
+
+  CliRun Run(std::vector<std::string> args, const std::string& key) {
+    args.insert(args.begin(), {"--store", store_});
+    return RunCli(args, key.empty() ? std::map<std::string, std::string>{}
+                                    : std::map<std::string, std::string>{{"ABIS_API_KEY", key}});
+  }
+
+  // Expects a failure with the given exit code and exactly one "abis: error:" line.
+  static void ExpectCleanFailure(const CliRun& run, int exit_code, const std::string& mention) {
+    EXPECT_FALSE(run.crashed) << run.err;
+    EXPECT_EQ(run.exit_code, exit_code) << run.err;
+    EXPECT_EQ(run.ErrLines(), 1) << run.err;
+    EXPECT_EQ(run.err.rfind("abis: error: ", 0), 0u) << run.err;
+    EXPECT_NE(run.err.find(mention), std::string::npos) << "expected '" << mention << "' in: " << run.err;
+  }
+
+  testing::TempDir dir_;
+  std::string store_;
+  std::string admin_key_;
+};
+
+TEST_F(CliTest, HelpListsTheBackboneCommands) {
+  CliRun help = RunCli({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command : {"init", "user", "person", "gallery", "enrol", "search", "verify", "audit", "retention",
+                              "subject", "demo"}) {
+    EXPECT_NE(help.out.find(std::string("  ") + command), std::string::npos) << command;
+  }
+}
+
+TEST_F(CliTest, InitRefusesAnExistingStore) {
+  ExpectCleanFailure(RunCli({"init", "--store", store_}), 4, "already exists");
+}
+
+TEST_F(CliTest, PersonLifecycleWithJsonOutput) {
+  CliRun add = Run({"person", "add", "--id", "P-1", "--category", "stateless", "--legal-basis", "Asylum Act s.9",
+                    "--retention-until", "2040-01-01", "--json"},
+                   admin_key_);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  auto added = nlohmann::json::parse(add.LastLine());
+  EXPECT_EQ(added["external_id"], "P-1");
+  EXPECT_EQ(added["category"], "stateless");
+  CliRun show = Run({"person", "show", "--id", "P-1", "--json"}, admin_key_);
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(nlohmann::json::parse(show.LastLine())["legal_basis"], "Asylum Act s.9");
+  CliRun removed = Run({"person", "delete", "--id", "P-1", "--reason", "test", "--json"}, admin_key_);
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  ExpectCleanFailure(Run({"person", "show", "--id", "P-1"}, admin_key_), 4, "no person 'P-1'");
+}
+
+TEST_F(CliTest, BadInputGetsOneClearLine) {
+  ExpectCleanFailure(Run({"person", "add", "--id", "X", "--category", "martian", "--legal-basis", "b",
+                          "--retention-until", "2040-01-01"},
+                         admin_key_),
+                     2, "unknown person category 'martian'");
+  ExpectCleanFailure(Run({"person", "add", "--id", "X", "--category", "citizen", "--legal-basis", "b",
+                          "--retention-until", "2040-02-31x"},
+                         admin_key_),
+                     2, "retention date");
+  ExpectCleanFailure(Run({"person", "add", "--id", "X", "--category", "citizen"}, admin_key_), 2, "usage");
+  ExpectCleanFailure(Run({"person", "frobnicate"}, admin_key_), 2, "usage");
+  ExpectCleanFailure(Run({"user", "add", "--name", "u", "--role", "root"}, admin_key_), 2, "unknown role 'root'");
+  ExpectCleanFailure(Run({"enrol", "--person", "X", "--modality", "iris", "--file", "/dev/null"}, admin_key_), 2,
+                     "unknown modality 'iris'");
+  ExpectCleanFailure(Run({"enrol", "--person", "X", "--modality", "face", "--file", "/no/such.jpg"}, admin_key_), 4,
+                     "/no/such.jpg");
+  ExpectCleanFailure(Run({"enrol", "--person", "X", "--modality", "finger", "--finger", "12", "--file", "/dev/null"},
+                         admin_key_),
+                     2, "finger position 12 out of range 0-10");
+  ExpectCleanFailure(Run({"search", "--gallery", "g", "--modality", "face", "--file", "/etc/hostname", "--purpose",
+                          "curiosity", "--case", "C"},
+                         admin_key_),
+                     2, "unknown purpose 'curiosity'");
+  ExpectCleanFailure(RunCli({"person", "list", "--store", (dir_.path() / "absent").string()},
+                            {{"ABIS_API_KEY", admin_key_}}),
+                     4, "no store at");
+}
+
+TEST_F(CliTest, KeysAndRolesAreEnforced) {
+  ExpectCleanFailure(Run({"person", "list"}, ""), 3, "no API key");
+  ExpectCleanFailure(Run({"person", "list"}, "abis_0000000000000000_" + std::string(64, '0')), 3, "API key refused");
+  CliRun add = Run({"user", "add", "--name", "ada", "--role", "auditor"}, admin_key_);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  std::string auditor_key = add.LastLine().substr(9);
+  ExpectCleanFailure(Run({"person", "add", "--id", "Y", "--category", "citizen", "--legal-basis", "b",
+                          "--retention-until", "2040-01-01"},
+                         auditor_key),
+                     3, "role auditor may not add persons");
+  ExpectCleanFailure(Run({"search", "--gallery", "g", "--modality", "face", "--file", "/etc/hostname", "--purpose",
+                          "criminal_investigation", "--case", "C"},
+                         auditor_key),
+                     3, "may not");
+  // Both refusals are in the audit log, which the auditor may export.
+  CliRun exported = Run({"audit", "export"}, auditor_key);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("add_person.refused"), std::string::npos);
+  EXPECT_NE(exported.out.find("search.refused"), std::string::npos);
+  EXPECT_NE(exported.out.find("auth.refused"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyExitsZeroWhenIntactAndOneNamingTheBrokenEntry) {
+  ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin_key_).exit_code, 0);
+  CliRun intact = Run({"audit", "verify"}, "");
+  EXPECT_EQ(intact.exit_code, 0) << intact.err;
+  EXPECT_NE(intact.out.find("intact"), std::string::npos);
+  std::string sql = "UPDATE audit_log SET operator = 'mallory' WHERE seq = 2;";
+  ASSERT_EQ(std::system(("sqlite3 " + testing::ShellQuote(store_ + "/abis.db") + " " + testing::ShellQuote(sql)).c_str()), 0);
+  CliRun broken = Run({"audit", "verify", "--json"}, "");
+  EXPECT_EQ(broken.exit_code, 1);
+  auto report = nlohmann::json::parse(broken.LastLine());
+  EXPECT_EQ(report["intact"], false);
+  EXPECT_EQ(report["first_bad_entry"], 2);
+}
+
+TEST_F(CliTest, RetentionApplyDeletesExpiredRecords) {
+  for (const auto& [id, date] : std::vector<std::pair<std::string, std::string>>{{"old", "2001-01-01"}, {"new", "2099-01-01"}}) {
+    ASSERT_EQ(Run({"person", "add", "--id", id, "--category", "citizen", "--legal-basis", "b", "--retention-until", date},
+                  admin_key_)
+                  .exit_code,
+              0);
+  }
+  CliRun apply = Run({"retention", "apply", "--json"}, admin_key_);
+  ASSERT_EQ(apply.exit_code, 0) << apply.err;
+  auto report = nlohmann::json::parse(apply.LastLine());
+  EXPECT_EQ(report["deleted"], 1);
+  EXPECT_EQ(report["persons"][0], "old");
+}
+
+TEST_F(CliTest, SubjectReportNeedsAnAuditorOrAdmin) {
+  ASSERT_EQ(Run({"person", "add", "--id", "S", "--category", "citizen", "--legal-basis", "b", "--retention-until",
+                 "2099-01-01"},
+                admin_key_)
+                .exit_code,
+            0);
+  CliRun report = Run({"subject", "report", "S", "--json"}, admin_key_);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto json = nlohmann::json::parse(report.LastLine());
+  EXPECT_EQ(json["person"]["external_id"], "S");
+  EXPECT_EQ(json["history"][0]["action"], "person.add");
+}
+
+}  // namespace
+}  // namespace abis

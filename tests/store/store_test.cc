@@ -1,0 +1,229 @@
+#include "abis/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "../support/test_engine.h"
+#include "abis/access/users.h"
+#include "abis/store/schema.h"
+
+namespace abis {
+namespace {
+
+using testing::FileContains;
+using testing::RandomSample;
+using testing::TempDir;
+using testing::TestEngine;
+
+Person MakePerson(const std::string& id, const std::string& retention = "2099-01-01") {
+  Person person;
+  person.external_id = id;
+  person.category = PersonCategory::kCitizen;
+  person.legal_basis = "Test Act 2026 s.1";
+  person.retention_until = retention;
+  return person;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Create(dir_.path() / "store");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto user = AddUser(store_->db(), "clerk", Role::kEnroller);
+    ASSERT_TRUE(user.ok());
+    operator_id_ = user->id;
+  }
+
+  // Adds person, encounter, sample and template; returns the template id.
+  std::int64_t EnrolBytes(std::int64_t person_id, const std::vector<std::uint8_t>& bytes) {
+    Encounter encounter;
+    encounter.person_id = person_id;
+    encounter.operator_id = operator_id_;
+    auto encounter_id = store_->AddEncounter(encounter);
+    EXPECT_TRUE(encounter_id.ok()) << encounter_id.status().ToString();
+    auto sample_id = store_->AddSample(*encounter_id, person_id, Modality::kFace, "raw", FingerPosition::kUnknown, bytes);
+    EXPECT_TRUE(sample_id.ok());
+    SampleInput sample;
+    sample.bytes = bytes;
+    auto extracted = engine_.Extract(sample);
+    auto template_id = store_->AddTemplate(*sample_id, person_id, *extracted);
+    EXPECT_TRUE(template_id.ok());
+    return *template_id;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::int64_t operator_id_ = 0;
+  TestEngine engine_;
+};
+
+TEST_F(StoreTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
+  Person no_basis = MakePerson("A");
+  no_basis.legal_basis = "";
+  EXPECT_EQ(store_->AddPerson(no_basis).code(), StatusCode::kInvalidArgument);
+  Person bad_date = MakePerson("B", "2026-02-30x");
+  EXPECT_EQ(store_->AddPerson(bad_date).code(), StatusCode::kInvalidArgument);
+  Person ok = MakePerson("C");
+  ASSERT_TRUE(store_->AddPerson(ok).ok());
+  Person duplicate = MakePerson("C");
+  EXPECT_EQ(store_->AddPerson(duplicate).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(StoreTest, TemplatesRoundTripThroughTheSeal) {
+  Person person = MakePerson("P1");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  auto bytes = RandomSample(11);
+  std::int64_t template_id = EnrolBytes(person.id, bytes);
+  auto loaded = store_->LoadTemplate(template_id);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  SampleInput sample;
+  sample.bytes = bytes;
+  EXPECT_EQ(loaded->data, engine_.Extract(sample)->data);
+  EXPECT_EQ(loaded->algorithm, "test-bytes/1");
+}
+
+TEST_F(StoreTest, DatabaseFileHoldsNoPlaintextSampleOrTemplateBytes) {
+  Person person = MakePerson("P1");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  auto bytes = RandomSample(12);
+  EnrolBytes(person.id, bytes);
+  SampleInput sample;
+  sample.bytes = bytes;
+  auto template_bytes = engine_.Extract(sample)->data;
+  // Any 64-byte window would do; take one from the middle of each.
+  std::vector<std::uint8_t> sample_window(bytes.begin() + 100, bytes.begin() + 164);
+  std::vector<std::uint8_t> template_window(template_bytes.begin() + 100, template_bytes.begin() + 164);
+  ASSERT_TRUE(store_->Checkpoint().ok());
+  for (const auto& file : std::filesystem::directory_iterator(dir_.path() / "store")) {
+    EXPECT_FALSE(FileContains(file.path(), sample_window)) << file.path();
+    EXPECT_FALSE(FileContains(file.path(), template_window)) << file.path();
+  }
+  // The test can fail: the same bytes are found when written in clear.
+  std::ofstream(dir_.path() / "store" / "probe.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  EXPECT_TRUE(FileContains(dir_.path() / "store" / "probe.bin", sample_window));
+}
+
+TEST_F(StoreTest, DeletePersonErasesCiphertextsAndKeys) {
+  Person person = MakePerson("P1");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  std::int64_t template_id = EnrolBytes(person.id, RandomSample(13));
+  // Capture the sealed bytes to check that they leave the file.
+  auto query = store_->db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
+  query->Bind(1, template_id);
+  ASSERT_TRUE(*query->Step());
+  auto wrapped_key = query->ColumnBlob(0);
+  auto sealed = query->ColumnBlob(1);
+  query = store_->db().Prepare("SELECT 1");
+  ASSERT_TRUE(store_->Checkpoint().ok());
+  ASSERT_TRUE(FileContains(dir_.path() / "store" / "abis.db", wrapped_key));
+
+  ASSERT_TRUE(store_->DeletePerson(person.id).ok());
+  ASSERT_TRUE(store_->Checkpoint().ok());
+  EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetPerson(person.id).status().code(), StatusCode::kNotFound);
+  for (const auto& file : std::filesystem::directory_iterator(dir_.path() / "store")) {
+    EXPECT_FALSE(FileContains(file.path(), wrapped_key)) << file.path();
+    EXPECT_FALSE(FileContains(file.path(), std::vector<std::uint8_t>(sealed.begin(), sealed.begin() + 64))) << file.path();
+  }
+}
+
+TEST_F(StoreTest, TamperedCiphertextIsDataLossNotGarbage) {
+  Person person = MakePerson("P1");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  std::int64_t template_id = EnrolBytes(person.id, RandomSample(14));
+  ASSERT_TRUE(store_->db().Execute("UPDATE templates SET sealed = zeroblob(200) WHERE id = " + std::to_string(template_id)).ok());
+  EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, SwappingCiphertextsBetweenPersonsIsDetected) {
+  Person a = MakePerson("A"), b = MakePerson("B");
+  ASSERT_TRUE(store_->AddPerson(a).ok());
+  ASSERT_TRUE(store_->AddPerson(b).ok());
+  std::int64_t ta = EnrolBytes(a.id, RandomSample(15));
+  std::int64_t tb = EnrolBytes(b.id, RandomSample(16));
+  ASSERT_TRUE(store_->db()
+                  .Execute("UPDATE templates SET person_id = CASE id WHEN " + std::to_string(ta) + " THEN " +
+                           std::to_string(b.id) + " ELSE " + std::to_string(a.id) + " END WHERE id IN (" +
+                           std::to_string(ta) + "," + std::to_string(tb) + ")")
+                  .ok());
+  EXPECT_EQ(store_->LoadTemplate(ta).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, ExpiredPersonsAreListedByRetentionDate) {
+  Person old_one = MakePerson("old", "2020-01-01"), current = MakePerson("current", "2099-01-01");
+  ASSERT_TRUE(store_->AddPerson(old_one).ok());
+  ASSERT_TRUE(store_->AddPerson(current).ok());
+  auto expired = store_->ListExpiredPersons("2026-01-01", 10);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ(expired->front().external_id, "old");
+}
+
+TEST(StoreOpenTest, MissingStoreIsNotFoundWithAHint) {
+  TempDir dir;
+  auto store = Store::Open(dir.path() / "nothing");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(store.status().message().find("abis init"), std::string::npos);
+}
+
+TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
+  TempDir dir;
+  std::int64_t template_id = 0;
+  {
+    auto store = std::move(Store::Create(dir.path() / "s")).value();
+    auto user = *AddUser(store->db(), "clerk", Role::kEnroller);
+    Person person = MakePerson("P");
+    ASSERT_TRUE(store->AddPerson(person).ok());
+    Encounter encounter{0, person.id, "enrollment", "", "", user.id};
+    auto encounter_id = *store->AddEncounter(encounter);
+    auto sample_id = *store->AddSample(encounter_id, person.id, Modality::kFace, "", FingerPosition::kUnknown, RandomSample(3));
+    BiometricTemplate t;
+    t.algorithm = "x/1";
+    t.data = RandomSample(4);
+    template_id = *store->AddTemplate(sample_id, person.id, t);
+  }
+  std::filesystem::remove(dir.path() / "s" / "master.key");
+  ASSERT_TRUE(MasterKey::CreateFile(dir.path() / "s" / "master.key").ok());
+  auto reopened = Store::Open(dir.path() / "s");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
+}
+
+TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
+  TempDir dir;
+  auto layout = StoreLayout::ForDir(dir.path());
+  {
+    auto db = std::move(Database::Open(layout.database, true)).value();
+    ASSERT_TRUE(MigrateSchema(*db, 1).ok());
+    EXPECT_EQ(*ReadSchemaVersion(*db), 1);
+    // A version-1 audit entry naming person 7, written as version 1 wrote them.
+    ASSERT_TRUE(db->Execute("INSERT INTO audit_log (seq, time, operator, role, action, object_ids, prev_hash, entry_hash) "
+                            "VALUES (1, '2026-01-01T00:00:00.000Z', 'a', 'admin', 'x', '{\"persons\":[7]}', '0', 'h')")
+                    .ok());
+  }
+  ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*ReadSchemaVersion((*store)->db()), kCurrentSchemaVersion);
+  auto subjects = (*store)->db().Prepare("SELECT seq FROM audit_subjects WHERE person_id = 7");
+  ASSERT_TRUE(*subjects->Step()) << "migration 2 indexes old audit entries by person";
+  auto head = (*store)->db().Prepare("SELECT entry_count, last_hash FROM audit_head");
+  ASSERT_TRUE(*head->Step());
+  EXPECT_EQ(head->ColumnInt(0), 1);
+  EXPECT_EQ(head->ColumnText(1), "h");
+}
+
+TEST(SchemaTest, RefusesAStoreFromANewerProgram) {
+  TempDir dir;
+  auto db = std::move(Database::Open(dir.path() / "abis.db", true)).value();
+  ASSERT_TRUE(MigrateSchema(*db).ok());
+  ASSERT_TRUE(db->Execute("UPDATE schema_version SET version = 99").ok());
+  Status status = MigrateSchema(*db);
+  EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("99"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace abis
