@@ -42,5 +42,8 @@ void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context);
 void AddBiometricCommands(CLI::App& root, CliContext& context);
 void AddAccountabilityCommands(CLI::App& root, CliContext& context);
 void AddDemoCommand(CLI::App& root, CliContext& context);
+void AddNistCommands(CLI::App& root, CliContext& context);
+void AddReviewCommand(CLI::App& root, CliContext& context);
+void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
 
 }  // namespace abis::cli

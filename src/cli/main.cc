@@ -22,6 +22,11 @@ int main(int argc, char** argv) {
   abis::cli::AddBiometricCommands(root, context);
   abis::cli::AddAccountabilityCommands(root, context);
   abis::cli::AddDemoCommand(root, context);
+  abis::cli::AddNistCommands(root, context);
+  abis::cli::AddReviewCommand(root, context);
+#ifdef ABIS_HAVE_SERVICE
+  abis::cli::AddServeCommand(root, context);
+#endif
   root.add_subcommand("eval", "accuracy evaluation of a modality (NIST-style figures)")->require_subcommand(1);
   root.add_subcommand("bench", "speed benchmarks of a modality")->require_subcommand(1);
   root.add_subcommand("synth", "generate synthetic biometric data with ground truth")->require_subcommand(1);

@@ -98,6 +98,16 @@ Status Database::Transaction(const std::function<Status()>& body) {
   return Status::Ok();
 }
 
+Status Database::ReadTransaction(const std::function<Status()>& body) {
+  if (transaction_depth_ > 0) return body();
+  ABIS_RETURN_IF_ERROR(Execute("BEGIN DEFERRED"));
+  transaction_depth_ = 1;
+  Status status = body();
+  transaction_depth_ = 0;
+  Status end = Execute(status.ok() ? "COMMIT" : "ROLLBACK");
+  return status.ok() ? end : status;
+}
+
 Statement::Statement(Statement&& other) noexcept
     : statement_(other.statement_), db_(other.db_), bind_error_(other.bind_error_) {
   other.statement_ = nullptr;

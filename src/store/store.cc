@@ -305,6 +305,24 @@ Result<std::vector<std::uint8_t>> Store::LoadSample(std::int64_t sample_id) {
   return plaintext;
 }
 
+Result<std::vector<Store::SampleInfo>> Store::ListSamples(std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT id, modality, format, position FROM samples WHERE person_id = ? "
+                                                 "ORDER BY id"));
+  query.Bind(1, person_id);
+  std::vector<SampleInfo> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    SampleInfo info;
+    info.id = query.ColumnInt(0);
+    ABIS_ASSIGN_OR_RETURN(info.modality, ParseModality(query.ColumnText(1)));
+    info.format = query.ColumnText(2);
+    ABIS_ASSIGN_OR_RETURN(info.position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(3))));
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT count(*) FROM samples WHERE person_id = ?"));
   query.Bind(1, person_id);

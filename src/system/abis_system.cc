@@ -335,84 +335,89 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   std::vector<std::string> input_hashes;
   std::map<Modality, std::vector<TemplateInfo>> templates_by_modality;
 
-  for (std::size_t probe_index = 0; probe_index < request.probes.size(); ++probe_index) {
-    const SampleInput& probe_sample = request.probes[probe_index];
-    input_hashes.push_back(Sha256Hex(probe_sample.bytes));
-    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(probe_sample.modality));
-    auto probe = engine->Extract(probe_sample);
-    if (!probe.ok()) return probe.status().WithContext("probe " + std::to_string(probe_index + 1));
-    ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-
-    if (!templates_by_modality.contains(probe_sample.modality)) {
-      ABIS_ASSIGN_OR_RETURN(templates_by_modality[probe_sample.modality],
-                            store_->ListGalleryTemplates(gallery.id, probe_sample.modality));
-    }
-    std::unique_ptr<ModalityGallery> index = engine->NewGallery();
-    std::map<std::int64_t, std::int64_t> person_of_template;
-    for (const TemplateInfo& info : templates_by_modality[probe_sample.modality]) {
-      bool same_finger = probe->position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
-                         info.position == probe->position;
-      if (info.algorithm != engine->algorithm()) {
-        ++result.skipped_templates;
-        continue;
-      }
-      if (!same_finger) continue;
-      ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
-      ABIS_RETURN_IF_ERROR(index->Add(info.id, reference));
-      person_of_template[info.id] = info.person_id;
-    }
-    result.gallery_size += index->size();
-    // Several templates may belong to one person: ask for enough to fill the list with persons.
-    ABIS_ASSIGN_OR_RETURN(auto candidates, index->Search(*probe, std::min<std::size_t>(index->size(), request.max_candidates * 4)));
-    std::map<std::int64_t, const Candidate*> best_of_person;
-    for (const Candidate& candidate : candidates) {
-      std::int64_t person = person_of_template[candidate.reference_id];
-      auto [it, inserted] = best_of_person.try_emplace(person, &candidate);
-      if (!inserted && candidate.score > it->second->score) it->second = &candidate;
-    }
-    for (const auto& [person, candidate] : best_of_person) {
-      PersonScores& scores = by_person[person];
-      scores.fused += candidate->log_lr;
-      scores.hit = scores.hit || candidate->score >= threshold;
-      scores.per_probe.push_back({{"probe", probe_index + 1},
-                                  {"modality", ModalityName(probe_sample.modality)},
-                                  {"position", FingerPositionName(probe->position)},
-                                  {"template_id", candidate->reference_id},
-                                  {"score", candidate->score},
-                                  {"threshold", threshold},
-                                  {"log_lr", candidate->log_lr}});
-    }
-  }
-
-  for (auto& [person_id, scores] : by_person) {
-    CandidateResult candidate;
-    candidate.person_id = person_id;
-    candidate.fused_log_lr = scores.fused;
-    candidate.hit = scores.hit;
-    candidate.per_probe = std::move(scores.per_probe);
-    result.candidates.push_back(std::move(candidate));
-  }
-  std::sort(result.candidates.begin(), result.candidates.end(),
-            [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
-  if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
-
   std::vector<std::int64_t> returned_persons;
-  std::string now = NowUtcIso8601();
-  for (CandidateResult& candidate : result.candidates) {
-    ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(candidate.person_id));
-    candidate.external_id = person.external_id;
-    candidate.category = std::string(PersonCategoryName(person.category));
-    returned_persons.push_back(candidate.person_id);
-    if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
-      ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
-      for (const auto& entry : entries) {
-        candidate.watchlist.push_back({{"entry_id", entry.id},
-                                       {"authority_reference", entry.authority_reference},
-                                       {"reason", entry.reason},
-                                       {"expires_at", entry.expires_at}});
+  // Every read of the gallery happens in one snapshot, so a search sees a consistent gallery
+  // while enrolments go on; the audit entry is then written in its own transaction.
+  ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
+    for (std::size_t probe_index = 0; probe_index < request.probes.size(); ++probe_index) {
+      const SampleInput& probe_sample = request.probes[probe_index];
+      input_hashes.push_back(Sha256Hex(probe_sample.bytes));
+      ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(probe_sample.modality));
+      auto probe = engine->Extract(probe_sample);
+      if (!probe.ok()) return probe.status().WithContext("probe " + std::to_string(probe_index + 1));
+      ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+
+      if (!templates_by_modality.contains(probe_sample.modality)) {
+        ABIS_ASSIGN_OR_RETURN(templates_by_modality[probe_sample.modality],
+                              store_->ListGalleryTemplates(gallery.id, probe_sample.modality));
+      }
+      std::unique_ptr<ModalityGallery> index = engine->NewGallery();
+      std::map<std::int64_t, std::int64_t> person_of_template;
+      for (const TemplateInfo& info : templates_by_modality[probe_sample.modality]) {
+        bool same_finger = probe->position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
+                           info.position == probe->position;
+        if (info.algorithm != engine->algorithm()) {
+          ++result.skipped_templates;
+          continue;
+        }
+        if (!same_finger) continue;
+        ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
+        ABIS_RETURN_IF_ERROR(index->Add(info.id, reference));
+        person_of_template[info.id] = info.person_id;
+      }
+      result.gallery_size += index->size();
+      // Several templates may belong to one person: ask for enough to fill the list with persons.
+      ABIS_ASSIGN_OR_RETURN(auto candidates, index->Search(*probe, std::min<std::size_t>(index->size(), request.max_candidates * 4)));
+      std::map<std::int64_t, const Candidate*> best_of_person;
+      for (const Candidate& candidate : candidates) {
+        std::int64_t person = person_of_template[candidate.reference_id];
+        auto [it, inserted] = best_of_person.try_emplace(person, &candidate);
+        if (!inserted && candidate.score > it->second->score) it->second = &candidate;
+      }
+      for (const auto& [person, candidate] : best_of_person) {
+        PersonScores& scores = by_person[person];
+        scores.fused += candidate->log_lr;
+        scores.hit = scores.hit || candidate->score >= threshold;
+        scores.per_probe.push_back({{"probe", probe_index + 1},
+                                    {"modality", ModalityName(probe_sample.modality)},
+                                    {"position", FingerPositionName(probe->position)},
+                                    {"template_id", candidate->reference_id},
+                                    {"score", candidate->score},
+                                    {"threshold", threshold},
+                                    {"log_lr", candidate->log_lr}});
       }
     }
-  }
+
+    for (auto& [person_id, scores] : by_person) {
+      CandidateResult candidate;
+      candidate.person_id = person_id;
+      candidate.fused_log_lr = scores.fused;
+      candidate.hit = scores.hit;
+      candidate.per_probe = std::move(scores.per_probe);
+      result.candidates.push_back(std::move(candidate));
+    }
+    std::sort(result.candidates.begin(), result.candidates.end(),
+              [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
+    if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
+
+    std::string now = NowUtcIso8601();
+    for (CandidateResult& candidate : result.candidates) {
+      ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(candidate.person_id));
+      candidate.external_id = person.external_id;
+      candidate.category = std::string(PersonCategoryName(person.category));
+      returned_persons.push_back(candidate.person_id);
+      if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
+        ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
+        for (const auto& entry : entries) {
+          candidate.watchlist.push_back({{"entry_id", entry.id},
+                                         {"authority_reference", entry.authority_reference},
+                                         {"reason", entry.reason},
+                                         {"expires_at", entry.expires_at}});
+        }
+      }
+    }
+    return Status::Ok();
+  }));
 
   AuditEvent event = EventFor(op, "search");
   event.purpose = std::string(PurposeName(request.purpose));
@@ -478,6 +483,35 @@ Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest&
   ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
   result.audit_seq = entry.seq;
   return result;
+}
+
+Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, const std::string& external_id,
+                                                            Purpose purpose, const std::string& case_ref,
+                                                            const std::string& destination) {
+  ABIS_RETURN_IF_ERROR(ValidateCaseRef(case_ref));
+  ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, purpose, case_ref));
+  std::vector<StoredSample> out;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(auto samples, store_->ListSamples(person.id));
+    std::vector<std::int64_t> sample_ids;
+    std::vector<std::string> hashes;
+    for (const auto& info : samples) {
+      StoredSample sample{info.id, info.modality, info.format, info.position, {}};
+      ABIS_ASSIGN_OR_RETURN(sample.bytes, store_->LoadSample(info.id));
+      sample_ids.push_back(info.id);
+      hashes.push_back(Sha256Hex(sample.bytes));
+      out.push_back(std::move(sample));
+    }
+    AuditEvent event = EventFor(op, "person.export");
+    event.purpose = std::string(PurposeName(purpose));
+    event.case_ref = case_ref;
+    event.object_ids = Ids({{"persons", {person.id}}, {"samples", sample_ids}});
+    event.input_sha256 = hashes;
+    event.result = {{"destination", destination}, {"samples", sample_ids.size()}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return out;
 }
 
 Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op) {

@@ -41,6 +41,9 @@ class Database {
   // Nested calls join the outer transaction (they do not commit by themselves).
   Status Transaction(const std::function<Status()>& body);
   bool InTransaction() const { return transaction_depth_ > 0; }
+  // Runs `body` inside a deferred (read) transaction: every read sees one snapshot of the
+  // database (WAL), and writers are not blocked. Inside another transaction it just runs `body`.
+  Status ReadTransaction(const std::function<Status()>& body);
 
   sqlite3* handle() const { return db_; }
   const std::filesystem::path& path() const { return path_; }

@@ -64,6 +64,14 @@ class Store {
   // Decrypts a template. Tampering or a wrong key is kDataLoss.
   Result<BiometricTemplate> LoadTemplate(std::int64_t template_id);
   Result<std::vector<std::uint8_t>> LoadSample(std::int64_t sample_id);
+  // Metadata of a person's samples: (sample id, modality, format, position), oldest first.
+  struct SampleInfo {
+    std::int64_t id = 0;
+    Modality modality = Modality::kFace;
+    std::string format;
+    FingerPosition position = FingerPosition::kUnknown;
+  };
+  Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id);
   // Metadata of every template of `modality` whose person is in `gallery_id`.
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality);
   Result<std::int64_t> CountSamples(std::int64_t person_id);

@@ -89,6 +89,15 @@ struct VerifyResult {
   std::int64_t audit_seq = 0;
 };
 
+// A stored sample as it was captured, for export (e.g. to an ANSI/NIST-ITL transaction).
+struct StoredSample {
+  std::int64_t sample_id = 0;
+  Modality modality = Modality::kFace;
+  std::string format;
+  FingerPosition position = FingerPosition::kUnknown;
+  std::vector<std::uint8_t> bytes;
+};
+
 struct RetentionReport {
   std::int64_t deleted = 0;
   std::int64_t batches = 0;
@@ -131,6 +140,11 @@ class AbisSystem {
   Result<EnrolResult> Enrol(const Operator& op, const EnrolRequest& request);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
+  // Decrypts every sample of a person for export to another system; audited with the purpose,
+  // case and destination (a file name or system), and the hashes of what left.
+  Result<std::vector<StoredSample>> ExportSamples(const Operator& op, const std::string& external_id,
+                                                  Purpose purpose, const std::string& case_ref,
+                                                  const std::string& destination);
 
   // --- accountability ---
   Result<AuditVerification> VerifyAudit(const Operator& op);

@@ -1,0 +1,75 @@
+// Regenerates the tables of src/finger/score_calibration.cc: reads the ISO templates of every
+// FVC folder given, scores every pair of impressions with finger-mcc/1 (same finger = genuine,
+// different fingers = impostor, across folders too), and prints the FMR thresholds and a
+// logistic fit of same-vs-different on the score (classes weighted equally).
+// Usage: calibrate_finger DIR [DIR...]   e.g. .../fvc2002/DB1_B .../DB4_B
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "abis/finger/fvc_evaluation.h"
+#include "abis/finger/mcc_matcher.h"
+#include "abis/finger/minutiae_record.h"
+
+int main(int argc, char** argv) {
+  using namespace abis::finger;
+  std::vector<MccTemplate> templates;
+  std::vector<std::string> identities;
+  for (int a = 1; a < argc; ++a) {
+    auto samples = ListFvcSamples(argv[a], FvcTemplateSource::kIsoTemplates);
+    if (!samples.ok()) {
+      std::fprintf(stderr, "%s\n", samples.status().ToString().c_str());
+      return 2;
+    }
+    for (const FvcSample& sample : samples.value()) {
+      std::ifstream in(sample.path, std::ios::binary);
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+      auto record = ReadMinutiaeRecord(bytes, sample.path.string());
+      if (!record.ok()) {
+        std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
+        return 2;
+      }
+      templates.push_back(BuildMccTemplate(record->views[0].minutiae));
+      identities.push_back(std::string(argv[a]) + "/" + std::to_string(sample.finger));
+    }
+  }
+  std::vector<double> genuine, impostor;
+  for (std::size_t x = 0; x < templates.size(); ++x) {
+    for (std::size_t y = x + 1; y < templates.size(); ++y) {
+      (identities[x] == identities[y] ? genuine : impostor).push_back(CompareMcc(templates[x], templates[y]).score);
+    }
+  }
+  if (genuine.empty() || impostor.empty()) return 2;
+  std::sort(impostor.begin(), impostor.end());
+  std::printf("genuine %zu impostor %zu\n", genuine.size(), impostor.size());
+  for (const double fmr : {0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4, 5e-5, 2e-5}) {
+    const auto allowed = static_cast<std::size_t>(std::floor(fmr * impostor.size()));
+    const double threshold = allowed >= impostor.size() ? 0 : std::nextafter(impostor[impostor.size() - allowed - 1], 1.0);
+    const auto rejected = std::count_if(genuine.begin(), genuine.end(), [&](double g) { return g < threshold; });
+    std::printf("{%g, %.6f},  // FNMR %.4f\n", fmr, threshold, static_cast<double>(rejected) / genuine.size());
+  }
+  double a = 0, b = 0;  // Newton's method on the weighted logistic log-likelihood
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    double ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    const auto accumulate = [&](const std::vector<double>& scores, double label, double weight) {
+      for (const double s : scores) {
+        const double p = 1 / (1 + std::exp(-(a + b * s)));
+        ga += (p - label) * weight;
+        gb += (p - label) * weight * s;
+        const double h = p * (1 - p) * weight;
+        haa += h;
+        hab += h * s;
+        hbb += h * s * s;
+      }
+    };
+    accumulate(genuine, 1, 1.0 / genuine.size());
+    accumulate(impostor, 0, 1.0 / impostor.size());
+    const double det = haa * hbb - hab * hab;
+    a -= (hbb * ga - hab * gb) / det;
+    b -= (haa * gb - hab * ga) / det;
+  }
+  std::printf("logistic intercept %.6f slope %.6f\n", a, b);
+  return 0;
+}

@@ -1,0 +1,22 @@
+// The minutiae extractor: grey fingerprint image -> minutiae template. Implemented in
+// src/finger_extract/ as named stages (segmentation, orientation, frequency, enhancement,
+// binarisation, thinning, minutiae detection, false-minutiae removal).
+#pragma once
+
+#include <string>
+
+#include "abis/core/status.h"
+#include "abis/finger/image.h"
+#include "abis/finger/minutiae.h"
+
+namespace abis::finger {
+
+struct ExtractorOptions {
+  std::string debug_dir;  // when not empty, every stage's image is written there as PNG
+};
+
+// Extracts minutiae from `image` (rescaled to 500 ppi when its resolution is known and differs).
+// Returns kInvalidArgument for images too small or with no usable ridge area.
+Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& image, const ExtractorOptions& options = {});
+
+}  // namespace abis::finger

@@ -1,0 +1,33 @@
+// abis's own finger template format, version 1: the minutiae of one finger, little-endian, with
+// a CRC-32 trailer. The byte layout is specified in docs/TEMPLATE_FORMAT.md. Templates of
+// another version are rejected with the version named (never misread); damaged ones fail the CRC.
+// Thread-safety: free functions on values.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "abis/core/status.h"
+#include "abis/finger/minutiae.h"
+
+namespace abis::finger {
+
+inline constexpr std::uint16_t kFingerTemplateFormatVersion = 1;
+inline constexpr int kMaxTemplateMinutiae = 255;  // as many as an ISO/ANSI view can carry
+
+// Serialises `minutiae`. kInvalidArgument when a value does not fit (more than 255 minutiae,
+// coordinates outside 0-65535, quality outside 0-100, non-finite angle or resolution).
+Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& minutiae);
+
+// Parses and validates bytes written by EncodeFingerTemplate. kUnimplemented for another format
+// version; kDataLoss on a CRC mismatch; kInvalidArgument for anything else malformed. Errors are
+// prefixed with `source_name`.
+Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> bytes,
+                                              const std::string& source_name = "finger template");
+
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by the format's trailer.
+std::uint32_t Crc32(std::span<const std::uint8_t> bytes);
+
+}  // namespace abis::finger

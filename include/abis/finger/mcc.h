@@ -1,0 +1,76 @@
+// Minutia Cylinder-Code (MCC), bit-vector variant: R. Cappelli, M. Ferrara, D. Maltoni, "Minutia
+// Cylinder-Code: a new representation and matching technique for fingerprint recognition", IEEE
+// TPAMI 32(12), 2010. Each minutia gets a cylinder of Ns x Ns x Nd cells aligned with its
+// direction; a cell is 1 when the neighbouring minutiae near the cell centre, with directions
+// relative to the cylinder's minutia near the cell's angular section, contribute at least mu_psi
+// (the paper's step-function Psi of the bit variant). Cells outside the circle of radius R are not
+// stored; cells outside the convex hull of the minutiae enlarged by Omega are invalid (masked).
+//
+// The cell geometry is fixed at compile time (Ns = 16, Nd = 6: 208 spatial cells x 6 = 1248 bits,
+// padded to 20 64-bit words) so the hot loop (mcc_local_similarity.cc) works on constant sizes.
+// Thread-safety: immutable values; the build function is reentrant.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <numbers>
+#include <vector>
+
+#include "abis/finger/minutiae.h"
+
+namespace abis::finger {
+
+inline constexpr int kMccSpatialCells = 16;                  // Ns
+inline constexpr int kMccAngularCells = 6;                   // Nd
+inline constexpr int kMccCircleCells = 208;                  // spatial cells whose centre lies within R
+inline constexpr int kMccBits = kMccCircleCells * kMccAngularCells;  // 1248
+inline constexpr int kMccWords = (kMccBits + 63) / 64;       // 20
+
+// Parameters from the MCC paper (Table 1, bit variant), in pixels at 500 ppi and radians.
+struct MccParameters {
+  double radius = 70;                                    // R
+  double sigma_spatial = 28.0 / 3.0;                     // sigma_S
+  double sigma_directional = 2 * std::numbers::pi / 9;   // sigma_D
+  double mu_psi = 0.01;                                  // cell threshold (step Psi)
+  double hull_offset = 50;                               // Omega
+  double min_valid_cell_fraction = 0.75;                 // minVC, of the 208 spatial cells
+  int min_neighbour_minutiae = 2;                        // minM, within R + 3 sigma_S
+  double min_matchable_fraction = 0.6;                   // minME, of the 1248 bits
+  double max_direction_difference = std::numbers::pi / 2;  // delta_theta
+  // Global score (LSS-R).
+  int min_pairs = 4;                   // minNP
+  int max_pairs = 12;                  // maxNP
+  double mu_pairs = 20;                // mu_P
+  double tau_pairs = 0.4;              // tau_P
+  int relaxation_iterations = 5;       // n_rel
+  double relaxation_weight = 0.5;      // w_R
+  double mu_rho_distance = 5;          // mu_1^rho
+  double tau_rho_distance = -8.0 / 5;  // tau_1^rho
+  double mu_rho_angle = std::numbers::pi / 12;  // mu_2^rho = mu_3^rho
+  double tau_rho_angle = -30;                   // tau_2^rho = tau_3^rho
+};
+
+using MccBits = std::array<std::uint64_t, kMccWords>;
+
+// The cylinders of one fingerprint: only valid cylinders are kept. Coordinates are in pixels at
+// 500 ppi with y pointing up (the source's y is negated), angles in radians.
+struct MccTemplate {
+  struct Centre {
+    float x = 0;
+    float y = 0;
+    float angle = 0;
+    int minutia_index = 0;  // index in the source MinutiaeTemplate
+  };
+  std::vector<Centre> centres;   // one per valid cylinder
+  std::vector<MccBits> cells;    // cell bits (already masked by validity)
+  std::vector<MccBits> validity; // valid-cell masks
+  std::vector<std::uint16_t> valid_cell_bits;  // popcount of each validity mask
+  std::size_t size() const { return centres.size(); }
+};
+
+// Builds the cylinders of `minutiae` (coordinates rescaled to 500 ppi when resolution_ppi is set
+// and differs). Minutiae whose cylinders fail minVC or minM are left out, so the result may be
+// empty (such a template matches nothing).
+MccTemplate BuildMccTemplate(const MinutiaeTemplate& minutiae, const MccParameters& parameters = {});
+
+}  // namespace abis::finger

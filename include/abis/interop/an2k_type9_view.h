@@ -1,0 +1,42 @@
+// Type-9 minutiae record view (ANSI/NIST-ITL 1-2011, 8.9): the legacy standard-format block
+// (9.004 FMT "S", 9.010 MIN, 9.012 MRC) and the Extended Feature Set minutiae (9.331 EMD).
+// Coordinates are in units of 0.01 mm in both blocks. Thread-safety: plain values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "abis/core/status.h"
+#include "abis/interop/an2k_record.h"
+
+namespace abis::interop {
+
+enum class An2kMinutiaType { kRidgeEnding, kBifurcation, kCompound, kUndetermined };
+
+// "ridge_ending", "bifurcation", "compound", "undetermined".
+std::string_view An2kMinutiaTypeName(An2kMinutiaType type);
+
+struct An2kMinutia {
+  int x = 0;              // 0.01 mm from the left edge
+  int y = 0;              // 0.01 mm from the top (legacy 9.012) or as EFS 9.331 defines it
+  int theta_degrees = 0;  // 0-359, counter-clockwise from the x axis
+  An2kMinutiaType type = An2kMinutiaType::kUndetermined;
+  int quality = -1;       // legacy 0-63 (0 manual, 1 unknown, 2-63 low to high); -1 absent
+};
+
+enum class An2kMinutiaeBlock { kLegacyStandard, kExtendedFeatureSet };
+
+struct MinutiaeView {
+  int idc = 0;
+  An2kMinutiaeBlock block = An2kMinutiaeBlock::kLegacyStandard;
+  std::vector<int> finger_positions;  // 9.006 FGP (legacy) or 9.302 FPP first item (EFS)
+  std::vector<An2kMinutia> minutiae;
+};
+
+// REQUIRES record.type == 9. Returns nullopt when the record holds neither block (e.g. only a
+// vendor-defined one). Legacy block: 9.010 must equal the number of 9.012 subfields and each
+// location item is 11 digits XXXXYYYYTTT. Errors name the field and subfield.
+Result<std::optional<MinutiaeView>> ReadType9Minutiae(const TaggedRecord& record);
+
+}  // namespace abis::interop

@@ -1,0 +1,82 @@
+// `abis review`: two-person confirmation of 1:N candidates from the command line (the same
+// rules and audit entries as the service's /v1/candidates endpoints).
+#include <iostream>
+
+#include "abis/system/candidate_review.h"
+#include "cli_context.h"
+
+namespace abis::cli {
+namespace {
+
+void PrintReview(CliContext& context, const CandidateReview& review) {
+  PrintResult(context.globals(), review.ToJson(), [&](std::ostream& out) {
+    out << "candidate " << review.candidate_id << " (search " << review.search_seq << ", rank " << review.rank
+        << "): person " << review.external_id << ", fused log-LR " << review.fused_log_lr << ", "
+        << ReviewStateName(review.state) << "\n";
+    for (const auto& decision : review.decisions) {
+      out << "  " << decision.decided_at << "  " << decision.examiner << "  " << CandidateDecisionName(decision.decision)
+          << (decision.comment.empty() ? "" : "  \"" + decision.comment + "\"") << "\n";
+    }
+  });
+}
+
+}  // namespace
+
+void AddReviewCommand(CLI::App& root, CliContext& context) {
+  CLI::App* review = root.add_subcommand("review", "two-person confirmation of 1:N search candidates");
+  review->require_subcommand(1);
+
+  auto candidate_id = std::make_shared<std::int64_t>(0);
+  CLI::App* show = review->add_subcommand("show", "show a candidate's review state and decisions");
+  show->add_option("candidate", *candidate_id, "candidate id (from an identification)")->required();
+  show->callback([&context, candidate_id] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto review_result = ReadCandidateReview(system->store(), op, *candidate_id);
+    if (context.Failed(review_result.status())) return;
+    PrintReview(context, *review_result);
+  });
+
+  auto search_seq = std::make_shared<std::int64_t>(0);
+  CLI::App* search = review->add_subcommand("search", "list the candidates of one search and their states");
+  search->add_option("search_seq", *search_seq, "audit sequence number of the search")->required();
+  search->callback([&context, search_seq] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto reviews = ReadSearchReviews(system->store(), op, *search_seq);
+    if (context.Failed(reviews.status())) return;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& item : *reviews) list.push_back(item.ToJson());
+    PrintResult(context.globals(), {{"candidates", list}}, [&](std::ostream& out) {
+      for (const auto& item : *reviews) {
+        out << item.candidate_id << "  rank " << item.rank << "  " << item.external_id << "  "
+            << ReviewStateName(item.state) << "\n";
+      }
+    });
+  });
+
+  struct DecideOptions {
+    std::int64_t candidate = 0;
+    std::string decision;
+    std::string comment;
+  };
+  auto options = std::make_shared<DecideOptions>();
+  CLI::App* decide = review->add_subcommand("decide", "record this examiner's decision (confirm or reject)");
+  decide->add_option("candidate", options->candidate, "candidate id")->required();
+  decide->add_option("--decision", options->decision, "confirm or reject")->required();
+  decide->add_option("--comment", options->comment, "the examiner's reasons (audited)");
+  decide->callback([&context, options] {
+    auto decision = ParseCandidateDecision(options->decision);
+    if (context.Failed(decision.status())) return;
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto review_result = DecideOnCandidate(system->store(), op, options->candidate, *decision, options->comment);
+    if (context.Failed(review_result.status())) return;
+    PrintReview(context, *review_result);
+  });
+}
+
+}  // namespace abis::cli

@@ -1,0 +1,268 @@
+#include "abis/dna/dna_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "abis/dna/locus.h"
+#include "abis/dna/str_gallery.h"
+
+namespace abis::dna {
+namespace {
+
+// The genotype whose match probability measures a consistent locus: the full genotype when both
+// sides list the same two alleles, else the alleles both sides show (2p rule for one allele).
+std::optional<LocusGenotype> EvidenceGenotype(const LocusGenotype& probe, const LocusGenotype& reference) {
+  const std::vector<Allele> a = probe.DistinctAlleles();
+  const std::vector<Allele> b = reference.DistinctAlleles();
+  if (a == b && probe.alleles.size() == 2 && reference.alleles.size() == 2) return reference;
+  std::vector<Allele> shared;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(shared));
+  if (shared.empty() || shared.size() > 2) return std::nullopt;
+  LocusGenotype genotype;
+  genotype.alleles = shared;
+  return genotype;
+}
+
+class DnaEngine;
+
+class DnaGallery final : public ModalityGallery {
+ public:
+  DnaGallery(const DnaEngine& engine, StrGalleryOptions options) : engine_(engine), gallery_(std::move(options)) {}
+  Status Add(std::int64_t reference_id, const BiometricTemplate& reference) override;
+  void Remove(std::int64_t reference_id) override { gallery_.Remove(reference_id); }
+  std::size_t size() const override { return gallery_.size(); }
+  Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const override;
+
+ private:
+  const DnaEngine& engine_;
+  StrGallery gallery_;
+};
+
+class DnaEngine final : public ModalityEngine {
+ public:
+  DnaEngine(AlleleFrequencyTable table, DnaEngineSettings settings) : table_(std::move(table)), settings_(std::move(settings)) {}
+
+  Status Init() {
+    if (!(settings_.probability.theta >= 0.0 && settings_.probability.theta < 1.0)) {
+      return Status::InvalidArgument("theta " + std::to_string(settings_.probability.theta) + " is outside [0, 1)");
+    }
+    if (settings_.population.empty()) {
+      for (const auto& [name, population] : table_.populations()) populations_.push_back(&population);
+    } else {
+      ABIS_ASSIGN_OR_RETURN(const PopulationFrequencies* population, table_.Population(settings_.population));
+      populations_.push_back(population);
+    }
+    if (populations_.empty()) return Status::InvalidArgument("the allele frequency table has no population");
+    return Status::Ok();
+  }
+
+  Modality modality() const override { return Modality::kDna; }
+  std::string algorithm() const override { return kDnaAlgorithm; }
+
+  Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
+    const std::string source = sample.source_name.empty() ? "DNA sample" : sample.source_name;
+    if (sample.modality != Modality::kDna) return Status::InvalidArgument(source + ": not a DNA sample");
+    const std::string_view text(reinterpret_cast<const char*>(sample.bytes.data()), sample.bytes.size());
+    Result<StrProfile> profile = Status::InvalidArgument("unset");
+    if (sample.format_hint == "csv") {
+      profile = ParseProfileCsv(text, source, settings_.parse);
+    } else if (sample.format_hint == "json") {
+      profile = ParseProfileJson(text, source, settings_.parse);
+    } else if (sample.format_hint.empty()) {
+      profile = ParseProfile(text, source, settings_.parse);
+    } else {
+      return Status::InvalidArgument(source + ": DNA format '" + sample.format_hint + "' is not csv or json");
+    }
+    if (!profile.ok()) return profile.status();
+    return ProfileToTemplate(*profile);
+  }
+
+  Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
+    ABIS_ASSIGN_OR_RETURN(StrProfile probe_profile, ProfileFromTemplate(probe));
+    ABIS_ASSIGN_OR_RETURN(StrProfile reference_profile, ProfileFromTemplate(reference));
+    return Score(probe_profile, reference_profile);
+  }
+
+  // The most conservative (lowest) identity log-LR over the configured populations.
+  Result<Comparison> Score(const StrProfile& probe, const StrProfile& reference) const {
+    Comparison result;
+    bool first = true;
+    for (const PopulationFrequencies* population : populations_) {
+      ABIS_ASSIGN_OR_RETURN(IdentityScore score, ScoreIdentity(probe, reference, settings_.criteria.stringency,
+                                                               *population, settings_.probability));
+      if (first || score.log_lr < result.log_lr) {
+        result.log_lr = score.log_lr;
+        result.score = score.log_lr;
+        result.details = {{"loci_compared", score.comparison.loci_compared},
+                          {"loci_matched", score.comparison.loci_matched},
+                          {"mismatched_loci", score.comparison.mismatched_loci},
+                          {"stringency", MatchStringencyName(settings_.criteria.stringency)},
+                          {"match", IsMatch(score.comparison, settings_.criteria)},
+                          {"excluded", score.excluded},
+                          {"population", population->name()}};
+      }
+      first = false;
+    }
+    return result;
+  }
+
+  std::unique_ptr<ModalityGallery> NewGallery() const override {
+    StrGalleryOptions options;
+    options.criteria = settings_.criteria;
+    options.min_core_loci_to_enroll = settings_.min_core_loci_to_enroll;
+    return std::make_unique<DnaGallery>(*this, options);
+  }
+
+  Result<double> ThresholdForFalseMatchRate(double false_match_rate) const override {
+    if (!(false_match_rate > 0.0 && false_match_rate < 1.0)) {
+      return Status::InvalidArgument("false-match rate " + std::to_string(false_match_rate) + " is outside (0, 1)");
+    }
+    return std::log(1.0 / false_match_rate);
+  }
+
+ private:
+  AlleleFrequencyTable table_;
+  DnaEngineSettings settings_;
+  std::vector<const PopulationFrequencies*> populations_;
+};
+
+Status DnaGallery::Add(std::int64_t reference_id, const BiometricTemplate& reference) {
+  ABIS_ASSIGN_OR_RETURN(StrProfile profile, ProfileFromTemplate(reference));
+  Status status = gallery_.Add(reference_id, profile);
+  if (!status.ok()) return status.WithContext("reference " + std::to_string(reference_id));
+  return Status::Ok();
+}
+
+Result<std::vector<Candidate>> DnaGallery::Search(const BiometricTemplate& probe, std::size_t max_candidates) const {
+  ABIS_ASSIGN_OR_RETURN(StrProfile probe_profile, ProfileFromTemplate(probe));
+  ABIS_ASSIGN_OR_RETURN(std::vector<StrSearchHit> hits, gallery_.Search(probe_profile));
+  std::vector<Candidate> candidates;
+  candidates.reserve(hits.size());
+  for (const StrSearchHit& hit : hits) {
+    ABIS_ASSIGN_OR_RETURN(StrProfile reference, gallery_.Get(hit.reference_id));
+    ABIS_ASSIGN_OR_RETURN(Comparison comparison, engine_.Score(probe_profile, reference));
+    candidates.push_back({hit.reference_id, comparison.score, comparison.log_lr, comparison.details});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  if (candidates.size() > max_candidates) candidates.resize(max_candidates);
+  return candidates;
+}
+
+}  // namespace
+
+Result<IdentityScore> ScoreIdentity(const StrProfile& probe, const StrProfile& reference, MatchStringency stringency,
+                                    const PopulationFrequencies& population, const MatchProbabilityOptions& options) {
+  IdentityScore score;
+  score.comparison = CompareProfiles(probe, reference, stringency);
+  if (!score.comparison.mismatched_loci.empty()) {
+    score.excluded = true;
+    score.log_lr = static_cast<double>(score.comparison.mismatched_loci.size()) * kExcludedLocusLogLr;
+    return score;
+  }
+  for (const auto& [locus, genotype] : probe.loci) {
+    if (locus == kAmelogenin || genotype.alleles.empty() || !population.HasLocus(locus)) continue;
+    auto it = reference.loci.find(locus);
+    if (it == reference.loci.end() || it->second.alleles.empty()) continue;
+    std::optional<LocusGenotype> evidence = EvidenceGenotype(genotype, it->second);
+    if (!evidence) continue;
+    auto probability = ComputeLocusMatchProbability(locus, *evidence, population, options);
+    if (!probability.ok()) return probability.status();
+    score.log_lr -= std::log(probability->probability);
+  }
+  return score;
+}
+
+Result<BiometricTemplate> ProfileToTemplate(const StrProfile& profile) {
+  BiometricTemplate result;
+  result.modality = Modality::kDna;
+  result.algorithm = kDnaAlgorithm;
+  const std::string text = ProfileToJson(profile).dump();
+  result.data.assign(text.begin(), text.end());
+  nlohmann::json searchable = nlohmann::json::object();
+  for (DnaIndex index : AllDnaIndexes()) {
+    searchable[std::string(DnaIndexName(index))] = profile.TypedCoreLocusCount() >= DefaultPolicy(index).min_core_loci;
+  }
+  result.quality = {{"loci_typed", profile.TypedLocusCount()},
+                    {"core_loci_typed", profile.TypedCoreLocusCount()},
+                    {"amelogenin", profile.loci.contains(std::string(kAmelogenin))},
+                    {"searchable_by_default_policy", searchable}};
+  return result;
+}
+
+Result<StrProfile> ProfileFromTemplate(const BiometricTemplate& template_) {
+  if (template_.algorithm != kDnaAlgorithm) {
+    return Status::InvalidArgument("template of algorithm '" + template_.algorithm + "' is not " + kDnaAlgorithm);
+  }
+  const std::string_view text(reinterpret_cast<const char*>(template_.data.data()), template_.data.size());
+  ProfileParseOptions options;
+  options.allow_unlisted_loci = true;
+  options.allow_mixture = true;
+  auto profile = ParseProfileJson(text, "dna template", options);
+  if (!profile.ok()) return Status::DataLoss(profile.status().message());
+  return profile;
+}
+
+Result<DnaEngineSettings> DnaEngineSettings::FromJson(const nlohmann::json& settings) {
+  DnaEngineSettings result;
+  if (settings.is_null()) return result;
+  if (!settings.is_object()) return Status::InvalidArgument("DNA engine settings must be a JSON object");
+  static const std::set<std::string> kKeys = {"index", "min_core_loci", "stringency", "min_loci_compared",
+                                              "max_mismatched_loci", "population", "theta", "allow_unlisted_loci",
+                                              "allow_mixture"};
+  for (const auto& [key, value] : settings.items()) {
+    if (!kKeys.contains(key)) return Status::InvalidArgument("unknown DNA engine setting '" + key + "'");
+  }
+  auto get_string = [&](const char* key) -> Result<std::optional<std::string>> {
+    if (!settings.contains(key)) return std::optional<std::string>();
+    if (!settings[key].is_string()) return Status::InvalidArgument(std::string("DNA setting '") + key + "' must be a string");
+    return std::optional<std::string>(settings[key].get<std::string>());
+  };
+  auto get_count = [&](const char* key) -> Result<std::optional<std::size_t>> {
+    if (!settings.contains(key)) return std::optional<std::size_t>();
+    if (!settings[key].is_number_unsigned()) {
+      return Status::InvalidArgument(std::string("DNA setting '") + key + "' must be a non-negative integer");
+    }
+    return std::optional<std::size_t>(settings[key].get<std::size_t>());
+  };
+  ABIS_ASSIGN_OR_RETURN(auto index, get_string("index"));
+  if (index) {
+    ABIS_ASSIGN_OR_RETURN(result.index, ParseDnaIndex(*index));
+  }
+  const DnaIndexPolicy policy = DefaultPolicy(result.index);
+  result.min_core_loci_to_enroll = policy.min_core_loci;
+  result.criteria.stringency = policy.search_stringency;
+  result.criteria.min_loci_compared = 8;
+  ABIS_ASSIGN_OR_RETURN(auto min_core, get_count("min_core_loci"));
+  if (min_core) result.min_core_loci_to_enroll = *min_core;
+  ABIS_ASSIGN_OR_RETURN(auto stringency, get_string("stringency"));
+  if (stringency) {
+    ABIS_ASSIGN_OR_RETURN(result.criteria.stringency, ParseMatchStringency(*stringency));
+  }
+  ABIS_ASSIGN_OR_RETURN(auto min_compared, get_count("min_loci_compared"));
+  if (min_compared) result.criteria.min_loci_compared = *min_compared;
+  ABIS_ASSIGN_OR_RETURN(auto mismatches, get_count("max_mismatched_loci"));
+  if (mismatches) result.criteria.max_mismatched_loci = *mismatches;
+  ABIS_ASSIGN_OR_RETURN(auto population, get_string("population"));
+  if (population) result.population = *population;
+  if (settings.contains("theta")) {
+    if (!settings["theta"].is_number()) return Status::InvalidArgument("DNA setting 'theta' must be a number");
+    result.probability.theta = settings["theta"].get<double>();
+  }
+  for (const char* key : {"allow_unlisted_loci", "allow_mixture"}) {
+    if (!settings.contains(key)) continue;
+    if (!settings[key].is_boolean()) return Status::InvalidArgument(std::string("DNA setting '") + key + "' must be true or false");
+  }
+  result.parse.allow_unlisted_loci = settings.value("allow_unlisted_loci", false);
+  result.parse.allow_mixture = settings.value("allow_mixture", false);
+  return result;
+}
+
+Result<std::unique_ptr<ModalityEngine>> NewDnaEngine(AlleleFrequencyTable frequencies, DnaEngineSettings settings) {
+  auto engine = std::make_unique<DnaEngine>(std::move(frequencies), std::move(settings));
+  ABIS_RETURN_IF_ERROR(engine->Init());
+  return std::unique_ptr<ModalityEngine>(std::move(engine));
+}
+
+}  // namespace abis::dna

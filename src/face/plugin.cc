@@ -1,0 +1,302 @@
+#include "abis/face/plugin.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "abis/core/paths.h"
+#include "abis/face/alignment.h"
+#include "abis/face/evaluation.h"
+#include "abis/face/face_engine.h"
+
+namespace abis::face {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// Rounds to the nearest multiple of `unit` (a power of ten below 1), exactly representable.
+double Round(double value, double unit) {
+  const double inverse = std::round(1.0 / unit);
+  return std::round(value * inverse) / inverse;
+}
+
+Result<std::unique_ptr<ModalityEngine>> MakeEngine(const EngineConfig& config) {
+  ABIS_ASSIGN_OR_RETURN(const FaceEngineOptions options, FaceEngineOptions::FromSettings(config.model_dir, config.settings));
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<FaceEngine> engine, FaceEngine::Create(options));
+  return std::unique_ptr<ModalityEngine>(std::move(engine));
+}
+
+Result<std::unique_ptr<FaceEngine>> EngineFor(const std::string& front_end, bool liveness) {
+  nlohmann::json settings = {{"front_end", front_end}, {"liveness", liveness}};
+  ABIS_ASSIGN_OR_RETURN(const FaceEngineOptions options, FaceEngineOptions::FromSettings(ModelDir(), settings));
+  return FaceEngine::Create(options);
+}
+
+struct EvalFlags {
+  std::string dir;
+  std::string pairs_csv;
+  std::string plot;
+  std::string front_end = "onnx";
+  std::string calibration_out;
+  std::size_t max_impostors = 200'000;
+  std::uint64_t seed = 20240601;
+};
+
+void RunEval(const EvalFlags& flags, CliGlobals& globals) {
+  Result<std::unique_ptr<FaceEngine>> engine = EngineFor(flags.front_end, /*liveness=*/false);
+  if (!engine.ok()) return ReportError(globals, engine.status());
+  EvaluationOptions options;
+  options.dir = flags.dir;
+  options.pairs_csv = flags.pairs_csv;
+  options.max_impostor_pairs = flags.max_impostors;
+  options.seed = flags.seed;
+  Result<EvaluationResult> result = EvaluateFolder(**engine, options);
+  if (!result.ok()) return ReportError(globals, result.status());
+  nlohmann::json summary = result->summary;
+  if (!flags.plot.empty()) {
+    std::ofstream out(flags.plot);
+    out << DetCurveSvg(result->genuine, result->impostor,
+                       "DET, " + (*engine)->algorithm() + " (" + flags.front_end + "), " + flags.dir);
+    if (!out) return ReportError(globals, Status::IoError("cannot write DET plot " + flags.plot));
+    summary["plot"] = flags.plot;
+  }
+  if (!flags.calibration_out.empty()) {
+    Result<ScoreCalibration> calibration =
+        ScoreCalibration::FromScores((*engine)->algorithm(), flags.dir, result->genuine, result->impostor);
+    if (!calibration.ok()) return ReportError(globals, calibration.status());
+    std::ofstream out(flags.calibration_out);
+    out << calibration->ToJson().dump(1) << "\n";
+    if (!out) return ReportError(globals, Status::IoError("cannot write " + flags.calibration_out));
+    summary["calibration_out"] = flags.calibration_out;
+  }
+  PrintResult(globals, summary, [&](std::ostream& os) {
+    os << "model " << summary["model"].get<std::string>() << " (" << flags.front_end << ")\n"
+       << "genuine pairs " << summary["genuine"] << ", impostor pairs " << summary["impostor"]
+       << ", failures to enrol " << summary["failures_to_enrol"] << "\n"
+       << "EER " << summary["eer"] << ", TAR@FAR1e-3 " << summary["tar_at_far_1e-3"] << "\n";
+    if (summary.contains("accuracy")) os << "accuracy " << summary["accuracy"] << "\n";
+  });
+}
+
+struct BenchFlags {
+  std::string front_end = "onnx";
+  std::vector<std::size_t> sizes = {100'000, 1'000'000};
+  std::size_t queries = 200;
+  std::size_t enrol_repeats = 5;
+  std::uint64_t seed = 7;
+};
+
+// Enrol time per 640x480 image on one core: each sample photo letterboxed to 640x480 and
+// JPEG-encoded in memory, then Extract() (decode + detect + landmarks + align + embed + liveness).
+Result<nlohmann::json> BenchEnrolment(const BenchFlags& flags) {
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<FaceEngine> engine, EngineFor(flags.front_end, /*liveness=*/true));
+  const fs::path samples = SharedDataDir() / "face" / "samples" / "knn_examples" / "train";
+  std::vector<std::vector<std::uint8_t>> jpegs;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(samples, ec)) {
+    if (!entry.is_regular_file()) continue;
+    const cv::Mat image = cv::imread(entry.path().string(), cv::IMREAD_COLOR);
+    if (image.empty()) continue;
+    const double scale = std::min(640.0 / image.cols, 480.0 / image.rows);
+    cv::Mat resized;
+    cv::resize(image, resized, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::Mat canvas(480, 640, CV_8UC3, cv::Scalar(90, 90, 90));
+    resized.copyTo(canvas(cv::Rect((640 - resized.cols) / 2, (480 - resized.rows) / 2, resized.cols, resized.rows)));
+    std::vector<std::uint8_t> jpeg;
+    cv::imencode(".jpg", canvas, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
+    jpegs.push_back(std::move(jpeg));
+  }
+  if (jpegs.empty()) return Status::NotFound("no sample photos under " + samples.string());
+  const int threads_before = cv::getNumThreads();
+  cv::setNumThreads(1);
+  std::vector<double> enrol_ms;
+  std::size_t failures = 0;
+  for (std::size_t repeat = 0; repeat < flags.enrol_repeats; ++repeat) {
+    for (const auto& jpeg : jpegs) {
+      SampleInput sample;
+      sample.bytes = jpeg;
+      sample.source_name = "bench 640x480";
+      sample.options = {{"face_index", "largest"}};
+      const auto start = Clock::now();
+      const Result<BiometricTemplate> extracted = engine->Extract(sample);
+      enrol_ms.push_back(MillisecondsSince(start));
+      failures += extracted.ok() ? 0 : 1;
+    }
+  }
+  // The embedding network alone, on an aligned crop, one and all cores.
+  const cv::Mat aligned(112, 112, CV_8UC3, cv::Scalar(120, 130, 140));
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<FaceEmbedder> embedder, FaceEmbedder::Load(engine->model(), ModelDir()));
+  auto time_embedding = [&](int threads) -> Result<double> {
+    cv::setNumThreads(threads);
+    std::vector<double> ms;
+    for (int i = 0; i < 40; ++i) {
+      const auto start = Clock::now();
+      ABIS_ASSIGN_OR_RETURN(const std::vector<float> values, embedder->Embed(aligned));
+      ms.push_back(MillisecondsSince(start));
+      if (values.empty()) return Status::Internal("empty embedding");
+    }
+    return Median(ms);
+  };
+  ABIS_ASSIGN_OR_RETURN(const double embed_one_core, time_embedding(1));
+  ABIS_ASSIGN_OR_RETURN(const double embed_all_cores, time_embedding(threads_before));
+  cv::setNumThreads(threads_before);
+  return nlohmann::json{{"front_end", flags.front_end},
+                        {"images", jpegs.size()},
+                        {"repeats", flags.enrol_repeats},
+                        {"enrol_failures", failures},
+                        {"enrol_ms_median_640x480_one_core", Round(Median(enrol_ms), 0.01)},
+                        {"embedding_ms_one_core", Round(embed_one_core, 0.01)},
+                        {"embedding_ms_all_cores", Round(embed_all_cores, 0.01)},
+                        {"cores", threads_before}};
+}
+
+std::vector<float> RandomUnitVectors(std::size_t count, int dimension, std::mt19937_64& random) {
+  std::normal_distribution<float> normal;
+  std::vector<float> vectors(count * static_cast<std::size_t>(dimension));
+  for (std::size_t i = 0; i < count; ++i) {
+    float* row = vectors.data() + i * static_cast<std::size_t>(dimension);
+    double norm = 0.0;
+    for (int d = 0; d < dimension; ++d) {
+      row[d] = normal(random);
+      norm += static_cast<double>(row[d]) * row[d];
+    }
+    const auto inverse = static_cast<float>(1.0 / std::sqrt(norm));
+    for (int d = 0; d < dimension; ++d) row[d] *= inverse;
+  }
+  return vectors;
+}
+
+// 1:N over `size` random unit vectors: exact search time, HNSW build/search time and recall.
+// Probes are mated (a gallery vector plus noise, cosine ~0.6 to its mate, like a genuine face
+// comparison) and the HNSW top-10 is compared with the exact top-10.
+nlohmann::json BenchSearch(std::size_t size, const BenchFlags& flags, int dimension) {
+  std::mt19937_64 random(flags.seed + size);
+  const auto build_start = Clock::now();
+  std::vector<float> vectors = RandomUnitVectors(size, dimension, random);
+  std::vector<std::int64_t> ids(size);
+  std::iota(ids.begin(), ids.end(), 0);
+  FaissGalleryOptions options;
+  options.exact_search_max = 0;  // force HNSW; exact search stays available for the comparison
+  FaissFaceGallery gallery("bench", dimension, options, nullptr);
+  const Status added = gallery.AddVectors(ids, vectors);
+  const double build_seconds = MillisecondsSince(build_start) / 1000.0;
+  if (!added.ok()) return {{"size", size}, {"error", added.ToString()}};
+  std::uniform_int_distribution<std::size_t> pick(0, size - 1);
+  std::normal_distribution<float> noise(0.0f, 1.0f / std::sqrt(static_cast<float>(dimension)) * 1.3f);
+  std::vector<double> exact_ms;
+  std::vector<double> hnsw_ms;
+  std::size_t mate_found_exact = 0;
+  std::size_t mate_found_hnsw = 0;
+  std::size_t overlap = 0;
+  constexpr std::size_t kTop = 10;
+  for (std::size_t q = 0; q < flags.queries; ++q) {
+    const std::size_t mate = pick(random);
+    std::vector<float> probe(vectors.begin() + static_cast<std::ptrdiff_t>(mate * dimension),
+                             vectors.begin() + static_cast<std::ptrdiff_t>((mate + 1) * dimension));
+    double norm = 0.0;
+    for (float& v : probe) {
+      v += noise(random);
+      norm += static_cast<double>(v) * v;
+    }
+    for (float& v : probe) v = static_cast<float>(v / std::sqrt(norm));
+    auto start = Clock::now();
+    const auto exact = gallery.SearchVectorExact(probe, kTop);
+    exact_ms.push_back(MillisecondsSince(start));
+    start = Clock::now();
+    const auto approximate = gallery.SearchVector(probe, kTop);
+    hnsw_ms.push_back(MillisecondsSince(start));
+    if (!exact.empty() && exact[0].first == static_cast<std::int64_t>(mate)) ++mate_found_exact;
+    if (!approximate.empty() && approximate[0].first == static_cast<std::int64_t>(mate)) ++mate_found_hnsw;
+    for (const auto& e : exact) {
+      for (const auto& a : approximate) overlap += a.first == e.first ? 1 : 0;
+    }
+  }
+  const double q = static_cast<double>(flags.queries);
+  return {{"size", size},
+          {"dimension", dimension},
+          {"build_seconds", Round(build_seconds, 0.01)},
+          {"exact_ms_median", Round(Median(exact_ms), 0.001)},
+          {"hnsw_ms_median", Round(Median(hnsw_ms), 0.001)},
+          {"hnsw_recall_at_1_of_mate", Round(mate_found_hnsw / q, 1e-4)},
+          {"exact_recall_at_1_of_mate", Round(mate_found_exact / q, 1e-4)},
+          {"hnsw_top10_overlap_with_exact", Round(static_cast<double>(overlap) / (q * kTop), 1e-4)},
+          {"queries", flags.queries},
+          {"hnsw", {{"M", options.hnsw_neighbours}, {"ef_construction", options.hnsw_ef_construction},
+                    {"ef_search", options.hnsw_ef_search}}}};
+}
+
+void RunBench(const BenchFlags& flags, bool skip_enrolment, CliGlobals& globals) {
+  nlohmann::json summary = {{"modality", "face"}};
+  if (!skip_enrolment) {
+    Result<nlohmann::json> enrolment = BenchEnrolment(flags);
+    if (!enrolment.ok()) return ReportError(globals, enrolment.status());
+    summary["enrolment"] = *enrolment;
+  }
+  nlohmann::json search = nlohmann::json::array();
+  for (std::size_t size : flags.sizes) {
+    // 4 bytes x 512 x 2 copies (flat + HNSW) per vector: refuse what cannot fit comfortably.
+    const double gigabytes = static_cast<double>(size) * 512 * 4 * 2.3 / 1e9;
+    if (gigabytes > 16.0) {
+      search.push_back({{"size", size}, {"skipped", "needs about " + std::to_string(static_cast<int>(gigabytes)) +
+                                                        " GB of memory for flat + HNSW copies"}});
+      continue;
+    }
+    search.push_back(BenchSearch(size, flags, 512));
+  }
+  summary["search"] = search;
+  PrintResult(globals, summary);
+}
+
+}  // namespace
+
+ModalityPlugin MakePlugin() {
+  ModalityPlugin plugin;
+  plugin.modality = Modality::kFace;
+  plugin.make_engine = MakeEngine;
+  plugin.add_commands = [](CLI::App& root, CliGlobals& globals) {
+    CLI::App* eval = root.get_subcommand("eval");
+    auto eval_flags = std::make_shared<EvalFlags>();
+    CLI::App* eval_face = eval->add_subcommand("face", "Face accuracy over a folder-per-identity image set");
+    eval_face->add_option("--dir", eval_flags->dir, "Folder with one sub-folder per identity")->required();
+    eval_face->add_option("--pairs-csv", eval_flags->pairs_csv, "Only these pairs (header a,b,same)");
+    eval_face->add_option("--plot", eval_flags->plot, "Write the DET curve as SVG");
+    eval_face->add_option("--front-end", eval_flags->front_end, "onnx (default) or dlib");
+    eval_face->add_option("--impostors", eval_flags->max_impostors, "Maximum impostor pairs (seeded sample)");
+    eval_face->add_option("--seed", eval_flags->seed, "Seed of the impostor sample");
+    eval_face->add_option("--calibration-out", eval_flags->calibration_out,
+                          "Write a score calibration table from these scores");
+    eval_face->callback([eval_flags, &globals] { RunEval(*eval_flags, globals); });
+
+    CLI::App* bench = root.get_subcommand("bench");
+    auto bench_flags = std::make_shared<BenchFlags>();
+    auto skip_enrolment = std::make_shared<bool>(false);
+    CLI::App* bench_face = bench->add_subcommand("face", "Face enrolment time and 1:N search over random vectors");
+    bench_face->add_option("--front-end", bench_flags->front_end, "onnx (default) or dlib");
+    bench_face->add_option("--sizes", bench_flags->sizes, "Gallery sizes (random unit vectors)")->delimiter(',');
+    bench_face->add_option("--queries", bench_flags->queries, "Probes per gallery size");
+    bench_face->add_flag("--skip-enrolment", *skip_enrolment, "Only the 1:N part");
+    bench_face->callback([bench_flags, skip_enrolment, &globals] { RunBench(*bench_flags, *skip_enrolment, globals); });
+  };
+  return plugin;
+}
+
+}  // namespace abis::face

@@ -1,0 +1,96 @@
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "abis/finger/finger_engine.h"
+#include "abis/finger/fvc_evaluation.h"
+#include "finger_commands.h"
+
+namespace abis::finger::internal {
+namespace {
+
+struct EvalFingerArguments {
+  std::string fvc_folder;
+  std::string templates = "own";
+  std::string plot_file;
+  unsigned threads = 0;
+};
+
+void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
+  FvcTemplateSource source = FvcTemplateSource::kOwnExtractor;
+  if (arguments.templates == "iso") {
+    source = FvcTemplateSource::kIsoTemplates;
+  } else if (arguments.templates != "own") {
+    ReportError(globals, Status::InvalidArgument("--templates must be 'own' or 'iso', got '" + arguments.templates + "'"));
+    return;
+  }
+  const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  auto evaluation = EvaluateFvcFolder(arguments.fvc_folder, *engine, source, arguments.threads);
+  if (!evaluation.ok()) {
+    ReportError(globals, evaluation.status());
+    return;
+  }
+  const FvcEvaluation& e = evaluation.value();
+  nlohmann::json result = {
+      {"modality", "finger"},
+      {"algorithm", std::string(kFingerAlgorithm)},
+      {"folder", arguments.fvc_folder},
+      {"extractor", e.extractor},
+      {"fingers", e.fingers},
+      {"samples", e.samples},
+      {"genuine", e.scores.genuine.size()},
+      {"impostor", e.scores.impostor.size()},
+      {"eer", e.rates.eer},
+      {"fmr100", e.rates.fmr100},
+      {"fmr1000", e.rates.fmr1000},
+      {"zerofmr", e.rates.zero_fmr},
+      {"eer_threshold", e.rates.eer_threshold},
+      {"failures_to_enrol", e.failures_to_enrol},
+      {"extraction_seconds", e.extraction_seconds},
+      {"comparison_seconds", e.comparison_seconds},
+  };
+  if (!arguments.plot_file.empty()) {
+    std::ofstream plot(arguments.plot_file);
+    plot << RenderDetPlotSvg({{e.extractor + " templates", e.scores}},
+                             "DET, finger-mcc/1, " + arguments.fvc_folder);
+    if (!plot) {
+      ReportError(globals, Status::IoError(arguments.plot_file + ": cannot write the DET plot"));
+      return;
+    }
+    result["plot"] = arguments.plot_file;
+  }
+  PrintResult(globals, result, [&](std::ostream& out) {
+    out << "FVC protocol on " << arguments.fvc_folder << " (" << e.extractor << " templates, " << e.fingers
+        << " fingers, " << e.samples << " samples)\n"
+        << "  genuine " << e.scores.genuine.size() << ", impostor " << e.scores.impostor.size()
+        << ", failures to enrol " << e.failures_to_enrol << "\n"
+        << "  EER " << e.rates.eer * 100 << "%  FMR100 " << e.rates.fmr100 * 100 << "%  FMR1000 "
+        << e.rates.fmr1000 * 100 << "%  ZeroFMR " << e.rates.zero_fmr * 100 << "%\n";
+    for (const std::string& error : e.enrol_errors) out << "  failed to enrol: " << error << "\n";
+  });
+}
+
+}  // namespace
+
+CLI::App* SubcommandOf(CLI::App& root, const std::string& name, const std::string& description) {
+  try {
+    return root.get_subcommand(name);
+  } catch (const CLI::OptionNotFound&) {
+    return root.add_subcommand(name, description);
+  }
+}
+
+void AddEvalFingerCommand(CLI::App& root, CliGlobals& globals) {
+  CLI::App* eval = SubcommandOf(root, "eval", "Accuracy evaluations");
+  CLI::App* command = eval->add_subcommand("finger", "FVC verification protocol on an FVC-style folder");
+  auto arguments = std::make_shared<EvalFingerArguments>();
+  command->add_option("--fvc", arguments->fvc_folder, "Folder of <finger>_<impression>.tif (and .iso) files")
+      ->required();
+  command->add_option("--templates", arguments->templates, "own (extract from images) or iso (use the .iso files)")
+      ->check(CLI::IsMember({"own", "iso"}));
+  command->add_option("--plot", arguments->plot_file, "Write the DET curve as SVG to this file");
+  command->add_option("--threads", arguments->threads, "Worker threads (0 = all cores)");
+  command->callback([arguments, &globals] { RunEvalFinger(*arguments, globals); });
+}
+
+}  // namespace abis::finger::internal

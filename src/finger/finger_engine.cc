@@ -1,0 +1,153 @@
+#include "abis/finger/finger_engine.h"
+
+#include <cstring>
+
+#include "abis/finger/finger_template_format.h"
+#include "abis/finger/mcc_matcher.h"
+#include "abis/finger/minutiae_record.h"
+#include "abis/finger/score_calibration.h"
+
+#if defined(ABIS_FINGER_HAVE_EXTRACTOR)
+#include "abis/finger/extractor.h"
+#include "abis/finger/image.h"
+#endif
+
+namespace abis::finger {
+namespace {
+
+std::string SourceName(const SampleInput& sample) {
+  return sample.source_name.empty() ? std::string("finger sample") : sample.source_name;
+}
+
+bool IsRecordHint(std::string_view hint) { return ParseMinutiaeRecordFormat(hint).ok(); }
+
+Result<MinutiaeTemplate> MinutiaeOfRecord(const SampleInput& sample) {
+  const std::string source = SourceName(sample);
+  MinutiaeRecordFormat format;
+  if (!sample.format_hint.empty()) {
+    ABIS_ASSIGN_OR_RETURN(format, ParseMinutiaeRecordFormat(sample.format_hint));
+  } else {
+    ABIS_ASSIGN_OR_RETURN(format, DetectMinutiaeRecordFormat(sample.bytes, source));
+  }
+  ABIS_ASSIGN_OR_RETURN(MinutiaeRecord record, ReadMinutiaeRecord(sample.bytes, format, source));
+  if (sample.position != FingerPosition::kUnknown) {
+    for (FingerView& view : record.views) {
+      if (view.minutiae.position == sample.position) return std::move(view.minutiae);
+    }
+  }
+  std::size_t view_index = 0;
+  if (sample.options.contains("view")) {
+    const nlohmann::json& view = sample.options["view"];
+    if (!view.is_number_unsigned()) return Status::InvalidArgument(source + ": option \"view\" must be an index >= 0");
+    view_index = view.get<std::size_t>();
+  }
+  if (view_index >= record.views.size()) {
+    return Status::InvalidArgument(source + ": view " + std::to_string(view_index) + " requested but the record has " +
+                                   std::to_string(record.views.size()));
+  }
+  return std::move(record.views[view_index].minutiae);
+}
+
+Result<MinutiaeTemplate> MinutiaeOfImage(const SampleInput& sample) {
+#if defined(ABIS_FINGER_HAVE_EXTRACTOR)
+  ABIS_ASSIGN_OR_RETURN(const GrayImage image, DecodeFingerprintImage(sample.bytes, SourceName(sample)));
+  ExtractorOptions options;
+  if (sample.options.contains("debug_dir") && sample.options["debug_dir"].is_string()) {
+    options.debug_dir = sample.options["debug_dir"].get<std::string>();
+  }
+  auto extracted = ExtractMinutiae(image, options);
+  if (!extracted.ok()) return extracted.status().WithContext(SourceName(sample));
+  return std::move(extracted).value();
+#else
+  return Status::Unimplemented(SourceName(sample) +
+                               ": this build has no fingerprint image extractor; give an ISO/ANSI minutiae record");
+#endif
+}
+
+class FingerEngine final : public ModalityEngine {
+ public:
+  explicit FingerEngine(FingerEngineOptions options) : options_(options) {}
+
+  Modality modality() const override { return Modality::kFinger; }
+  std::string algorithm() const override { return std::string(kFingerAlgorithm); }
+
+  Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
+    if (sample.modality != Modality::kFinger) {
+      return Status::InvalidArgument(SourceName(sample) + ": sample is not a fingerprint");
+    }
+    ABIS_ASSIGN_OR_RETURN(MinutiaeTemplate minutiae, MinutiaeOfSample(sample));
+    if (sample.position != FingerPosition::kUnknown) minutiae.position = sample.position;
+    if (minutiae.minutiae.empty()) {
+      return Status::InvalidArgument(SourceName(sample) + ": no minutiae: nothing to enrol");
+    }
+    if (minutiae.minutiae.size() > static_cast<std::size_t>(kMaxTemplateMinutiae)) {
+      return Status::InvalidArgument(SourceName(sample) + ": " + std::to_string(minutiae.minutiae.size()) +
+                                     " minutiae, more than the " + std::to_string(kMaxTemplateMinutiae) +
+                                     " a finger template holds");
+    }
+    const MccTemplate cylinders = BuildMccTemplate(minutiae, options_.gallery.mcc);
+    if (cylinders.size() == 0) {
+      return Status::InvalidArgument(SourceName(sample) + ": " + std::to_string(minutiae.minutiae.size()) +
+                                     " minutiae but none has enough neighbours for a valid cylinder");
+    }
+    BiometricTemplate result;
+    result.modality = Modality::kFinger;
+    result.algorithm = algorithm();
+    result.position = minutiae.position;
+    ABIS_ASSIGN_OR_RETURN(result.data, EncodeFingerTemplate(minutiae));
+    result.quality = {{"minutiae", minutiae.minutiae.size()},
+                      {"valid_cylinders", cylinders.size()},
+                      {"finger_quality", minutiae.finger_quality}};
+    return result;
+  }
+
+  Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
+    ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate probe_minutiae, MinutiaeOfTemplate(probe));
+    ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate reference_minutiae, MinutiaeOfTemplate(reference));
+    const MccComparison mcc = CompareMcc(BuildMccTemplate(probe_minutiae, options_.gallery.mcc),
+                                         BuildMccTemplate(reference_minutiae, options_.gallery.mcc),
+                                         options_.gallery.mcc);
+    Comparison comparison;
+    comparison.score = mcc.score;
+    comparison.log_lr = FingerScoreToLogLikelihoodRatio(mcc.score);
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const MatchedMinutiaPair& pair : mcc.pairs) pairs.push_back({pair.probe_minutia, pair.reference_minutia});
+    comparison.details = {{"matched_pairs", pairs}};
+    return comparison;
+  }
+
+  std::unique_ptr<ModalityGallery> NewGallery() const override { return NewFingerGallery(options_.gallery); }
+
+  Result<double> ThresholdForFalseMatchRate(double false_match_rate) const override {
+    return FingerThresholdForFalseMatchRate(false_match_rate);
+  }
+
+ private:
+  FingerEngineOptions options_;
+};
+
+}  // namespace
+
+Result<MinutiaeTemplate> MinutiaeOfSample(const SampleInput& sample) {
+  const std::string_view hint = sample.format_hint;
+  if (IsRecordHint(hint) || (hint.empty() && LooksLikeMinutiaeRecord(sample.bytes))) return MinutiaeOfRecord(sample);
+  if (hint == "abis-finger" || (hint.empty() && sample.bytes.size() >= 4 &&
+                                std::memcmp(sample.bytes.data(), "ABFT", 4) == 0)) {
+    return DecodeFingerTemplate(sample.bytes, SourceName(sample));
+  }
+  return MinutiaeOfImage(sample);
+}
+
+Result<MinutiaeTemplate> MinutiaeOfTemplate(const BiometricTemplate& finger_template) {
+  if (finger_template.modality != Modality::kFinger || finger_template.algorithm != kFingerAlgorithm) {
+    return Status::InvalidArgument("template of algorithm '" + finger_template.algorithm + "' cannot be compared by " +
+                                   std::string(kFingerAlgorithm));
+  }
+  return DecodeFingerTemplate(finger_template.data, "finger template");
+}
+
+std::unique_ptr<ModalityEngine> MakeFingerEngine(FingerEngineOptions options) {
+  return std::make_unique<FingerEngine>(options);
+}
+
+}  // namespace abis::finger

@@ -1,0 +1,77 @@
+#include "geometry.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace abis::finger::internal {
+namespace {
+
+constexpr double kReferencePpi = 500;
+
+double Cross(const std::pair<double, double>& o, const std::pair<double, double>& a,
+             const std::pair<double, double>& b) {
+  return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
+}
+
+double DistanceToSegment(double x, double y, const std::pair<double, double>& a, const std::pair<double, double>& b) {
+  const double dx = b.first - a.first;
+  const double dy = b.second - a.second;
+  const double length_sq = dx * dx + dy * dy;
+  double t = length_sq > 0 ? ((x - a.first) * dx + (y - a.second) * dy) / length_sq : 0;
+  t = std::clamp(t, 0.0, 1.0);
+  return std::hypot(x - (a.first + t * dx), y - (a.second + t * dy));
+}
+
+}  // namespace
+
+std::vector<OrientedPoint> ToUprightPoints(const MinutiaeTemplate& minutiae) {
+  const double scale = (minutiae.resolution_ppi > 0 && std::abs(minutiae.resolution_ppi - kReferencePpi) > 5)
+                           ? kReferencePpi / minutiae.resolution_ppi
+                           : 1.0;
+  std::vector<OrientedPoint> points;
+  points.reserve(minutiae.minutiae.size());
+  for (const Minutia& minutia : minutiae.minutiae) {
+    points.push_back({minutia.x * scale, -minutia.y * scale, minutia.angle});
+  }
+  return points;
+}
+
+ConvexHull::ConvexHull(const std::vector<OrientedPoint>& points) {
+  std::vector<std::pair<double, double>> sorted;
+  sorted.reserve(points.size());
+  for (const OrientedPoint& p : points) sorted.emplace_back(p.x, p.y);
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  if (sorted.size() < 3) {
+    vertices_ = sorted;
+    return;
+  }
+  std::vector<std::pair<double, double>> hull(2 * sorted.size());
+  std::size_t k = 0;
+  for (const auto& p : sorted) {
+    while (k >= 2 && Cross(hull[k - 2], hull[k - 1], p) <= 0) --k;
+    hull[k++] = p;
+  }
+  for (std::size_t i = sorted.size() - 1, lower = k + 1; i-- > 0;) {
+    while (k >= lower && Cross(hull[k - 2], hull[k - 1], sorted[i]) <= 0) --k;
+    hull[k++] = sorted[i];
+  }
+  hull.resize(k - 1);
+  vertices_ = std::move(hull);
+}
+
+double ConvexHull::DistanceOutside(double x, double y) const {
+  if (vertices_.empty()) return std::numeric_limits<double>::infinity();
+  if (vertices_.size() == 1) return std::hypot(x - vertices_[0].first, y - vertices_[0].second);
+  bool inside = vertices_.size() >= 3;
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < vertices_.size(); ++i) {
+    const auto& a = vertices_[i];
+    const auto& b = vertices_[(i + 1) % vertices_.size()];
+    if (Cross(a, b, {x, y}) < 0) inside = false;
+    best = std::min(best, DistanceToSegment(x, y, a, b));
+  }
+  return inside ? 0 : best;
+}
+
+}  // namespace abis::finger::internal

@@ -1,0 +1,41 @@
+// Plane geometry shared by the cylinder builder and the matcher. Internal to src/finger/.
+#pragma once
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "abis/finger/minutiae.h"
+
+namespace abis::finger::internal {
+
+// A minutia in an upright frame: pixels at 500 ppi, y pointing up, angle counter-clockwise.
+struct OrientedPoint {
+  double x = 0;
+  double y = 0;
+  double angle = 0;
+};
+
+// a - b wrapped to [-pi, pi).
+inline double AngleDifference(double a, double b) {
+  double d = std::fmod(a - b, 2 * std::numbers::pi);
+  if (d < -std::numbers::pi) d += 2 * std::numbers::pi;
+  if (d >= std::numbers::pi) d -= 2 * std::numbers::pi;
+  return d;
+}
+
+// Minutiae rescaled to 500 ppi (when the resolution is known) with y negated.
+std::vector<OrientedPoint> ToUprightPoints(const MinutiaeTemplate& minutiae);
+
+// The convex hull of a point set (Andrew's monotone chain), counter-clockwise.
+class ConvexHull {
+ public:
+  explicit ConvexHull(const std::vector<OrientedPoint>& points);
+  // 0 inside or on the hull, else the Euclidean distance to it.
+  double DistanceOutside(double x, double y) const;
+
+ private:
+  std::vector<std::pair<double, double>> vertices_;
+};
+
+}  // namespace abis::finger::internal

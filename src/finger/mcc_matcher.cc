@@ -1,0 +1,126 @@
+#include "abis/finger/mcc_matcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "geometry.h"
+#include "mcc_local_similarity.h"
+
+namespace abis::finger {
+namespace {
+
+// The paper's sigmoid Z(v, mu, tau) = 1 / (1 + exp(-tau (v - mu))).
+double Sigmoid(double value, double mu, double tau) { return 1.0 / (1.0 + std::exp(-tau * (value - mu))); }
+
+struct CandidatePair {
+  int a = 0;
+  int b = 0;
+  float similarity = 0;
+};
+
+// One-to-one pairs of highest local similarity, greedily, at most `limit`.
+std::vector<CandidatePair> SelectBestPairs(const std::vector<float>& similarity, int rows, int columns, int limit) {
+  std::vector<CandidatePair> all;
+  all.reserve(similarity.size() / 4);
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < columns; ++j) {
+      const float s = similarity[static_cast<std::size_t>(i) * columns + j];
+      if (s > 0) all.push_back({i, j, s});
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const CandidatePair& x, const CandidatePair& y) {
+    return x.similarity > y.similarity || (x.similarity == y.similarity && (x.a < y.a || (x.a == y.a && x.b < y.b)));
+  });
+  std::vector<char> used_a(rows, 0), used_b(columns, 0);
+  std::vector<CandidatePair> selected;
+  for (const CandidatePair& pair : all) {
+    if (static_cast<int>(selected.size()) >= limit) break;
+    if (used_a[pair.a] || used_b[pair.b]) continue;
+    used_a[pair.a] = used_b[pair.b] = 1;
+    selected.push_back(pair);
+  }
+  return selected;
+}
+
+// Radial angle of `to` seen from `from`, relative to `from`'s direction.
+double RadialAngle(const MccTemplate::Centre& from, const MccTemplate::Centre& to) {
+  return internal::AngleDifference(from.angle, std::atan2(to.y - from.y, to.x - from.x));
+}
+
+}  // namespace
+
+int MccPairCount(int probe_cylinders, int reference_cylinders, const MccParameters& parameters) {
+  const double fraction = Sigmoid(std::min(probe_cylinders, reference_cylinders), parameters.mu_pairs,
+                                  parameters.tau_pairs);
+  return parameters.min_pairs +
+         static_cast<int>(std::lround(fraction * (parameters.max_pairs - parameters.min_pairs)));
+}
+
+MccComparison CompareMcc(const MccTemplate& probe, const MccTemplate& reference, const MccParameters& parameters) {
+  MccComparison result;
+  const int na = static_cast<int>(probe.size());
+  const int nb = static_cast<int>(reference.size());
+  if (na == 0 || nb == 0) return result;
+
+  thread_local std::vector<float> similarity;
+  internal::ComputeLocalSimilarities(probe, reference, parameters, similarity);
+  const std::vector<CandidatePair> pairs = SelectBestPairs(similarity, na, nb, std::min(na, nb));
+  const int nr = static_cast<int>(pairs.size());
+  if (nr == 0) return result;
+
+  // Geometric compatibility rho(t, k) of every two selected pairs (symmetric).
+  std::vector<double> rho(static_cast<std::size_t>(nr) * nr, 0.0);
+  for (int t = 0; t < nr; ++t) {
+    const auto& at = probe.centres[pairs[t].a];
+    const auto& bt = reference.centres[pairs[t].b];
+    for (int k = t + 1; k < nr; ++k) {
+      const auto& ak = probe.centres[pairs[k].a];
+      const auto& bk = reference.centres[pairs[k].b];
+      const double d1 = std::abs(std::hypot(at.x - ak.x, at.y - ak.y) - std::hypot(bt.x - bk.x, bt.y - bk.y));
+      const double d2 = std::abs(internal::AngleDifference(internal::AngleDifference(at.angle, ak.angle),
+                                                           internal::AngleDifference(bt.angle, bk.angle)));
+      const double d3 = std::abs(internal::AngleDifference(RadialAngle(at, ak), RadialAngle(bt, bk)));
+      const double value = Sigmoid(d1, parameters.mu_rho_distance, parameters.tau_rho_distance) *
+                           Sigmoid(d2, parameters.mu_rho_angle, parameters.tau_rho_angle) *
+                           Sigmoid(d3, parameters.mu_rho_angle, parameters.tau_rho_angle);
+      rho[static_cast<std::size_t>(t) * nr + k] = value;
+      rho[static_cast<std::size_t>(k) * nr + t] = value;
+    }
+  }
+
+  std::vector<double> lambda(nr), next(nr);
+  for (int t = 0; t < nr; ++t) lambda[t] = pairs[t].similarity;
+  const double w = parameters.relaxation_weight;
+  for (int iteration = 0; iteration < parameters.relaxation_iterations; ++iteration) {
+    for (int t = 0; t < nr; ++t) {
+      double support = 0;
+      const double* rho_row = &rho[static_cast<std::size_t>(t) * nr];
+      for (int k = 0; k < nr; ++k) support += rho_row[k] * lambda[k];  // rho(t, t) = 0
+      next[t] = w * lambda[t] + (1 - w) * (nr > 1 ? support / (nr - 1) : 0.0);
+    }
+    lambda.swap(next);
+  }
+
+  // Efficiency: how much of its initial similarity a pair kept through relaxation.
+  std::vector<int> order(nr);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int x, int y) {
+    const double ex = lambda[x] / pairs[x].similarity;
+    const double ey = lambda[y] / pairs[y].similarity;
+    return ex > ey || (ex == ey && x < y);
+  });
+  const int np = std::min(nr, MccPairCount(na, nb, parameters));
+  double sum = 0;
+  for (int i = 0; i < np; ++i) {
+    const int t = order[i];
+    sum += lambda[t];
+    result.pairs.push_back({probe.centres[pairs[t].a].minutia_index, reference.centres[pairs[t].b].minutia_index,
+                            lambda[t]});
+  }
+  // Normalise by n_P even when fewer pairs exist: few matchable pairs is itself weak evidence.
+  result.score = sum / MccPairCount(na, nb, parameters);
+  return result;
+}
+
+}  // namespace abis::finger

@@ -1,0 +1,75 @@
+// ExtractMinutiae: runs the stages in order and converts the surviving candidates into a
+// template. With options.debug_dir every stage leaves a PNG.
+#include "abis/finger/extractor.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "extractor/stages.h"
+
+namespace abis::finger {
+
+using namespace extractor;  // NOLINT(google-build-using-namespace): the stages of this file
+
+namespace {
+
+constexpr double kMinUsableAreaShare = 0.05;  // of the image
+
+}  // namespace
+
+Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const ExtractorOptions& options) {
+  if (input.width < kMinFingerprintSide || input.height < kMinFingerprintSide || input.width > kMaxFingerprintSide ||
+      input.height > kMaxFingerprintSide) {
+    return Status::InvalidArgument("image " + std::to_string(input.width) + "x" + std::to_string(input.height) +
+                                   " outside the accepted fingerprint size");
+  }
+  if (input.pixels.size() != static_cast<std::size_t>(input.width) * input.height) {
+    return Status::InvalidArgument("image holds " + std::to_string(input.pixels.size()) + " pixels, expected width*height");
+  }
+  GrayImage image = ResampleToStandardResolution(input);
+  cv::Mat gray(image.height, image.width, CV_8UC1, image.pixels.data());
+  const bool debug = !options.debug_dir.empty();
+  auto dump = [&](const std::string& name, const cv::Mat& picture) -> Status {
+    return debug ? WriteDebugImage(options.debug_dir, name, picture) : Status::Ok();
+  };
+  ABIS_RETURN_IF_ERROR(dump("01_input", gray));
+
+  cv::Mat mask = SegmentFingerprint(gray);
+  ABIS_RETURN_IF_ERROR(dump("02_segmentation", gray / 2 + mask / 2));
+  if (cv::countNonZero(mask) < kMinUsableAreaShare * gray.total()) {
+    return Status::InvalidArgument("no usable ridge area found (image blank or too noisy)");
+  }
+  cv::Mat normalized = NormalizeContrast(gray, mask);
+  OrientationField orientation = EstimateOrientation(normalized, mask);
+  if (debug) ABIS_RETURN_IF_ERROR(dump("03_orientation", DrawOrientation(gray, orientation, mask)));
+  cv::Mat wavelength = EstimateRidgeWavelength(normalized, orientation, mask);
+  if (debug) {
+    cv::Mat picture;
+    cv::resize(wavelength, picture, gray.size(), 0, 0, cv::INTER_NEAREST);
+    picture.convertTo(picture, CV_8U, 255.0 / kMaxWavelength);
+    ABIS_RETURN_IF_ERROR(dump("04_ridge_wavelength", picture & mask));
+  }
+  cv::Mat enhanced = EnhanceRidges(normalized, orientation, wavelength, mask);
+  ABIS_RETURN_IF_ERROR(dump("05_enhanced", enhanced));
+  cv::Mat binary = Binarize(enhanced, mask);
+  ABIS_RETURN_IF_ERROR(dump("06_binary", 255 - binary));
+  cv::Mat skeleton = ThinRidges(binary);
+  ABIS_RETURN_IF_ERROR(dump("07_skeleton", 255 - skeleton));
+  std::vector<Candidate> candidates = DetectMinutiae(skeleton, orientation, mask);
+  if (debug) ABIS_RETURN_IF_ERROR(dump("08_minutiae_detected", DrawCandidates(255 - skeleton, candidates)));
+  RemoveFalseMinutiae(candidates, skeleton, mask);
+  if (debug) ABIS_RETURN_IF_ERROR(dump("09_minutiae_final", DrawCandidates(gray, candidates)));
+
+  MinutiaeTemplate result;
+  result.width = image.width;
+  result.height = image.height;
+  result.resolution_ppi = kStandardResolutionPpi;
+  for (const Candidate& c : candidates) {
+    if (!c.removed) result.minutiae.push_back({c.x, c.y, c.angle, c.type, c.quality});
+  }
+  // Finger quality: mean orientation coherence over the fingerprint area (clear, parallel
+  // ridges near 1; noise, scars and smudges lower it).
+  result.finger_quality = std::clamp(static_cast<int>(std::lround(100 * cv::mean(orientation.coherence, mask)[0])), 1, 100);
+  return result;
+}
+
+}  // namespace abis::finger

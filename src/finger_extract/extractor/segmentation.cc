@@ -1,0 +1,99 @@
+// Segmentation: which blocks hold ridges. A block is foreground when its grey-level deviation is
+// a fair share of the image's strong blocks and its gradients agree on a direction; the block
+// mask is then closed, opened, hole-filled and reduced to its largest connected region.
+#include <algorithm>
+
+#include <opencv2/imgproc.hpp>
+
+#include "extractor/stages.h"
+
+namespace abis::finger::extractor {
+namespace {
+
+constexpr double kDeviationShareOfStrongBlocks = 0.3;  // of the 90th-percentile block deviation
+constexpr double kMinDeviation = 4.0;                   // grey levels
+constexpr double kMinCoherence = 0.15;
+
+}  // namespace
+
+cv::Mat SegmentFingerprint(const cv::Mat& gray) {
+  const int blocks_x = (gray.cols + kBlockSize - 1) / kBlockSize;
+  const int blocks_y = (gray.rows + kBlockSize - 1) / kBlockSize;
+  cv::Mat gray_float, gx, gy;
+  gray.convertTo(gray_float, CV_32F);
+  cv::Sobel(gray_float, gx, CV_32F, 1, 0, 3);
+  cv::Sobel(gray_float, gy, CV_32F, 0, 1, 3);
+
+  cv::Mat deviation(blocks_y, blocks_x, CV_32F), coherence(blocks_y, blocks_x, CV_32F);
+  for (int by = 0; by < blocks_y; ++by) {
+    for (int bx = 0; bx < blocks_x; ++bx) {
+      cv::Rect block(bx * kBlockSize, by * kBlockSize, kBlockSize, kBlockSize);
+      block &= cv::Rect(0, 0, gray.cols, gray.rows);
+      cv::Scalar mean, stddev;
+      cv::meanStdDev(gray_float(block), mean, stddev);
+      deviation.at<float>(by, bx) = static_cast<float>(stddev[0]);
+      double gxx = cv::sum(gx(block).mul(gx(block)))[0];
+      double gyy = cv::sum(gy(block).mul(gy(block)))[0];
+      double gxy = cv::sum(gx(block).mul(gy(block)))[0];
+      double total = gxx + gyy;
+      coherence.at<float>(by, bx) =
+          total > 0 ? static_cast<float>(std::sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) / total) : 0.0f;
+    }
+  }
+  std::vector<float> sorted(deviation.begin<float>(), deviation.end<float>());
+  std::sort(sorted.begin(), sorted.end());
+  double strong = sorted[static_cast<std::size_t>(0.9 * static_cast<double>(sorted.size() - 1))];
+  double threshold = std::max(kMinDeviation, kDeviationShareOfStrongBlocks * strong);
+
+  cv::Mat blocks(blocks_y, blocks_x, CV_8U);
+  for (int by = 0; by < blocks_y; ++by) {
+    for (int bx = 0; bx < blocks_x; ++bx) {
+      bool ridge_like = deviation.at<float>(by, bx) > threshold && coherence.at<float>(by, bx) > kMinCoherence;
+      blocks.at<std::uint8_t>(by, bx) = ridge_like ? 255 : 0;
+    }
+  }
+  cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS, {3, 3});
+  cv::morphologyEx(blocks, blocks, cv::MORPH_CLOSE, cross);
+  cv::morphologyEx(blocks, blocks, cv::MORPH_OPEN, cross);
+
+  // Largest connected region, with its holes filled.
+  cv::Mat labels, stats, centroids;
+  int count = cv::connectedComponentsWithStats(blocks, labels, stats, centroids, 4);
+  int largest = 0;
+  for (int label = 1; label < count; ++label) {
+    if (largest == 0 || stats.at<int>(label, cv::CC_STAT_AREA) > stats.at<int>(largest, cv::CC_STAT_AREA)) largest = label;
+  }
+  cv::Mat region = (labels == largest) & (largest > 0 ? 255 : 0);
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(region.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  cv::Mat filled = cv::Mat::zeros(region.size(), CV_8U);
+  cv::drawContours(filled, contours, -1, cv::Scalar(255), cv::FILLED);
+
+  // Back to pixels with smooth borders.
+  cv::Mat mask;
+  cv::resize(filled, mask, {blocks_x * kBlockSize, blocks_y * kBlockSize}, 0, 0, cv::INTER_LINEAR);
+  mask = mask(cv::Rect(0, 0, gray.cols, gray.rows)).clone();
+  cv::GaussianBlur(mask, mask, {0, 0}, kBlockSize / 2.0);
+  cv::threshold(mask, mask, 127, 255, cv::THRESH_BINARY);
+  return mask;
+}
+
+cv::Mat DistanceToMaskBorder(const cv::Mat& mask) {
+  cv::Mat bordered = mask.clone();
+  cv::rectangle(bordered, cv::Rect(0, 0, bordered.cols, bordered.rows), cv::Scalar(0), 1);
+  cv::Mat distance;
+  cv::distanceTransform(bordered, distance, cv::DIST_L2, 3);
+  return distance;
+}
+
+cv::Mat NormalizeContrast(const cv::Mat& gray, const cv::Mat& mask) {
+  cv::Mat result;
+  gray.convertTo(result, CV_32F);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(result, mean, stddev, mask);
+  result = (result - mean[0]) / std::max(1.0, stddev[0]);
+  result.setTo(0, mask == 0);
+  return result;
+}
+
+}  // namespace abis::finger::extractor

@@ -1,0 +1,228 @@
+// BuildTransactionFromBundle: neutral bundle -> Type-1 + Type-2 + Type-14/10/18 transaction.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "abis/interop/an2k_fingerprint_image_view.h"
+#include "abis/interop/an2k_type18_view.h"
+#include "abis/interop/an2k_writer.h"
+#include "abis/interop/nist_enrolment_bundle.h"
+#include "an2k_text.h"
+#include "image_dimensions.h"
+
+namespace abis::interop {
+
+namespace {
+
+constexpr double kDefaultPixelsPerInch = 500.0;
+constexpr double kMillimetresPerInch = 25.4;
+constexpr std::size_t kTimestampDigits = 14;  // YYYYMMDDhhmmss
+constexpr std::size_t kMaxAlleles = 3;        // AL1-AL3 of 18.016
+constexpr int kBitsPerPixel = 8;
+
+std::string UtcNow() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &utc);
+  return buffer;
+}
+
+bool HasSeparator(const std::string& text) {
+  for (char c : text) {
+    if (c == kFileSeparator || c == kGroupSeparator || c == kRecordSeparator || c == kUnitSeparator) return true;
+  }
+  return false;
+}
+
+std::string TwoDigits(int value) {
+  std::string text = std::to_string(value);
+  return text.size() < 2 ? "0" + text : text;
+}
+
+Result<internal::ImageDimensions> Dimensions(int width, int height, const std::vector<std::uint8_t>& bytes,
+                                             const std::string& where) {
+  if (width > 0 && height > 0) return internal::ImageDimensions{width, height};
+  if (const auto probed = internal::ProbeImageDimensions(bytes)) return *probed;
+  return Status::InvalidArgument(where + ": width/height not given and not readable from the image header "
+                                         "(WSQ, JPEG and PNG headers are read)");
+}
+
+Result<TaggedRecord> FingerRecord(const NistFingerImage& finger, int idc, const NistTransactionOptions& options,
+                                  const std::string& date, std::size_t number) {
+  const std::string where = "finger " + std::to_string(number + 1) + " (" +
+                            std::string(FingerPositionName(finger.position)) + ")";
+  if (finger.bytes.empty()) return Status::InvalidArgument(where + ": no image bytes");
+  if (CompressionCodeFromName(finger.compression) < 0) {
+    return Status::InvalidArgument(where + ": compression \"" + internal::Printable(finger.compression) +
+                                   "\" is not a Table 15 name (NONE, WSQ20, JPEGB, JPEGL, JP2, JP2L, PNG)");
+  }
+  ABIS_ASSIGN_OR_RETURN(internal::ImageDimensions size, Dimensions(finger.width, finger.height, finger.bytes, where));
+  const double ppi = finger.pixels_per_mm > 0 ? finger.pixels_per_mm * kMillimetresPerInch : kDefaultPixelsPerInch;
+  const std::string pixels_per_inch = std::to_string(static_cast<int>(std::lround(ppi)));
+  TaggedRecord record;
+  record.type = 14;
+  record.fields = {
+      An2kField::Text(2, TwoDigits(idc)),
+      An2kField::Text(3, std::to_string(finger.impression_type)),
+      An2kField::Text(4, options.originating_agency),
+      An2kField::Text(5, date),
+      An2kField::Text(6, std::to_string(size.width)),
+      An2kField::Text(7, std::to_string(size.height)),
+      An2kField::Text(8, "1"),  // SLC 1: pixels per inch
+      An2kField::Text(9, pixels_per_inch),
+      An2kField::Text(10, pixels_per_inch),
+      An2kField::Text(11, finger.compression),
+      An2kField::Text(12, std::to_string(kBitsPerPixel)),
+      An2kField::Text(13, std::to_string(static_cast<int>(finger.position))),
+      An2kField::Binary(finger.bytes),
+  };
+  return record;
+}
+
+Result<TaggedRecord> FaceRecord(const NistFaceImage& face, int idc, const NistTransactionOptions& options,
+                                const std::string& date, std::size_t number) {
+  const std::string where = "face " + std::to_string(number + 1);
+  if (face.bytes.empty()) return Status::InvalidArgument(where + ": no image bytes");
+  if (face.format.empty() || HasSeparator(face.format) || HasSeparator(face.color_space)) {
+    return Status::InvalidArgument(where + ": format or colour space is empty or holds a separator");
+  }
+  ABIS_ASSIGN_OR_RETURN(internal::ImageDimensions size, Dimensions(face.width, face.height, face.bytes, where));
+  TaggedRecord record;
+  record.type = 10;
+  record.fields = {
+      An2kField::Text(2, TwoDigits(idc)),
+      An2kField::Text(3, "FACE"),
+      An2kField::Text(4, options.originating_agency),
+      An2kField::Text(5, date),
+      An2kField::Text(6, std::to_string(size.width)),
+      An2kField::Text(7, std::to_string(size.height)),
+      An2kField::Text(8, "0"),  // SLC 0: no scale, 10.009/10.010 give the pixel aspect ratio
+      An2kField::Text(9, "1"),
+      An2kField::Text(10, "1"),
+      An2kField::Text(11, face.format),
+      An2kField::Text(12, face.color_space.empty() ? "UNK" : face.color_space),
+      An2kField::Text(20, "F"),
+      An2kField::Binary(face.bytes),
+  };
+  return record;
+}
+
+Result<TaggedRecord> DnaRecord(const std::map<std::string, std::vector<std::string>>& dna, int idc,
+                               const NistTransactionOptions& options) {
+  std::vector<std::vector<std::string>> profile;
+  for (const auto& [locus, alleles] : dna) {
+    const auto reference = LocusReferenceForName(locus);
+    if (!reference) {
+      return Status::InvalidArgument("DNA locus \"" + internal::Printable(locus) +
+                                     "\" has no ANSI/NIST-ITL locus reference number known to abis "
+                                     "(name it DLR-<n> to give the number)");
+    }
+    if (alleles.empty() || alleles.size() > kMaxAlleles) {
+      return Status::InvalidArgument("DNA locus " + locus + ": " + std::to_string(alleles.size()) +
+                                     " allele calls, 18.016 holds 1 to 3");
+    }
+    // Items: DST 0 (autosomal), DLR, two items written as in NIST's sample, ALL 1, AL1-AL3.
+    std::vector<std::string> items = {"0", std::to_string(*reference), "1", "1", "1"};
+    for (const std::string& allele : alleles) {
+      if (allele.empty() || HasSeparator(allele)) {
+        return Status::InvalidArgument("DNA locus " + locus + ": empty allele call or one holding a separator");
+      }
+      items.push_back(allele);
+    }
+    profile.push_back(std::move(items));
+  }
+  TaggedRecord record;
+  record.type = 18;
+  record.fields = {
+      An2kField::Text(2, TwoDigits(idc)),
+      // 18.003 DLS laid out as in NIST's BioCTS sample: utility type, laboratory type,
+      // accreditation, organisation name.
+      An2kField::Items(3, {{"1", "G", "0", options.originating_agency}}),
+      An2kField::Text(4, options.originating_agency),
+      An2kField::Text(5, "1"),  // NAL: number of analyses
+      An2kField::Items(16, std::move(profile)),
+  };
+  return record;
+}
+
+}  // namespace
+
+Result<An2kTransaction> BuildTransactionFromBundle(const NistEnrolmentBundle& bundle,
+                                                   const NistTransactionOptions& options) {
+  if (!IsSupportedVersion(options.version)) {
+    return Status::InvalidArgument("version \"" + internal::Printable(options.version) + "\" is not 0200-0502");
+  }
+  const std::string timestamp = options.timestamp_utc.empty() ? UtcNow() : options.timestamp_utc;
+  if (timestamp.size() != kTimestampDigits || !internal::ParseUnsignedDecimal(timestamp, kTimestampDigits)) {
+    return Status::InvalidArgument("timestamp \"" + internal::Printable(timestamp) + "\" is not YYYYMMDDhhmmss");
+  }
+  const std::string date = timestamp.substr(0, 8);
+  std::string control_number = options.control_number;
+  if (control_number.empty()) control_number = bundle.transaction_control_number;
+  if (control_number.empty()) control_number = "ABIS";
+  const std::string* header_values[] = {&options.transaction_type, &options.destination_agency,
+                                       &options.originating_agency, &control_number};
+  for (const std::string* text : header_values) {
+    if (text->empty() || HasSeparator(*text)) {
+      return Status::InvalidArgument("transaction header value \"" + internal::Printable(*text) +
+                                     "\" is empty or holds a separator character");
+    }
+  }
+
+  An2kTransaction transaction;
+  TaggedRecord type1;
+  type1.type = 1;
+  type1.fields = {
+      An2kField::Text(2, options.version),
+      An2kField::Items(3, {{"1", "0"}}),  // rebuilt below
+      An2kField::Text(4, options.transaction_type),
+      An2kField::Text(5, date),
+      An2kField::Text(7, options.destination_agency),
+      An2kField::Text(8, options.originating_agency),
+      An2kField::Text(9, control_number),
+      An2kField::Text(11, "00.00"),  // NSR: no native resolution claimed for the whole transaction
+      An2kField::Text(12, "00.00"),
+      An2kField::Items(13, {{"NORAM", ""}}),
+      An2kField::Text(14, timestamp + "Z"),
+  };
+  transaction.records.emplace_back(std::move(type1));
+
+  int idc = 0;
+  TaggedRecord type2;
+  type2.type = 2;
+  type2.fields.push_back(An2kField::Text(2, TwoDigits(idc++)));
+  for (const An2kField& field : bundle.descriptive_text) {
+    if (field.number <= kIdcField || field.number > 999 || field.is_binary) {
+      return Status::InvalidArgument("descriptive text field 2." + std::to_string(field.number) +
+                                     " cannot be written (LEN and IDC are generated, fields are 3-999 text)");
+    }
+    type2.fields.push_back(field);
+  }
+  transaction.records.emplace_back(std::move(type2));
+
+  for (std::size_t i = 0; i < bundle.fingers.size(); ++i) {
+    ABIS_ASSIGN_OR_RETURN(TaggedRecord record, FingerRecord(bundle.fingers[i], idc++, options, date, i));
+    transaction.records.emplace_back(std::move(record));
+  }
+  for (std::size_t i = 0; i < bundle.faces.size(); ++i) {
+    ABIS_ASSIGN_OR_RETURN(TaggedRecord record, FaceRecord(bundle.faces[i], idc++, options, date, i));
+    transaction.records.emplace_back(std::move(record));
+  }
+  if (!bundle.dna.empty()) {
+    ABIS_ASSIGN_OR_RETURN(TaggedRecord record, DnaRecord(bundle.dna, idc++, options));
+    transaction.records.emplace_back(std::move(record));
+  }
+  constexpr int kMaxIdc = 99;
+  if (idc - 1 > kMaxIdc) {
+    return Status::InvalidArgument("the bundle needs " + std::to_string(idc) + " records; IDC stops at 99");
+  }
+  ABIS_RETURN_IF_ERROR(RebuildContentField(transaction));
+  // Validate the whole transaction now so callers get errors here rather than when writing.
+  ABIS_RETURN_IF_ERROR(SerializeAn2kTransaction(transaction).status());
+  return transaction;
+}
+
+}  // namespace abis::interop

@@ -1,0 +1,113 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "abis/dna/dna_engine.h"
+#include "abis/dna/locus.h"
+#include "test_support.h"
+
+namespace abis::dna {
+namespace {
+
+// A full 20-locus profile whose alleles are all in the shipped Caucasian table.
+std::string FullProfileCsv(const std::string& vwa = "17,18") {
+  return "locus,allele1,allele2\nCSF1PO,10,12\nD3S1358,15,16\nD5S818,11,12\nD7S820,10,11\nD8S1179,13,14\n"
+         "D13S317,11,12\nD16S539,9,11\nD18S51,14,16\nD21S11,29,30\nFGA,21,22\nTH01,6,9.3\nTPOX,8,11\nvWA," + vwa +
+         "\nD1S1656,12,15\nD2S441,10,14\nD2S1338,17,23\nD10S1248,13,14\nD12S391,18,19\nD19S433,13,14\n"
+         "D22S1045,15,16\nAMEL,X,Y\n";
+}
+
+std::unique_ptr<ModalityEngine> Engine(nlohmann::json settings = {{"population", "Caucasian"}}) {
+  auto table = AlleleFrequencyTable::LoadFile(AlleleFrequencyTable::ShippedTablePath());
+  EXPECT_TRUE(table.ok()) << table.status().ToString();
+  auto parsed = DnaEngineSettings::FromJson(settings);
+  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+  auto engine = NewDnaEngine(std::move(table).value(), *parsed);
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  return std::move(engine).value();
+}
+
+BiometricTemplate Extract(const ModalityEngine& engine, const std::string& csv, const std::string& name = "p.csv") {
+  SampleInput sample;
+  sample.modality = Modality::kDna;
+  sample.bytes.assign(csv.begin(), csv.end());
+  sample.source_name = name;
+  auto extracted = engine.Extract(sample);
+  EXPECT_TRUE(extracted.ok()) << extracted.status().ToString();
+  return extracted.ok() ? *extracted : BiometricTemplate{};
+}
+
+TEST(DnaEngine, SelfComparisonLogLrIsLnOfOneOverRmp) {
+  auto engine = Engine();
+  const BiometricTemplate a = Extract(*engine, FullProfileCsv());
+  EXPECT_EQ(a.algorithm, kDnaAlgorithm);
+  EXPECT_EQ(a.quality["core_loci_typed"], 20);
+  auto comparison = engine->Compare(a, a);
+  ASSERT_TRUE(comparison.ok()) << comparison.status().ToString();
+  auto table = AlleleFrequencyTable::LoadFile(AlleleFrequencyTable::ShippedTablePath());
+  auto rmp = ComputeRandomMatchProbability(testing::Profile(FullProfileCsv()), **table->Population("Caucasian"));
+  ASSERT_TRUE(rmp.ok());
+  EXPECT_NEAR(comparison->log_lr, -rmp->log10_rmp * std::log(10.0), 1e-9);
+  EXPECT_GT(comparison->log_lr, std::log(1e15));
+  EXPECT_EQ(comparison->details["loci_compared"], 20);
+  EXPECT_EQ(comparison->details["match"], true);
+}
+
+TEST(DnaEngine, ExclusionIsStronglyNegative) {
+  auto engine = Engine();
+  auto comparison = engine->Compare(Extract(*engine, FullProfileCsv()), Extract(*engine, FullProfileCsv("14,15")));
+  ASSERT_TRUE(comparison.ok());
+  EXPECT_DOUBLE_EQ(comparison->log_lr, kExcludedLocusLogLr);
+  EXPECT_EQ(comparison->details["excluded"], true);
+  EXPECT_EQ(comparison->details["mismatched_loci"], nlohmann::json::array({"vWA"}));
+}
+
+TEST(DnaEngine, ThresholdIsTheTuringBound) {
+  auto engine = Engine();
+  EXPECT_NEAR(*engine->ThresholdForFalseMatchRate(1e-4), std::log(1e4), 1e-12);
+  EXPECT_FALSE(engine->ThresholdForFalseMatchRate(0.0).ok());
+  EXPECT_FALSE(engine->ThresholdForFalseMatchRate(1.5).ok());
+}
+
+TEST(DnaEngine, RejectsBadSamplesAndSettings) {
+  auto engine = Engine();
+  SampleInput sample;
+  sample.modality = Modality::kDna;
+  const std::string bad = "locus,allele1,allele2\nvWA,abc,17\n";
+  sample.bytes.assign(bad.begin(), bad.end());
+  sample.source_name = "bad.csv";
+  auto extracted = engine->Extract(sample);
+  ASSERT_FALSE(extracted.ok());
+  EXPECT_NE(extracted.status().message().find("bad.csv line 2"), std::string::npos);
+  EXPECT_FALSE(DnaEngineSettings::FromJson({{"stringency", "strict"}}).ok());
+  EXPECT_FALSE(DnaEngineSettings::FromJson({{"unknown_key", 1}}).ok());
+  EXPECT_FALSE(DnaEngineSettings::FromJson({{"index", "nowhere"}}).ok());
+  auto table = AlleleFrequencyTable::LoadFile(AlleleFrequencyTable::ShippedTablePath());
+  DnaEngineSettings settings;
+  settings.population = "Martian";
+  EXPECT_FALSE(NewDnaEngine(*table, settings).ok());
+  BiometricTemplate foreign;
+  foreign.algorithm = "finger-mcc/1";
+  EXPECT_FALSE(engine->Compare(foreign, foreign).ok());
+}
+
+TEST(DnaEngine, GallerySearchFindsThePartialProfileSourceAndRanksByLogLr) {
+  auto engine = Engine({{"index", "offender_arrestee"}, {"population", "Caucasian"}});
+  auto gallery = engine->NewGallery();
+  ASSERT_TRUE(gallery->Add(1, Extract(*engine, FullProfileCsv())).ok());
+  ASSERT_TRUE(gallery->Add(2, Extract(*engine, FullProfileCsv("14,15"))).ok());
+  // An offender profile needs all 20 core loci.
+  const BiometricTemplate partial =
+      Extract(*engine, "locus,allele1,allele2\nD3S1358,15,16\nvWA,17,\nTH01,6,9.3\nFGA,21,22\nD8S1179,13,14\n"
+                       "D21S11,29,30\nD18S51,14,16\nD5S818,11,12\n");
+  EXPECT_FALSE(gallery->Add(3, partial).ok());
+  auto candidates = gallery->Search(partial, 10);
+  ASSERT_TRUE(candidates.ok()) << candidates.status().ToString();
+  ASSERT_EQ(candidates->size(), 1u);  // moderate stringency: vWA 17 ⊂ {17,18} matches, {14,15} does not
+  EXPECT_EQ((*candidates)[0].reference_id, 1);
+  EXPECT_GT((*candidates)[0].log_lr, 0.0);
+  EXPECT_EQ((*candidates)[0].details["loci_compared"], 8);
+}
+
+}  // namespace
+}  // namespace abis::dna

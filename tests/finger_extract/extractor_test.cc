@@ -1,0 +1,108 @@
+#include <cmath>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "abis/finger/extractor.h"
+#include "abis/finger/synth.h"
+
+namespace abis::finger {
+namespace {
+
+// Share of `truth` with an extracted minutia within `distance` pixels and `angle` radians.
+double ShareFound(const std::vector<Minutia>& truth, const std::vector<Minutia>& found, double distance, double angle) {
+  if (truth.empty()) return 0;
+  int hits = 0;
+  for (const Minutia& t : truth) {
+    for (const Minutia& f : found) {
+      double d = std::fmod(std::abs(t.angle - f.angle), 2 * M_PI);
+      if (std::hypot(t.x - f.x, t.y - f.y) <= distance && std::min(d, 2 * M_PI - d) <= angle) {
+        ++hits;
+        break;
+      }
+    }
+  }
+  return static_cast<double>(hits) / static_cast<double>(truth.size());
+}
+
+TEST(ExtractorTest, FindsTheGroundTruthMinutiaeOfSyntheticFingers) {
+  double recall = 0, precision = 0;
+  int impressions = 0;
+  for (int index = 0; index < 3; ++index) {
+    SyntheticFinger finger = GenerateSyntheticFinger(/*seed=*/2024, index, /*impressions=*/2);
+    for (const SyntheticImpression& impression : finger.impressions) {
+      Result<MinutiaeTemplate> extracted = ExtractMinutiae(impression.image);
+      ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+      EXPECT_EQ(extracted->width, impression.image.width);
+      recall += ShareFound(impression.minutiae, extracted->minutiae, 10, M_PI / 6);
+      precision += ShareFound(extracted->minutiae, impression.minutiae, 10, M_PI / 6);
+      ++impressions;
+    }
+  }
+  recall /= impressions;
+  precision /= impressions;
+  std::printf("synthetic ground truth: %.2f found, %.2f of ours true\n", recall, precision);
+  EXPECT_GT(recall, 0.6);
+  EXPECT_GT(precision, 0.5);
+}
+
+TEST(ExtractorTest, DirectionsFollowTheIsoConvention) {
+  // Mean angular error over matched positions: a convention error (angle flipped or mirrored)
+  // would put it near 90-180 degrees.
+  SyntheticFinger finger = GenerateSyntheticFinger(7, 0, 1);
+  Result<MinutiaeTemplate> extracted = ExtractMinutiae(finger.impressions[0].image);
+  ASSERT_TRUE(extracted.ok());
+  double error_sum = 0;
+  int matched = 0;
+  for (const Minutia& t : finger.impressions[0].minutiae) {
+    for (const Minutia& f : extracted->minutiae) {
+      if (std::hypot(t.x - f.x, t.y - f.y) <= 5 && t.type == f.type) {
+        double d = std::fmod(std::abs(t.angle - f.angle), 2 * M_PI);
+        error_sum += std::min(d, 2 * M_PI - d);
+        ++matched;
+        break;
+      }
+    }
+  }
+  ASSERT_GT(matched, 5);
+  EXPECT_LT(error_sum / matched, 20 * M_PI / 180);
+}
+
+TEST(ExtractorTest, WritesOnePngPerStageToTheDebugDirectory) {
+  SyntheticFinger finger = GenerateSyntheticFinger(3, 1, 1);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("abis_extractor_debug_" + std::to_string(::getpid()));
+  ExtractorOptions options;
+  options.debug_dir = dir.string();
+  ASSERT_TRUE(ExtractMinutiae(finger.impressions[0].image, options).ok());
+  for (const char* stage : {"01_input", "02_segmentation", "03_orientation", "04_ridge_wavelength", "05_enhanced", "06_binary",
+                            "07_skeleton", "08_minutiae_detected", "09_minutiae_final"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / (std::string(stage) + ".png"))) << stage;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ExtractorTest, RejectsBlankTinyAndInconsistentImages) {
+  GrayImage blank{300, 300, 500, std::vector<std::uint8_t>(300 * 300, 200)};
+  Result<MinutiaeTemplate> result = ExtractMinutiae(blank);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  GrayImage tiny{1, 1, 500, {0}};
+  EXPECT_FALSE(ExtractMinutiae(tiny).ok());
+  GrayImage inconsistent{300, 300, 500, std::vector<std::uint8_t>(10, 0)};
+  EXPECT_FALSE(ExtractMinutiae(inconsistent).ok());
+}
+
+TEST(ExtractorTest, ReportsCoordinatesAt500PpiForOtherResolutions) {
+  SyntheticFinger finger = GenerateSyntheticFinger(5, 0, 1);
+  GrayImage image = finger.impressions[0].image;
+  image.resolution_ppi = 1000;  // pretend: the extractor halves the image first
+  Result<MinutiaeTemplate> extracted = ExtractMinutiae(image);
+  if (!extracted.ok()) GTEST_SKIP() << "half-size image has no usable area: " << extracted.status().ToString();
+  EXPECT_EQ(extracted->width, image.width / 2);
+  EXPECT_EQ(extracted->resolution_ppi, 500);
+}
+
+}  // namespace
+}  // namespace abis::finger

@@ -1,0 +1,226 @@
+#include "abis/interop/nist_enrolment_bundle.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "abis/interop/an2k_reader.h"
+#include "abis/interop/an2k_type18_view.h"
+#include "abis/interop/an2k_writer.h"
+#include "an2k_sample_files.h"
+
+namespace abis::interop {
+namespace {
+
+std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Loads one sample and extracts its bundle, or skips when the shared data is absent.
+#define LOAD_SAMPLE_BUNDLE(var, name)                                                    \
+  const auto var##_path = testing::An2kSampleDir() / (name);                              \
+  if (!std::filesystem::exists(var##_path)) GTEST_SKIP() << "sample absent: " << var##_path; \
+  auto var##_transaction = ReadAn2kFile(var##_path);                                      \
+  ASSERT_TRUE(var##_transaction.ok()) << var##_transaction.status().ToString();          \
+  auto var = ExtractEnrolmentBundle(*var##_transaction);                                  \
+  ASSERT_TRUE(var.ok()) << var.status().ToString()
+
+TEST(NistEnrolmentBundleSamples, TenPrintCardYieldsTenRolledFingersAndSkipsSlaps) {
+  LOAD_SAMPLE_BUNDLE(bundle, "eftviewer_nist-type-14-tpcard_v0500.eft");
+  ASSERT_EQ(bundle->fingers.size(), 10u);
+  for (std::size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(static_cast<int>(bundle->fingers[i].position), static_cast<int>(i + 1));
+    EXPECT_EQ(bundle->fingers[i].compression, "WSQ20");
+    EXPECT_EQ(bundle->fingers[i].impression_type, 3);
+    EXPECT_NEAR(bundle->fingers[i].pixels_per_mm, 19.7, 1e-9);  // SLC 2, 197 pixels/cm
+  }
+  EXPECT_EQ(bundle->fingers[0].width, 804);
+  EXPECT_EQ(bundle->fingers[0].height, 752);
+  EXPECT_EQ(bundle->skipped.size(), 4u);  // the four slap images
+  const auto wsq = testing::An2kSampleDir().parent_path() / "wsq" / "eftviewer_nist-type-14-tpcard_v0500_type14_0.wsq";
+  if (std::filesystem::exists(wsq)) {
+    EXPECT_EQ(bundle->fingers[0].bytes, ReadBytes(wsq));
+  }
+}
+
+TEST(NistEnrolmentBundleSamples, Type4WsqFingerKeepsPositionAndBytes) {
+  LOAD_SAMPLE_BUNDLE(bundle, "nbis_valid1.1.an2");
+  ASSERT_EQ(bundle->fingers.size(), 1u);
+  EXPECT_EQ(bundle->fingers[0].position, FingerPosition::kLeftLittle);
+  EXPECT_EQ(bundle->fingers[0].compression, "WSQ20");
+  EXPECT_EQ(bundle->fingers[0].source_record_type, 4);
+  const auto wsq = testing::An2kSampleDir().parent_path() / "wsq" / "nbis_valid1.1_type4_0.wsq";
+  if (std::filesystem::exists(wsq)) {
+    EXPECT_EQ(bundle->fingers[0].bytes, ReadBytes(wsq));
+  }
+  EXPECT_FALSE(bundle->descriptive_text.empty());
+  EXPECT_EQ(bundle->descriptive_text.front().number, 5);
+}
+
+TEST(NistEnrolmentBundleSamples, DnaRecordGivesTheSrm2391bProfile) {
+  LOAD_SAMPLE_BUNDLE(bundle, "biocts_all-supported-types_v0500.an2");
+  EXPECT_EQ(bundle->dna.at("D8S1179"), (std::vector<std::string>{"13", "13"}));
+  EXPECT_EQ(bundle->dna.at("TH01"), (std::vector<std::string>{"8", "9.3"}));
+  EXPECT_EQ(bundle->dna.at("FGA"), (std::vector<std::string>{"23", "24"}));
+  EXPECT_EQ(bundle->dna.size(), 16u);  // 15 named loci + DLR-1 with test values
+  EXPECT_EQ(bundle->dna.count("DLR-1"), 1u);
+  ASSERT_EQ(bundle->faces.size(), 1u);
+  EXPECT_EQ(bundle->faces[0].format, "JPEGB");
+  EXPECT_EQ(bundle->faces[0].width, 480);
+}
+
+TEST(NistEnrolmentBundleSamples, LegacyMinutiaeAreReadInHundredthsOfAMillimetre) {
+  LOAD_SAMPLE_BUNDLE(bundle, "libbiomeval_type9.an2k");
+  ASSERT_EQ(bundle->minutiae.size(), 1u);
+  const NistMinutiae& set = bundle->minutiae[0];
+  EXPECT_EQ(set.block, An2kMinutiaeBlock::kLegacyStandard);
+  ASSERT_EQ(set.minutiae.size(), 28u);
+  EXPECT_EQ(set.minutiae[0].x, 132);
+  EXPECT_EQ(set.minutiae[0].y, 715);
+  EXPECT_EQ(set.minutiae[0].theta_degrees, 248);
+  EXPECT_EQ(set.minutiae[0].type, An2kMinutiaType::kRidgeEnding);
+}
+
+TEST(NistEnrolmentBundleSamples, ExtendedFeatureSetMinutiaeAreRead) {
+  LOAD_SAMPLE_BUNDLE(bundle, "libbiomeval_type9-efs.an2k");
+  ASSERT_EQ(bundle->minutiae.size(), 8u);
+  EXPECT_EQ(bundle->minutiae[0].block, An2kMinutiaeBlock::kExtendedFeatureSet);
+  EXPECT_EQ(bundle->minutiae[0].position, FingerPosition::kLeftMiddle);  // 9.302 FPP "8"
+  ASSERT_FALSE(bundle->minutiae[0].minutiae.empty());
+  EXPECT_EQ(bundle->minutiae[0].minutiae[0].x, 1908);
+  EXPECT_EQ(bundle->minutiae[0].minutiae[0].y, 41);
+  EXPECT_EQ(bundle->minutiae[0].minutiae[0].theta_degrees, 186);
+}
+
+TEST(NistEnrolmentBundleSamples, FacialImageRecordGivesFace) {
+  LOAD_SAMPLE_BUNDLE(bundle, "nbis_face_jpb_DOM_GMT_DCS.an2");
+  ASSERT_EQ(bundle->faces.size(), 1u);
+  EXPECT_EQ(bundle->faces[0].width, 768);
+  EXPECT_EQ(bundle->faces[0].height, 1024);
+  ASSERT_GE(bundle->faces[0].bytes.size(), 2u);
+  EXPECT_EQ(bundle->faces[0].bytes[0], 0xFF);  // JPEG SOI
+  EXPECT_EQ(bundle->faces[0].bytes[1], 0xD8);
+}
+
+TEST(NistEnrolmentBundleSamples, EverySampleYieldsABundle) {
+  const auto files = testing::An2kSampleFiles();
+  if (files.empty()) GTEST_SKIP() << "no ANSI/NIST-ITL samples under " << testing::An2kSampleDir();
+  for (const auto& file : files) {
+    auto transaction = ReadAn2kFile(file);
+    ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+    auto bundle = ExtractEnrolmentBundle(*transaction);
+    EXPECT_TRUE(bundle.ok()) << file.filename() << ": " << bundle.status().ToString();
+  }
+}
+
+// A tiny PNG header (signature + IHDR) for dimension probing; the writer does not decode pixels.
+std::vector<std::uint8_t> PngHeader(std::uint32_t width, std::uint32_t height) {
+  std::vector<std::uint8_t> bytes = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+  for (std::uint32_t value : {width, height}) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(value >> shift));
+  }
+  bytes.insert(bytes.end(), {8, 0, 0, 0, 0});
+  return bytes;
+}
+
+NistTransactionOptions FixedTime() {
+  NistTransactionOptions options;
+  options.timestamp_utc = "20240102030405";
+  return options;
+}
+
+NistEnrolmentBundle SyntheticBundle() {
+  NistEnrolmentBundle bundle;
+  bundle.descriptive_text.push_back(An2kField::Text(18, "DOE,JOHN"));
+  NistFingerImage finger;
+  finger.position = FingerPosition::kRightIndex;
+  finger.compression = "PNG";
+  finger.pixels_per_mm = 500 / 25.4;
+  finger.impression_type = 1;
+  finger.bytes = PngHeader(320, 480);  // dimensions read from the header
+  bundle.fingers.push_back(finger);
+  finger.position = FingerPosition::kLeftThumb;
+  finger.compression = "WSQ20";
+  finger.width = 500;
+  finger.height = 600;
+  finger.bytes = {0xFF, 0xA0, 0x01, 0x02, 0x1C, 0x1D};  // separators inside binary data are fine
+  bundle.fingers.push_back(finger);
+  NistFaceImage face;
+  face.format = "PNG";
+  face.bytes = PngHeader(64, 80);
+  bundle.faces.push_back(face);
+  bundle.dna = {{"D8S1179", {"13", "14"}}, {"TH01", {"9.3"}}, {"DLR-1", {"X", "Y"}}};
+  return bundle;
+}
+
+TEST(NistEnrolmentBundleWriter, WrittenTransactionReadsBackToTheSameBundle) {
+  NistTransactionOptions options;
+  options.timestamp_utc = "20240102030405";
+  options.control_number = "TCN-1";
+  auto transaction = BuildTransactionFromBundle(SyntheticBundle(), options);
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  EXPECT_EQ(*reparsed, *transaction);
+  auto bundle = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  const NistEnrolmentBundle original = SyntheticBundle();
+  ASSERT_EQ(bundle->fingers.size(), 2u);
+  EXPECT_EQ(bundle->fingers[0].position, FingerPosition::kRightIndex);
+  EXPECT_EQ(bundle->fingers[0].width, 320);
+  EXPECT_EQ(bundle->fingers[0].height, 480);
+  EXPECT_NEAR(bundle->fingers[0].pixels_per_mm, 500 / 25.4, 1e-9);
+  EXPECT_EQ(bundle->fingers[1].bytes, original.fingers[1].bytes);
+  EXPECT_EQ(bundle->fingers[1].compression, "WSQ20");
+  ASSERT_EQ(bundle->faces.size(), 1u);
+  EXPECT_EQ(bundle->faces[0].width, 64);
+  EXPECT_EQ(bundle->dna, original.dna);
+  EXPECT_EQ(bundle->transaction_control_number, "TCN-1");
+  ASSERT_EQ(bundle->descriptive_text.size(), 1u);
+  EXPECT_EQ(bundle->descriptive_text[0], original.descriptive_text[0]);
+  EXPECT_TRUE(bundle->skipped.empty());
+}
+
+TEST(NistEnrolmentBundleWriter, RejectsLocusWithoutReferenceNumber) {
+  NistEnrolmentBundle bundle;
+  bundle.dna = {{"D1S1656", {"12", "13"}}};
+  auto transaction = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(transaction.ok());
+  EXPECT_NE(transaction.status().message().find("D1S1656"), std::string::npos);
+}
+
+TEST(NistEnrolmentBundleWriter, RejectsUnknownCompressionAndUnreadableDimensions) {
+  NistEnrolmentBundle bundle = SyntheticBundle();
+  bundle.fingers[0].compression = "GIF";
+  auto bad_compression = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(bad_compression.ok());
+  EXPECT_NE(bad_compression.status().message().find("GIF"), std::string::npos);
+  bundle = SyntheticBundle();
+  bundle.faces[0].bytes = {1, 2, 3};
+  auto no_size = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(no_size.ok());
+  EXPECT_NE(no_size.status().message().find("face 1"), std::string::npos);
+}
+
+TEST(NistEnrolmentBundleWriter, RejectsSeparatorsInText) {
+  NistEnrolmentBundle bundle;
+  bundle.descriptive_text.push_back(An2kField::Text(18, std::string("DOE") + kGroupSeparator + "JOHN"));
+  auto transaction = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(transaction.ok());
+  EXPECT_NE(transaction.status().message().find("2.18"), std::string::npos);
+}
+
+TEST(An2kDnaLocusTable, NamesAndNumbersMapBothWays) {
+  EXPECT_EQ(LocusNameForReference(62).value_or(""), "TH01");
+  EXPECT_EQ(LocusReferenceForName("th01").value_or(-1), 62);
+  EXPECT_EQ(LocusReferenceForName("DLR-77").value_or(-1), 77);
+  EXPECT_FALSE(LocusNameForReference(2).has_value());
+  EXPECT_FALSE(LocusReferenceForName("D1S1656").has_value());
+}
+
+}  // namespace
+}  // namespace abis::interop

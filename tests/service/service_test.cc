@@ -1,0 +1,441 @@
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include "service_fixture.h"
+
+namespace abis::service {
+namespace {
+
+using abis::testing::RandomSample;
+
+TEST_F(ServiceTest, HealthAnswersWithoutAKey) {
+  auto response = Client().Get("/health");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(response->body).at("status"), "ok");
+}
+
+TEST_F(ServiceTest, RequestWithoutKeyIs401WithJsonErrorAndIsAudited) {
+  std::int64_t before = AuditCount("auth.refused");
+  auto response = Client().Get("/v1/galleries");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(ErrorCode(response), 401);
+  EXPECT_EQ(response->get_header_value("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(AuditCount("auth.refused"), before + 1);
+}
+
+TEST_F(ServiceTest, WrongKeyIs401AndIsAudited) {
+  std::int64_t before = AuditCount("auth.refused");
+  auto response = Client().Get("/v1/galleries", {{"Authorization", "Bearer abis_0000000000000000_" + std::string(64, '0')}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(AuditCount("auth.refused"), before + 1);
+}
+
+TEST_F(ServiceTest, ExpiredKeyIs401) {
+  auto key = IssueApiKey(system_->store().db(), operators_["ian"].user_id, std::string("2000-01-01T00:00:00Z"));
+  ASSERT_TRUE(key.ok());
+  std::int64_t before = AuditCount("auth.refused");
+  auto response = Client().Get("/v1/galleries", {{"Authorization", "Bearer " + *key}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(AuditCount("auth.refused"), before + 1);
+}
+
+TEST_F(ServiceTest, ValidKeyIsAccepted) {
+  auto response = Client().Get("/v1/galleries", Auth("ian"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(response->body), nlohmann::json({"register"}));
+}
+
+TEST_F(ServiceTest, RoleThatMayNotSearchGets403AndTheRefusalIsAudited) {
+  std::int64_t before = AuditCount("search.refused");
+  auto response = Identify("ada", {{"filter", nlohmann::json::object()}, {"biometricData", {BiometricItem(1)}}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 403);
+  EXPECT_EQ(ErrorCode(response), 403);
+  EXPECT_EQ(AuditCount("search.refused"), before + 1);
+}
+
+TEST_F(ServiceTest, EnrollerMayNotDeletePersons) {
+  std::string person = EnrolNewPerson(1);
+  auto response = Client().Delete("/v1/persons/" + person + "?reason=test", Auth("eve"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 403);
+}
+
+TEST_F(ServiceTest, SearchWithoutPurposeOrCaseRefIs400AndIsAudited) {
+  nlohmann::json body = {{"filter", nlohmann::json::object()}, {"biometricData", {BiometricItem(1)}}};
+  for (const std::string query : {"caseRef=CASE-1", "purpose=criminal_investigation", ""}) {
+    std::int64_t before = AuditCount("http.rejected");
+    auto response = Identify("ian", body, query);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400) << query;
+    EXPECT_NE(response->body.find("purpose and caseRef"), std::string::npos) << response->body;
+    EXPECT_EQ(AuditCount("http.rejected"), before + 1);
+  }
+  EXPECT_EQ(AuditCount("search"), 0);
+}
+
+TEST_F(ServiceTest, UnknownPurposeIs400) {
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(1)}}}, "purpose=curiosity&caseRef=C");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+}
+
+TEST_F(ServiceTest, MalformedJsonIs400AndIsAudited) {
+  std::int64_t before = AuditCount("http.rejected");
+  auto response = Client().Post("/v1/identify/register?purpose=criminal_investigation&caseRef=C", Auth("ian"),
+                                "{\"biometricData\": [", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("malformed JSON"), std::string::npos);
+  EXPECT_EQ(AuditCount("http.rejected"), before + 1);
+}
+
+TEST_F(ServiceTest, WrongTypesAre400NamingTheField) {
+  struct Case {
+    nlohmann::json body;
+    std::string query;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{{"biometricData", "not an array"}}, "", "biometricData must be an array"},
+      {{{"biometricData", {{{"biometricType", 7}, {"image", "AAAA"}}}}}, "", "biometricData[0].biometricType must be a string"},
+      {{{"biometricData", {{{"biometricType", "FACE"}, {"image", "***"}}}}}, "", "biometricData[0].image is not valid base64"},
+      {{{"biometricData", {{{"biometricType", "IRIS"}, {"image", "AAAA"}}}}}, "", "IRIS"},
+      {{{"biometricData", {BiometricItem(1)}}}, "&maxNbCand=ten", "maxNbCand must be an integer"},
+      {{{"biometricData", {BiometricItem(1)}}}, "&maxNbCand=0", "maxNbCand must be 1-1000"},
+      {{{"biometricData", {BiometricItem(1)}}}, "&threshold=high", "threshold must be a number"},
+      {nlohmann::json::array(), "", "must be an object"},
+  };
+  for (const Case& c : cases) {
+    auto response = Identify("ian", c.body, "purpose=criminal_investigation&caseRef=C" + c.query);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400) << c.expected;
+    EXPECT_NE(response->body.find(c.expected), std::string::npos) << response->body;
+  }
+}
+
+TEST_F(ServiceTest, HugeBodyIs413AndIsAuditedWithTheCaller) {
+  std::int64_t before = AuditCount("http.rejected");
+  std::string huge(400u << 10, 'x');
+  auto response = Client().Post("/v1/identify/register?purpose=criminal_investigation&caseRef=C", Auth("ian"), huge,
+                                "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(ErrorCode(response), 413);
+  EXPECT_EQ(AuditCount("http.rejected"), before + 1);
+}
+
+TEST_F(ServiceTest, UnknownEndpointIs404Json) {
+  auto response = Client().Get("/v1/nothing-here", Auth("ian"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(ErrorCode(response), 404);
+}
+
+TEST_F(ServiceTest, UnsupportedOsiaOperationIs501AfterAuthentication) {
+  EXPECT_EQ(Client().Post("/v1/persons/a/merge/b", "", "application/json")->status, 401);
+  auto response = Client().Post("/v1/persons/a/merge/b", Auth("eve"), "", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 501);
+}
+
+TEST_F(ServiceTest, EnrolThenIdentifyReturnsThePersonFirstWithOsiaCandidates) {
+  std::string alice = EnrolNewPerson(11);
+  std::string bob = EnrolNewPerson(12);
+  ASSERT_FALSE(alice.empty());
+  auto response = Identify("ian", {{"filter", nlohmann::json::object()}, {"biometricData", {BiometricItem(12)}}},
+                           "purpose=criminal_investigation&caseRef=CASE-9&maxNbCand=5");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200) << response->body;
+  auto candidates = nlohmann::json::parse(response->body);
+  ASSERT_EQ(candidates.size(), 2u);
+  EXPECT_EQ(candidates[0].at("personId"), bob);
+  EXPECT_EQ(candidates[0].at("rank"), 1);
+  EXPECT_TRUE(candidates[0].at("others").at("hit").get<bool>());
+  EXPECT_EQ(candidates[0].at("scores")[0].at("biometricType"), "FACE");
+  EXPECT_DOUBLE_EQ(candidates[0].at("scores")[0].at("score").get<double>(), 1.0);
+  EXPECT_GT(candidates[0].at("score").get<double>(), candidates[1].at("score").get<double>());
+  EXPECT_FALSE(response->get_header_value("X-Abis-Search-Seq").empty());
+  EXPECT_EQ(AuditCount("search"), 1);
+
+  // The threshold drops candidates whose fused score is below it.
+  response = Identify("ian", {{"biometricData", {BiometricItem(12)}}},
+                      "purpose=criminal_investigation&caseRef=CASE-9&threshold=5");
+  ASSERT_EQ(response->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(response->body).size(), 1u);
+}
+
+TEST_F(ServiceTest, ReadEncountersShowsTheEnrolmentAndIsAuditedAsARead) {
+  std::string alice = EnrolNewPerson(21);
+  auto response = Client().Get("/v1/persons/" + alice + "/encounters", Auth("ian"));
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200) << response->body;
+  auto encounters = nlohmann::json::parse(response->body);
+  ASSERT_EQ(encounters.size(), 1u);
+  EXPECT_EQ(encounters[0].at("encounterType"), "enrollment");
+  EXPECT_EQ(encounters[0].at("biometricData")[0].at("biometricType"), "FACE");
+  EXPECT_EQ(AuditCount("person.show"), 1);
+}
+
+TEST_F(ServiceTest, CreatingAPersonWithoutLegalBasisIs400AndStoresNothing) {
+  nlohmann::json body = NewPersonEncounter(5);
+  body["contextualData"].erase("legalBasis");
+  auto response = Client().Post("/v1/persons", Auth("eve"), body.dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("legalBasis"), std::string::npos);
+  EXPECT_EQ(AuditCount("person.add"), 0);
+}
+
+TEST_F(ServiceTest, DeletePersonNeedsAReasonAndErasesThePerson) {
+  std::string alice = EnrolNewPerson(31);
+  // admin may delete
+  EXPECT_EQ(Client().Delete("/v1/persons/" + alice, Auth("root"))->status, 400);
+  EXPECT_EQ(Client().Delete("/v1/persons/" + alice + "?reason=court%20order", Auth("root"))->status, 204);
+  EXPECT_EQ(Client().Get("/v1/persons/" + alice + "/encounters", Auth("ian"))->status, 404);
+}
+
+TEST_F(ServiceTest, FusionSumsTheCalibratedLogLikelihoodRatiosOfEachModality) {
+  auto client = Client();
+  nlohmann::json body = NewPersonEncounter(41);
+  body["biometricData"].push_back(BiometricItem(42, "FINGER", "RIGHT_INDEX"));
+  auto enrolled = client.Post("/v1/persons", Auth("eve"), body.dump(), "application/json");
+  ASSERT_EQ(enrolled->status, 200) << enrolled->body;
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(41), BiometricItem(42, "FINGER", "RIGHT_INDEX")}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  auto candidate = nlohmann::json::parse(response->body).at(0);
+  ASSERT_EQ(candidate.at("scores").size(), 2u);
+  double sum = 0;
+  for (const auto& score : candidate.at("scores")) sum += score.at("others").at("logLr").get<double>();
+  EXPECT_DOUBLE_EQ(candidate.at("score").get<double>(), sum);
+  EXPECT_DOUBLE_EQ(sum, 20.0);  // each identical sample: score 1, log-LR 10 with the test engine
+  EXPECT_EQ(candidate.at("scores")[1].at("biometricSubType"), "RIGHT_INDEX");
+}
+
+TEST_F(ServiceTest, VerifyAgainstAPersonDecidesAtTheOperatingPoint) {
+  std::string alice = EnrolNewPerson(51);
+  auto client = Client();
+  nlohmann::json same = {{"biometricData", {BiometricItem(51)}}};
+  nlohmann::json other = {{"biometricData", {BiometricItem(52)}}};
+  auto response = client.Post("/v1/verify/register/" + alice + "?purpose=border_control&caseRef=B1", Auth("ian"),
+                              same.dump(), "application/json");
+  ASSERT_EQ(response->status, 200) << response->body;
+  EXPECT_TRUE(nlohmann::json::parse(response->body).at("decision").get<bool>());
+  response = client.Post("/v1/verify/register/" + alice + "?purpose=border_control&caseRef=B1", Auth("ian"),
+                         other.dump(), "application/json");
+  ASSERT_EQ(response->status, 200);
+  EXPECT_FALSE(nlohmann::json::parse(response->body).at("decision").get<bool>());
+  EXPECT_EQ(client.Post("/v1/verify/register/" + alice, Auth("ian"), same.dump(), "application/json")->status, 400);
+}
+
+// Receives POSTs on 127.0.0.1 (webhooks and task callbacks) and lets a test wait for them.
+class LoopbackReceiver {
+ public:
+  LoopbackReceiver() {
+    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex_);
+      received_.push_back({request.path, request.get_param_value("taskId"), request.body});
+      arrived_.notify_all();
+      response.status = 204;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~LoopbackReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  struct Post {
+    std::string path, task_id, body;
+  };
+  // Waits up to 10 s for `count` posts.
+  std::vector<Post> WaitFor(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    arrived_.wait_for(lock, std::chrono::seconds(10), [&] { return received_.size() >= count; });
+    return received_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<Post> received_;
+};
+
+class WatchlistServiceTest : public ServiceTest {
+ protected:
+  ServiceConfig TestConfig() override {
+    ServiceConfig config = ServiceTest::TestConfig();
+    config.alert_webhook = receiver_.url("/alerts-hook");
+    return config;
+  }
+  LoopbackReceiver receiver_;
+};
+
+TEST_F(WatchlistServiceTest, HitOnAnActiveEntryRaisesAStoredAuditedAlertPostedToTheWebhook) {
+  std::string wanted = EnrolNewPerson(61);
+  std::string expired = EnrolNewPerson(62);
+  Gallery watchlist;
+  watchlist.name = "wanted";
+  watchlist.kind = GalleryKind::kWatchlist;
+  ASSERT_TRUE(system_->CreateGallery(operators_["root"], watchlist).ok());
+  ASSERT_TRUE(system_->AddWatchlistEntry(operators_["root"], "wanted", wanted, "WARRANT-1", "armed robbery", "2099-01-01").ok());
+  ASSERT_TRUE(system_->AddWatchlistEntry(operators_["root"], "wanted", expired, "WARRANT-0", "old", "2001-01-01").ok());
+
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(61)}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  EXPECT_EQ(response->get_header_value("X-Abis-Alerts"), "1");
+  auto candidates = nlohmann::json::parse(response->body);
+  EXPECT_EQ(candidates[0].at("others").at("alerts").size(), 1u);
+
+  // The expired entry's person is a hit too, but never alerts.
+  response = Identify("ian", {{"biometricData", {BiometricItem(62)}}});
+  ASSERT_EQ(response->status, 200);
+  EXPECT_EQ(response->get_header_value("X-Abis-Alerts"), "0");
+  EXPECT_EQ(AuditCount("watchlist.alert"), 1);
+
+  auto posts = receiver_.WaitFor(1);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].path, "/alerts-hook");
+  EXPECT_EQ(nlohmann::json::parse(posts[0].body).at("authority_reference"), "WARRANT-1");
+
+  auto alerts = Client().Get("/alerts", Auth("ian"));
+  ASSERT_EQ(alerts->status, 200);
+  auto list = nlohmann::json::parse(alerts->body).at("alerts");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("external_id"), wanted);
+  EXPECT_EQ(list[0].at("case_ref"), "CASE-1");
+  EXPECT_EQ(Client().Get("/v1/alerts", Auth("ada"))->status, 403);
+  EXPECT_EQ(AuditCount("alert.list.refused"), 1);
+}
+
+TEST_F(ServiceTest, TwoDifferentExaminersAreNeededToConfirmACandidate) {
+  EnrolNewPerson(71);
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(71)}}});
+  ASSERT_EQ(response->status, 200);
+  std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
+  std::string path = "/v1/candidates/" + std::to_string(candidate);
+  auto decide = [&](const std::string& user, const std::string& decision) {
+    return Client().Post(path + "/decisions", Auth(user), nlohmann::json({{"decision", decision}, {"comment", "c"}}).dump(),
+                         "application/json");
+  };
+  EXPECT_EQ(nlohmann::json::parse(Client().Get(path, Auth("ian"))->body).at("state"), "unreviewed");
+  EXPECT_EQ(decide("ian", "confirm")->status, 403);  // investigators do not decide
+  auto first = decide("exa", "confirm");
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(nlohmann::json::parse(first->body).at("state"), "one_confirmation");
+  auto again = decide("exa", "confirm");
+  EXPECT_EQ(again->status, 409);
+  EXPECT_NE(again->body.find("different examiner"), std::string::npos);
+  auto second = decide("exb", "confirm");
+  ASSERT_EQ(second->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(second->body).at("state"), "confirmed");
+  EXPECT_EQ(AuditCount("candidate.decision"), 2);
+  EXPECT_EQ(AuditCount("candidate.decision.refused"), 2);
+  EXPECT_EQ(decide("exb", "maybe")->status, 400);
+}
+
+TEST_F(ServiceTest, OneRejectionRejectsTheCandidate) {
+  EnrolNewPerson(81);
+  auto response = Identify("exa", {{"biometricData", {BiometricItem(81)}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  std::string seq = response->get_header_value("X-Abis-Search-Seq");
+  std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
+  auto client = Client();
+  std::string path = "/v1/candidates/" + std::to_string(candidate) + "/decisions";
+  ASSERT_EQ(client.Post(path, Auth("exa"), R"({"decision":"confirm"})", "application/json")->status, 200);
+  auto rejected = client.Post(path, Auth("exb"), R"({"decision":"reject"})", "application/json");
+  EXPECT_EQ(nlohmann::json::parse(rejected->body).at("state"), "rejected");
+  auto list = client.Get("/v1/searches/" + seq + "/candidates", Auth("ian"));
+  ASSERT_EQ(list->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(list->body).at("candidates").at(0).at("state"), "rejected");
+}
+
+class CallbackServiceTest : public ServiceTest {
+ protected:
+  LoopbackReceiver receiver_;
+};
+
+TEST_F(CallbackServiceTest, IdentifyWithACallbackRunsAsATaskAndPostsTheResult) {
+  std::string alice = EnrolNewPerson(91);
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(91)}}},
+                           "purpose=criminal_investigation&caseRef=C&callback=" + receiver_.url("/cb"));
+  ASSERT_EQ(response->status, 202) << response->body;
+  std::string task = nlohmann::json::parse(response->body).at("taskId");
+  auto posts = receiver_.WaitFor(1);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].task_id, task);
+  EXPECT_EQ(nlohmann::json::parse(posts[0].body).at(0).at("personId"), alice);
+  std::string status;
+  for (int i = 0; i < 50 && status != "COMPLETED"; ++i) {
+    auto read = Client().Get("/v1/tasks/" + task + "/status", Auth("ian"));
+    ASSERT_EQ(read->status, 200);
+    status = nlohmann::json::parse(read->body).get<std::string>();
+    if (status != "COMPLETED") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, "COMPLETED");
+  EXPECT_EQ(Client().Get("/v1/tasks/" + task + "/status", Auth("exa"))->status, 404);  // not their task
+}
+
+TEST_F(ServiceTest, CallbackToANonLoopbackHostIsRefused) {
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(1)}}},
+                           "purpose=criminal_investigation&caseRef=C&callback=http%3A%2F%2Fexample.com%2Fcb");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 403);
+}
+
+TEST_F(ServiceTest, MetricsCountRequestsAndGallerySizesWithoutSecrets) {
+  EnrolNewPerson(101);
+  Client().Get("/v1/galleries", Auth("ian"));
+  auto response = Client().Get("/metrics");
+  ASSERT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("abis_http_requests_total{route=\"/v1/persons\",method=\"POST\",status=\"200\"} 1"),
+            std::string::npos)
+      << response->body;
+  EXPECT_NE(response->body.find("abis_gallery_members{gallery=\"register\",kind=\"register\"} 1"), std::string::npos);
+  EXPECT_NE(response->body.find("abis_http_request_duration_seconds_bucket"), std::string::npos);
+  for (const auto& [user, key] : keys_) EXPECT_EQ(response->body.find(key.substr(5, 16)), std::string::npos);
+}
+
+TEST_F(ServiceTest, SearchesRunWhileEnrolmentsCommitAndNothingIsLostOrDuplicated) {
+  constexpr int kEnrolments = 24;
+  constexpr int kSearches = 24;
+  std::atomic<int> enrol_failures{0}, search_failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kEnrolments; i += 2) {
+        if (EnrolNewPerson(1000 + i).empty()) ++enrol_failures;
+      }
+    });
+    threads.emplace_back([&] {
+      for (int i = 0; i < kSearches / 2; ++i) {
+        auto response = Identify("ian", {{"biometricData", {BiometricItem(1000 + i)}}});
+        if (!response || response->status != 200) ++search_failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(enrol_failures, 0);
+  EXPECT_EQ(search_failures, 0);
+  auto persons = system_->store().ListPersons(0, 1000);
+  ASSERT_TRUE(persons.ok());
+  EXPECT_EQ(persons->size(), static_cast<std::size_t>(kEnrolments));
+  EXPECT_EQ(AuditCount("enrol"), kEnrolments);
+  EXPECT_EQ(AuditCount("search"), kSearches);
+  auto chain = VerifyAuditChain(system_->store().db());
+  ASSERT_TRUE(chain.ok());
+  EXPECT_TRUE(chain->intact) << chain->problem;
+}
+
+}  // namespace
+}  // namespace abis::service
