@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include "abis/core/enum_names.h"
+
 namespace abis {
 namespace {
 
@@ -34,23 +36,12 @@ constexpr bool kPurposeTable[5][6] = {
     /* auditor      */ {false, false, false, false, false, false},
 };
 
-template <typename Enum, std::size_t N>
-Result<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name, std::string_view what) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == name) return static_cast<Enum>(i);
-  }
-  std::string expected;
-  for (auto candidate : names) expected += (expected.empty() ? "" : ", ") + std::string(candidate);
-  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
-                                 "' (expected one of: " + expected + ")");
-}
-
 }  // namespace
 
 std::string_view RoleName(Role role) { return kRoleNames.at(static_cast<std::size_t>(role)); }
-Result<Role> ParseRole(std::string_view name) { return ParseName<Role>(kRoleNames, name, "role"); }
+Result<Role> ParseRole(std::string_view name) { return ParseEnumName<Role>(kRoleNames, name, "role"); }
 std::string_view PurposeName(Purpose purpose) { return kPurposeNames.at(static_cast<std::size_t>(purpose)); }
-Result<Purpose> ParsePurpose(std::string_view name) { return ParseName<Purpose>(kPurposeNames, name, "purpose"); }
+Result<Purpose> ParsePurpose(std::string_view name) { return ParseEnumName<Purpose>(kPurposeNames, name, "purpose"); }
 std::string_view ActionName(Action action) { return kActionNames.at(static_cast<std::size_t>(action)); }
 
 std::vector<Purpose> AllPurposes() {

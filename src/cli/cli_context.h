@@ -45,5 +45,6 @@ void AddDemoCommand(CLI::App& root, CliContext& context);
 void AddNistCommands(CLI::App& root, CliContext& context);
 void AddReviewCommand(CLI::App& root, CliContext& context);
 void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
+void AddMosipCommands(CLI::App& root, CliContext& context);  // empty without ABIS_HAVE_MOSIP
 
 }  // namespace abis::cli

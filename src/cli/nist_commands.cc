@@ -132,13 +132,23 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.source_name = options.file + " (Type-10 IDC " + std::to_string(face.source_idc) + ")";
     if (enrol(sample, sample.source_name)) ++faces;
   }
-  if (!bundle->dna.empty()) {
+  // Loci the interop layer could not name (ANSI/NIST locus numbers it does not know) are listed,
+  // not guessed.
+  std::map<std::string, std::vector<std::string>> named_loci;
+  for (const auto& [locus, alleles] : bundle->dna) {
+    if (locus.rfind("DLR-", 0) == 0) {
+      bundle->skipped.push_back("Type-18 locus " + locus + ": no locus name known for this reference number");
+    } else {
+      named_loci[locus] = alleles;
+    }
+  }
+  if (!named_loci.empty()) {
     SampleInput sample;
     sample.modality = Modality::kDna;
     sample.format_hint = "csv";
-    sample.bytes = DnaCsv(bundle->dna);
+    sample.bytes = DnaCsv(named_loci);
     sample.source_name = options.file + " (Type-18)";
-    if (enrol(sample, sample.source_name)) dna_loci = static_cast<int>(bundle->dna.size());
+    if (enrol(sample, sample.source_name)) dna_loci = static_cast<int>(named_loci.size());
   }
   nlohmann::json out = {{"person", added->external_id}, {"person_id", added->id}, {"fingers", fingers},
                         {"faces", faces},                 {"dna_loci", dna_loci},   {"failed", failures},
@@ -192,6 +202,10 @@ void RunExport(CliContext& context, const ExportOptions& options) {
   auto transaction = interop::BuildTransactionFromBundle(bundle);
   if (context.Failed(transaction.status())) return;
   if (context.Failed(interop::WriteAn2kFile(*transaction, options.out))) return;
+  // The file holds biometric data: readable by its owner only.
+  std::error_code ignored;
+  std::filesystem::permissions(options.out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace, ignored);
   nlohmann::json out = {{"person", options.person}, {"out", options.out}, {"fingers", bundle.fingers.size()},
                         {"faces", bundle.faces.size()}, {"dna_loci", bundle.dna.size()}, {"skipped", bundle.skipped}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {

@@ -32,6 +32,7 @@ ModalityPlugin MakePlugin() {
       if (sub->get_name() == "bench") internal::AddBenchDnaCommand(*sub, globals);
     }
   };
+  plugin.make_demo_subjects = MakeDemoSubjects;
   return plugin;
 }
 

@@ -296,6 +296,7 @@ ModalityPlugin MakePlugin() {
     bench_face->add_flag("--skip-enrolment", *skip_enrolment, "Only the 1:N part");
     bench_face->callback([bench_flags, skip_enrolment, &globals] { RunBench(*bench_flags, *skip_enrolment, globals); });
   };
+  plugin.make_demo_subjects = MakeDemoSubjects;
   return plugin;
 }
 

@@ -1,5 +1,6 @@
 #include "abis/finger/finger_engine.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "abis/finger/finger_template_format.h"
@@ -80,10 +81,15 @@ class FingerEngine final : public ModalityEngine {
     if (minutiae.minutiae.empty()) {
       return Status::InvalidArgument(SourceName(sample) + ": no minutiae: nothing to enrol");
     }
+    // Rolled ink impressions can yield more minutiae than a template holds (most of the excess
+    // is noise): keep the best by quality, as ISO/IEC 19794-2 extractors do, and say how many
+    // were dropped.
+    std::size_t dropped = 0;
     if (minutiae.minutiae.size() > static_cast<std::size_t>(kMaxTemplateMinutiae)) {
-      return Status::InvalidArgument(SourceName(sample) + ": " + std::to_string(minutiae.minutiae.size()) +
-                                     " minutiae, more than the " + std::to_string(kMaxTemplateMinutiae) +
-                                     " a finger template holds");
+      std::stable_sort(minutiae.minutiae.begin(), minutiae.minutiae.end(),
+                       [](const Minutia& a, const Minutia& b) { return a.quality > b.quality; });
+      dropped = minutiae.minutiae.size() - static_cast<std::size_t>(kMaxTemplateMinutiae);
+      minutiae.minutiae.resize(static_cast<std::size_t>(kMaxTemplateMinutiae));
     }
     const MccTemplate cylinders = BuildMccTemplate(minutiae, options_.gallery.mcc);
     if (cylinders.size() == 0) {
@@ -98,6 +104,7 @@ class FingerEngine final : public ModalityEngine {
     result.quality = {{"minutiae", minutiae.minutiae.size()},
                       {"valid_cylinders", cylinders.size()},
                       {"finger_quality", minutiae.finger_quality}};
+    if (dropped > 0) result.quality["minutiae_dropped"] = dropped;
     return result;
   }
 

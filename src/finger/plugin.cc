@@ -23,6 +23,7 @@ ModalityPlugin MakePlugin() {
     AddFingerImageCommands(root, globals);
 #endif
   };
+  plugin.make_demo_subjects = MakeDemoSubjects;
   return plugin;
 }
 

@@ -39,6 +39,7 @@ Result<MosipStompWorkerStats> MosipAbisStompWorker::Run(std::chrono::millisecond
       ABIS_RETURN_IF_ERROR(connection_.Send(queue_.outbound_queue, reply->response_json));
       ABIS_RETURN_IF_ERROR(connection_.Ack(to_ack.front()));
       to_ack.pop_front();
+      if (reply_observer_) reply_observer_(*reply);
     }
   }
   return stats;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "abis/core/enum_names.h"
+
 namespace abis {
 namespace {
 
@@ -12,16 +14,6 @@ constexpr std::array<std::string_view, 6> kCategoryNames = {
 constexpr std::array<std::string_view, 5> kGalleryKindNames = {
     "register", "watchlist", "unidentified_remains", "missing_person_reference", "other"};
 
-template <typename Enum, std::size_t N>
-Result<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name, std::string_view what) {
-  for (std::size_t i = 0; i < N; ++i) {
-    if (names[i] == name) return static_cast<Enum>(i);
-  }
-  std::string expected;
-  for (auto candidate : names) expected += (expected.empty() ? "" : ", ") + std::string(candidate);
-  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) +
-                                 "' (expected one of: " + expected + ")");
-}
 
 }  // namespace
 
@@ -30,13 +22,13 @@ std::string_view PersonCategoryName(PersonCategory category) {
 }
 
 Result<PersonCategory> ParsePersonCategory(std::string_view name) {
-  return ParseName<PersonCategory>(kCategoryNames, name, "person category");
+  return ParseEnumName<PersonCategory>(kCategoryNames, name, "person category");
 }
 
 std::string_view GalleryKindName(GalleryKind kind) { return kGalleryKindNames.at(static_cast<std::size_t>(kind)); }
 
 Result<GalleryKind> ParseGalleryKind(std::string_view name) {
-  return ParseName<GalleryKind>(kGalleryKindNames, name, "gallery kind");
+  return ParseEnumName<GalleryKind>(kGalleryKindNames, name, "gallery kind");
 }
 
 Status ValidateEncounterKind(std::string_view kind) {

@@ -52,6 +52,13 @@ Result<std::vector<std::uint8_t>> ReadFileBytes(const std::string& path, std::si
 void PrintResult(const CliGlobals& globals, const nlohmann::json& result,
                  const std::function<void(std::ostream&)>& human = {});
 
+// Samples of one demo subject: what is enrolled, and a different capture used as the probe.
+struct DemoSubject {
+  std::string label;                 // e.g. "orl/s3" or "synthetic finger 12"
+  std::vector<SampleInput> enrol;
+  std::vector<SampleInput> probe;
+};
+
 struct ModalityPlugin {
   Modality modality = Modality::kFace;
   // Builds the engine (may load models). Called lazily, only by commands that need it.
@@ -59,6 +66,12 @@ struct ModalityPlugin {
   // Adds plugin-specific subcommands. `root` already has the subcommands "eval", "bench" and
   // "synth" (possibly empty) which plugins extend with e.g. `eval face`. May be empty.
   std::function<void(CLI::App& root, CliGlobals& globals)> add_commands;
+  // Demo data for `abis demo`: `subjects` subjects, deterministic from `seed`, generated or taken
+  // from data the project ships (real shared data when present). Empty function or an empty list
+  // when the modality has none. `note` says where the data came from.
+  std::function<Result<std::vector<DemoSubject>>(const EngineConfig& config, int subjects, std::uint32_t seed,
+                                                 std::string& note)>
+      make_demo_subjects;
 };
 
 // All plugins compiled into this build.

@@ -11,4 +11,8 @@ namespace abis::dna {
 
 ModalityPlugin MakePlugin();
 
+// Demo subjects for `abis demo` (synthetic profiles from the shipped frequency table).
+Result<std::vector<DemoSubject>> MakeDemoSubjects(const EngineConfig& config, int subjects, std::uint32_t seed,
+                                                  std::string& note);
+
 }  // namespace abis::dna

@@ -7,4 +7,8 @@ namespace abis::face {
 
 ModalityPlugin MakePlugin();
 
+// Demo subjects for `abis demo` (the shared ORL faces when present).
+Result<std::vector<DemoSubject>> MakeDemoSubjects(const EngineConfig& config, int subjects, std::uint32_t seed,
+                                                  std::string& note);
+
 }  // namespace abis::face

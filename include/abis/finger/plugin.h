@@ -11,4 +11,8 @@ namespace abis::finger {
 
 ModalityPlugin MakePlugin();
 
+// Demo subjects for `abis demo` (synthetic fingerprints, two impressions each).
+Result<std::vector<DemoSubject>> MakeDemoSubjects(const EngineConfig& config, int subjects, std::uint32_t seed,
+                                                  std::string& note);
+
 }  // namespace abis::finger

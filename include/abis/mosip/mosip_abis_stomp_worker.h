@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 
 #include "abis/core/status.h"
 #include "abis/interop/mosip_abis_queue_adapter.h"
@@ -25,6 +26,11 @@ class MosipAbisStompWorker {
   MosipAbisStompWorker(StompConnection& connection, interop::MosipAbisQueueAdapter& adapter, MosipAbisQueue queue)
       : connection_(connection), adapter_(adapter), queue_(std::move(queue)) {}
 
+  // Called with every reply after it was sent (e.g. to log failures' diagnostics); optional.
+  void set_reply_observer(std::function<void(const interop::MosipAbisReply&)> observer) {
+    reply_observer_ = std::move(observer);
+  }
+
   // Subscribes to the inbound queue. Call once before Run.
   Status Start();
 
@@ -38,6 +44,7 @@ class MosipAbisStompWorker {
   StompConnection& connection_;
   interop::MosipAbisQueueAdapter& adapter_;
   MosipAbisQueue queue_;
+  std::function<void(const interop::MosipAbisReply&)> reply_observer_;
 };
 
 }  // namespace abis::mosip

@@ -14,6 +14,9 @@ namespace {
 
 constexpr int kDirectionTraceSteps = 10;  // pixels traced to measure a ridge's direction
 constexpr double kQualityBorderDistance = 32.0;
+// Below this orientation coherence the ridge flow is too confused (scars, smudges, printed text
+// on cards) for a crossing-number minutia to be trusted.
+constexpr float kMinCoherence = 0.15f;
 
 cv::Point2d UnitVector(cv::Point from, cv::Point to) {
   cv::Point2d v(to.x - from.x, to.y - from.y);
@@ -22,9 +25,12 @@ cv::Point2d UnitVector(cv::Point from, cv::Point to) {
 }
 
 // ISO angle (counter-clockwise, y up) of an image-coordinate vector (y down).
+// Always in [0, 2*pi): -0.0 becomes 0, and a tiny negative angle that would round to 2*pi
+// becomes 0.
 double IsoAngle(cv::Point2d v) {
-  double angle = std::atan2(-v.y, v.x);
-  return angle < 0 ? angle + 2 * M_PI : angle;
+  double angle = std::atan2(-v.y, v.x) + 0.0;
+  if (angle < 0) angle += 2 * M_PI;
+  return angle >= 2 * M_PI ? 0.0 : angle;
 }
 
 }  // namespace
@@ -37,6 +43,7 @@ std::vector<Candidate> DetectMinutiae(const cv::Mat& skeleton, const Orientation
       if (skeleton.at<std::uint8_t>(y, x) == 0) continue;
       int crossing = CrossingNumber(skeleton, x, y);
       if (crossing != 1 && crossing != 3) continue;
+      if (orientation.coherence.at<float>(y, x) < kMinCoherence) continue;
       cv::Point point(x, y);
       std::vector<cv::Point2d> branches;
       for (const cv::Point& neighbour : SkeletonNeighbours(skeleton, point)) {
