@@ -36,7 +36,7 @@ test-asan: models
 	  "-DABIS_MODULES=$(ASAN_MODULES)" $(CMAKE_FLAGS)
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) --timeout 600 -L sanitize
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS) --timeout 600 -L '^sanitize$$'
 
 demo: build
 	$(BUILD_DIR)/abis demo

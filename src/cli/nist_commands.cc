@@ -8,6 +8,7 @@
 
 #ifdef ABIS_HAVE_INTEROP
 #include "abis/interop/an2k_reader.h"
+#include "abis/interop/an2k_type18_view.h"
 #include "abis/interop/an2k_writer.h"
 #include "abis/interop/nist_enrolment_bundle.h"
 #endif
@@ -192,7 +193,13 @@ void RunExport(CliContext& context, const ExportOptions& options) {
       face.bytes = sample.bytes;
       bundle.faces.push_back(std::move(face));
     } else if (sample.modality == Modality::kDna) {
-      for (auto& [locus, alleles] : ParseDnaCsv(sample.bytes)) bundle.dna[locus] = alleles;
+      for (auto& [locus, alleles] : ParseDnaCsv(sample.bytes)) {
+        if (interop::LocusReferenceForName(locus)) {
+          bundle.dna[locus] = alleles;
+        } else {
+          bundle.skipped.push_back("DNA locus " + locus + ": no ANSI/NIST-ITL Type-18 locus number known");
+        }
+      }
     } else {
       bundle.skipped.push_back("sample " + std::to_string(sample.sample_id) + " (" +
                                std::string(ModalityName(sample.modality)) +
