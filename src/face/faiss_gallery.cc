@@ -7,11 +7,65 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+#include <faiss/impl/DistanceComputer.h>
+#include <omp.h>
 
 #include "abis/face/calibration.h"
 #include "abis/face/face_template.h"
+#include "inner_product_kernel.h"
 
 namespace abis::face {
+namespace {
+
+// Sets the calling thread's OpenMP team size for the parallel regions it starts in this scope
+// (omp_set_num_threads changes only the calling thread's setting), then restores it.
+class ScopedOpenMpThreads {
+ public:
+  explicit ScopedOpenMpThreads(int threads) : previous_(omp_get_max_threads()) {
+    if (threads > 0) omp_set_num_threads(threads);
+  }
+  ~ScopedOpenMpThreads() { omp_set_num_threads(previous_); }
+  ScopedOpenMpThreads(const ScopedOpenMpThreads&) = delete;
+  ScopedOpenMpThreads& operator=(const ScopedOpenMpThreads&) = delete;
+
+ private:
+  int previous_;
+};
+
+// Query-to-stored-vector inner products for HNSW construction and search, on our vectorised
+// kernel instead of FAISS's (scalar in Debian's baseline build).
+class InnerProductComputer : public faiss::FlatCodesDistanceComputer {
+ public:
+  explicit InnerProductComputer(const faiss::IndexFlat& storage)
+      : faiss::FlatCodesDistanceComputer(storage.codes.data(), storage.code_size),
+        dimension_(static_cast<std::size_t>(storage.d)) {}
+
+  void set_query(const float* x) override { query_ = x; }
+  float distance_to_code(const std::uint8_t* code) override {
+    return InnerProduct(query_, reinterpret_cast<const float*>(code), dimension_);
+  }
+  float symmetric_dis(idx_t i, idx_t j) override {
+    return InnerProduct(Row(i), Row(j), dimension_);
+  }
+
+ private:
+  const float* Row(idx_t i) const {
+    return reinterpret_cast<const float*>(codes + static_cast<std::size_t>(i) * code_size);
+  }
+
+  std::size_t dimension_;
+  const float* query_ = nullptr;
+};
+
+// HNSW's vector storage: an IndexFlatIP whose distance computer is InnerProductComputer.
+struct InnerProductStorage : faiss::IndexFlatIP {
+  explicit InnerProductStorage(int dimension) : faiss::IndexFlatIP(dimension) {}
+  faiss::FlatCodesDistanceComputer* get_FlatCodesDistanceComputer() const override {
+    return new InnerProductComputer(*this);
+  }
+};
+
+}  // namespace
 
 struct FaissFaceGallery::Impl {
   std::string model_id;
@@ -26,7 +80,7 @@ struct FaissFaceGallery::Impl {
 
   // HNSW graph (only above exact_search_max). Labels are insertion sequence numbers; removed
   // entries stay in the graph as tombstones (seq_ids[label] == -1) until the next rebuild.
-  std::unique_ptr<faiss::IndexHNSWFlat> hnsw;
+  std::unique_ptr<faiss::IndexHNSW> hnsw;
   std::vector<std::int64_t> seq_ids;
   std::unordered_map<std::int64_t, std::int64_t> seq_of;
   std::size_t tombstones = 0;
@@ -39,9 +93,11 @@ struct FaissFaceGallery::Impl {
   }
 
   void BuildHnsw() {
-    hnsw = std::make_unique<faiss::IndexHNSWFlat>(dimension, options.hnsw_neighbours, faiss::METRIC_INNER_PRODUCT);
+    hnsw = std::make_unique<faiss::IndexHNSW>(new InnerProductStorage(dimension), options.hnsw_neighbours);
+    hnsw->own_fields = true;  // deletes the storage
     hnsw->hnsw.efConstruction = options.hnsw_ef_construction;
     hnsw->hnsw.efSearch = options.hnsw_ef_search;
+    const ScopedOpenMpThreads threads(options.build_threads);
     hnsw->add(static_cast<faiss::Index::idx_t>(row_ids.size()), Row(0));
     seq_ids = row_ids;
     seq_of.clear();
@@ -133,6 +189,7 @@ Status FaissFaceGallery::AddVectors(std::span<const std::int64_t> reference_ids,
     impl_->row_ids.push_back(id);
   }
   if (impl_->hnsw) {
+    const ScopedOpenMpThreads threads(impl_->options.build_threads);
     impl_->hnsw->add(count, vectors.data());
     for (std::int64_t id : reference_ids) {
       impl_->seq_of[id] = static_cast<std::int64_t>(impl_->seq_ids.size());
@@ -169,18 +226,30 @@ std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorExact(
   std::vector<std::pair<std::int64_t, float>> out;
   k = std::min(k, impl_->row_ids.size());
   if (k == 0 || query.size() != static_cast<std::size_t>(impl_->dimension)) return out;
-  std::vector<float> distances(k);
-  std::vector<faiss::Index::idx_t> labels(k);
-  impl_->flat.search(1, query.data(), static_cast<faiss::Index::idx_t>(k), distances.data(), labels.data());
-  for (std::size_t i = 0; i < k; ++i) {
-    if (labels[i] < 0) continue;
-    out.emplace_back(impl_->row_ids[static_cast<std::size_t>(labels[i])], distances[i]);
+  // One pass over the rows keeping the best k in a min-heap of (score, row).
+  using Scored = std::pair<float, std::size_t>;
+  std::vector<Scored> best;
+  best.reserve(k + 1);
+  const auto worse = [](const Scored& a, const Scored& b) { return a.first > b.first; };
+  const auto dimension = static_cast<std::size_t>(impl_->dimension);
+  for (std::size_t row = 0; row < impl_->row_ids.size(); ++row) {
+    const float score = InnerProduct(query.data(), impl_->Row(row), dimension);
+    if (best.size() < k) {
+      best.emplace_back(score, row);
+      std::push_heap(best.begin(), best.end(), worse);
+    } else if (score > best.front().first) {
+      std::pop_heap(best.begin(), best.end(), worse);
+      best.back() = {score, row};
+      std::push_heap(best.begin(), best.end(), worse);
+    }
   }
+  std::sort_heap(best.begin(), best.end(), worse);  // highest score first
+  for (const auto& [score, row] : best) out.emplace_back(impl_->row_ids[row], score);
   return out;
 }
 
 std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVector(std::span<const float> query,
-                                                                          std::size_t k) const {
+                                                                          std::size_t k, int ef_search) const {
   if (!impl_->hnsw) return SearchVectorExact(query, k);
   std::vector<std::pair<std::int64_t, float>> out;
   k = std::min(k, impl_->row_ids.size());
@@ -188,7 +257,11 @@ std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVector(std::
   const std::size_t fetch = std::min(impl_->seq_ids.size(), k + impl_->tombstones);
   std::vector<float> distances(fetch);
   std::vector<faiss::Index::idx_t> labels(fetch);
-  impl_->hnsw->search(1, query.data(), static_cast<faiss::Index::idx_t>(fetch), distances.data(), labels.data());
+  faiss::SearchParametersHNSW parameters;
+  parameters.efSearch = std::max(ef_search > 0 ? ef_search : impl_->options.hnsw_ef_search, static_cast<int>(fetch));
+  const ScopedOpenMpThreads one_thread(1);
+  impl_->hnsw->search(1, query.data(), static_cast<faiss::Index::idx_t>(fetch), distances.data(), labels.data(),
+                      &parameters);
   for (std::size_t i = 0; i < fetch && out.size() < k; ++i) {
     if (labels[i] < 0) continue;
     const std::int64_t id = impl_->seq_ids[static_cast<std::size_t>(labels[i])];

@@ -4,6 +4,7 @@
 
 #include "abis/finger/finger_engine.h"
 #include "abis/finger/fvc_evaluation.h"
+#include "abis/finger/image.h"
 #include "finger_commands.h"
 
 namespace abis::finger::internal {
@@ -14,6 +15,7 @@ struct EvalFingerArguments {
   std::string templates = "own";
   std::string plot_file;
   unsigned threads = 0;
+  double scan_resolution_ppi = 0;
 };
 
 void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
@@ -25,7 +27,8 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
     return;
   }
   const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
-  auto evaluation = EvaluateFvcFolder(arguments.fvc_folder, *engine, source, arguments.threads);
+  auto evaluation = EvaluateFvcFolder(arguments.fvc_folder, *engine, source, arguments.threads,
+                                      arguments.scan_resolution_ppi);
   if (!evaluation.ok()) {
     ReportError(globals, evaluation.status());
     return;
@@ -46,6 +49,8 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
       {"zerofmr", e.rates.zero_fmr},
       {"eer_threshold", e.rates.eer_threshold},
       {"failures_to_enrol", e.failures_to_enrol},
+      {"scan_resolution_ppi", arguments.scan_resolution_ppi},
+      {"iso_fitted_to_image", e.iso_fitted_to_image},
       {"extraction_seconds", e.extraction_seconds},
       {"comparison_seconds", e.comparison_seconds},
   };
@@ -90,6 +95,9 @@ void AddEvalFingerCommand(CLI::App& root, CliGlobals& globals) {
       ->check(CLI::IsMember({"own", "iso"}));
   command->add_option("--plot", arguments->plot_file, "Write the DET curve as SVG to this file");
   command->add_option("--threads", arguments->threads, "Worker threads (0 = all cores)");
+  command->add_option("--ppi", arguments->scan_resolution_ppi,
+                      "Scan resolution of images that declare none (FVC2002 DB2: 569); they are resampled to 500 ppi")
+      ->check(CLI::Range(kMinPlausiblePpi, kMaxPlausiblePpi));
   command->callback([arguments, &globals] { RunEvalFinger(*arguments, globals); });
 }
 

@@ -51,7 +51,19 @@ Result<MinutiaeTemplate> MinutiaeOfRecord(const SampleInput& sample) {
 
 Result<MinutiaeTemplate> MinutiaeOfImage(const SampleInput& sample) {
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
-  ABIS_ASSIGN_OR_RETURN(const GrayImage image, DecodeFingerprintImage(sample.bytes, SourceName(sample)));
+  ABIS_ASSIGN_OR_RETURN(GrayImage image, DecodeFingerprintImage(sample.bytes, SourceName(sample)));
+  // "resolution_ppi": the scan resolution of an image whose file does not declare one (FVC2002
+  // TIFFs carry no resolution tag, yet DB2 was scanned at 569 ppi). A declared one wins.
+  if (sample.options.contains("resolution_ppi")) {
+    const nlohmann::json& resolution = sample.options["resolution_ppi"];
+    if (!resolution.is_number() || resolution.get<double>() < kMinPlausiblePpi ||
+        resolution.get<double>() > kMaxPlausiblePpi) {
+      return Status::InvalidArgument(SourceName(sample) + ": option \"resolution_ppi\" must be a number from " +
+                                     std::to_string(static_cast<int>(kMinPlausiblePpi)) + " to " +
+                                     std::to_string(static_cast<int>(kMaxPlausiblePpi)));
+    }
+    if (image.resolution_ppi <= 0) image.resolution_ppi = resolution.get<double>();
+  }
   ExtractorOptions options;
   if (sample.options.contains("debug_dir") && sample.options["debug_dir"].is_string()) {
     options.debug_dir = sample.options["debug_dir"].get<std::string>();

@@ -4,12 +4,20 @@
 #include <atomic>
 #include <functional>
 #include <chrono>
+#include <cmath>
+#include <numbers>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <optional>
 #include <regex>
 #include <thread>
+
+#include "abis/finger/minutiae_record.h"
+
+#if defined(ABIS_FINGER_HAVE_EXTRACTOR)
+#include "abis/finger/image.h"
+#endif
 
 namespace abis::finger {
 namespace {
@@ -39,6 +47,61 @@ void ForEachIndex(std::size_t count, unsigned threads, const std::function<void(
   }
   for (std::thread& worker : workers) worker.join();
 }
+
+#if defined(ABIS_FINGER_HAVE_EXTRACTOR)
+// The image beside an .iso template (same stem), or an empty path.
+std::filesystem::path ImageBeside(const std::filesystem::path& iso_path) {
+  for (const char* extension : {".tif", ".tiff", ".png", ".bmp", ".pgm", ".wsq", ".TIF", ".PNG"}) {
+    std::filesystem::path candidate = iso_path;
+    candidate.replace_extension(extension);
+    std::error_code error;
+    if (std::filesystem::is_regular_file(candidate, error)) return candidate;
+  }
+  return {};
+}
+
+// FVC2002's .iso files declare a 300x400 image whatever the real size and scale the coordinates
+// to it, squeezing distances by up to a third along one axis (DB1 388x374, DB2 296x560, DB3
+// 300x300). When the image lies beside the record and its size differs from the declared one,
+// the minutiae are mapped back to the image's pixels (directions too) and, when
+// scan_resolution_ppi > 0, the record declares that resolution. Sets `fitted` when it changed
+// anything; a record without an image beside it is returned as it is.
+Result<std::vector<std::uint8_t>> FitIsoRecordToImage(std::vector<std::uint8_t> bytes,
+                                                      const std::filesystem::path& iso_path,
+                                                      double scan_resolution_ppi, bool& fitted) {
+  fitted = false;
+  const std::filesystem::path image_path = ImageBeside(iso_path);
+  if (image_path.empty()) return bytes;
+  ABIS_ASSIGN_OR_RETURN(const GrayImage image, ReadFingerprintImage(image_path.string()));
+  ABIS_ASSIGN_OR_RETURN(MinutiaeRecord record,
+                        ReadMinutiaeRecord(bytes, MinutiaeRecordFormat::kIso19794_2_2005, iso_path.string()));
+  if (record.width <= 0 || record.height <= 0) return bytes;
+  const double sx = static_cast<double>(image.width) / record.width;
+  const double sy = static_cast<double>(image.height) / record.height;
+  const bool resize = record.width != image.width || record.height != image.height;
+  const bool declare_resolution = scan_resolution_ppi > 0 && image.resolution_ppi <= 0;
+  if (!resize && !declare_resolution) return bytes;
+  const int resolution_ppcm =
+      declare_resolution ? static_cast<int>(std::lround(scan_resolution_ppi / 2.54)) : record.x_resolution_ppcm;
+  record.width = image.width;
+  record.height = image.height;
+  record.x_resolution_ppcm = record.y_resolution_ppcm = resolution_ppcm;
+  for (FingerView& view : record.views) {
+    view.minutiae.width = image.width;
+    view.minutiae.height = image.height;
+    view.minutiae.resolution_ppi = resolution_ppcm * 2.54;
+    for (Minutia& minutia : view.minutiae.minutiae) {
+      minutia.x = std::clamp(static_cast<int>(std::lround(minutia.x * sx)), 0, image.width - 1);
+      minutia.y = std::clamp(static_cast<int>(std::lround(minutia.y * sy)), 0, image.height - 1);
+      double angle = std::atan2(std::sin(minutia.angle) * sy, std::cos(minutia.angle) * sx);
+      if (angle < 0) angle += 2 * std::numbers::pi;
+      minutia.angle = angle >= 2 * std::numbers::pi ? 0.0 : angle;
+    }
+  }
+  fitted = true;
+  return WriteMinutiaeRecord(record);
+}
+#endif
 
 }  // namespace
 
@@ -71,7 +134,8 @@ Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folde
 }
 
 Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads) {
+                                        FvcTemplateSource source, unsigned threads,
+                                        double scan_resolution_ppi) {
   ABIS_ASSIGN_OR_RETURN(const std::vector<FvcSample> samples, ListFvcSamples(folder, source));
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   FvcEvaluation evaluation;
@@ -80,6 +144,7 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
 
   std::vector<std::optional<BiometricTemplate>> templates(samples.size());
   std::vector<std::string> errors(samples.size());
+  std::atomic<int> fitted{0};
   const auto extraction_start = std::chrono::steady_clock::now();
   ForEachIndex(samples.size(), threads, [&](std::size_t i) {
     auto bytes = ReadFile(samples[i].path);
@@ -90,8 +155,23 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
     SampleInput sample;
     sample.modality = Modality::kFinger;
     sample.bytes = std::move(bytes).value();
+#if defined(ABIS_FINGER_HAVE_EXTRACTOR)
+    if (source == FvcTemplateSource::kIsoTemplates) {
+      bool fitted_this = false;
+      auto fitted_bytes = FitIsoRecordToImage(std::move(sample.bytes), samples[i].path, scan_resolution_ppi, fitted_this);
+      if (!fitted_bytes.ok()) {
+        errors[i] = fitted_bytes.status().ToString();
+        return;
+      }
+      sample.bytes = std::move(fitted_bytes).value();
+      if (fitted_this) ++fitted;
+    }
+#endif
     sample.format_hint = source == FvcTemplateSource::kIsoTemplates ? "iso19794-2" : "";
     sample.source_name = samples[i].path.string();
+    if (source == FvcTemplateSource::kOwnExtractor && scan_resolution_ppi > 0) {
+      sample.options["resolution_ppi"] = scan_resolution_ppi;
+    }
     auto extracted = engine.Extract(sample);
     if (extracted.ok()) {
       templates[i] = std::move(extracted).value();
@@ -99,6 +179,7 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
       errors[i] = extracted.status().ToString();
     }
   });
+  evaluation.iso_fitted_to_image = fitted.load();
   evaluation.extraction_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - extraction_start).count();
   for (std::size_t i = 0; i < samples.size(); ++i) {

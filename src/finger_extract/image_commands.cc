@@ -179,10 +179,14 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
   fingers->callback([&globals, dataset, out_dir]() {
     auto start = std::chrono::steady_clock::now();
     bool tty_progress = !globals.json;
+    bool progress_shown = false;
     Status status = WriteSyntheticDataset(*out_dir, *dataset, [&](int done, int total) {
-      if (tty_progress && (done == total || done % 10 == 0)) std::cerr << "\rsynth fingers: " << done << "/" << total << std::flush;
+      if (tty_progress && (done == total || done % 10 == 0)) {
+        std::cerr << "\rsynth fingers: " << done << "/" << total << std::flush;
+        progress_shown = true;
+      }
     });
-    if (tty_progress) std::cerr << "\n";
+    if (progress_shown) std::cerr << "\n";
     if (!status.ok()) return ReportError(globals, status);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     nlohmann::json result = {{"out", *out_dir},

@@ -1,11 +1,16 @@
 #include "abis/finger/finger_engine.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "abis/finger/finger_template_format.h"
 #include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/minutiae_record.h"
 #include "abis/finger/score_calibration.h"
+#include "abis/finger/synth.h"
 #include "abis/finger/synthetic_minutiae.h"
 #include "abis/finger/tenprint_fusion.h"
 #include "test_data.h"
@@ -68,6 +73,80 @@ TEST(FingerEngineTest, RejectsZeroMinutiaeAsFailureToEnrol) {
   auto extracted = engine->Extract(RecordSample(empty, MinutiaeRecordFormat::kIso19794_2_2005));
   ASSERT_FALSE(extracted.ok());
   EXPECT_NE(extracted.status().message().find("no minutiae"), std::string::npos);
+}
+
+// A binary PGM of `image`: a format that carries no resolution.
+std::vector<std::uint8_t> PgmBytes(const GrayImage& image) {
+  const std::string header = "P5\n" + std::to_string(image.width) + " " + std::to_string(image.height) + "\n255\n";
+  std::vector<std::uint8_t> bytes(header.begin(), header.end());
+  bytes.insert(bytes.end(), image.pixels.begin(), image.pixels.end());
+  return bytes;
+}
+
+TEST(FingerEngineTest, ResolutionOptionRescalesImagesThatDeclareNone) {
+  const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  const GrayImage image = GenerateSyntheticFinger(/*seed=*/11, /*index=*/0, /*impressions=*/1).impressions[0].image;
+  SampleInput sample;
+  sample.modality = Modality::kFinger;
+  sample.bytes = PgmBytes(image);
+  sample.source_name = "synthetic.pgm";
+  auto as_500 = engine->Extract(sample);
+  if (as_500.status().code() == StatusCode::kUnimplemented) GTEST_SKIP() << "this build has no image extractor";
+  ASSERT_TRUE(as_500.ok()) << as_500.status().ToString();
+  EXPECT_EQ(MinutiaeOfTemplate(as_500.value()).value().width, image.width);
+
+  sample.options["resolution_ppi"] = 600;  // scanned finer than 500 ppi: shrunk by 5/6
+  auto as_600 = engine->Extract(sample);
+  ASSERT_TRUE(as_600.ok()) << as_600.status().ToString();
+  EXPECT_NEAR(MinutiaeOfTemplate(as_600.value()).value().width, image.width * 500.0 / 600.0, 1.0);
+
+  sample.options["resolution_ppi"] = "fine";
+  EXPECT_EQ(engine->Extract(sample).status().code(), StatusCode::kInvalidArgument);
+  sample.options["resolution_ppi"] = 50;
+  EXPECT_EQ(engine->Extract(sample).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FingerEngineTest, FvcIsoRecordsAreMappedBackToTheSizeOfTheImageBesideThem) {
+  const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  GrayImage blank;
+  blank.width = 2 * 320;  // twice as wide as the records declare
+  blank.height = 400;
+  blank.pixels.assign(static_cast<std::size_t>(blank.width) * blank.height, 128);
+  SampleInput probe;
+  probe.modality = Modality::kFinger;
+  probe.bytes = PgmBytes(blank);
+  if (engine->Extract(probe).status().code() == StatusCode::kUnimplemented) GTEST_SKIP() << "no image support";
+
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "abis_fvc_iso_fit";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (int finger = 1; finger <= 3; ++finger) {
+    for (int impression = 1; impression <= 2; ++impression) {
+      MinutiaeTemplate minutiae = Impression(static_cast<std::uint64_t>(finger), static_cast<std::uint64_t>(impression));
+      minutiae.width = 320;
+      minutiae.height = 400;
+      for (Minutia& m : minutiae.minutiae) {
+        m.x = std::clamp(m.x, 0, 319);
+        m.y = std::clamp(m.y, 0, 399);
+      }
+      const std::string stem = (dir / (std::to_string(finger) + "_" + std::to_string(impression))).string();
+      const auto record = WriteMinutiaeRecord(SingleViewRecord(minutiae, MinutiaeRecordFormat::kIso19794_2_2005));
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      std::ofstream(stem + ".iso", std::ios::binary)
+          .write(reinterpret_cast<const char*>(record->data()), static_cast<std::streamsize>(record->size()));
+      if (finger != 3) {  // finger 3 has no image: its records stay as they are
+        const std::vector<std::uint8_t> pgm = PgmBytes(blank);
+        std::ofstream(stem + ".pgm", std::ios::binary)
+            .write(reinterpret_cast<const char*>(pgm.data()), static_cast<std::streamsize>(pgm.size()));
+      }
+    }
+  }
+  auto evaluation = EvaluateFvcFolder(dir, *engine, FvcTemplateSource::kIsoTemplates, 1);
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status().ToString();
+  EXPECT_EQ(evaluation->iso_fitted_to_image, 4);
+  EXPECT_EQ(evaluation->failures_to_enrol, 0);
+  EXPECT_EQ(evaluation->scores.genuine.size(), 3u);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(FingerEngineTest, RejectsGarbageWithoutCrashing) {

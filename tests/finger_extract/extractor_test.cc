@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -68,6 +69,35 @@ TEST(ExtractorTest, DirectionsFollowTheIsoConvention) {
   }
   ASSERT_GT(matched, 5);
   EXPECT_LT(error_sum / matched, 20 * M_PI / 180);
+}
+
+TEST(ExtractorTest, DirectionsAreAccurateToAFewDegrees) {
+  // Matchers compare minutiae directions within tens of degrees (MCC's cylinders have 60-degree
+  // angular cells): a few degrees of error matter. Directions taken from the smoothed orientation
+  // field (sense from the traced ridge) brought the median error on these fingers from 4.7 to
+  // 2.0 degrees; directions traced along the skeleton alone fail this bound.
+  std::vector<double> errors;
+  for (int index = 0; index < 3; ++index) {
+    SyntheticFinger finger = GenerateSyntheticFinger(/*seed=*/99, index, /*impressions=*/2);
+    for (const SyntheticImpression& impression : finger.impressions) {
+      Result<MinutiaeTemplate> extracted = ExtractMinutiae(impression.image);
+      ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+      for (const Minutia& t : impression.minutiae) {
+        for (const Minutia& f : extracted->minutiae) {
+          if (std::hypot(t.x - f.x, t.y - f.y) <= 5 && t.type == f.type) {
+            double d = std::fmod(std::abs(t.angle - f.angle), 2 * M_PI);
+            errors.push_back(std::min(d, 2 * M_PI - d) * 180 / M_PI);
+            break;
+          }
+        }
+      }
+    }
+  }
+  ASSERT_GT(errors.size(), 30u);
+  std::nth_element(errors.begin(), errors.begin() + errors.size() / 2, errors.end());
+  const double median = errors[errors.size() / 2];
+  std::printf("median direction error %.1f degrees over %zu minutiae\n", median, errors.size());
+  EXPECT_LT(median, 3.5);
 }
 
 TEST(ExtractorTest, WritesOnePngPerStageToTheDebugDirectory) {

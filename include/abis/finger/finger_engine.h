@@ -8,7 +8,10 @@
 //     (default 0);
 //   - abis finger templates ("ABFT"; hint "abis-finger");
 //   - images (WSQ, TIFF, PNG, BMP, PGM) through DecodeFingerprintImage and ExtractMinutiae
-//     (kUnimplemented in builds without the extractor library).
+//     (kUnimplemented in builds without the extractor library); options["resolution_ppi"]
+//     (250-2000) is the scan resolution of an image whose file declares none (FVC2002 DB2:
+//     569), which is then resampled to 500 ppi; a declared resolution wins;
+//     options["debug_dir"] writes the extractor's stage images there.
 // A sample with no minutiae or no valid cylinder is rejected (failure to enrol).
 // Thread-safety: immutable; all const methods may run concurrently.
 #pragma once

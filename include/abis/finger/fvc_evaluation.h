@@ -29,6 +29,8 @@ struct FvcEvaluation {
   int fingers = 0;
   int samples = 0;
   int failures_to_enrol = 0;
+  // .iso records mapped back to the size of the image beside them (see EvaluateFvcFolder).
+  int iso_fitted_to_image = 0;
   std::vector<std::string> enrol_errors;  // one line per failure
   ScoreSets scores;
   ErrorRates rates;
@@ -41,7 +43,14 @@ struct FvcEvaluation {
 Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folder, FvcTemplateSource source);
 
 // Extracts every sample with `engine` (threads: 0 = all cores) and runs the protocol.
+// scan_resolution_ppi, when > 0, is the resolution of images whose files declare none (passed
+// to the engine as the sample option "resolution_ppi"; FVC2002 DB2 needs 569).
+// With .iso templates, when the image lies beside a record whose declared size differs from the
+// image's (FVC2002's records all declare 300x400 and scale the coordinates to it), the minutiae
+// are mapped back to the image's pixels first, and declare scan_resolution_ppi when given (in
+// builds with the image extractor; others use the records as they are).
 Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads = 0);
+                                        FvcTemplateSource source, unsigned threads = 0,
+                                        double scan_resolution_ppi = 0);
 
 }  // namespace abis::finger

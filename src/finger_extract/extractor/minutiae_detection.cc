@@ -17,6 +17,7 @@ constexpr double kQualityBorderDistance = 32.0;
 // Below this orientation coherence the ridge flow is too confused (scars, smudges, printed text
 // on cards) for a crossing-number minutia to be trusted.
 constexpr float kMinCoherence = 0.15f;
+constexpr double kMaxDirectionCorrection = M_PI / 4;
 
 cv::Point2d UnitVector(cv::Point from, cv::Point to) {
   cv::Point2d v(to.x - from.x, to.y - from.y);
@@ -31,6 +32,18 @@ double IsoAngle(cv::Point2d v) {
   double angle = std::atan2(-v.y, v.x) + 0.0;
   if (angle < 0) angle += 2 * M_PI;
   return angle >= 2 * M_PI ? 0.0 : angle;
+}
+
+// The traced direction, a few skeleton pixels long, is quantised and bent by the skeleton's
+// wiggles; the orientation field, smoothed over a neighbourhood, is far more precise but has no
+// sense (it is defined modulo pi). The minutia takes the field's orientation with the sense of the
+// traced direction, unless the two disagree by more than kMaxDirectionCorrection (near cores and
+// deltas the field is unreliable, and there the trace is kept).
+double RefineWithOrientation(cv::Point2d traced, float field_angle) {
+  const cv::Point2d along(std::cos(field_angle), std::sin(field_angle));
+  const cv::Point2d oriented = traced.dot(along) >= 0 ? along : -along;
+  if (traced.dot(oriented) < std::cos(kMaxDirectionCorrection) * std::hypot(traced.x, traced.y)) return IsoAngle(traced);
+  return IsoAngle(oriented);
 }
 
 }  // namespace
@@ -56,7 +69,7 @@ std::vector<Candidate> DetectMinutiae(const cv::Mat& skeleton, const Orientation
       if (crossing == 1) {
         if (branches.empty()) continue;
         candidate.type = MinutiaType::kEnding;
-        candidate.angle = IsoAngle(branches[0]);
+        candidate.angle = RefineWithOrientation(branches[0], orientation.angle.at<float>(y, x));
       } else {
         if (branches.size() < 3) continue;
         // The two branches closest in direction form the fork; the minutia points between them.
@@ -72,7 +85,7 @@ std::vector<Candidate> DetectMinutiae(const cv::Mat& skeleton, const Orientation
           }
         }
         candidate.type = MinutiaType::kBifurcation;
-        candidate.angle = IsoAngle(fork);
+        candidate.angle = RefineWithOrientation(fork, orientation.angle.at<float>(y, x));
       }
       double coherence = orientation.coherence.at<float>(y, x);
       double border = std::min(1.0, border_distance.at<float>(y, x) / kQualityBorderDistance);
