@@ -34,27 +34,9 @@ int IsoFingerImageRepresentation::ImagePixelsPerInch() const {
 
 Result<IsoFingerImageRecord> ParseIsoFingerImageRecord(std::span<const std::uint8_t> bytes,
                                                        std::vector<std::string>* deviations) {
-  internal::IsoByteReader header(bytes, "ISO/IEC 19794-4 record");
-  ABIS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> magic, header.Bytes("format identifier and version", 8));
-  if (!std::equal(magic.begin(), magic.end(), kFormatAndVersion.begin())) {
-    return Status::InvalidArgument(
-        "ISO/IEC 19794-4 record: format identifier/version is not \"FIR\\0\" \"020\\0\" (ISO/IEC 19794-4:2011)");
-  }
-  ABIS_ASSIGN_OR_RETURN(std::uint32_t record_length, header.U32("record length"));
-  if (record_length < kGeneralHeaderBytes) {
-    return header.Error("record length", std::to_string(record_length) + " is shorter than the general header");
-  }
-  if (record_length > bytes.size()) {
-    return header.Error("record length", "declares " + std::to_string(record_length) + " bytes but the data holds " +
-                                             std::to_string(bytes.size()) + " (truncated record)");
-  }
-  if (record_length < bytes.size() && deviations != nullptr) {
-    deviations->push_back("ISO/IEC 19794-4 record: " + std::to_string(bytes.size() - record_length) +
-                          " bytes after the declared record length of " + std::to_string(record_length) +
-                          " ignored");
-  }
-  internal::IsoByteReader reader(bytes.first(record_length), "ISO/IEC 19794-4 record");
-  ABIS_RETURN_IF_ERROR(reader.Skip("record header", 12));
+  ABIS_ASSIGN_OR_RETURN(internal::IsoByteReader reader,
+                        internal::OpenIsoRecord(bytes, kFormatAndVersion, "ISO/IEC 19794-4 record",
+                                                "\"FIR\\0\" \"020\\0\" (ISO/IEC 19794-4:2011)", kGeneralHeaderBytes, deviations));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t representation_count, reader.U16("number of representations"));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t certification_flag, reader.U8("certification flag"));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t distinct_positions, reader.U8("number of distinct finger positions"));
@@ -64,26 +46,12 @@ Result<IsoFingerImageRecord> ParseIsoFingerImageRecord(std::span<const std::uint
   record.distinct_positions = static_cast<int>(distinct_positions);
 
   for (std::uint32_t index = 0; index < representation_count; ++index) {
-    const std::size_t start = reader.position();
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t representation_length, reader.U32("representation length"));
-    if (representation_length < kRepresentationFixedBytes || representation_length > reader.remaining() + 4) {
-      return reader.Error("representation length",
-                          std::to_string(representation_length) + " does not fit the " +
-                              std::to_string(reader.remaining() + 4) + " bytes left in the record (representation " +
-                              std::to_string(index + 1) + ")");
-    }
-    internal::IsoByteReader body(bytes.subspan(start, representation_length),
-                                 "ISO/IEC 19794-4 record, representation " + std::to_string(index + 1));
-    ABIS_RETURN_IF_ERROR(body.Skip("representation length", 4));
+    ABIS_ASSIGN_OR_RETURN(internal::IsoByteReader body, reader.Representation(index, kRepresentationFixedBytes));
     IsoFingerImageRepresentation representation;
-    ABIS_ASSIGN_OR_RETURN(representation.capture_time, body.CaptureDateTime());
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t technology, body.U8("capture device technology"));
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t vendor, body.U16("capture device vendor"));
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t device_type, body.U16("capture device type"));
-    ABIS_ASSIGN_OR_RETURN(representation.quality, body.QualityBlocks());
-    if (record.certification_flag) {
-      ABIS_ASSIGN_OR_RETURN(representation.certifications, body.CertificationBlocks());
-    }
+    ABIS_ASSIGN_OR_RETURN(internal::IsoRepresentationHeader common, body.RepresentationHeader(record.certification_flag));
+    representation.capture_time = common.capture_time;
+    representation.quality = std::move(common.quality);
+    representation.certifications = std::move(common.certifications);
     ABIS_ASSIGN_OR_RETURN(std::uint32_t position, body.U8("finger/palm position"));
     ABIS_ASSIGN_OR_RETURN(std::uint32_t representation_number, body.U8("representation number"));
     ABIS_ASSIGN_OR_RETURN(std::uint32_t scale_units, body.U8("scale units"));
@@ -104,9 +72,9 @@ Result<IsoFingerImageRecord> ParseIsoFingerImageRecord(std::span<const std::uint
     ABIS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> image, body.Bytes("image data", image_length));
     ABIS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> extended, body.Bytes("extended data", body.remaining()));
 
-    representation.capture_device_technology = static_cast<int>(technology);
-    representation.capture_device_vendor = static_cast<int>(vendor);
-    representation.capture_device_type = static_cast<int>(device_type);
+    representation.capture_device_technology = common.capture_device_technology;
+    representation.capture_device_vendor = common.capture_device_vendor;
+    representation.capture_device_type = common.capture_device_type;
     representation.finger_position = static_cast<int>(position);
     representation.representation_number = static_cast<int>(representation_number);
     representation.scale_units = static_cast<int>(scale_units);
@@ -122,7 +90,6 @@ Result<IsoFingerImageRecord> ParseIsoFingerImageRecord(std::span<const std::uint
     representation.image_data.assign(image.begin(), image.end());
     representation.extended_data.assign(extended.begin(), extended.end());
     record.representations.push_back(std::move(representation));
-    ABIS_RETURN_IF_ERROR(reader.Skip("representation", representation_length - 4));
   }
   if (reader.remaining() != 0 && deviations != nullptr) {
     deviations->push_back("ISO/IEC 19794-4 record: " + std::to_string(reader.remaining()) +

@@ -25,27 +25,9 @@ std::string IsoFaceImageDataTypeName(int code) {
 
 Result<IsoFaceImageRecord> ParseIsoFaceImageRecord(std::span<const std::uint8_t> bytes,
                                                    std::vector<std::string>* deviations) {
-  internal::IsoByteReader header(bytes, "ISO/IEC 19794-5 record");
-  ABIS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> magic, header.Bytes("format identifier and version", 8));
-  if (!std::equal(magic.begin(), magic.end(), kFormatAndVersion.begin())) {
-    return Status::InvalidArgument(
-        "ISO/IEC 19794-5 record: format identifier/version is not \"FAC\\0\" \"030\\0\" (ISO/IEC 19794-5:2011)");
-  }
-  ABIS_ASSIGN_OR_RETURN(std::uint32_t record_length, header.U32("record length"));
-  if (record_length < kGeneralHeaderBytes) {
-    return header.Error("record length", std::to_string(record_length) + " is shorter than the general header");
-  }
-  if (record_length > bytes.size()) {
-    return header.Error("record length", "declares " + std::to_string(record_length) + " bytes but the data holds " +
-                                             std::to_string(bytes.size()) + " (truncated record)");
-  }
-  if (record_length < bytes.size() && deviations != nullptr) {
-    deviations->push_back("ISO/IEC 19794-5 record: " + std::to_string(bytes.size() - record_length) +
-                          " bytes after the declared record length of " + std::to_string(record_length) +
-                          " ignored");
-  }
-  internal::IsoByteReader reader(bytes.first(record_length), "ISO/IEC 19794-5 record");
-  ABIS_RETURN_IF_ERROR(reader.Skip("record header", 12));
+  ABIS_ASSIGN_OR_RETURN(internal::IsoByteReader reader,
+                        internal::OpenIsoRecord(bytes, kFormatAndVersion, "ISO/IEC 19794-5 record",
+                                                "\"FAC\\0\" \"030\\0\" (ISO/IEC 19794-5:2011)", kGeneralHeaderBytes, deviations));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t representation_count, reader.U16("number of representations"));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t certification_flag, reader.U8("certification flag"));
   ABIS_ASSIGN_OR_RETURN(std::uint32_t temporal_semantics, reader.U16("temporal semantics"));
@@ -55,26 +37,12 @@ Result<IsoFaceImageRecord> ParseIsoFaceImageRecord(std::span<const std::uint8_t>
   record.temporal_semantics = static_cast<int>(temporal_semantics);
 
   for (std::uint32_t index = 0; index < representation_count; ++index) {
-    const std::size_t start = reader.position();
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t representation_length, reader.U32("representation length"));
-    if (representation_length < kRepresentationFixedBytes || representation_length > reader.remaining() + 4) {
-      return reader.Error("representation length",
-                          std::to_string(representation_length) + " does not fit the " +
-                              std::to_string(reader.remaining() + 4) + " bytes left in the record (representation " +
-                              std::to_string(index + 1) + ")");
-    }
-    internal::IsoByteReader body(bytes.subspan(start, representation_length),
-                                 "ISO/IEC 19794-5 record, representation " + std::to_string(index + 1));
-    ABIS_RETURN_IF_ERROR(body.Skip("representation length", 4));
+    ABIS_ASSIGN_OR_RETURN(internal::IsoByteReader body, reader.Representation(index, kRepresentationFixedBytes));
     IsoFaceImageRepresentation face;
-    ABIS_ASSIGN_OR_RETURN(face.capture_time, body.CaptureDateTime());
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t technology, body.U8("capture device technology"));
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t vendor, body.U16("capture device vendor"));
-    ABIS_ASSIGN_OR_RETURN(std::uint32_t device_type, body.U16("capture device type"));
-    ABIS_ASSIGN_OR_RETURN(face.quality, body.QualityBlocks());
-    if (record.certification_flag) {
-      ABIS_ASSIGN_OR_RETURN(face.certifications, body.CertificationBlocks());
-    }
+    ABIS_ASSIGN_OR_RETURN(internal::IsoRepresentationHeader common, body.RepresentationHeader(record.certification_flag));
+    face.capture_time = common.capture_time;
+    face.quality = std::move(common.quality);
+    face.certifications = std::move(common.certifications);
     // Facial information (17 bytes).
     ABIS_ASSIGN_OR_RETURN(std::uint32_t landmark_count, body.U16("number of landmark points"));
     ABIS_ASSIGN_OR_RETURN(std::uint32_t gender, body.U8("gender"));
@@ -119,9 +87,9 @@ Result<IsoFaceImageRecord> ParseIsoFaceImageRecord(std::span<const std::uint8_t>
                             std::to_string(body.remaining()) + " bytes after the image data ignored");
     }
 
-    face.capture_device_technology = static_cast<int>(technology);
-    face.capture_device_vendor = static_cast<int>(vendor);
-    face.capture_device_type = static_cast<int>(device_type);
+    face.capture_device_technology = common.capture_device_technology;
+    face.capture_device_vendor = common.capture_device_vendor;
+    face.capture_device_type = common.capture_device_type;
     face.gender = static_cast<int>(gender);
     face.eye_colour = static_cast<int>(eye_colour);
     face.hair_colour = static_cast<int>(hair_colour);
@@ -143,7 +111,6 @@ Result<IsoFaceImageRecord> ParseIsoFaceImageRecord(std::span<const std::uint8_t>
     face.colour_space = static_cast<int>(colour_space);
     face.image_data.assign(image.begin(), image.end());
     record.representations.push_back(std::move(face));
-    ABIS_RETURN_IF_ERROR(reader.Skip("representation", representation_length - 4));
   }
   if (reader.remaining() != 0 && deviations != nullptr) {
     deviations->push_back("ISO/IEC 19794-5 record: " + std::to_string(reader.remaining()) +

@@ -1,5 +1,7 @@
 #include "iso19794_byte_reader.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace abis::interop {
@@ -14,6 +16,64 @@ namespace internal {
 Status IsoByteReader::Error(std::string_view field, const std::string& problem) const {
   return Status::InvalidArgument(label_ + ": " + std::string(field) + " at byte " + std::to_string(position_) + ": " +
                                  problem);
+}
+
+Result<IsoByteReader> IsoByteReader::Representation(std::size_t index, std::size_t fixed_bytes) {
+  const std::size_t start = position_;
+  ABIS_ASSIGN_OR_RETURN(std::uint32_t length, U32("representation length"));
+  if (length < fixed_bytes || length > remaining() + 4) {
+    return Error("representation length", std::to_string(length) + " does not fit the " +
+                                              std::to_string(remaining() + 4) +
+                                              " bytes left in the record (representation " +
+                                              std::to_string(index + 1) + ")");
+  }
+  IsoByteReader body(bytes_.subspan(start, length), label_ + ", representation " + std::to_string(index + 1));
+  body.position_ = 4;
+  position_ = start + length;
+  return body;
+}
+
+Result<IsoRepresentationHeader> IsoByteReader::RepresentationHeader(bool with_certifications) {
+  IsoRepresentationHeader header;
+  ABIS_ASSIGN_OR_RETURN(header.capture_time, CaptureDateTime());
+  ABIS_ASSIGN_OR_RETURN(std::uint32_t technology, U8("capture device technology"));
+  ABIS_ASSIGN_OR_RETURN(std::uint32_t vendor, U16("capture device vendor"));
+  ABIS_ASSIGN_OR_RETURN(std::uint32_t device_type, U16("capture device type"));
+  ABIS_ASSIGN_OR_RETURN(header.quality, QualityBlocks());
+  if (with_certifications) {
+    ABIS_ASSIGN_OR_RETURN(header.certifications, CertificationBlocks());
+  }
+  header.capture_device_technology = static_cast<int>(technology);
+  header.capture_device_vendor = static_cast<int>(vendor);
+  header.capture_device_type = static_cast<int>(device_type);
+  return header;
+}
+
+Result<IsoByteReader> OpenIsoRecord(std::span<const std::uint8_t> bytes,
+                                    std::span<const std::uint8_t> format_and_version, const std::string& label,
+                                    const std::string& format_description, std::size_t general_header_bytes,
+                                    std::vector<std::string>* deviations) {
+  IsoByteReader header(bytes, label);
+  ABIS_ASSIGN_OR_RETURN(std::span<const std::uint8_t> magic, header.Bytes("format identifier and version", 8));
+  if (!std::equal(magic.begin(), magic.end(), format_and_version.begin(), format_and_version.end())) {
+    return Status::InvalidArgument(label + ": format identifier/version is not " + format_description);
+  }
+  ABIS_ASSIGN_OR_RETURN(std::uint32_t record_length, header.U32("record length"));
+  if (record_length < general_header_bytes) {
+    return header.Error("record length", std::to_string(record_length) + " is shorter than the general header");
+  }
+  if (record_length > bytes.size()) {
+    return header.Error("record length", "declares " + std::to_string(record_length) + " bytes but the data holds " +
+                                             std::to_string(bytes.size()) + " (truncated record)");
+  }
+  if (record_length < bytes.size() && deviations != nullptr) {
+    deviations->push_back(label + ": " + std::to_string(bytes.size() - record_length) +
+                          " bytes after the declared record length of " + std::to_string(record_length) +
+                          " ignored");
+  }
+  IsoByteReader reader(bytes.first(record_length), label);
+  ABIS_RETURN_IF_ERROR(reader.Skip("record header", 12));
+  return reader;
 }
 
 Result<std::uint32_t> IsoByteReader::Unsigned(std::string_view field, int width) {
