@@ -19,37 +19,12 @@ Result<MinutiaeRecord> ReadAnsi378_2004(std::span<const std::uint8_t> bytes, con
   if (record_length == 0) {
     ABIS_ASSIGN_OR_RETURN(record_length, header.U32BigEndian("extended record length"));
   }
-  if (record_length != bytes.size()) {
-    return Status::InvalidArgument(source_name + ": ANSI INCITS 378 record length field says " +
-                                   std::to_string(record_length) + " bytes but " +
-                                   std::to_string(bytes.size()) + " were given" +
-                                   (record_length > bytes.size() ? ": truncated record" : ""));
-  }
+  ABIS_RETURN_IF_ERROR(CheckRecordLength(record_length, bytes.size(), source_name, "ANSI INCITS 378"));
   MinutiaeRecord record;
   record.format = MinutiaeRecordFormat::kAnsi378_2004;
   ABIS_ASSIGN_OR_RETURN(record.cbeff_product_owner, header.U16BigEndian("CBEFF product owner"));
   ABIS_ASSIGN_OR_RETURN(record.cbeff_product_type, header.U16BigEndian("CBEFF product type"));
-  ABIS_ASSIGN_OR_RETURN(const std::uint16_t equipment, header.U16BigEndian("capture equipment"));
-  record.capture_equipment_compliance = equipment >> 12;
-  record.capture_equipment_id = equipment & 0x0FFF;
-  ABIS_ASSIGN_OR_RETURN(record.width, header.U16BigEndian("image width"));
-  ABIS_ASSIGN_OR_RETURN(record.height, header.U16BigEndian("image height"));
-  ABIS_ASSIGN_OR_RETURN(record.x_resolution_ppcm, header.U16BigEndian("x resolution"));
-  ABIS_ASSIGN_OR_RETURN(record.y_resolution_ppcm, header.U16BigEndian("y resolution"));
-  if (record.x_resolution_ppcm == 0 || record.y_resolution_ppcm == 0) {
-    return header.Error("resolution is zero");
-  }
-  ABIS_ASSIGN_OR_RETURN(const std::uint8_t view_count, header.U8("number of finger views"));
-  ABIS_RETURN_IF_ERROR(header.Skip(1, "reserved byte"));
-  if (view_count == 0) return header.Error("record has no finger view");
-  record.views.reserve(view_count);
-  for (int v = 0; v < view_count; ++v) {
-    ABIS_ASSIGN_OR_RETURN(FingerView view, ReadFingerView(header, record, v, AngleUnit::kAnsi2Degrees, v + 1 == view_count));
-    record.views.push_back(std::move(view));
-  }
-  if (header.remaining() != 0) {
-    return header.Error(std::to_string(header.remaining()) + " bytes left after the last finger view");
-  }
+  ABIS_RETURN_IF_ERROR(ReadRecordBody(header, record, AngleUnit::kAnsi2Degrees));
   return record;
 }
 
@@ -62,17 +37,7 @@ Result<std::vector<std::uint8_t>> WriteAnsi378_2004(const MinutiaeRecord& record
   ByteWriter body;  // everything after the length field
   body.U16BigEndian(static_cast<std::uint16_t>(record.cbeff_product_owner));
   body.U16BigEndian(static_cast<std::uint16_t>(record.cbeff_product_type));
-  body.U16BigEndian(static_cast<std::uint16_t>(((record.capture_equipment_compliance & 0xF) << 12) |
-                                               (record.capture_equipment_id & 0x0FFF)));
-  body.U16BigEndian(static_cast<std::uint16_t>(record.width));
-  body.U16BigEndian(static_cast<std::uint16_t>(record.height));
-  body.U16BigEndian(static_cast<std::uint16_t>(record.x_resolution_ppcm));
-  body.U16BigEndian(static_cast<std::uint16_t>(record.y_resolution_ppcm));
-  body.U8(static_cast<std::uint8_t>(record.views.size()));
-  body.U8(0);
-  for (std::size_t v = 0; v < record.views.size(); ++v) {
-    ABIS_RETURN_IF_ERROR(WriteFingerView(body, record.views[v], static_cast<int>(v), AngleUnit::kAnsi2Degrees));
-  }
+  ABIS_RETURN_IF_ERROR(WriteRecordBody(body, record, AngleUnit::kAnsi2Degrees));
   const std::vector<std::uint8_t> rest = body.Take();
   ByteWriter writer;
   writer.Bytes(std::string_view("FMR\0 20\0", 8));

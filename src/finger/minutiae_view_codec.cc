@@ -159,4 +159,52 @@ Status WriteFingerView(ByteWriter& writer, const FingerView& view, int view_inde
   return Status::Ok();
 }
 
+Status CheckRecordLength(std::uint32_t declared, std::size_t actual, const std::string& source_name,
+                         std::string_view format_name) {
+  if (declared == actual) return Status::Ok();
+  return Status::InvalidArgument(source_name + ": " + std::string(format_name) + " record length field says " +
+                                 std::to_string(declared) + " bytes but " + std::to_string(actual) + " were given" +
+                                 (declared > actual ? ": truncated record" : ""));
+}
+
+Status ReadRecordBody(ByteReader& reader, MinutiaeRecord& record, AngleUnit angle_unit) {
+  ABIS_ASSIGN_OR_RETURN(const std::uint16_t equipment, reader.U16BigEndian("capture equipment"));
+  record.capture_equipment_compliance = equipment >> 12;
+  record.capture_equipment_id = equipment & 0x0FFF;
+  ABIS_ASSIGN_OR_RETURN(record.width, reader.U16BigEndian("image width"));
+  ABIS_ASSIGN_OR_RETURN(record.height, reader.U16BigEndian("image height"));
+  ABIS_ASSIGN_OR_RETURN(record.x_resolution_ppcm, reader.U16BigEndian("x resolution"));
+  ABIS_ASSIGN_OR_RETURN(record.y_resolution_ppcm, reader.U16BigEndian("y resolution"));
+  if (record.x_resolution_ppcm == 0 || record.y_resolution_ppcm == 0) {
+    return reader.Error("resolution is zero");
+  }
+  ABIS_ASSIGN_OR_RETURN(const std::uint8_t view_count, reader.U8("number of finger views"));
+  ABIS_RETURN_IF_ERROR(reader.Skip(1, "reserved byte"));
+  if (view_count == 0) return reader.Error("record has no finger view");
+  record.views.reserve(view_count);
+  for (int v = 0; v < view_count; ++v) {
+    ABIS_ASSIGN_OR_RETURN(FingerView view, ReadFingerView(reader, record, v, angle_unit, v + 1 == view_count));
+    record.views.push_back(std::move(view));
+  }
+  if (reader.remaining() != 0) {
+    return reader.Error(std::to_string(reader.remaining()) + " bytes left after the last finger view");
+  }
+  return Status::Ok();
+}
+
+Status WriteRecordBody(ByteWriter& writer, const MinutiaeRecord& record, AngleUnit angle_unit) {
+  writer.U16BigEndian(static_cast<std::uint16_t>(((record.capture_equipment_compliance & 0xF) << 12) |
+                                                 (record.capture_equipment_id & 0x0FFF)));
+  writer.U16BigEndian(static_cast<std::uint16_t>(record.width));
+  writer.U16BigEndian(static_cast<std::uint16_t>(record.height));
+  writer.U16BigEndian(static_cast<std::uint16_t>(record.x_resolution_ppcm));
+  writer.U16BigEndian(static_cast<std::uint16_t>(record.y_resolution_ppcm));
+  writer.U8(static_cast<std::uint8_t>(record.views.size()));
+  writer.U8(0);
+  for (std::size_t v = 0; v < record.views.size(); ++v) {
+    ABIS_RETURN_IF_ERROR(WriteFingerView(writer, record.views[v], static_cast<int>(v), angle_unit));
+  }
+  return Status::Ok();
+}
+
 }  // namespace abis::finger::internal

@@ -2,6 +2,10 @@
 // header, 6 bytes per minutia, then an extended data block. Internal to src/finger/.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+
 #include "abis/core/status.h"
 #include "abis/finger/minutiae_record.h"
 #include "byte_reader.h"
@@ -19,5 +23,16 @@ Result<FingerView> ReadFingerView(ByteReader& reader, MinutiaeRecord& record, in
 
 // Appends `view` (and an empty extended data block); checks every field fits.
 Status WriteFingerView(ByteWriter& writer, const FingerView& view, int view_index, AngleUnit angle_unit);
+
+// A record's declared length must equal the bytes given (`format_name` names the standard in the
+// error; a longer declaration is reported as truncation).
+Status CheckRecordLength(std::uint32_t declared, std::size_t actual, const std::string& source_name,
+                         std::string_view format_name);
+
+// The part after the format-specific header that both formats share: capture equipment, image
+// size and resolution, the view count, every view, and nothing after the last view.
+Status ReadRecordBody(ByteReader& reader, MinutiaeRecord& record, AngleUnit angle_unit);
+// The writing counterpart of ReadRecordBody.
+Status WriteRecordBody(ByteWriter& writer, const MinutiaeRecord& record, AngleUnit angle_unit);
 
 }  // namespace abis::finger::internal
