@@ -175,18 +175,9 @@ void AddSearch(CLI::App& root, CliContext& context) {
     auto [system, op] = *session;
     auto result = system->Search(op, request);
     if (context.Failed(result.status())) return;
-    // Candidates become reviewable leads (two-person confirmation, `abis review`), and hits on
-    // any active watchlist entry raise stored, audited alerts.
-    auto candidate_ids = RecordSearchCandidates(system->store(), request, *result);
-    if (context.Failed(candidate_ids.status())) return;
-    auto alerts = RaiseWatchlistAlerts(system->store(), op, request, *result, *candidate_ids, NowUtcIso8601(), false);
-    if (context.Failed(alerts.status())) return;
+    // Search recorded the candidates as reviewable leads (two-person confirmation, `abis review`)
+    // and raised stored, audited alerts for hits on active watchlist entries.
     nlohmann::json out = result->ToJson();
-    for (std::size_t i = 0; i < candidate_ids->size() && i < out["candidates"].size(); ++i) {
-      out["candidates"][i]["candidate_id"] = (*candidate_ids)[i];
-    }
-    out["alerts"] = nlohmann::json::array();
-    for (const WatchlistAlert& alert : *alerts) out["alerts"].push_back(alert.ToJson());
     out["purpose"] = options->purpose.purpose;
     out["case_ref"] = options->purpose.case_ref;
     PrintResult(context.globals(), out, [&](std::ostream& s) {
@@ -199,7 +190,7 @@ void AddSearch(CLI::App& root, CliContext& context) {
                          c.hit ? "HIT (investigative lead: needs examiner review)" : "-",
                          c.watchlist.empty() ? "" : "  WATCHLIST ALERT");
       }
-      for (const WatchlistAlert& alert : *alerts) {
+      for (const WatchlistAlert& alert : result->alerts) {
         s << fmt::format("ALERT {}: {} on watchlist '{}' ({}: {})\n", alert.id, alert.external_id, alert.gallery,
                          alert.authority_reference, alert.reason);
       }

@@ -227,9 +227,9 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
     for (const auto& probe : data[modality][2].probe) watch_request.probes.push_back(probe);
   }
   ABIS_ASSIGN_OR_RETURN(SearchResult watch_result, system->Search(investigator, watch_request));
-  ABIS_ASSIGN_OR_RETURN(auto candidate_ids, RecordSearchCandidates(system->store(), watch_request, watch_result));
-  ABIS_ASSIGN_OR_RETURN(auto alerts, RaiseWatchlistAlerts(system->store(), investigator, watch_request, watch_result,
-                                                          candidate_ids, NowUtcIso8601(), false));
+  const std::vector<WatchlistAlert>& alerts = watch_result.alerts;
+  std::vector<std::int64_t> candidate_ids;
+  for (const CandidateResult& candidate : watch_result.candidates) candidate_ids.push_back(candidate.review_id);
   for (const auto& alert : alerts) {
     say.Line(fmt::format("ALERT {}: {} on '{}' ({}: {})", alert.id, alert.external_id, alert.gallery,
                          alert.authority_reference, alert.reason));

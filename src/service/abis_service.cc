@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "abis/audit/audit_log.h"
 #include "abis/core/time.h"
@@ -331,10 +332,11 @@ class AbisService::Impl {
     (void)AppendAuditEntry(system.store().db(), event);  // the answer goes out even if auditing fails
   }
 
+  // `takes_body`: the route needs a JSON body, an object (or, with `array_body`, an array).
   void Route(const std::string& method, const std::string& pattern, const std::string& name, Handler handler,
-             bool takes_body, bool async_capable) {
-    auto wrapped = [this, method, name, handler, takes_body, async_capable](const httplib::Request& request,
-                                                                            httplib::Response& response) {
+             bool takes_body, bool async_capable, bool array_body = false) {
+    auto wrapped = [this, method, name, handler, takes_body, async_capable, array_body](
+                       const httplib::Request& request, httplib::Response& response) {
       t_timing.route = name;
       auto lease = pool_.Acquire();
       if (!lease.ok()) return SendError(response, lease.status(), 503);
@@ -357,8 +359,9 @@ class AbisService::Impl {
         } catch (const nlohmann::json::parse_error& error) {
           return fail(Status::InvalidArgument("malformed JSON body: " + std::string(error.what())));
         }
-        if (!call.body.is_object()) {
-          return fail(Status::InvalidArgument("the JSON body must be an object, not " + std::string(call.body.type_name())));
+        if (array_body ? !call.body.is_array() : !call.body.is_object()) {
+          return fail(Status::InvalidArgument(std::string("the JSON body must be ") + (array_body ? "an array" : "an object") +
+                                              ", not " + std::string(call.body.type_name())));
         }
       }
       if (call.HasQuery("callback")) {
@@ -484,7 +487,11 @@ class AbisService::Impl {
   }
 
   // --- persons and encounters ---
-  Result<Reply> CreateEncounters(AbisSystem& system, const Call& call, const std::string& external_id, bool new_person) {
+  // Creates one encounter holding every sample of biometricData. `encounter_id` empty: the ABIS
+  // generates it. `new_person`: the person is created (POST /v1/persons).
+  Result<Reply> CreateEncounters(AbisSystem& system, const Call& call, const std::string& external_id, bool new_person,
+                                 const std::string& encounter_id) {
+    if (!encounter_id.empty()) ABIS_RETURN_IF_ERROR(ValidateEncounterExternalId(encounter_id));
     ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, config_.max_probes));
     ABIS_ASSIGN_OR_RETURN(std::string kind, OptionalString(call.body, "encounterType", "encounterType", 64));
     kind = kind.empty() ? "enrollment" : Lowercase(kind);
@@ -508,28 +515,32 @@ class AbisService::Impl {
           return Status::NotFound("no person '" + external_id + "'; send contextualData (legalBasis, retentionUntil) to create one");
         }
         create = true;
+      } else if (!encounter_id.empty() && system.store().FindEncounter(existing->id, encounter_id).ok()) {
+        return Status::AlreadyExists("person '" + external_id + "' already has an encounter '" + encounter_id + "'");
       }
     }
     if (create) {
       ABIS_ASSIGN_OR_RETURN(Person person, PersonFromEncounter(call.body, external_id));
       ABIS_RETURN_IF_ERROR(system.AddPerson(call.op, person).status());
     }
-    nlohmann::json encounter_ids = nlohmann::json::array();
+    std::string encounter = encounter_id;
     nlohmann::json templates = nlohmann::json::array();
     for (std::size_t i = 0; i < samples.size(); ++i) {
       EnrolRequest request;
       request.person = external_id;
       request.sample = std::move(samples[i]);
+      request.encounter_id = encounter;
+      request.join_encounter = i > 0;
       request.encounter_kind = kind;
       request.source_agency = agency;
       if (i == 0) request.galleries = galleries;
       auto enrolled = system.Enrol(call.op, request);
       if (!enrolled.ok()) {
         std::string kept = create ? "person '" + external_id + "' was created" : "person '" + external_id + "'";
-        kept += i == 0 ? " with no new sample" : " keeps biometricData[0.." + std::to_string(i - 1) + "]";
+        kept += i == 0 ? " with no new sample" : ", encounter '" + encounter + "' keeps biometricData[0.." + std::to_string(i - 1) + "]";
         return enrolled.status().WithContext("biometricData[" + std::to_string(i) + "] (" + kept + ")");
       }
-      encounter_ids.push_back(std::to_string(enrolled->encounter_id));
+      if (encounter.empty()) encounter = std::to_string(enrolled->encounter_id);
       templates.push_back({{"templateId", enrolled->template_id},
                            {"biometricType", BiometricTypeOf(enrolled->biometric_template.modality)},
                            {"algorithm", enrolled->biometric_template.algorithm},
@@ -537,45 +548,123 @@ class AbisService::Impl {
                            {"auditSeq", enrolled->audit_seq}});
     }
     nlohmann::json body = {{"personId", external_id},
-                           {"encounterId", encounter_ids.front()},
-                           {"others", {{"encounterIds", encounter_ids}, {"templates", templates}, {"personCreated", create}}}};
+                           {"encounterId", encounter},
+                           {"others", {{"templates", templates}, {"personCreated", create}}}};
     return Reply{200, body, {}};
   }
 
-  Result<Reply> ReadEncounters(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(nlohmann::json person, system.ShowPerson(call.op, call.path.at(0)));  // role check + audit
-    ABIS_ASSIGN_OR_RETURN(auto query, system.store().db().Prepare(
-                                          "SELECT e.id, e.kind, e.captured_at, e.source_agency, t.modality, t.position, "
-                                          "t.algorithm FROM encounters e LEFT JOIN samples s ON s.encounter_id = e.id "
-                                          "LEFT JOIN templates t ON t.sample_id = s.id WHERE e.person_id = ? ORDER BY e.id"));
-    query.Bind(1, person.at("id").get<std::int64_t>());
-    nlohmann::json encounters = nlohmann::json::array();
-    std::int64_t last = 0;
-    while (true) {
-      ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-      if (!row) break;
-      std::int64_t id = query.ColumnInt(0);
-      if (id != last) {
-        encounters.push_back({{"encounterId", std::to_string(id)},
-                              {"status", "ACTIVE"},
-                              {"encounterType", query.ColumnText(1)},
-                              {"createdDate", query.ColumnText(2)},
-                              {"galleries", person.at("galleries")},
-                              {"contextualData", {{"sourceAgency", query.ColumnText(3)}}},
-                              {"biometricData", nlohmann::json::array()}});
-        last = id;
-      }
-      if (query.ColumnIsNull(4)) continue;
-      nlohmann::json item = {{"encounterId", std::to_string(id)}, {"algorithm", query.ColumnText(6)}};
-      auto modality = ParseModality(query.ColumnText(4));
+  // An encounter of AbisSystem::ReadEncounters as an OSIA Encounter.
+  static nlohmann::json OsiaEncounter(const std::string& person, const nlohmann::json& encounter,
+                                      const nlohmann::json& galleries) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& stored : encounter.at("templates")) {
+      nlohmann::json item = {{"encounterId", encounter.at("encounter_id")}};
+      auto modality = ParseModality(stored.at("modality").get<std::string>());
       if (modality.ok()) item["biometricType"] = BiometricTypeOf(*modality);
-      auto position = FingerPositionFromCode(static_cast<int>(query.ColumnInt(5)));
+      auto position = ParseFingerPosition(stored.at("position").get<std::string>());
       if (modality.ok() && *modality == Modality::kFinger && position.ok()) {
         item["biometricSubType"] = BiometricSubTypeOf(*position);
       }
-      encounters.back()["biometricData"].push_back(std::move(item));
+      item["others"] = {{"templateId", stored.at("template_id")},
+                        {"algorithm", stored.at("algorithm")},
+                        {"quality", stored.at("quality")}};
+      items.push_back(std::move(item));
+    }
+    return {{"personId", person},
+            {"encounterId", encounter.at("encounter_id")},
+            {"status", encounter.at("status") == "active" ? "ACTIVE" : "INACTIVE"},
+            {"encounterType", encounter.at("kind")},
+            {"createdDate", encounter.at("captured_at")},
+            {"galleries", galleries},
+            {"contextualData", {{"sourceAgency", encounter.at("source_agency")}}},
+            {"biometricData", items}};
+  }
+
+  Result<Reply> ReadEncounters(AbisSystem& system, const Call& call) {
+    ABIS_ASSIGN_OR_RETURN(nlohmann::json person, system.ReadEncounters(call.op, call.path.at(0)));
+    nlohmann::json encounters = nlohmann::json::array();
+    for (const auto& encounter : person.at("encounters")) {
+      encounters.push_back(OsiaEncounter(call.path.at(0), encounter, person.at("galleries")));
     }
     return Reply{200, encounters, {}};
+  }
+
+  Result<Reply> ReadEncounter(AbisSystem& system, const Call& call) {
+    ABIS_ASSIGN_OR_RETURN(nlohmann::json encounter, system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)));
+    return Reply{200, OsiaEncounter(call.path.at(0), encounter, encounter.at("galleries")), {}};
+  }
+
+  Result<Reply> UpdateEncounter(AbisSystem& system, const Call& call) {
+    ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, config_.max_probes));
+    ABIS_ASSIGN_OR_RETURN(std::vector<EnrolResult> enrolled,
+                          system.ReplaceEncounter(call.op, call.path.at(0), call.path.at(1), samples));
+    nlohmann::json templates = nlohmann::json::array();
+    for (const EnrolResult& result : enrolled) {
+      templates.push_back({{"templateId", result.template_id},
+                           {"biometricType", BiometricTypeOf(result.biometric_template.modality)},
+                           {"algorithm", result.biometric_template.algorithm},
+                           {"quality", result.biometric_template.quality},
+                           {"auditSeq", result.audit_seq}});
+    }
+    nlohmann::json body = {{"personId", call.path.at(0)}, {"encounterId", call.path.at(1)},
+                           {"others", {{"templates", templates}}}};
+    return Reply{200, body, {}};
+  }
+
+  Result<Reply> DeleteEncounter(AbisSystem& system, const Call& call) {
+    std::string reason = call.Query("reason");
+    if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs the query parameter reason");
+    ABIS_RETURN_IF_ERROR(system.DeleteEncounter(call.op, call.path.at(0), call.path.at(1), reason));
+    return Reply{204, nullptr, {}};
+  }
+
+  Result<Reply> UpdateEncounterStatus(AbisSystem& system, const Call& call) {
+    std::string status = call.Query("status");
+    if (status != "ACTIVE" && status != "INACTIVE") {
+      return Status::InvalidArgument("query parameter status must be ACTIVE or INACTIVE, not '" + status + "'");
+    }
+    ABIS_RETURN_IF_ERROR(system.SetEncounterActive(call.op, call.path.at(0), call.path.at(1), status == "ACTIVE"));
+    return Reply{204, nullptr, {}};
+  }
+
+  // Galleries hold persons here, so an encounter's galleries are its person's (docs/SERVICE.md).
+  Result<Reply> UpdateEncounterGalleries(AbisSystem& system, const Call& call) {
+    std::vector<std::string> galleries;
+    if (call.body.empty() || call.body.size() > 32) return Status::InvalidArgument("the body must list 1-32 galleries");
+    for (std::size_t i = 0; i < call.body.size(); ++i) {
+      if (!call.body[i].is_string()) return Status::InvalidArgument("galleries[" + std::to_string(i) + "] must be a string");
+      galleries.push_back(call.body[i].get<std::string>());
+    }
+    ABIS_RETURN_IF_ERROR(system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)).status());  // it must exist
+    ABIS_RETURN_IF_ERROR(system.SetPersonGalleries(call.op, call.path.at(0), galleries));
+    return Reply{204, nullptr, {}};
+  }
+
+  Result<Reply> MergePersons(AbisSystem& system, const Call& call) {
+    ABIS_RETURN_IF_ERROR(system.MergePersons(call.op, call.path.at(1), call.path.at(0)));
+    return Reply{204, nullptr, {}};
+  }
+
+  Result<Reply> MoveEncounter(AbisSystem& system, const Call& call) {
+    ABIS_RETURN_IF_ERROR(system.MoveEncounter(call.op, call.path.at(1), call.path.at(2), call.path.at(0)));
+    return Reply{204, nullptr, {}};
+  }
+
+  Result<Reply> ReadGalleryMembers(AbisSystem& system, const Call& call) {
+    nlohmann::json ids = nlohmann::json::array();
+    std::int64_t after = 0;
+    while (true) {
+      ABIS_ASSIGN_OR_RETURN(auto members, system.ListGalleryMembers(call.op, call.path.at(0), after, 10000));
+      for (const auto& [id, external_id] : members) {
+        ABIS_ASSIGN_OR_RETURN(auto encounters, system.store().ListEncounters(id));
+        for (const Encounter& encounter : encounters) {
+          if (encounter.active) ids.push_back({{"personId", external_id}, {"encounterId", encounter.external_id}});
+        }
+        after = id;
+      }
+      if (members.size() < 10000) break;
+    }
+    return Reply{200, ids, {}};
   }
 
   Result<Reply> DeletePerson(AbisSystem& system, const Call& call) {
@@ -586,31 +675,35 @@ class AbisService::Impl {
   }
 
   // --- searches ---
+  // POST /v1/identify/{galleryId} with biometricData, or /{galleryId}/{personId}[/encounters/{id}]
+  // searching with the stored person's (encounter's) templates.
   Result<Reply> Identify(AbisSystem& system, const Call& call) {
     ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));
     SearchRequest request;
     request.purpose = purpose.first;
     request.case_ref = purpose.second;
     request.gallery = call.path.at(0);
+    if (request.gallery == "ALL") {
+      return Status::Unimplemented("gallery 'ALL' is not offered: name the gallery to search (GET /v1/galleries)");
+    }
     if (call.HasQuery("maxNbCand")) {
       ABIS_ASSIGN_OR_RETURN(std::int64_t max, ParseInteger(call.Query("maxNbCand"), "maxNbCand", 1, 1000));
       request.max_candidates = static_cast<std::size_t>(max);
     }
-    std::optional<double> threshold;
     if (call.HasQuery("threshold")) {
-      ABIS_ASSIGN_OR_RETURN(threshold, ParseNumber(call.Query("threshold"), "threshold"));
+      ABIS_ASSIGN_OR_RETURN(request.min_fused_log_lr, ParseNumber(call.Query("threshold"), "threshold"));
     }
     ABIS_ASSIGN_OR_RETURN(request.target_false_match_rate, TargetFalseMatchRate(call));
-    ABIS_ASSIGN_OR_RETURN(request.probes, SamplesFromRequest(call.body, config_.max_probes));
-    ABIS_ASSIGN_OR_RETURN(SearchResult result, system.Search(call.op, request));
-    if (threshold) {
-      std::erase_if(result.candidates, [&](const CandidateResult& c) { return c.fused_log_lr < *threshold; });
+    if (call.path.size() >= 2) {
+      request.probe_person = call.path.at(1);
+      if (call.path.size() >= 3) request.probe_encounter = call.path.at(2);
+    } else {
+      ABIS_ASSIGN_OR_RETURN(request.probes, SamplesFromRequest(call.body, config_.max_probes));
     }
-    ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> candidate_ids, RecordSearchCandidates(system.store(), request, result));
-    ABIS_ASSIGN_OR_RETURN(std::vector<WatchlistAlert> alerts,
-                          RaiseWatchlistAlerts(system.store(), call.op, request, result, candidate_ids, NowUtcIso8601(),
-                                               alert_webhook_.has_value()));
-    nlohmann::json candidates = OsiaCandidates(result, candidate_ids);
+    request.alerts_via_webhook = alert_webhook_.has_value();
+    ABIS_ASSIGN_OR_RETURN(SearchResult result, system.Search(call.op, request));
+    const std::vector<WatchlistAlert>& alerts = result.alerts;
+    nlohmann::json candidates = OsiaCandidates(result);
     for (auto& candidate : candidates) candidate["others"]["alerts"] = nlohmann::json::array();
     for (const WatchlistAlert& alert : alerts) {
       for (auto& candidate : candidates) {
@@ -668,6 +761,36 @@ class AbisService::Impl {
       scores.push_back(std::move(detail));
     }
     bool decision = threshold ? fused >= *threshold : all_match;
+    return Reply{200, nlohmann::json({{"decision", decision}, {"scores", scores}}), {}};
+  }
+
+  Result<Reply> VerifyTwoSets(AbisSystem& system, const Call& call) {
+    ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));
+    CompareRequest request;
+    request.purpose = purpose.first;
+    request.case_ref = purpose.second;
+    ABIS_ASSIGN_OR_RETURN(request.target_false_match_rate, TargetFalseMatchRate(call));
+    std::optional<double> threshold;
+    if (call.HasQuery("threshold")) {
+      ABIS_ASSIGN_OR_RETURN(threshold, ParseNumber(call.Query("threshold"), "threshold"));
+    }
+    ABIS_ASSIGN_OR_RETURN(request.first, SamplesFromRequest(call.body, config_.max_probes, "biometricData1"));
+    ABIS_ASSIGN_OR_RETURN(request.second, SamplesFromRequest(call.body, config_.max_probes, "biometricData2"));
+    ABIS_ASSIGN_OR_RETURN(CompareResult result, system.CompareSamples(call.op, request));
+    nlohmann::json scores = nlohmann::json::array();
+    for (const auto& group : result.groups) {
+      auto modality = ParseModality(group.at("modality").get<std::string>());
+      nlohmann::json detail = {{"score", group.at("score")}};
+      if (modality.ok()) detail["biometricType"] = BiometricTypeOf(*modality);
+      auto position = ParseFingerPosition(group.at("position").get<std::string>());
+      if (modality.ok() && *modality == Modality::kFinger && position.ok()) {
+        detail["biometricSubType"] = BiometricSubTypeOf(*position);
+      }
+      detail["others"] = {{"logLr", group.at("log_lr")}, {"threshold", group.at("threshold")}, {"match", group.at("match")},
+                          {"auditSeq", result.audit_seq}};
+      scores.push_back(std::move(detail));
+    }
+    bool decision = threshold ? result.fused_log_lr >= *threshold : result.match;
     return Reply{200, nlohmann::json({{"decision", decision}, {"scores", scores}}), {}};
   }
 
@@ -749,6 +872,19 @@ class AbisService::Impl {
       std::string extra = "# HELP abis_store_connections Store connections opened by the service.\n"
                           "# TYPE abis_store_connections gauge\nabis_store_connections " +
                           std::to_string(pool_.opened()) + "\n";
+      GalleryIndexCacheStats cache = pool_.gallery_index_stats();
+      for (const auto& [name, help, value] : std::initializer_list<std::tuple<const char*, const char*, std::int64_t>>{
+               {"abis_gallery_index_hits_total", "Searches served by an in-memory gallery index that was current.",
+                cache.hits},
+               {"abis_gallery_index_refreshes_total", "Gallery indexes built or brought up to date.", cache.refreshes},
+               {"abis_gallery_index_templates_decrypted_total", "Templates decrypted into gallery indexes.",
+                cache.templates_decrypted},
+               {"abis_gallery_index_private_builds_total",
+                "Searches whose snapshot was older than the cached index (served by a private index).",
+                cache.private_builds}}) {
+        extra += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+                 std::to_string(value) + "\n";
+      }
       response.set_content(metrics_.Render(sizes, extra), "text/plain; version=0.0.4");
     });
 
@@ -757,11 +893,11 @@ class AbisService::Impl {
     };
     Route("POST", "/v1/persons", "/v1/persons",
           [this](AbisSystem& system, const Call& call) {
-            return CreateEncounters(system, call, "P" + HexEncode(RandomBytes(8)), true);
+            return CreateEncounters(system, call, "P" + HexEncode(RandomBytes(8)), true, "");
           },
           true, true);
     Route("POST", "/v1/persons/" + id + "/encounters", "/v1/persons/{personId}/encounters",
-          [this](AbisSystem& system, const Call& call) { return CreateEncounters(system, call, call.path.at(0), false); },
+          [this](AbisSystem& system, const Call& call) { return CreateEncounters(system, call, call.path.at(0), false, ""); },
           true, true);
     Route("GET", "/v1/persons/" + id + "/encounters", "/v1/persons/{personId}/encounters", bind(&Impl::ReadEncounters),
           false, false);
@@ -782,23 +918,34 @@ class AbisService::Impl {
     Route("GET", "/v1/searches/" + id + "/candidates", "/v1/searches/{searchSeq}/candidates", bind(&Impl::SearchReviews),
           false, false);
 
-    // OSIA operations this ABIS does not offer (yet): answered 501 after authentication.
     const std::string encounter = "/v1/persons/" + id + "/encounters/" + id;
-    Route("POST", encounter, encounter, NotImplemented("creating an encounter under a caller-chosen encounterId"), false, false);
-    Route("GET", encounter, encounter, NotImplemented("reading one encounter"), false, false);
-    Route("PUT", encounter, encounter, NotImplemented("updating an encounter"), false, false);
-    Route("DELETE", encounter, encounter, NotImplemented("deleting one encounter"), false, false);
-    Route("PUT", encounter + "/status", encounter + "/status", NotImplemented("changing an encounter's status"), false, false);
-    Route("PUT", encounter + "/galleries", encounter + "/galleries", NotImplemented("changing an encounter's galleries"), false, false);
-    Route("GET", encounter + "/templates", encounter + "/templates", NotImplemented("exporting templates"), false, false);
-    Route("POST", "/v1/persons/" + id + "/merge/" + id, "/v1/persons/{target}/merge/{source}",
-          NotImplemented("merging persons"), false, false);
-    Route("POST", "/v1/persons/" + id + "/move/" + id + "/encounters/" + id, "/v1/persons/{target}/move/{source}/encounters/{id}",
-          NotImplemented("moving an encounter"), false, false);
-    Route("POST", "/v1/identify/" + id + "/" + id, "/v1/identify/{galleryId}/{personId}",
-          NotImplemented("identification from a stored person"), false, false);
-    Route("POST", "/v1/verify", "/v1/verify", NotImplemented("verification of two sets of data"), false, false);
-    Route("GET", "/v1/galleries/" + id, "/v1/galleries/{galleryId}", NotImplemented("listing a gallery's members"), false, false);
+    const std::string encounter_name = "/v1/persons/{personId}/encounters/{encounterId}";
+    Route("POST", encounter, encounter_name,
+          [this](AbisSystem& system, const Call& call) {
+            return CreateEncounters(system, call, call.path.at(0), false, call.path.at(1));
+          },
+          true, true);
+    Route("GET", encounter, encounter_name, bind(&Impl::ReadEncounter), false, true);
+    Route("PUT", encounter, encounter_name, bind(&Impl::UpdateEncounter), true, true);
+    Route("DELETE", encounter, encounter_name, bind(&Impl::DeleteEncounter), false, true);
+    Route("PUT", encounter + "/status", encounter_name + "/status", bind(&Impl::UpdateEncounterStatus), false, true);
+    Route("PUT", encounter + "/galleries", encounter_name + "/galleries", bind(&Impl::UpdateEncounterGalleries), true,
+          true, /*array_body=*/true);
+    Route("POST", "/v1/persons/" + id + "/merge/" + id, "/v1/persons/{target}/merge/{source}", bind(&Impl::MergePersons),
+          false, true);
+    Route("POST", "/v1/persons/" + id + "/move/" + id + "/encounters/" + id,
+          "/v1/persons/{target}/move/{source}/encounters/{encounterId}", bind(&Impl::MoveEncounter), false, true);
+    Route("POST", "/v1/identify/" + id + "/" + id, "/v1/identify/{galleryId}/{personId}", bind(&Impl::Identify), false,
+          true);
+    Route("POST", "/v1/identify/" + id + "/" + id + "/encounters/" + id,
+          "/v1/identify/{galleryId}/{personId}/encounters/{encounterId}", bind(&Impl::Identify), false, true);
+    Route("POST", "/v1/verify", "/v1/verify", bind(&Impl::VerifyTwoSets), true, true);
+    Route("GET", "/v1/galleries/" + id, "/v1/galleries/{galleryId}", bind(&Impl::ReadGalleryMembers), false, true);
+    // Templates are not handed out: biometric data leaves only as an audited, purpose-bound export
+    // (`abis export nist`), never as the matcher's internal template.
+    Route("GET", encounter + "/templates", encounter_name + "/templates",
+          NotImplemented("reading templates (export samples with `abis export nist`, which is purpose-bound and audited)"),
+          false, false);
   }
 
   ServiceConfig config_;

@@ -114,13 +114,14 @@ Result<SampleInput> SampleFromBiometricData(const nlohmann::json& item, std::str
   return sample;
 }
 
-Result<std::vector<SampleInput>> SamplesFromRequest(const nlohmann::json& body, std::size_t max_items) {
+Result<std::vector<SampleInput>> SamplesFromRequest(const nlohmann::json& body, std::size_t max_items,
+                                                    const std::string& key) {
   if (!body.is_object()) return Status::InvalidArgument("request body must be a JSON object, not " + std::string(body.type_name()));
-  if (!body.contains("biometricData")) return Status::InvalidArgument("biometricData is required");
-  const nlohmann::json& items = body.at("biometricData");
-  if (!items.is_array()) return Status::InvalidArgument("biometricData must be an array, not " + std::string(items.type_name()));
+  if (!body.contains(key)) return Status::InvalidArgument(key + " is required");
+  const nlohmann::json& items = body.at(key);
+  if (!items.is_array()) return Status::InvalidArgument(key + " must be an array, not " + std::string(items.type_name()));
   if (items.empty() || items.size() > max_items) {
-    return Status::InvalidArgument("biometricData must hold 1-" + std::to_string(max_items) + " items, not " +
+    return Status::InvalidArgument(key + " must hold 1-" + std::to_string(max_items) + " items, not " +
                                    std::to_string(items.size()));
   }
   std::set<Modality> wanted;
@@ -140,10 +141,10 @@ Result<std::vector<SampleInput>> SamplesFromRequest(const nlohmann::json& body, 
   }
   std::vector<SampleInput> samples;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    ABIS_ASSIGN_OR_RETURN(SampleInput sample, SampleFromBiometricData(items[i], "biometricData[" + std::to_string(i) + "]"));
+    ABIS_ASSIGN_OR_RETURN(SampleInput sample, SampleFromBiometricData(items[i], key + "[" + std::to_string(i) + "]"));
     if (wanted.empty() || wanted.contains(sample.modality)) samples.push_back(std::move(sample));
   }
-  if (samples.empty()) return Status::InvalidArgument("no biometricData item is of a type listed in filter.biometricType");
+  if (samples.empty()) return Status::InvalidArgument("no " + key + " item is of a type listed in filter.biometricType");
   return samples;
 }
 
@@ -175,7 +176,7 @@ Result<Person> PersonFromEncounter(const nlohmann::json& encounter, const std::s
   return person;
 }
 
-nlohmann::json OsiaCandidates(const SearchResult& result, const std::vector<std::int64_t>& candidate_ids) {
+nlohmann::json OsiaCandidates(const SearchResult& result) {
   nlohmann::json list = nlohmann::json::array();
   for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
     const CandidateResult& candidate = result.candidates[rank];
@@ -198,7 +199,7 @@ nlohmann::json OsiaCandidates(const SearchResult& result, const std::vector<std:
                              {"category", candidate.category},
                              {"review", "unreviewed"},
                              {"watchlist", candidate.watchlist}};
-    if (rank < candidate_ids.size()) others["candidateId"] = candidate_ids[rank];
+    if (candidate.review_id != 0) others["candidateId"] = candidate.review_id;
     list.push_back({{"personId", candidate.external_id},
                     {"rank", rank + 1},
                     {"score", candidate.fused_log_lr},

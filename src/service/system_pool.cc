@@ -15,7 +15,7 @@ Result<SystemPool::Lease> SystemPool::Acquire() {
   }
   ++opened_;
   lock.unlock();
-  auto system = AbisSystem::Open(store_dir_, engines_);
+  auto system = AbisSystem::Open(store_dir_, engines_, gallery_indexes_);
   if (!system.ok()) {
     lock.lock();
     --opened_;

@@ -210,7 +210,39 @@ CREATE TABLE service_tasks (
 );
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3};
+// Version 4: OSIA encounter management and the gallery change counter.
+// - encounters.external_id: the encounter id callers see (their own on creation, else the row
+//   id in decimal), unique per person; encounters.status: an inactive encounter's templates are
+//   not searched.
+// - gallery_generation: one counter that every change to what a search can see (templates,
+//   gallery members, encounter status) increments in the same transaction, by trigger, so an
+//   in-memory gallery index knows from one read whether it is current in a search's snapshot.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE encounters ADD COLUMN external_id TEXT;
+ALTER TABLE encounters ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','inactive'));
+UPDATE encounters SET external_id = CAST(id AS TEXT);
+CREATE UNIQUE INDEX encounters_external_id ON encounters(person_id, external_id);
+
+CREATE TABLE gallery_generation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO gallery_generation (id, value) VALUES (1, 1);
+CREATE TRIGGER gallery_generation_template_insert AFTER INSERT ON templates
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER gallery_generation_template_delete AFTER DELETE ON templates
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER gallery_generation_template_update AFTER UPDATE ON templates
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER gallery_generation_member_insert AFTER INSERT ON gallery_members
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER gallery_generation_member_delete AFTER DELETE ON gallery_members
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER gallery_generation_encounter_update AFTER UPDATE OF status, person_id ON encounters
+  BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

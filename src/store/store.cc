@@ -203,15 +203,200 @@ Status Store::DeletePerson(std::int64_t id) {
 
 Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
   ABIS_RETURN_IF_ERROR(ValidateEncounterKind(encounter.kind));
+  if (!encounter.external_id.empty()) {
+    ABIS_RETURN_IF_ERROR(ValidateEncounterExternalId(encounter.external_id));
+    if (FindEncounter(encounter.person_id, encounter.external_id).ok()) {
+      return Status::AlreadyExists("the person already has an encounter '" + encounter.external_id + "'");
+    }
+  }
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO encounters (person_id, kind, captured_at, source_agency, "
-                                                  "operator_id) VALUES (?, ?, ?, ?, ?)"));
+                                                  "operator_id, external_id, status) VALUES (?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter.person_id)
       .Bind(2, encounter.kind)
       .Bind(3, encounter.captured_at.empty() ? NowUtcIso8601() : encounter.captured_at)
       .Bind(4, encounter.source_agency)
       .Bind(5, encounter.operator_id);
+  if (encounter.external_id.empty()) {
+    insert.BindNull(6);
+  } else {
+    insert.Bind(6, encounter.external_id);
+  }
+  insert.Bind(7, encounter.active ? "active" : "inactive");
   ABIS_RETURN_IF_ERROR(insert.Run());
-  return db_->LastInsertRowId();
+  std::int64_t id = db_->LastInsertRowId();
+  if (encounter.external_id.empty()) {
+    ABIS_ASSIGN_OR_RETURN(auto name, db_->Prepare("UPDATE encounters SET external_id = CAST(id AS TEXT) WHERE id = ?"));
+    name.Bind(1, id);
+    ABIS_RETURN_IF_ERROR(name.Run());
+  }
+  return id;
+}
+
+namespace {
+
+constexpr const char* kEncounterColumns =
+    "id, person_id, external_id, kind, captured_at, source_agency, operator_id, status";
+
+Result<std::vector<Encounter>> QueryEncounters(Database& db, const std::string& where,
+                                               const std::function<void(Statement&)>& bind) {
+  ABIS_ASSIGN_OR_RETURN(auto statement, db.Prepare(std::string("SELECT ") + kEncounterColumns + " FROM encounters " + where));
+  bind(statement);
+  std::vector<Encounter> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, statement.Step());
+    if (!row) break;
+    Encounter encounter;
+    encounter.id = statement.ColumnInt(0);
+    encounter.person_id = statement.ColumnInt(1);
+    encounter.external_id = statement.ColumnText(2);
+    encounter.kind = statement.ColumnText(3);
+    encounter.captured_at = statement.ColumnText(4);
+    encounter.source_agency = statement.ColumnText(5);
+    encounter.operator_id = statement.ColumnInt(6);
+    encounter.active = statement.ColumnText(7) == "active";
+    out.push_back(std::move(encounter));
+  }
+  return out;
+}
+
+Status RunWithId(Database& db, const char* sql, std::int64_t id) {
+  ABIS_ASSIGN_OR_RETURN(auto statement, db.Prepare(sql));
+  statement.Bind(1, id);
+  return statement.Run();
+}
+
+Status RunWithIds(Database& db, const char* sql, std::int64_t first, std::int64_t second) {
+  ABIS_ASSIGN_OR_RETURN(auto statement, db.Prepare(sql));
+  statement.Bind(1, first).Bind(2, second);
+  return statement.Run();
+}
+
+}  // namespace
+
+Result<Encounter> Store::FindEncounter(std::int64_t person_id, std::string_view external_id) {
+  ABIS_ASSIGN_OR_RETURN(auto found, QueryEncounters(*db_, "WHERE person_id = ? AND external_id = ?", [&](Statement& s) {
+                          s.Bind(1, person_id).Bind(2, external_id);
+                        }));
+  if (found.empty()) return Status::NotFound("no encounter '" + std::string(external_id) + "' of this person");
+  return found.front();
+}
+
+Result<std::vector<Encounter>> Store::ListEncounters(std::int64_t person_id) {
+  return QueryEncounters(*db_, "WHERE person_id = ? ORDER BY id", [&](Statement& s) { s.Bind(1, person_id); });
+}
+
+Status Store::SetEncounterActive(std::int64_t encounter_id, bool active) {
+  ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE encounters SET status = ? WHERE id = ?"));
+  update.Bind(1, active ? "active" : "inactive").Bind(2, encounter_id);
+  ABIS_RETURN_IF_ERROR(update.Run());
+  if (db_->Changes() == 0) return Status::NotFound("no encounter with id " + std::to_string(encounter_id));
+  return Status::Ok();
+}
+
+Status Store::ClearEncounter(std::int64_t encounter_id) {
+  return db_->Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM templates WHERE sample_id IN (SELECT id FROM samples WHERE "
+                                         "encounter_id = ?)", encounter_id));
+    return RunWithId(*db_, "DELETE FROM samples WHERE encounter_id = ?", encounter_id);
+  });
+}
+
+Status Store::DeleteEncounter(std::int64_t encounter_id) {
+  return db_->Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(ClearEncounter(encounter_id));
+    ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM encounters WHERE id = ?", encounter_id));
+    if (db_->Changes() == 0) return Status::NotFound("no encounter with id " + std::to_string(encounter_id));
+    return Status::Ok();
+  });
+}
+
+Status Store::ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id) {
+  ABIS_ASSIGN_OR_RETURN(auto sample_query, db_->Prepare("SELECT modality, format, position FROM samples WHERE id = ?"));
+  sample_query.Bind(1, sample_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, sample_query.Step());
+  if (!row) return Status::NotFound("no sample with id " + std::to_string(sample_id));
+  ABIS_ASSIGN_OR_RETURN(Modality modality, ParseModality(sample_query.ColumnText(0)));
+  std::string format = sample_query.ColumnText(1);
+  ABIS_ASSIGN_OR_RETURN(FingerPosition position, FingerPositionFromCode(static_cast<int>(sample_query.ColumnInt(2))));
+  ABIS_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, LoadSample(sample_id));
+  ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
+                        Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
+  ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE samples SET person_id = ?, encounter_id = ?, wrapped_key = ?, "
+                                                  "sealed = ? WHERE id = ?"));
+  update.Bind(1, person_id).Bind(2, encounter_id).BindBlob(3, sealed.wrapped_key).BindBlob(4, sealed.ciphertext)
+      .Bind(5, sample_id);
+  ABIS_RETURN_IF_ERROR(update.Run());
+  ABIS_ASSIGN_OR_RETURN(auto templates, QueryTemplates(*db_, "WHERE t.sample_id = ? ORDER BY t.id",
+                                                       [&](Statement& s) { s.Bind(1, sample_id); }));
+  for (const TemplateInfo& info : templates) {
+    ABIS_ASSIGN_OR_RETURN(BiometricTemplate plain, LoadTemplate(info.id));
+    ABIS_ASSIGN_OR_RETURN(SealedRecord resealed,
+                          Seal(key_, plain.data,
+                               TemplateContext(person_id, sample_id, plain.modality, plain.algorithm, plain.position)));
+    ABIS_ASSIGN_OR_RETURN(auto move, db_->Prepare("UPDATE templates SET person_id = ?, wrapped_key = ?, sealed = ? "
+                                                  "WHERE id = ?"));
+    move.Bind(1, person_id).BindBlob(2, resealed.wrapped_key).BindBlob(3, resealed.ciphertext).Bind(4, info.id);
+    ABIS_RETURN_IF_ERROR(move.Run());
+  }
+  return Status::Ok();
+}
+
+Status Store::MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id) {
+  return db_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(auto found, QueryEncounters(*db_, "WHERE id = ?", [&](Statement& s) { s.Bind(1, encounter_id); }));
+    if (found.empty()) return Status::NotFound("no encounter with id " + std::to_string(encounter_id));
+    const Encounter& encounter = found.front();
+    ABIS_RETURN_IF_ERROR(GetPerson(target_person_id).status());
+    if (encounter.person_id == target_person_id) return Status::Ok();
+    if (FindEncounter(target_person_id, encounter.external_id).ok()) {
+      return Status::AlreadyExists("the target person already has an encounter '" + encounter.external_id + "'");
+    }
+    ABIS_RETURN_IF_ERROR(RunWithIds(*db_, "UPDATE encounters SET person_id = ? WHERE id = ?", target_person_id, encounter_id));
+    ABIS_ASSIGN_OR_RETURN(auto samples, db_->Prepare("SELECT id FROM samples WHERE encounter_id = ? ORDER BY id"));
+    samples.Bind(1, encounter_id);
+    std::vector<std::int64_t> sample_ids;
+    while (true) {
+      ABIS_ASSIGN_OR_RETURN(bool row, samples.Step());
+      if (!row) break;
+      sample_ids.push_back(samples.ColumnInt(0));
+    }
+    for (std::int64_t sample_id : sample_ids) {
+      ABIS_RETURN_IF_ERROR(ResealSample(sample_id, target_person_id, encounter_id));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
+  if (source_id == target_id) return Status::InvalidArgument("a person cannot be merged into itself");
+  return db_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person source, GetPerson(source_id));
+    ABIS_ASSIGN_OR_RETURN(Person target, GetPerson(target_id));
+    ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, ListEncounters(source_id));
+    for (const Encounter& encounter : encounters) {
+      if (FindEncounter(target_id, encounter.external_id).ok()) {
+        return Status::AlreadyExists("both persons have an encounter '" + encounter.external_id + "'; nothing was merged");
+      }
+    }
+    for (const Encounter& encounter : encounters) ABIS_RETURN_IF_ERROR(MoveEncounter(encounter.id, target_id));
+    for (const char* sql : {
+             "INSERT OR IGNORE INTO gallery_members (gallery_id, person_id, added_at) "
+             "SELECT gallery_id, ?1, added_at FROM gallery_members WHERE person_id = ?2",
+             "UPDATE watchlist_entries SET person_id = ?1 WHERE person_id = ?2",
+             "UPDATE search_candidates SET person_id = ?1 WHERE person_id = ?2",
+             "UPDATE watchlist_alerts SET person_id = ?1 WHERE person_id = ?2",
+             "INSERT OR IGNORE INTO audit_subjects (seq, person_id) SELECT seq, ?1 FROM audit_subjects WHERE person_id = ?2",
+         }) {
+      ABIS_RETURN_IF_ERROR(RunWithIds(*db_, sql, target_id, source_id));
+    }
+    if (source.retention_until < target.retention_until) {
+      ABIS_ASSIGN_OR_RETURN(auto retention, db_->Prepare("UPDATE persons SET retention_until = ? WHERE id = ?"));
+      retention.Bind(1, source.retention_until).Bind(2, target_id);
+      ABIS_RETURN_IF_ERROR(retention.Run());
+    }
+    ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM gallery_members WHERE person_id = ?", source_id));
+    return RunWithId(*db_, "DELETE FROM persons WHERE id = ?", source_id);
+  });
 }
 
 Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
@@ -264,9 +449,22 @@ Result<std::vector<TemplateInfo>> Store::ListTemplates(std::int64_t person_id) {
 
 Result<std::vector<TemplateInfo>> Store::ListGalleryTemplates(std::int64_t gallery_id, Modality modality) {
   return QueryTemplates(*db_,
-                        "JOIN gallery_members m ON m.person_id = t.person_id WHERE m.gallery_id = ? AND t.modality = ? "
-                        "ORDER BY t.id",
+                        "JOIN gallery_members m ON m.person_id = t.person_id JOIN samples s ON s.id = t.sample_id "
+                        "JOIN encounters e ON e.id = s.encounter_id WHERE m.gallery_id = ? AND t.modality = ? "
+                        "AND e.status = 'active' ORDER BY t.id",
                         [&](Statement& s) { s.Bind(1, gallery_id).Bind(2, ModalityName(modality)); });
+}
+
+Result<std::vector<TemplateInfo>> Store::ListEncounterTemplates(std::int64_t encounter_id) {
+  return QueryTemplates(*db_, "JOIN samples s ON s.id = t.sample_id WHERE s.encounter_id = ? ORDER BY t.id",
+                        [&](Statement& s) { s.Bind(1, encounter_id); });
+}
+
+Result<std::int64_t> Store::GalleryGeneration() {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT value FROM gallery_generation WHERE id = 1"));
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::DataLoss("the gallery_generation row is missing");
+  return query.ColumnInt(0);
 }
 
 Result<BiometricTemplate> Store::LoadTemplate(std::int64_t template_id) {
@@ -389,6 +587,22 @@ Status Store::RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_i
     return Status::NotFound("person " + std::to_string(person_id) + " is not in gallery " + std::to_string(gallery_id));
   }
   return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::int64_t, std::string>>> Store::ListGalleryMembers(std::int64_t gallery_id,
+                                                                                    std::int64_t after_person_id,
+                                                                                    int limit) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT p.id, p.external_id FROM gallery_members m JOIN persons p ON "
+                                                 "p.id = m.person_id WHERE m.gallery_id = ? AND p.id > ? ORDER BY p.id "
+                                                 "LIMIT ?"));
+  query.Bind(1, gallery_id).Bind(2, after_person_id).Bind(3, limit);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    out.emplace_back(query.ColumnInt(0), query.ColumnText(1));
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id) {

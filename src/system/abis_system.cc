@@ -6,15 +6,12 @@
 
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
+#include "abis/system/alerts.h"
+#include "audit_object_ids.h"
+#include "abis/system/candidate_review.h"
 
 namespace abis {
 namespace {
-
-nlohmann::json Ids(std::initializer_list<std::pair<const char*, std::vector<std::int64_t>>> kinds) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [kind, ids] : kinds) out[kind] = ids;
-  return out;
-}
 
 nlohmann::json PersonJson(const Person& person) {
   return {{"id", person.id},
@@ -55,17 +52,23 @@ nlohmann::json SearchResult::ToJson() const {
                     {"fused_log_lr", c.fused_log_lr},
                     {"hit", c.hit},
                     {"per_probe", c.per_probe},
-                    {"watchlist", c.watchlist}});
+                    {"watchlist", c.watchlist},
+                    {"candidate_id", c.review_id}});
   }
+  nlohmann::json alert_list = nlohmann::json::array();
+  for (const WatchlistAlert& alert : alerts) alert_list.push_back(alert.ToJson());
   return {{"candidates", list},
           {"gallery_size", gallery_size},
           {"skipped_templates", skipped_templates},
-          {"audit_seq", audit_seq}};
+          {"audit_seq", audit_seq},
+          {"alerts", alert_list}};
 }
 
-Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path& store_dir, EngineProvider engines) {
+Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path& store_dir, EngineProvider engines,
+                                                      std::shared_ptr<GalleryIndexCache> gallery_indexes) {
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Open(store_dir));
-  return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines)));
+  if (!gallery_indexes) gallery_indexes = std::make_shared<GalleryIndexCache>();
+  return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines), std::move(gallery_indexes)));
 }
 
 AuditEvent AbisSystem::EventFor(const Operator& op, const std::string& action) const {
@@ -276,41 +279,56 @@ Result<EnrolResult> AbisSystem::Enrol(const Operator& op, const EnrolRequest& re
   ABIS_ASSIGN_OR_RETURN(BiometricTemplate biometric_template, engine->Extract(request.sample));
   EnrolResult result;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
-    result.person_id = person.id;
+    ABIS_ASSIGN_OR_RETURN(result, StoreEnrolment(op, request, biometric_template));
+    return Status::Ok();
+  }));
+  result.biometric_template = std::move(biometric_template);
+  return result;
+}
+
+Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRequest& request,
+                                               BiometricTemplate biometric_template) {
+  EnrolResult result;
+  ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
+  result.person_id = person.id;
+  if (request.join_encounter) {
+    ABIS_ASSIGN_OR_RETURN(Encounter existing, store_->FindEncounter(person.id, request.encounter_id));
+    result.encounter_id = existing.id;
+  } else {
     Encounter encounter;
     encounter.person_id = person.id;
+    encounter.external_id = request.encounter_id;
     encounter.kind = request.encounter_kind;
     encounter.source_agency = request.source_agency;
     encounter.operator_id = op.user_id;
     ABIS_ASSIGN_OR_RETURN(result.encounter_id, store_->AddEncounter(encounter));
-    ABIS_ASSIGN_OR_RETURN(result.sample_id,
-                          store_->AddSample(result.encounter_id, person.id, request.sample.modality,
-                                            request.sample.format_hint, request.sample.position, request.sample.bytes));
-    ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
-    std::vector<std::int64_t> gallery_ids;
-    for (const auto& name : request.galleries) {
-      ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
-      if (gallery.kind == GalleryKind::kWatchlist) {
-        return Status::FailedPrecondition("enrolment cannot add to watchlist '" + name + "'");
-      }
-      ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(gallery.id, person.id));
-      gallery_ids.push_back(gallery.id);
+  }
+  ABIS_ASSIGN_OR_RETURN(result.sample_id,
+                        store_->AddSample(result.encounter_id, person.id, request.sample.modality,
+                                          request.sample.format_hint, request.sample.position, request.sample.bytes));
+  ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
+  std::vector<std::int64_t> gallery_ids;
+  for (const auto& name : request.galleries) {
+    ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
+    if (gallery.kind == GalleryKind::kWatchlist) {
+      return Status::FailedPrecondition("enrolment cannot add to watchlist '" + name + "'");
     }
-    AuditEvent event = EventFor(op, "enrol");
-    event.object_ids = Ids({{"persons", {person.id}},
-                            {"samples", {result.sample_id}},
-                            {"templates", {result.template_id}},
-                            {"galleries", gallery_ids}});
-    event.input_sha256 = {Sha256Hex(request.sample.bytes)};
-    event.result = {{"modality", ModalityName(request.sample.modality)},
-                    {"algorithm", biometric_template.algorithm},
-                    {"position", FingerPositionName(biometric_template.position)},
-                    {"encounter_kind", request.encounter_kind}};
-    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
-    result.audit_seq = entry.seq;
-    return Status::Ok();
-  }));
+    ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(gallery.id, person.id));
+    gallery_ids.push_back(gallery.id);
+  }
+  AuditEvent event = EventFor(op, "enrol");
+  event.object_ids = Ids({{"persons", {person.id}},
+                          {"encounters", {result.encounter_id}},
+                          {"samples", {result.sample_id}},
+                          {"templates", {result.template_id}},
+                          {"galleries", gallery_ids}});
+  event.input_sha256 = {Sha256Hex(request.sample.bytes)};
+  event.result = {{"modality", ModalityName(request.sample.modality)},
+                  {"algorithm", biometric_template.algorithm},
+                  {"position", FingerPositionName(biometric_template.position)},
+                  {"encounter_kind", request.encounter_kind}};
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  result.audit_seq = entry.seq;
   result.biometric_template = std::move(biometric_template);
   return result;
 }
@@ -319,11 +337,33 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.purpose, request.case_ref));
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
-  if (request.probes.empty()) return Status::InvalidArgument("a search needs at least one probe sample");
+  if (request.probes.empty() && request.probe_person.empty()) {
+    return Status::InvalidArgument("a search needs at least one probe sample or a stored person to search with");
+  }
   if (request.max_candidates < 1 || request.max_candidates > 1000) {
     return Status::InvalidArgument("max candidates must be 1-1000");
   }
+  if (request.min_fused_log_lr && !std::isfinite(*request.min_fused_log_lr)) {
+    return Status::InvalidArgument("the minimum fused log-LR must be a finite number");
+  }
   ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(request.gallery));
+
+  // Probes are extracted before the snapshot: extraction is slow and reads nothing stored.
+  struct Probe {
+    const ModalityEngine* engine = nullptr;
+    BiometricTemplate biometric_template;
+    std::string source;  // "probe 1", "template 17 of person X"
+  };
+  std::vector<Probe> probes;
+  std::vector<std::string> input_hashes;
+  for (std::size_t i = 0; i < request.probes.size(); ++i) {
+    const SampleInput& sample = request.probes[i];
+    input_hashes.push_back(Sha256Hex(sample.bytes));
+    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(sample.modality));
+    auto extracted = engine->Extract(sample);
+    if (!extracted.ok()) return extracted.status().WithContext("probe " + std::to_string(i + 1));
+    probes.push_back({engine, std::move(extracted).value(), "probe " + std::to_string(i + 1)});
+  }
 
   SearchResult result;
   struct PersonScores {
@@ -332,45 +372,53 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     nlohmann::json per_probe = nlohmann::json::array();
   };
   std::map<std::int64_t, PersonScores> by_person;
-  std::vector<std::string> input_hashes;
-  std::map<Modality, std::vector<TemplateInfo>> templates_by_modality;
-
   std::vector<std::int64_t> returned_persons;
+  std::int64_t probe_person_id = 0;
   // Every read of the gallery happens in one snapshot, so a search sees a consistent gallery
-  // while enrolments go on; the audit entry is then written in its own transaction.
+  // while enrolments go on; the cached gallery index is brought to exactly that snapshot.
   ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
-    for (std::size_t probe_index = 0; probe_index < request.probes.size(); ++probe_index) {
-      const SampleInput& probe_sample = request.probes[probe_index];
-      input_hashes.push_back(Sha256Hex(probe_sample.bytes));
-      ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(probe_sample.modality));
-      auto probe = engine->Extract(probe_sample);
-      if (!probe.ok()) return probe.status().WithContext("probe " + std::to_string(probe_index + 1));
-      ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-
-      if (!templates_by_modality.contains(probe_sample.modality)) {
-        ABIS_ASSIGN_OR_RETURN(templates_by_modality[probe_sample.modality],
-                              store_->ListGalleryTemplates(gallery.id, probe_sample.modality));
+    ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
+    if (!request.probe_person.empty()) {
+      ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.probe_person));
+      probe_person_id = person.id;
+      ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(person.id));
+      if (!request.probe_encounter.empty()) {
+        ABIS_ASSIGN_OR_RETURN(Encounter chosen, store_->FindEncounter(person.id, request.probe_encounter));
+        encounters = {chosen};
       }
-      std::unique_ptr<ModalityGallery> index = engine->NewGallery();
-      std::map<std::int64_t, std::int64_t> person_of_template;
-      for (const TemplateInfo& info : templates_by_modality[probe_sample.modality]) {
-        bool same_finger = probe->position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
-                           info.position == probe->position;
-        if (info.algorithm != engine->algorithm()) {
-          ++result.skipped_templates;
-          continue;
+      for (const Encounter& encounter : encounters) {
+        if (!encounter.active && request.probe_encounter.empty()) continue;
+        ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(encounter.id));
+        for (const TemplateInfo& info : templates) {
+          auto engine = engines_(info.modality);
+          if (!engine.ok() || info.algorithm != (*engine)->algorithm()) continue;  // not comparable here
+          ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
+          probes.push_back({*engine, std::move(stored),
+                            "template " + std::to_string(info.id) + " of person " + request.probe_person});
         }
-        if (!same_finger) continue;
-        ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
-        ABIS_RETURN_IF_ERROR(index->Add(info.id, reference));
-        person_of_template[info.id] = info.person_id;
       }
-      result.gallery_size += index->size();
-      // Several templates may belong to one person: ask for enough to fill the list with persons.
-      ABIS_ASSIGN_OR_RETURN(auto candidates, index->Search(*probe, std::min<std::size_t>(index->size(), request.max_candidates * 4)));
+      if (probes.empty()) {
+        return Status::FailedPrecondition("person '" + request.probe_person +
+                                          "' has no active template this ABIS can compare");
+      }
+    }
+    for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
+      const Probe& probe = probes[probe_index];
+      const BiometricTemplate& probe_template = probe.biometric_template;
+      ABIS_ASSIGN_OR_RETURN(double threshold, probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+      GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+      ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, gallery_indexes_->Acquire(*store_, *probe.engine, key, generation));
+      result.gallery_size += view.index().size();
+      result.skipped_templates += view.skipped_templates();
+      // Several templates may belong to one person (and the probe person is left out): ask for
+      // enough to fill the list with other persons.
+      std::size_t wanted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
+      auto candidates = view.index().Search(probe_template, std::min<std::size_t>(view.index().size(), wanted));
+      if (!candidates.ok()) return candidates.status().WithContext(probe.source);
       std::map<std::int64_t, const Candidate*> best_of_person;
-      for (const Candidate& candidate : candidates) {
-        std::int64_t person = person_of_template[candidate.reference_id];
+      for (const Candidate& candidate : *candidates) {
+        std::int64_t person = view.PersonOfTemplate(candidate.reference_id);
+        if (person == 0 || person == probe_person_id) continue;
         auto [it, inserted] = best_of_person.try_emplace(person, &candidate);
         if (!inserted && candidate.score > it->second->score) it->second = &candidate;
       }
@@ -379,8 +427,9 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
         scores.fused += candidate->log_lr;
         scores.hit = scores.hit || candidate->score >= threshold;
         scores.per_probe.push_back({{"probe", probe_index + 1},
-                                    {"modality", ModalityName(probe_sample.modality)},
-                                    {"position", FingerPositionName(probe->position)},
+                                    {"source", probe.source},
+                                    {"modality", ModalityName(probe_template.modality)},
+                                    {"position", FingerPositionName(probe_template.position)},
                                     {"template_id", candidate->reference_id},
                                     {"score", candidate->score},
                                     {"threshold", threshold},
@@ -389,6 +438,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     }
 
     for (auto& [person_id, scores] : by_person) {
+      if (request.min_fused_log_lr && scores.fused < *request.min_fused_log_lr) continue;
       CandidateResult candidate;
       candidate.person_id = person_id;
       candidate.fused_log_lr = scores.fused;
@@ -419,25 +469,45 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     return Status::Ok();
   }));
 
-  AuditEvent event = EventFor(op, "search");
-  event.purpose = std::string(PurposeName(request.purpose));
-  event.case_ref = request.case_ref;
-  event.object_ids = Ids({{"galleries", {gallery.id}}, {"persons", returned_persons}});
-  event.input_sha256 = input_hashes;
-  nlohmann::json summary = nlohmann::json::array();
-  for (const auto& candidate : result.candidates) {
-    summary.push_back({{"person_id", candidate.person_id},
-                       {"fused_log_lr", candidate.fused_log_lr},
-                       {"hit", candidate.hit},
-                       {"watchlist_alert", !candidate.watchlist.empty()}});
-  }
-  event.result = {{"gallery", gallery.name},
-                  {"gallery_size", result.gallery_size},
-                  {"target_fmr", request.target_false_match_rate},
-                  {"candidates", summary}};
-  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
-  result.audit_seq = entry.seq;
+  // The audit entry, the recorded leads and the alerts commit together.
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    AuditEvent event = EventFor(op, "search");
+    event.purpose = std::string(PurposeName(request.purpose));
+    event.case_ref = request.case_ref;
+    std::vector<std::int64_t> concerned = returned_persons;
+    if (probe_person_id != 0) concerned.push_back(probe_person_id);
+    event.object_ids = Ids({{"galleries", {gallery.id}}, {"persons", concerned}});
+    event.input_sha256 = input_hashes;
+    nlohmann::json summary = nlohmann::json::array();
+    for (const auto& candidate : result.candidates) {
+      summary.push_back({{"person_id", candidate.person_id},
+                         {"fused_log_lr", candidate.fused_log_lr},
+                         {"hit", candidate.hit},
+                         {"watchlist_alert", !candidate.watchlist.empty()}});
+    }
+    event.result = {{"gallery", gallery.name},
+                    {"gallery_size", result.gallery_size},
+                    {"target_fmr", request.target_false_match_rate},
+                    {"candidates", summary}};
+    if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
+    if (request.min_fused_log_lr) event.result["min_fused_log_lr"] = *request.min_fused_log_lr;
+    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+    result.audit_seq = entry.seq;
+    return RecordLeadsAndAlerts(op, request, result);
+  }));
   return result;
+}
+
+Status AbisSystem::RecordLeadsAndAlerts(const Operator& op, const SearchRequest& request, SearchResult& result) {
+  // Candidates become reviewable leads (two-person confirmation), and hits on any active
+  // watchlist entry raise stored, audited alerts.
+  ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> review_ids, RecordSearchCandidates(*store_, request, result));
+  for (std::size_t i = 0; i < review_ids.size() && i < result.candidates.size(); ++i) {
+    result.candidates[i].review_id = review_ids[i];
+  }
+  ABIS_ASSIGN_OR_RETURN(result.alerts, RaiseWatchlistAlerts(*store_, op, request, result, review_ids, NowUtcIso8601(),
+                                                            request.alerts_via_webhook));
+  return Status::Ok();
 }
 
 Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest& request) {
@@ -480,6 +550,74 @@ Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest&
   event.input_sha256 = {Sha256Hex(request.probe.bytes)};
   event.result = {{"match", result.match}, {"score", result.score}, {"threshold", threshold},
                   {"references_compared", result.references_compared}};
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  result.audit_seq = entry.seq;
+  return result;
+}
+
+Result<CompareResult> AbisSystem::CompareSamples(const Operator& op, const CompareRequest& request) {
+  ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
+  ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, request.purpose, request.case_ref));
+  ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
+  if (request.first.empty() || request.second.empty()) {
+    return Status::InvalidArgument("a comparison needs at least one sample in each set");
+  }
+  struct Extracted {
+    const ModalityEngine* engine = nullptr;
+    BiometricTemplate biometric_template;
+  };
+  std::vector<std::string> input_hashes;
+  auto extract_all = [&](const std::vector<SampleInput>& samples, const char* set) -> Result<std::vector<Extracted>> {
+    std::vector<Extracted> out;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      input_hashes.push_back(Sha256Hex(samples[i].bytes));
+      ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(samples[i].modality));
+      auto extracted = engine->Extract(samples[i]);
+      if (!extracted.ok()) return extracted.status().WithContext(std::string(set) + " sample " + std::to_string(i + 1));
+      out.push_back({engine, std::move(extracted).value()});
+    }
+    return out;
+  };
+  ABIS_ASSIGN_OR_RETURN(std::vector<Extracted> first, extract_all(request.first, "first set"));
+  ABIS_ASSIGN_OR_RETURN(std::vector<Extracted> second, extract_all(request.second, "second set"));
+  // The best pair per (modality, finger position of the first set's sample).
+  std::map<std::pair<Modality, FingerPosition>, std::pair<Comparison, const Extracted*>> best;
+  for (const Extracted& a : first) {
+    for (const Extracted& b : second) {
+      const BiometricTemplate& ta = a.biometric_template;
+      const BiometricTemplate& tb = b.biometric_template;
+      if (ta.modality != tb.modality || ta.algorithm != tb.algorithm) continue;
+      if (ta.position != FingerPosition::kUnknown && tb.position != FingerPosition::kUnknown && ta.position != tb.position) {
+        continue;
+      }
+      ABIS_ASSIGN_OR_RETURN(Comparison comparison, a.engine->Compare(ta, tb));
+      auto key = std::make_pair(ta.modality, ta.position);
+      auto found = best.find(key);
+      if (found == best.end() || comparison.score > found->second.first.score) best[key] = {comparison, &a};
+    }
+  }
+  if (best.empty()) {
+    return Status::FailedPrecondition("the two sets share no comparable modality and finger position");
+  }
+  CompareResult result;
+  result.match = true;
+  for (const auto& [key, pair] : best) {
+    ABIS_ASSIGN_OR_RETURN(double threshold, pair.second->engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+    bool match = pair.first.score >= threshold;
+    result.match = result.match && match;
+    result.fused_log_lr += pair.first.log_lr;
+    result.groups.push_back({{"modality", ModalityName(key.first)},
+                             {"position", FingerPositionName(key.second)},
+                             {"score", pair.first.score},
+                             {"threshold", threshold},
+                             {"log_lr", pair.first.log_lr},
+                             {"match", match}});
+  }
+  AuditEvent event = EventFor(op, "compare");
+  event.purpose = std::string(PurposeName(request.purpose));
+  event.case_ref = request.case_ref;
+  event.input_sha256 = input_hashes;
+  event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"groups", result.groups}};
   ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
   result.audit_seq = entry.seq;
   return result;

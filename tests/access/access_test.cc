@@ -22,6 +22,14 @@ TEST(PolicyTest, AuditorReadsTheTrailOnly) {
   EXPECT_FALSE(RoleAllows(Role::kAuditor, Action::kDeletePerson));
 }
 
+TEST(PolicyTest, OnlyExaminersAndAdminsMergeIdentities) {
+  EXPECT_TRUE(RoleAllows(Role::kExaminer, Action::kMergeRecords));
+  EXPECT_TRUE(RoleAllows(Role::kAdmin, Action::kMergeRecords));
+  EXPECT_FALSE(RoleAllows(Role::kEnroller, Action::kMergeRecords));
+  EXPECT_FALSE(RoleAllows(Role::kInvestigator, Action::kMergeRecords));
+  EXPECT_FALSE(RoleAllows(Role::kAuditor, Action::kMergeRecords));
+}
+
 TEST(PolicyTest, PurposesFollowTheRole) {
   EXPECT_TRUE(RoleAllowsPurpose(Role::kEnroller, Purpose::kDeduplication));
   EXPECT_FALSE(RoleAllowsPurpose(Role::kEnroller, Purpose::kCriminalInvestigation));

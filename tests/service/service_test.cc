@@ -138,11 +138,12 @@ TEST_F(ServiceTest, UnknownEndpointIs404Json) {
   EXPECT_EQ(ErrorCode(response), 404);
 }
 
-TEST_F(ServiceTest, UnsupportedOsiaOperationIs501AfterAuthentication) {
-  EXPECT_EQ(Client().Post("/v1/persons/a/merge/b", "", "application/json")->status, 401);
-  auto response = Client().Post("/v1/persons/a/merge/b", Auth("eve"), "", "application/json");
+TEST_F(ServiceTest, ReadingTemplatesIs501AfterAuthentication) {
+  EXPECT_EQ(Client().Get("/v1/persons/a/encounters/e1/templates")->status, 401);
+  auto response = Client().Get("/v1/persons/a/encounters/e1/templates", Auth("eve"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 501);
+  EXPECT_NE(response->body.find("export nist"), std::string::npos) << response->body;
 }
 
 TEST_F(ServiceTest, EnrolThenIdentifyReturnsThePersonFirstWithOsiaCandidates) {
@@ -180,7 +181,7 @@ TEST_F(ServiceTest, ReadEncountersShowsTheEnrolmentAndIsAuditedAsARead) {
   ASSERT_EQ(encounters.size(), 1u);
   EXPECT_EQ(encounters[0].at("encounterType"), "enrollment");
   EXPECT_EQ(encounters[0].at("biometricData")[0].at("biometricType"), "FACE");
-  EXPECT_EQ(AuditCount("person.show"), 1);
+  EXPECT_EQ(AuditCount("encounter.read"), 1);
 }
 
 TEST_F(ServiceTest, CreatingAPersonWithoutLegalBasisIs400AndStoresNothing) {

@@ -176,7 +176,9 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
     auto user = *AddUser(store->db(), "clerk", Role::kEnroller);
     Person person = MakePerson("P");
     ASSERT_TRUE(store->AddPerson(person).ok());
-    Encounter encounter{0, person.id, "enrollment", "", "", user.id};
+    Encounter encounter;
+    encounter.person_id = person.id;
+    encounter.operator_id = user.id;
     auto encounter_id = *store->AddEncounter(encounter);
     auto sample_id = *store->AddSample(encounter_id, person.id, Modality::kFace, "", FingerPosition::kUnknown, RandomSample(3));
     BiometricTemplate t;
@@ -189,6 +191,102 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
   auto reopened = Store::Open(dir.path() / "s");
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
+}
+
+Result<std::vector<std::uint8_t>> SealedTemplateBytes(Store& store, std::int64_t template_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, store.db().Prepare("SELECT sealed FROM templates WHERE id = ?"));
+  query.Bind(1, template_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no template");
+  return query.ColumnBlob(0);
+}
+
+TEST_F(StoreTest, MovingAnEncounterReSealsItsDataForTheNewPerson) {
+  Person from = MakePerson("FROM");
+  Person to = MakePerson("TO");
+  ASSERT_TRUE(store_->AddPerson(from).ok());
+  ASSERT_TRUE(store_->AddPerson(to).ok());
+  std::int64_t template_id = EnrolBytes(from.id, RandomSample(81));
+  auto before = SealedTemplateBytes(*store_, template_id);
+  auto encounters = store_->ListEncounters(from.id);
+  ASSERT_TRUE(encounters.ok());
+  ASSERT_EQ(encounters->size(), 1u);
+  EXPECT_EQ((*encounters)[0].external_id, std::to_string((*encounters)[0].id)) << "generated ids are the row id";
+  ASSERT_TRUE(store_->MoveEncounter((*encounters)[0].id, to.id).ok());
+  auto moved = store_->LoadTemplate(template_id);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_NE(*SealedTemplateBytes(*store_, template_id), *before) << "a fresh data key and nonce";
+  ASSERT_EQ(store_->ListTemplates(to.id)->size(), 1u);
+  EXPECT_TRUE(store_->ListTemplates(from.id)->empty());
+  auto samples = store_->ListSamples(to.id);
+  ASSERT_EQ(samples->size(), 1u);
+  EXPECT_EQ(*store_->LoadSample((*samples)[0].id), RandomSample(81));
+  // The old ciphertext put back under the new person does not decrypt: the person is bound in.
+  auto restore = store_->db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  restore->BindBlob(1, *before).Bind(2, template_id);
+  ASSERT_TRUE(restore->Run().ok());
+  EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(StoreTest, MergeKeepsEveryEncounterAndTheEarlierRetentionDate) {
+  Person target = MakePerson("TARGET", "2099-01-01");
+  Person source = MakePerson("SOURCE", "2040-06-30");
+  ASSERT_TRUE(store_->AddPerson(target).ok());
+  ASSERT_TRUE(store_->AddPerson(source).ok());
+  EnrolBytes(target.id, RandomSample(91));
+  EnrolBytes(source.id, RandomSample(92));
+  EnrolBytes(source.id, RandomSample(93));
+  ASSERT_TRUE(store_->MergePersonInto(source.id, target.id).ok());
+  EXPECT_EQ(store_->ListEncounters(target.id)->size(), 3u);
+  auto templates = store_->ListTemplates(target.id);
+  ASSERT_TRUE(templates.ok());
+  EXPECT_EQ(templates->size(), 3u);
+  for (const TemplateInfo& info : *templates) EXPECT_TRUE(store_->LoadTemplate(info.id).ok());
+  EXPECT_EQ(store_->GetPerson(source.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetPerson(target.id)->retention_until, "2040-06-30");
+  EXPECT_EQ(store_->MergePersonInto(target.id, target.id).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(StoreTest, GalleryGenerationCountsEveryChangeASearchCouldSee) {
+  Person person = MakePerson("GEN");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  Gallery gallery;
+  gallery.name = "g";
+  auto gallery_id = store_->CreateGallery(gallery);
+  ASSERT_TRUE(gallery_id.ok());
+  std::int64_t start = *store_->GalleryGeneration();
+  EnrolBytes(person.id, RandomSample(101));
+  std::int64_t after_template = *store_->GalleryGeneration();
+  EXPECT_GT(after_template, start);
+  ASSERT_TRUE(store_->AddGalleryMember(*gallery_id, person.id).ok());
+  std::int64_t after_member = *store_->GalleryGeneration();
+  EXPECT_GT(after_member, after_template);
+  EXPECT_EQ(store_->ListGalleryTemplates(*gallery_id, Modality::kFace)->size(), 1u);
+  auto encounters = store_->ListEncounters(person.id);
+  ASSERT_TRUE(store_->SetEncounterActive((*encounters)[0].id, false).ok());
+  EXPECT_GT(*store_->GalleryGeneration(), after_member);
+  EXPECT_TRUE(store_->ListGalleryTemplates(*gallery_id, Modality::kFace)->empty()) << "inactive encounters are not searched";
+  std::int64_t before_unrelated = *store_->GalleryGeneration();
+  Person other = MakePerson("OTHER");
+  ASSERT_TRUE(store_->AddPerson(other).ok());
+  EXPECT_EQ(*store_->GalleryGeneration(), before_unrelated) << "a new person alone changes nothing searchable";
+}
+
+TEST_F(StoreTest, CallerChosenEncounterIdsAreValidatedAndUniquePerPerson) {
+  Person person = MakePerson("ENC");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  Encounter encounter;
+  encounter.person_id = person.id;
+  encounter.operator_id = operator_id_;
+  encounter.external_id = "border-2026-11-25";
+  ASSERT_TRUE(store_->AddEncounter(encounter).ok());
+  EXPECT_EQ(store_->AddEncounter(encounter).status().code(), StatusCode::kAlreadyExists);
+  for (const char* bad : {"", "42", "has space", "slash/no"}) {
+    encounter.external_id = bad;
+    if (std::string(bad).empty()) continue;  // empty means "generate one"
+    EXPECT_EQ(store_->AddEncounter(encounter).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_TRUE(store_->FindEncounter(person.id, "border-2026-11-25").ok());
 }
 
 TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
@@ -213,6 +311,7 @@ TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
   ASSERT_TRUE(*head->Step());
   EXPECT_EQ(head->ColumnInt(0), 1);
   EXPECT_EQ(head->ColumnText(1), "h");
+  EXPECT_TRUE((*store)->GalleryGeneration().ok()) << "migration 4 adds the gallery generation";
 }
 
 TEST(SchemaTest, RefusesAStoreFromANewerProgram) {

@@ -39,6 +39,7 @@ enum class Action : std::uint8_t {
   kReadAudit,        // audit verify/export
   kApplyRetention,   // retention apply
   kSubjectReport,    // subject report
+  kMergeRecords,     // merge two persons, move an encounter between persons (identity corrections)
 };
 std::string_view ActionName(Action action);
 

@@ -35,17 +35,18 @@ std::string EncodeBase64(const std::vector<std::uint8_t>& bytes);
 // One OSIA BiometricData object -> a sample. Requires biometricType and `image` (base64 of the
 // sample file); imageRef/template inputs are kUnimplemented. `field` names it in errors.
 Result<SampleInput> SampleFromBiometricData(const nlohmann::json& item, std::string_view field);
-// The `biometricData` array of a request (1 to `max_items` items), optionally only the modalities
-// listed in filter.biometricType.
-Result<std::vector<SampleInput>> SamplesFromRequest(const nlohmann::json& body, std::size_t max_items);
+// The `key` array of a request (1 to `max_items` BiometricData items), optionally only the
+// modalities listed in filter.biometricType.
+Result<std::vector<SampleInput>> SamplesFromRequest(const nlohmann::json& body, std::size_t max_items,
+                                                    const std::string& key = "biometricData");
 
 // The person an OSIA Encounter describes: biographicData {firstName, lastName, dateOfBirth,
 // gender}, contextualData {legalBasis, retentionUntil, category}. `external_id` is the OSIA personId.
 Result<Person> PersonFromEncounter(const nlohmann::json& encounter, const std::string& external_id);
 
 // An OSIA Candidate list: personId, rank, score (the fused log-LR), scores (per probe), others.
-// `candidate_ids` are the review ids in rank order (may be empty).
-nlohmann::json OsiaCandidates(const SearchResult& result, const std::vector<std::int64_t>& candidate_ids);
+// Each candidate carries its review id (others.candidateId) when it was recorded.
+nlohmann::json OsiaCandidates(const SearchResult& result);
 
 // Reads an optional typed member of a JSON object, naming `field` when it has the wrong type.
 Result<std::string> OptionalString(const nlohmann::json& object, const char* key, std::string_view field,

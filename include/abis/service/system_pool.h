@@ -42,11 +42,15 @@ class SystemPool {
   // cannot be opened.
   Result<Lease> Acquire();
   std::size_t opened() const;
+  GalleryIndexCacheStats gallery_index_stats() const { return gallery_indexes_->stats(); }
 
  private:
   void Return(std::unique_ptr<AbisSystem> system);
   std::filesystem::path store_dir_;
   EngineProvider engines_;
+  // One set of in-memory gallery indexes for every connection: a search on any worker reuses
+  // (and brings up to date) the indexes the others built.
+  std::shared_ptr<GalleryIndexCache> gallery_indexes_ = std::make_shared<GalleryIndexCache>();
   std::size_t max_systems_;
   mutable std::mutex mutex_;
   std::condition_variable returned_;

@@ -46,11 +46,17 @@ Status ValidateEncounterKind(std::string_view kind);
 struct Encounter {
   std::int64_t id = 0;
   std::int64_t person_id = 0;
+  std::string external_id;  // the id callers see; unique per person; empty: the row id in decimal
   std::string kind = "enrollment";
   std::string captured_at;
   std::string source_agency;
   std::int64_t operator_id = 0;
+  bool active = true;       // an inactive encounter's templates are kept but not searched
 };
+
+// An encounter id chosen by a caller: 1-64 characters of letters, digits, '-', '_', '.', ':',
+// not all digits (all-digit ids are the ones the store generates).
+Status ValidateEncounterExternalId(std::string_view external_id);
 
 // A stored template's metadata (the template itself is sealed; see Store::LoadTemplate).
 struct TemplateInfo {

@@ -52,7 +52,29 @@ class Store {
   Status DeletePerson(std::int64_t id);
 
   // --- encounters, samples, templates ---
+  // Inserts an encounter; an empty external_id becomes the row id in decimal. An external id the
+  // person already has is kAlreadyExists.
   Result<std::int64_t> AddEncounter(const Encounter& encounter);
+  // The person's encounter with this external id; kNotFound when absent.
+  Result<Encounter> FindEncounter(std::int64_t person_id, std::string_view external_id);
+  // The person's encounters, oldest first.
+  Result<std::vector<Encounter>> ListEncounters(std::int64_t person_id);
+  Status SetEncounterActive(std::int64_t encounter_id, bool active);
+  // Crypto-erases one encounter: its templates, samples (ciphertexts and wrapped keys), the row.
+  Status DeleteEncounter(std::int64_t encounter_id);
+  // Crypto-erases the encounter's templates and samples, keeping the encounter.
+  Status ClearEncounter(std::int64_t encounter_id);
+  // Moves an encounter, its samples and templates to another person. Every sample and template
+  // is re-sealed under a fresh data key bound to the new person (the associated data names the
+  // person). The target already holding the encounter's external id is kAlreadyExists.
+  Status MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id);
+  // Merges person `source_id` into `target_id`: every encounter moves (as MoveEncounter), gallery
+  // memberships, watchlist entries, search candidates and alerts are re-pointed, the audit
+  // subject index gains the source's entries for the target, and the source person row is
+  // deleted. The target's retention date becomes the earlier of the two (a merge never extends
+  // how long data is kept). Duplicate encounter external ids: kAlreadyExists, nothing changed
+  // when the caller's transaction rolls back.
+  Status MergePersonInto(std::int64_t source_id, std::int64_t target_id);
   // Seals and stores the raw sample bytes; returns the sample id.
   Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
                                  std::string_view format, FingerPosition position,
@@ -72,8 +94,15 @@ class Store {
     FingerPosition position = FingerPosition::kUnknown;
   };
   Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id);
-  // Metadata of every template of `modality` whose person is in `gallery_id`.
+  // Metadata of every template of `modality` whose person is in `gallery_id`, from active
+  // encounters only.
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality);
+  // Templates of one encounter.
+  Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id);
+  // A counter every change to searchable content (templates, gallery members, encounter status
+  // or owner) increments in its own transaction; read inside a snapshot it identifies that
+  // snapshot's searchable content.
+  Result<std::int64_t> GalleryGeneration();
   Result<std::int64_t> CountSamples(std::int64_t person_id);
 
   // --- galleries and watchlists ---
@@ -83,6 +112,9 @@ class Store {
   Status AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id);
   Status RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id);
   Result<std::vector<std::string>> GalleriesOfPerson(std::int64_t person_id);
+  // External ids of the gallery's members, ordered by person id, after `after_person_id`, at most `limit`.
+  Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(std::int64_t gallery_id,
+                                                                               std::int64_t after_person_id, int limit);
   Result<std::int64_t> AddWatchlistEntry(const WatchlistEntry& entry);
   // Entries of the gallery for the person that have not expired at `now` (ISO 8601).
   Result<std::vector<WatchlistEntry>> ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
@@ -92,6 +124,8 @@ class Store {
   Status Checkpoint();
 
  private:
+  // Re-seals a sample and its templates for another person and encounter.
+  Status ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id);
   Store(StoreLayout layout, std::unique_ptr<Database> db, MasterKey key)
       : layout_(std::move(layout)), db_(std::move(db)), key_(std::move(key)) {}
   StoreLayout layout_;

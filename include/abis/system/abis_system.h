@@ -21,6 +21,8 @@
 #include "abis/modality/engine.h"
 #include "abis/store/records.h"
 #include "abis/store/store.h"
+#include "abis/system/gallery_index_cache.h"
+#include "abis/system/watchlist_alert.h"
 
 namespace abis {
 
@@ -31,6 +33,11 @@ using EngineProvider = std::function<Result<const ModalityEngine*>(Modality)>;
 struct EnrolRequest {
   std::string person;           // external id
   SampleInput sample;
+  // The encounter's external id. Empty: a new encounter with a generated id. Otherwise a new
+  // encounter with this id (kAlreadyExists when the person has it), or, with join_encounter,
+  // the person's existing encounter of that id gains the sample.
+  std::string encounter_id;
+  bool join_encounter = false;
   std::string encounter_kind = "enrollment";
   std::string source_agency;
   std::vector<std::string> galleries;  // also add the person to these galleries
@@ -50,8 +57,16 @@ struct SearchRequest {
   std::string case_ref;
   std::string gallery;                 // gallery name
   std::vector<SampleInput> probes;     // one or more samples, any modalities
+  // Deduplication from stored data: this person's templates (active encounters) are probes too,
+  // and the person is never a candidate. Empty: none.
+  std::string probe_person;
+  std::string probe_encounter;  // with probe_person: only this encounter's templates
   std::size_t max_candidates = 10;
   double target_false_match_rate = 1e-4;  // operating point of the decision
+  // Candidates whose fused log-LR is below this are dropped before they are recorded.
+  std::optional<double> min_fused_log_lr;
+  // New watchlist alerts are marked for webhook delivery (the caller delivers them).
+  bool alerts_via_webhook = false;
 };
 
 struct CandidateResult {
@@ -62,6 +77,7 @@ struct CandidateResult {
   nlohmann::json per_probe = nlohmann::json::array();  // [{modality, position, score, log_lr}]
   bool hit = false;                    // passes the operating point on at least one probe
   nlohmann::json watchlist = nlohmann::json::array();  // active watchlist entries when a hit
+  std::int64_t review_id = 0;          // the recorded lead, for two-person review (candidate id)
 };
 
 struct SearchResult {
@@ -69,6 +85,7 @@ struct SearchResult {
   std::size_t gallery_size = 0;             // templates searched
   std::size_t skipped_templates = 0;        // templates of another algorithm (not comparable)
   std::int64_t audit_seq = 0;
+  std::vector<WatchlistAlert> alerts;       // raised by this search, stored and audited
   nlohmann::json ToJson() const;
 };
 
@@ -89,6 +106,23 @@ struct VerifyResult {
   std::int64_t audit_seq = 0;
 };
 
+// 1:1 comparison of two sets of samples that are not stored (OSIA verify from biometric data).
+struct CompareRequest {
+  Purpose purpose = Purpose::kIdentityVerification;
+  std::string case_ref;
+  std::vector<SampleInput> first;
+  std::vector<SampleInput> second;
+  double target_false_match_rate = 1e-4;
+};
+
+struct CompareResult {
+  bool match = false;        // every compared modality/position passes the operating point
+  double fused_log_lr = 0.0; // sum over compared groups of the best pair's log-LR
+  // One per (modality, finger position) present in both sets: the best pair of it.
+  nlohmann::json groups = nlohmann::json::array();  // [{modality, position, score, threshold, log_lr, match}]
+  std::int64_t audit_seq = 0;
+};
+
 // A stored sample as it was captured, for export (e.g. to an ANSI/NIST-ITL transaction).
 struct StoredSample {
   std::int64_t sample_id = 0;
@@ -106,7 +140,10 @@ struct RetentionReport {
 
 class AbisSystem {
  public:
-  static Result<std::unique_ptr<AbisSystem>> Open(const std::filesystem::path& store_dir, EngineProvider engines);
+  // `gallery_indexes` may be shared by several AbisSystems of one process (they then reuse each
+  // other's in-memory gallery indexes); null: a private cache.
+  static Result<std::unique_ptr<AbisSystem>> Open(const std::filesystem::path& store_dir, EngineProvider engines,
+                                                  std::shared_ptr<GalleryIndexCache> gallery_indexes = nullptr);
 
   Store& store() { return *store_; }
 
@@ -127,11 +164,36 @@ class AbisSystem {
   // Crypto-erases the person; the audit entry keeps who, when and why (`reason`, required).
   Status DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason);
 
+  // --- encounters (audited; `person` and `encounter` are external ids) ---
+  // The person's encounters with the metadata of their templates; audited as a read.
+  Result<nlohmann::json> ReadEncounters(const Operator& op, const std::string& person);
+  Result<nlohmann::json> ReadEncounter(const Operator& op, const std::string& person, const std::string& encounter);
+  // An inactive encounter keeps its data but is not searched.
+  Status SetEncounterActive(const Operator& op, const std::string& person, const std::string& encounter, bool active);
+  // Replaces the encounter's samples and templates with `samples` (all extracted before anything
+  // changes; one transaction).
+  Result<std::vector<EnrolResult>> ReplaceEncounter(const Operator& op, const std::string& person,
+                                                    const std::string& encounter, const std::vector<SampleInput>& samples);
+  // Crypto-erases one encounter; `reason` is required and audited.
+  Status DeleteEncounter(const Operator& op, const std::string& person, const std::string& encounter,
+                         const std::string& reason);
+  // Identity corrections (role: merge_records). See Store::MoveEncounter / MergePersonInto.
+  Status MoveEncounter(const Operator& op, const std::string& source, const std::string& encounter,
+                       const std::string& target);
+  Status MergePersons(const Operator& op, const std::string& source, const std::string& target);
+
   // --- galleries ---
   Result<Gallery> CreateGallery(const Operator& op, const Gallery& gallery);
   Status AddToGallery(const Operator& op, const std::string& gallery, const std::string& person);
   Status RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person);
   Result<std::vector<Gallery>> ListGalleries(const Operator& op);
+  // (person id, external id) of members after `after_person_id`, at most `limit` (1-10000).
+  Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(const Operator& op,
+                                                                               const std::string& gallery,
+                                                                               std::int64_t after_person_id, int limit);
+  // Makes the person a member of exactly these (non-watchlist) galleries; watchlist memberships
+  // are left alone (they follow watchlist entries).
+  Status SetPersonGalleries(const Operator& op, const std::string& person, const std::vector<std::string>& galleries);
   Result<std::int64_t> AddWatchlistEntry(const Operator& op, const std::string& gallery, const std::string& person,
                                          const std::string& authority_reference, const std::string& reason,
                                          const std::string& expires_at);
@@ -140,6 +202,9 @@ class AbisSystem {
   Result<EnrolResult> Enrol(const Operator& op, const EnrolRequest& request);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
+  // Nothing is stored; audited as "compare" with the hashes of both sets. No comparable pair
+  // (no shared modality and position) is kFailedPrecondition.
+  Result<CompareResult> CompareSamples(const Operator& op, const CompareRequest& request);
   // Decrypts every sample of a person for export to another system; audited with the purpose,
   // case and destination (a file name or system), and the hashes of what left.
   Result<std::vector<StoredSample>> ExportSamples(const Operator& op, const std::string& external_id,
@@ -156,8 +221,8 @@ class AbisSystem {
   Result<nlohmann::json> SubjectReport(const Operator& op, const std::string& external_id);
 
  private:
-  AbisSystem(std::unique_ptr<Store> store, EngineProvider engines)
-      : store_(std::move(store)), engines_(std::move(engines)) {}
+  AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
+      : store_(std::move(store)), engines_(std::move(engines)), gallery_indexes_(std::move(gallery_indexes)) {}
   // Checks the role; a refusal is audited and returned as kPermissionDenied.
   Status Require(const Operator& op, Action action, const std::string& what);
   Status RequirePurpose(const Operator& op, Action action, Purpose purpose, const std::string& case_ref);
@@ -165,8 +230,14 @@ class AbisSystem {
                       const std::string& case_ref, const std::string& reason);
   AuditEvent EventFor(const Operator& op, const std::string& action) const;
 
+  // Stores an extracted sample in a new or existing encounter (inside the caller's transaction).
+  Result<EnrolResult> StoreEnrolment(const Operator& op, const EnrolRequest& request, BiometricTemplate biometric_template);
+  // Records the candidates for review and raises watchlist alerts (after the search's audit entry).
+  Status RecordLeadsAndAlerts(const Operator& op, const SearchRequest& request, SearchResult& result);
+
   std::unique_ptr<Store> store_;
   EngineProvider engines_;
+  std::shared_ptr<GalleryIndexCache> gallery_indexes_;
 };
 
 }  // namespace abis

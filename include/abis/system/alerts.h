@@ -17,35 +17,11 @@
 #include "abis/core/status.h"
 #include "abis/store/store.h"
 #include "abis/system/abis_system.h"
+#include "abis/system/watchlist_alert.h"
 
 namespace abis {
 
 bool RoleMayReadAlerts(Role role);
-
-// Where the alert's webhook delivery stands ("none" when no webhook is configured).
-enum class AlertDelivery : std::uint8_t { kNone, kPending, kDelivered, kFailed };
-std::string_view AlertDeliveryName(AlertDelivery delivery);
-
-struct WatchlistAlert {
-  std::int64_t id = 0;
-  std::int64_t search_seq = 0;
-  std::int64_t candidate_id = 0;  // 0 when the candidate was not recorded for review
-  std::int64_t entry_id = 0;
-  std::int64_t person_id = 0;
-  std::string external_id;
-  std::int64_t gallery_id = 0;
-  std::string gallery;
-  std::string authority_reference;
-  std::string reason;
-  double fused_log_lr = 0.0;
-  std::string operator_name;
-  std::string purpose;
-  std::string case_ref;
-  std::string raised_at;
-  AlertDelivery delivery = AlertDelivery::kNone;
-  int delivery_attempts = 0;
-  nlohmann::json ToJson() const;
-};
 
 // Raises the alerts of a completed search (see the file comment). `candidate_ids` are the ids
 // from RecordSearchCandidates in rank order (may be empty). `now` (ISO 8601) decides expiry.

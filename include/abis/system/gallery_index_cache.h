@@ -1,0 +1,86 @@
+// In-memory search indexes of galleries, kept between searches. An index is built once from the
+// store (decrypting every template) and afterwards brought up to date by difference: templates
+// that appeared are decrypted and added, templates that disappeared are removed. Whether an index
+// is current is decided by the store's gallery generation (Store::GalleryGeneration), read in the
+// search's own snapshot, so a search always sees exactly the gallery of its snapshot.
+// One cache may be shared by every AbisSystem of a process (the service's connection pool):
+// searches of one index run concurrently, an update waits for them and excludes them.
+// Thread-safety: all methods are safe to call from several threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+#include "abis/core/modality.h"
+#include "abis/core/status.h"
+#include "abis/modality/engine.h"
+#include "abis/store/store.h"
+
+namespace abis {
+
+// What one index holds: the templates of `algorithm` and `modality` of the members of a gallery,
+// restricted to one finger position (kUnknown: every position).
+struct GalleryIndexKey {
+  std::int64_t gallery_id = 0;
+  Modality modality = Modality::kFace;
+  FingerPosition position = FingerPosition::kUnknown;
+  std::string algorithm;
+  auto operator<=>(const GalleryIndexKey&) const = default;
+};
+
+// A searchable index, read-locked for as long as the view lives.
+class GalleryIndexView {
+ public:
+  const ModalityGallery& index() const { return *index_; }
+  // The person a template of the index belongs to (0 when unknown).
+  std::int64_t PersonOfTemplate(std::int64_t template_id) const;
+  // Templates of the gallery's members left out because another algorithm made them.
+  std::size_t skipped_templates() const { return skipped_; }
+
+ private:
+  friend class GalleryIndexCache;
+  GalleryIndexView() = default;
+  std::shared_lock<std::shared_mutex> lock_;
+  std::shared_ptr<void> keep_alive_;
+  const ModalityGallery* index_ = nullptr;
+  const std::unordered_map<std::int64_t, std::int64_t>* person_of_template_ = nullptr;
+  std::size_t skipped_ = 0;
+};
+
+struct GalleryIndexCacheStats {
+  std::int64_t hits = 0;          // searches served by a current index
+  std::int64_t refreshes = 0;     // indexes brought up to date (first builds included)
+  std::int64_t templates_decrypted = 0;
+  std::int64_t private_builds = 0;  // searches whose snapshot was older than the cached index
+};
+
+class GalleryIndexCache {
+ public:
+  // The index for `key`, current in the snapshot of the read transaction `store` has open.
+  // `generation` is Store::GalleryGeneration() read in that snapshot. A store or decryption
+  // failure is returned as is; the cached index is then left at its previous generation.
+  Result<GalleryIndexView> Acquire(Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
+                                   std::int64_t generation);
+  GalleryIndexCacheStats stats() const;
+  // Drops every index (e.g. when memory must be returned).
+  void Clear();
+
+ private:
+  struct Entry;
+  std::shared_ptr<Entry> EntryFor(const GalleryIndexKey& key);
+  Status Refresh(Entry& entry, Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
+                 std::int64_t generation);
+  GalleryIndexView ViewOf(const std::shared_ptr<Entry>& entry, std::shared_lock<std::shared_mutex> lock);
+
+  mutable std::mutex mutex_;
+  std::map<GalleryIndexKey, std::shared_ptr<Entry>> entries_;
+  GalleryIndexCacheStats stats_;
+};
+
+}  // namespace abis

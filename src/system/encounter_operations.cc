@@ -1,0 +1,226 @@
+// AbisSystem: encounter management and identity corrections (OSIA CRUD, merge, move).
+#include <algorithm>
+#include <set>
+
+#include "abis/system/abis_system.h"
+#include "audit_object_ids.h"
+
+namespace abis {
+namespace {
+
+nlohmann::json EncounterJson(const Encounter& encounter, const std::vector<TemplateInfo>& templates) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const TemplateInfo& info : templates) {
+    items.push_back({{"template_id", info.id},
+                     {"sample_id", info.sample_id},
+                     {"modality", ModalityName(info.modality)},
+                     {"position", FingerPositionName(info.position)},
+                     {"algorithm", info.algorithm},
+                     {"quality", info.quality},
+                     {"created_at", info.created_at}});
+  }
+  return {{"encounter_id", encounter.external_id},
+          {"id", encounter.id},
+          {"kind", encounter.kind},
+          {"captured_at", encounter.captured_at},
+          {"source_agency", encounter.source_agency},
+          {"status", encounter.active ? "active" : "inactive"},
+          {"templates", items}};
+}
+
+}  // namespace
+
+Result<nlohmann::json> AbisSystem::ReadEncounters(const Operator& op, const std::string& person) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
+  nlohmann::json out;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(found.id));
+    ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(found.id));
+    out = {{"person_id", found.id}, {"external_id", found.external_id}, {"galleries", galleries},
+           {"encounters", nlohmann::json::array()}};
+    std::vector<std::int64_t> ids;
+    for (const Encounter& encounter : encounters) {
+      ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(encounter.id));
+      out["encounters"].push_back(EncounterJson(encounter, templates));
+      ids.push_back(encounter.id);
+    }
+    AuditEvent event = EventFor(op, "encounter.read");
+    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", ids}});
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return out;
+}
+
+Result<nlohmann::json> AbisSystem::ReadEncounter(const Operator& op, const std::string& person,
+                                                 const std::string& encounter) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
+  nlohmann::json out;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
+    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(found.id));
+    out = EncounterJson(record, templates);
+    out["person"] = found.external_id;
+    out["galleries"] = galleries;
+    AuditEvent event = EventFor(op, "encounter.read");
+    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return out;
+}
+
+Status AbisSystem::SetEncounterActive(const Operator& op, const std::string& person, const std::string& encounter,
+                                      bool active) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "change encounters"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_RETURN_IF_ERROR(store_->SetEncounterActive(record.id, active));
+    AuditEvent event = EventFor(op, "encounter.status");
+    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
+    event.result = {{"status", active ? "active" : "inactive"}, {"was", record.active ? "active" : "inactive"}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op, const std::string& person,
+                                                              const std::string& encounter,
+                                                              const std::vector<SampleInput>& samples) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "change encounters"));
+  if (samples.empty()) return Status::InvalidArgument("an encounter update needs at least one sample");
+  // Every sample is extracted before anything changes: a bad one leaves the encounter as it was.
+  std::vector<BiometricTemplate> templates;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(samples[i].modality));
+    auto extracted = engine->Extract(samples[i]);
+    if (!extracted.ok()) return extracted.status().WithContext("sample " + std::to_string(i + 1));
+    templates.push_back(std::move(extracted).value());
+  }
+  std::vector<EnrolResult> results;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto old_templates, store_->ListEncounterTemplates(record.id));
+    ABIS_RETURN_IF_ERROR(store_->ClearEncounter(record.id));
+    AuditEvent event = EventFor(op, "encounter.update");
+    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
+    event.result = {{"templates_erased", old_templates.size()}, {"samples_added", samples.size()}};
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      EnrolRequest request;
+      request.person = person;
+      request.sample = samples[i];
+      request.encounter_id = encounter;
+      request.join_encounter = true;
+      request.encounter_kind = record.kind;
+      ABIS_ASSIGN_OR_RETURN(EnrolResult enrolled, StoreEnrolment(op, request, templates[i]));
+      results.push_back(std::move(enrolled));
+    }
+    return Status::Ok();
+  }));
+  ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+  return results;
+}
+
+Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person, const std::string& encounter,
+                                   const std::string& reason) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete encounters"));
+  if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs a reason");
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
+    ABIS_RETURN_IF_ERROR(store_->DeleteEncounter(record.id));
+    AuditEvent event = EventFor(op, "encounter.delete");
+    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
+    event.result = {{"reason", reason}, {"encounter", record.external_id}, {"templates_erased", templates.size()}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return store_->Checkpoint();
+}
+
+Status AbisSystem::MoveEncounter(const Operator& op, const std::string& source, const std::string& encounter,
+                                 const std::string& target) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kMergeRecords, "move encounters between persons"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person from, store_->FindPerson(source));
+    ABIS_ASSIGN_OR_RETURN(Person to, store_->FindPerson(target));
+    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(from.id, encounter));
+    ABIS_RETURN_IF_ERROR(store_->MoveEncounter(record.id, to.id));
+    AuditEvent event = EventFor(op, "encounter.move");
+    event.object_ids = Ids({{"persons", {from.id, to.id}}, {"encounters", {record.id}}});
+    event.result = {{"from", from.external_id}, {"to", to.external_id}, {"encounter", record.external_id}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Status AbisSystem::MergePersons(const Operator& op, const std::string& source, const std::string& target) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kMergeRecords, "merge persons"));
+  if (source == target) return Status::InvalidArgument("a person cannot be merged into itself");
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person from, store_->FindPerson(source));
+    ABIS_ASSIGN_OR_RETURN(Person to, store_->FindPerson(target));
+    ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(from.id));
+    ABIS_RETURN_IF_ERROR(store_->MergePersonInto(from.id, to.id));
+    ABIS_ASSIGN_OR_RETURN(Person merged, store_->GetPerson(to.id));
+    std::vector<std::int64_t> moved;
+    for (const Encounter& encounter : encounters) moved.push_back(encounter.id);
+    AuditEvent event = EventFor(op, "person.merge");
+    event.object_ids = Ids({{"persons", {from.id, to.id}}, {"encounters", moved}});
+    event.result = {{"from", from.external_id},
+                    {"into", to.external_id},
+                    {"encounters_moved", moved.size()},
+                    {"retention_until", merged.retention_until}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Result<std::vector<std::pair<std::int64_t, std::string>>> AbisSystem::ListGalleryMembers(const Operator& op,
+                                                                                       const std::string& gallery,
+                                                                                       std::int64_t after_person_id,
+                                                                                       int limit) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list gallery members"));
+  if (limit < 1 || limit > 10000) return Status::InvalidArgument("list limit must be 1-10000");
+  ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
+  return store_->ListGalleryMembers(found.id, after_person_id, limit);
+}
+
+Status AbisSystem::SetPersonGalleries(const Operator& op, const std::string& person,
+                                      const std::vector<std::string>& galleries) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+    std::set<std::int64_t> wanted;
+    for (const std::string& name : galleries) {
+      ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
+      if (gallery.kind == GalleryKind::kWatchlist) {
+        return Status::FailedPrecondition("persons join watchlist '" + name +
+                                          "' through a watchlist entry (authority reference, reason, expiry)");
+      }
+      wanted.insert(gallery.id);
+    }
+    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> all, store_->ListGalleries());
+    ABIS_ASSIGN_OR_RETURN(std::vector<std::string> current, store_->GalleriesOfPerson(found.id));
+    std::vector<std::int64_t> added;
+    std::vector<std::int64_t> removed;
+    for (const Gallery& gallery : all) {
+      if (gallery.kind == GalleryKind::kWatchlist) continue;
+      bool member = std::find(current.begin(), current.end(), gallery.name) != current.end();
+      if (wanted.contains(gallery.id) && !member) {
+        ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(gallery.id, found.id));
+        added.push_back(gallery.id);
+      } else if (!wanted.contains(gallery.id) && member) {
+        ABIS_RETURN_IF_ERROR(store_->RemoveGalleryMember(gallery.id, found.id));
+        removed.push_back(gallery.id);
+      }
+    }
+    AuditEvent event = EventFor(op, "gallery.set");
+    event.object_ids = Ids({{"persons", {found.id}}});
+    event.result = {{"added", added}, {"removed", removed}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+}  // namespace abis

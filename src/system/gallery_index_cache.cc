@@ -1,0 +1,138 @@
+#include "abis/system/gallery_index_cache.h"
+
+#include <unordered_set>
+#include <vector>
+
+namespace abis {
+
+struct GalleryIndexCache::Entry {
+  std::shared_mutex mutex;
+  std::int64_t generation = 0;  // 0: never built
+  std::unique_ptr<ModalityGallery> index;
+  std::unordered_map<std::int64_t, std::int64_t> person_of_template;
+  std::size_t skipped = 0;
+};
+
+std::int64_t GalleryIndexView::PersonOfTemplate(std::int64_t template_id) const {
+  auto found = person_of_template_->find(template_id);
+  return found == person_of_template_->end() ? 0 : found->second;
+}
+
+std::shared_ptr<GalleryIndexCache::Entry> GalleryIndexCache::EntryFor(const GalleryIndexKey& key) {
+  std::lock_guard lock(mutex_);
+  auto& entry = entries_[key];
+  if (!entry) entry = std::make_shared<Entry>();
+  return entry;
+}
+
+GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry, std::shared_lock<std::shared_mutex> lock) {
+  GalleryIndexView view;
+  view.lock_ = std::move(lock);
+  view.keep_alive_ = entry;
+  view.index_ = entry->index.get();
+  view.person_of_template_ = &entry->person_of_template;
+  view.skipped_ = entry->skipped;
+  return view;
+}
+
+Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
+                                  std::int64_t generation) {
+  ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListGalleryTemplates(key.gallery_id, key.modality));
+  if (!entry.index) entry.index = engine.NewGallery();
+  std::unordered_map<std::int64_t, std::int64_t> wanted;
+  std::size_t skipped = 0;
+  for (const TemplateInfo& info : templates) {
+    bool same_finger = key.position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
+                       info.position == key.position;
+    if (!same_finger) continue;
+    if (info.algorithm != key.algorithm) {
+      ++skipped;
+      continue;
+    }
+    wanted.emplace(info.id, info.person_id);
+  }
+  std::vector<std::int64_t> gone;
+  for (const auto& [template_id, person_id] : entry.person_of_template) {
+    auto found = wanted.find(template_id);
+    // A template that changed owner (an encounter moved) is re-read: its ciphertext changed.
+    if (found == wanted.end() || found->second != person_id) gone.push_back(template_id);
+  }
+  for (std::int64_t template_id : gone) {
+    entry.index->Remove(template_id);
+    entry.person_of_template.erase(template_id);
+  }
+  std::int64_t decrypted = 0;
+  for (const auto& [template_id, person_id] : wanted) {
+    if (entry.person_of_template.contains(template_id)) continue;
+    auto reference = store.LoadTemplate(template_id);
+    if (!reference.ok()) {
+      entry.generation = 0;  // partly updated: the next search rebuilds what is missing
+      return reference.status();
+    }
+    Status added = entry.index->Add(template_id, *reference);
+    if (!added.ok()) {
+      entry.generation = 0;
+      return added.WithContext("template " + std::to_string(template_id));
+    }
+    entry.person_of_template.emplace(template_id, person_id);
+    ++decrypted;
+  }
+  entry.skipped = skipped;
+  entry.generation = generation;
+  std::lock_guard lock(mutex_);
+  ++stats_.refreshes;
+  stats_.templates_decrypted += decrypted;
+  return Status::Ok();
+}
+
+Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const ModalityEngine& engine,
+                                                    const GalleryIndexKey& key, std::int64_t generation) {
+  if (engine.algorithm() != key.algorithm || engine.modality() != key.modality) {
+    return Status::InvalidArgument("gallery index key names algorithm '" + key.algorithm + "', the engine is '" +
+                                   engine.algorithm() + "'");
+  }
+  std::shared_ptr<Entry> entry = EntryFor(key);
+  bool refreshed = false;
+  while (true) {
+    {
+      std::shared_lock read(entry->mutex);
+      if (entry->generation == generation) {
+        if (!refreshed) {
+          std::lock_guard lock(mutex_);
+          ++stats_.hits;
+        }
+        return ViewOf(entry, std::move(read));
+      }
+    }
+    std::unique_lock write(entry->mutex);
+    if (entry->generation == generation) continue;  // another search brought it up to date
+    if (entry->generation > generation) {
+      // The cached index is newer than this search's snapshot: build a private one from the
+      // snapshot so the search sees exactly its own gallery.
+      write.unlock();
+      auto own = std::make_shared<Entry>();
+      std::unique_lock own_write(own->mutex);
+      ABIS_RETURN_IF_ERROR(Refresh(*own, store, engine, key, generation));
+      own_write.unlock();
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.private_builds;
+      }
+      return ViewOf(own, std::shared_lock(own->mutex));
+    }
+    ABIS_RETURN_IF_ERROR(Refresh(*entry, store, engine, key, generation));
+    refreshed = true;
+  }
+}
+
+GalleryIndexCacheStats GalleryIndexCache::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void GalleryIndexCache::Clear() {
+  std::lock_guard lock(mutex_);
+  entries_.clear();
+}
+
+}  // namespace abis
