@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli_context.h"
 
@@ -17,6 +19,7 @@
 #include "abis/core/time.h"
 #include "abis/interop/mosip_abis_queue_adapter.h"
 #include "abis/mosip/mosip_abis_stomp_worker.h"
+#include "abis/mosip/mosip_datashare_source.h"
 #include "abis/mosip/mosip_queue_config.h"
 #include "abis/mosip/mosip_store_handler.h"
 #include "abis/mosip/stomp_connection.h"
@@ -41,6 +44,13 @@ struct MosipOptions {
   int default_max_results = 10;
   std::string delete_key_file;
   std::string cbeff_dir;
+  // datashare (http/https referenceURLs)
+  std::vector<std::string> datashare_hosts;
+  bool datashare_allow_http = false;
+  std::string datashare_ca_file;
+  std::string datashare_token_file;
+  int datashare_timeout_ms = 10000;
+  std::size_t datashare_max_bytes = std::size_t{64} << 20;
   // serve
   std::string config;
   std::string abis_name;
@@ -50,14 +60,28 @@ struct MosipOptions {
   std::string request;
 };
 
-// Answers every fetch with "unable to fetch": MOSIP's HTTPS datashare is not implemented yet.
-class NoBiometricSource : public interop::MosipBiometricSource {
+// Routes a referenceURL by scheme: file:// to the local source (when --cbeff-dir gives one),
+// http(s):// to MOSIP's datashare (when --datashare-host gives at least one host); anything else,
+// or a scheme with no source configured, is "unable to fetch biometric details".
+class RoutingBiometricSource : public interop::MosipBiometricSource {
  public:
-  interop::MosipOutcome Fetch(const std::string& reference_url, std::string*) override {
+  RoutingBiometricSource(std::unique_ptr<interop::MosipBiometricSource> files,
+                         std::unique_ptr<interop::MosipBiometricSource> datashare)
+      : files_(std::move(files)), datashare_(std::move(datashare)) {}
+
+  interop::MosipOutcome Fetch(const std::string& reference_url, std::string* cbeff_xml) override {
+    const std::string scheme = reference_url.substr(0, reference_url.find("://"));
+    if (scheme == "file" && files_) return files_->Fetch(reference_url, cbeff_xml);
+    if ((scheme == "http" || scheme == "https") && datashare_) return datashare_->Fetch(reference_url, cbeff_xml);
     return interop::MosipOutcome::Failure(
         interop::MosipFailureReason::kUnableToFetchBiometricDetails,
-        "cannot fetch " + reference_url + ": only file:// URLs below --cbeff-dir are served (no datashare client yet)");
+        "cannot fetch " + reference_url.substr(0, reference_url.find('?')) +
+            ": file:// URLs need --cbeff-dir, http(s):// URLs need --datashare-host");
   }
+
+ private:
+  std::unique_ptr<interop::MosipBiometricSource> files_;
+  std::unique_ptr<interop::MosipBiometricSource> datashare_;
 };
 
 Result<std::string> ReadSmallFile(const std::string& path, std::uintmax_t limit, const std::string& what) {
@@ -123,11 +147,24 @@ Result<MosipSession> OpenMosipSession(CliContext& context, const MosipOptions& o
   out.system = system;
   ABIS_ASSIGN_OR_RETURN(out.handler, mosip::MosipStoreHandler::Create(*system, engines, op, deleter, config));
   const std::string cbeff_dir = options.cbeff_dir.empty() ? default_cbeff_dir : options.cbeff_dir;
-  if (cbeff_dir.empty()) {
-    out.source = std::make_unique<NoBiometricSource>();
-  } else {
-    out.source = std::make_unique<interop::FileBiometricSource>(cbeff_dir);
+  std::unique_ptr<interop::MosipBiometricSource> files;
+  if (!cbeff_dir.empty()) files = std::make_unique<interop::FileBiometricSource>(cbeff_dir);
+  std::unique_ptr<interop::MosipBiometricSource> datashare;
+  if (!options.datashare_hosts.empty()) {
+    mosip::MosipDatashareConfig datashare_config;
+    datashare_config.allowed_hosts = options.datashare_hosts;
+    datashare_config.allow_plain_http = options.datashare_allow_http;
+    datashare_config.ca_file = options.datashare_ca_file;
+    datashare_config.read_timeout_ms = options.datashare_timeout_ms;
+    datashare_config.max_body_bytes = options.datashare_max_bytes;
+    if (!options.datashare_token_file.empty()) {
+      ABIS_ASSIGN_OR_RETURN(std::string token, ReadKeyFile(options.datashare_token_file));
+      datashare_config.authorization_token = token;
+    }
+    ABIS_RETURN_IF_ERROR(mosip::ValidateMosipDatashareConfig(datashare_config).WithContext("datashare options"));
+    datashare = std::make_unique<mosip::MosipDatashareSource>(datashare_config);
   }
+  out.source = std::make_unique<RoutingBiometricSource>(std::move(files), std::move(datashare));
   out.adapter_options.default_max_results = options.default_max_results;
   if (options.default_target_fpir != -1) out.adapter_options.default_target_fpir = options.default_target_fpir;
   return out;
@@ -243,6 +280,18 @@ void AddHandlerOptions(CLI::App* command, MosipOptions& options) {
       ->capture_default_str();
   command->add_option("--delete-key-file", options.delete_key_file, "API key of the admin who performs DELETE");
   command->add_option("--cbeff-dir", options.cbeff_dir, "serve file:// referenceURLs below this folder");
+  command->add_option("--datashare-host", options.datashare_hosts,
+                      "fetch http(s) referenceURLs from this host or host:port (repeat for more; none: no fetching)");
+  command->add_flag("--datashare-allow-http", options.datashare_allow_http,
+                    "also fetch plain http:// referenceURLs (default: https only)");
+  command->add_option("--datashare-ca-file", options.datashare_ca_file,
+                      "PEM file of CAs trusted for the datashare (default: the system's CA store)");
+  command->add_option("--datashare-token-file", options.datashare_token_file,
+                      "file holding the partner's JWT, sent as the Authorization cookie");
+  command->add_option("--datashare-timeout-ms", options.datashare_timeout_ms, "read timeout of a fetch (ms)")
+      ->capture_default_str();
+  command->add_option("--datashare-max-bytes", options.datashare_max_bytes, "largest CBEFF accepted (bytes)")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -133,6 +133,17 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.source_name = options.file + " (Type-10 IDC " + std::to_string(face.source_idc) + ")";
     if (enrol(sample, sample.source_name)) ++faces;
   }
+  // Type-9 minutiae are read (legacy, EFS and INCITS 378 blocks) but not enrolled: the finger
+  // engine takes ISO/IEC 19794-2 / ANSI INCITS 378 records, and converting a Type-9 block into one
+  // (with the image size and resolution it needs) is not written yet. Say so for each set.
+  for (const auto& set : bundle->minutiae) {
+    const char* block = set.block == interop::An2kMinutiaeBlock::kLegacyStandard       ? "standard (9.012)"
+                        : set.block == interop::An2kMinutiaeBlock::kExtendedFeatureSet ? "EFS (9.331)"
+                                                                                        : "INCITS 378 (9.137)";
+    bundle->skipped.push_back("Type-9 IDC " + std::to_string(set.source_idc) + ": " +
+                              std::to_string(set.minutiae.size()) + " " + block +
+                              " minutiae read but not enrolled (no conversion to an ISO/ANSI minutiae record yet)");
+  }
   // Loci the interop layer could not name (ANSI/NIST locus numbers it does not know) are listed,
   // not guessed.
   std::map<std::string, std::vector<std::string>> named_loci;

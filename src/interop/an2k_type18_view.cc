@@ -13,13 +13,23 @@ namespace {
 constexpr int kStrProfileField = 16;
 constexpr std::size_t kStrTypeItem = 0;
 constexpr std::size_t kLocusReferenceItem = 1;
-constexpr std::size_t kAlleleIndicatorItem = 4;
+// 18.016 item layout, from the field-definition table for ANSI/NIST-ITL 1-2011 written for NIST
+// (AN2011-FieldDefinition.xml, Noblis; copy in github.com/mdedonno1337/NIST tools/xmltotrad), items
+// 18.016-A to -O: A DST, B DLR, C ALL (allele
+// indicator), D LAI (locus analysis indicator), E PCDT (precise call determination), F-H AL1-AL3,
+// I BID, J ECR, K LCR, L KID (kit id), M KNM (kit name), N KMF, O KDS.
+constexpr std::size_t kAlleleIndicatorItem = 2;
 constexpr std::size_t kFirstAlleleItem = 5;
 constexpr std::size_t kLastAlleleItem = 7;
 constexpr std::size_t kKitNameItem = 12;
 constexpr std::size_t kMaxAlleleCharacters = 8;
 constexpr std::string_view kUnknownPrefix = "DLR-";
 
+// The standard itself holds no DLR table: NIST's field definitions give 18.016-B DLR the range 1-200
+// and say "the current valid loci for Autosomal, Y and X-STRs are maintained by NIST" on the
+// ANSI/NIST-ITL web page (http://www.nist.gov/itl/iad/ig/ansi_standard.cfm). That list was
+// not available to us, so this table holds only the numbers established below; any other
+// number reads as "DLR-<n>" (docs/INTEROP.md, "DNA locus reference numbers").
 // DLR numbers whose locus is established by pairing the 18.016 subfields of NIST's BioCTS sample
 // (all-supported-types v0500, sample "NIST_SRM2391b_9947A", kit Identifiler) with the certified
 // genotype of SRM 2391b component 9947A: each pair of allele calls is unique to one locus.

@@ -1,6 +1,7 @@
 #include "abis/interop/an2k_type9_view.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "an2k_text.h"
 #include "an2k_view_fields.h"
@@ -19,6 +20,26 @@ constexpr std::size_t kLocationDigits = 11;  // XXXXYYYYTTT
 constexpr int kMaxLegacyQuality = 63;
 constexpr int kFullCircle = 360;
 constexpr int kMaxEfsCoordinate = 99999;
+// INCITS 378 block of Type-9 (items as in the field-definition table for ANSI/NIST-ITL 1-2011,
+// AN2011-FieldDefinition.xml: 9.137-A index, -B X, -C Y, -D angle 0-179, -E type, -F quality).
+constexpr int kIncitsWidthField = 128;
+constexpr int kIncitsHeightField = 129;
+constexpr int kIncitsScaleUnitsField = 130;
+constexpr int kIncitsHorizontalScaleField = 131;
+constexpr int kIncitsVerticalScaleField = 132;
+constexpr int kIncitsFingerPositionField = 134;
+constexpr int kIncitsMinutiaCountField = 136;
+constexpr int kIncitsMinutiaeField = 137;
+constexpr int kIncitsMaxImageSide = 99999;
+constexpr int kIncitsMaxFingerPosition = 10;
+constexpr int kIncitsAngleUnitDegrees = 2;  // INCITS 378 angles are in units of 2 degrees
+constexpr int kIncitsMaxAngle = 179;
+constexpr int kIncitsMaxQuality = 100;
+constexpr int kIncitsMaxMinutiae = 9999;
+constexpr int kScalePixelsPerInch = 1;
+constexpr int kScalePixelsPerCentimetre = 2;
+constexpr std::int64_t kHundredthsOfMmPerInch = 2540;
+constexpr std::int64_t kHundredthsOfMmPerCentimetre = 1000;
 
 std::string Subfield(const TaggedRecord& record, int field, std::size_t index) {
   const std::string number = std::to_string(field);
@@ -126,6 +147,79 @@ Result<MinutiaeView> ReadExtendedFeatureSet(const TaggedRecord& record, const An
   }
   return view;
 }
+
+Result<MinutiaeView> ReadIncits378(const TaggedRecord& record, const An2kField& minutiae) {
+  MinutiaeView view;
+  view.block = An2kMinutiaeBlock::kIncits378;
+  const std::string label = internal::ViewLabel(record);
+  ABIS_ASSIGN_OR_RETURN(int width, internal::RequiredInteger(record, kIncitsWidthField, 10, kIncitsMaxImageSide));
+  ABIS_ASSIGN_OR_RETURN(int height, internal::RequiredInteger(record, kIncitsHeightField, 10, kIncitsMaxImageSide));
+  ABIS_ASSIGN_OR_RETURN(int scale_units, internal::RequiredInteger(record, kIncitsScaleUnitsField, 0, 2));
+  ABIS_ASSIGN_OR_RETURN(int horizontal, internal::RequiredInteger(record, kIncitsHorizontalScaleField, 1, 99999));
+  ABIS_ASSIGN_OR_RETURN(int vertical, internal::RequiredInteger(record, kIncitsVerticalScaleField, 1, 99999));
+  if (scale_units != kScalePixelsPerInch && scale_units != kScalePixelsPerCentimetre) {
+    return Status::InvalidArgument(label + ": 9.130 SLC " + std::to_string(scale_units) +
+                                   " gives no physical scale, so the INCITS minutiae cannot be placed in millimetres");
+  }
+  if (horizontal != vertical) {
+    return Status::InvalidArgument(label + ": 9.131 THPS " + std::to_string(horizontal) + " differs from 9.132 TVPS " +
+                                   std::to_string(vertical) + " (they must be equal when SLC is 1 or 2)");
+  }
+  if (record.Find(kIncitsFingerPositionField) != nullptr) {
+    ABIS_ASSIGN_OR_RETURN(int position, internal::RequiredInteger(record, kIncitsFingerPositionField, 0,
+                                                                  kIncitsMaxFingerPosition));
+    view.finger_positions.push_back(position);
+  }
+  ABIS_ASSIGN_OR_RETURN(int count, internal::RequiredInteger(record, kIncitsMinutiaCountField, 0, kIncitsMaxMinutiae));
+  if (static_cast<std::size_t>(count) != minutiae.subfields.size()) {
+    return Status::InvalidArgument(label + ": 9.136 NOM says " + std::to_string(count) + " minutiae but 9.137 holds " +
+                                   std::to_string(minutiae.subfields.size()));
+  }
+  const std::int64_t per_unit =
+      scale_units == kScalePixelsPerInch ? kHundredthsOfMmPerInch : kHundredthsOfMmPerCentimetre;
+  const auto to_hundredths_of_mm = [&](std::uint64_t pixels) {
+    return static_cast<int>((static_cast<std::int64_t>(pixels) * per_unit + horizontal / 2) / horizontal);
+  };
+  for (std::size_t i = 0; i < minutiae.subfields.size(); ++i) {
+    const auto& items = minutiae.subfields[i];
+    const std::string where = Subfield(record, kIncitsMinutiaeField, i);
+    if (items.size() < 6) {
+      return Status::InvalidArgument(where + ": " + std::to_string(items.size()) +
+                                     " items, expected index, X, Y, angle, type and quality");
+    }
+    const auto x = internal::ParseUnsignedDecimal(items[1], 5);
+    const auto y = internal::ParseUnsignedDecimal(items[2], 5);
+    if (!x || !y || *x >= static_cast<std::uint64_t>(width) || *y >= static_cast<std::uint64_t>(height)) {
+      return Status::InvalidArgument(where + ": location \"" + internal::Printable(items[1]) + "," +
+                                     internal::Printable(items[2]) + "\" is not a pixel inside the " +
+                                     std::to_string(width) + "x" + std::to_string(height) + " image");
+    }
+    const auto angle = internal::ParseUnsignedDecimal(items[3], 3);
+    if (!angle || *angle > static_cast<std::uint64_t>(kIncitsMaxAngle)) {
+      return Status::InvalidArgument(where + ": angle \"" + internal::Printable(items[3]) +
+                                     "\" is not 0-179 (units of 2 degrees)");
+    }
+    const auto type = internal::ParseUnsignedDecimal(items[4], 1);
+    if (!type || *type > 2) {
+      return Status::InvalidArgument(where + ": minutia type \"" + internal::Printable(items[4]) +
+                                     "\" is not 0 (other), 1 (ridge ending) or 2 (bifurcation)");
+    }
+    const auto quality = internal::ParseUnsignedDecimal(items[5], 3);
+    if (!quality || *quality > static_cast<std::uint64_t>(kIncitsMaxQuality)) {
+      return Status::InvalidArgument(where + ": quality \"" + internal::Printable(items[5]) + "\" is not 0-100");
+    }
+    An2kMinutia minutia;
+    minutia.x = to_hundredths_of_mm(*x);
+    minutia.y = to_hundredths_of_mm(*y);
+    minutia.theta_degrees = static_cast<int>(*angle) * kIncitsAngleUnitDegrees;
+    minutia.type = *type == 1   ? An2kMinutiaType::kRidgeEnding
+                   : *type == 2 ? An2kMinutiaType::kBifurcation
+                                : An2kMinutiaType::kUndetermined;
+    minutia.quality = static_cast<int>(*quality);
+    view.minutiae.push_back(minutia);
+  }
+  return view;
+}
 }  // namespace
 
 std::string_view An2kMinutiaTypeName(An2kMinutiaType type) {
@@ -150,6 +244,12 @@ Result<std::optional<MinutiaeView>> ReadType9Minutiae(const TaggedRecord& record
   const An2kField* efs = record.Find(kEfsMinutiaeField);
   if (efs != nullptr && !efs->is_binary) {
     ABIS_ASSIGN_OR_RETURN(MinutiaeView view, ReadExtendedFeatureSet(record, *efs));
+    view.idc = idc;
+    return std::optional<MinutiaeView>(std::move(view));
+  }
+  const An2kField* incits = record.Find(kIncitsMinutiaeField);
+  if (incits != nullptr && !incits->is_binary) {
+    ABIS_ASSIGN_OR_RETURN(MinutiaeView view, ReadIncits378(record, *incits));
     view.idc = idc;
     return std::optional<MinutiaeView>(std::move(view));
   }

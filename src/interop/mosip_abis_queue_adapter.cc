@@ -121,7 +121,7 @@ MosipAbisReply MosipAbisQueueAdapter::Dispatch(const MosipRequest& request, std:
   if (const auto* insert = std::get_if<MosipInsertRequest>(&request)) {
     CbeffDocument biometrics;
     outcome = FetchCbeff(insert->reference_url, &biometrics);
-    if (outcome.ok()) outcome = handler_.Insert(insert->reference_id, biometrics);
+    if (outcome.ok()) outcome = handler_.InsertForRequest(request_id, insert->reference_id, biometrics);
   } else if (const auto* identify = std::get_if<MosipIdentifyRequest>(&request)) {
     MosipIdentifyQuery query;
     query.request_id = request_id;
@@ -143,7 +143,7 @@ MosipAbisReply MosipAbisQueueAdapter::Dispatch(const MosipRequest& request, std:
       response.candidates.resize(static_cast<std::size_t>(query.max_results));
     }
   } else if (const auto* remove = std::get_if<MosipDeleteRequest>(&request)) {
-    outcome = handler_.Delete(remove->reference_id);
+    outcome = handler_.DeleteForRequest(request_id, remove->reference_id);
   } else if (std::holds_alternative<MosipPingRequest>(request)) {
     outcome = handler_.Ping();
   } else if (std::holds_alternative<MosipPendingJobsRequest>(request)) {

@@ -60,7 +60,7 @@ void AddMinutiae(const TaggedRecord& record, std::size_t index, NistEnrolmentBun
   }
   std::optional<MinutiaeView>& view = read.value();
   if (!view) {
-    bundle.skipped.push_back(Where(index, 9) + ": no standard (9.012) or EFS (9.331) minutiae");
+    bundle.skipped.push_back(Where(index, 9) + ": no standard (9.012), EFS (9.331) or INCITS 378 (9.137) minutiae");
     return;
   }
   NistMinutiae minutiae;

@@ -124,7 +124,8 @@ Result<TaggedRecord> DnaRecord(const std::map<std::string, std::vector<std::stri
       return Status::InvalidArgument("DNA locus " + locus + ": " + std::to_string(alleles.size()) +
                                      " allele calls, 18.016 holds 1 to 3");
     }
-    // Items: DST 0 (autosomal), DLR, two items written as in NIST's sample, ALL 1, AL1-AL3.
+    // Items: DST 0 (autosomal), DLR, ALL 1 (alleles present), LAI 1 (analysed), PCDT 1 (precise
+    // call), AL1-AL3; the same values as NIST's BioCTS sample.
     std::vector<std::string> items = {"0", std::to_string(*reference), "1", "1", "1"};
     for (const std::string& allele : alleles) {
       if (allele.empty() || HasSeparator(allele)) {

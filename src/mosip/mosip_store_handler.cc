@@ -376,8 +376,9 @@ MosipOutcome MosipStoreHandler::DeleteForRequest(const std::string& request_id, 
   MosipOutcome member = CheckGalleryMember(reference_id, "");
   if (!member.ok()) return member;
   const Operator& deleter = deletion_operator_ ? *deletion_operator_ : operator_;
-  const std::string reason = request_id.empty() ? "MOSIP DELETE of referenceId " + reference_id
-                                                : "MOSIP DELETE " + request_id;
+  const std::string reason = request_id.empty()
+                                 ? "MOSIP DELETE of referenceId " + reference_id
+                                 : "MOSIP DELETE requestId " + request_id + " referenceId " + reference_id;
   const Status deleted = system_.DeletePerson(deleter, reference_id, reason);
   if (deleted.ok()) return MosipOutcome::Ok();
   if (deleted.code() == StatusCode::kNotFound) {

@@ -7,6 +7,7 @@
 
 #include "abis/interop/an2k_reader.h"
 #include "abis/interop/an2k_type18_view.h"
+#include "abis/interop/an2k_type9_view.h"
 #include "abis/interop/an2k_writer.h"
 #include "an2k_sample_files.h"
 
@@ -69,6 +70,26 @@ TEST(NistEnrolmentBundleSamples, DnaRecordGivesTheSrm2391bProfile) {
   ASSERT_EQ(bundle->faces.size(), 1u);
   EXPECT_EQ(bundle->faces[0].format, "JPEGB");
   EXPECT_EQ(bundle->faces[0].width, 480);
+}
+
+// Import -> export -> import keeps every locus whose number is known: the 15 named loci of the
+// BioCTS sample and the numbered-only DLR-1, with their allele calls in order.
+TEST(NistEnrolmentBundleSamples, DnaProfileSurvivesImportExportImport) {
+  LOAD_SAMPLE_BUNDLE(bundle, "biocts_all-supported-types_v0500.an2");
+  NistEnrolmentBundle dna_only;
+  dna_only.dna = bundle->dna;
+  NistTransactionOptions options;
+  options.timestamp_utc = "20240102030405";
+  auto transaction = BuildTransactionFromBundle(dna_only, options);
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  auto again = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->dna, bundle->dna);
+  EXPECT_EQ(again->dna.size(), 16u);
 }
 
 TEST(NistEnrolmentBundleSamples, LegacyMinutiaeAreReadInHundredthsOfAMillimetre) {
@@ -212,6 +233,89 @@ TEST(NistEnrolmentBundleWriter, RejectsSeparatorsInText) {
   auto transaction = BuildTransactionFromBundle(bundle, FixedTime());
   ASSERT_FALSE(transaction.ok());
   EXPECT_NE(transaction.status().message().find("2.18"), std::string::npos);
+}
+
+// 18.016 item 3 (ALL) says whether allele calls follow; items 4 (LAI) and 5 (PCDT) do not.
+TEST(An2kType18View, AlleleCallsFollowTheAlleleIndicatorOfItemThree) {
+  TaggedRecord record;
+  record.type = 18;
+  record.fields = {An2kField::Text(2, "01"),
+                   An2kField::Items(16, {{"0", "62", "1", "0", "0", "8", "9.3"}, {"0", "63", "0", "1", "1", "8", "8"}})};
+  auto view = ReadType18DnaProfile(record);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_EQ(view->loci.size(), 2u);
+  EXPECT_EQ(view->loci[0].locus_name, "TH01");
+  EXPECT_EQ(view->loci[0].alleles, (std::vector<std::string>{"8", "9.3"}));
+  EXPECT_EQ(view->loci[1].locus_name, "TPOX");
+  EXPECT_TRUE(view->loci[1].alleles.empty());
+}
+
+// A Type-9 with only the INCITS 378 block (9.126-9.140), built here: pixel coordinates at
+// 500 ppi become 0.01 mm, angles in units of 2 degrees become degrees, types 1/2/0 map to ridge
+// ending / bifurcation / undetermined, and the block survives a write and re-read.
+TaggedRecord Incits378Type9(std::vector<std::vector<std::string>> minutiae, const std::string& count) {
+  TaggedRecord record;
+  record.type = 9;
+  record.fields = {An2kField::Text(2, "01"),   An2kField::Text(4, "U"),      An2kField::Text(128, "400"),
+                   An2kField::Text(129, "500"), An2kField::Text(130, "1"),    An2kField::Text(131, "500"),
+                   An2kField::Text(132, "500"), An2kField::Text(134, "7"),    An2kField::Text(136, count),
+                   An2kField::Items(137, std::move(minutiae))};
+  return record;
+}
+
+TEST(An2kType9View, Incits378BlockIsReadInHundredthsOfAMillimetre) {
+  const TaggedRecord record =
+      Incits378Type9({{"1", "100", "250", "45", "1", "80"}, {"2", "399", "0", "179", "2", "100"},
+                      {"3", "10", "20", "0", "0", "0"}},
+                     "3");
+  auto view = ReadType9Minutiae(record);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_TRUE(view->has_value());
+  const MinutiaeView& minutiae = **view;
+  EXPECT_EQ(minutiae.block, An2kMinutiaeBlock::kIncits378);
+  EXPECT_EQ(minutiae.finger_positions, std::vector<int>{7});
+  ASSERT_EQ(minutiae.minutiae.size(), 3u);
+  EXPECT_EQ(minutiae.minutiae[0].x, 508);   // 100 px at 500 ppi = 5.08 mm
+  EXPECT_EQ(minutiae.minutiae[0].y, 1270);  // 250 px = 12.70 mm
+  EXPECT_EQ(minutiae.minutiae[0].theta_degrees, 90);
+  EXPECT_EQ(minutiae.minutiae[0].type, An2kMinutiaType::kRidgeEnding);
+  EXPECT_EQ(minutiae.minutiae[0].quality, 80);
+  EXPECT_EQ(minutiae.minutiae[1].theta_degrees, 358);
+  EXPECT_EQ(minutiae.minutiae[1].type, An2kMinutiaType::kBifurcation);
+  EXPECT_EQ(minutiae.minutiae[2].type, An2kMinutiaType::kUndetermined);
+}
+
+TEST(An2kType9View, Incits378BlockRefusesInconsistentContent) {
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "100", "250", "45", "1", "80"}}, "2")).ok());  // NOM
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "400", "250", "45", "1", "80"}}, "1")).ok());  // X >= HLL
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "100", "250", "180", "1", "80"}}, "1")).ok());  // angle
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "100", "250", "45", "3", "80"}}, "1")).ok());  // type
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "100", "250", "45", "1", "101"}}, "1")).ok());  // quality
+  EXPECT_FALSE(ReadType9Minutiae(Incits378Type9({{"1", "100", "250", "45", "1"}}, "1")).ok());  // items
+  TaggedRecord unscaled = Incits378Type9({{"1", "100", "250", "45", "1", "80"}}, "1");
+  unscaled.Find(130)->subfields = {{"0"}};
+  auto refused = ReadType9Minutiae(unscaled);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("9.130"), std::string::npos) << refused.status().ToString();
+}
+
+TEST(NistEnrolmentBundleReader, Incits378MinutiaeOfABuiltTransactionReachTheBundle) {
+  NistEnrolmentBundle empty;
+  auto transaction = BuildTransactionFromBundle(empty, FixedTime());
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  transaction->records.emplace_back(Incits378Type9({{"1", "100", "250", "45", "1", "80"}}, "1"));
+  ASSERT_TRUE(RebuildContentField(*transaction).ok());
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  auto bundle = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  ASSERT_EQ(bundle->minutiae.size(), 1u);
+  EXPECT_EQ(bundle->minutiae[0].block, An2kMinutiaeBlock::kIncits378);
+  EXPECT_EQ(bundle->minutiae[0].position, FingerPosition::kLeftIndex);
+  ASSERT_EQ(bundle->minutiae[0].minutiae.size(), 1u);
+  EXPECT_EQ(bundle->minutiae[0].minutiae[0].x, 508);
 }
 
 TEST(An2kDnaLocusTable, NamesAndNumbersMapBothWays) {

@@ -398,7 +398,7 @@ TEST_F(MosipStoreHandlerTest, DeleteCryptoErasesTheRecordAndAuditsTheMosipReques
   MosipOutcome outcome = handler_->DeleteForRequest("req-delete-1", "ref-A");
   ASSERT_TRUE(outcome.ok()) << outcome.detail();
   EXPECT_FALSE(system_->store().FindPerson("ref-A").ok());
-  EXPECT_EQ(AuditCount("person.delete", "%MOSIP DELETE req-delete-1%"), 1);
+  EXPECT_EQ(AuditCount("person.delete", "%MOSIP DELETE requestId req-delete-1 referenceId ref-A%"), 1);
   EXPECT_EQ(ReferenceCount(), 1);
   MosipOutcome again = handler_->Delete("ref-A");
   ASSERT_FALSE(again.ok());
@@ -473,6 +473,37 @@ TEST_F(MosipStoreHandlerTest, QueuedMessagesAreAnsweredInOrderThroughTheAdapter)
   EXPECT_EQ(replies[2]["candidateList"]["count"], "1");
   EXPECT_EQ(replies[2]["candidateList"]["candidates"][0]["referenceId"], "A");
   EXPECT_EQ(replies[3]["count"], "2");
+}
+
+// MOSIP's requestId reaches the audit log: IDENTIFY's probe export and search carry it as their
+// case reference, DELETE's reason names it with the referenceId.
+TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapter) {
+  const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
+  std::filesystem::create_directories(cbeff_dir);
+  std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
+  auto message = [](const std::string& operation, const std::string& request_id, nlohmann::json extra) {
+    nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
+                           {"requesttime", "2024-05-17T10:30:00.000Z"}};
+    json.merge_patch(extra);
+    return json.dump();
+  };
+  const std::string url = "file://" + (cbeff_dir / "one.xml").string();
+  interop::FileBiometricSource source(cbeff_dir.string());
+  interop::MosipAbisQueueAdapter adapter(*handler_, source);
+  ASSERT_TRUE(adapter.Handle(message("insert", "req-i1", {{"referenceId", "A"}, {"referenceURL", url}})).success);
+  ASSERT_TRUE(adapter.Handle(message("insert", "req-i2", {{"referenceId", "B"}, {"referenceURL", url}})).success);
+  ASSERT_TRUE(adapter.Handle(message("identify", "req-q1", {{"referenceId", "B"}, {"referenceURL", ""}})).success);
+  ASSERT_TRUE(adapter.Handle(message("delete", "req-d1", {{"referenceId", "A"}})).success);
+  auto count = [&](const std::string& action, const std::string& case_ref, const std::string& like) {
+    auto query = system_->store().db().Prepare(
+        "SELECT count(*) FROM audit_log WHERE action = ? AND case_ref = ? AND result LIKE ?");
+    query->Bind(1, action).Bind(2, case_ref).Bind(3, like);
+    EXPECT_TRUE(*query->Step());
+    return query->ColumnInt(0);
+  };
+  EXPECT_EQ(count("person.export", "req-q1", "%"), 1);
+  EXPECT_EQ(count("search", "req-q1", "%"), 1);
+  EXPECT_EQ(count("person.delete", "", "%MOSIP DELETE requestId req-d1 referenceId A%"), 1);
 }
 
 TEST(MosipRetention, AddsYearsAndMovesTheLeapDayToTheTwentyEighth) {

@@ -17,7 +17,7 @@ struct StrLocusCall {
   int locus_reference = 0;    // item 2 DLR: the standard's locus reference number
   std::string locus_name;     // from LocusNameForReference, else "DLR-<n>"
   std::vector<std::string> alleles;  // items 6-8 (AL1, AL2, AL3) that are present; empty when
-                                     // item 5 (allele indicator) is not 1
+                                     // item 3 (ALL, allele indicator) is not 1
   std::string kit_name;       // item 13 ("" if absent)
 };
 

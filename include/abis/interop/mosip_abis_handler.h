@@ -74,6 +74,18 @@ class MosipAbisHandler {
   // Removes the record. Typical failure: kReferenceIdNotFound.
   virtual MosipOutcome Delete(const std::string& reference_id) = 0;
 
+  // What the adapter calls: INSERT and DELETE with MOSIP's requestId, for handlers that record it
+  // (e.g. in an audit trail). The defaults forward to Insert and Delete.
+  virtual MosipOutcome InsertForRequest(const std::string& request_id, const std::string& reference_id,
+                                        const CbeffDocument& biometrics) {
+    static_cast<void>(request_id);
+    return Insert(reference_id, biometrics);
+  }
+  virtual MosipOutcome DeleteForRequest(const std::string& request_id, const std::string& reference_id) {
+    static_cast<void>(request_id);
+    return Delete(reference_id);
+  }
+
   // Number of records in the reference database.
   virtual MosipOutcome ReferenceCount(std::int64_t* count) = 0;
 

@@ -71,8 +71,9 @@ class MosipStoreHandler final : public interop::MosipAbisHandler {
   interop::MosipOutcome Identify(const interop::MosipIdentifyQuery& query,
                                  std::vector<interop::MosipCandidate>* candidates) override;
   interop::MosipOutcome Delete(const std::string& reference_id) override;
-  // Same as Delete; the reason names the MOSIP request ("MOSIP DELETE <request_id>").
-  interop::MosipOutcome DeleteForRequest(const std::string& request_id, const std::string& reference_id);
+  // Same as Delete; the audit entry's reason names the MOSIP request:
+  // "MOSIP DELETE requestId <request_id> referenceId <reference_id>".
+  interop::MosipOutcome DeleteForRequest(const std::string& request_id, const std::string& reference_id) override;
   interop::MosipOutcome ReferenceCount(std::int64_t* count) override;
   // OK when the store answers and the gallery exists.
   interop::MosipOutcome Ping() override;
