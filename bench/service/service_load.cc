@@ -1,10 +1,14 @@
 // Load test of the HTTP service, bounded and loopback only: an in-process service on 127.0.0.1
-// (ephemeral port) over a fresh temporary store with the fake test engine (so it measures HTTP,
-// authentication, SQLite and audit costs, not a matcher), driven by concurrent enrol and identify
-// clients. Reports requests/s and p50/p99 latency per operation, then checks that every
-// acknowledged enrolment is stored exactly once, nothing else is, and the audit chain is intact.
+// (ephemeral port) over a fresh temporary store, driven by concurrent enrol and identify clients.
+// `--engine fake` (default) uses the test engine, so it measures HTTP, authentication, SQLite,
+// sealing and audit costs, not a matcher; `--engine face` uses the real face engine (detection,
+// landmarks, embedding, FAISS gallery) on the ORL faces of the shared data (person i enrols ORL
+// image i mod 200; identify probes are other images of preloaded subjects). Reports requests/s and
+// p50/p99 latency per operation, then checks that every acknowledged enrolment is stored exactly
+// once, nothing else is, and the audit chain is intact.
 //
-//   service_load [--enrolments N] [--searches N] [--clients N] [--workers N] [--preload N] [--max-seconds S]
+//   service_load [--engine fake|face] [--enrolments N] [--searches N] [--clients N] [--workers N]
+//                [--preload N] [--max-seconds S]
 #include <httplib.h>
 
 #include <algorithm>
@@ -19,7 +23,15 @@
 #include <thread>
 #include <vector>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "../../tests/support/test_engine.h"
+#include "abis/core/paths.h"
+#ifdef ABIS_LOAD_WITH_FACE
+#include "abis/face/plugin.h"
+#endif
 #include "abis/audit/audit_log.h"
 #include "abis/service/abis_service.h"
 #include "abis/service/osia_mapping.h"
@@ -35,7 +47,18 @@ struct Options {
   std::size_t workers = 8;
   int preload = 200;
   int max_seconds = 120;
+  std::string engine = "fake";
 };
+
+// The sample of person `seed`: random bytes for the fake engine, an ORL face for the face engine.
+std::vector<std::uint8_t> SampleBytes(const Options& options, std::uint32_t seed) {
+  if (options.engine == "fake") return abis::testing::RandomSample(seed, 512);
+  std::uint32_t image = seed % 200;  // the shared set holds subjects s1-s20, 10 images each
+  auto path = abis::SharedDataDir() / "face" / "orl" / ("s" + std::to_string(image % 20 + 1)) /
+              (std::to_string(image / 20 + 1) + ".pgm");
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0.0;
@@ -44,12 +67,11 @@ double Percentile(std::vector<double> values, double p) {
   return values[std::min(index, values.size() - 1)];
 }
 
-nlohmann::json Encounter(std::uint32_t seed) {
+nlohmann::json Encounter(const Options& options, std::uint32_t seed) {
   return {{"encounterType", "ENROLLMENT"},
           {"galleries", {"register"}},
           {"contextualData", {{"legalBasis", "Load test"}, {"retentionUntil", "2099-01-01"}}},
-          {"biometricData",
-           {{{"biometricType", "FACE"}, {"image", abis::service::EncodeBase64(abis::testing::RandomSample(seed, 512))}}}}};
+          {"biometricData", {{{"biometricType", "FACE"}, {"image", abis::service::EncodeBase64(SampleBytes(options, seed))}}}}};
 }
 
 }  // namespace
@@ -58,6 +80,14 @@ int main(int argc, char** argv) {
   Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
+    if (flag == "--engine") {
+      options.engine = argv[i + 1];
+      if (options.engine != "fake" && options.engine != "face") {
+        std::cerr << "service_load: --engine must be fake or face\n";
+        return 2;
+      }
+      continue;
+    }
     int value = std::atoi(argv[i + 1]);
     if (value < 0 || value > 1000000) {
       std::cerr << "service_load: " << flag << " must be 0-1000000\n";
@@ -76,9 +106,26 @@ int main(int argc, char** argv) {
   }
 
   abis::testing::TempDir dir;
-  abis::testing::TestEngine engine;
+  std::unique_ptr<abis::ModalityEngine> engine = std::make_unique<abis::testing::TestEngine>();
+  if (options.engine == "face") {
+#ifdef ABIS_LOAD_WITH_FACE
+    if (!std::filesystem::exists(abis::SharedDataDir() / "face" / "orl")) {
+      std::cerr << "service_load: --engine face needs the ORL faces in " << (abis::SharedDataDir() / "face" / "orl") << "\n";
+      return 2;
+    }
+    auto face = abis::face::MakePlugin().make_engine({abis::ModelDir(), abis::ResourceDir(), nlohmann::json::object()});
+    if (!face.ok()) {
+      std::cerr << "service_load: " << face.status().ToString() << "\n";
+      return 5;
+    }
+    engine = std::move(face).value();
+#else
+    std::cerr << "service_load: built without the face module\n";
+    return 2;
+#endif
+  }
   abis::EngineProvider engines = [&engine](abis::Modality) -> abis::Result<const abis::ModalityEngine*> {
-    return static_cast<const abis::ModalityEngine*>(&engine);
+    return static_cast<const abis::ModalityEngine*>(engine.get());
   };
   auto store_dir = dir.path() / "store";
   if (!abis::Store::Create(store_dir).ok()) return 5;
@@ -107,7 +154,7 @@ int main(int argc, char** argv) {
 
   auto enrol = [&](httplib::Client& client, std::uint32_t seed) {
     return client.Post("/v1/persons?transactionId=load", {{"Authorization", "Bearer " + keys["eve"]}},
-                       Encounter(seed).dump(), "application/json");
+                       Encounter(options, seed).dump(), "application/json");
   };
   {
     httplib::Client client("127.0.0.1", port);
@@ -117,6 +164,7 @@ int main(int argc, char** argv) {
   std::mutex mutex;
   std::vector<double> enrol_ms, search_ms;
   std::multiset<std::string> acknowledged;
+  std::map<std::string, int> error_kinds;  // "<operation> <status>: <message>" -> count
   std::atomic<int> enrol_errors{0}, search_errors{0}, next_enrol{0}, next_search{0};
   auto deadline = Clock::now() + std::chrono::seconds(options.max_seconds);
   auto start = Clock::now();
@@ -139,11 +187,15 @@ int main(int argc, char** argv) {
             acknowledged.insert(nlohmann::json::parse(response->body).at("personId").get<std::string>());
           } else {
             ++enrol_errors;
+            ++error_kinds["enrol " + (response ? std::to_string(response->status) + ": " + response->body.substr(0, 200)
+                                               : std::string("no answer"))];
           }
         } else {
           int i = next_search++;
           if (i >= options.searches) break;
-          nlohmann::json body = Encounter(static_cast<std::uint32_t>(1000000 + i % std::max(1, options.preload)));
+          // A preloaded person's subject, another image of it for the face engine.
+          std::uint32_t preloaded = static_cast<std::uint32_t>(1000000 + i % std::max(1, options.preload));
+          nlohmann::json body = Encounter(options, options.engine == "face" ? preloaded + 20 : preloaded);
           body.erase("galleries");
           body.erase("contextualData");
           body.erase("encounterType");
@@ -155,6 +207,8 @@ int main(int argc, char** argv) {
             search_ms.push_back(ms);
           } else {
             ++search_errors;
+            ++error_kinds["identify " + (response ? std::to_string(response->status) + ": " + response->body.substr(0, 200)
+                                                  : std::string("no answer"))];
           }
         }
       }
@@ -182,6 +236,7 @@ int main(int argc, char** argv) {
   nlohmann::json report = {
       {"seconds", seconds},
       {"requests_per_second", static_cast<double>(requests) / seconds},
+      {"engine", options.engine},
       {"gallery_persons_at_start", options.preload},
       {"clients", options.clients},
       {"workers", options.workers},
@@ -193,7 +248,8 @@ int main(int argc, char** argv) {
       {"persons_expected", expected},
       {"lost", lost},
       {"duplicated", duplicated},
-      {"audit_chain_intact", intact}};
+      {"audit_chain_intact", intact},
+      {"errors", error_kinds}};
   std::cout << report.dump() << "\n";
   bool ok = lost == 0 && duplicated == 0 && persons->size() == expected && intact && enrol_errors == 0 &&
             search_errors == 0;

@@ -1,9 +1,26 @@
 #include "abis/store/database.h"
 
+#include <map>
 #include <string>
 
 namespace abis {
 namespace {
+
+// One writer lock per database file in this process (see Database::writer_lock_).
+std::shared_ptr<std::mutex> WriterLockFor(const std::filesystem::path& file) {
+  static std::mutex registry_mutex;
+  static std::map<std::filesystem::path, std::weak_ptr<std::mutex>> registry;
+  std::error_code error;
+  std::filesystem::path key = std::filesystem::weakly_canonical(file, error);
+  if (error) key = std::filesystem::absolute(file);
+  std::lock_guard lock(registry_mutex);
+  std::shared_ptr<std::mutex> found = registry[key].lock();
+  if (!found) {
+    found = std::make_shared<std::mutex>();
+    registry[key] = found;
+  }
+  return found;
+}
 
 std::string Abbreviated(std::string_view sql) {
   constexpr std::size_t kMax = 80;
@@ -50,6 +67,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& fi
   return database;
 }
 
+Database::Database(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::move(path)), writer_lock_(WriterLockFor(path_)) {}
+
 Database::~Database() { sqlite3_close_v2(db_); }
 
 Status Database::Execute(std::string_view sql) {
@@ -82,6 +102,7 @@ Status Database::Transaction(const std::function<Status()>& body) {
     --transaction_depth_;
     return status;
   }
+  std::lock_guard writer(*writer_lock_);
   ABIS_RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
   transaction_depth_ = 1;
   Status status = body();

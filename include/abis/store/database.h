@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,10 +50,15 @@ class Database {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::filesystem::path path);
   sqlite3* db_;
   std::filesystem::path path_;
   int transaction_depth_ = 0;
+  // Shared by every connection of this process to the same file: write transactions of one
+  // process queue here (in arrival order, without polling) instead of in SQLite's busy handler,
+  // whose back-off sleeps put hundreds of milliseconds on the tail latency under load. Other
+  // processes still meet SQLite's lock and the busy timeout.
+  std::shared_ptr<std::mutex> writer_lock_;
 };
 
 // A prepared statement. Bind parameters by 1-based index, Step(), read columns by 0-based index.
