@@ -1,6 +1,10 @@
 // `abis import nist` and `abis export nist`: a person to and from an ANSI/NIST-ITL 1-2011
-// transaction (Type-14/4 fingerprints, Type-10 face, Type-18 STR profile).
+// transaction (Type-14/4 fingerprints, Type-9 INCITS 378 minutiae, Type-10 face, Type-18 STR
+// profile).
+#include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <numbers>
 #include <sstream>
 
 #include "abis/core/time.h"
@@ -11,6 +15,9 @@
 #include "abis/interop/an2k_type18_view.h"
 #include "abis/interop/an2k_writer.h"
 #include "abis/interop/nist_enrolment_bundle.h"
+#endif
+#if defined(ABIS_HAVE_INTEROP) && defined(ABIS_HAVE_FINGER)
+#include "abis/finger/minutiae_record.h"
 #endif
 
 namespace abis::cli {
@@ -59,6 +66,114 @@ std::map<std::string, std::vector<std::string>> ParseDnaCsv(const std::vector<st
   return loci;
 }
 
+const char* MinutiaeBlockName(interop::An2kMinutiaeBlock block) {
+  switch (block) {
+    case interop::An2kMinutiaeBlock::kLegacyStandard: return "standard-format (9.012)";
+    case interop::An2kMinutiaeBlock::kExtendedFeatureSet: return "EFS (9.331)";
+    case interop::An2kMinutiaeBlock::kIncits378: return "INCITS 378 (9.137)";
+  }
+  return "unknown";
+}
+
+#ifdef ABIS_HAVE_FINGER
+// A Type-9 INCITS 378 minutiae set as an ANSI INCITS 378-2004 minutiae record with one finger
+// view, written by the finger module's record writer (the format the finger engine enrols).
+// Pixel coordinates come back from 0.01 mm with the block's own scale (exact below 100 pixels/mm,
+// see MinutiaeView), angles keep their 2-degree units, types 1/2/other and quality 0-100 carry
+// over, the image size and resolution (pixels per cm, rounded) go into the record header.
+// A record holds at most 255 minutiae: above that the 255 of highest quality are kept (stable)
+// and `note` says how many were left out. Fails, naming the set, for the standard-format and EFS
+// blocks (they give no image size or pixel scale, so a record would rest on a guess), an empty
+// set, a missing scale or size, and anything the record writer refuses (size above 65535,
+// coordinates above 16383).
+Result<std::vector<std::uint8_t>> MinutiaeRecordOfType9(const interop::NistMinutiae& set, const std::string& where,
+                                                        std::string* note) {
+  if (set.block != interop::An2kMinutiaeBlock::kIncits378) {
+    return Status::Unimplemented(where + ": not enrolled: the block gives no image size or pixel scale, which an "
+                                 "ISO/ANSI minutiae record needs; only the INCITS 378 block (9.126-9.150) is converted");
+  }
+  if (set.minutiae.empty()) return Status::InvalidArgument(where + ": 9.136 NOM is 0: no minutiae to enrol");
+  if (set.image_width <= 0 || set.image_height <= 0 || !(set.pixels_per_mm > 0) ||
+      !std::isfinite(set.pixels_per_mm)) {
+    return Status::InvalidArgument(where + ": no image size (9.128/9.129) or pixel scale (9.130-9.132)");
+  }
+  finger::MinutiaeTemplate minutiae;
+  minutiae.width = set.image_width;
+  minutiae.height = set.image_height;
+  minutiae.resolution_ppi = set.pixels_per_mm * 25.4;
+  minutiae.position = set.position;
+  const auto to_pixels = [&](int hundredths_of_mm, int size) {
+    const long pixels = std::lround(static_cast<double>(hundredths_of_mm) * set.pixels_per_mm / 100.0);
+    return static_cast<int>(std::clamp<long>(pixels, 0, size - 1));
+  };
+  for (const interop::An2kMinutia& source : set.minutiae) {
+    finger::Minutia minutia;
+    minutia.x = to_pixels(source.x, set.image_width);
+    minutia.y = to_pixels(source.y, set.image_height);
+    minutia.angle = static_cast<double>(((source.theta_degrees % 360) + 360) % 360) * std::numbers::pi / 180.0;
+    minutia.type = source.type == interop::An2kMinutiaType::kRidgeEnding   ? finger::MinutiaType::kEnding
+                   : source.type == interop::An2kMinutiaType::kBifurcation ? finger::MinutiaType::kBifurcation
+                                                                            : finger::MinutiaType::kOther;
+    minutia.quality = std::clamp(source.quality, 0, 100);
+    minutiae.minutiae.push_back(minutia);
+  }
+  if (minutiae.minutiae.size() > static_cast<std::size_t>(finger::kMaxMinutiaePerView)) {
+    std::stable_sort(minutiae.minutiae.begin(), minutiae.minutiae.end(),
+                     [](const finger::Minutia& a, const finger::Minutia& b) { return a.quality > b.quality; });
+    *note = where + ": " + std::to_string(minutiae.minutiae.size() - finger::kMaxMinutiaePerView) + " of " +
+            std::to_string(minutiae.minutiae.size()) +
+            " minutiae of lowest quality left out (a minutiae record holds at most 255)";
+    minutiae.minutiae.resize(static_cast<std::size_t>(finger::kMaxMinutiaePerView));
+  }
+  auto bytes = finger::WriteMinutiaeRecord(
+      finger::SingleViewRecord(minutiae, finger::MinutiaeRecordFormat::kAnsi378_2004));
+  if (!bytes.ok()) return bytes.status().WithContext(where);
+  return bytes;
+}
+
+// The finger views of a stored ISO/IEC 19794-2 or ANSI INCITS 378 record as minutiae sets for a
+// Type-9 INCITS 378 block: pixel coordinates to 0.01 mm with the record's resolution (pixels per
+// cm), the image size and impression type of the record, the view's finger position (the stored
+// sample's when the view says unknown). Fails, naming the sample, when the record does not read,
+// states no image size, or has different horizontal and vertical resolutions (9.131 = 9.132).
+Result<std::vector<interop::NistMinutiae>> Type9SetsOfRecord(const StoredSample& sample) {
+  const std::string where = "sample " + std::to_string(sample.sample_id) + " (minutiae record)";
+  ABIS_ASSIGN_OR_RETURN(finger::MinutiaeRecord record, finger::ReadMinutiaeRecord(sample.bytes, where));
+  if (record.width <= 0 || record.height <= 0) {
+    return Status::InvalidArgument(where + ": the record states no image size, which 9.128/9.129 need");
+  }
+  if (record.x_resolution_ppcm != record.y_resolution_ppcm) {
+    return Status::InvalidArgument(where + ": horizontal and vertical resolutions differ (" +
+                                   std::to_string(record.x_resolution_ppcm) + " and " +
+                                   std::to_string(record.y_resolution_ppcm) + " pixels/cm)");
+  }
+  const double pixels_per_mm = record.x_resolution_ppcm / 10.0;
+  std::vector<interop::NistMinutiae> sets;
+  for (const finger::FingerView& view : record.views) {
+    interop::NistMinutiae set;
+    set.block = interop::An2kMinutiaeBlock::kIncits378;
+    set.position = view.minutiae.position != FingerPosition::kUnknown ? view.minutiae.position : sample.position;
+    set.image_width = record.width;
+    set.image_height = record.height;
+    set.pixels_per_mm = pixels_per_mm;
+    set.impression_type = view.impression_type;
+    for (const finger::Minutia& minutia : view.minutiae.minutiae) {
+      interop::An2kMinutia out;
+      out.x = static_cast<int>(std::lround(minutia.x * 100.0 / pixels_per_mm));
+      out.y = static_cast<int>(std::lround(minutia.y * 100.0 / pixels_per_mm));
+      out.theta_degrees = static_cast<int>(std::lround(minutia.angle * 180.0 / std::numbers::pi)) % 360;
+      out.type = minutia.type == finger::MinutiaType::kEnding        ? interop::An2kMinutiaType::kRidgeEnding
+                 : minutia.type == finger::MinutiaType::kBifurcation ? interop::An2kMinutiaType::kBifurcation
+                                                                     : interop::An2kMinutiaType::kUndetermined;
+      out.quality = minutia.quality;
+      set.minutiae.push_back(out);
+    }
+    sets.push_back(std::move(set));
+  }
+  return sets;
+}
+#endif
+
 std::string TenYearsFromToday() {
   std::string today = TodayUtc();
   return std::to_string(std::stoi(today.substr(0, 4)) + 10) + today.substr(4);
@@ -83,8 +198,9 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   if (context.Failed(transaction.status().WithContext(options.file))) return;
   auto bundle = interop::ExtractEnrolmentBundle(*transaction);
   if (context.Failed(bundle.status().WithContext(options.file))) return;
-  if (bundle->fingers.empty() && bundle->faces.empty() && bundle->dna.empty()) {
-    context.Failed(Status::InvalidArgument(options.file + ": the transaction holds no fingerprint image, face or STR profile to enrol"));
+  if (bundle->fingers.empty() && bundle->minutiae.empty() && bundle->faces.empty() && bundle->dna.empty()) {
+    context.Failed(Status::InvalidArgument(
+        options.file + ": the transaction holds no fingerprint image, minutiae, face or STR profile to enrol"));
     return;
   }
   auto session = context.OpenAsOperator();
@@ -104,7 +220,7 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   if (context.Failed(added.status())) return;
 
   nlohmann::json failures = nlohmann::json::array();
-  int fingers = 0, faces = 0, dna_loci = 0;
+  int fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
   auto enrol = [&](SampleInput sample, const std::string& what) -> bool {
     EnrolRequest request;
     request.person = added->external_id;
@@ -133,16 +249,31 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.source_name = options.file + " (Type-10 IDC " + std::to_string(face.source_idc) + ")";
     if (enrol(sample, sample.source_name)) ++faces;
   }
-  // Type-9 minutiae are read (legacy, EFS and INCITS 378 blocks) but not enrolled: the finger
-  // engine takes ISO/IEC 19794-2 / ANSI INCITS 378 records, and converting a Type-9 block into one
-  // (with the image size and resolution it needs) is not written yet. Say so for each set.
+  // Type-9 INCITS 378 minutiae become ANSI INCITS 378 records, the finger engine's minutiae
+  // format, and are enrolled at their finger position next to any image of the same finger (a
+  // search keeps a person's best template per probe sample, so the two never add up). The other
+  // blocks, and sets the conversion or the engine refuses, are listed with the reason.
   for (const auto& set : bundle->minutiae) {
-    const char* block = set.block == interop::An2kMinutiaeBlock::kLegacyStandard       ? "standard (9.012)"
-                        : set.block == interop::An2kMinutiaeBlock::kExtendedFeatureSet ? "EFS (9.331)"
-                                                                                        : "INCITS 378 (9.137)";
-    bundle->skipped.push_back("Type-9 IDC " + std::to_string(set.source_idc) + ": " +
-                              std::to_string(set.minutiae.size()) + " " + block +
-                              " minutiae read but not enrolled (no conversion to an ISO/ANSI minutiae record yet)");
+    const std::string where = options.file + " (Type-9 IDC " + std::to_string(set.source_idc) + ", " +
+                              std::to_string(set.minutiae.size()) + " " + MinutiaeBlockName(set.block) + " minutiae)";
+#ifdef ABIS_HAVE_FINGER
+    std::string note;
+    auto record = MinutiaeRecordOfType9(set, where, &note);
+    if (!record.ok()) {
+      bundle->skipped.push_back(record.status().message());
+      continue;
+    }
+    if (!note.empty()) bundle->skipped.push_back(note);
+    SampleInput sample;
+    sample.modality = Modality::kFinger;
+    sample.bytes = std::move(record).value();
+    sample.position = set.position;
+    sample.format_hint = std::string(finger::MinutiaeRecordFormatName(finger::MinutiaeRecordFormat::kAnsi378_2004));
+    sample.source_name = where;
+    if (enrol(sample, where)) ++minutiae_sets;
+#else
+    bundle->skipped.push_back(where + ": not enrolled: this build has no finger module");
+#endif
   }
   // Loci the interop layer could not name (ANSI/NIST locus numbers it does not know) are listed,
   // not guessed.
@@ -162,17 +293,23 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.source_name = options.file + " (Type-18)";
     if (enrol(sample, sample.source_name)) dna_loci = static_cast<int>(named_loci.size());
   }
-  nlohmann::json out = {{"person", added->external_id}, {"person_id", added->id}, {"fingers", fingers},
-                        {"faces", faces},                 {"dna_loci", dna_loci},   {"failed", failures},
-                        {"skipped", bundle->skipped},     {"deviations", deviations}};
+  nlohmann::json out = {{"person", added->external_id},
+                        {"person_id", added->id},
+                        {"fingers", fingers},
+                        {"minutiae_sets", minutiae_sets},
+                        {"faces", faces},
+                        {"dna_loci", dna_loci},
+                        {"failed", failures},
+                        {"skipped", bundle->skipped},
+                        {"deviations", deviations}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
-    s << "imported '" << added->external_id << "': " << fingers << " fingers, " << faces << " faces, " << dna_loci
-      << " DNA loci\n";
+    s << "imported '" << added->external_id << "': " << fingers << " fingers, " << minutiae_sets
+      << " minutiae sets, " << faces << " faces, " << dna_loci << " DNA loci\n";
     for (const auto& failure : failures) s << "  not enrolled: " << failure["item"].get<std::string>() << ": "
                                            << failure["error"].get<std::string>() << "\n";
     for (const auto& skipped : bundle->skipped) s << "  skipped: " << skipped << "\n";
   });
-  if (fingers + faces + dna_loci == 0) context.globals().exit_code = 2;
+  if (fingers + minutiae_sets + faces + dna_loci == 0) context.globals().exit_code = 2;
 }
 
 struct ExportOptions {
@@ -203,6 +340,15 @@ void RunExport(CliContext& context, const ExportOptions& options) {
       face.format = "JPEGB";
       face.bytes = sample.bytes;
       bundle.faces.push_back(std::move(face));
+#ifdef ABIS_HAVE_FINGER
+    } else if (sample.modality == Modality::kFinger && finger::LooksLikeMinutiaeRecord(sample.bytes)) {
+      auto sets = Type9SetsOfRecord(sample);
+      if (sets.ok()) {
+        for (auto& set : *sets) bundle.minutiae.push_back(std::move(set));
+      } else {
+        bundle.skipped.push_back(sets.status().message());
+      }
+#endif
     } else if (sample.modality == Modality::kDna) {
       for (auto& [locus, alleles] : ParseDnaCsv(sample.bytes)) {
         if (interop::LocusReferenceForName(locus)) {
@@ -214,7 +360,8 @@ void RunExport(CliContext& context, const ExportOptions& options) {
     } else {
       bundle.skipped.push_back("sample " + std::to_string(sample.sample_id) + " (" +
                                std::string(ModalityName(sample.modality)) +
-                               "): only WSQ fingerprints, JPEG faces and STR profiles are exported");
+                               "): only WSQ fingerprints, ISO/ANSI minutiae records, JPEG faces and STR "
+                               "profiles are exported");
     }
   }
   auto transaction = interop::BuildTransactionFromBundle(bundle);
@@ -224,11 +371,16 @@ void RunExport(CliContext& context, const ExportOptions& options) {
   std::error_code ignored;
   std::filesystem::permissions(options.out, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::replace, ignored);
-  nlohmann::json out = {{"person", options.person}, {"out", options.out}, {"fingers", bundle.fingers.size()},
-                        {"faces", bundle.faces.size()}, {"dna_loci", bundle.dna.size()}, {"skipped", bundle.skipped}};
+  nlohmann::json out = {{"person", options.person},
+                        {"out", options.out},
+                        {"fingers", bundle.fingers.size()},
+                        {"minutiae_sets", bundle.minutiae.size()},
+                        {"faces", bundle.faces.size()},
+                        {"dna_loci", bundle.dna.size()},
+                        {"skipped", bundle.skipped}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
-    s << "wrote " << options.out << ": " << bundle.fingers.size() << " fingers, " << bundle.faces.size() << " faces, "
-      << bundle.dna.size() << " DNA loci\n";
+    s << "wrote " << options.out << ": " << bundle.fingers.size() << " fingers, " << bundle.minutiae.size()
+      << " minutiae sets, " << bundle.faces.size() << " faces, " << bundle.dna.size() << " DNA loci\n";
     for (const auto& skipped : bundle.skipped) s << "  skipped: " << skipped << "\n";
   });
 }

@@ -177,6 +177,9 @@ Result<MinutiaeView> ReadIncits378(const TaggedRecord& record, const An2kField& 
   }
   const std::int64_t per_unit =
       scale_units == kScalePixelsPerInch ? kHundredthsOfMmPerInch : kHundredthsOfMmPerCentimetre;
+  view.image_width = width;
+  view.image_height = height;
+  view.pixels_per_mm = static_cast<double>(horizontal) * 100.0 / static_cast<double>(per_unit);
   const auto to_hundredths_of_mm = [&](std::uint64_t pixels) {
     return static_cast<int>((static_cast<std::int64_t>(pixels) * per_unit + horizontal / 2) / horizontal);
   };

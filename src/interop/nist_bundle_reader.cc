@@ -7,6 +7,7 @@
 #include "abis/interop/an2k_type1_view.h"
 #include "abis/interop/nist_enrolment_bundle.h"
 #include "an2k_text.h"
+#include "an2k_view_fields.h"
 
 namespace abis::interop {
 
@@ -73,6 +74,18 @@ void AddMinutiae(const TaggedRecord& record, std::size_t index, NistEnrolmentBun
                              std::to_string(view->finger_positions.size()) + " positions or a palm)");
   }
   minutiae.minutiae = std::move(view->minutiae);
+  minutiae.image_width = view->image_width;
+  minutiae.image_height = view->image_height;
+  minutiae.pixels_per_mm = view->pixels_per_mm;
+  constexpr int kImpressionTypeField = 3;
+  constexpr int kMaxImpressionType = 99;
+  auto impression = internal::OptionalInteger(record, kImpressionTypeField, 0, kMaxImpressionType, 0);
+  if (impression.ok()) {
+    minutiae.impression_type = *impression;
+  } else {
+    bundle.skipped.push_back(Where(index, 9) + ": impression type not read (" + impression.status().message() +
+                             "); 0 assumed");
+  }
   bundle.minutiae.push_back(std::move(minutiae));
 }
 

@@ -1,4 +1,5 @@
 // BuildTransactionFromBundle: neutral bundle -> Type-1 + Type-2 + Type-14/10/18 transaction.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -79,6 +80,76 @@ Result<TaggedRecord> FingerRecord(const NistFingerImage& finger, int idc, const 
       An2kField::Text(13, std::to_string(static_cast<int>(finger.position))),
       An2kField::Binary(finger.bytes),
   };
+  return record;
+}
+
+// The INCITS 378 block of Type-9 for one minutiae set: pixels back from 0.01 mm with the set's
+// scale, angles in units of 2 degrees, types 1 ridge ending / 2 bifurcation / 0 other.
+Result<TaggedRecord> MinutiaeRecord(const NistMinutiae& set, int idc, std::size_t number) {
+  const std::string where = "minutiae set " + std::to_string(number + 1) + " (" +
+                            std::string(FingerPositionName(set.position)) + ")";
+  constexpr int kMinImageSide = 10;  // 9.128/9.129 as the reader accepts them
+  constexpr int kMaxImageSide = 99999;
+  constexpr int kMaxMinutiae = 9999;
+  constexpr int kMaxImpressionType = 99;
+  if (set.image_width < kMinImageSide || set.image_width > kMaxImageSide || set.image_height < kMinImageSide ||
+      set.image_height > kMaxImageSide || !std::isfinite(set.pixels_per_mm) || set.pixels_per_mm <= 0) {
+    return Status::InvalidArgument(where + ": image size " + std::to_string(set.image_width) + "x" +
+                                   std::to_string(set.image_height) + " and scale " +
+                                   std::to_string(set.pixels_per_mm) +
+                                   " pixels/mm do not make an INCITS 378 block (sides 10-99999, scale above 0)");
+  }
+  if (set.minutiae.size() > static_cast<std::size_t>(kMaxMinutiae)) {
+    return Status::InvalidArgument(where + ": " + std::to_string(set.minutiae.size()) +
+                                   " minutiae; 9.136 NOM stops at 9999");
+  }
+  if (set.impression_type < 0 || set.impression_type > kMaxImpressionType) {
+    return Status::InvalidArgument(where + ": impression type " + std::to_string(set.impression_type) +
+                                   " is not 0-99");
+  }
+  const double pixels_per_inch = set.pixels_per_mm * kMillimetresPerInch;
+  const bool whole_inch = std::abs(pixels_per_inch - std::round(pixels_per_inch)) < 1e-6;
+  const long scale = whole_inch ? std::lround(pixels_per_inch) : std::lround(set.pixels_per_mm * 10.0);
+  constexpr long kMaxScale = 99999;
+  if (scale < 1 || scale > kMaxScale) {
+    return Status::InvalidArgument(where + ": scale " + std::to_string(set.pixels_per_mm) +
+                                   " pixels/mm does not fit 9.131 THPS (1-99999)");
+  }
+  std::vector<std::vector<std::string>> items;
+  for (std::size_t i = 0; i < set.minutiae.size(); ++i) {
+    const An2kMinutia& minutia = set.minutiae[i];
+    const long x = std::lround(static_cast<double>(minutia.x) * set.pixels_per_mm / 100.0);
+    const long y = std::lround(static_cast<double>(minutia.y) * set.pixels_per_mm / 100.0);
+    if (x < 0 || y < 0 || x >= set.image_width || y >= set.image_height) {
+      return Status::InvalidArgument(where + ": minutia " + std::to_string(i + 1) + " at pixel (" +
+                                     std::to_string(x) + ", " + std::to_string(y) + ") lies outside the " +
+                                     std::to_string(set.image_width) + "x" + std::to_string(set.image_height) +
+                                     " image");
+    }
+    const int degrees = ((minutia.theta_degrees % 360) + 360) % 360;
+    const long angle = std::lround(degrees / 2.0) % 180;
+    const char* type = minutia.type == An2kMinutiaType::kRidgeEnding   ? "1"
+                       : minutia.type == An2kMinutiaType::kBifurcation ? "2"
+                                                                        : "0";
+    const int quality = std::clamp(minutia.quality, 0, 100);
+    items.push_back({std::to_string(i + 1), std::to_string(x), std::to_string(y), std::to_string(angle), type,
+                     std::to_string(quality)});
+  }
+  TaggedRecord record;
+  record.type = 9;
+  record.fields = {
+      An2kField::Text(2, TwoDigits(idc)),
+      An2kField::Text(3, std::to_string(set.impression_type)),
+      An2kField::Text(4, "U"),  // FMT U: no legacy standard-format block
+      An2kField::Text(128, std::to_string(set.image_width)),
+      An2kField::Text(129, std::to_string(set.image_height)),
+      An2kField::Text(130, whole_inch ? "1" : "2"),  // SLC 1 pixels per inch, 2 pixels per cm
+      An2kField::Text(131, std::to_string(scale)),
+      An2kField::Text(132, std::to_string(scale)),
+      An2kField::Text(134, std::to_string(static_cast<int>(set.position))),
+      An2kField::Text(136, std::to_string(items.size())),
+  };
+  if (!items.empty()) record.fields.push_back(An2kField::Items(137, std::move(items)));
   return record;
 }
 
@@ -206,6 +277,10 @@ Result<An2kTransaction> BuildTransactionFromBundle(const NistEnrolmentBundle& bu
 
   for (std::size_t i = 0; i < bundle.fingers.size(); ++i) {
     ABIS_ASSIGN_OR_RETURN(TaggedRecord record, FingerRecord(bundle.fingers[i], idc++, options, date, i));
+    transaction.records.emplace_back(std::move(record));
+  }
+  for (std::size_t i = 0; i < bundle.minutiae.size(); ++i) {
+    ABIS_ASSIGN_OR_RETURN(TaggedRecord record, MinutiaeRecord(bundle.minutiae[i], idc++, i));
     transaction.records.emplace_back(std::move(record));
   }
   for (std::size_t i = 0; i < bundle.faces.size(); ++i) {

@@ -168,7 +168,17 @@ MosipOutcome MosipStoreHandler::CheckGalleryMember(const std::string& reference_
 }
 
 MosipOutcome MosipStoreHandler::Insert(const std::string& reference_id, const interop::CbeffDocument& biometrics) {
+  return InsertForRequest("", reference_id, biometrics);
+}
+
+MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, const std::string& reference_id,
+                                                 const interop::CbeffDocument& biometrics) {
   last_insert_notes_.clear();
+  if (request_id.size() > kMaxCaseRefLength) {
+    return MosipOutcome::Failure(MosipFailureReason::kInvalidRequestStructure,
+                                 "requestId longer than " + std::to_string(kMaxCaseRefLength) +
+                                     " characters cannot serve as the INSERT's case reference");
+  }
   Result<Person> existing = system_.store().FindPerson(reference_id);
   if (existing.ok()) {
     return MosipOutcome::Failure(MosipFailureReason::kReferenceIdAlreadyExists,
@@ -202,7 +212,7 @@ MosipOutcome MosipStoreHandler::Insert(const std::string& reference_id, const in
   std::vector<std::string> rejected;
   int enrolled = 0;
   const Status written = db.Transaction([&]() -> Status {
-    ABIS_RETURN_IF_ERROR(system_.AddPerson(operator_, person).status());
+    ABIS_RETURN_IF_ERROR(system_.AddPerson(operator_, person, request_id).status());
     for (const SampleInput& sample : inputs.samples) {
       EnrolRequest request;
       request.person = reference_id;
@@ -210,6 +220,7 @@ MosipOutcome MosipStoreHandler::Insert(const std::string& reference_id, const in
       request.encounter_kind = "enrollment";
       request.source_agency = config_.source_agency;
       request.galleries = {config_.gallery};
+      request.case_ref = request_id;
       ABIS_RETURN_IF_ERROR(db.Execute("SAVEPOINT mosip_sample"));
       Result<EnrolResult> result = system_.Enrol(operator_, request);
       if (!result.ok()) {

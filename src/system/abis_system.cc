@@ -148,11 +148,13 @@ Status AbisSystem::DisableUser(const Operator& op, const std::string& name) {
   });
 }
 
-Result<Person> AbisSystem::AddPerson(const Operator& op, Person person) {
+Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const std::string& case_ref) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
+  if (case_ref.size() > 128) return Status::InvalidArgument("case reference longer than 128 characters");
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_RETURN_IF_ERROR(store_->AddPerson(person));
     AuditEvent event = EventFor(op, "person.add");
+    event.case_ref = case_ref;
     event.object_ids = Ids({{"persons", {person.id}}});
     event.result = {{"category", PersonCategoryName(person.category)},
                     {"legal_basis", person.legal_basis},
@@ -288,6 +290,7 @@ Result<EnrolResult> AbisSystem::Enrol(const Operator& op, const EnrolRequest& re
 
 Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRequest& request,
                                                BiometricTemplate biometric_template) {
+  if (request.case_ref.size() > 128) return Status::InvalidArgument("case reference longer than 128 characters");
   EnrolResult result;
   ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
   result.person_id = person.id;
@@ -317,6 +320,7 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
     gallery_ids.push_back(gallery.id);
   }
   AuditEvent event = EventFor(op, "enrol");
+  event.case_ref = request.case_ref;
   event.object_ids = Ids({{"persons", {person.id}},
                           {"encounters", {result.encounter_id}},
                           {"samples", {result.sample_id}},

@@ -283,6 +283,10 @@ TEST(An2kType9View, Incits378BlockIsReadInHundredthsOfAMillimetre) {
   EXPECT_EQ(minutiae.minutiae[1].theta_degrees, 358);
   EXPECT_EQ(minutiae.minutiae[1].type, An2kMinutiaType::kBifurcation);
   EXPECT_EQ(minutiae.minutiae[2].type, An2kMinutiaType::kUndetermined);
+  // The image and its scale stay with the set, so the pixel coordinates can be given back.
+  EXPECT_EQ(minutiae.image_width, 400);
+  EXPECT_EQ(minutiae.image_height, 500);
+  EXPECT_NEAR(minutiae.pixels_per_mm, 500 / 25.4, 1e-9);
 }
 
 TEST(An2kType9View, Incits378BlockRefusesInconsistentContent) {
@@ -316,6 +320,82 @@ TEST(NistEnrolmentBundleReader, Incits378MinutiaeOfABuiltTransactionReachTheBund
   EXPECT_EQ(bundle->minutiae[0].position, FingerPosition::kLeftIndex);
   ASSERT_EQ(bundle->minutiae[0].minutiae.size(), 1u);
   EXPECT_EQ(bundle->minutiae[0].minutiae[0].x, 508);
+  EXPECT_EQ(bundle->minutiae[0].image_width, 400);
+  EXPECT_EQ(bundle->minutiae[0].image_height, 500);
+  EXPECT_NEAR(bundle->minutiae[0].pixels_per_mm, 500 / 25.4, 1e-9);
+}
+
+TEST(NistEnrolmentBundleWriter, Incits378MinutiaeSurviveWriteAndRead) {
+  NistEnrolmentBundle source;
+  source.transaction_control_number = "T-9";
+  auto built = BuildTransactionFromBundle(source, FixedTime());
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  TaggedRecord type9 = Incits378Type9({{"1", "100", "250", "45", "1", "80"}, {"2", "399", "499", "179", "2", "100"},
+                                       {"3", "10", "20", "0", "0", "0"}},
+                                      "3");
+  type9.fields.insert(type9.fields.begin() + 1, An2kField::Text(3, "1"));  // rolled live-scan
+  built->records.emplace_back(std::move(type9));
+  ASSERT_TRUE(RebuildContentField(*built).ok());
+  auto first = ExtractEnrolmentBundle(*built);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->minutiae.size(), 1u);
+  EXPECT_EQ(first->minutiae[0].impression_type, 1);
+
+  auto written = BuildTransactionFromBundle(*first, FixedTime());
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto bytes = SerializeAn2kTransaction(*written);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  // The written block holds the original pixels, scale and codes.
+  const TaggedRecord* written_type9 = nullptr;
+  for (const An2kRecord& record : reparsed->records) {
+    const auto* tagged = std::get_if<TaggedRecord>(&record);
+    if (tagged != nullptr && tagged->type == 9) written_type9 = tagged;
+  }
+  ASSERT_NE(written_type9, nullptr);
+  EXPECT_EQ(written_type9->Item(130).value_or(""), "1");
+  EXPECT_EQ(written_type9->Item(131).value_or(""), "500");
+  EXPECT_EQ(written_type9->Find(137)->subfields[1],
+            (std::vector<std::string>{"2", "399", "499", "179", "2", "100"}));
+  auto second = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_EQ(second->minutiae.size(), 1u);
+  const NistMinutiae& a = first->minutiae[0];
+  const NistMinutiae& b = second->minutiae[0];
+  EXPECT_EQ(b.position, FingerPosition::kLeftIndex);
+  EXPECT_EQ(b.impression_type, 1);
+  EXPECT_EQ(b.image_width, a.image_width);
+  EXPECT_EQ(b.image_height, a.image_height);
+  EXPECT_DOUBLE_EQ(b.pixels_per_mm, a.pixels_per_mm);
+  ASSERT_EQ(b.minutiae.size(), a.minutiae.size());
+  for (std::size_t i = 0; i < a.minutiae.size(); ++i) {
+    EXPECT_EQ(b.minutiae[i].x, a.minutiae[i].x) << i;
+    EXPECT_EQ(b.minutiae[i].y, a.minutiae[i].y) << i;
+    EXPECT_EQ(b.minutiae[i].theta_degrees, a.minutiae[i].theta_degrees) << i;
+    EXPECT_EQ(b.minutiae[i].type, a.minutiae[i].type) << i;
+    EXPECT_EQ(b.minutiae[i].quality, a.minutiae[i].quality) << i;
+  }
+}
+
+TEST(NistEnrolmentBundleWriter, MinutiaeWithoutImageSizeOrScaleAreRefused) {
+  NistEnrolmentBundle bundle;
+  NistMinutiae legacy;  // as read from a standard-format block: 0.01 mm, no image, no scale
+  legacy.minutiae.push_back({100, 200, 90, An2kMinutiaType::kRidgeEnding, 40});
+  bundle.minutiae.push_back(legacy);
+  auto refused = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("minutiae set 1"), std::string::npos) << refused.status().ToString();
+  NistMinutiae outside = legacy;
+  outside.image_width = 100;
+  outside.image_height = 100;
+  outside.pixels_per_mm = 500 / 25.4;  // 1 mm = 19.7 pixels: (1.00 mm, 2.00 mm) fits, 20 mm does not
+  outside.minutiae[0].y = 2000;
+  bundle.minutiae = {outside};
+  refused = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("outside the 100x100 image"), std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST(An2kDnaLocusTable, NamesAndNumbersMapBothWays) {

@@ -344,6 +344,14 @@ TEST_F(MosipStoreHandlerTest, InsertOfAnExistingReferenceIdIsRefusedAndChangesNo
   EXPECT_EQ(system_->store().ListTemplates(person->id)->size(), 3u);
 }
 
+TEST_F(MosipStoreHandlerTest, InsertWithARequestIdTooLongForACaseReferenceIsRefusedAndStoresNothing) {
+  MosipOutcome outcome = handler_->InsertForRequest(std::string(129, 'r'), "ref-long", PersonCbeff(1));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.reason(), MosipFailureReason::kInvalidRequestStructure);
+  EXPECT_FALSE(system_->store().FindPerson("ref-long").ok());
+  EXPECT_EQ(AuditCount("person.add"), 0);
+}
+
 TEST_F(MosipStoreHandlerTest, InsertWithoutAnyUsableSampleIsInvalidCbeffAndStoresNothing) {
   const std::string xml =
       cbeff::BuildCbeffXml({{"Iris", "Left", "9", cbeff::EncodeBase64Url({0x49, 0x49, 0x52, 0x00, 1, 2, 3})}});
@@ -475,8 +483,9 @@ TEST_F(MosipStoreHandlerTest, QueuedMessagesAreAnsweredInOrderThroughTheAdapter)
   EXPECT_EQ(replies[3]["count"], "2");
 }
 
-// MOSIP's requestId reaches the audit log: IDENTIFY's probe export and search carry it as their
-// case reference, DELETE's reason names it with the referenceId.
+// MOSIP's requestId reaches the audit log: INSERT's person.add and enrol entries and IDENTIFY's
+// probe export and search carry it as their case reference, DELETE's reason names it with the
+// referenceId.
 TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapter) {
   const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
   std::filesystem::create_directories(cbeff_dir);
@@ -501,6 +510,12 @@ TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapte
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);
   };
+  EXPECT_EQ(count("person.add", "req-i1", "%"), 1);
+  EXPECT_EQ(count("person.add", "req-i2", "%"), 1);
+  const int enrolled_for_first = count("enrol", "req-i1", "%");
+  EXPECT_GE(enrolled_for_first, 1);
+  EXPECT_EQ(count("enrol", "req-i2", "%"), enrolled_for_first);  // the same CBEFF for both
+  EXPECT_EQ(count("enrol", "", "%"), 0);  // every enrolment came through an INSERT
   EXPECT_EQ(count("person.export", "req-q1", "%"), 1);
   EXPECT_EQ(count("search", "req-q1", "%"), 1);
   EXPECT_EQ(count("person.delete", "", "%MOSIP DELETE requestId req-d1 referenceId A%"), 1);

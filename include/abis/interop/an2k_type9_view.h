@@ -32,8 +32,15 @@ enum class An2kMinutiaeBlock { kLegacyStandard, kExtendedFeatureSet, kIncits378 
 struct MinutiaeView {
   int idc = 0;
   An2kMinutiaeBlock block = An2kMinutiaeBlock::kLegacyStandard;
-  std::vector<int> finger_positions;  // 9.006 FGP (legacy) or 9.302 FPP first item (EFS)
+  std::vector<int> finger_positions;  // 9.006 FGP (legacy), 9.302 FPP first item (EFS), 9.134 FGP (INCITS)
   std::vector<An2kMinutia> minutiae;
+  // INCITS 378 block only (0 for the others): the image the minutiae were marked on, 9.128 HLL x
+  // 9.129 VLL pixels, and its scale in pixels per millimetre (9.131 THPS with 9.130 SLC 1 per
+  // inch or 2 per cm). Together with the coordinates in 0.01 mm they give back the block's pixel
+  // coordinates exactly whenever the scale is below 100 pixels/mm (2540 ppi).
+  int image_width = 0;
+  int image_height = 0;
+  double pixels_per_mm = 0;
 };
 
 // REQUIRES record.type == 9. Reads the first block present in the order legacy, EFS, INCITS 378;

@@ -42,6 +42,11 @@ struct NistMinutiae {
   An2kMinutiaeBlock block = An2kMinutiaeBlock::kLegacyStandard;
   int source_idc = 0;
   std::vector<An2kMinutia> minutiae;  // coordinates in 0.01 mm
+  // INCITS 378 block only (0 otherwise): image size in pixels and scale, as in MinutiaeView.
+  int image_width = 0;
+  int image_height = 0;
+  double pixels_per_mm = 0;
+  int impression_type = 0;  // 9.003 IMP (Table 7); 0 when absent
 };
 
 struct NistEnrolmentBundle {
@@ -71,12 +76,16 @@ struct NistTransactionOptions {
   std::string timestamp_utc;                    // "YYYYMMDDhhmmss"; "" = now
 };
 
-// Writes Type-1, Type-2 (descriptive_text), one Type-14 per finger, one Type-10 per face and one
-// Type-18 when dna is not empty, in that order, with IDCs 0, 1, 2, ... and 1.003 CNT listing them.
-// Minutiae are not written. Fails, naming the item, on a finger without bytes, a compression name
-// outside Table 15, unknown dimensions that cannot be read from the image header, a DNA locus
-// without an ANSI/NIST-ITL reference number (see LocusReferenceForName), more than three alleles,
-// or text holding separator characters. The result serialises with SerializeAn2kTransaction.
+// Writes Type-1, Type-2 (descriptive_text), one Type-14 per finger, one Type-9 per minutiae set,
+// one Type-10 per face and one Type-18 when dna is not empty, in that order, with IDCs 0, 1, 2, ...
+// and 1.003 CNT listing them. A minutiae set is written as the INCITS 378 block (9.003 IMP, 9.004
+// FMT "U", 9.128-9.132, 9.134 FGP, 9.136 NOM, 9.137 FMD; SLC 1 when the scale is a whole number
+// of pixels per inch, else SLC 2 pixels per cm) and needs its image size and scale. Fails, naming
+// the item, on a finger without bytes, a compression name outside Table 15, unknown dimensions
+// that cannot be read from the image header, a minutiae set without image size or scale or with
+// a minutia outside the image, a DNA locus without an ANSI/NIST-ITL reference number (see
+// LocusReferenceForName), more than three alleles, or text holding separator characters. The
+// result serialises with SerializeAn2kTransaction.
 Result<An2kTransaction> BuildTransactionFromBundle(const NistEnrolmentBundle& bundle,
                                                    const NistTransactionOptions& options = {});
 

@@ -68,6 +68,11 @@ class MosipStoreHandler final : public interop::MosipAbisHandler {
                                                            MosipStoreHandlerConfig config);
 
   interop::MosipOutcome Insert(const std::string& reference_id, const interop::CbeffDocument& biometrics) override;
+  // Same as Insert; the audit entries of the INSERT (person.add, one enrol per sample) carry
+  // `request_id` as their case reference. A requestId above 128 characters (the store's limit
+  // for case references) is refused as kInvalidRequestStructure before anything is written.
+  interop::MosipOutcome InsertForRequest(const std::string& request_id, const std::string& reference_id,
+                                         const interop::CbeffDocument& biometrics) override;
   interop::MosipOutcome Identify(const interop::MosipIdentifyQuery& query,
                                  std::vector<interop::MosipCandidate>* candidates) override;
   interop::MosipOutcome Delete(const std::string& reference_id) override;

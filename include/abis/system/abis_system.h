@@ -41,6 +41,9 @@ struct EnrolRequest {
   std::string encounter_kind = "enrollment";
   std::string source_agency;
   std::vector<std::string> galleries;  // also add the person to these galleries
+  // Recorded as the audit entry's case reference (e.g. the MOSIP requestId of an INSERT); empty
+  // for none. At most 128 characters.
+  std::string case_ref;
 };
 
 struct EnrolResult {
@@ -157,7 +160,9 @@ class AbisSystem {
   Status DisableUser(const Operator& op, const std::string& name);
 
   // --- persons ---
-  Result<Person> AddPerson(const Operator& op, Person person);
+  // `case_ref` (empty for none, at most 128 characters) is recorded as the audit entry's case
+  // reference, e.g. the MOSIP requestId of the INSERT that created the person.
+  Result<Person> AddPerson(const Operator& op, Person person, const std::string& case_ref = "");
   // A person with the ids of its templates and galleries; audited as a read.
   Result<nlohmann::json> ShowPerson(const Operator& op, const std::string& external_id);
   Result<std::vector<Person>> ListPersons(const Operator& op, std::int64_t after_id, int limit);
