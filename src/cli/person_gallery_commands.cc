@@ -102,6 +102,98 @@ void AddPersonCommands(CLI::App& root, CliContext& context) {
     PrintResult(context.globals(), {{"deleted", delete_options->id}},
                 [&](std::ostream& out) { out << "deleted person '" << delete_options->id << "'\n"; });
   });
+
+  struct MergeOptions {
+    std::string source, target;
+  };
+  auto merge_options = std::make_shared<MergeOptions>();
+  CLI::App* merge = person->add_subcommand(
+      "merge", "merge one person into another: every encounter moves (re-sealed), the source is deleted");
+  merge->add_option("--source", merge_options->source, "external id of the person merged away")->required();
+  merge->add_option("--into", merge_options->target, "external id of the person kept")->required();
+  merge->callback([&context, merge_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->MergePersons(op, merge_options->source, merge_options->target))) return;
+    PrintResult(context.globals(), {{"merged", merge_options->source}, {"into", merge_options->target}},
+                [&](std::ostream& out) {
+                  out << "merged '" << merge_options->source << "' into '" << merge_options->target << "'\n";
+                });
+  });
+}
+
+void AddEncounterCommands(CLI::App& root, CliContext& context) {
+  CLI::App* encounter =
+      root.add_subcommand("encounter", "list, activate, deactivate, move or delete a person's encounters")
+          ->require_subcommand(1);
+  struct Options {
+    std::string person, encounter, target, reason;
+  };
+  auto options = std::make_shared<Options>();
+
+  CLI::App* list = encounter->add_subcommand("list", "a person's encounters with their templates (metadata only)");
+  list->add_option("--person", options->person, "external id")->required();
+  list->callback([&context, options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto encounters = system->ReadEncounters(op, options->person);
+    if (context.Failed(encounters.status())) return;
+    PrintResult(context.globals(), *encounters, [&](std::ostream& out) {
+      for (const auto& item : encounters->at("encounters")) {
+        out << item.at("encounter_id").get<std::string>() << "  " << item.at("kind").get<std::string>() << "  "
+            << item.at("captured_at").get<std::string>() << "  " << item.at("status").get<std::string>() << "  "
+            << item.at("templates").size() << " template(s)\n";
+      }
+    });
+  });
+
+  for (bool active : {true, false}) {
+    CLI::App* status = encounter->add_subcommand(active ? "activate" : "deactivate",
+                                                 active ? "search an encounter's templates again"
+                                                        : "keep an encounter's data but leave it out of searches");
+    status->add_option("--person", options->person, "external id")->required();
+    status->add_option("--encounter", options->encounter, "encounter id")->required();
+    status->callback([&context, options, active] {
+      auto session = context.OpenAsOperator();
+      if (context.Failed(session.status())) return;
+      auto [system, op] = *session;
+      if (context.Failed(system->SetEncounterActive(op, options->person, options->encounter, active))) return;
+      PrintResult(context.globals(), {{"person", options->person}, {"encounter", options->encounter}, {"active", active}},
+                  [&](std::ostream& out) {
+                    out << "encounter '" << options->encounter << "' is " << (active ? "active" : "inactive") << "\n";
+                  });
+    });
+  }
+
+  CLI::App* move = encounter->add_subcommand("move", "move an encounter to another person (its data is re-sealed)");
+  move->add_option("--person", options->person, "external id of the person holding it now")->required();
+  move->add_option("--encounter", options->encounter, "encounter id")->required();
+  move->add_option("--to", options->target, "external id of the person receiving it")->required();
+  move->callback([&context, options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->MoveEncounter(op, options->person, options->encounter, options->target))) return;
+    PrintResult(context.globals(), {{"encounter", options->encounter}, {"from", options->person}, {"to", options->target}},
+                [&](std::ostream& out) {
+                  out << "moved encounter '" << options->encounter << "' to '" << options->target << "'\n";
+                });
+  });
+
+  CLI::App* remove = encounter->add_subcommand("delete", "crypto-erase one encounter");
+  remove->add_option("--person", options->person, "external id")->required();
+  remove->add_option("--encounter", options->encounter, "encounter id")->required();
+  remove->add_option("--reason", options->reason, "why (kept in the audit log)")->required();
+  remove->callback([&context, options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->DeleteEncounter(op, options->person, options->encounter, options->reason))) return;
+    PrintResult(context.globals(), {{"deleted", options->encounter}, {"person", options->person}},
+                [&](std::ostream& out) { out << "deleted encounter '" << options->encounter << "'\n"; });
+  });
 }
 
 void AddGalleryCommands(CLI::App& root, CliContext& context) {
@@ -201,6 +293,7 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
 
 void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context) {
   AddPersonCommands(root, context);
+  AddEncounterCommands(root, context);
   AddGalleryCommands(root, context);
 }
 
