@@ -554,8 +554,7 @@ class AbisService::Impl {
   }
 
   // An encounter of AbisSystem::ReadEncounters as an OSIA Encounter.
-  static nlohmann::json OsiaEncounter(const std::string& person, const nlohmann::json& encounter,
-                                      const nlohmann::json& galleries) {
+  static nlohmann::json OsiaEncounter(const nlohmann::json& encounter, const nlohmann::json& galleries) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& stored : encounter.at("templates")) {
       nlohmann::json item = {{"encounterId", encounter.at("encounter_id")}};
@@ -570,8 +569,7 @@ class AbisService::Impl {
                         {"quality", stored.at("quality")}};
       items.push_back(std::move(item));
     }
-    return {{"personId", person},
-            {"encounterId", encounter.at("encounter_id")},
+    return {{"encounterId", encounter.at("encounter_id")},
             {"status", encounter.at("status") == "active" ? "ACTIVE" : "INACTIVE"},
             {"encounterType", encounter.at("kind")},
             {"createdDate", encounter.at("captured_at")},
@@ -584,14 +582,14 @@ class AbisService::Impl {
     ABIS_ASSIGN_OR_RETURN(nlohmann::json person, system.ReadEncounters(call.op, call.path.at(0)));
     nlohmann::json encounters = nlohmann::json::array();
     for (const auto& encounter : person.at("encounters")) {
-      encounters.push_back(OsiaEncounter(call.path.at(0), encounter, person.at("galleries")));
+      encounters.push_back(OsiaEncounter(encounter, person.at("galleries")));
     }
     return Reply{200, encounters, {}};
   }
 
   Result<Reply> ReadEncounter(AbisSystem& system, const Call& call) {
     ABIS_ASSIGN_OR_RETURN(nlohmann::json encounter, system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)));
-    return Reply{200, OsiaEncounter(call.path.at(0), encounter, encounter.at("galleries")), {}};
+    return Reply{200, OsiaEncounter(encounter, encounter.at("galleries")), {}};
   }
 
   Result<Reply> UpdateEncounter(AbisSystem& system, const Call& call) {
@@ -614,7 +612,8 @@ class AbisService::Impl {
   Result<Reply> DeleteEncounter(AbisSystem& system, const Call& call) {
     std::string reason = call.Query("reason");
     if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs the query parameter reason");
-    ABIS_RETURN_IF_ERROR(system.DeleteEncounter(call.op, call.path.at(0), call.path.at(1), reason));
+    ABIS_RETURN_IF_ERROR(system.DeleteEncounter(call.op, call.path.at(0), call.path.at(1), reason,
+                                                /*delete_person_when_empty=*/true));
     return Reply{204, nullptr, {}};
   }
 
@@ -650,19 +649,34 @@ class AbisService::Impl {
     return Reply{204, nullptr, {}};
   }
 
+  // OSIA PersonIds of the gallery: {personId, encounterId} per active encounter of each member,
+  // `offset` and `limit` (default 1000, at most 10000) over that list.
   Result<Reply> ReadGalleryMembers(AbisSystem& system, const Call& call) {
+    std::int64_t offset = 0;
+    std::int64_t limit = 1000;
+    if (call.HasQuery("offset")) {
+      ABIS_ASSIGN_OR_RETURN(offset, ParseInteger(call.Query("offset"), "offset", 0, std::numeric_limits<std::int32_t>::max()));
+    }
+    if (call.HasQuery("limit")) {
+      ABIS_ASSIGN_OR_RETURN(limit, ParseInteger(call.Query("limit"), "limit", 1, 10000));
+    }
     nlohmann::json ids = nlohmann::json::array();
+    std::int64_t skipped = 0;
     std::int64_t after = 0;
-    while (true) {
-      ABIS_ASSIGN_OR_RETURN(auto members, system.ListGalleryMembers(call.op, call.path.at(0), after, 10000));
-      for (const auto& [id, external_id] : members) {
-        ABIS_ASSIGN_OR_RETURN(auto encounters, system.store().ListEncounters(id));
-        for (const Encounter& encounter : encounters) {
-          if (encounter.active) ids.push_back({{"personId", external_id}, {"encounterId", encounter.external_id}});
+    while (static_cast<std::int64_t>(ids.size()) < limit) {
+      ABIS_ASSIGN_OR_RETURN(std::vector<GalleryMember> members,
+                            system.ListGalleryMembers(call.op, call.path.at(0), after, 1000));
+      for (const GalleryMember& member : members) {
+        for (const std::string& encounter : member.active_encounters) {
+          if (skipped < offset) {
+            ++skipped;
+          } else if (static_cast<std::int64_t>(ids.size()) < limit) {
+            ids.push_back({{"personId", member.external_id}, {"encounterId", encounter}});
+          }
         }
-        after = id;
+        after = member.person_id;
       }
-      if (members.size() < 10000) break;
+      if (members.size() < 1000) break;
     }
     return Reply{200, ids, {}};
   }
@@ -674,7 +688,6 @@ class AbisService::Impl {
     return Reply{204, nullptr, {}};
   }
 
-  // --- searches ---
   // POST /v1/identify/{galleryId} with biometricData, or /{galleryId}/{personId}[/encounters/{id}]
   // searching with the stored person's (encounter's) templates.
   Result<Reply> Identify(AbisSystem& system, const Call& call) {

@@ -1,6 +1,8 @@
 #include "abis/store/database.h"
 
+#include <algorithm>
 #include <map>
+#include <vector>
 #include <string>
 
 namespace abis {
@@ -14,6 +16,7 @@ std::shared_ptr<std::mutex> WriterLockFor(const std::filesystem::path& file) {
   std::filesystem::path key = std::filesystem::weakly_canonical(file, error);
   if (error) key = std::filesystem::absolute(file);
   std::lock_guard lock(registry_mutex);
+  std::erase_if(registry, [](const auto& item) { return item.second.expired(); });
   std::shared_ptr<std::mutex> found = registry[key].lock();
   if (!found) {
     found = std::make_shared<std::mutex>();
@@ -102,7 +105,20 @@ Status Database::Transaction(const std::function<Status()>& body) {
     --transaction_depth_;
     return status;
   }
+  // Writer locks this thread holds: a second write transaction on another connection to the same
+  // file from the same thread would wait for itself forever.
+  thread_local std::vector<const std::mutex*> held_by_this_thread;
+  if (std::find(held_by_this_thread.begin(), held_by_this_thread.end(), writer_lock_.get()) !=
+      held_by_this_thread.end()) {
+    return Status::FailedPrecondition("this thread already has a write transaction open on " + path_.string() +
+                                      " through another connection");
+  }
   std::lock_guard writer(*writer_lock_);
+  held_by_this_thread.push_back(writer_lock_.get());
+  struct Release {
+    std::vector<const std::mutex*>& held;
+    ~Release() { held.pop_back(); }
+  } release{held_by_this_thread};
   ABIS_RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
   transaction_depth_ = 1;
   Status status = body();

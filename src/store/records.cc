@@ -60,7 +60,6 @@ Status ValidateEncounterExternalId(std::string_view external_id) {
   if (external_id.empty() || external_id.size() > 64) {
     return Status::InvalidArgument("encounter id must be 1-64 characters, not " + std::to_string(external_id.size()));
   }
-  bool all_digits = true;
   for (char c : external_id) {
     bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                    c == '_' || c == '.' || c == ':';
@@ -68,11 +67,6 @@ Status ValidateEncounterExternalId(std::string_view external_id) {
       return Status::InvalidArgument("encounter id '" + std::string(external_id) +
                                      "' may only hold letters, digits, '-', '_', '.' and ':'");
     }
-    all_digits = all_digits && c >= '0' && c <= '9';
-  }
-  if (all_digits) {
-    return Status::InvalidArgument("encounter id '" + std::string(external_id) +
-                                   "' is all digits; those are reserved for the ids the ABIS generates");
   }
   return Status::Ok();
 }

@@ -210,7 +210,11 @@ CREATE TABLE service_tasks (
 );
 )sql";
 
-// Version 4: OSIA encounter management and the gallery change counter.
+// Version 4: OSIA encounter management, the gallery change counter and ids never reused.
+// - id_counters: the next id of persons, encounters, samples and templates. The store inserts
+//   with the counter's id and a trigger advances it, so an id is never given twice even after
+//   the row with the largest id was deleted (SQLite's own rowid choice reuses it): a deleted
+//   person's audit history or cached template can never attach to a newcomer.
 // - encounters.external_id: the encounter id callers see (their own on creation, else the row
 //   id in decimal), unique per person; encounters.status: an inactive encounter's templates are
 //   not searched.
@@ -222,6 +226,25 @@ ALTER TABLE encounters ADD COLUMN external_id TEXT;
 ALTER TABLE encounters ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','inactive'));
 UPDATE encounters SET external_id = CAST(id AS TEXT);
 CREATE UNIQUE INDEX encounters_external_id ON encounters(person_id, external_id);
+
+CREATE TABLE id_counters (
+  name TEXT PRIMARY KEY,
+  next INTEGER NOT NULL
+);
+INSERT INTO id_counters (name, next) SELECT 'persons', coalesce(max(id), 0) + 1 FROM persons;
+INSERT INTO id_counters (name, next) SELECT 'encounters', coalesce(max(id), 0) + 1 FROM encounters;
+INSERT INTO id_counters (name, next) SELECT 'samples', coalesce(max(id), 0) + 1 FROM samples;
+INSERT INTO id_counters (name, next) SELECT 'templates', coalesce(max(id), 0) + 1 FROM templates;
+UPDATE id_counters SET next = max(next, (SELECT coalesce(max(person_id), 0) + 1 FROM audit_subjects))
+  WHERE name = 'persons';
+CREATE TRIGGER id_counters_persons AFTER INSERT ON persons
+  BEGIN UPDATE id_counters SET next = max(next, NEW.id + 1) WHERE name = 'persons'; END;
+CREATE TRIGGER id_counters_encounters AFTER INSERT ON encounters
+  BEGIN UPDATE id_counters SET next = max(next, NEW.id + 1) WHERE name = 'encounters'; END;
+CREATE TRIGGER id_counters_samples AFTER INSERT ON samples
+  BEGIN UPDATE id_counters SET next = max(next, NEW.id + 1) WHERE name = 'samples'; END;
+CREATE TRIGGER id_counters_templates AFTER INSERT ON templates
+  BEGIN UPDATE id_counters SET next = max(next, NEW.id + 1) WHERE name = 'templates'; END;
 
 CREATE TABLE gallery_generation (
   id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -60,7 +60,7 @@ Result<std::vector<TemplateInfo>> QueryTemplates(Database& db, const std::string
                                                  const std::function<void(Statement&)>& bind) {
   ABIS_ASSIGN_OR_RETURN(auto statement,
                         db.Prepare("SELECT t.id, t.person_id, t.sample_id, t.modality, t.algorithm, t.position, "
-                                   "t.quality, t.created_at FROM templates t " +
+                                   "t.quality, t.created_at, hex(substr(t.sealed, 1, 24)) FROM templates t " +
                                    where));
   bind(statement);
   std::vector<TemplateInfo> out;
@@ -77,6 +77,7 @@ Result<std::vector<TemplateInfo>> QueryTemplates(Database& db, const std::string
     info.quality = nlohmann::json::parse(statement.ColumnText(6), nullptr, false);
     if (info.quality.is_discarded()) info.quality = nlohmann::json::object();
     info.created_at = statement.ColumnText(7);
+    info.seal_id = statement.ColumnText(8);
     out.push_back(std::move(info));
   }
   return out;
@@ -140,9 +141,10 @@ Status Store::AddPerson(Person& person) {
   }
   person.created_at = NowUtcIso8601();
   ABIS_ASSIGN_OR_RETURN(auto insert,
-                        db_->Prepare("INSERT INTO persons (external_id, category, given_name, family_name, "
+                        db_->Prepare("INSERT INTO persons (id, external_id, category, given_name, family_name, "
                                      "date_of_birth, sex, legal_basis, retention_until, created_at) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "VALUES ((SELECT next FROM id_counters WHERE name = 'persons'), "
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, person.external_id)
       .Bind(2, PersonCategoryName(person.category))
       .Bind(3, person.given_name)
@@ -209,8 +211,9 @@ Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
       return Status::AlreadyExists("the person already has an encounter '" + encounter.external_id + "'");
     }
   }
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO encounters (person_id, kind, captured_at, source_agency, "
-                                                  "operator_id, external_id, status) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO encounters (id, person_id, kind, captured_at, source_agency, "
+                                                  "operator_id, external_id, status) VALUES ((SELECT next FROM "
+                                                  "id_counters WHERE name = 'encounters'), ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter.person_id)
       .Bind(2, encounter.kind)
       .Bind(3, encounter.captured_at.empty() ? NowUtcIso8601() : encounter.captured_at)
@@ -225,8 +228,14 @@ Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
   ABIS_RETURN_IF_ERROR(insert.Run());
   std::int64_t id = db_->LastInsertRowId();
   if (encounter.external_id.empty()) {
-    ABIS_ASSIGN_OR_RETURN(auto name, db_->Prepare("UPDATE encounters SET external_id = CAST(id AS TEXT) WHERE id = ?"));
-    name.Bind(1, id);
+    // The row id in decimal; should the caller already have chosen that id for this person, a
+    // suffix keeps it unique.
+    std::string generated = std::to_string(id);
+    for (int suffix = 1; FindEncounter(encounter.person_id, generated).ok(); ++suffix) {
+      generated = std::to_string(id) + "-" + std::to_string(suffix);
+    }
+    ABIS_ASSIGN_OR_RETURN(auto name, db_->Prepare("UPDATE encounters SET external_id = ? WHERE id = ?"));
+    name.Bind(1, generated).Bind(2, id);
     ABIS_RETURN_IF_ERROR(name.Run());
   }
   return id;
@@ -404,9 +413,10 @@ Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t pe
                                       std::span<const std::uint8_t> bytes) {
   ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
                         Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO samples (encounter_id, person_id, modality, format, "
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO samples (id, encounter_id, person_id, modality, format, "
                                                   "position, wrapped_key, sealed, created_at) "
-                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                  "VALUES ((SELECT next FROM id_counters WHERE name = 'samples'), "
+                                     "?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter_id)
       .Bind(2, person_id)
       .Bind(3, ModalityName(modality))
@@ -427,9 +437,10 @@ Result<std::int64_t> Store::AddTemplate(std::int64_t sample_id, std::int64_t per
       Seal(key_, biometric_template.data,
            TemplateContext(person_id, sample_id, biometric_template.modality, biometric_template.algorithm,
                            biometric_template.position)));
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO templates (sample_id, person_id, modality, algorithm, "
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO templates (id, sample_id, person_id, modality, algorithm, "
                                                   "position, quality, wrapped_key, sealed, created_at) "
-                                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                  "VALUES ((SELECT next FROM id_counters WHERE name = 'templates'), "
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, sample_id)
       .Bind(2, person_id)
       .Bind(3, ModalityName(biometric_template.modality))

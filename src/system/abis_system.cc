@@ -337,6 +337,20 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
   return result;
 }
 
+Result<std::vector<AbisSystem::ExtractedSample>> AbisSystem::ExtractSamples(const std::vector<SampleInput>& samples,
+                                                                           const std::string& what,
+                                                                           std::vector<std::string>* input_hashes) {
+  std::vector<ExtractedSample> out;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (input_hashes != nullptr) input_hashes->push_back(Sha256Hex(samples[i].bytes));
+    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(samples[i].modality));
+    auto extracted = engine->Extract(samples[i]);
+    if (!extracted.ok()) return extracted.status().WithContext(what + " " + std::to_string(i + 1));
+    out.push_back({engine, std::move(extracted).value()});
+  }
+  return out;
+}
+
 Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.purpose, request.case_ref));
@@ -350,135 +364,169 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   if (request.min_fused_log_lr && !std::isfinite(*request.min_fused_log_lr)) {
     return Status::InvalidArgument("the minimum fused log-LR must be a finite number");
   }
-  ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(request.gallery));
 
   // Probes are extracted before the snapshot: extraction is slow and reads nothing stored.
   struct Probe {
     const ModalityEngine* engine = nullptr;
     BiometricTemplate biometric_template;
     std::string source;  // "probe 1", "template 17 of person X"
+    // Evidence of one group is counted once per candidate (its best comparison): each probe
+    // sample is its own group; a stored person's templates group by modality and finger, so a
+    // person enrolled several times is not counted several times.
+    std::string group;
   };
-  std::vector<Probe> probes;
+  std::vector<Probe> sample_probes;
   std::vector<std::string> input_hashes;
-  for (std::size_t i = 0; i < request.probes.size(); ++i) {
-    const SampleInput& sample = request.probes[i];
-    input_hashes.push_back(Sha256Hex(sample.bytes));
-    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(sample.modality));
-    auto extracted = engine->Extract(sample);
-    if (!extracted.ok()) return extracted.status().WithContext("probe " + std::to_string(i + 1));
-    probes.push_back({engine, std::move(extracted).value(), "probe " + std::to_string(i + 1)});
+  ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> extracted, ExtractSamples(request.probes, "probe", &input_hashes));
+  for (std::size_t i = 0; i < extracted.size(); ++i) {
+    std::string name = "probe " + std::to_string(i + 1);
+    sample_probes.push_back({extracted[i].engine, std::move(extracted[i].biometric_template), name, name});
   }
 
-  SearchResult result;
-  struct PersonScores {
-    double fused = 0.0;
+  struct GroupBest {
+    double log_lr = 0.0;
+    double score = 0.0;
     bool hit = false;
-    nlohmann::json per_probe = nlohmann::json::array();
+    nlohmann::json detail;
   };
-  std::map<std::int64_t, PersonScores> by_person;
-  std::vector<std::int64_t> returned_persons;
+  SearchResult result;
+  Gallery gallery;
   std::int64_t probe_person_id = 0;
-  // Every read of the gallery happens in one snapshot, so a search sees a consistent gallery
-  // while enrolments go on; the cached gallery index is brought to exactly that snapshot.
-  ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
-    if (!request.probe_person.empty()) {
-      ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.probe_person));
-      probe_person_id = person.id;
-      ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(person.id));
-      if (!request.probe_encounter.empty()) {
-        ABIS_ASSIGN_OR_RETURN(Encounter chosen, store_->FindEncounter(person.id, request.probe_encounter));
-        encounters = {chosen};
-      }
-      for (const Encounter& encounter : encounters) {
-        if (!encounter.active && request.probe_encounter.empty()) continue;
-        ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(encounter.id));
-        for (const TemplateInfo& info : templates) {
-          auto engine = engines_(info.modality);
-          if (!engine.ok() || info.algorithm != (*engine)->algorithm()) continue;  // not comparable here
-          ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
-          probes.push_back({*engine, std::move(stored),
-                            "template " + std::to_string(info.id) + " of person " + request.probe_person});
+  // Every read happens in one snapshot, so a search sees a consistent gallery while enrolments
+  // go on; the shared gallery index is brought to exactly that snapshot. When another search
+  // has already moved the index past this snapshot, the snapshot is taken again (at most twice)
+  // rather than decrypting the gallery into a private index.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    bool stale = false;
+    result = SearchResult();
+    probe_person_id = 0;
+    std::map<std::int64_t, std::map<std::string, GroupBest>> by_person;
+    ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
+      ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGallery(request.gallery));
+      std::vector<Probe> person_probes;
+      if (!request.probe_person.empty()) {
+        ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.probe_person));
+        probe_person_id = person.id;
+        ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(person.id));
+        if (!request.probe_encounter.empty()) {
+          ABIS_ASSIGN_OR_RETURN(Encounter chosen, store_->FindEncounter(person.id, request.probe_encounter));
+          encounters = {chosen};
+        }
+        for (const Encounter& encounter : encounters) {
+          if (!encounter.active && request.probe_encounter.empty()) continue;
+          ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(encounter.id));
+          for (const TemplateInfo& info : templates) {
+            auto engine = engines_(info.modality);
+            if (!engine.ok() || info.algorithm != (*engine)->algorithm()) continue;  // not comparable here
+            ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
+            std::string group = "stored " + std::string(ModalityName(info.modality)) + " " +
+                                std::string(FingerPositionName(info.position));
+            person_probes.push_back({*engine, std::move(stored),
+                                     "template " + std::to_string(info.id) + " of person " + request.probe_person,
+                                     group});
+          }
+        }
+        if (person_probes.empty()) {
+          return Status::FailedPrecondition("person '" + request.probe_person +
+                                            "' has no active template this ABIS can compare");
         }
       }
-      if (probes.empty()) {
-        return Status::FailedPrecondition("person '" + request.probe_person +
-                                          "' has no active template this ABIS can compare");
-      }
-    }
-    for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
-      const Probe& probe = probes[probe_index];
-      const BiometricTemplate& probe_template = probe.biometric_template;
-      ABIS_ASSIGN_OR_RETURN(double threshold, probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-      GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
-      ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, gallery_indexes_->Acquire(*store_, *probe.engine, key, generation));
-      result.gallery_size += view.index().size();
-      result.skipped_templates += view.skipped_templates();
-      // Several templates may belong to one person (and the probe person is left out): ask for
-      // enough to fill the list with other persons.
-      std::size_t wanted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
-      auto candidates = view.index().Search(probe_template, std::min<std::size_t>(view.index().size(), wanted));
-      if (!candidates.ok()) return candidates.status().WithContext(probe.source);
-      std::map<std::int64_t, const Candidate*> best_of_person;
-      for (const Candidate& candidate : *candidates) {
-        std::int64_t person = view.PersonOfTemplate(candidate.reference_id);
-        if (person == 0 || person == probe_person_id) continue;
-        auto [it, inserted] = best_of_person.try_emplace(person, &candidate);
-        if (!inserted && candidate.score > it->second->score) it->second = &candidate;
-      }
-      for (const auto& [person, candidate] : best_of_person) {
-        PersonScores& scores = by_person[person];
-        scores.fused += candidate->log_lr;
-        scores.hit = scores.hit || candidate->score >= threshold;
-        scores.per_probe.push_back({{"probe", probe_index + 1},
-                                    {"source", probe.source},
-                                    {"modality", ModalityName(probe_template.modality)},
-                                    {"position", FingerPositionName(probe_template.position)},
-                                    {"template_id", candidate->reference_id},
-                                    {"score", candidate->score},
-                                    {"threshold", threshold},
-                                    {"log_lr", candidate->log_lr}});
-      }
-    }
-
-    for (auto& [person_id, scores] : by_person) {
-      if (request.min_fused_log_lr && scores.fused < *request.min_fused_log_lr) continue;
-      CandidateResult candidate;
-      candidate.person_id = person_id;
-      candidate.fused_log_lr = scores.fused;
-      candidate.hit = scores.hit;
-      candidate.per_probe = std::move(scores.per_probe);
-      result.candidates.push_back(std::move(candidate));
-    }
-    std::sort(result.candidates.begin(), result.candidates.end(),
-              [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
-    if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
-
-    std::string now = NowUtcIso8601();
-    for (CandidateResult& candidate : result.candidates) {
-      ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(candidate.person_id));
-      candidate.external_id = person.external_id;
-      candidate.category = std::string(PersonCategoryName(person.category));
-      returned_persons.push_back(candidate.person_id);
-      if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
-        ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
-        for (const auto& entry : entries) {
-          candidate.watchlist.push_back({{"entry_id", entry.id},
-                                         {"authority_reference", entry.authority_reference},
-                                         {"reason", entry.reason},
-                                         {"expires_at", entry.expires_at}});
+      std::vector<const Probe*> probes;
+      for (const Probe& probe : sample_probes) probes.push_back(&probe);
+      for (const Probe& probe : person_probes) probes.push_back(&probe);
+      for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
+        const Probe& probe = *probes[probe_index];
+        const BiometricTemplate& probe_template = probe.biometric_template;
+        ABIS_ASSIGN_OR_RETURN(double threshold,
+                              probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+        GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+        std::optional<GalleryIndexView> view;
+        if (attempt < kAttempts) {
+          ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->TryAcquire(*store_, *probe.engine, key, generation));
+          if (!view) {
+            stale = true;
+            return Status::Ok();
+          }
+        } else {
+          ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->Acquire(*store_, *probe.engine, key, generation));
+        }
+        result.gallery_size += view->index().size();
+        result.skipped_templates += view->skipped_templates();
+        // Several templates may belong to one person (and the probe person is left out): ask
+        // for enough to fill the list with other persons.
+        std::size_t wanted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
+        auto candidates = view->index().Search(probe_template, std::min<std::size_t>(view->index().size(), wanted));
+        if (!candidates.ok()) return candidates.status().WithContext(probe.source);
+        for (const Candidate& candidate : *candidates) {
+          std::int64_t person = view->PersonOfTemplate(candidate.reference_id);
+          if (person == 0 || person == probe_person_id) continue;
+          GroupBest& best = by_person[person][probe.group];
+          if (!best.detail.is_null() && candidate.score <= best.score) continue;
+          best.log_lr = candidate.log_lr;
+          best.score = candidate.score;
+          best.hit = candidate.score >= threshold;
+          best.detail = {{"probe", probe_index + 1},
+                         {"source", probe.source},
+                         {"modality", ModalityName(probe_template.modality)},
+                         {"position", FingerPositionName(probe_template.position)},
+                         {"template_id", candidate.reference_id},
+                         {"score", candidate.score},
+                         {"threshold", threshold},
+                         {"log_lr", candidate.log_lr}};
         }
       }
-    }
-    return Status::Ok();
-  }));
 
-  // The audit entry, the recorded leads and the alerts commit together.
+      for (const auto& [person_id, groups] : by_person) {
+        CandidateResult candidate;
+        candidate.person_id = person_id;
+        for (const auto& [group, best] : groups) {
+          candidate.fused_log_lr += best.log_lr;
+          candidate.hit = candidate.hit || best.hit;
+          candidate.per_probe.push_back(best.detail);
+        }
+        if (request.min_fused_log_lr && candidate.fused_log_lr < *request.min_fused_log_lr) continue;
+        result.candidates.push_back(std::move(candidate));
+      }
+      std::sort(result.candidates.begin(), result.candidates.end(),
+                [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
+      if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
+
+      std::string now = NowUtcIso8601();
+      for (CandidateResult& candidate : result.candidates) {
+        ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(candidate.person_id));
+        candidate.external_id = person.external_id;
+        candidate.category = std::string(PersonCategoryName(person.category));
+        if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
+          ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
+          for (const auto& entry : entries) {
+            candidate.watchlist.push_back({{"entry_id", entry.id},
+                                           {"authority_reference", entry.authority_reference},
+                                           {"reason", entry.reason},
+                                           {"expires_at", entry.expires_at}});
+          }
+        }
+      }
+      return Status::Ok();
+    }));
+    if (!stale) break;
+  }
+
+  // The audit entry, the recorded leads and the alerts commit together. A candidate whose person
+  // was deleted or merged away since the snapshot is not recorded (the audit entry says so).
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    std::vector<std::int64_t> vanished;
+    std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
+      bool gone = !store_->GetPerson(candidate.person_id).ok();
+      if (gone) vanished.push_back(candidate.person_id);
+      return gone;
+    });
     AuditEvent event = EventFor(op, "search");
     event.purpose = std::string(PurposeName(request.purpose));
     event.case_ref = request.case_ref;
-    std::vector<std::int64_t> concerned = returned_persons;
+    std::vector<std::int64_t> concerned;
+    for (const auto& candidate : result.candidates) concerned.push_back(candidate.person_id);
     if (probe_person_id != 0) concerned.push_back(probe_person_id);
     event.object_ids = Ids({{"galleries", {gallery.id}}, {"persons", concerned}});
     event.input_sha256 = input_hashes;
@@ -495,6 +543,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
                     {"candidates", summary}};
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
     if (request.min_fused_log_lr) event.result["min_fused_log_lr"] = *request.min_fused_log_lr;
+    if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
     result.audit_seq = entry.seq;
     return RecordLeadsAndAlerts(op, request, result);
@@ -566,28 +615,14 @@ Result<CompareResult> AbisSystem::CompareSamples(const Operator& op, const Compa
   if (request.first.empty() || request.second.empty()) {
     return Status::InvalidArgument("a comparison needs at least one sample in each set");
   }
-  struct Extracted {
-    const ModalityEngine* engine = nullptr;
-    BiometricTemplate biometric_template;
-  };
   std::vector<std::string> input_hashes;
-  auto extract_all = [&](const std::vector<SampleInput>& samples, const char* set) -> Result<std::vector<Extracted>> {
-    std::vector<Extracted> out;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      input_hashes.push_back(Sha256Hex(samples[i].bytes));
-      ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(samples[i].modality));
-      auto extracted = engine->Extract(samples[i]);
-      if (!extracted.ok()) return extracted.status().WithContext(std::string(set) + " sample " + std::to_string(i + 1));
-      out.push_back({engine, std::move(extracted).value()});
-    }
-    return out;
-  };
-  ABIS_ASSIGN_OR_RETURN(std::vector<Extracted> first, extract_all(request.first, "first set"));
-  ABIS_ASSIGN_OR_RETURN(std::vector<Extracted> second, extract_all(request.second, "second set"));
+  ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> first, ExtractSamples(request.first, "first set sample", &input_hashes));
+  ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> second,
+                        ExtractSamples(request.second, "second set sample", &input_hashes));
   // The best pair per (modality, finger position of the first set's sample).
-  std::map<std::pair<Modality, FingerPosition>, std::pair<Comparison, const Extracted*>> best;
-  for (const Extracted& a : first) {
-    for (const Extracted& b : second) {
+  std::map<std::pair<Modality, FingerPosition>, std::pair<Comparison, const ExtractedSample*>> best;
+  for (const ExtractedSample& a : first) {
+    for (const ExtractedSample& b : second) {
       const BiometricTemplate& ta = a.biometric_template;
       const BiometricTemplate& tb = b.biometric_template;
       if (ta.modality != tb.modality || ta.algorithm != tb.algorithm) continue;

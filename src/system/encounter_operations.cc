@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "abis/core/time.h"
 #include "abis/system/abis_system.h"
 #include "audit_object_ids.h"
 
@@ -30,6 +31,14 @@ nlohmann::json EncounterJson(const Encounter& encounter, const std::vector<Templ
 
 }  // namespace
 
+Result<std::pair<Person, Encounter>> AbisSystem::FindPersonEncounter(const std::string& person,
+                                                                    const std::string& encounter) {
+  ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+  auto record = store_->FindEncounter(found.id, encounter);
+  if (!record.ok()) return record.status().WithContext("person '" + person + "'");
+  return std::make_pair(std::move(found), std::move(record).value());
+}
+
 Result<nlohmann::json> AbisSystem::ReadEncounters(const Operator& op, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
   nlohmann::json out;
@@ -57,8 +66,8 @@ Result<nlohmann::json> AbisSystem::ReadEncounter(const Operator& op, const std::
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
   nlohmann::json out;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
-    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
+    const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
     ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(found.id));
     out = EncounterJson(record, templates);
@@ -71,12 +80,32 @@ Result<nlohmann::json> AbisSystem::ReadEncounter(const Operator& op, const std::
   return out;
 }
 
+Result<bool> AbisSystem::OnActiveWatchlist(std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store_->ListGalleries());
+  std::string now = NowUtcIso8601();
+  for (const Gallery& gallery : galleries) {
+    if (gallery.kind != GalleryKind::kWatchlist) continue;
+    ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person_id, now));
+    if (!entries.empty()) return true;
+  }
+  return false;
+}
+
+Status AbisSystem::RequireWatchlistAuthority(const Operator& op, const std::string& person, const std::string& what) {
+  ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
+  ABIS_ASSIGN_OR_RETURN(bool watched, OnActiveWatchlist(found.id));
+  if (!watched) return Status::Ok();
+  return Require(op, Action::kManageGalleries, what + " of a person on an active watchlist");
+}
+
 Status AbisSystem::SetEncounterActive(const Operator& op, const std::string& person, const std::string& encounter,
                                       bool active) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "change encounters"));
+  // Deactivating would silently stop a watchlist's alerts: only those who manage watchlists may.
+  if (!active) ABIS_RETURN_IF_ERROR(RequireWatchlistAuthority(op, person, "deactivate an encounter"));
   return store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
-    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
+    const auto& [found, record] = found_encounter;
     ABIS_RETURN_IF_ERROR(store_->SetEncounterActive(record.id, active));
     AuditEvent event = EventFor(op, "encounter.status");
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
@@ -90,18 +119,13 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
                                                               const std::vector<SampleInput>& samples) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "change encounters"));
   if (samples.empty()) return Status::InvalidArgument("an encounter update needs at least one sample");
+  ABIS_RETURN_IF_ERROR(RequireWatchlistAuthority(op, person, "replace an encounter"));
   // Every sample is extracted before anything changes: a bad one leaves the encounter as it was.
-  std::vector<BiometricTemplate> templates;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(samples[i].modality));
-    auto extracted = engine->Extract(samples[i]);
-    if (!extracted.ok()) return extracted.status().WithContext("sample " + std::to_string(i + 1));
-    templates.push_back(std::move(extracted).value());
-  }
+  ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> extracted, ExtractSamples(samples, "sample"));
   std::vector<EnrolResult> results;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
-    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
+    const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto old_templates, store_->ListEncounterTemplates(record.id));
     ABIS_RETURN_IF_ERROR(store_->ClearEncounter(record.id));
     AuditEvent event = EventFor(op, "encounter.update");
@@ -115,7 +139,7 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
       request.encounter_id = encounter;
       request.join_encounter = true;
       request.encounter_kind = record.kind;
-      ABIS_ASSIGN_OR_RETURN(EnrolResult enrolled, StoreEnrolment(op, request, templates[i]));
+      ABIS_ASSIGN_OR_RETURN(EnrolResult enrolled, StoreEnrolment(op, request, extracted[i].biometric_template));
       results.push_back(std::move(enrolled));
     }
     return Status::Ok();
@@ -125,17 +149,23 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
 }
 
 Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person, const std::string& encounter,
-                                   const std::string& reason) {
+                                   const std::string& reason, bool delete_person_when_empty) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete encounters"));
   if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs a reason");
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
-    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(found.id, encounter));
+    ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
+    const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
     ABIS_RETURN_IF_ERROR(store_->DeleteEncounter(record.id));
+    ABIS_ASSIGN_OR_RETURN(auto remaining, store_->ListEncounters(found.id));
+    bool delete_person = delete_person_when_empty && remaining.empty();
+    if (delete_person) ABIS_RETURN_IF_ERROR(store_->DeletePerson(found.id));
     AuditEvent event = EventFor(op, "encounter.delete");
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
-    event.result = {{"reason", reason}, {"encounter", record.external_id}, {"templates_erased", templates.size()}};
+    event.result = {{"reason", reason},
+                    {"encounter", record.external_id},
+                    {"templates_erased", templates.size()},
+                    {"person_deleted", delete_person}};
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return store_->Checkpoint();
@@ -145,9 +175,9 @@ Status AbisSystem::MoveEncounter(const Operator& op, const std::string& source, 
                                  const std::string& target) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kMergeRecords, "move encounters between persons"));
   return store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person from, store_->FindPerson(source));
+    ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(source, encounter));
+    const auto& [from, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(Person to, store_->FindPerson(target));
-    ABIS_ASSIGN_OR_RETURN(Encounter record, store_->FindEncounter(from.id, encounter));
     ABIS_RETURN_IF_ERROR(store_->MoveEncounter(record.id, to.id));
     AuditEvent event = EventFor(op, "encounter.move");
     event.object_ids = Ids({{"persons", {from.id, to.id}}, {"encounters", {record.id}}});
@@ -169,22 +199,41 @@ Status AbisSystem::MergePersons(const Operator& op, const std::string& source, c
     for (const Encounter& encounter : encounters) moved.push_back(encounter.id);
     AuditEvent event = EventFor(op, "person.merge");
     event.object_ids = Ids({{"persons", {from.id, to.id}}, {"encounters", moved}});
+    // The source's record is deleted: its legal basis, category and retention stay on record here.
     event.result = {{"from", from.external_id},
                     {"into", to.external_id},
                     {"encounters_moved", moved.size()},
-                    {"retention_until", merged.retention_until}};
+                    {"retention_until", merged.retention_until},
+                    {"source_category", PersonCategoryName(from.category)},
+                    {"source_legal_basis", from.legal_basis},
+                    {"source_retention_until", from.retention_until},
+                    {"target_category", PersonCategoryName(to.category)}};
     return AppendAuditEntry(store_->db(), event).status();
   });
 }
 
-Result<std::vector<std::pair<std::int64_t, std::string>>> AbisSystem::ListGalleryMembers(const Operator& op,
-                                                                                       const std::string& gallery,
-                                                                                       std::int64_t after_person_id,
-                                                                                       int limit) {
+Result<std::vector<GalleryMember>> AbisSystem::ListGalleryMembers(const Operator& op, const std::string& gallery,
+                                                                  std::int64_t after_person_id, int limit) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list gallery members"));
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("list limit must be 1-10000");
-  ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
-  return store_->ListGalleryMembers(found.id, after_person_id, limit);
+  std::vector<GalleryMember> members;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(auto rows, store_->ListGalleryMembers(found.id, after_person_id, limit));
+    for (const auto& [person_id, external_id] : rows) {
+      GalleryMember member{person_id, external_id, {}};
+      ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(person_id));
+      for (const Encounter& encounter : encounters) {
+        if (encounter.active) member.active_encounters.push_back(encounter.external_id);
+      }
+      members.push_back(std::move(member));
+    }
+    AuditEvent event = EventFor(op, "gallery.members");
+    event.object_ids = Ids({{"galleries", {found.id}}});
+    event.result = {{"after_person_id", after_person_id}, {"returned", members.size()}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return members;
 }
 
 Status AbisSystem::SetPersonGalleries(const Operator& op, const std::string& person,

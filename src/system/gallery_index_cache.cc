@@ -10,6 +10,9 @@ struct GalleryIndexCache::Entry {
   std::int64_t generation = 0;  // 0: never built
   std::unique_ptr<ModalityGallery> index;
   std::unordered_map<std::int64_t, std::int64_t> person_of_template;
+  // The seal (ciphertext nonce) each indexed template was read from: a template re-sealed (moved
+  // to another person) or a row replaced under the same id is read again.
+  std::unordered_map<std::int64_t, std::string> seal_of_template;
   std::size_t skipped = 0;
 };
 
@@ -39,7 +42,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
                                   std::int64_t generation) {
   ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListGalleryTemplates(key.gallery_id, key.modality));
   if (!entry.index) entry.index = engine.NewGallery();
-  std::unordered_map<std::int64_t, std::int64_t> wanted;
+  std::unordered_map<std::int64_t, const TemplateInfo*> wanted;
   std::size_t skipped = 0;
   for (const TemplateInfo& info : templates) {
     bool same_finger = key.position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
@@ -49,20 +52,23 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
       ++skipped;
       continue;
     }
-    wanted.emplace(info.id, info.person_id);
+    wanted.emplace(info.id, &info);
   }
   std::vector<std::int64_t> gone;
   for (const auto& [template_id, person_id] : entry.person_of_template) {
     auto found = wanted.find(template_id);
-    // A template that changed owner (an encounter moved) is re-read: its ciphertext changed.
-    if (found == wanted.end() || found->second != person_id) gone.push_back(template_id);
+    if (found == wanted.end() || found->second->person_id != person_id ||
+        found->second->seal_id != entry.seal_of_template[template_id]) {
+      gone.push_back(template_id);
+    }
   }
   for (std::int64_t template_id : gone) {
     entry.index->Remove(template_id);
     entry.person_of_template.erase(template_id);
+    entry.seal_of_template.erase(template_id);
   }
   std::int64_t decrypted = 0;
-  for (const auto& [template_id, person_id] : wanted) {
+  for (const auto& [template_id, info] : wanted) {
     if (entry.person_of_template.contains(template_id)) continue;
     auto reference = store.LoadTemplate(template_id);
     if (!reference.ok()) {
@@ -74,7 +80,8 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
       entry.generation = 0;
       return added.WithContext("template " + std::to_string(template_id));
     }
-    entry.person_of_template.emplace(template_id, person_id);
+    entry.person_of_template.emplace(template_id, info->person_id);
+    entry.seal_of_template.emplace(template_id, info->seal_id);
     ++decrypted;
   }
   entry.skipped = skipped;
@@ -85,8 +92,9 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   return Status::Ok();
 }
 
-Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const ModalityEngine& engine,
-                                                    const GalleryIndexKey& key, std::int64_t generation) {
+Result<std::optional<GalleryIndexView>> GalleryIndexCache::TryAcquire(Store& store, const ModalityEngine& engine,
+                                                                      const GalleryIndexKey& key,
+                                                                      std::int64_t generation) {
   if (engine.algorithm() != key.algorithm || engine.modality() != key.modality) {
     return Status::InvalidArgument("gallery index key names algorithm '" + key.algorithm + "', the engine is '" +
                                    engine.algorithm() + "'");
@@ -101,28 +109,33 @@ Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const Modality
           std::lock_guard lock(mutex_);
           ++stats_.hits;
         }
-        return ViewOf(entry, std::move(read));
+        return std::optional<GalleryIndexView>(ViewOf(entry, std::move(read)));
       }
+      if (entry->generation > generation) return std::optional<GalleryIndexView>();
     }
     std::unique_lock write(entry->mutex);
-    if (entry->generation == generation) continue;  // another search brought it up to date
-    if (entry->generation > generation) {
-      // The cached index is newer than this search's snapshot: build a private one from the
-      // snapshot so the search sees exactly its own gallery.
-      write.unlock();
-      auto own = std::make_shared<Entry>();
-      std::unique_lock own_write(own->mutex);
-      ABIS_RETURN_IF_ERROR(Refresh(*own, store, engine, key, generation));
-      own_write.unlock();
-      {
-        std::lock_guard lock(mutex_);
-        ++stats_.private_builds;
-      }
-      return ViewOf(own, std::shared_lock(own->mutex));
-    }
+    if (entry->generation >= generation) continue;  // another search got there first
     ABIS_RETURN_IF_ERROR(Refresh(*entry, store, engine, key, generation));
     refreshed = true;
   }
+}
+
+Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const ModalityEngine& engine,
+                                                    const GalleryIndexKey& key, std::int64_t generation) {
+  ABIS_ASSIGN_OR_RETURN(std::optional<GalleryIndexView> shared, TryAcquire(store, engine, key, generation));
+  if (shared) return std::move(*shared);
+  // The cached index is newer than this snapshot: build a private one from the snapshot so the
+  // search sees exactly its own gallery.
+  auto own = std::make_shared<Entry>();
+  {
+    std::unique_lock own_write(own->mutex);
+    ABIS_RETURN_IF_ERROR(Refresh(*own, store, engine, key, generation));
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.private_builds;
+  }
+  return ViewOf(own, std::shared_lock(own->mutex));
 }
 
 GalleryIndexCacheStats GalleryIndexCache::stats() const {

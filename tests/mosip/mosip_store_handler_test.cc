@@ -90,6 +90,14 @@ class CalibratedRangeEngine final : public ModalityEngine {
 
 class MosipStoreHandlerTest : public ::testing::Test {
  protected:
+  // A MOSIP ABIS request message as the queue carries it, with `extra` fields merged in.
+  static std::string Message(const std::string& operation, const std::string& request_id, nlohmann::json extra) {
+    nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
+                           {"requesttime", "2024-05-17T10:30:00.000Z"}};
+    if (extra.is_object()) json.merge_patch(extra);
+    return json.dump();
+  }
+
   void SetUp() override {
     ASSERT_TRUE(Store::Create(dir_.path() / "store").ok());
     auto system = AbisSystem::Open(dir_.path() / "store", Engines());
@@ -459,20 +467,14 @@ TEST_F(MosipStoreHandlerTest, QueuedMessagesAreAnsweredInOrderThroughTheAdapter)
   const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
   std::filesystem::create_directories(cbeff_dir);
   std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
-  auto message = [](const std::string& operation, const std::string& request_id, nlohmann::json extra) {
-    nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
-                           {"requesttime", "2024-05-17T10:30:00.000Z"}};
-    if (extra.is_object()) json.merge_patch(extra);
-    return json.dump();
-  };
   const std::string url = "file://" + (cbeff_dir / "one.xml").string();
   interop::FileBiometricSource source(cbeff_dir.string());
   interop::MosipAbisQueueAdapter adapter(*handler_, source);
-  ASSERT_TRUE(adapter.Submit(message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}})));
-  ASSERT_TRUE(adapter.Submit(message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}})));
-  ASSERT_TRUE(adapter.Submit(message("identify", "q1",
+  ASSERT_TRUE(adapter.Submit(Message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}})));
+  ASSERT_TRUE(adapter.Submit(Message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}})));
+  ASSERT_TRUE(adapter.Submit(Message("identify", "q1",
                                      {{"referenceId", "B"}, {"referenceURL", ""}, {"flags", {{"targetFPIR", "30"}}}})));
-  ASSERT_TRUE(adapter.Submit(message("referenceCount", "c1", {})));
+  ASSERT_TRUE(adapter.Submit(Message("referenceCount", "c1", {})));
   std::vector<nlohmann::json> replies;
   while (auto reply = adapter.ProcessNext()) replies.push_back(nlohmann::json::parse(reply->response_json));
   ASSERT_EQ(replies.size(), 4u);
@@ -490,19 +492,13 @@ TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapte
   const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
   std::filesystem::create_directories(cbeff_dir);
   std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
-  auto message = [](const std::string& operation, const std::string& request_id, nlohmann::json extra) {
-    nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
-                           {"requesttime", "2024-05-17T10:30:00.000Z"}};
-    json.merge_patch(extra);
-    return json.dump();
-  };
   const std::string url = "file://" + (cbeff_dir / "one.xml").string();
   interop::FileBiometricSource source(cbeff_dir.string());
   interop::MosipAbisQueueAdapter adapter(*handler_, source);
-  ASSERT_TRUE(adapter.Handle(message("insert", "req-i1", {{"referenceId", "A"}, {"referenceURL", url}})).success);
-  ASSERT_TRUE(adapter.Handle(message("insert", "req-i2", {{"referenceId", "B"}, {"referenceURL", url}})).success);
-  ASSERT_TRUE(adapter.Handle(message("identify", "req-q1", {{"referenceId", "B"}, {"referenceURL", ""}})).success);
-  ASSERT_TRUE(adapter.Handle(message("delete", "req-d1", {{"referenceId", "A"}})).success);
+  ASSERT_TRUE(adapter.Handle(Message("insert", "req-i1", {{"referenceId", "A"}, {"referenceURL", url}})).success);
+  ASSERT_TRUE(adapter.Handle(Message("insert", "req-i2", {{"referenceId", "B"}, {"referenceURL", url}})).success);
+  ASSERT_TRUE(adapter.Handle(Message("identify", "req-q1", {{"referenceId", "B"}, {"referenceURL", ""}})).success);
+  ASSERT_TRUE(adapter.Handle(Message("delete", "req-d1", {{"referenceId", "A"}})).success);
   auto count = [&](const std::string& action, const std::string& case_ref, const std::string& like) {
     auto query = system_->store().db().Prepare(
         "SELECT count(*) FROM audit_log WHERE action = ? AND case_ref = ? AND result LIKE ?");
@@ -611,18 +607,12 @@ TEST_F(MosipStoreHandlerTest, ServesInsertIdentifyAndDeleteOverActiveMq) {
   ASSERT_TRUE((*mosip_side)->Subscribe(queue.outbound_queue, "mosip-outbound").ok());
 
   const std::string url = "file://" + (cbeff_dir / "one.xml").string();
-  auto message = [](const std::string& operation, const std::string& request_id, nlohmann::json extra) {
-    nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
-                           {"requesttime", "2024-05-17T10:30:00.000Z"}};
-    if (extra.is_object()) json.merge_patch(extra);
-    return json.dump();
-  };
   const std::vector<std::string> requests = {
-      message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}}),
-      message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}}),
-      message("identify", "q1", {{"referenceId", "B"}, {"referenceURL", ""}}),
-      message("delete", "d1", {{"referenceId", "A"}}),
-      message("referenceCount", "c1", {}),
+      Message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}}),
+      Message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}}),
+      Message("identify", "q1", {{"referenceId", "B"}, {"referenceURL", ""}}),
+      Message("delete", "d1", {{"referenceId", "A"}}),
+      Message("referenceCount", "c1", {}),
   };
   for (const std::string& request : requests) ASSERT_TRUE((*mosip_side)->Send(queue.inbound_queue, request).ok());
 

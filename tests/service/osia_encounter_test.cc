@@ -46,9 +46,12 @@ TEST_F(OsiaEncounterTest, CallerChosenEncounterIdHoldsEverySampleAndADuplicateIs
   response = CreateEncounter("p-41", "enc-a", body);
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 409) << response->body;
-  response = CreateEncounter("p-41", "12345", body);
+  response = CreateEncounter("p-41", "01", {{"biometricData", {BiometricItem(43)}}});
   ASSERT_TRUE(response);
-  EXPECT_EQ(response->status, 400) << "all-digit ids are the ABIS's own";
+  EXPECT_EQ(response->status, 200) << "numeric ids as in OSIA's examples: " << response->body;
+  response = CreateEncounter("p-41", "no%20spaces", {{"biometricData", {BiometricItem(44)}}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
   EXPECT_EQ(Client().Get("/v1/persons/p-41/encounters/nope", Auth("ian"))->status, 404);
 }
 
@@ -71,6 +74,9 @@ TEST_F(OsiaEncounterTest, InactiveEncounterIsNotSearchedUntilReactivated) {
 
 TEST_F(OsiaEncounterTest, UpdateReplacesTheEncounterSamples) {
   ASSERT_EQ(CreateEncounter("p-61", "e1", NewPersonEncounter(61))->status, 200);
+  // A search first, so the in-memory gallery index holds the old template when it is replaced.
+  EXPECT_EQ(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(61)}}}, "purpose=criminal_investigation&caseRef=C&threshold=5")),
+            std::vector<std::string>{"p-61"});
   nlohmann::json update = {{"biometricData", {BiometricItem(62)}}};
   auto response = Client().Put("/v1/persons/p-61/encounters/e1?transactionId=t", Auth("eve"), update.dump(), "application/json");
   ASSERT_TRUE(response);
@@ -91,11 +97,15 @@ TEST_F(OsiaEncounterTest, DeleteEncounterNeedsAdminAndReasonAndErasesIt) {
   ASSERT_EQ(CreateEncounter("p-71", "e2", {{"biometricData", {BiometricItem(72)}}})->status, 200);
   EXPECT_EQ(Client().Delete("/v1/persons/p-71/encounters/e1?reason=x", Auth("eve"))->status, 403);
   EXPECT_EQ(Client().Delete("/v1/persons/p-71/encounters/e1", Auth("root"))->status, 400);
+  EXPECT_TRUE(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(71)}}}, "purpose=criminal_investigation&caseRef=C&threshold=5")).size() == 1);
   EXPECT_EQ(Client().Delete("/v1/persons/p-71/encounters/e1?reason=wrong%20person", Auth("root"))->status, 204);
   EXPECT_TRUE(ReadEncounter("p-71", "e1").is_null());
   EXPECT_FALSE(ReadEncounter("p-71", "e2").is_null());
   EXPECT_TRUE(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(71)}}}, "purpose=criminal_investigation&caseRef=C&threshold=5")).empty());
   EXPECT_EQ(AuditCount("encounter.delete"), 1);
+  // OSIA: deleting the last encounter deletes the person.
+  EXPECT_EQ(Client().Delete("/v1/persons/p-71/encounters/e2?reason=duplicate", Auth("root"))->status, 204);
+  EXPECT_EQ(system_->store().FindPerson("p-71").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(OsiaEncounterTest, MergeMovesEveryEncounterAndOnlyExaminersMayMerge) {
@@ -215,6 +225,34 @@ TEST_F(OsiaEncounterTest, SearchesReuseTheGalleryIndexAndDecryptOnlyNewTemplates
   EXPECT_NE(metrics->body.find("abis_gallery_index_templates_decrypted_total 6\n"), std::string::npos)
       << "5 templates once, then only the new one:\n" << metrics->body;
   EXPECT_NE(metrics->body.find("abis_gallery_index_hits_total 1\n"), std::string::npos) << metrics->body;
+}
+
+TEST_F(OsiaEncounterTest, AnEnrollerMayNotSilenceAWatchlistByDeactivatingAnEncounter) {
+  ASSERT_EQ(CreateEncounter("p-161", "e", NewPersonEncounter(161))->status, 200);
+  Gallery wanted;
+  wanted.name = "wanted";
+  wanted.kind = GalleryKind::kWatchlist;
+  ASSERT_TRUE(system_->CreateGallery(operators_["root"], wanted).ok());
+  ASSERT_TRUE(system_->AddWatchlistEntry(operators_["exa"], "wanted", "p-161", "W-9", "fraud", "2099-01-01").ok());
+  std::int64_t refusals = AuditCount("manage_galleries.refused");
+  auto response = Client().Put("/v1/persons/p-161/encounters/e/status?status=INACTIVE", Auth("eve"), "", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 403) << response->body;
+  EXPECT_EQ(AuditCount("manage_galleries.refused"), refusals + 1);
+  EXPECT_EQ(ReadEncounter("p-161", "e").at("status"), "ACTIVE");
+}
+
+TEST_F(OsiaEncounterTest, GalleryListingIsPagedAndAudited) {
+  for (std::uint32_t seed = 171; seed < 175; ++seed) {
+    ASSERT_EQ(CreateEncounter("p-" + std::to_string(seed), "e", NewPersonEncounter(seed))->status, 200);
+  }
+  auto page = Client().Get("/v1/galleries/register?offset=1&limit=2", Auth("ian"));
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_EQ(nlohmann::json::parse(page->body),
+            nlohmann::json::parse(R"([{"personId":"p-172","encounterId":"e"},{"personId":"p-173","encounterId":"e"}])"));
+  EXPECT_EQ(AuditCount("gallery.members"), 1);
+  EXPECT_EQ(Client().Get("/v1/galleries/register?limit=0", Auth("ian"))->status, 400);
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
+#include "abis/audit/audit_log.h"
 #include "abis/store/schema.h"
 
 namespace abis {
@@ -281,12 +284,86 @@ TEST_F(StoreTest, CallerChosenEncounterIdsAreValidatedAndUniquePerPerson) {
   encounter.external_id = "border-2026-11-25";
   ASSERT_TRUE(store_->AddEncounter(encounter).ok());
   EXPECT_EQ(store_->AddEncounter(encounter).status().code(), StatusCode::kAlreadyExists);
-  for (const char* bad : {"", "42", "has space", "slash/no"}) {
+  for (const char* bad : {"has space", "slash/no", "\xc3\xa9t\xc3\xa9"}) {
     encounter.external_id = bad;
-    if (std::string(bad).empty()) continue;  // empty means "generate one"
     EXPECT_EQ(store_->AddEncounter(encounter).status().code(), StatusCode::kInvalidArgument) << bad;
   }
+  encounter.external_id = std::string(65, 'x');
+  EXPECT_EQ(store_->AddEncounter(encounter).status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(store_->FindEncounter(person.id, "border-2026-11-25").ok());
+}
+
+TEST_F(StoreTest, AGeneratedEncounterIdNeverCollidesWithACallersNumericId) {
+  Person person = MakePerson("NUM");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  Encounter encounter;
+  encounter.person_id = person.id;
+  encounter.operator_id = operator_id_;
+  // The caller takes the ids the store would generate next.
+  for (int id = 1; id <= 5; ++id) {
+    encounter.external_id = std::to_string(id);
+    ASSERT_TRUE(store_->AddEncounter(encounter).ok()) << id;
+  }
+  encounter.external_id.clear();
+  auto generated = store_->AddEncounter(encounter);
+  ASSERT_TRUE(generated.ok());
+  auto encounters = store_->ListEncounters(person.id);
+  ASSERT_EQ(encounters->size(), 6u);
+  std::set<std::string> ids;
+  for (const Encounter& e : *encounters) ids.insert(e.external_id);
+  EXPECT_EQ(ids.size(), 6u) << "every encounter id of a person is distinct";
+}
+
+TEST_F(StoreTest, IdsAreNeverReusedAfterTheNewestRowIsDeleted) {
+  Person first = MakePerson("FIRST");
+  ASSERT_TRUE(store_->AddPerson(first).ok());
+  std::int64_t first_template = EnrolBytes(first.id, RandomSample(111));
+  ASSERT_TRUE(store_->DeletePerson(first.id).ok());
+  Person second = MakePerson("SECOND");
+  ASSERT_TRUE(store_->AddPerson(second).ok());
+  std::int64_t second_template = EnrolBytes(second.id, RandomSample(112));
+  EXPECT_GT(second.id, first.id) << "a deleted person's id (and audit history) never passes to a newcomer";
+  EXPECT_GT(second_template, first_template);
+}
+
+TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
+  Person target = MakePerson("KEEP");
+  Person source = MakePerson("GONE");
+  ASSERT_TRUE(store_->AddPerson(target).ok());
+  ASSERT_TRUE(store_->AddPerson(source).ok());
+  EnrolBytes(source.id, RandomSample(121));
+  Gallery register_gallery;
+  register_gallery.name = "register";
+  Gallery wanted;
+  wanted.name = "wanted";
+  wanted.kind = GalleryKind::kWatchlist;
+  std::int64_t register_id = *store_->CreateGallery(register_gallery);
+  std::int64_t wanted_id = *store_->CreateGallery(wanted);
+  ASSERT_TRUE(store_->AddGalleryMember(register_id, source.id).ok());
+  ASSERT_TRUE(store_->AddWatchlistEntry({0, wanted_id, source.id, "W-1", "fraud", "2099-01-01"}).ok());
+  AuditEvent event;
+  event.operator_name = "clerk";
+  event.action = "person.show";
+  event.object_ids = {{"persons", {source.id}}};
+  auto entry = AppendAuditEntry(store_->db(), event);
+  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
+  ASSERT_TRUE(store_->MergePersonInto(source.id, target.id).ok());
+  EXPECT_EQ(store_->ListGalleryTemplates(register_id, Modality::kFace)->size(), 1u) << "membership followed";
+  EXPECT_EQ(store_->ActiveWatchlistEntries(wanted_id, target.id, "2026-01-01T00:00:00Z")->size(), 1u);
+  auto subjects = store_->db().Prepare("SELECT count(*) FROM audit_subjects WHERE seq = ? AND person_id = ?");
+  subjects->Bind(1, entry->seq).Bind(2, target.id);
+  ASSERT_TRUE(*subjects->Step());
+  EXPECT_EQ(subjects->ColumnInt(0), 1) << "the source's audit history is part of the target's subject report";
+}
+
+TEST_F(StoreTest, ASecondWriteTransactionOnTheSameFileFromOneThreadIsRefusedNotAHang) {
+  auto other = Store::Open(dir_.path() / "store");
+  ASSERT_TRUE(other.ok());
+  Status nested = store_->db().Transaction([&]() -> Status {
+    return (*other)->db().Transaction([]() -> Status { return Status::Ok(); });
+  });
+  EXPECT_EQ(nested.code(), StatusCode::kFailedPrecondition) << nested.ToString();
+  EXPECT_TRUE((*other)->db().Transaction([]() -> Status { return Status::Ok(); }).ok()) << "released afterwards";
 }
 
 TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {

@@ -40,6 +40,8 @@ class Database {
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error.
   // Nested calls join the outer transaction (they do not commit by themselves).
+  // REQUIRES: the calling thread has no write transaction open on another connection to the
+  // same file (that is kFailedPrecondition, see writer_lock_).
   Status Transaction(const std::function<Status()>& body);
   bool InTransaction() const { return transaction_depth_ > 0; }
   // Runs `body` inside a deferred (read) transaction: every read sees one snapshot of the
@@ -55,9 +57,11 @@ class Database {
   std::filesystem::path path_;
   int transaction_depth_ = 0;
   // Shared by every connection of this process to the same file: write transactions of one
-  // process queue here (in arrival order, without polling) instead of in SQLite's busy handler,
-  // whose back-off sleeps put hundreds of milliseconds on the tail latency under load. Other
-  // processes still meet SQLite's lock and the busy timeout.
+  // process wait here, woken as soon as the writer before them commits, instead of in SQLite's
+  // busy handler, whose back-off sleeps put hundreds of milliseconds on the tail latency under
+  // load. Other processes still meet SQLite's lock and the busy timeout. A thread that opens a
+  // write transaction on a second connection to the same file while it has one open gets
+  // kFailedPrecondition (it would otherwise wait for itself).
   std::shared_ptr<std::mutex> writer_lock_;
 };
 

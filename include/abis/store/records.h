@@ -46,7 +46,8 @@ Status ValidateEncounterKind(std::string_view kind);
 struct Encounter {
   std::int64_t id = 0;
   std::int64_t person_id = 0;
-  std::string external_id;  // the id callers see; unique per person; empty: the row id in decimal
+  std::string external_id;  // the id callers see; unique per person; empty: generated (the row id in
+                            // decimal, with a suffix "-n" if the person already has that id)
   std::string kind = "enrollment";
   std::string captured_at;
   std::string source_agency;
@@ -54,8 +55,7 @@ struct Encounter {
   bool active = true;       // an inactive encounter's templates are kept but not searched
 };
 
-// An encounter id chosen by a caller: 1-64 characters of letters, digits, '-', '_', '.', ':',
-// not all digits (all-digit ids are the ones the store generates).
+// An encounter id chosen by a caller: 1-64 characters of letters, digits, '-', '_', '.', ':'.
 Status ValidateEncounterExternalId(std::string_view external_id);
 
 // A stored template's metadata (the template itself is sealed; see Store::LoadTemplate).
@@ -68,6 +68,7 @@ struct TemplateInfo {
   FingerPosition position = FingerPosition::kUnknown;
   nlohmann::json quality = nlohmann::json::object();
   std::string created_at;
+  std::string seal_id;  // hex of the ciphertext's random nonce: changes whenever the template is (re)sealed
 };
 
 enum class GalleryKind : std::uint8_t {

@@ -126,6 +126,12 @@ struct CompareResult {
   std::int64_t audit_seq = 0;
 };
 
+struct GalleryMember {
+  std::int64_t person_id = 0;
+  std::string external_id;
+  std::vector<std::string> active_encounters;  // external ids of the encounters a search sees
+};
+
 // A stored sample as it was captured, for export (e.g. to an ANSI/NIST-ITL transaction).
 struct StoredSample {
   std::int64_t sample_id = 0;
@@ -173,15 +179,17 @@ class AbisSystem {
   // The person's encounters with the metadata of their templates; audited as a read.
   Result<nlohmann::json> ReadEncounters(const Operator& op, const std::string& person);
   Result<nlohmann::json> ReadEncounter(const Operator& op, const std::string& person, const std::string& encounter);
-  // An inactive encounter keeps its data but is not searched.
+  // An inactive encounter keeps its data but is not searched. Deactivating (or replacing) an
+  // encounter of a person on an active watchlist needs the manage_galleries role as well.
   Status SetEncounterActive(const Operator& op, const std::string& person, const std::string& encounter, bool active);
   // Replaces the encounter's samples and templates with `samples` (all extracted before anything
   // changes; one transaction).
   Result<std::vector<EnrolResult>> ReplaceEncounter(const Operator& op, const std::string& person,
                                                     const std::string& encounter, const std::vector<SampleInput>& samples);
-  // Crypto-erases one encounter; `reason` is required and audited.
+  // Crypto-erases one encounter; `reason` is required and audited. With
+  // `delete_person_when_empty` (OSIA's rule) the person goes too when it was the last encounter.
   Status DeleteEncounter(const Operator& op, const std::string& person, const std::string& encounter,
-                         const std::string& reason);
+                         const std::string& reason, bool delete_person_when_empty = false);
   // Identity corrections (role: merge_records). See Store::MoveEncounter / MergePersonInto.
   Status MoveEncounter(const Operator& op, const std::string& source, const std::string& encounter,
                        const std::string& target);
@@ -192,10 +200,10 @@ class AbisSystem {
   Status AddToGallery(const Operator& op, const std::string& gallery, const std::string& person);
   Status RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person);
   Result<std::vector<Gallery>> ListGalleries(const Operator& op);
-  // (person id, external id) of members after `after_person_id`, at most `limit` (1-10000).
-  Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(const Operator& op,
-                                                                               const std::string& gallery,
-                                                                               std::int64_t after_person_id, int limit);
+  // Members after `after_person_id` in person-id order, at most `limit` (1-10000); audited
+  // ("gallery.members"): the list says who is on a gallery or watchlist.
+  Result<std::vector<GalleryMember>> ListGalleryMembers(const Operator& op, const std::string& gallery,
+                                                       std::int64_t after_person_id, int limit);
   // Makes the person a member of exactly these (non-watchlist) galleries; watchlist memberships
   // are left alone (they follow watchlist entries).
   Status SetPersonGalleries(const Operator& op, const std::string& person, const std::vector<std::string>& galleries);
@@ -235,6 +243,21 @@ class AbisSystem {
                       const std::string& case_ref, const std::string& reason);
   AuditEvent EventFor(const Operator& op, const std::string& action) const;
 
+  // A sample and the template its modality's engine extracted from it.
+  struct ExtractedSample {
+    const ModalityEngine* engine = nullptr;
+    BiometricTemplate biometric_template;
+  };
+  // Extracts every sample (errors name "<what> <n>"); appends each sample's SHA-256 to
+  // `input_hashes` when given (for the audit entry).
+  Result<std::vector<ExtractedSample>> ExtractSamples(const std::vector<SampleInput>& samples, const std::string& what,
+                                                      std::vector<std::string>* input_hashes = nullptr);
+  // True when the person has an unexpired entry on any watchlist.
+  Result<bool> OnActiveWatchlist(std::int64_t person_id);
+  // A refusal (audited) unless the person is on no active watchlist or the role manages them.
+  Status RequireWatchlistAuthority(const Operator& op, const std::string& person, const std::string& what);
+  // The person and one of its encounters, by external ids (inside the caller's transaction).
+  Result<std::pair<Person, Encounter>> FindPersonEncounter(const std::string& person, const std::string& encounter);
   // Stores an extracted sample in a new or existing encounter (inside the caller's transaction).
   Result<EnrolResult> StoreEnrolment(const Operator& op, const EnrolRequest& request, BiometricTemplate biometric_template);
   // Records the candidates for review and raises watchlist alerts (after the search's audit entry).

@@ -5,6 +5,8 @@
 // search's own snapshot, so a search always sees exactly the gallery of its snapshot.
 // One cache may be shared by every AbisSystem of a process (the service's connection pool):
 // searches of one index run concurrently, an update waits for them and excludes them.
+// One cache serves one store file (keys carry no store identity). A thread holds at most one
+// view at a time: release a view before acquiring the next.
 // Thread-safety: all methods are safe to call from several threads.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <tuple>
@@ -65,8 +68,14 @@ class GalleryIndexCache {
   // The index for `key`, current in the snapshot of the read transaction `store` has open.
   // `generation` is Store::GalleryGeneration() read in that snapshot. A store or decryption
   // failure is returned as is; the cached index is then left at its previous generation.
+  // When the cached index is already newer than the snapshot, a private index is built from the
+  // snapshot (decrypting the whole gallery: prefer TryAcquire and a fresh snapshot).
   Result<GalleryIndexView> Acquire(Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
                                    std::int64_t generation);
+  // As Acquire, but nullopt (nothing built) when the cached index is newer than the snapshot:
+  // the caller should retry with a fresh snapshot.
+  Result<std::optional<GalleryIndexView>> TryAcquire(Store& store, const ModalityEngine& engine,
+                                                     const GalleryIndexKey& key, std::int64_t generation);
   GalleryIndexCacheStats stats() const;
   // Drops every index (e.g. when memory must be returned).
   void Clear();
