@@ -124,6 +124,41 @@ TEST(ExtractorTest, RejectsBlankTinyAndInconsistentImages) {
   EXPECT_FALSE(ExtractMinutiae(inconsistent).ok());
 }
 
+// Left half: clean ridges (period 9 px, gently curved); right half: fine-grained sensor noise of
+// under half the ridge contrast (deviation 12 against 28 grey levels), as on the background of
+// capacitive scanners. The segmentation measures ridge-band energy, so the noise is background:
+// no minutia may come from it (with the plain grey-level deviation it passed as fingerprint
+// area and the enhanced noise became a labyrinth of false minutiae).
+TEST(ExtractorTest, FindsNoMinutiaeInFineGrainedBackgroundNoise) {
+  constexpr int kSide = 320;
+  GrayImage image{kSide, kSide, 500, std::vector<std::uint8_t>(kSide * kSide)};
+  std::uint64_t state = 12345;  // SplitMix64: deterministic noise on every platform
+  auto next_unit = [&state]() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) / 9007199254740992.0;  // [0, 1)
+  };
+  for (int y = 0; y < kSide; ++y) {
+    for (int x = 0; x < kSide; ++x) {
+      double value;
+      if (x < kSide / 2) {
+        double r = std::hypot(x + 400.0, y - kSide / 2.0);  // arcs around a centre far to the left
+        value = 128 + 40 * std::cos(2 * M_PI * r / 9.0);
+      } else {
+        double gaussian = std::sqrt(-2 * std::log(1 - next_unit())) * std::cos(2 * M_PI * next_unit());
+        value = 128 + 12 * gaussian;
+      }
+      image.pixels[static_cast<std::size_t>(y) * kSide + x] = static_cast<std::uint8_t>(std::clamp(value, 0.0, 255.0));
+    }
+  }
+  Result<MinutiaeTemplate> extracted = ExtractMinutiae(image);
+  ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+  for (const Minutia& m : extracted->minutiae) {
+    EXPECT_LT(m.x, kSide / 2 + 16) << "minutia at (" << m.x << ", " << m.y << ") in the noise";
+  }
+}
+
 TEST(ExtractorTest, ReportsCoordinatesAt500PpiForOtherResolutions) {
   SyntheticFinger finger = GenerateSyntheticFinger(5, 0, 1);
   GrayImage image = finger.impressions[0].image;

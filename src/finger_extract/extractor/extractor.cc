@@ -56,7 +56,7 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
   ABIS_RETURN_IF_ERROR(dump("07_skeleton", 255 - skeleton));
   std::vector<Candidate> candidates = DetectMinutiae(skeleton, orientation, mask);
   if (debug) ABIS_RETURN_IF_ERROR(dump("08_minutiae_detected", DrawCandidates(255 - skeleton, candidates)));
-  RemoveFalseMinutiae(candidates, skeleton, mask);
+  RemoveFalseMinutiae(candidates, skeleton, mask, wavelength);
   if (debug) ABIS_RETURN_IF_ERROR(dump("09_minutiae_final", DrawCandidates(gray, candidates)));
 
   MinutiaeTemplate result;

@@ -69,8 +69,12 @@ std::vector<Candidate> DetectMinutiae(const cv::Mat& skeleton, const Orientation
                                       const cv::Mat& mask);
 
 // Removes false minutiae: near the mask border, spurs, short ridges, bridges, broken-ridge pairs
-// and clusters. Marks them removed (kept in the vector for the debug image).
-void RemoveFalseMinutiae(std::vector<Candidate>& candidates, const cv::Mat& skeleton, const cv::Mat& mask);
+// and clusters. Marks them removed (kept in the vector for the debug image). The length limits
+// of the structural rules scale with the local ridge wavelength (`wavelength_blocks`, CV_32F,
+// one value per kBlockSize block as from EstimateRidgeWavelength); an empty matrix means
+// kDefaultWavelength everywhere.
+void RemoveFalseMinutiae(std::vector<Candidate>& candidates, const cv::Mat& skeleton, const cv::Mat& mask,
+                         const cv::Mat& wavelength_blocks);
 
 // Debug ("transparency") images: writes <dir>/<name>.png; failures are returned, not thrown.
 Status WriteDebugImage(const std::string& dir, const std::string& name, const cv::Mat& image);

@@ -185,7 +185,8 @@ MasterFingerprint GenerateMaster(Random& random, SynthImageSize size) {
   cv::Mat skeleton = extractor::ThinRidges(binary);
   extractor::OrientationField field{full_angle, cv::Mat(canvas, CV_32F, cv::Scalar(1.0f))};
   std::vector<extractor::Candidate> candidates = extractor::DetectMinutiae(skeleton, field, master.finger_area);
-  extractor::RemoveFalseMinutiae(candidates, skeleton, master.finger_area);
+  // Clean ridges: the filter's limits at the default wavelength, as the ground truth was defined.
+  extractor::RemoveFalseMinutiae(candidates, skeleton, master.finger_area, cv::Mat());
   for (const auto& c : candidates) {
     if (!c.removed) master.minutiae.push_back({c.x, c.y, c.angle, c.type, 100});
   }
