@@ -1,18 +1,35 @@
-// Dot product of two float vectors, the inner loop of every face search. Debian's FAISS is built
-// for baseline x86-64 (no SSE3), so its own inner product is the scalar reference loop; this one
-// uses AVX2+FMA when the CPU has them (checked once at run time) and an 8-accumulator portable
-// loop otherwise. Both sum in float, in a different order than a sequential loop (differences of
-// order 1e-7 relative on unit vectors).
+// Dot products, the inner loop of every face search. Debian's FAISS is built for baseline x86-64
+// (no SSE3), so its own inner product is the scalar reference loop; these use AVX2+FMA when the
+// CPU has them (checked once at run time) and portable loops otherwise. Float sums run in a
+// different order than a sequential loop (differences of order 1e-7 relative on unit vectors).
+// The int8 forms serve the HNSW graph's 8-bit vector codes (faiss_gallery.cc): a float query
+// against an int8 code while searching and building, and code against code while the graph
+// prunes its neighbour lists. HammingDistance serves the graph's 1-bit (sign) codes.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace abis::face {
 
-// REQUIRES: a and b each point to `size` readable floats.
+// Sum of a[i] * b[i]. REQUIRES: a and b each point to `size` readable floats.
 float InnerProduct(const float* a, const float* b, std::size_t size);
 
-// True when InnerProduct uses the AVX2+FMA path on this CPU (reported by benchmarks).
+// Sum of query[i] * code[i] (the code's scale is applied by the caller).
+// REQUIRES: `size` readable elements behind each pointer.
+float InnerProductFloatInt8(const float* query, const std::int8_t* code, std::size_t size);
+
+// Exact integer sum of a[i] * b[i].
+// REQUIRES: `size` readable elements behind each pointer; size <= 131072 (no int32 overflow
+// at |a[i]|, |b[i]| <= 127).
+std::int32_t InnerProductInt8(const std::int8_t* a, const std::int8_t* b, std::size_t size);
+
+// Number of differing bits between two bit strings of `words` 64-bit words (the Hamming
+// distance of the HNSW graph's sign-bit codes). Uses the POPCNT instruction when the CPU has it.
+// REQUIRES: `words` readable words behind each pointer.
+std::uint32_t HammingDistance(const std::uint64_t* a, const std::uint64_t* b, std::size_t words);
+
+// True when the kernels use the AVX2+FMA path on this CPU (reported by benchmarks).
 bool InnerProductUsesAvx2();
 
 }  // namespace abis::face

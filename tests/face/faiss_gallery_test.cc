@@ -1,12 +1,17 @@
 #include "abis/face/faiss_gallery.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include "abis/face/face_template.h"
+#include "../../src/face/inner_product_kernel.h"
 
 namespace abis::face {
 namespace {
@@ -114,6 +119,180 @@ TEST(FaissFaceGalleryTest, ExactScoresEqualTheDotProductForOddDimensions) {
       EXPECT_NEAR(score, expected, 1e-4 * (1.0 + std::abs(expected))) << "dimension " << dimension << " id " << id;
     }
   }
+}
+
+std::vector<float> RandomRows(int count, int dimension, std::mt19937& random) {
+  std::normal_distribution<float> normal;
+  std::vector<float> rows(static_cast<std::size_t>(count) * static_cast<std::size_t>(dimension));
+  for (int i = 0; i < count; ++i) {
+    float* row = rows.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(dimension);
+    double norm = 0;
+    for (int d = 0; d < dimension; ++d) {
+      row[d] = normal(random);
+      norm += static_cast<double>(row[d]) * row[d];
+    }
+    for (int d = 0; d < dimension; ++d) row[d] = static_cast<float>(row[d] / std::sqrt(norm));
+  }
+  return rows;
+}
+
+std::vector<std::int64_t> Ids(int count) {
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) ids[static_cast<std::size_t>(i)] = 5000 + i;
+  return ids;
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::path(::testing::TempDir()) / ("abis_face_" + name + "_" + std::to_string(::getpid()))).string();
+}
+
+TEST(InnerProductKernelTest, IntegerKernelsEqualTheScalarSums) {
+  std::mt19937 random(3);
+  std::uniform_int_distribution<int> level(-127, 127);
+  std::normal_distribution<float> normal;
+  for (std::size_t size : {std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{37}, std::size_t{515}}) {
+    std::vector<std::int8_t> a(size);
+    std::vector<std::int8_t> b(size);
+    std::vector<float> query(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      a[i] = static_cast<std::int8_t>(level(random));
+      b[i] = static_cast<std::int8_t>(level(random));
+      query[i] = normal(random);
+    }
+    std::int64_t integer = 0;
+    double mixed = 0.0;
+    for (std::size_t i = 0; i < size; ++i) {
+      integer += static_cast<std::int64_t>(a[i]) * b[i];
+      mixed += static_cast<double>(query[i]) * a[i];
+    }
+    EXPECT_EQ(InnerProductInt8(a.data(), b.data(), size), integer) << "size " << size;
+    EXPECT_NEAR(InnerProductFloatInt8(query.data(), a.data(), size), mixed, 1e-4 * (1.0 + std::abs(mixed)) * 127)
+        << "size " << size;
+  }
+  // Hamming distance over 1, 2 and 9 words.
+  std::mt19937_64 bits(8);
+  for (std::size_t words : {std::size_t{1}, std::size_t{2}, std::size_t{9}}) {
+    std::vector<std::uint64_t> x(words);
+    std::vector<std::uint64_t> y(words);
+    std::uint32_t expected = 0;
+    for (std::size_t w = 0; w < words; ++w) {
+      x[w] = bits();
+      y[w] = bits();
+      for (int bit = 0; bit < 64; ++bit) expected += ((x[w] ^ y[w]) >> bit) & 1U;
+    }
+    EXPECT_EQ(HammingDistance(x.data(), y.data(), words), expected) << words << " words";
+    EXPECT_EQ(HammingDistance(x.data(), x.data(), words), 0u);
+  }
+  // Extremes: 515 x 127 x -127 stays exact in int32.
+  const std::vector<std::int8_t> high(515, 127);
+  const std::vector<std::int8_t> low(515, -127);
+  EXPECT_EQ(InnerProductInt8(high.data(), low.data(), high.size()), -515 * 127 * 127);
+}
+
+TEST(FaissFaceGalleryTest, EveryHnswStorageFindsMatedProbesAndReturnsExactCosines) {
+  for (HnswStorage storage : {HnswStorage::kInt8, HnswStorage::kSignBits, HnswStorage::kFloat}) {
+    for (int dimension : {37, 128}) {
+      std::mt19937 random(static_cast<unsigned>(dimension));
+      constexpr int kCount = 1500;
+      const std::vector<float> rows = RandomRows(kCount, dimension, random);
+      const std::vector<std::int64_t> ids = Ids(kCount);
+      FaissGalleryOptions options;
+      options.exact_search_max = 100;
+      options.hnsw_storage = storage;
+      options.build_threads = 1;
+      FaissFaceGallery gallery("m/1", dimension, options, nullptr);
+      ASSERT_TRUE(gallery.AddVectors(ids, rows).ok());
+      ASSERT_TRUE(gallery.uses_hnsw());
+      const auto dim = static_cast<std::size_t>(dimension);
+      const FaissGalleryMemory memory = gallery.MemoryUse();
+      EXPECT_EQ(memory.float_rows, kCount * dim * sizeof(float));
+      const std::size_t code_bytes = storage == HnswStorage::kInt8       ? dim + sizeof(float)
+                                     : storage == HnswStorage::kSignBits ? (dim + 63) / 64 * 8
+                                                                         : dim * sizeof(float);
+      EXPECT_EQ(memory.hnsw_codes, kCount * code_bytes);
+      EXPECT_GT(memory.hnsw_graph, 0u);
+      for (int i : {0, 700, 1499}) {
+        // A mated probe: 0.8 x the mate plus noise.
+        std::vector<float> probe(rows.begin() + static_cast<std::ptrdiff_t>(i * dim),
+                                 rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim));
+        std::normal_distribution<float> noise(0.0f, 0.6f / std::sqrt(static_cast<float>(dimension)));
+        for (float& x : probe) x += noise(random);
+        const auto exact = gallery.SearchVectorExact(probe, 5);
+        const auto found = gallery.SearchVector(probe, 5, 64);
+        ASSERT_EQ(found.size(), 5u);
+        EXPECT_EQ(found.front().first, ids[static_cast<std::size_t>(i)]);
+        EXPECT_EQ(found.front().first, exact.front().first);
+        // Scores come from the float rows, identical to exact search's.
+        EXPECT_FLOAT_EQ(found.front().second, exact.front().second);
+        for (std::size_t r = 1; r < found.size(); ++r) EXPECT_GE(found[r - 1].second, found[r].second);
+      }
+    }
+  }
+}
+
+TEST(FaissFaceGalleryTest, SavedGraphReloadsOnlyOverTheSameVectorsAndParameters) {
+  std::mt19937 random(41);
+  constexpr int kCount = 600;
+  const std::vector<float> rows = RandomRows(kCount, kDimension, random);
+  const std::vector<std::int64_t> ids = Ids(kCount);
+  FaissGalleryOptions options;
+  options.exact_search_max = 100;
+  options.build_threads = 1;
+  FaissFaceGallery built("m/1", kDimension, options, nullptr);
+  const std::string path = TempPath("graph");
+  EXPECT_EQ(built.SaveHnswGraph(path).code(), StatusCode::kFailedPrecondition);  // no graph yet
+  ASSERT_TRUE(built.AddVectors(ids, rows).ok());
+  ASSERT_TRUE(built.SaveHnswGraph(path).ok());
+
+  FaissFaceGallery loaded("m/1", kDimension, options, nullptr);
+  ASSERT_TRUE(loaded.AddVectorsWithSavedHnswGraph(ids, rows, path).ok());
+  ASSERT_TRUE(loaded.uses_hnsw());
+  for (int i : {1, 300, 599}) {
+    const std::span<const float> query(rows.data() + static_cast<std::size_t>(i) * kDimension, kDimension);
+    EXPECT_EQ(loaded.SearchVector(query, 10, 16), built.SearchVector(query, 10, 16)) << "probe " << i;
+  }
+
+  // One changed component, another id order, other parameters, a non-empty gallery: refused.
+  std::vector<float> changed = rows;
+  changed[12345] += 0.01f;
+  FaissFaceGallery stale("m/1", kDimension, options, nullptr);
+  EXPECT_EQ(stale.AddVectorsWithSavedHnswGraph(ids, changed, path).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(stale.size(), 0u);
+  std::vector<std::int64_t> shuffled = ids;
+  std::swap(shuffled[0], shuffled[1]);
+  EXPECT_EQ(stale.AddVectorsWithSavedHnswGraph(shuffled, rows, path).code(), StatusCode::kFailedPrecondition);
+  FaissGalleryOptions float_options = options;
+  float_options.hnsw_storage = HnswStorage::kFloat;
+  FaissFaceGallery other_storage("m/1", kDimension, float_options, nullptr);
+  EXPECT_EQ(other_storage.AddVectorsWithSavedHnswGraph(ids, rows, path).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(loaded.AddVectorsWithSavedHnswGraph(ids, rows, path).code(), StatusCode::kFailedPrecondition);
+
+  // A structurally broken graph (entry point out of range, the file's second-last field):
+  // invalid_argument, nothing added.
+  const std::uintmax_t bytes = std::filesystem::file_size(path);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(bytes - 8));
+    const std::int32_t far_away = 1 << 30;
+    file.write(reinterpret_cast<const char*>(&far_away), sizeof far_away);
+  }
+  FaissFaceGallery broken("m/1", kDimension, options, nullptr);
+  EXPECT_EQ(broken.AddVectorsWithSavedHnswGraph(ids, rows, path).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(broken.size(), 0u);
+
+  // A truncated file and a file that is not a graph: invalid_argument, nothing added.
+  std::filesystem::resize_file(path, bytes - 7);
+  FaissFaceGallery damaged("m/1", kDimension, options, nullptr);
+  EXPECT_EQ(damaged.AddVectorsWithSavedHnswGraph(ids, rows, path).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(damaged.size(), 0u);
+  std::ofstream(path, std::ios::trunc) << "not a graph";
+  EXPECT_EQ(damaged.AddVectorsWithSavedHnswGraph(ids, rows, path).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(damaged.AddVectorsWithSavedHnswGraph(ids, rows, path + ".missing").code(), StatusCode::kNotFound);
+  std::filesystem::remove(path);
+
+  // After a removal the graph no longer matches its build: not saved.
+  built.Remove(ids[3]);
+  EXPECT_EQ(built.SaveHnswGraph(path).code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(FaissFaceGalleryTest, RefusesTemplatesOfAnotherModel) {
