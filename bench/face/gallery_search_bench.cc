@@ -1,6 +1,11 @@
-// 1:N search benchmark of the face gallery (FaissFaceGallery) over seeded random unit vectors:
-// HNSW build time and memory, then per efSearch the per-query latency (one query at a time, on
-// one thread and on two concurrent threads) and recall against exact search.
+// 1:N search benchmark of the face gallery (FaissFaceGallery) over seeded random unit vectors,
+// for one large-gallery method (--method):
+//  - hnsw: build time and memory, then per efSearch the per-query latency (one query at a time,
+//    on one thread and on two concurrent threads) and recall against exact search;
+//  - sign-scan: encoding time and memory, then per shortlist size K (--sign-candidates) the
+//    per-query latency (one query at a time, the scan on one thread and split over two) and
+//    recall against exact search, with the mate's rank by sign agreement (how many non-mates
+//    agree with the probe on at least as many signs) and the mean agreements.
 //
 // Two kinds of probes, each compared with exact search over the same gallery:
 //  - mated (the primary measure, how an ABIS searches): an enrolled vector m mixed with fresh
@@ -11,11 +16,12 @@
 //  - random: an independent random unit vector. In 512-d its exact nearest neighbour is barely
 //    nearer than thousands of others (all cosines ~0 +- 0.044), so recall here measures how well
 //    a graph orders near-ties, not whether an ABIS finds a person; reported for completeness.
-// recall_at_1: the HNSW best candidate is exact search's best (for mated probes that is the mate;
-// `exact_top1_is_mate` checks it). recall_at_10: share of exact search's top 10 that HNSW returns.
+// recall_at_1: the method's best candidate is exact search's best (for mated probes that is the mate;
+// `exact_top1_is_mate` checks it). recall_at_10: share of exact search's top 10 that the method returns.
 //
 //   abis_face_search_bench --sizes 100000,1000000 --hnsw-m 32 --ef-construction 80
 //       --ef-search 64,128,256 --storage int8 --cache-dir /tmp/abis-hnsw --json
+//   abis_face_search_bench --sizes 100000,1000000 --method sign-scan --sign-candidates 16,64,256 --json
 //
 // --cache-dir keeps each built graph in a file named by seed, size, dimension, M,
 // efConstruction and storage; a cached graph is used only when its fingerprint of the ids and
@@ -58,6 +64,8 @@ struct Flags {
   std::size_t rerank = FaissGalleryOptions{}.hnsw_rerank;
   int build_threads = 0;
   std::string cache_dir;
+  std::string method = "hnsw";
+  std::vector<std::size_t> sign_candidates = {FaissGalleryOptions{}.sign_scan_candidates};
   std::uint64_t seed = 1;
   double max_gigabytes = 20.0;
 };
@@ -202,14 +210,15 @@ struct Run {
   double wall_ms = 0.0;
 };
 
-Run SearchAll(const FaissFaceGallery& gallery, const ProbeSet& set, int ef, int threads) {
+template <typename SearchOne>
+Run SearchAll(const ProbeSet& set, int threads, const SearchOne& search_one) {
   Run run;
   run.found.resize(set.probes.size());
   run.latency_ms.resize(set.probes.size());
   auto work = [&](std::size_t first) {
     for (std::size_t i = first; i < set.probes.size(); i += static_cast<std::size_t>(threads)) {
       const auto start = Clock::now();
-      run.found[i] = gallery.SearchVector(set.probes[i], kTop, ef);
+      run.found[i] = search_one(set.probes[i]);
       run.latency_ms[i] = MillisecondsSince(start);
     }
   };
@@ -220,6 +229,66 @@ Run SearchAll(const FaissFaceGallery& gallery, const ProbeSet& set, int ef, int 
   for (std::thread& t : others) t.join();
   run.wall_ms = MillisecondsSince(start);
   return run;
+}
+
+// Signs on which two vectors agree (of `dimension`).
+std::size_t AgreeingSigns(const float* a, const float* b, int dimension) {
+  std::size_t agree = 0;
+  for (int d = 0; d < dimension; ++d) agree += (a[d] > 0.0f) == (b[d] > 0.0f) ? 1 : 0;
+  return agree;
+}
+
+// Sign agreement of mated probes with their mate and with the gallery (the sign-scan theory:
+// 1 - arccos(c)/pi of the signs for a mate at cosine c, half +- sqrt(d)/2 for a non-mate), and the
+// mate's rank by agreement: non-mates agreeing on at least as many signs, over the first 20
+// probes (each a full pass over the gallery, not timed).
+nlohmann::json SignAgreement(const std::vector<float>& rows, const ProbeSet& mated, int dimension, double mate_cosine) {
+  const auto dim = static_cast<std::size_t>(dimension);
+  const std::size_t size = rows.size() / dim;
+  const auto mate_row = [&](std::size_t q) { return rows.data() + static_cast<std::size_t>(mated.mates[q]) * dim; };
+  double mate_sum = 0.0;
+  std::size_t mate_min = dim;
+  for (std::size_t q = 0; q < mated.probes.size(); ++q) {
+    const std::size_t agree = AgreeingSigns(mated.probes[q].data(), mate_row(q), dimension);
+    mate_sum += static_cast<double>(agree);
+    mate_min = std::min(mate_min, agree);
+  }
+  double non_mate_sum = 0.0;
+  double non_mate_square_sum = 0.0;
+  std::size_t non_mate_max = 0;
+  std::size_t worst_rank = 0;
+  double rank_sum = 0.0;
+  const std::size_t ranked = std::min<std::size_t>(20, mated.probes.size());
+  for (std::size_t q = 0; q < ranked; ++q) {
+    const std::size_t mate_agree = AgreeingSigns(mated.probes[q].data(), mate_row(q), dimension);
+    std::size_t rank = 0;
+    for (std::size_t row = 0; row < size; ++row) {
+      if (static_cast<std::int64_t>(row) == mated.mates[q]) continue;
+      const std::size_t agree = AgreeingSigns(mated.probes[q].data(), rows.data() + row * dim, dimension);
+      non_mate_sum += static_cast<double>(agree);
+      non_mate_square_sum += static_cast<double>(agree) * static_cast<double>(agree);
+      non_mate_max = std::max(non_mate_max, agree);
+      rank += agree >= mate_agree ? 1 : 0;
+    }
+    worst_rank = std::max(worst_rank, rank);
+    rank_sum += static_cast<double>(rank);
+  }
+  const double pairs = std::max(1.0, static_cast<double>(ranked) * static_cast<double>(size - 1));
+  const double non_mate_mean = non_mate_sum / pairs;
+  const double non_mate_sd = std::sqrt(std::max(0.0, non_mate_square_sum / pairs - non_mate_mean * non_mate_mean));
+  const double probes = static_cast<double>(std::max<std::size_t>(1, mated.probes.size()));
+  const double pi = std::acos(-1.0);
+  return {{"mate_expected", Round(static_cast<double>(dim) * (1.0 - std::acos(mate_cosine) / pi), 0.01)},
+          {"non_mate_expected_mean", Round(static_cast<double>(dim) / 2.0, 0.01)},
+          {"non_mate_expected_sd", Round(std::sqrt(static_cast<double>(dim)) / 2.0, 0.01)},
+          {"mate_mean", Round(mate_sum / probes, 0.01)},
+          {"mate_min", mate_min},
+          {"non_mate_mean", Round(non_mate_mean, 0.01)},
+          {"non_mate_sd", Round(non_mate_sd, 0.01)},
+          {"non_mate_max", non_mate_max},
+          {"probes_ranked", ranked},
+          {"non_mates_at_or_above_mate_mean", Round(rank_sum / static_cast<double>(std::max<std::size_t>(1, ranked)), 0.01)},
+          {"non_mates_at_or_above_mate_max", worst_rank}};
 }
 
 std::string CachePath(const Flags& flags, std::size_t size) {
@@ -236,8 +305,10 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
   std::vector<std::int64_t> ids(size);
   std::iota(ids.begin(), ids.end(), 0);
 
+  const bool sign_scan = flags.method == "sign-scan";
   FaissGalleryOptions options;
-  options.exact_search_max = size - 1;  // HNSW; exact search stays available for ground truth
+  options.exact_search_max = size - 1;  // large-gallery method; exact search stays available for ground truth
+  options.large_gallery_method = sign_scan ? LargeGalleryMethod::kSignScan : LargeGalleryMethod::kHnsw;
   options.hnsw_neighbours = flags.hnsw_neighbours;
   options.hnsw_ef_construction = flags.ef_construction;
   options.hnsw_storage = flags.storage == "float"  ? HnswStorage::kFloat
@@ -248,7 +319,7 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
   FaissFaceGallery gallery("bench", flags.dimension, options, nullptr);
 
   nlohmann::json build = {{"load_average_1min_before", LoadAverage()}};
-  const std::string cache = flags.cache_dir.empty() ? "" : CachePath(flags, size);
+  const std::string cache = flags.cache_dir.empty() || sign_scan ? "" : CachePath(flags, size);
   bool loaded = false;
   if (!cache.empty() && std::filesystem::exists(cache)) {
     const auto start = Clock::now();
@@ -263,8 +334,12 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
     }
   }
   if (!loaded) {
-    std::cerr << "size " << size << ": building HNSW (M " << flags.hnsw_neighbours << ", efConstruction "
-              << flags.ef_construction << ", " << flags.storage << ")\n";
+    if (sign_scan) {
+      std::cerr << "size " << size << ": adding (sign codes)\n";
+    } else {
+      std::cerr << "size " << size << ": building HNSW (M " << flags.hnsw_neighbours << ", efConstruction "
+                << flags.ef_construction << ", " << flags.storage << ")\n";
+    }
     const auto start = Clock::now();
     const double cpu_start = ProcessCpuSeconds();
     const Status status = gallery.AddVectors(ids, rows);
@@ -283,6 +358,7 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
   const nlohmann::json memory_json = {{"float_rows_mb", Round(static_cast<double>(memory.float_rows) / 1e6, 0.1)},
                                       {"hnsw_codes_mb", Round(static_cast<double>(memory.hnsw_codes) / 1e6, 0.1)},
                                       {"hnsw_graph_mb", Round(static_cast<double>(memory.hnsw_graph) / 1e6, 0.1)},
+                                      {"sign_codes_mb", Round(static_cast<double>(memory.sign_codes) / 1e6, 0.1)},
                                       {"process_rss_mb", Round(ProcessMegabytes("VmRSS"), 0.1)},
                                       {"process_peak_rss_mb", Round(ProcessMegabytes("VmHWM"), 0.1)}};
 
@@ -319,24 +395,75 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
   const double n = static_cast<double>(flags.queries);
 
   nlohmann::json sweep = nlohmann::json::array();
+  const auto mate_rank1_rate = [&](const Run& run) {
+    std::size_t rank1 = 0;
+    for (std::size_t q = 0; q < flags.queries; ++q) {
+      rank1 += !run.found[q].empty() && run.found[q][0].first == mated.mates[q] ? 1 : 0;
+    }
+    return Round(static_cast<double>(rank1) / n, 1e-4);
+  };
+  if (sign_scan) {
+    const nlohmann::json agreement = SignAgreement(rows, mated, flags.dimension, flags.mate_cosine);
+    for (std::size_t candidates : flags.sign_candidates) {
+      std::cerr << "size " << size << ": sign scan, K " << candidates << "\n";
+      const double load = LoadAverage();
+      const auto scan_on = [&gallery, candidates](int threads) {
+        return [&gallery, candidates, threads](const std::vector<float>& probe) {
+          return gallery.SearchVectorSignScan(probe, kTop, candidates, threads);
+        };
+      };
+      const Run mated_one = SearchAll(mated, 1, scan_on(1));
+      const Run random_one = SearchAll(independent, 1, scan_on(1));
+      const Run mated_split = SearchAll(mated, 1, scan_on(2));
+      const Recall mated_recall = Compare(mated.exact, mated_one.found);
+      const Recall split_recall = Compare(mated.exact, mated_split.found);
+      const Recall random_recall = Compare(independent.exact, random_one.found);
+      sweep.push_back(
+          {{"sign_candidates", candidates},
+           {"mated",
+            {{"recall_at_1", mated_recall.at_1},
+             {"recall_at_10", mated_recall.at_10},
+             {"recall_at_1_2_threads", split_recall.at_1},
+             {"mate_rank1_rate", mate_rank1_rate(mated_one)},
+             {"ms_median_1_thread", Round(Quantile(mated_one.latency_ms, 0.5), 0.001)},
+             {"ms_p95_1_thread", Round(Quantile(mated_one.latency_ms, 0.95), 0.001)},
+             {"ms_median_2_threads", Round(Quantile(mated_split.latency_ms, 0.5), 0.001)},
+             {"ms_p95_2_threads", Round(Quantile(mated_split.latency_ms, 0.95), 0.001)},
+             {"queries_per_second_2_threads", Round(n / (mated_split.wall_ms / 1000.0), 0.1)}}},
+           {"random",
+            {{"recall_at_1", random_recall.at_1},
+             {"recall_at_10", random_recall.at_10},
+             {"ms_median_1_thread", Round(Quantile(random_one.latency_ms, 0.5), 0.001)}}},
+           {"load_average_1min", load}});
+    }
+    return {{"size", size},
+            {"dimension", flags.dimension},
+            {"method", "sign-scan"},
+            {"build", build},
+            {"memory", memory_json},
+            {"queries", flags.queries},
+            {"mate_cosine", flags.mate_cosine},
+            {"exact_top1_is_mate_rate", Round(static_cast<double>(exact_top1_is_mate) / n, 1e-4)},
+            {"mated_highest_non_mate_cosine", Round(second_best_cosine, 1e-4)},
+            {"exact_ms_median_1_thread", Round(Quantile(exact_ms, 0.5), 0.001)},
+            {"sign_agreement", agreement},
+            {"sign_candidates_sweep", sweep}};
+  }
   for (int ef : flags.ef_search) {
     std::cerr << "size " << size << ": efSearch " << ef << "\n";
     const double load = LoadAverage();
-    const Run mated_one = SearchAll(gallery, mated, ef, 1);
-    const Run random_one = SearchAll(gallery, independent, ef, 1);
-    const Run mated_two = SearchAll(gallery, mated, ef, 2);
+    const auto search = [&gallery, ef](const std::vector<float>& probe) { return gallery.SearchVector(probe, kTop, ef); };
+    const Run mated_one = SearchAll(mated, 1, search);
+    const Run random_one = SearchAll(independent, 1, search);
+    const Run mated_two = SearchAll(mated, 2, search);
     const Recall mated_recall = Compare(mated.exact, mated_one.found);
     const Recall random_recall = Compare(independent.exact, random_one.found);
-    std::size_t mate_rank1 = 0;
-    for (std::size_t q = 0; q < flags.queries; ++q) {
-      mate_rank1 += !mated_one.found[q].empty() && mated_one.found[q][0].first == mated.mates[q] ? 1 : 0;
-    }
     sweep.push_back(
         {{"ef_search", ef},
          {"mated",
           {{"recall_at_1", mated_recall.at_1},
            {"recall_at_10", mated_recall.at_10},
-           {"mate_rank1_rate", Round(static_cast<double>(mate_rank1) / n, 1e-4)},
+           {"mate_rank1_rate", mate_rank1_rate(mated_one)},
            {"ms_median_1_thread", Round(Quantile(mated_one.latency_ms, 0.5), 0.001)},
            {"ms_p95_1_thread", Round(Quantile(mated_one.latency_ms, 0.95), 0.001)},
            {"ms_median_2_threads", Round(Quantile(mated_two.latency_ms, 0.5), 0.001)},
@@ -350,6 +477,7 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
   }
   return {{"size", size},
           {"dimension", flags.dimension},
+          {"method", "hnsw"},
           {"hnsw",
            {{"M", flags.hnsw_neighbours},
             {"ef_construction", flags.ef_construction},
@@ -368,10 +496,12 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
 // Float rows + the graph's codes + neighbour lists (level 0: 2M ids of 4 bytes, upper levels
 // ~ +5 %), in GB.
 double EstimatedGigabytes(std::size_t size, const Flags& flags) {
+  const double sign_code = 8.0 * ((flags.dimension + 63) / 64);
+  if (flags.method == "sign-scan") return static_cast<double>(size) * (4.0 * flags.dimension + sign_code + 16.0) / 1e9;
   const double codes = flags.storage == "float"  ? 4.0 * flags.dimension
                       : flags.storage == "bits" ? 8.0 * ((flags.dimension + 63) / 64)
                                                 : flags.dimension + 4.0;
-  const double per_vector = 4.0 * flags.dimension + codes +
+  const double per_vector = 4.0 * flags.dimension + codes + sign_code +
                             2.0 * flags.hnsw_neighbours * 4.0 * 1.05 + 8.0 + 4.0;
   return static_cast<double>(size) * per_vector / 1e9;
 }
@@ -397,7 +527,9 @@ int main(int argc, char** argv) {
   app.add_option("--storage", flags.storage, "HNSW vector storage: int8, bits (sign bits) or float");
   app.add_option("--rerank", flags.rerank, "HNSW candidates re-scored exactly");
   app.add_option("--build-threads", flags.build_threads, "OpenMP threads for the build (0: default)");
-  app.add_option("--cache-dir", flags.cache_dir, "Keep built graphs here (bench only)");
+  app.add_option("--cache-dir", flags.cache_dir, "Keep built HNSW graphs here (bench only)");
+  app.add_option("--method", flags.method, "Large-gallery method: hnsw or sign-scan");
+  app.add_option("--sign-candidates", flags.sign_candidates, "Sign-scan shortlist sizes K to sweep")->delimiter(',');
   app.add_option("--seed", flags.seed, "Seed of the gallery and probes");
   app.add_option("--max-gb", flags.max_gigabytes, "Skip sizes whose estimated memory exceeds this");
   CLI11_PARSE(app, argc, argv);
@@ -406,13 +538,17 @@ int main(int argc, char** argv) {
                      flags.dimension >= 1 && flags.dimension <= 8192 && flags.hnsw_neighbours >= 2 &&
                      flags.ef_construction >= 1 && flags.build_threads >= 0 &&
                      (flags.storage == "int8" || flags.storage == "float" || flags.storage == "bits") &&
+                     (flags.method == "hnsw" || flags.method == "sign-scan") &&
+                     std::all_of(flags.sign_candidates.begin(), flags.sign_candidates.end(),
+                                 [](std::size_t k) { return k >= 1; }) &&
                      std::all_of(flags.sizes.begin(), flags.sizes.end(), [](std::size_t s) { return s >= 2; }) &&
                      std::all_of(flags.ef_search.begin(), flags.ef_search.end(), [](int ef) { return ef >= 1; });
   if (!valid) {
     abis::ReportError(globals, Status::InvalidArgument(
                                    "bench: need --sizes >= 2 each, --queries >= 1, 0 < --mate-cosine < 1, "
                                    "1 <= --dimension <= 8192, --hnsw-m >= 2, --ef-construction >= 1, "
-                                   "--ef-search >= 1 each, --build-threads >= 0, --storage int8|bits|float"));
+                                   "--ef-search >= 1 each, --build-threads >= 0, --storage int8|bits|float, "
+                                   "--method hnsw|sign-scan, --sign-candidates >= 1 each"));
     return globals.exit_code;
   }
   nlohmann::json results = nlohmann::json::array();

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -535,8 +537,12 @@ struct FaissFaceGallery::Impl {
   faiss::IndexFlatIP flat;
   std::vector<std::int64_t> row_ids;
   std::unordered_map<std::int64_t, std::size_t> row_of;
+  // Sign codes, row i at sign_codes[i * sign_words]: kept for every row in every mode (64 bytes
+  // per 512-d reference), so the sign scan needs no build and switching methods costs nothing.
+  std::size_t sign_words;
+  std::vector<std::uint64_t> sign_codes;
 
-  // HNSW graph (only above exact_search_max). Labels are insertion sequence numbers; removed
+  // HNSW graph (only above exact_search_max, with large_gallery_method kHnsw). Labels are insertion sequence numbers; removed
   // entries stay in the graph as tombstones (seq_ids[label] == -1) until the next rebuild.
   std::unique_ptr<faiss::IndexHNSW> hnsw;
   std::vector<std::int64_t> seq_ids;
@@ -544,7 +550,14 @@ struct FaissFaceGallery::Impl {
   std::size_t tombstones = 0;
 
   Impl(std::string id, int dim, FaissGalleryOptions opts, const ScoreCalibration* cal)
-      : model_id(std::move(id)), dimension(dim), options(opts), calibration(cal), flat(dim) {}
+      : model_id(std::move(id)),
+        dimension(dim),
+        options(opts),
+        calibration(cal),
+        flat(dim),
+        sign_words(SignWords(static_cast<std::size_t>(dim))) {}
+
+  bool LargeGallery() const { return row_ids.size() > options.exact_search_max; }
 
   const float* Row(std::size_t row) const {
     return reinterpret_cast<const float*>(flat.codes.data()) + row * static_cast<std::size_t>(dimension);
@@ -587,6 +600,12 @@ struct FaissFaceGallery::Impl {
 
   void AppendRows(std::span<const std::int64_t> ids, std::span<const float> vectors) {
     flat.add(static_cast<idx_t>(ids.size()), vectors.data());
+    const auto dim = static_cast<std::size_t>(dimension);
+    const std::size_t first = sign_codes.size();
+    sign_codes.resize(first + ids.size() * sign_words);
+    for (std::size_t v = 0; v < ids.size(); ++v) {
+      EncodeSigns(vectors.data() + v * dim, dim, sign_codes.data() + first + v * sign_words);
+    }
     for (std::int64_t id : ids) {
       row_of[id] = row_ids.size();
       row_ids.push_back(id);
@@ -601,6 +620,7 @@ struct FaissFaceGallery::Impl {
     const std::size_t bytes = static_cast<std::size_t>(dimension) * sizeof(float);
     if (row != last) {
       std::memcpy(flat.codes.data() + row * bytes, flat.codes.data() + last * bytes, bytes);
+      std::copy_n(sign_codes.data() + last * sign_words, sign_words, sign_codes.data() + row * sign_words);
       row_ids[row] = row_ids[last];
       row_of[row_ids[row]] = row;
     }
@@ -608,6 +628,7 @@ struct FaissFaceGallery::Impl {
     row_of.erase(found);
     flat.codes.resize(last * bytes);
     flat.ntotal = static_cast<idx_t>(last);
+    sign_codes.resize(last * sign_words);
     if (hnsw) {
       const auto seq = seq_of.find(id);
       if (seq != seq_of.end()) {
@@ -619,7 +640,11 @@ struct FaissFaceGallery::Impl {
   }
 
   void Rebalance() {
-    if (row_ids.size() > options.exact_search_max) {
+    if (options.large_gallery_method != LargeGalleryMethod::kHnsw) {
+      if (hnsw) DropHnsw();
+      return;
+    }
+    if (LargeGallery()) {
       if (!hnsw || tombstones * 10 > seq_ids.size()) BuildHnsw();
     } else if (hnsw) {
       DropHnsw();
@@ -699,9 +724,18 @@ std::size_t FaissFaceGallery::size() const { return impl_->row_ids.size(); }
 
 bool FaissFaceGallery::uses_hnsw() const { return impl_->hnsw != nullptr; }
 
+const char* FaissFaceGallery::search_method() const {
+  if (impl_->hnsw) return "hnsw";
+  if (impl_->LargeGallery() && impl_->options.large_gallery_method == LargeGalleryMethod::kSignScan) {
+    return "sign_scan";
+  }
+  return "exact";
+}
+
 FaissGalleryMemory FaissFaceGallery::MemoryUse() const {
   FaissGalleryMemory memory;
   memory.float_rows = impl_->flat.codes.size();
+  memory.sign_codes = impl_->sign_codes.size() * sizeof(std::uint64_t);
   if (impl_->hnsw) {
     if (const auto* codes = dynamic_cast<const faiss::IndexFlatCodes*>(impl_->hnsw->storage)) {
       memory.hnsw_codes = codes->codes.size();
@@ -740,9 +774,89 @@ std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorExact(
   return out;
 }
 
+std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorSignScan(std::span<const float> query,
+                                                                                  std::size_t k, std::size_t candidates,
+                                                                                  int threads) const {
+  std::vector<std::pair<std::int64_t, float>> out;
+  const std::size_t rows = impl_->row_ids.size();
+  const auto dimension = static_cast<std::size_t>(impl_->dimension);
+  k = std::min(k, rows);
+  if (k == 0 || query.size() != dimension) return out;
+  const std::size_t keep = std::min(rows, std::max(k, candidates));
+  const std::size_t words = impl_->sign_words;
+  std::vector<std::uint64_t> query_signs(words);
+  EncodeSigns(query.data(), dimension, query_signs.data());
+
+  // Each slice keeps its best `keep` (fewest differing bits) in a max-heap, worst on top; the
+  // heaps are sized before the scan, so the scan itself never allocates.
+  using Shortlisted = std::pair<std::uint32_t, std::size_t>;  // (differing bits, row)
+  constexpr std::size_t kMinRowsPerSlice = 16'384;
+  const int wanted = threads > 0 ? threads : std::max(1, impl_->options.sign_scan_threads);
+  const std::size_t slices =
+      std::clamp<std::size_t>(rows / kMinRowsPerSlice, 1, static_cast<std::size_t>(wanted));
+  std::vector<std::vector<Shortlisted>> best(slices);
+  for (auto& heap : best) heap.reserve(keep);
+  const std::uint64_t* codes = impl_->sign_codes.data();
+  const auto scan = [&](std::size_t slice) {
+    std::vector<Shortlisted>& heap = best[slice];
+    const std::size_t begin = rows * slice / slices;
+    const std::size_t end = rows * (slice + 1) / slices;
+    constexpr std::size_t kBlock = 256;
+    std::uint32_t differing[kBlock];
+    for (std::size_t block = begin; block < end; block += kBlock) {
+      const std::size_t count = std::min(kBlock, end - block);
+      HammingDistances(query_signs.data(), codes + block * words, count, words, differing);
+      for (std::size_t i = 0; i < count; ++i) {
+        if (heap.size() < keep) {
+          heap.emplace_back(differing[i], block + i);
+          std::push_heap(heap.begin(), heap.end());
+        } else if (differing[i] < heap.front().first) {
+          std::pop_heap(heap.begin(), heap.end());
+          heap.back() = {differing[i], block + i};
+          std::push_heap(heap.begin(), heap.end());
+        }
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  helpers.reserve(slices - 1);
+  for (std::size_t slice = 1; slice < slices; ++slice) {
+    try {
+      helpers.emplace_back(scan, slice);
+    } catch (const std::system_error&) {
+      scan(slice);  // no thread available: scan this slice on the calling thread
+    }
+  }
+  scan(0);
+  for (std::thread& helper : helpers) helper.join();
+
+  // Each slice kept its best `keep` by (differing bits, row), rows ascending, so the best `keep`
+  // of their union is the gallery's: the shortlist does not depend on the number of slices.
+  std::vector<Shortlisted> shortlist = std::move(best[0]);
+  for (std::size_t slice = 1; slice < slices; ++slice) shortlist.insert(shortlist.end(), best[slice].begin(), best[slice].end());
+  if (shortlist.size() > keep) {
+    std::nth_element(shortlist.begin(), shortlist.begin() + static_cast<std::ptrdiff_t>(keep - 1), shortlist.end());
+    shortlist.resize(keep);
+  }
+  out.reserve(shortlist.size());
+  for (const auto& [differing, row] : shortlist) {
+    out.emplace_back(impl_->row_ids[row], InnerProduct(query.data(), impl_->Row(row), dimension));
+  }
+  const auto higher = [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); };
+  const std::size_t returned = std::min(k, out.size());
+  std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(returned), out.end(), higher);
+  out.resize(returned);
+  return out;
+}
+
 std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVector(std::span<const float> query,
                                                                           std::size_t k, int ef_search) const {
-  if (!impl_->hnsw) return SearchVectorExact(query, k);
+  if (!impl_->hnsw) {
+    if (impl_->LargeGallery() && impl_->options.large_gallery_method == LargeGalleryMethod::kSignScan) {
+      return SearchVectorSignScan(query, k, impl_->options.sign_scan_candidates);
+    }
+    return SearchVectorExact(query, k);
+  }
   std::vector<std::pair<std::int64_t, float>> out;
   k = std::min(k, impl_->row_ids.size());
   const auto dimension = static_cast<std::size_t>(impl_->dimension);
@@ -784,7 +898,7 @@ Result<std::vector<Candidate>> FaissFaceGallery::Search(const BiometricTemplate&
     candidate.score = score;
     candidate.log_lr = impl_->calibration ? impl_->calibration->LogLikelihoodRatio(score) : 0.0;
     if (impl_->calibration) candidate.details["estimated_fmr"] = impl_->calibration->FalseMatchRate(score);
-    candidate.details["search"] = impl_->hnsw ? "hnsw" : "exact";
+    candidate.details["search"] = search_method();
     candidates.push_back(std::move(candidate));
   }
   return candidates;
@@ -833,6 +947,9 @@ Status FaissFaceGallery::SaveHnswGraph(const std::string& path) const {
 Status FaissFaceGallery::AddVectorsWithSavedHnswGraph(std::span<const std::int64_t> reference_ids,
                                                       std::span<const float> vectors, const std::string& path) {
   if (!impl_->row_ids.empty()) return Status::FailedPrecondition("face gallery: a saved graph loads only into an empty gallery");
+  if (impl_->options.large_gallery_method != LargeGalleryMethod::kHnsw) {
+    return Status::FailedPrecondition("face gallery: the large-gallery method is not HNSW; no graph to load");
+  }
   if (reference_ids.size() <= impl_->options.exact_search_max) {
     return Status::FailedPrecondition("face gallery: " + std::to_string(reference_ids.size()) +
                                       " references use exact search (exact_search_max " +

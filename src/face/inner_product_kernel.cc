@@ -43,7 +43,45 @@ std::uint32_t HammingDistancePortable(const std::uint64_t* a, const std::uint64_
   return total;
 }
 
+// One code against `count` consecutive codes. Inlined into a portable and a POPCNT-enabled
+// wrapper below: std::popcount becomes the POPCNT instruction in the latter. The 8-word (512-d)
+// case is unrolled so the query stays in registers across the codes.
+[[gnu::always_inline]] inline void HammingDistancesBody(const std::uint64_t* query, const std::uint64_t* codes,
+                                                        std::size_t count, std::size_t words,
+                                                        std::uint32_t* distances) {
+  if (words == 8) {
+    const std::uint64_t q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
+    const std::uint64_t q4 = query[4], q5 = query[5], q6 = query[6], q7 = query[7];
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint64_t* code = codes + i * 8;
+      distances[i] = static_cast<std::uint32_t>(
+          (std::popcount(q0 ^ code[0]) + std::popcount(q1 ^ code[1])) +
+          (std::popcount(q2 ^ code[2]) + std::popcount(q3 ^ code[3])) +
+          (std::popcount(q4 ^ code[4]) + std::popcount(q5 ^ code[5])) +
+          (std::popcount(q6 ^ code[6]) + std::popcount(q7 ^ code[7])));
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint64_t* code = codes + i * words;
+    std::uint32_t total = 0;
+    for (std::size_t w = 0; w < words; ++w) total += static_cast<std::uint32_t>(std::popcount(query[w] ^ code[w]));
+    distances[i] = total;
+  }
+}
+
+void HammingDistancesPortable(const std::uint64_t* query, const std::uint64_t* codes, std::size_t count,
+                              std::size_t words, std::uint32_t* distances) {
+  HammingDistancesBody(query, codes, count, words, distances);
+}
+
 #if defined(__x86_64__)
+__attribute__((target("popcnt"))) void HammingDistancesPopcnt(const std::uint64_t* query, const std::uint64_t* codes,
+                                                             std::size_t count, std::size_t words,
+                                                             std::uint32_t* distances) {
+  HammingDistancesBody(query, codes, count, words, distances);
+}
+
 __attribute__((target("popcnt"))) std::uint32_t HammingDistancePopcnt(const std::uint64_t* a, const std::uint64_t* b,
                                                                      std::size_t words) {
   std::uint64_t total = 0;
@@ -156,6 +194,17 @@ std::uint32_t HammingDistance(const std::uint64_t* a, const std::uint64_t* b, st
   if (kHasPopcnt) return HammingDistancePopcnt(a, b, words);
 #endif
   return HammingDistancePortable(a, b, words);
+}
+
+void HammingDistances(const std::uint64_t* query, const std::uint64_t* codes, std::size_t count, std::size_t words,
+                      std::uint32_t* distances) {
+#if defined(__x86_64__)
+  if (kHasPopcnt) {
+    HammingDistancesPopcnt(query, codes, count, words, distances);
+    return;
+  }
+#endif
+  HammingDistancesPortable(query, codes, count, words, distances);
 }
 
 bool InnerProductUsesAvx2() { return kHasAvx2; }

@@ -4,7 +4,8 @@
 // different order than a sequential loop (differences of order 1e-7 relative on unit vectors).
 // The int8 forms serve the HNSW graph's 8-bit vector codes (faiss_gallery.cc): a float query
 // against an int8 code while searching and building, and code against code while the graph
-// prunes its neighbour lists. HammingDistance serves the graph's 1-bit (sign) codes.
+// prunes its neighbour lists. HammingDistance serves the graph's 1-bit (sign) codes;
+// HammingDistances serves the gallery's sign-code scan (one code against a contiguous array).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +29,14 @@ std::int32_t InnerProductInt8(const std::int8_t* a, const std::int8_t* b, std::s
 // distance of the HNSW graph's sign-bit codes). Uses the POPCNT instruction when the CPU has it.
 // REQUIRES: `words` readable words behind each pointer.
 std::uint32_t HammingDistance(const std::uint64_t* a, const std::uint64_t* b, std::size_t words);
+
+// distances[i] = HammingDistance(query, codes + i * words, words) for i in [0, count): one code
+// against `count` consecutive codes of `words` words each (the sign-scan pre-filter's inner
+// loop; 512-d codes, words == 8, take an unrolled path). Uses POPCNT when the CPU has it.
+// REQUIRES: `words` readable words behind query, count * words behind codes, `count` writable
+// values behind distances.
+void HammingDistances(const std::uint64_t* query, const std::uint64_t* codes, std::size_t count, std::size_t words,
+                      std::uint32_t* distances);
 
 // True when the kernels use the AVX2+FMA path on this CPU (reported by benchmarks).
 bool InnerProductUsesAvx2();

@@ -236,6 +236,9 @@ nlohmann::json BenchSearch(std::size_t size, const BenchFlags& flags, int dimens
   std::iota(ids.begin(), ids.end(), 0);
   FaissGalleryOptions options;
   options.exact_search_max = 0;  // force HNSW; exact search stays available for the comparison
+  // `abis bench face` sweeps HNSW's efSearch; the default large-gallery method (sign scan) is
+  // measured by bench/face/abis_face_search_bench --method sign-scan.
+  options.large_gallery_method = LargeGalleryMethod::kHnsw;
   options.hnsw_neighbours = flags.hnsw_neighbours;
   options.hnsw_ef_construction = flags.ef_construction;
   options.build_threads = flags.build_threads;

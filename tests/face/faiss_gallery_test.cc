@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +43,7 @@ TEST(FaissFaceGalleryTest, FindsTheMateAndSwitchesToHnswAboveTheExactLimit) {
   std::mt19937 random(11);
   FaissGalleryOptions options;
   options.exact_search_max = 50;
+  options.large_gallery_method = LargeGalleryMethod::kHnsw;
   FaissFaceGallery gallery("m/1", kDimension, options, nullptr);
   std::vector<std::vector<float>> references;
   for (int i = 0; i < 200; ++i) {
@@ -69,6 +71,7 @@ TEST(FaissFaceGalleryTest, BulkAddedHnswAgreesWithExactSearchAndKeepsTheCallersT
   std::mt19937 random(23);
   FaissGalleryOptions options;
   options.exact_search_max = 100;
+  options.large_gallery_method = LargeGalleryMethod::kHnsw;
   options.build_threads = 1;
   FaissFaceGallery gallery("m/1", kDimension, options, nullptr);
   constexpr int kCount = 2000;
@@ -183,6 +186,26 @@ TEST(InnerProductKernelTest, IntegerKernelsEqualTheScalarSums) {
     EXPECT_EQ(HammingDistance(x.data(), y.data(), words), expected) << words << " words";
     EXPECT_EQ(HammingDistance(x.data(), x.data(), words), 0u);
   }
+  // One code against many: equal to the pairwise distance for the unrolled 8-word (512-d) path
+  // and the general one, including an empty run.
+  for (std::size_t words : {std::size_t{1}, std::size_t{8}, std::size_t{9}}) {
+    for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{300}}) {
+      std::vector<std::uint64_t> query(words);
+      std::vector<std::uint64_t> codes(words * count);
+      for (std::uint64_t& w : query) w = bits();
+      for (std::uint64_t& w : codes) w = bits();
+      if (count > 0) std::copy(query.begin(), query.end(), codes.begin());  // distance 0
+      std::vector<std::uint32_t> distances(count, 9999);
+      HammingDistances(query.data(), codes.data(), count, words, distances.data());
+      for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_EQ(distances[i], HammingDistance(query.data(), codes.data() + i * words, words))
+            << words << " words, code " << i;
+      }
+      if (count > 0) {
+        EXPECT_EQ(distances[0], 0u);
+      }
+    }
+  }
   // Extremes: 515 x 127 x -127 stays exact in int32.
   const std::vector<std::int8_t> high(515, 127);
   const std::vector<std::int8_t> low(515, -127);
@@ -198,6 +221,7 @@ TEST(FaissFaceGalleryTest, EveryHnswStorageFindsMatedProbesAndReturnsExactCosine
       const std::vector<std::int64_t> ids = Ids(kCount);
       FaissGalleryOptions options;
       options.exact_search_max = 100;
+      options.large_gallery_method = LargeGalleryMethod::kHnsw;
       options.hnsw_storage = storage;
       options.build_threads = 1;
       FaissFaceGallery gallery("m/1", dimension, options, nullptr);
@@ -230,12 +254,147 @@ TEST(FaissFaceGalleryTest, EveryHnswStorageFindsMatedProbesAndReturnsExactCosine
   }
 }
 
+// probe = c * mate + sqrt(1 - c^2) * u, u a random unit vector orthogonal to the mate.
+std::vector<float> MatedProbe(const float* mate, int dimension, double cosine, std::mt19937& random) {
+  std::vector<float> noise = RandomRows(1, dimension, random);
+  double along = 0.0;
+  for (int d = 0; d < dimension; ++d) along += static_cast<double>(noise[static_cast<std::size_t>(d)]) * mate[d];
+  double norm = 0.0;
+  for (int d = 0; d < dimension; ++d) {
+    noise[static_cast<std::size_t>(d)] -= static_cast<float>(along) * mate[d];
+    norm += static_cast<double>(noise[static_cast<std::size_t>(d)]) * noise[static_cast<std::size_t>(d)];
+  }
+  std::vector<float> probe(static_cast<std::size_t>(dimension));
+  for (int d = 0; d < dimension; ++d) {
+    probe[static_cast<std::size_t>(d)] = static_cast<float>(
+        cosine * mate[d] + std::sqrt(1.0 - cosine * cosine) * noise[static_cast<std::size_t>(d)] / std::sqrt(norm));
+  }
+  return probe;
+}
+
+FaissGalleryOptions SignScanOptions(std::size_t exact_search_max) {
+  FaissGalleryOptions options;
+  options.exact_search_max = exact_search_max;
+  options.large_gallery_method = LargeGalleryMethod::kSignScan;
+  options.sign_scan_candidates = 16;
+  return options;
+}
+
+TEST(FaissFaceGallerySignScanTest, FindsMatedProbesAndReturnsExactScores) {
+  // 512: the unrolled 8-word kernel; 37: one partial word; 130: three words, the last partial.
+  for (int dimension : {512, 37, 130}) {
+    std::mt19937 random(static_cast<unsigned>(dimension) + 1);
+    constexpr int kCount = 40'000;  // > 2 x 16 384: the scan really splits into two slices
+    const std::vector<float> rows = RandomRows(kCount, dimension, random);
+    const std::vector<std::int64_t> ids = Ids(kCount);
+    FaissFaceGallery gallery("m/1", dimension, SignScanOptions(1000), nullptr);
+    ASSERT_TRUE(gallery.AddVectors(ids, rows).ok());
+    EXPECT_FALSE(gallery.uses_hnsw());
+    EXPECT_STREQ(gallery.search_method(), "sign_scan");
+    const auto dim = static_cast<std::size_t>(dimension);
+    EXPECT_EQ(gallery.MemoryUse().sign_codes, kCount * ((dim + 63) / 64) * sizeof(std::uint64_t));
+    EXPECT_EQ(gallery.MemoryUse().hnsw_codes, 0u);
+    // Low dimensions agree on fewer signs by chance alone, so their mates are made closer.
+    const double cosine = dimension == 512 ? 0.6 : 0.9;
+    for (int i : {0, 16'383, 16'384, 39'999}) {
+      const std::vector<float> probe = MatedProbe(rows.data() + static_cast<std::size_t>(i) * dim, dimension, cosine, random);
+      const auto exact = gallery.SearchVectorExact(probe, 5);
+      const auto found = gallery.SearchVector(probe, 5);
+      ASSERT_EQ(found.size(), 5u);
+      EXPECT_EQ(found.front().first, ids[static_cast<std::size_t>(i)]) << "dimension " << dimension << " mate " << i;
+      // Scores come from the float rows: the same numbers exact search returns.
+      EXPECT_EQ(found.front().second, exact.front().second);
+      EXPECT_NEAR(found.front().second, cosine, 1e-4);
+      for (std::size_t r = 1; r < found.size(); ++r) EXPECT_GE(found[r - 1].second, found[r].second);
+      // The shortlist does not depend on how the scan is split.
+      EXPECT_EQ(gallery.SearchVectorSignScan(probe, 5, 16, 1), gallery.SearchVectorSignScan(probe, 5, 16, 2));
+    }
+    // A shortlist as large as the gallery re-scores everything: exactly exact search's answer.
+    const std::vector<float> random_probe = RandomRows(1, dimension, random);
+    EXPECT_EQ(gallery.SearchVectorSignScan(random_probe, 10, kCount, 2), gallery.SearchVectorExact(random_probe, 10));
+  }
+}
+
+TEST(FaissFaceGallerySignScanTest, AddAndRemoveKeepSignCodesAndRowsTogether) {
+  std::mt19937 random(31);
+  constexpr int kCount = 600;
+  std::vector<float> rows = RandomRows(kCount, kDimension, random);
+  FaissFaceGallery gallery("m/1", kDimension, SignScanOptions(10), nullptr);
+  ASSERT_TRUE(gallery.AddVectors(Ids(kCount), rows).ok());
+  const auto dim = static_cast<std::size_t>(kDimension);
+  const auto row = [&](int i) { return std::span<const float>(rows.data() + static_cast<std::size_t>(i) * dim, dim); };
+  // Removals move the last row into the hole; re-adding an id replaces its vector.
+  std::vector<bool> present(kCount, true);
+  for (int i = 0; i < kCount; i += 3) {
+    gallery.Remove(5000 + i);
+    present[static_cast<std::size_t>(i)] = false;
+  }
+  gallery.Remove(123'456);  // absent: no effect
+  for (int i = 1; i < kCount; i += 7) {
+    const std::vector<float> replacement = RandomRows(1, kDimension, random);
+    std::copy(replacement.begin(), replacement.end(), rows.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * dim));
+    ASSERT_TRUE(gallery.AddVector(5000 + i, replacement).ok());
+    present[static_cast<std::size_t>(i)] = true;
+  }
+  const auto remaining = static_cast<std::size_t>(std::count(present.begin(), present.end(), true));
+  ASSERT_EQ(gallery.size(), remaining);
+  EXPECT_EQ(gallery.MemoryUse().sign_codes, remaining * sizeof(std::uint64_t));  // 64-d: one word
+  // Every reference's own vector has all signs in common with its own code, so with a shortlist
+  // of one it is found first, with cosine 1, only if its code still sits beside its row.
+  for (int i = 0; i < kCount; ++i) {
+    const auto found = gallery.SearchVectorSignScan(row(i), 1, 1, 2);
+    ASSERT_EQ(found.size(), 1u);
+    if (present[static_cast<std::size_t>(i)]) {
+      EXPECT_EQ(found.front().first, 5000 + i);
+      EXPECT_NEAR(found.front().second, 1.0, 1e-5);
+    } else {
+      EXPECT_NE(found.front().first, 5000 + i);
+    }
+  }
+}
+
+TEST(FaissFaceGallerySignScanTest, SwitchesBetweenExactAndSignScanAcrossTheLimitAndNeverBuildsAGraph) {
+  std::mt19937 random(41);
+  FaissGalleryOptions options = SignScanOptions(50);
+  FaissFaceGallery gallery("m/1", kDimension, options, nullptr);
+  std::vector<std::vector<float>> references;
+  for (int i = 0; i < 200; ++i) {
+    references.push_back(RandomUnit(random));
+    ASSERT_TRUE(gallery.Add(1000 + i, Template("m/1", references.back())).ok());
+    EXPECT_STREQ(gallery.search_method(), gallery.size() > 50 ? "sign_scan" : "exact");
+    EXPECT_FALSE(gallery.uses_hnsw());
+  }
+  const auto expect_found = [&](int i, const char* method) {
+    const Result<std::vector<Candidate>> found = gallery.Search(Template("m/1", references[static_cast<std::size_t>(i)]), 3);
+    ASSERT_TRUE(found.ok());
+    ASSERT_FALSE(found->empty());
+    EXPECT_EQ(found->front().reference_id, 1000 + i);
+    EXPECT_NEAR(found->front().score, 1.0, 1e-5);
+    EXPECT_EQ(found->front().details["search"], method);
+  };
+  for (int i : {0, 77, 199}) expect_found(i, "sign_scan");
+  // Down to exact search, then back above the limit.
+  for (int i = 0; i < 160; ++i) gallery.Remove(1000 + i);
+  EXPECT_STREQ(gallery.search_method(), "exact");
+  expect_found(180, "exact");
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(gallery.Add(1000 + i, Template("m/1", references[static_cast<std::size_t>(i)])).ok());
+  EXPECT_STREQ(gallery.search_method(), "sign_scan");
+  for (int i : {5, 19, 160, 199}) expect_found(i, "sign_scan");
+  // No graph exists to save or load in this mode.
+  EXPECT_EQ(gallery.SaveHnswGraph(TempPath("no_graph")).code(), StatusCode::kFailedPrecondition);
+  FaissFaceGallery empty("m/1", kDimension, options, nullptr);
+  const std::vector<float> rows = RandomRows(60, kDimension, random);
+  EXPECT_EQ(empty.AddVectorsWithSavedHnswGraph(Ids(60), rows, TempPath("no_graph")).code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST(FaissFaceGalleryTest, SavedGraphReloadsOnlyOverTheSameVectorsAndParameters) {
   std::mt19937 random(41);
   constexpr int kCount = 600;
   const std::vector<float> rows = RandomRows(kCount, kDimension, random);
   const std::vector<std::int64_t> ids = Ids(kCount);
   FaissGalleryOptions options;
+  options.large_gallery_method = LargeGalleryMethod::kHnsw;
   options.exact_search_max = 100;
   options.build_threads = 1;
   FaissFaceGallery built("m/1", kDimension, options, nullptr);
