@@ -2,10 +2,14 @@
 // templates (synthetic_minutiae.h) so that it runs anywhere; optionally the pre-selection hit
 // rate on pooled FVC ISO templates.
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <string>
 #include <thread>
 
 #include "abis/finger/finger_gallery.h"
@@ -27,18 +31,44 @@ struct BenchFingerArguments {
   std::size_t probes = 50;
   double penetration = 0.05;
   std::size_t exhaustive_limit = 20000;
+  std::size_t exhaustive_probes = 0;  // 0 = all probes
+  std::size_t search_probes = 0;      // probes for the two-stage search; 0 = all probes
+  std::size_t impostor_sample = 0;    // > 0: estimate exhaustive rank-1 from this many non-mates
+  bool signatures_only = false;
+  bool skip_one_to_one = false;
   std::string fvc_root;
 };
+
+unsigned Threads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 void ParallelFor(std::size_t count, const std::function<void(std::size_t)>& body) {
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> workers;
-  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) {
+  for (unsigned t = 0; t < Threads(); ++t) {
     workers.emplace_back([&] {
       for (std::size_t i = next++; i < count; i = next++) body(i);
     });
   }
   for (std::thread& worker : workers) worker.join();
+}
+
+// Resident set size of this process, now and at its peak, in bytes (0 where /proc is absent).
+std::pair<double, double> ResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  double now = 0, peak = 0;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) now = std::stod(line.substr(6)) * 1024;
+    if (line.starts_with("VmHWM:")) peak = std::stod(line.substr(6)) * 1024;
+  }
+  return {now, peak};
+}
+
+// Penetration rates at which the share of probes with a mate in the shortlist is reported.
+constexpr std::array<double, 3> kReportedPenetrations = {0.01, 0.05, 0.10};
+
+std::size_t ShortlistSize(double penetration, std::size_t gallery) {
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(penetration * static_cast<double>(gallery))));
 }
 
 // Impression 0 of synthetic finger `finger` is enrolled; impression 1 is the probe.
@@ -85,15 +115,27 @@ nlohmann::json OneToOneSpeed() {
           {"checksum", checksum}};
 }
 
-nlohmann::json OneToManySpeed(const BenchFingerArguments& arguments) {
+Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   const std::size_t n = arguments.gallery_size;
-  std::vector<PreparedFingerTemplate> prepared(n);
+  FingerGalleryOptions options;
+  options.signatures_only = arguments.signatures_only;
+  FingerGallery gallery(options);
+  gallery.Reserve(n, n * 40);  // synthetic fingers keep about 38 valid cylinders
+  // Build in chunks: prepared templates (about 13 KB each) are never all held at once.
+  constexpr std::size_t kChunk = 8192;
+  std::vector<PreparedFingerTemplate> chunk(kChunk);
   const auto build_start = Clock::now();
-  ParallelFor(n, [&](std::size_t i) { prepared[i] = PrepareFingerTemplate(SyntheticSample(i, 0)); });
+  for (std::size_t begin = 0; begin < n; begin += kChunk) {
+    const std::size_t count = std::min(kChunk, n - begin);
+    ParallelFor(count, [&](std::size_t i) { chunk[i] = PrepareFingerTemplate(SyntheticSample(begin + i, 0)); });
+    for (std::size_t i = 0; i < count; ++i) {
+      ABIS_RETURN_IF_ERROR(gallery.AddPrepared(static_cast<std::int64_t>(begin + i), chunk[i]));
+    }
+  }
+  chunk = {};
+  gallery.ShrinkToFit();
   const double build_seconds = SecondsSince(build_start);
-  FingerGallery gallery;
-  for (std::size_t i = 0; i < n; ++i) gallery.AddPrepared(static_cast<std::int64_t>(i), std::move(prepared[i]));
-  prepared.clear();
+  const auto [resident_bytes, peak_resident_bytes] = ResidentBytes();
 
   const std::size_t probes = std::min(arguments.probes, n);
   std::vector<PreparedFingerTemplate> probe_templates(probes);
@@ -103,32 +145,132 @@ nlohmann::json OneToManySpeed(const BenchFingerArguments& arguments) {
     mates[p] = static_cast<std::int64_t>(finger);
     probe_templates[p] = PrepareFingerTemplate(SyntheticSample(finger, 1));
   }
-  const auto run = [&](double penetration, std::size_t min_candidates, std::size_t& rank1_hits) {
-    rank1_hits = 0;
+
+  // Stage 1 alone: scan time and the mate's presence in the shortlist at each reported penetration.
+  const std::size_t widest = ShortlistSize(kReportedPenetrations.back(), n);
+  std::array<std::size_t, kReportedPenetrations.size()> mate_in_shortlist{};
+  double scan_seconds = 0;
+  for (std::size_t p = 0; p < probes; ++p) {
     const auto start = Clock::now();
-    for (std::size_t p = 0; p < probes; ++p) {
-      const std::vector<Candidate> candidates = gallery.SearchPrepared(probe_templates[p], 10, penetration, min_candidates);
-      if (!candidates.empty() && candidates[0].reference_id == mates[p]) ++rank1_hits;
+    const std::vector<PreselectedReference> shortlist = gallery.Preselect(probe_templates[p].signature, widest);
+    scan_seconds += SecondsSince(start);
+    for (std::size_t r = 0; r < shortlist.size(); ++r) {
+      if (shortlist[r].reference_id != mates[p]) continue;
+      for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+        mate_in_shortlist[k] += r < ShortlistSize(kReportedPenetrations[k], n);
+      }
+      break;
     }
-    return SecondsSince(start) / static_cast<double>(probes);
-  };
-  std::size_t scan_hits = 0, preselected_hits = 0;
-  const double scan_seconds = run(0.0, 1, scan_hits);
-  const double preselected_seconds = run(arguments.penetration, 100, preselected_hits);
+  }
+  nlohmann::json hit_rates = nlohmann::json::object();
+  for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+    hit_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(mate_in_shortlist[k]) / probes;
+  }
+
   nlohmann::json result = {
       {"gallery_size", n},
       {"probes", probes},
-      {"threads", std::max(1u, std::thread::hardware_concurrency())},
+      {"threads", Threads()},
+      {"signatures_only", arguments.signatures_only},
       {"gallery_build_seconds", build_seconds},
-      {"stage1_scan_seconds_per_probe", scan_seconds},
+      {"gallery_memory_bytes", gallery.MemoryBytes()},
+      {"gallery_bytes_per_template", static_cast<double>(gallery.UsedBytes()) / n},
+      {"cylinders_per_template", static_cast<double>(gallery.CylinderCount()) / n},
+      {"process_resident_bytes", resident_bytes},
+      {"process_peak_resident_bytes", peak_resident_bytes},
+      {"stage1_scan_seconds_per_probe", scan_seconds / probes},
+      {"mate_in_shortlist_rate", hit_rates},
       {"penetration", arguments.penetration},
-      {"search_seconds_per_probe", preselected_seconds},
-      {"rank1_rate_preselected", static_cast<double>(preselected_hits) / probes},
   };
-  if (n <= arguments.exhaustive_limit) {
+
+  // Stage 1 + stage 2 at the chosen penetration.
+  const std::size_t keep = std::max<std::size_t>(100, ShortlistSize(arguments.penetration, n));
+  const std::size_t search_probes = arguments.search_probes == 0 ? probes : std::min(probes, arguments.search_probes);
+  std::size_t preselected_hits = 0;
+  double search_seconds = 0, regenerate_seconds = 0;
+  for (std::size_t p = 0; p < search_probes; ++p) {
+    const auto start = Clock::now();
+    std::int64_t best = -1;
+    if (!arguments.signatures_only) {
+      const std::vector<Candidate> candidates =
+          gallery.SearchPrepared(probe_templates[p], 1, arguments.penetration, 100);
+      if (!candidates.empty()) best = candidates[0].reference_id;
+    } else {
+      // Stage 2 on templates regenerated on demand (the gallery holds signatures only).
+      const std::vector<PreselectedReference> shortlist = gallery.Preselect(probe_templates[p].signature, keep);
+      std::vector<PreparedFingerTemplate> regenerated(shortlist.size());
+      const auto regenerate_start = Clock::now();
+      ParallelFor(shortlist.size(), [&](std::size_t s) {
+        regenerated[s] = PrepareFingerTemplate(SyntheticSample(static_cast<std::size_t>(shortlist[s].reference_id), 0));
+      });
+      regenerate_seconds += SecondsSince(regenerate_start);
+      std::vector<double> scores(shortlist.size());
+      ParallelFor(shortlist.size(), [&](std::size_t s) {
+        scores[s] = CompareMcc(probe_templates[p].cylinders, regenerated[s].cylinders).score;
+      });
+      double best_score = -1;
+      for (std::size_t s = 0; s < shortlist.size(); ++s) {
+        if (scores[s] > best_score) best_score = scores[s], best = shortlist[s].reference_id;
+      }
+    }
+    search_seconds += SecondsSince(start);
+    preselected_hits += best == mates[p];
+  }
+  result["shortlist_size"] = std::min(keep, n);
+  result["search_probes"] = search_probes;
+  result["search_seconds_per_probe"] = search_seconds / static_cast<double>(search_probes);
+  result["rank1_rate_preselected"] = static_cast<double>(preselected_hits) / static_cast<double>(search_probes);
+  if (arguments.signatures_only) {
+    result["template_regeneration_seconds_per_probe"] = regenerate_seconds / static_cast<double>(search_probes);
+    result["search_seconds_per_probe_without_regeneration"] =
+        (search_seconds - regenerate_seconds) / static_cast<double>(search_probes);
+  }
+  if (!arguments.signatures_only && n <= arguments.exhaustive_limit) {
+    const std::size_t exhaustive_probes =
+        arguments.exhaustive_probes == 0 ? probes : std::min(probes, arguments.exhaustive_probes);
     std::size_t exhaustive_hits = 0;
-    result["exhaustive_search_seconds_per_probe"] = run(1.0, n, exhaustive_hits);
-    result["rank1_rate_exhaustive"] = static_cast<double>(exhaustive_hits) / probes;
+    const auto start = Clock::now();
+    for (std::size_t p = 0; p < exhaustive_probes; ++p) {
+      const std::vector<Candidate> candidates = gallery.SearchPrepared(probe_templates[p], 1, 1.0, n);
+      exhaustive_hits += !candidates.empty() && candidates[0].reference_id == mates[p];
+    }
+    result["exhaustive_probes"] = exhaustive_probes;
+    result["exhaustive_search_seconds_per_probe"] = SecondsSince(start) / static_cast<double>(exhaustive_probes);
+    result["rank1_rate_exhaustive"] = static_cast<double>(exhaustive_hits) / exhaustive_probes;
+  }
+  if (arguments.impostor_sample > 0) {
+    // Exhaustive rank-1 estimated from a sample: every probe is compared (full MCC) with its mate
+    // and with the same random sample of gallery fingers; q = share of sampled non-mates scoring at
+    // least the mate; P(rank 1 among n) ~ (1 - q)^(n - 1), averaged over probes. Assumes the
+    // sample represents the whole gallery's impostor tail; resolution is 1 / sample.
+    const std::size_t sample = std::min(arguments.impostor_sample, n);
+    std::vector<std::size_t> fingers(sample);
+    std::uint64_t state = 0x1A2B3C4Dull;
+    for (std::size_t i = 0; i < sample; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      fingers[i] = static_cast<std::size_t>((state >> 17) % n);
+    }
+    std::vector<PreparedFingerTemplate> impostors(sample);
+    ParallelFor(sample, [&](std::size_t i) { impostors[i] = PrepareFingerTemplate(SyntheticSample(fingers[i], 0)); });
+    double estimate = 0;
+    std::size_t probes_never_beaten = 0;
+    for (std::size_t p = 0; p < probes; ++p) {
+      const PreparedFingerTemplate mate_template =
+          PrepareFingerTemplate(SyntheticSample(static_cast<std::size_t>(mates[p]), 0));
+      const double mate = CompareMcc(probe_templates[p].cylinders, mate_template.cylinders).score;
+      std::atomic<std::size_t> beaten{0}, compared{0};
+      ParallelFor(sample, [&](std::size_t i) {
+        if (static_cast<std::int64_t>(fingers[i]) == mates[p]) return;
+        ++compared;
+        if (CompareMcc(probe_templates[p].cylinders, impostors[i].cylinders).score >= mate) ++beaten;
+      });
+      const double q = static_cast<double>(beaten) / static_cast<double>(std::max<std::size_t>(1, compared));
+      probes_never_beaten += beaten == 0;
+      estimate += std::pow(1 - q, static_cast<double>(n - 1));
+    }
+    result["impostor_sample"] = sample;
+    result["rank1_rate_exhaustive_estimated"] = estimate / static_cast<double>(probes);
+    result["probes_whose_mate_beat_every_sampled_impostor"] = probes_never_beaten;
   }
   return result;
 }
@@ -158,10 +300,9 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
     }
   }
   if (templates.size() < 2) return Status::NotFound(root + ": no FVC ISO templates found");
-  FingerGallery gallery;
-  for (std::size_t i = 0; i < templates.size(); ++i) gallery.AddPrepared(static_cast<std::int64_t>(i), templates[i]);
   const std::size_t keep = std::max<std::size_t>(1, static_cast<std::size_t>(penetration * (templates.size() - 1)));
   std::size_t hits = 0, exhaustive_rank1 = 0, preselected_rank1 = 0;
+  std::array<std::size_t, kReportedPenetrations.size()> mate_in_shortlist{};
   for (std::size_t p = 0; p < templates.size(); ++p) {
     std::vector<std::pair<double, std::size_t>> ranked;
     for (std::size_t g = 0; g < templates.size(); ++g) {
@@ -173,6 +314,15 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
         ++hits;
         break;
       }
+    }
+    for (std::size_t r = 0; r < ranked.size(); ++r) {
+      if (identities[ranked[r].second] != identities[p]) continue;
+      for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+        const std::size_t shortlist = std::max<std::size_t>(
+            1, static_cast<std::size_t>(kReportedPenetrations[k] * static_cast<double>(templates.size() - 1)));
+        mate_in_shortlist[k] += r < shortlist;
+      }
+      break;
     }
     const auto best_of = [&](std::size_t limit) {
       double best = -1;
@@ -187,7 +337,12 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
     if (identities[best_of(keep)] == identities[p]) ++preselected_rank1;
   }
   const double n = static_cast<double>(templates.size());
+  nlohmann::json hit_rates = nlohmann::json::object();
+  for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+    hit_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(mate_in_shortlist[k]) / n;
+  }
   return nlohmann::json{{"templates", templates.size()},
+                        {"mate_in_shortlist_rate_by_penetration", hit_rates},
                         {"penetration", penetration},
                         {"shortlist", keep},
                         {"mate_in_shortlist_rate", hits / n},
@@ -196,12 +351,18 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
 }
 
 void RunBenchFinger(const BenchFingerArguments& arguments, CliGlobals& globals) {
-  if (arguments.gallery_size == 0 || !(arguments.penetration > 0 && arguments.penetration <= 1)) {
-    ReportError(globals, Status::InvalidArgument("--gallery-size must be > 0 and --penetration in (0, 1]"));
+  if (arguments.gallery_size == 0 || arguments.gallery_size > 10'000'000 ||
+      !(arguments.penetration > 0 && arguments.penetration <= 1)) {
+    ReportError(globals, Status::InvalidArgument("--gallery-size must be in [1, 10^7] and --penetration in (0, 1]"));
     return;
   }
-  nlohmann::json result = OneToOneSpeed();
-  result["one_to_many"] = OneToManySpeed(arguments);
+  nlohmann::json result = arguments.skip_one_to_one ? nlohmann::json::object() : OneToOneSpeed();
+  auto one_to_many = OneToManySpeed(arguments);
+  if (!one_to_many.ok()) {
+    ReportError(globals, one_to_many.status());
+    return;
+  }
+  result["one_to_many"] = one_to_many.value();
   if (!arguments.fvc_root.empty()) {
     auto fvc = FvcPreselection(arguments.fvc_root, arguments.penetration);
     if (!fvc.ok()) {
@@ -225,6 +386,15 @@ void AddBenchFingerCommand(CLI::App& root, CliGlobals& globals) {
   command->add_option("--penetration", arguments->penetration, "Fraction of the gallery passed to full MCC");
   command->add_option("--exhaustive-limit", arguments->exhaustive_limit,
                       "Also time exhaustive search for galleries up to this size");
+  command->add_option("--search-probes", arguments->search_probes,
+                      "Probes for the two-stage search timing and rank-1 (0 = all of --probes)");
+  command->add_option("--impostor-sample", arguments->impostor_sample,
+                      "Estimate exhaustive rank-1 from full comparisons with this many sampled non-mates");
+  command->add_option("--exhaustive-probes", arguments->exhaustive_probes,
+                      "Probes searched exhaustively (0 = all of --probes)");
+  command->add_flag("--signatures-only", arguments->signatures_only,
+                    "Gallery keeps signatures only; stage 2 runs on templates regenerated on demand (1M scale)");
+  command->add_flag("--skip-one-to-one", arguments->skip_one_to_one, "Do not time the 1:1 stages");
   command->add_option("--fvc-root", arguments->fvc_root,
                       "Folder of FVC DB folders: measure pre-selection on their pooled .iso templates");
   command->callback([arguments, &globals] { RunBenchFinger(*arguments, globals); });

@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <string>
 #include <thread>
 
 #include "abis/finger/finger_engine.h"
 #include "abis/finger/mcc_matcher.h"
 #include "abis/finger/score_calibration.h"
+#include "signature_popcount.h"
 
 namespace abis::finger {
 namespace {
 
-// Runs body(begin, end) over [0, count) split into contiguous slices, one per thread.
+// Runs body(begin, end, slice) over [0, count) split into contiguous slices, one per thread.
 template <typename Body>
 void ParallelSlices(std::size_t count, unsigned threads, std::size_t min_per_thread, Body body) {
   const std::size_t useful = std::max<std::size_t>(1, count / std::max<std::size_t>(1, min_per_thread));
@@ -30,12 +33,12 @@ void ParallelSlices(std::size_t count, unsigned threads, std::size_t min_per_thr
   for (std::thread& worker : workers) worker.join();
 }
 
-struct Scored {
-  float score;
-  std::uint32_t index;
-};
+bool BitAt(const std::uint64_t* words, int index) { return (words[index / 64] >> (index % 64)) & 1; }
 
-bool Better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.index < b.index); }
+template <typename T>
+std::size_t CapacityBytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
 
 }  // namespace
 
@@ -52,15 +55,61 @@ FingerGallery::FingerGallery(FingerGalleryOptions options) : options_(options) {
 
 Status FingerGallery::Add(std::int64_t reference_id, const BiometricTemplate& reference) {
   ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(reference));
-  AddPrepared(reference_id, PrepareFingerTemplate(minutiae, options_.mcc));
-  return Status::Ok();
+  return AddPrepared(reference_id, PrepareFingerTemplate(minutiae, options_.mcc));
 }
 
-void FingerGallery::AddPrepared(std::int64_t reference_id, PreparedFingerTemplate prepared) {
+Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared) {
+  const MccTemplate& cylinders = prepared.cylinders;
+  const std::size_t count = options_.signatures_only ? 0 : cylinders.size();
+  const std::string where = "finger gallery, reference " + std::to_string(reference_id);
+  if (count > std::numeric_limits<std::uint16_t>::max()) {
+    return Status::InvalidArgument(where + ": " + std::to_string(count) + " cylinders, at most 65535");
+  }
+  if (cylinders.cells.size() != cylinders.size() || cylinders.validity.size() != cylinders.size()) {
+    return Status::InvalidArgument(where + ": inconsistent cylinder arrays");
+  }
+  // Pack the validity masks to one bit per spatial cell; this is lossless only when the Nd bits of
+  // every spatial cell agree and cells lie within the mask, as the builder guarantees.
+  std::vector<SpatialValidity> packed(count);
+  for (std::size_t c = 0; c < count; ++c) {
+    for (int w = 0; w < kMccWords; ++w) {
+      if ((cylinders.cells[c][w] & ~cylinders.validity[c][w]) != 0) {
+        return Status::InvalidArgument(where + ", cylinder " + std::to_string(c) +
+                                       ": cell bits outside its validity mask");
+      }
+    }
+    packed[c] = {};
+    for (int s = 0; s < kMccCircleCells; ++s) {
+      const bool valid = BitAt(cylinders.validity[c].data(), s * kMccAngularCells);
+      for (int k = 1; k < kMccAngularCells; ++k) {
+        if (BitAt(cylinders.validity[c].data(), s * kMccAngularCells + k) != valid) {
+          return Status::InvalidArgument(where + ", cylinder " + std::to_string(c) +
+                                         ": validity differs between the angular cells of spatial cell " +
+                                         std::to_string(s));
+        }
+      }
+      if (valid) packed[c][s / 64] |= std::uint64_t{1} << (s % 64);
+    }
+  }
   Remove(reference_id);
+  if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
+    CompactArena();
+    if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
+      return Status::InvalidArgument(where + ": the cylinder arena is full (2^32 cylinders)");
+    }
+  }
   ids_.push_back(reference_id);
-  signatures_.push_back(prepared.signature);
-  cylinders_.push_back(std::move(prepared.cylinders));
+  SignatureBits bits;
+  bits.words = prepared.signature.bits;
+  signatures_.push_back(bits);
+  signature_set_bits_.push_back(prepared.signature.set_bits);
+  ranges_.push_back({static_cast<std::uint32_t>(cylinder_cells_.size()), static_cast<std::uint16_t>(count)});
+  for (std::size_t c = 0; c < count; ++c) {
+    cylinder_cells_.push_back(cylinders.cells[c]);
+    cylinder_centres_.push_back(cylinders.centres[c]);
+    cylinder_validity_.push_back(packed[c]);
+  }
+  return Status::Ok();
 }
 
 void FingerGallery::Remove(std::int64_t reference_id) {
@@ -69,19 +118,149 @@ void FingerGallery::Remove(std::int64_t reference_id) {
       ++i;
       continue;
     }
+    garbage_cylinders_ += ranges_[i].count;
     const std::size_t last = ids_.size() - 1;
     if (i != last) {
       ids_[i] = ids_[last];
       signatures_[i] = signatures_[last];
-      cylinders_[i] = std::move(cylinders_[last]);
+      signature_set_bits_[i] = signature_set_bits_[last];
+      ranges_[i] = ranges_[last];
     }
     ids_.pop_back();
     signatures_.pop_back();
-    cylinders_.pop_back();
+    signature_set_bits_.pop_back();
+    ranges_.pop_back();
+  }
+  if (garbage_cylinders_ > 0 && 2 * garbage_cylinders_ > cylinder_cells_.size()) CompactArena();
+}
+
+void FingerGallery::CompactArena() {
+  std::size_t next = 0;
+  // Move ranges down in arena order so that no live cylinder is overwritten before it is moved.
+  std::vector<std::size_t> order(ranges_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ranges_[a].offset < ranges_[b].offset; });
+  for (const std::size_t slot : order) {
+    CylinderRange& range = ranges_[slot];
+    for (std::size_t c = 0; c < range.count; ++c) {
+      cylinder_cells_[next + c] = cylinder_cells_[range.offset + c];
+      cylinder_centres_[next + c] = cylinder_centres_[range.offset + c];
+      cylinder_validity_[next + c] = cylinder_validity_[range.offset + c];
+    }
+    range.offset = static_cast<std::uint32_t>(next);
+    next += range.count;
+  }
+  cylinder_cells_.resize(next);
+  cylinder_centres_.resize(next);
+  cylinder_validity_.resize(next);
+  garbage_cylinders_ = 0;
+}
+
+void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
+  const CylinderRange range = ranges_[slot];
+  out.centres.assign(cylinder_centres_.begin() + range.offset, cylinder_centres_.begin() + range.offset + range.count);
+  out.cells.assign(cylinder_cells_.begin() + range.offset, cylinder_cells_.begin() + range.offset + range.count);
+  out.validity.resize(range.count);
+  out.valid_cell_bits.resize(range.count);
+  for (std::size_t c = 0; c < range.count; ++c) {
+    const SpatialValidity& spatial = cylinder_validity_[range.offset + c];
+    MccBits& mask = out.validity[c];
+    mask = {};
+    int valid = 0;
+    for (int s = 0; s < kMccCircleCells; ++s) {
+      if (!BitAt(spatial.data(), s)) continue;
+      ++valid;
+      for (int k = 0; k < kMccAngularCells; ++k) {
+        const int bit = s * kMccAngularCells + k;
+        mask[bit / 64] |= std::uint64_t{1} << (bit % 64);
+      }
+    }
+    out.valid_cell_bits[c] = static_cast<std::uint16_t>(valid * kMccAngularCells);
   }
 }
 
+void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders) {
+  ids_.reserve(templates);
+  signatures_.reserve(templates);
+  signature_set_bits_.reserve(templates);
+  ranges_.reserve(templates);
+  if (options_.signatures_only) return;
+  cylinder_cells_.reserve(cylinders);
+  cylinder_centres_.reserve(cylinders);
+  cylinder_validity_.reserve(cylinders);
+}
+
+void FingerGallery::ShrinkToFit() {
+  ids_.shrink_to_fit();
+  signatures_.shrink_to_fit();
+  signature_set_bits_.shrink_to_fit();
+  ranges_.shrink_to_fit();
+  cylinder_cells_.shrink_to_fit();
+  cylinder_centres_.shrink_to_fit();
+  cylinder_validity_.shrink_to_fit();
+}
+
+std::size_t FingerGallery::UsedBytes() const {
+  return ids_.size() * sizeof(std::int64_t) + signatures_.size() * sizeof(SignatureBits) +
+         signature_set_bits_.size() * sizeof(std::uint32_t) + ranges_.size() * sizeof(CylinderRange) +
+         cylinder_cells_.size() * sizeof(MccBits) + cylinder_centres_.size() * sizeof(MccTemplate::Centre) +
+         cylinder_validity_.size() * sizeof(SpatialValidity);
+}
+
+std::size_t FingerGallery::MemoryBytes() const {
+  return CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
+         CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_) + CapacityBytes(cylinder_centres_) +
+         CapacityBytes(cylinder_validity_);
+}
+
+std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSignature& probe, std::size_t keep) const {
+  const std::size_t n = ids_.size();
+  keep = std::min(keep, n);
+  if (keep == 0) return {};
+  const auto better = [](const Scored& a, const Scored& b) {
+    return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+  };
+  // Each thread keeps its own best `keep` in a min-heap (worst on top).
+  std::vector<std::vector<Scored>> per_thread(options_.threads);
+  const double probe_bits = probe.set_bits;
+  ParallelSlices(n, options_.threads, 4096, [&](std::size_t begin, std::size_t end, unsigned slice) {
+    std::vector<Scored>& best = per_thread[slice];
+    best.reserve(std::min(keep, end - begin) + 1);
+    for (std::size_t i = begin; i < end; ++i) {
+      float score = 0;
+      if (probe.set_bits != 0 && signature_set_bits_[i] != 0) {
+        const std::uint32_t common = internal::PopcountAndWords(probe.bits.data(), signatures_[i].words.data());
+        score = static_cast<float>(common / std::sqrt(probe_bits * signature_set_bits_[i]));
+      }
+      const Scored scored{score, static_cast<std::uint32_t>(i)};
+      if (best.size() < keep) {
+        best.push_back(scored);
+        std::push_heap(best.begin(), best.end(), better);
+      } else if (better(scored, best.front())) {
+        std::pop_heap(best.begin(), best.end(), better);
+        best.back() = scored;
+        std::push_heap(best.begin(), best.end(), better);
+      }
+    }
+  });
+  std::vector<Scored> shortlist;
+  for (const auto& best : per_thread) shortlist.insert(shortlist.end(), best.begin(), best.end());
+  std::sort(shortlist.begin(), shortlist.end(), better);
+  if (shortlist.size() > keep) shortlist.resize(keep);
+  return shortlist;
+}
+
+std::vector<PreselectedReference> FingerGallery::Preselect(const FingerSignature& probe, std::size_t keep) const {
+  std::vector<PreselectedReference> result;
+  for (const Scored& scored : ScanSignatures(probe, keep)) result.push_back({ids_[scored.slot], scored.score});
+  return result;
+}
+
 Result<std::vector<Candidate>> FingerGallery::Search(const BiometricTemplate& probe, std::size_t max_candidates) const {
+  if (options_.signatures_only) {
+    return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
+  }
   ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
   return SearchPrepared(PrepareFingerTemplate(minutiae, options_.mcc), max_candidates, options_.penetration,
                         options_.min_candidates);
@@ -90,41 +269,22 @@ Result<std::vector<Candidate>> FingerGallery::Search(const BiometricTemplate& pr
 std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
                                                      double penetration, std::size_t min_candidates) const {
   const std::size_t n = ids_.size();
-  if (n == 0 || max_candidates == 0) return {};
+  if (n == 0 || max_candidates == 0 || options_.signatures_only) return {};
   const std::size_t keep = std::min(
       n, std::max({min_candidates, max_candidates,
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
 
-  // Stage 1: signature scan, each thread keeping its own best `keep`.
-  std::vector<std::vector<Scored>> per_thread(options_.threads);
-  ParallelSlices(n, options_.threads, 4096, [&](std::size_t begin, std::size_t end, unsigned slice) {
-    std::vector<Scored>& best = per_thread[slice];
-    best.reserve(std::min(keep, end - begin) + 1);
-    const auto worse = [](const Scored& a, const Scored& b) { return Better(a, b); };  // min-heap on score
-    for (std::size_t i = begin; i < end; ++i) {
-      const Scored scored{static_cast<float>(CompareSignatures(probe.signature, signatures_[i])),
-                          static_cast<std::uint32_t>(i)};
-      if (best.size() < keep) {
-        best.push_back(scored);
-        std::push_heap(best.begin(), best.end(), worse);
-      } else if (Better(scored, best.front())) {
-        std::pop_heap(best.begin(), best.end(), worse);
-        best.back() = scored;
-        std::push_heap(best.begin(), best.end(), worse);
-      }
-    }
-  });
-  std::vector<Scored> shortlist;
-  for (const auto& best : per_thread) shortlist.insert(shortlist.end(), best.begin(), best.end());
-  std::sort(shortlist.begin(), shortlist.end(), Better);
-  if (shortlist.size() > keep) shortlist.resize(keep);
+  // Stage 1: signature scan.
+  const std::vector<Scored> shortlist = ScanSignatures(probe.signature, keep);
 
-  // Stage 2: full MCC LSS-R on the shortlist.
+  // Stage 2: full MCC LSS-R on the shortlist, each thread unpacking into its own buffer.
   std::vector<float> final_scores(shortlist.size());
   std::vector<int> pair_counts(shortlist.size());
   ParallelSlices(shortlist.size(), options_.threads, 64, [&](std::size_t begin, std::size_t end, unsigned) {
+    MccTemplate reference;
     for (std::size_t s = begin; s < end; ++s) {
-      const MccComparison comparison = CompareMcc(probe.cylinders, cylinders_[shortlist[s].index], options_.mcc);
+      UnpackCylinders(shortlist[s].slot, reference);
+      const MccComparison comparison = CompareMcc(probe.cylinders, reference, options_.mcc);
       final_scores[s] = static_cast<float>(comparison.score);
       pair_counts[s] = static_cast<int>(comparison.pairs.size());
     }
@@ -133,13 +293,13 @@ std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplat
   for (std::size_t s = 0; s < order.size(); ++s) order[s] = s;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return final_scores[a] > final_scores[b] ||
-           (final_scores[a] == final_scores[b] && ids_[shortlist[a].index] < ids_[shortlist[b].index]);
+           (final_scores[a] == final_scores[b] && ids_[shortlist[a].slot] < ids_[shortlist[b].slot]);
   });
   std::vector<Candidate> candidates;
   for (std::size_t r = 0; r < order.size() && r < max_candidates; ++r) {
     const std::size_t s = order[r];
     Candidate candidate;
-    candidate.reference_id = ids_[shortlist[s].index];
+    candidate.reference_id = ids_[shortlist[s].slot];
     candidate.score = final_scores[s];
     candidate.log_lr = FingerScoreToLogLikelihoodRatio(final_scores[s]);
     candidate.details = {{"preselection_score", shortlist[s].score}, {"matched_pairs", pair_counts[s]}};

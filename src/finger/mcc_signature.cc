@@ -9,7 +9,7 @@ namespace abis::finger {
 namespace {
 
 // Fixed cell positions read by each hash function, drawn once from a seeded generator among the
-// bits whose spatial cell lies within half the radius of the centre.
+// bits whose spatial cell lies within kSignatureKeyRadius of the radius from the centre.
 struct HashPositions {
   std::array<std::array<int, kSignatureKeyBits>, kSignatureHashes> bit_index{};
 };
@@ -24,7 +24,7 @@ std::uint64_t SplitMix64(std::uint64_t& state) {
 const HashPositions& Positions() {
   static const HashPositions positions = [] {
     // Spatial cell order matches mcc.cc: row-major over the 16x16 grid, keeping circle cells.
-    std::vector<int> central_bits;
+    std::vector<int> key_bits;
     int spatial_index = 0;
     for (int i = 0; i < kMccSpatialCells; ++i) {
       for (int j = 0; j < kMccSpatialCells; ++j) {
@@ -32,8 +32,8 @@ const HashPositions& Positions() {
         const double v = j - (kMccSpatialCells - 1) / 2.0;
         const double radius_cells = kMccSpatialCells / 2.0;
         if (u * u + v * v > radius_cells * radius_cells) continue;
-        if (u * u + v * v <= 0.25 * radius_cells * radius_cells) {
-          for (int k = 0; k < kMccAngularCells; ++k) central_bits.push_back(spatial_index * kMccAngularCells + k);
+        if (u * u + v * v <= kSignatureKeyRadius * kSignatureKeyRadius * radius_cells * radius_cells) {
+          for (int k = 0; k < kMccAngularCells; ++k) key_bits.push_back(spatial_index * kMccAngularCells + k);
         }
         ++spatial_index;
       }
@@ -41,7 +41,7 @@ const HashPositions& Positions() {
     HashPositions result;
     std::uint64_t state = 0x4D4343u;  // fixed seed: signatures must be reproducible
     for (auto& function : result.bit_index) {
-      for (int& bit : function) bit = central_bits[SplitMix64(state) % central_bits.size()];
+      for (int& bit : function) bit = key_bits[SplitMix64(state) % key_bits.size()];
     }
     return result;
   }();

@@ -1,14 +1,25 @@
-// The finger 1:N gallery: templates held in a packed layout (one 4 KiB-aligned array of
-// FingerSignature, one of MCC cylinder sets), searched in two stages:
+// The finger 1:N gallery: templates held in a packed layout, searched in two stages:
 //   1. pre-selection: every signature is compared with the probe's (AND + popcount, AVX2 when
 //      available) by all threads, each scanning a contiguous slice; the best
 //      max(min_candidates, penetration * size) survive;
 //   2. the survivors are compared with full MCC LSS-R (again spread over the threads) and ranked.
 // penetration = 1 makes the search exhaustive. Accuracy loss and speed of the pre-selection are
-// measured by `abis bench finger` and `abis eval finger --identification`.
-// Thread-safety: concurrent Search() calls are safe; Add()/Remove() need exclusive access.
+// measured by `abis bench finger` (docs/FINGER_SCALE.md).
+//
+// Layout (per template, about 200 bytes per valid cylinder + 540 bytes; MemoryBytes() reports):
+//   - signatures: one contiguous array of 512-byte, 64-byte-aligned bit sets (stage 1 streams it);
+//   - cylinders: one arena of packed cylinders (cell bits 160 B, centre 16 B, and the validity mask
+//     per *spatial* cell, 32 B: in the bit variant all Nd angular cells of a spatial cell share
+//     their validity, so the 1248-bit mask is stored as its 208 spatial bits); each template
+//     points into the arena with a 32-bit offset and a 16-bit count.
+// Removal swaps the last template into the freed slot and leaves the cylinders as garbage in the
+// arena, compacted when garbage exceeds half of it.
+// With `signatures_only`, cylinders are not kept (e.g. to run stage 1 over 1M templates in 0.5 GB);
+// then only Preselect() is meaningful and Search*() fail / return nothing.
+// Thread-safety: concurrent Search()/Preselect() calls are safe; Add()/Remove() need exclusive access.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -25,6 +36,7 @@ struct FingerGalleryOptions {
   std::size_t min_candidates = 100;  // ... but never fewer than this
   unsigned threads = 0;              // 0 = std::thread::hardware_concurrency()
   MccParameters mcc;
+  bool signatures_only = false;      // keep no cylinders: stage 1 only (see above)
 };
 
 // A pre-processed template: what the gallery stores per reference.
@@ -36,25 +48,70 @@ struct PreparedFingerTemplate {
 // Builds the cylinders and the signature of a decoded template.
 PreparedFingerTemplate PrepareFingerTemplate(const MinutiaeTemplate& minutiae, const MccParameters& mcc = {});
 
+// One survivor of stage 1.
+struct PreselectedReference {
+  std::int64_t reference_id = 0;
+  float signature_score = 0;
+};
+
 class FingerGallery : public ModalityGallery {
  public:
+  explicit FingerGallery(FingerGalleryOptions options = {});
+
   // Adds or replaces `reference_id`; fails on a template of another algorithm or a corrupt one.
   Status Add(std::int64_t reference_id, const BiometricTemplate& reference) override;
-  // Adds an already prepared template (used by benchmarks and by Add()).
-  void AddPrepared(std::int64_t reference_id, PreparedFingerTemplate prepared);
+  // Adds an already prepared template (used by benchmarks and by Add()). Fails (invalid_argument)
+  // when the template has more than 65535 cylinders or the arena would pass 2^32 cylinders.
+  Status AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared);
   void Remove(std::int64_t reference_id) override;
   std::size_t size() const override { return ids_.size(); }
   Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const override;
   // Search with a prepared probe and explicit stage-1 settings (penetration 1 = exhaustive).
+  // Returns nothing on a signatures-only gallery.
   std::vector<Candidate> SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
                                         double penetration, std::size_t min_candidates) const;
-  explicit FingerGallery(FingerGalleryOptions options = {});
+  // Stage 1 alone: the `keep` references with the highest signature similarity, best first
+  // (ties by insertion slot).
+  std::vector<PreselectedReference> Preselect(const FingerSignature& probe, std::size_t keep) const;
+
+  // Reserves room for `templates` templates holding `cylinders` cylinders in all (avoids the
+  // doubling growth of a large gallery); ShrinkToFit() returns unused capacity.
+  void Reserve(std::size_t templates, std::size_t cylinders);
+  void ShrinkToFit();
+  // Bytes held by the gallery's arrays: as allocated (capacity) and as used (size).
+  std::size_t MemoryBytes() const;
+  std::size_t UsedBytes() const;
+  std::size_t CylinderCount() const { return cylinder_cells_.size() - garbage_cylinders_; }
 
  private:
+  struct alignas(64) SignatureBits {
+    std::array<std::uint64_t, kSignatureWords> words;
+  };
+  struct CylinderRange {
+    std::uint32_t offset = 0;
+    std::uint16_t count = 0;
+  };
+  using SpatialValidity = std::array<std::uint64_t, (kMccCircleCells + 63) / 64>;
+  struct Scored {
+    float score;
+    std::uint32_t slot;
+  };
+
+  std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
+  // Unpacks the cylinders of `slot` into `out` (reusing its capacity).
+  void UnpackCylinders(std::size_t slot, MccTemplate& out) const;
+  void CompactArena();
+
   FingerGalleryOptions options_;
   std::vector<std::int64_t> ids_;
-  std::vector<FingerSignature> signatures_;  // alignas(64) elements: contiguous, cache-line aligned
-  std::vector<MccTemplate> cylinders_;
+  std::vector<SignatureBits> signatures_;
+  std::vector<std::uint32_t> signature_set_bits_;
+  std::vector<CylinderRange> ranges_;
+  // The cylinder arena, structure of arrays.
+  std::vector<MccBits> cylinder_cells_;
+  std::vector<MccTemplate::Centre> cylinder_centres_;
+  std::vector<SpatialValidity> cylinder_validity_;
+  std::size_t garbage_cylinders_ = 0;
 };
 
 std::unique_ptr<FingerGallery> NewFingerGallery(FingerGalleryOptions options = {});
