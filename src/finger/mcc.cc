@@ -43,31 +43,15 @@ const std::vector<SpatialCellOffset>& CircleCellOffsets(double radius) {
 }
 
 // Decides "DistanceOutside(x, y) > offset" for the convex hull of the minutiae, as
-// internal::ConvexHull does, but on squared distances. The hull is built by the same monotone
-// chain as ConvexHull (same vertices), the inside test uses the same cross products, and the
-// distance comparison is only trusted outside a relative band of 1e-9 around the threshold; inside
-// the band the exact ConvexHull answers. So the decision equals ConvexHull's bit for bit.
+// internal::ConvexHull does, but on squared distances. It walks ConvexHull's own vertices, the
+// inside test uses the same cross products, and the distance comparison is only trusted outside
+// a relative band of 1e-9 around the threshold; inside the band the exact ConvexHull answers.
+// So the decision equals ConvexHull's bit for bit.
 class HullOffsetTest {
  public:
-  HullOffsetTest(const std::vector<internal::OrientedPoint>& points, const internal::ConvexHull& exact, double offset)
+  HullOffsetTest(const internal::ConvexHull& exact, double offset)
       : exact_(exact), offset_(offset), offset_sq_(offset * offset) {
-    std::vector<std::pair<double, double>> sorted;
-    sorted.reserve(points.size());
-    for (const internal::OrientedPoint& p : points) sorted.emplace_back(p.x, p.y);
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    if (sorted.size() < 3) return;  // degenerate: always ask the exact hull
-    std::vector<std::pair<double, double>> hull(2 * sorted.size());
-    std::size_t k = 0;
-    for (const auto& p : sorted) {
-      while (k >= 2 && Cross(hull[k - 2], hull[k - 1], p) <= 0) --k;
-      hull[k++] = p;
-    }
-    for (std::size_t i = sorted.size() - 1, lower = k + 1; i-- > 0;) {
-      while (k >= lower && Cross(hull[k - 2], hull[k - 1], sorted[i]) <= 0) --k;
-      hull[k++] = sorted[i];
-    }
-    hull.resize(k - 1);
+    const std::vector<std::pair<double, double>>& hull = exact.vertices();
     if (hull.size() < 3) return;
     edges_.reserve(hull.size());
     for (std::size_t i = 0; i < hull.size(); ++i) {
@@ -136,7 +120,7 @@ MccTemplate BuildMccTemplate(const MinutiaeTemplate& minutiae, const MccParamete
   const double scale = 70 / parameters.radius;  // cell table is for R = 70; scale other radii
   const std::vector<internal::OrientedPoint> points = internal::ToUprightPoints(minutiae);
   const internal::ConvexHull hull(points);
-  const HullOffsetTest outside_hull(points, hull, parameters.hull_offset);
+  const HullOffsetTest outside_hull(hull, parameters.hull_offset);
 
   const double cell_angle = 2 * std::numbers::pi / kMccAngularCells;
   const double neighbour_radius = 3 * parameters.sigma_spatial;
