@@ -111,6 +111,15 @@ class BackgroundQueue {
   std::vector<std::thread> workers_;
 };
 
+// What an enrolment stored, for the answer's `others.templates` (never the template itself).
+nlohmann::json TemplateSummary(const EnrolResult& enrolled) {
+  return {{"templateId", enrolled.template_id},
+          {"biometricType", BiometricTypeOf(enrolled.biometric_template.modality)},
+          {"algorithm", enrolled.biometric_template.algorithm},
+          {"quality", enrolled.biometric_template.quality},
+          {"auditSeq", enrolled.audit_seq}};
+}
+
 Result<std::int64_t> ParseInteger(const std::string& text, const std::string& name, std::int64_t min, std::int64_t max) {
   std::int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -541,11 +550,7 @@ class AbisService::Impl {
         return enrolled.status().WithContext("biometricData[" + std::to_string(i) + "] (" + kept + ")");
       }
       if (encounter.empty()) encounter = std::to_string(enrolled->encounter_id);
-      templates.push_back({{"templateId", enrolled->template_id},
-                           {"biometricType", BiometricTypeOf(enrolled->biometric_template.modality)},
-                           {"algorithm", enrolled->biometric_template.algorithm},
-                           {"quality", enrolled->biometric_template.quality},
-                           {"auditSeq", enrolled->audit_seq}});
+      templates.push_back(TemplateSummary(*enrolled));
     }
     nlohmann::json body = {{"personId", external_id},
                            {"encounterId", encounter},
@@ -558,12 +563,7 @@ class AbisService::Impl {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& stored : encounter.at("templates")) {
       nlohmann::json item = {{"encounterId", encounter.at("encounter_id")}};
-      auto modality = ParseModality(stored.at("modality").get<std::string>());
-      if (modality.ok()) item["biometricType"] = BiometricTypeOf(*modality);
-      auto position = ParseFingerPosition(stored.at("position").get<std::string>());
-      if (modality.ok() && *modality == Modality::kFinger && position.ok()) {
-        item["biometricSubType"] = BiometricSubTypeOf(*position);
-      }
+      SetBiometricTypeFromNames(item, stored.at("modality").get<std::string>(), stored.at("position").get<std::string>());
       item["others"] = {{"templateId", stored.at("template_id")},
                         {"algorithm", stored.at("algorithm")},
                         {"quality", stored.at("quality")}};
@@ -598,11 +598,7 @@ class AbisService::Impl {
                           system.ReplaceEncounter(call.op, call.path.at(0), call.path.at(1), samples));
     nlohmann::json templates = nlohmann::json::array();
     for (const EnrolResult& result : enrolled) {
-      templates.push_back({{"templateId", result.template_id},
-                           {"biometricType", BiometricTypeOf(result.biometric_template.modality)},
-                           {"algorithm", result.biometric_template.algorithm},
-                           {"quality", result.biometric_template.quality},
-                           {"auditSeq", result.audit_seq}});
+      templates.push_back(TemplateSummary(result));
     }
     nlohmann::json body = {{"personId", call.path.at(0)}, {"encounterId", call.path.at(1)},
                            {"others", {{"templates", templates}}}};
@@ -767,8 +763,8 @@ class AbisService::Impl {
       ABIS_ASSIGN_OR_RETURN(VerifyResult result, system.Verify(call.op, request));
       all_match = all_match && result.match;
       fused += result.log_lr;
-      nlohmann::json detail = {{"score", result.score}, {"biometricType", BiometricTypeOf(modality)}};
-      if (modality == Modality::kFinger) detail["biometricSubType"] = BiometricSubTypeOf(position);
+      nlohmann::json detail = {{"score", result.score}};
+      SetBiometricType(detail, modality, position);
       detail["others"] = {{"logLr", result.log_lr}, {"threshold", result.threshold}, {"match", result.match},
                           {"referencesCompared", result.references_compared}, {"auditSeq", result.audit_seq}};
       scores.push_back(std::move(detail));
@@ -792,13 +788,8 @@ class AbisService::Impl {
     ABIS_ASSIGN_OR_RETURN(CompareResult result, system.CompareSamples(call.op, request));
     nlohmann::json scores = nlohmann::json::array();
     for (const auto& group : result.groups) {
-      auto modality = ParseModality(group.at("modality").get<std::string>());
       nlohmann::json detail = {{"score", group.at("score")}};
-      if (modality.ok()) detail["biometricType"] = BiometricTypeOf(*modality);
-      auto position = ParseFingerPosition(group.at("position").get<std::string>());
-      if (modality.ok() && *modality == Modality::kFinger && position.ok()) {
-        detail["biometricSubType"] = BiometricSubTypeOf(*position);
-      }
+      SetBiometricTypeFromNames(detail, group.at("modality").get<std::string>(), group.at("position").get<std::string>());
       detail["others"] = {{"logLr", group.at("log_lr")}, {"threshold", group.at("threshold")}, {"match", group.at("match")},
                           {"auditSeq", result.audit_seq}};
       scores.push_back(std::move(detail));

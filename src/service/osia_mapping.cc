@@ -176,18 +176,29 @@ Result<Person> PersonFromEncounter(const nlohmann::json& encounter, const std::s
   return person;
 }
 
+void SetBiometricType(nlohmann::json& item, Modality modality, FingerPosition position) {
+  item["biometricType"] = BiometricTypeOf(modality);
+  if (modality == Modality::kFinger) item["biometricSubType"] = BiometricSubTypeOf(position);
+}
+
+void SetBiometricTypeFromNames(nlohmann::json& item, const std::string& modality, const std::string& position) {
+  auto parsed_modality = ParseModality(modality);
+  if (!parsed_modality.ok()) return;
+  item["biometricType"] = BiometricTypeOf(*parsed_modality);
+  auto parsed_position = ParseFingerPosition(position);
+  if (*parsed_modality == Modality::kFinger && parsed_position.ok()) {
+    item["biometricSubType"] = BiometricSubTypeOf(*parsed_position);
+  }
+}
+
 nlohmann::json OsiaCandidates(const SearchResult& result) {
   nlohmann::json list = nlohmann::json::array();
   for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
     const CandidateResult& candidate = result.candidates[rank];
     nlohmann::json scores = nlohmann::json::array();
     for (const auto& probe : candidate.per_probe) {
-      Modality modality = Modality::kFace;
-      auto parsed = ParseModality(probe.value("modality", ""));
-      if (parsed.ok()) modality = *parsed;
-      auto position = ParseFingerPosition(probe.value("position", "unknown"));
-      nlohmann::json detail = {{"score", probe.value("score", 0.0)}, {"biometricType", BiometricTypeOf(modality)}};
-      if (modality == Modality::kFinger && position.ok()) detail["biometricSubType"] = BiometricSubTypeOf(*position);
+      nlohmann::json detail = {{"score", probe.value("score", 0.0)}};
+      SetBiometricTypeFromNames(detail, probe.value("modality", ""), probe.value("position", "unknown"));
       detail["others"] = {{"logLr", probe.value("log_lr", 0.0)},
                           {"threshold", probe.value("threshold", 0.0)},
                           {"probe", probe.value("probe", 0)},

@@ -90,6 +90,15 @@ class CalibratedRangeEngine final : public ModalityEngine {
 
 class MosipStoreHandlerTest : public ::testing::Test {
  protected:
+  // The folder the file biometric source serves in these tests.
+  std::filesystem::path CbeffFolder() const { return dir_.path() / "cbeff"; }
+  // Writes person 1's CBEFF as one.xml into CbeffFolder() and returns its file:// referenceURL.
+  std::string WriteCbeffFolder() const {
+    std::filesystem::create_directories(CbeffFolder());
+    std::ofstream(CbeffFolder() / "one.xml") << PersonCbeffXml(1);
+    return "file://" + (CbeffFolder() / "one.xml").string();
+  }
+
   // A MOSIP ABIS request message as the queue carries it, with `extra` fields merged in.
   static std::string Message(const std::string& operation, const std::string& request_id, nlohmann::json extra) {
     nlohmann::json json = {{"id", "mosip.abis." + operation}, {"version", "1.1"}, {"requestId", request_id},
@@ -464,11 +473,8 @@ TEST_F(MosipStoreHandlerTest, CreateRefusesOperatorsGalleriesAndSettingsThatCann
 // The adapter around the handler: messages as MOSIP sends them, answered in order; the IDENTIFY
 // queued after two INSERTs sees both.
 TEST_F(MosipStoreHandlerTest, QueuedMessagesAreAnsweredInOrderThroughTheAdapter) {
-  const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
-  std::filesystem::create_directories(cbeff_dir);
-  std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
-  const std::string url = "file://" + (cbeff_dir / "one.xml").string();
-  interop::FileBiometricSource source(cbeff_dir.string());
+  const std::string url = WriteCbeffFolder();
+  interop::FileBiometricSource source(CbeffFolder().string());
   interop::MosipAbisQueueAdapter adapter(*handler_, source);
   ASSERT_TRUE(adapter.Submit(Message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}})));
   ASSERT_TRUE(adapter.Submit(Message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}})));
@@ -489,11 +495,8 @@ TEST_F(MosipStoreHandlerTest, QueuedMessagesAreAnsweredInOrderThroughTheAdapter)
 // probe export and search carry it as their case reference, DELETE's reason names it with the
 // referenceId.
 TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapter) {
-  const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
-  std::filesystem::create_directories(cbeff_dir);
-  std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
-  const std::string url = "file://" + (cbeff_dir / "one.xml").string();
-  interop::FileBiometricSource source(cbeff_dir.string());
+  const std::string url = WriteCbeffFolder();
+  interop::FileBiometricSource source(CbeffFolder().string());
   interop::MosipAbisQueueAdapter adapter(*handler_, source);
   ASSERT_TRUE(adapter.Handle(Message("insert", "req-i1", {{"referenceId", "A"}, {"referenceURL", url}})).success);
   ASSERT_TRUE(adapter.Handle(Message("insert", "req-i2", {{"referenceId", "B"}, {"referenceURL", url}})).success);
@@ -580,9 +583,7 @@ TEST(CbeffSampleInputs, ConvertsEachImageToAFormatTheEnginesRead) {
 TEST_F(MosipStoreHandlerTest, ServesInsertIdentifyAndDeleteOverActiveMq) {
   const std::filesystem::path base = dir_.path() / "broker";
   std::filesystem::create_directories(base);
-  const std::filesystem::path cbeff_dir = dir_.path() / "cbeff";
-  std::filesystem::create_directories(cbeff_dir);
-  std::ofstream(cbeff_dir / "one.xml") << PersonCbeffXml(1);
+  const std::string url = WriteCbeffFolder();
   const int port = broker_support::FreeLoopbackPort();
   ASSERT_GT(port, 0);
   broker_support::ActiveMqBroker broker;
@@ -596,7 +597,7 @@ TEST_F(MosipStoreHandlerTest, ServesInsertIdentifyAndDeleteOverActiveMq) {
   queue.outbound_queue = "abis1-to-mosip";
   Result<StompEndpoint> endpoint = StompEndpointFor(queue, port);
   ASSERT_TRUE(endpoint.ok());
-  interop::FileBiometricSource source(cbeff_dir.string());
+  interop::FileBiometricSource source(CbeffFolder().string());
   interop::MosipAbisQueueAdapter adapter(*handler_, source);
   auto abis_side = StompConnection::Connect(*endpoint, std::chrono::seconds(5));
   ASSERT_TRUE(abis_side.ok()) << abis_side.status().ToString();
@@ -606,7 +607,6 @@ TEST_F(MosipStoreHandlerTest, ServesInsertIdentifyAndDeleteOverActiveMq) {
   ASSERT_TRUE(mosip_side.ok());
   ASSERT_TRUE((*mosip_side)->Subscribe(queue.outbound_queue, "mosip-outbound").ok());
 
-  const std::string url = "file://" + (cbeff_dir / "one.xml").string();
   const std::vector<std::string> requests = {
       Message("insert", "i1", {{"referenceId", "A"}, {"referenceURL", url}}),
       Message("insert", "i2", {{"referenceId", "B"}, {"referenceURL", url}}),
