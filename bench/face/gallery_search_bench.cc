@@ -242,6 +242,26 @@ std::size_t AgreeingSigns(const float* a, const float* b, int dimension) {
 // 1 - arccos(c)/pi of the signs for a mate at cosine c, half +- sqrt(d)/2 for a non-mate), and the
 // mate's rank by agreement: non-mates agreeing on at least as many signs, over the first 20
 // probes (each a full pass over the gallery, not timed).
+// One point of a sweep: recall against exact search and latency of the mated probes on one
+// thread and on two (`mated_two`), and of the random probes on one.
+nlohmann::json SweepPoint(const Run& mated_one, const Run& mated_two, const Run& random_one, const Recall& mated,
+                          const Recall& random, double mate_rank1_rate, double queries, double load) {
+  return {{"mated",
+           {{"recall_at_1", mated.at_1},
+            {"recall_at_10", mated.at_10},
+            {"mate_rank1_rate", mate_rank1_rate},
+            {"ms_median_1_thread", Round(Quantile(mated_one.latency_ms, 0.5), 0.001)},
+            {"ms_p95_1_thread", Round(Quantile(mated_one.latency_ms, 0.95), 0.001)},
+            {"ms_median_2_threads", Round(Quantile(mated_two.latency_ms, 0.5), 0.001)},
+            {"ms_p95_2_threads", Round(Quantile(mated_two.latency_ms, 0.95), 0.001)},
+            {"queries_per_second_2_threads", Round(queries / (mated_two.wall_ms / 1000.0), 0.1)}}},
+          {"random",
+           {{"recall_at_1", random.at_1},
+            {"recall_at_10", random.at_10},
+            {"ms_median_1_thread", Round(Quantile(random_one.latency_ms, 0.5), 0.001)}}},
+          {"load_average_1min", load}};
+}
+
 nlohmann::json SignAgreement(const std::vector<float>& rows, const ProbeSet& mated, int dimension, double mate_cosine) {
   const auto dim = static_cast<std::size_t>(dimension);
   const std::size_t size = rows.size() / dim;
@@ -418,23 +438,11 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
       const Recall mated_recall = Compare(mated.exact, mated_one.found);
       const Recall split_recall = Compare(mated.exact, mated_split.found);
       const Recall random_recall = Compare(independent.exact, random_one.found);
-      sweep.push_back(
-          {{"sign_candidates", candidates},
-           {"mated",
-            {{"recall_at_1", mated_recall.at_1},
-             {"recall_at_10", mated_recall.at_10},
-             {"recall_at_1_2_threads", split_recall.at_1},
-             {"mate_rank1_rate", mate_rank1_rate(mated_one)},
-             {"ms_median_1_thread", Round(Quantile(mated_one.latency_ms, 0.5), 0.001)},
-             {"ms_p95_1_thread", Round(Quantile(mated_one.latency_ms, 0.95), 0.001)},
-             {"ms_median_2_threads", Round(Quantile(mated_split.latency_ms, 0.5), 0.001)},
-             {"ms_p95_2_threads", Round(Quantile(mated_split.latency_ms, 0.95), 0.001)},
-             {"queries_per_second_2_threads", Round(n / (mated_split.wall_ms / 1000.0), 0.1)}}},
-           {"random",
-            {{"recall_at_1", random_recall.at_1},
-             {"recall_at_10", random_recall.at_10},
-             {"ms_median_1_thread", Round(Quantile(random_one.latency_ms, 0.5), 0.001)}}},
-           {"load_average_1min", load}});
+      nlohmann::json point =
+          SweepPoint(mated_one, mated_split, random_one, mated_recall, random_recall, mate_rank1_rate(mated_one), n, load);
+      point["sign_candidates"] = candidates;
+      point["mated"]["recall_at_1_2_threads"] = split_recall.at_1;
+      sweep.push_back(std::move(point));
     }
     return {{"size", size},
             {"dimension", flags.dimension},
@@ -458,22 +466,10 @@ nlohmann::json BenchSize(std::size_t size, const Flags& flags) {
     const Run mated_two = SearchAll(mated, 2, search);
     const Recall mated_recall = Compare(mated.exact, mated_one.found);
     const Recall random_recall = Compare(independent.exact, random_one.found);
-    sweep.push_back(
-        {{"ef_search", ef},
-         {"mated",
-          {{"recall_at_1", mated_recall.at_1},
-           {"recall_at_10", mated_recall.at_10},
-           {"mate_rank1_rate", mate_rank1_rate(mated_one)},
-           {"ms_median_1_thread", Round(Quantile(mated_one.latency_ms, 0.5), 0.001)},
-           {"ms_p95_1_thread", Round(Quantile(mated_one.latency_ms, 0.95), 0.001)},
-           {"ms_median_2_threads", Round(Quantile(mated_two.latency_ms, 0.5), 0.001)},
-           {"ms_p95_2_threads", Round(Quantile(mated_two.latency_ms, 0.95), 0.001)},
-           {"queries_per_second_2_threads", Round(n / (mated_two.wall_ms / 1000.0), 0.1)}}},
-         {"random",
-          {{"recall_at_1", random_recall.at_1},
-           {"recall_at_10", random_recall.at_10},
-           {"ms_median_1_thread", Round(Quantile(random_one.latency_ms, 0.5), 0.001)}}},
-         {"load_average_1min", load}});
+    nlohmann::json point =
+        SweepPoint(mated_one, mated_two, random_one, mated_recall, random_recall, mate_rank1_rate(mated_one), n, load);
+    point["ef_search"] = ef;
+    sweep.push_back(std::move(point));
   }
   return {{"size", size},
           {"dimension", flags.dimension},

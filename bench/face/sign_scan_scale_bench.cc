@@ -4,7 +4,7 @@
 // is regenerated on demand from a seed (512 Gaussian draws from a generator seeded by (seed, i),
 // normalised), so the K shortlisted references are re-scored exactly against the very vectors
 // their codes came from. The scan uses the gallery's own kernel (HammingDistances) over
-// contiguous slices, one per thread, as FaissFaceGallery does. Probes are mated (a reference
+// contiguous slices, one per thread, and its sign encoding, as FaissFaceGallery does. Probes are mated (a reference
 // mixed with orthogonal noise to cosine exactly --mate-cosine) and the mate must come first.
 // Prints one JSON object: encode time, code memory, scan and re-score latency, recall@1.
 //
@@ -42,13 +42,6 @@ void Reference(std::uint64_t seed, std::uint64_t index, float* out) {
   }
   const float scale = static_cast<float>(1.0 / std::sqrt(norm));
   for (std::size_t d = 0; d < kDimension; ++d) out[d] *= scale;
-}
-
-void EncodeSigns(const float* x, std::uint64_t* words) {
-  std::fill(words, words + kWords, std::uint64_t{0});
-  for (std::size_t d = 0; d < kDimension; ++d) {
-    if (x[d] > 0.0f) words[d / 64] |= std::uint64_t{1} << (d % 64);
-  }
 }
 
 double Median(std::vector<double> values) {
@@ -117,7 +110,7 @@ int main(int argc, char** argv) {
         std::vector<float> vector(kDimension);
         for (std::uint64_t i = t; i < size; i += threads) {
           Reference(seed, i, vector.data());
-          EncodeSigns(vector.data(), codes.data() + i * kWords);
+          abis::face::EncodeSigns(vector.data(), kDimension, codes.data() + i * kWords);
         }
       });
     }
@@ -151,7 +144,7 @@ int main(int argc, char** argv) {
     for (std::size_t d = 0; d < kDimension; ++d) {
       probe[d] = static_cast<float>(mate_cosine * mate[d] + sine * noise[d] / std::sqrt(norm));
     }
-    EncodeSigns(probe.data(), probe_code.data());
+    abis::face::EncodeSigns(probe.data(), kDimension, probe_code.data());
 
     // Stage 1: each thread scans a contiguous slice in blocks, keeping its best K.
     const auto scan_start = Clock::now();

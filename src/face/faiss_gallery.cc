@@ -156,18 +156,6 @@ struct Int8Storage : faiss::IndexFlatCodes {
   }
 };
 
-// Sign-bit codes: bit i of the code is set when x_i > 0 (64-bit words, little-endian bit order).
-// Two vectors' similarity on the codes is 1 - 2 * hamming / d, monotone in the Hamming distance
-// (for random directions the expected value is 1 - 2 * angle / pi).
-std::size_t SignWords(std::size_t dimension) { return (dimension + 63) / 64; }
-
-void EncodeSigns(const float* x, std::size_t dimension, std::uint64_t* words) {
-  std::fill(words, words + SignWords(dimension), std::uint64_t{0});
-  for (std::size_t i = 0; i < dimension; ++i) {
-    if (x[i] > 0.0f) words[i / 64] |= std::uint64_t{1} << (i % 64);
-  }
-}
-
 class SignBitComputer : public faiss::FlatCodesDistanceComputer {
  public:
   explicit SignBitComputer(const faiss::IndexFlatCodes& storage)

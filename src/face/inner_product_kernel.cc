@@ -1,5 +1,6 @@
 #include "inner_product_kernel.h"
 
+#include <algorithm>
 #include <bit>
 
 #if defined(__x86_64__)
@@ -208,5 +209,14 @@ void HammingDistances(const std::uint64_t* query, const std::uint64_t* codes, st
 }
 
 bool InnerProductUsesAvx2() { return kHasAvx2; }
+
+std::size_t SignWords(std::size_t dimension) { return (dimension + 63) / 64; }
+
+void EncodeSigns(const float* x, std::size_t dimension, std::uint64_t* words) {
+  std::fill(words, words + SignWords(dimension), std::uint64_t{0});
+  for (std::size_t i = 0; i < dimension; ++i) {
+    if (x[i] > 0.0f) words[i / 64] |= std::uint64_t{1} << (i % 64);
+  }
+}
 
 }  // namespace abis::face

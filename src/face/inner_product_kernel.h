@@ -38,6 +38,13 @@ std::uint32_t HammingDistance(const std::uint64_t* a, const std::uint64_t* b, st
 void HammingDistances(const std::uint64_t* query, const std::uint64_t* codes, std::size_t count, std::size_t words,
                       std::uint32_t* distances);
 
+// Sign-bit codes: bit i of the code is set when x_i > 0 (64-bit words, little-endian bit order).
+// Two vectors' similarity on the codes is 1 - 2 * hamming / d, monotone in the Hamming distance
+// (for random directions the expected value is 1 - 2 * angle / pi).
+std::size_t SignWords(std::size_t dimension);
+// REQUIRES: `dimension` readable floats behind x, SignWords(dimension) writable words.
+void EncodeSigns(const float* x, std::size_t dimension, std::uint64_t* words);
+
 // True when the kernels use the AVX2+FMA path on this CPU (reported by benchmarks).
 bool InnerProductUsesAvx2();
 
