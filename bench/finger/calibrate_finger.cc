@@ -1,43 +1,56 @@
-// Regenerates the tables of src/finger/score_calibration.cc: reads the ISO templates of every
-// FVC folder given, scores every pair of impressions with finger-mcc/1 (same finger = genuine,
-// different fingers = impostor, across folders too), and prints the FMR thresholds and a
-// logistic fit of same-vs-different on the score (classes weighted equally).
-// Usage: calibrate_finger DIR [DIR...]   e.g. .../fvc2002/DB1_B .../DB4_B
+// Regenerates the tables of src/finger/score_calibration.cc: takes the templates of every FVC
+// folder given from both sources, our extractor and the .iso records beside the images (mapped
+// to the image size, as `abis eval finger` does), scores every pair of impressions of the same
+// source with finger-mcc/1 (same finger = genuine, different fingers = impostor, across folders
+// too), and prints the FMR thresholds and a logistic fit of same-vs-different on the score
+// (classes weighted equally). A folder may carry its scan resolution as DIR@PPI.
+// Usage: calibrate_finger DIR[@PPI] [DIR...]   e.g. .../DB1_B .../DB2_B@569 .../DB3_B .../DB4_B
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <cstdlib>
+#include <string>
 
+#include "abis/finger/finger_engine.h"
 #include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/mcc_matcher.h"
-#include "abis/finger/minutiae_record.h"
 
 int main(int argc, char** argv) {
   using namespace abis::finger;
+  const auto engine = MakeFingerEngine();
   std::vector<MccTemplate> templates;
   std::vector<std::string> identities;
+  std::vector<std::string> sources;
   for (int a = 1; a < argc; ++a) {
-    auto samples = ListFvcSamples(argv[a], FvcTemplateSource::kIsoTemplates);
-    if (!samples.ok()) {
-      std::fprintf(stderr, "%s\n", samples.status().ToString().c_str());
-      return 2;
+    std::string folder = argv[a];
+    double ppi = 0;
+    if (const auto at = folder.find('@'); at != std::string::npos) {
+      ppi = std::atof(folder.c_str() + at + 1);
+      folder.resize(at);
     }
-    for (const FvcSample& sample : samples.value()) {
-      std::ifstream in(sample.path, std::ios::binary);
-      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-      auto record = ReadMinutiaeRecord(bytes, sample.path.string());
-      if (!record.ok()) {
-        std::fprintf(stderr, "%s\n", record.status().ToString().c_str());
+    for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
+      auto evaluation = EvaluateFvcFolder(folder, *engine, source, 0, ppi);
+      if (!evaluation.ok()) {
+        std::fprintf(stderr, "%s\n", evaluation.status().ToString().c_str());
         return 2;
       }
-      templates.push_back(BuildMccTemplate(record->views[0].minutiae));
-      identities.push_back(std::string(argv[a]) + "/" + std::to_string(sample.finger));
+      for (std::size_t i = 0; i < evaluation->sample_files.size(); ++i) {
+        if (!evaluation->templates[i]) continue;  // failure to enrol: not part of the score model
+        auto minutiae = MinutiaeOfTemplate(*evaluation->templates[i]);
+        if (!minutiae.ok()) {
+          std::fprintf(stderr, "%s\n", minutiae.status().ToString().c_str());
+          return 2;
+        }
+        templates.push_back(BuildMccTemplate(*minutiae));
+        identities.push_back(folder + "/" + std::to_string(evaluation->sample_files[i].finger));
+        sources.push_back(evaluation->extractor);
+      }
     }
   }
   std::vector<double> genuine, impostor;
   for (std::size_t x = 0; x < templates.size(); ++x) {
     for (std::size_t y = x + 1; y < templates.size(); ++y) {
+      if (sources[x] != sources[y]) continue;
       (identities[x] == identities[y] ? genuine : impostor).push_back(CompareMcc(templates[x], templates[y]).score);
     }
   }

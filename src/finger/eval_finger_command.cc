@@ -13,6 +13,7 @@ namespace {
 struct EvalFingerArguments {
   std::string fvc_folder;
   std::string templates = "own";
+  std::string impostors = "fvc";
   std::string plot_file;
   unsigned threads = 0;
   double scan_resolution_ppi = 0;
@@ -27,8 +28,10 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
     return;
   }
   const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  const FvcImpostorPairs impostors =
+      arguments.impostors == "all" ? FvcImpostorPairs::kAllImpressions : FvcImpostorPairs::kFirstImpressions;
   auto evaluation = EvaluateFvcFolder(arguments.fvc_folder, *engine, source, arguments.threads,
-                                      arguments.scan_resolution_ppi);
+                                      arguments.scan_resolution_ppi, impostors);
   if (!evaluation.ok()) {
     ReportError(globals, evaluation.status());
     return;
@@ -43,6 +46,7 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
       {"samples", e.samples},
       {"genuine", e.scores.genuine.size()},
       {"impostor", e.scores.impostor.size()},
+      {"impostor_pairs", arguments.impostors == "all" ? "all_impressions" : "first_impressions"},
       {"eer", e.rates.eer},
       {"fmr100", e.rates.fmr100},
       {"fmr1000", e.rates.fmr1000},
@@ -65,7 +69,8 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
     result["plot"] = arguments.plot_file;
   }
   PrintResult(globals, result, [&](std::ostream& out) {
-    out << "FVC protocol on " << arguments.fvc_folder << " (" << e.extractor << " templates, " << e.fingers
+    out << (arguments.impostors == "all" ? "FVC protocol, all impostor pairs, on " : "FVC protocol on ")
+        << arguments.fvc_folder << " (" << e.extractor << " templates, " << e.fingers
         << " fingers, " << e.samples << " samples)\n"
         << "  genuine " << e.scores.genuine.size() << ", impostor " << e.scores.impostor.size()
         << ", failures to enrol " << e.failures_to_enrol << "\n"
@@ -93,6 +98,10 @@ void AddEvalFingerCommand(CLI::App& root, CliGlobals& globals) {
       ->required();
   command->add_option("--templates", arguments->templates, "own (extract from images) or iso (use the .iso files)")
       ->check(CLI::IsMember({"own", "iso"}));
+  command->add_option("--impostors", arguments->impostors,
+                      "fvc (first impressions of different fingers, the FVC protocol) or all (every two "
+                      "impressions of different fingers)")
+      ->check(CLI::IsMember({"fvc", "all"}));
   command->add_option("--plot", arguments->plot_file, "Write the DET curve as SVG to this file");
   command->add_option("--threads", arguments->threads, "Worker threads (0 = all cores)");
   command->add_option("--ppi", arguments->scan_resolution_ppi,

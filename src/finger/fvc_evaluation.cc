@@ -135,7 +135,7 @@ Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folde
 
 Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
                                         FvcTemplateSource source, unsigned threads,
-                                        double scan_resolution_ppi) {
+                                        double scan_resolution_ppi, FvcImpostorPairs impostors) {
   ABIS_ASSIGN_OR_RETURN(const std::vector<FvcSample> samples, ListFvcSamples(folder, source));
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   FvcEvaluation evaluation;
@@ -200,7 +200,15 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
     }
   }
   for (auto a = by_finger.begin(); a != by_finger.end(); ++a) {
-    for (auto b = std::next(a); b != by_finger.end(); ++b) impostor_pairs.emplace_back(a->second[0], b->second[0]);
+    for (auto b = std::next(a); b != by_finger.end(); ++b) {
+      if (impostors == FvcImpostorPairs::kFirstImpressions) {
+        impostor_pairs.emplace_back(a->second[0], b->second[0]);
+        continue;
+      }
+      for (const std::size_t x : a->second) {
+        for (const std::size_t y : b->second) impostor_pairs.emplace_back(x, y);
+      }
+    }
   }
   std::vector<std::pair<std::size_t, std::size_t>> all_pairs = genuine_pairs;
   all_pairs.insert(all_pairs.end(), impostor_pairs.begin(), impostor_pairs.end());
@@ -229,6 +237,8 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
     return Status::InvalidArgument(folder.string() + ": needs at least two fingers with two impressions each");
   }
   evaluation.rates = ComputeErrorRates(evaluation.scores);
+  evaluation.sample_files = samples;
+  evaluation.templates = std::move(templates);
   return evaluation;
 }
 

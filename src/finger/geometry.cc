@@ -74,4 +74,26 @@ double ConvexHull::DistanceOutside(double x, double y) const {
   return inside ? 0 : best;
 }
 
+bool ConvexHull::WithinMargin(double x, double y, double margin) const {
+  if (vertices_.size() < 3) return DistanceOutside(x, y) <= margin;
+  bool inside = true;
+  for (std::size_t i = 0; i < vertices_.size() && inside; ++i) {
+    inside = Cross(vertices_[i], vertices_[(i + 1) % vertices_.size()], {x, y}) >= 0;
+  }
+  if (inside) return true;
+  const double margin_sq = margin * margin;
+  for (std::size_t i = 0; i < vertices_.size(); ++i) {
+    const auto& a = vertices_[i];
+    const auto& b = vertices_[(i + 1) % vertices_.size()];
+    const double dx = b.first - a.first;
+    const double dy = b.second - a.second;
+    const double length_sq = dx * dx + dy * dy;
+    const double t = length_sq > 0 ? std::clamp(((x - a.first) * dx + (y - a.second) * dy) / length_sq, 0.0, 1.0) : 0;
+    const double ex = x - (a.first + t * dx);
+    const double ey = y - (a.second + t * dy);
+    if (ex * ex + ey * ey <= margin_sq) return true;
+  }
+  return false;
+}
+
 }  // namespace abis::finger::internal

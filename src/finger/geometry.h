@@ -33,6 +33,8 @@ class ConvexHull {
   explicit ConvexHull(const std::vector<OrientedPoint>& points);
   // 0 inside or on the hull, else the Euclidean distance to it.
   double DistanceOutside(double x, double y) const;
+  // DistanceOutside(x, y) <= margin, cheaper: points inside need no distance at all.
+  bool WithinMargin(double x, double y, double margin) const;
   // Counter-clockwise vertices (fewer than 3 when the points are degenerate).
   const std::vector<std::pair<double, double>>& vertices() const { return vertices_; }
 

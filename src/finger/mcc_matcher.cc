@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "geometry.h"
+#include "mcc_consolidation.h"
 #include "mcc_local_similarity.h"
 
 namespace abis::finger {
@@ -119,7 +120,16 @@ MccComparison CompareMcc(const MccTemplate& probe, const MccTemplate& reference,
                             lambda[t]});
   }
   // Normalise by n_P even when fewer pairs exist: few matchable pairs is itself weak evidence.
-  result.score = sum / MccPairCount(na, nb, parameters);
+  result.lss_r_score = sum / MccPairCount(na, nb, parameters);
+
+  std::vector<std::pair<int, int>> anchors;
+  anchors.reserve(np);
+  for (int i = 0; i < np; ++i) anchors.emplace_back(pairs[order[i]].a, pairs[order[i]].b);
+  const internal::AlignedConsolidation consolidation =
+      internal::ConsolidateUnderAlignment(probe, reference, similarity, anchors, parameters);
+  result.aligned_score = consolidation.score;
+  result.aligned_pairs = consolidation.paired;
+  result.score = std::sqrt(result.lss_r_score * result.aligned_score);
   return result;
 }
 

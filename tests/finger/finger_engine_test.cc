@@ -149,6 +149,37 @@ TEST(FingerEngineTest, FvcIsoRecordsAreMappedBackToTheSizeOfTheImageBesideThem) 
   std::filesystem::remove_all(dir);
 }
 
+TEST(FingerEngineTest, FvcImpostorPairsAreFirstImpressionsOrAllImpressions) {
+  const auto engine = MakeFingerEngine();
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "abis_fvc_impostor_pairs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (int finger = 1; finger <= 3; ++finger) {
+    for (int impression = 1; impression <= 3; ++impression) {
+      const MinutiaeTemplate minutiae =
+          Impression(static_cast<std::uint64_t>(40 + finger), static_cast<std::uint64_t>(impression));
+      const auto record = WriteMinutiaeRecord(SingleViewRecord(minutiae, MinutiaeRecordFormat::kIso19794_2_2005));
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      std::ofstream(dir / (std::to_string(finger) + "_" + std::to_string(impression) + ".iso"), std::ios::binary)
+          .write(reinterpret_cast<const char*>(record->data()), static_cast<std::streamsize>(record->size()));
+    }
+  }
+  auto first = EvaluateFvcFolder(dir, *engine, FvcTemplateSource::kIsoTemplates, 1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->scores.genuine.size(), 9u);   // 3 fingers x 3 pairs of impressions
+  EXPECT_EQ(first->scores.impostor.size(), 3u);  // 3 pairs of fingers, first impressions
+  ASSERT_EQ(first->templates.size(), 9u);
+  ASSERT_EQ(first->sample_files.size(), 9u);
+  EXPECT_EQ(first->sample_files[4].finger, 2);
+  EXPECT_EQ(first->sample_files[4].impression, 2);
+  EXPECT_TRUE(first->templates[4].has_value());
+  auto all = EvaluateFvcFolder(dir, *engine, FvcTemplateSource::kIsoTemplates, 1, 0, FvcImpostorPairs::kAllImpressions);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->scores.genuine, first->scores.genuine);
+  EXPECT_EQ(all->scores.impostor.size(), 27u);  // 3 pairs of fingers x 3 x 3 impressions
+  std::filesystem::remove_all(dir);
+}
+
 TEST(FingerEngineTest, RejectsGarbageWithoutCrashing) {
   const auto engine = MakeFingerEngine();
   SampleInput sample;

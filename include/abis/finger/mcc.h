@@ -48,6 +48,16 @@ struct MccParameters {
   double tau_rho_distance = -8.0 / 5;  // tau_1^rho
   double mu_rho_angle = std::numbers::pi / 12;  // mu_2^rho = mu_3^rho
   double tau_rho_angle = -30;                   // tau_2^rho = tau_3^rho
+  // Consolidation under a global alignment (ours, mcc_consolidation.h): anchors tried, pairing
+  // tolerances (pixels at 500 ppi, plus a share of the distance from the anchor; radians), the
+  // margin around the other template's hull that counts as overlap, and the least overlap a
+  // score is normalised by (so that three agreeing minutiae of a sliver do not score 1).
+  int consolidation_anchors = 5;
+  double consolidation_distance_tolerance = 10;
+  double consolidation_tolerance_growth = 0.1;
+  double consolidation_angle_tolerance = 0.35;  // about 20 degrees
+  double consolidation_hull_margin = 5;
+  double consolidation_min_overlap = 8;
 };
 
 using MccBits = std::array<std::uint64_t, kMccWords>;

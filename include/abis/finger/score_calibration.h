@@ -1,15 +1,16 @@
 // Calibration of the finger-mcc/1 score: a log-likelihood ratio for fusion and a threshold for a
-// target false-match rate. Both come from distributions measured on the ISO templates of
-// FVC2002 DB1_B-DB4_B (see docs/FINGER.md for the exact commands): the impostor set is every
-// pair of impressions of different fingers (4 x 2,800 + across-database pairs); the genuine set is
-// every pair of impressions of the same finger (1,120). Thread-safety: pure functions.
+// target false-match rate. Both come from distributions measured on FVC2002 DB1_B-DB4_B with
+// our extractor's templates and the supplied ISO templates (see docs/FINGER.md for the exact
+// commands): the impostor set is every pair of impressions of different fingers (99,840), the
+// genuine set every pair of impressions of the same finger (2,240), pairs taken within one
+// template source. Thread-safety: pure functions.
 #pragma once
 
 #include "abis/core/status.h"
 
 namespace abis::finger {
 
-// Natural-log likelihood ratio (same finger vs different fingers) of an MCC LSS-R score, from a
+// Natural-log likelihood ratio (same finger vs different fingers) of a finger-mcc/1 score, from a
 // logistic fit, clamped to [-10, 10] so a single finger never dominates a fusion alone.
 double FingerScoreToLogLikelihoodRatio(double score);
 

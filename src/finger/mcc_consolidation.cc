@@ -1,0 +1,119 @@
+#include "mcc_consolidation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "geometry.h"
+
+namespace abis::finger::internal {
+namespace {
+
+std::vector<OrientedPoint> CentresOf(const MccTemplate& cylinders) {
+  std::vector<OrientedPoint> points;
+  points.reserve(cylinders.size());
+  for (const MccTemplate::Centre& centre : cylinders.centres) points.push_back({centre.x, centre.y, centre.angle});
+  return points;
+}
+
+struct PairCandidate {
+  int probe = 0;
+  int reference = 0;
+  double priority = 0;
+};
+
+}  // namespace
+
+AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const MccTemplate& reference,
+                                               const std::vector<float>& similarity,
+                                               std::span<const std::pair<int, int>> anchors,
+                                               const MccParameters& parameters) {
+  AlignedConsolidation best;
+  const int na = static_cast<int>(probe.size());
+  const int nb = static_cast<int>(reference.size());
+  if (na == 0 || nb == 0 || anchors.empty()) return best;
+  const std::vector<OrientedPoint> probe_points = CentresOf(probe);
+  const std::vector<OrientedPoint> reference_points = CentresOf(reference);
+  const ConvexHull probe_hull(probe_points);
+  const ConvexHull reference_hull(reference_points);
+  const double min_overlap = parameters.consolidation_min_overlap;
+
+  // Directions as unit vectors: two directions agree within the tolerance when the cosine of
+  // their difference is at least cos(tolerance).
+  const double min_direction_cosine = std::cos(parameters.consolidation_angle_tolerance);
+  std::vector<double> reference_cos(nb), reference_sin(nb);
+  for (int j = 0; j < nb; ++j) {
+    reference_cos[j] = std::cos(reference_points[j].angle);
+    reference_sin[j] = std::sin(reference_points[j].angle);
+  }
+  std::vector<double> aligned_x(na), aligned_y(na), aligned_cos(na), aligned_sin(na), tolerance_sq(nb);
+  std::vector<PairCandidate> candidates;
+  std::vector<char> probe_used, reference_used;
+  const auto tried = std::min<std::size_t>(anchors.size(), static_cast<std::size_t>(parameters.consolidation_anchors));
+  for (std::size_t k = 0; k < tried; ++k) {
+    const OrientedPoint& a = probe_points[anchors[k].first];
+    const OrientedPoint& b = reference_points[anchors[k].second];
+    const double rotation = AngleDifference(b.angle, a.angle);
+    const double cos_r = std::cos(rotation);
+    const double sin_r = std::sin(rotation);
+
+    AlignedConsolidation current;
+    for (int i = 0; i < na; ++i) {
+      const double dx = probe_points[i].x - a.x;
+      const double dy = probe_points[i].y - a.y;
+      aligned_x[i] = b.x + cos_r * dx - sin_r * dy;
+      aligned_y[i] = b.y + sin_r * dx + cos_r * dy;
+      const double c = std::cos(probe_points[i].angle);
+      const double s = std::sin(probe_points[i].angle);
+      aligned_cos[i] = cos_r * c - sin_r * s;
+      aligned_sin[i] = sin_r * c + cos_r * s;
+      if (reference_hull.WithinMargin(aligned_x[i], aligned_y[i], parameters.consolidation_hull_margin)) {
+        ++current.overlap_probe;
+      }
+    }
+    for (int j = 0; j < nb; ++j) {  // the inverse transform takes the reference into the probe's frame
+      const double dx = reference_points[j].x - b.x;
+      const double dy = reference_points[j].y - b.y;
+      if (probe_hull.WithinMargin(a.x + cos_r * dx + sin_r * dy, a.y - sin_r * dx + cos_r * dy,
+                                  parameters.consolidation_hull_margin)) {
+        ++current.overlap_reference;
+      }
+      const double tolerance = parameters.consolidation_distance_tolerance +
+                               parameters.consolidation_tolerance_growth * std::hypot(dx, dy);
+      tolerance_sq[j] = tolerance * tolerance;
+    }
+
+    candidates.clear();
+    for (int i = 0; i < na; ++i) {
+      const float* local = &similarity[static_cast<std::size_t>(i) * nb];
+      for (int j = 0; j < nb; ++j) {
+        const double ex = aligned_x[i] - reference_points[j].x;
+        const double ey = aligned_y[i] - reference_points[j].y;
+        const double distance_sq = ex * ex + ey * ey;
+        if (distance_sq > tolerance_sq[j]) continue;
+        if (aligned_cos[i] * reference_cos[j] + aligned_sin[i] * reference_sin[j] < min_direction_cosine) continue;
+        candidates.push_back({i, j, local[j] + 0.5 * (1 - std::sqrt(distance_sq / tolerance_sq[j]))});
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const PairCandidate& x, const PairCandidate& y) {
+      return x.priority > y.priority ||
+             (x.priority == y.priority && (x.probe < y.probe || (x.probe == y.probe && x.reference < y.reference)));
+    });
+    probe_used.assign(na, 0);
+    reference_used.assign(nb, 0);
+    double similarity_sum = 0;
+    for (const PairCandidate& candidate : candidates) {
+      if (probe_used[candidate.probe] || reference_used[candidate.reference]) continue;
+      probe_used[candidate.probe] = reference_used[candidate.reference] = 1;
+      ++current.paired;
+      similarity_sum += similarity[static_cast<std::size_t>(candidate.probe) * nb + candidate.reference];
+    }
+    current.score = std::min(1.0, similarity_sum / std::sqrt(std::max<double>(current.overlap_probe, min_overlap) *
+                                                             std::max<double>(current.overlap_reference, min_overlap)));
+    if (k == 0 || current.paired > best.paired || (current.paired == best.paired && current.score > best.score)) {
+      best = current;
+    }
+  }
+  return best;
+}
+
+}  // namespace abis::finger::internal

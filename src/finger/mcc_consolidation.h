@@ -1,0 +1,38 @@
+// Consolidation of an MCC comparison under one global alignment. LSS-R (mcc_matcher.cc) scores
+// the few best relaxed cylinder pairs and says nothing of the rest of the common area; this step
+// asks how much of that area agrees. Each of the best relaxed pairs in turn serves as anchor: the
+// probe is rotated and translated so that the anchor's minutiae coincide, every two cylinders
+// whose centres then lie within a distance tolerance (growing with the distance from the anchor,
+// for skin distortion) and whose directions agree are paired one-to-one (greedy, by local
+// similarity and closeness), and the paired local similarities are summed. The sum is
+// normalised by the geometric mean of the numbers of cylinders of each template that lie in the
+// other's area (its convex hull under the alignment), so a partial impression is judged by its
+// overlap, not by its size. Internal to src/finger/.
+// Thread-safety: pure function.
+#pragma once
+
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "abis/finger/mcc.h"
+
+namespace abis::finger::internal {
+
+struct AlignedConsolidation {
+  double score = 0;              // 0-1: summed similarity / sqrt(overlap_probe * overlap_reference)
+  int paired = 0;                // cylinder pairs that agree under the best alignment
+  int overlap_probe = 0;         // probe cylinders inside the reference's hull
+  int overlap_reference = 0;     // reference cylinders inside the probe's hull
+};
+
+// `similarity` is the local-similarity matrix of ComputeLocalSimilarities (probe rows, reference
+// columns); `anchors` are (probe cylinder, reference cylinder) pairs, best first; at most
+// parameters.consolidation_anchors of them are tried and the alignment pairing the most
+// cylinders (then scoring highest) wins. Empty templates or no anchor give a zero result.
+AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const MccTemplate& reference,
+                                               const std::vector<float>& similarity,
+                                               std::span<const std::pair<int, int>> anchors,
+                                               const MccParameters& parameters);
+
+}  // namespace abis::finger::internal
