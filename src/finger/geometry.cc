@@ -58,6 +58,13 @@ ConvexHull::ConvexHull(const std::vector<OrientedPoint>& points) {
   }
   hull.resize(k - 1);
   vertices_ = std::move(hull);
+  const auto [left, right] = std::minmax_element(vertices_.begin(), vertices_.end());
+  min_x_ = left->first;
+  max_x_ = right->first;
+  const auto [bottom, top] = std::minmax_element(vertices_.begin(), vertices_.end(),
+                                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+  min_y_ = bottom->second;
+  max_y_ = top->second;
 }
 
 double ConvexHull::DistanceOutside(double x, double y) const {
@@ -76,6 +83,7 @@ double ConvexHull::DistanceOutside(double x, double y) const {
 
 bool ConvexHull::WithinMargin(double x, double y, double margin) const {
   if (vertices_.size() < 3) return DistanceOutside(x, y) <= margin;
+  if (x < min_x_ - margin || x > max_x_ + margin || y < min_y_ - margin || y > max_y_ + margin) return false;
   bool inside = true;
   for (std::size_t i = 0; i < vertices_.size() && inside; ++i) {
     inside = Cross(vertices_[i], vertices_[(i + 1) % vertices_.size()], {x, y}) >= 0;

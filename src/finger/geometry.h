@@ -40,6 +40,7 @@ class ConvexHull {
 
  private:
   std::vector<std::pair<double, double>> vertices_;
+  double min_x_ = 0, max_x_ = 0, min_y_ = 0, max_y_ = 0;  // bounding box of the vertices
 };
 
 }  // namespace abis::finger::internal

@@ -20,33 +20,52 @@ struct CandidatePair {
   float similarity = 0;
 };
 
-// One-to-one pairs of highest local similarity, greedily, at most `limit`.
+// One-to-one pairs of highest local similarity, greedily, at most `limit`. Only the head of the
+// candidate list is sorted (a greedy pass rarely needs more than a few times `limit` candidates);
+// the rest is sorted only if the head runs out, so the result equals a full sort's.
 std::vector<CandidatePair> SelectBestPairs(const std::vector<float>& similarity, int rows, int columns, int limit) {
-  std::vector<CandidatePair> all;
-  all.reserve(similarity.size() / 4);
+  thread_local std::vector<CandidatePair> all;
+  all.clear();
   for (int i = 0; i < rows; ++i) {
     for (int j = 0; j < columns; ++j) {
       const float s = similarity[static_cast<std::size_t>(i) * columns + j];
       if (s > 0) all.push_back({i, j, s});
     }
   }
-  std::sort(all.begin(), all.end(), [](const CandidatePair& x, const CandidatePair& y) {
+  const auto better = [](const CandidatePair& x, const CandidatePair& y) {
     return x.similarity > y.similarity || (x.similarity == y.similarity && (x.a < y.a || (x.a == y.a && x.b < y.b)));
-  });
+  };
+  const std::size_t head = std::min(all.size(), static_cast<std::size_t>(4 * limit + 16));
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(head), all.end(), better);
   std::vector<char> used_a(rows, 0), used_b(columns, 0);
   std::vector<CandidatePair> selected;
-  for (const CandidatePair& pair : all) {
-    if (static_cast<int>(selected.size()) >= limit) break;
-    if (used_a[pair.a] || used_b[pair.b]) continue;
-    used_a[pair.a] = used_b[pair.b] = 1;
-    selected.push_back(pair);
+  std::size_t next = 0;
+  for (bool sorted_rest = false;; sorted_rest = true) {
+    const std::size_t end = sorted_rest ? all.size() : head;
+    for (; next < end && static_cast<int>(selected.size()) < limit; ++next) {
+      const CandidatePair& pair = all[next];
+      if (used_a[pair.a] || used_b[pair.b]) continue;
+      used_a[pair.a] = used_b[pair.b] = 1;
+      selected.push_back(pair);
+    }
+    if (sorted_rest || static_cast<int>(selected.size()) >= limit || next >= all.size()) break;
+    std::sort(all.begin() + static_cast<std::ptrdiff_t>(head), all.end(), better);
   }
   return selected;
 }
 
-// Radial angle of `to` seen from `from`, relative to `from`'s direction.
-double RadialAngle(const MccTemplate::Centre& from, const MccTemplate::Centre& to) {
-  return internal::AngleDifference(from.angle, std::atan2(to.y - from.y, to.x - from.x));
+// The difference of the radial angles of two pairs, as the paper's d_phi(RadialAngle(at, ak),
+// RadialAngle(bt, bk)), with one atan2 instead of two: the radial angle of k seen from t is t's
+// direction minus the direction of the vector t->k, so the difference is the difference of the
+// two minutiae directions minus the angle between the two vectors.
+double RadialAngleDifference(const MccTemplate::Centre& at, const MccTemplate::Centre& ak,
+                             const MccTemplate::Centre& bt, const MccTemplate::Centre& bk) {
+  const double ax = static_cast<double>(ak.x) - at.x;
+  const double ay = static_cast<double>(ak.y) - at.y;
+  const double bx = static_cast<double>(bk.x) - bt.x;
+  const double by = static_cast<double>(bk.y) - bt.y;
+  const double vector_angle = std::atan2(bx * ay - by * ax, bx * ax + by * ay);  // angle from b's vector to a's
+  return internal::AngleDifference(internal::AngleDifference(at.angle, bt.angle), vector_angle);
 }
 
 }  // namespace
@@ -81,7 +100,7 @@ MccComparison CompareMcc(const MccTemplate& probe, const MccTemplate& reference,
       const double d1 = std::abs(std::hypot(at.x - ak.x, at.y - ak.y) - std::hypot(bt.x - bk.x, bt.y - bk.y));
       const double d2 = std::abs(internal::AngleDifference(internal::AngleDifference(at.angle, ak.angle),
                                                            internal::AngleDifference(bt.angle, bk.angle)));
-      const double d3 = std::abs(internal::AngleDifference(RadialAngle(at, ak), RadialAngle(bt, bk)));
+      const double d3 = std::abs(RadialAngleDifference(at, ak, bt, bk));
       const double value = Sigmoid(d1, parameters.mu_rho_distance, parameters.tau_rho_distance) *
                            Sigmoid(d2, parameters.mu_rho_angle, parameters.tau_rho_angle) *
                            Sigmoid(d3, parameters.mu_rho_angle, parameters.tau_rho_angle);
