@@ -8,50 +8,34 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
-#include "abis/finger/finger_engine.h"
-#include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/mcc_matcher.h"
+#include "fvc_cylinder_sets.h"
 
 int main(int argc, char** argv) {
   using namespace abis::finger;
-  const auto engine = MakeFingerEngine();
-  std::vector<MccTemplate> templates;
+  auto sets = bench::LoadFvcCylinderSets(std::vector<std::string>(argv + 1, argv + argc));
+  if (!sets.ok()) {
+    std::fprintf(stderr, "%s\n", sets.status().ToString().c_str());
+    return 2;
+  }
+  std::vector<const MccTemplate*> templates;  // failures to enrol are not part of the score model
   std::vector<std::string> identities;
   std::vector<std::string> sources;
-  for (int a = 1; a < argc; ++a) {
-    std::string folder = argv[a];
-    double ppi = 0;
-    if (const auto at = folder.find('@'); at != std::string::npos) {
-      ppi = std::atof(folder.c_str() + at + 1);
-      folder.resize(at);
-    }
-    for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
-      auto evaluation = EvaluateFvcFolder(folder, *engine, source, 0, ppi);
-      if (!evaluation.ok()) {
-        std::fprintf(stderr, "%s\n", evaluation.status().ToString().c_str());
-        return 2;
-      }
-      for (std::size_t i = 0; i < evaluation->sample_files.size(); ++i) {
-        if (!evaluation->templates[i]) continue;  // failure to enrol: not part of the score model
-        auto minutiae = MinutiaeOfTemplate(*evaluation->templates[i]);
-        if (!minutiae.ok()) {
-          std::fprintf(stderr, "%s\n", minutiae.status().ToString().c_str());
-          return 2;
-        }
-        templates.push_back(BuildMccTemplate(*minutiae));
-        identities.push_back(folder + "/" + std::to_string(evaluation->sample_files[i].finger));
-        sources.push_back(evaluation->extractor);
-      }
+  for (const bench::FvcCylinderSet& set : *sets) {
+    for (std::size_t i = 0; i < set.samples.size(); ++i) {
+      if (!set.enrolled[i]) continue;
+      templates.push_back(&set.cylinders[i]);
+      identities.push_back(set.folder + "/" + std::to_string(set.samples[i].finger));
+      sources.push_back(set.source);
     }
   }
   std::vector<double> genuine, impostor;
   for (std::size_t x = 0; x < templates.size(); ++x) {
     for (std::size_t y = x + 1; y < templates.size(); ++y) {
       if (sources[x] != sources[y]) continue;
-      (identities[x] == identities[y] ? genuine : impostor).push_back(CompareMcc(templates[x], templates[y]).score);
+      (identities[x] == identities[y] ? genuine : impostor).push_back(CompareMcc(*templates[x], *templates[y]).score);
     }
   }
   if (genuine.empty() || impostor.empty()) return 2;

@@ -1,64 +1,49 @@
 // Study tool: scores every two impressions of each FVC folder given (own extractor and .iso
 // templates) and prints one CSV line per pair with the matcher's score components, for offline
 // analysis of score functions. Usage: finger_matcher_study DIR[@PPI] ... > pairs.csv
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "abis/finger/finger_engine.h"
-#include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/mcc_matcher.h"
+#include "fvc_cylinder_sets.h"
 
 int main(int argc, char** argv) {
   using namespace abis::finger;
-  const auto engine = MakeFingerEngine();
+  auto sets = bench::LoadFvcCylinderSets(std::vector<std::string>(argv + 1, argv + argc));
+  if (!sets.ok()) {
+    std::fprintf(stderr, "%s\n", sets.status().ToString().c_str());
+    return 2;
+  }
   std::printf("db,source,finger_a,imp_a,finger_b,imp_b,genuine,score,lssr,aligned,aligned_pairs,na,nb\n");
-  for (int arg = 1; arg < argc; ++arg) {
-    std::string folder = argv[arg];
-    double ppi = 0;
-    if (const auto at = folder.find('@'); at != std::string::npos) {
-      ppi = std::atof(folder.c_str() + at + 1);
-      folder.resize(at);
+  for (const bench::FvcCylinderSet& set : *sets) {
+    const auto& samples = set.samples;
+    const auto& cylinders = set.cylinders;
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      for (std::size_t j = i + 1; j < samples.size(); ++j) pairs.emplace_back(i, j);
     }
-    for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
-      auto evaluation = EvaluateFvcFolder(folder, *engine, source, 0, ppi);
-      if (!evaluation.ok()) {
-        std::fprintf(stderr, "%s\n", evaluation.status().ToString().c_str());
-        return 2;
-      }
-      const auto& samples = evaluation->sample_files;
-      std::vector<MccTemplate> cylinders(samples.size());
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        if (!evaluation->templates[i]) continue;
-        auto minutiae = MinutiaeOfTemplate(*evaluation->templates[i]);
-        if (minutiae.ok()) cylinders[i] = BuildMccTemplate(*minutiae);
-      }
-      std::vector<std::pair<std::size_t, std::size_t>> pairs;
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        for (std::size_t j = i + 1; j < samples.size(); ++j) pairs.emplace_back(i, j);
-      }
-      std::vector<MccComparison> results(pairs.size());
-      std::vector<std::thread> workers;
-      const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-      for (unsigned w = 0; w < threads; ++w) {
-        workers.emplace_back([&, w] {
-          for (std::size_t p = w; p < pairs.size(); p += threads) {
-            results[p] = CompareMcc(cylinders[pairs[p].first], cylinders[pairs[p].second]);
-          }
-        });
-      }
-      for (auto& worker : workers) worker.join();
-      const std::string db = folder.substr(folder.find_last_of('/') + 1);
-      for (std::size_t p = 0; p < pairs.size(); ++p) {
-        const auto& a = samples[pairs[p].first];
-        const auto& b = samples[pairs[p].second];
-        const auto& r = results[p];
-        std::printf("%s,%s,%d,%d,%d,%d,%d,%.9g,%.9g,%.9g,%d,%zu,%zu\n", db.c_str(),
-                    evaluation->extractor.c_str(), a.finger, a.impression, b.finger, b.impression,
-                    a.finger == b.finger ? 1 : 0, r.score, r.lss_r_score, r.aligned_score, r.aligned_pairs, cylinders[pairs[p].first].size(), cylinders[pairs[p].second].size());
-      }
+    std::vector<MccComparison> results(pairs.size());
+    std::vector<std::thread> workers;
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned w = 0; w < threads; ++w) {
+      workers.emplace_back([&, w] {
+        for (std::size_t p = w; p < pairs.size(); p += threads) {
+          results[p] = CompareMcc(cylinders[pairs[p].first], cylinders[pairs[p].second]);
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+    for (std::size_t p = 0; p < pairs.size(); ++p) {
+      const auto& a = samples[pairs[p].first];
+      const auto& b = samples[pairs[p].second];
+      const auto& r = results[p];
+      std::printf("%s,%s,%d,%d,%d,%d,%d,%.9g,%.9g,%.9g,%d,%zu,%zu\n", set.database.c_str(), set.source.c_str(),
+                  a.finger, a.impression, b.finger, b.impression, a.finger == b.finger ? 1 : 0, r.score,
+                  r.lss_r_score, r.aligned_score, r.aligned_pairs, cylinders[pairs[p].first].size(),
+                  cylinders[pairs[p].second].size());
     }
   }
   return 0;

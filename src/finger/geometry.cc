@@ -65,6 +65,15 @@ ConvexHull::ConvexHull(const std::vector<OrientedPoint>& points) {
                                                  [](const auto& a, const auto& b) { return a.second < b.second; });
   min_y_ = bottom->second;
   max_y_ = top->second;
+  edges_.reserve(vertices_.size());
+  for (std::size_t i = 0; i < vertices_.size(); ++i) {
+    const auto& a = vertices_[i];
+    const auto& b = vertices_[(i + 1) % vertices_.size()];
+    const double dx = b.first - a.first;
+    const double dy = b.second - a.second;
+    const double length_sq = dx * dx + dy * dy;
+    edges_.push_back({a.first, a.second, dx, dy, length_sq > 0 ? 1 / length_sq : 0});
+  }
 }
 
 double ConvexHull::DistanceOutside(double x, double y) const {
@@ -82,26 +91,30 @@ double ConvexHull::DistanceOutside(double x, double y) const {
 }
 
 bool ConvexHull::WithinMargin(double x, double y, double margin) const {
-  if (vertices_.size() < 3) return DistanceOutside(x, y) <= margin;
-  if (x < min_x_ - margin || x > max_x_ + margin || y < min_y_ - margin || y > max_y_ + margin) return false;
+  if (edges_.empty()) return DistanceOutside(x, y) <= margin;
+  const double slack = margin * (1 + 1e-9) + 1e-9;  // rounding of the box test stays conservative
+  if (x < min_x_ - slack || x > max_x_ + slack || y < min_y_ - slack || y > max_y_ + slack) return false;
   bool inside = true;
-  for (std::size_t i = 0; i < vertices_.size() && inside; ++i) {
-    inside = Cross(vertices_[i], vertices_[(i + 1) % vertices_.size()], {x, y}) >= 0;
+  for (const Edge& e : edges_) {
+    if (e.dx * (y - e.ay) - e.dy * (x - e.ax) < 0) {  // the same expression as Cross(a, b, {x, y})
+      inside = false;
+      break;
+    }
   }
-  if (inside) return true;
+  if (inside) return 0 <= margin;
+  // A point of the segment at parameter t (clamped, rounded) is never closer than the segment,
+  // and the rounding of t moves it by far less than the band: the comparison stays conservative.
+  double best_sq = std::numeric_limits<double>::infinity();
+  for (const Edge& e : edges_) {
+    const double t = std::clamp(((x - e.ax) * e.dx + (y - e.ay) * e.dy) * e.inverse_length_sq, 0.0, 1.0);
+    const double ex = x - (e.ax + t * e.dx);
+    const double ey = y - (e.ay + t * e.dy);
+    best_sq = std::min(best_sq, ex * ex + ey * ey);
+  }
   const double margin_sq = margin * margin;
-  for (std::size_t i = 0; i < vertices_.size(); ++i) {
-    const auto& a = vertices_[i];
-    const auto& b = vertices_[(i + 1) % vertices_.size()];
-    const double dx = b.first - a.first;
-    const double dy = b.second - a.second;
-    const double length_sq = dx * dx + dy * dy;
-    const double t = length_sq > 0 ? std::clamp(((x - a.first) * dx + (y - a.second) * dy) / length_sq, 0.0, 1.0) : 0;
-    const double ex = x - (a.first + t * dx);
-    const double ey = y - (a.second + t * dy);
-    if (ex * ex + ey * ey <= margin_sq) return true;
-  }
-  return false;
+  if (best_sq > margin_sq * (1 + 1e-9)) return false;
+  if (best_sq < margin_sq * (1 - 1e-9)) return true;
+  return DistanceOutside(x, y) <= margin;
 }
 
 }  // namespace abis::finger::internal

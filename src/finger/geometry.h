@@ -33,13 +33,20 @@ class ConvexHull {
   explicit ConvexHull(const std::vector<OrientedPoint>& points);
   // 0 inside or on the hull, else the Euclidean distance to it.
   double DistanceOutside(double x, double y) const;
-  // DistanceOutside(x, y) <= margin, cheaper: points inside need no distance at all.
+  // Exactly DistanceOutside(x, y) <= margin, cheaper: a bounding-box reject, the inside test
+  // on precomputed edges, then squared distances, trusted only outside a relative band of 1e-9
+  // around the margin (inside the band DistanceOutside decides), so the answer is the same bit
+  // for bit (the cylinder validity of mcc.cc is pinned by tests/finger/mcc_cylinder_reference_test).
   bool WithinMargin(double x, double y, double margin) const;
   // Counter-clockwise vertices (fewer than 3 when the points are degenerate).
   const std::vector<std::pair<double, double>>& vertices() const { return vertices_; }
 
  private:
+  struct Edge {
+    double ax, ay, dx, dy, inverse_length_sq;
+  };
   std::vector<std::pair<double, double>> vertices_;
+  std::vector<Edge> edges_;  // vertex i to vertex i + 1, when there are at least 3 vertices
   double min_x_ = 0, max_x_ = 0, min_y_ = 0, max_y_ = 0;  // bounding box of the vertices
 };
 

@@ -42,68 +42,6 @@ const std::vector<SpatialCellOffset>& CircleCellOffsets(double radius) {
   return offsets;
 }
 
-// Decides "DistanceOutside(x, y) > offset" for the convex hull of the minutiae, as
-// internal::ConvexHull does, but on squared distances. It walks ConvexHull's own vertices, the
-// inside test uses the same cross products, and the distance comparison is only trusted outside
-// a relative band of 1e-9 around the threshold; inside the band the exact ConvexHull answers.
-// So the decision equals ConvexHull's bit for bit.
-class HullOffsetTest {
- public:
-  HullOffsetTest(const internal::ConvexHull& exact, double offset)
-      : exact_(exact), offset_(offset), offset_sq_(offset * offset) {
-    const std::vector<std::pair<double, double>>& hull = exact.vertices();
-    if (hull.size() < 3) return;
-    edges_.reserve(hull.size());
-    for (std::size_t i = 0; i < hull.size(); ++i) {
-      const auto& a = hull[i];
-      const auto& b = hull[(i + 1) % hull.size()];
-      const double dx = b.first - a.first;
-      const double dy = b.second - a.second;
-      const double length_sq = dx * dx + dy * dy;
-      edges_.push_back({a.first, a.second, dx, dy, length_sq > 0 ? 1 / length_sq : 0});
-    }
-  }
-
-  bool IsOutside(double x, double y) const {
-    if (edges_.empty()) return exact_.DistanceOutside(x, y) > offset_;
-    bool inside = true;
-    for (const Edge& e : edges_) {
-      // Same expression as geometry.cc's Cross(a, b, {x, y}).
-      if (e.dx * (y - e.ay) - e.dy * (x - e.ax) < 0) {
-        inside = false;
-        break;
-      }
-    }
-    if (inside) return 0 > offset_;
-    // A point of the segment at parameter t (clamped, rounded) is never closer than the segment,
-    // and the rounding of t moves it by far less than the band: the comparison stays conservative.
-    double best_sq = std::numeric_limits<double>::infinity();
-    for (const Edge& e : edges_) {
-      const double t = std::clamp(((x - e.ax) * e.dx + (y - e.ay) * e.dy) * e.inverse_length_sq, 0.0, 1.0);
-      const double ex = x - (e.ax + t * e.dx);
-      const double ey = y - (e.ay + t * e.dy);
-      best_sq = std::min(best_sq, ex * ex + ey * ey);
-    }
-    if (best_sq > offset_sq_ * (1 + 1e-9)) return true;
-    if (best_sq < offset_sq_ * (1 - 1e-9)) return false;
-    return exact_.DistanceOutside(x, y) > offset_;
-  }
-
- private:
-  struct Edge {
-    double ax, ay, dx, dy, inverse_length_sq;
-  };
-  static double Cross(const std::pair<double, double>& o, const std::pair<double, double>& a,
-                      const std::pair<double, double>& b) {
-    return (a.first - o.first) * (b.second - o.second) - (a.second - o.second) * (b.first - o.first);
-  }
-
-  const internal::ConvexHull& exact_;
-  double offset_;
-  double offset_sq_;
-  std::vector<Edge> edges_;
-};
-
 struct Contributor {
   std::size_t index = 0;  // in the point list
   double x = 0;
@@ -120,7 +58,6 @@ MccTemplate BuildMccTemplate(const MinutiaeTemplate& minutiae, const MccParamete
   const double scale = 70 / parameters.radius;  // cell table is for R = 70; scale other radii
   const std::vector<internal::OrientedPoint> points = internal::ToUprightPoints(minutiae);
   const internal::ConvexHull hull(points);
-  const HullOffsetTest outside_hull(hull, parameters.hull_offset);
 
   const double cell_angle = 2 * std::numbers::pi / kMccAngularCells;
   const double neighbour_radius = 3 * parameters.sigma_spatial;
@@ -190,7 +127,7 @@ MccTemplate BuildMccTemplate(const MinutiaeTemplate& minutiae, const MccParamete
       const double across = offsets[s].across / scale;
       const double cell_x = centre.x + along * cos_a - across * sin_a;
       const double cell_y = centre.y + along * sin_a + across * cos_a;
-      if (outside_hull.IsOutside(cell_x, cell_y)) continue;
+      if (!hull.WithinMargin(cell_x, cell_y, parameters.hull_offset)) continue;
       ++valid_cells;
       std::array<double, kMccAngularCells> sums{};
       for (const std::size_t c : row_members[offsets[s].row]) {
