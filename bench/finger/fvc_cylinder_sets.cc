@@ -12,7 +12,7 @@ Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::s
   for (const std::string& argument : folder_arguments) {
     std::string folder = argument;
     double ppi = 0;
-    if (const auto at = folder.find('@'); at != std::string::npos) {
+    if (const auto at = folder.rfind('@'); at != std::string::npos) {
       const char* first = folder.data() + at + 1;
       const char* last = folder.data() + folder.size();
       const auto [end, error] = std::from_chars(first, last, ppi);
@@ -21,6 +21,7 @@ Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::s
       }
       folder.resize(at);
     }
+    while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
       ABIS_ASSIGN_OR_RETURN(FvcEvaluation evaluation, EvaluateFvcFolder(folder, *engine, source, 0, ppi));
       FvcCylinderSet set;

@@ -28,10 +28,10 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
     return;
   }
   const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
-  const FvcImpostorPairs impostors =
-      arguments.impostors == "all" ? FvcImpostorPairs::kAllImpressions : FvcImpostorPairs::kFirstImpressions;
-  auto evaluation = EvaluateFvcFolder(arguments.fvc_folder, *engine, source, arguments.threads,
-                                      arguments.scan_resolution_ppi, impostors);
+  const bool all_impostors = arguments.impostors == "all";
+  auto evaluation = EvaluateFvcFolder(
+      arguments.fvc_folder, *engine, source, arguments.threads, arguments.scan_resolution_ppi,
+      all_impostors ? FvcImpostorPairs::kAllImpressions : FvcImpostorPairs::kFirstImpressions);
   if (!evaluation.ok()) {
     ReportError(globals, evaluation.status());
     return;
@@ -46,7 +46,7 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
       {"samples", e.samples},
       {"genuine", e.scores.genuine.size()},
       {"impostor", e.scores.impostor.size()},
-      {"impostor_pairs", arguments.impostors == "all" ? "all_impressions" : "first_impressions"},
+      {"impostor_pairs", all_impostors ? "all_impressions" : "first_impressions"},
       {"eer", e.rates.eer},
       {"fmr100", e.rates.fmr100},
       {"fmr1000", e.rates.fmr1000},
@@ -69,7 +69,7 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
     result["plot"] = arguments.plot_file;
   }
   PrintResult(globals, result, [&](std::ostream& out) {
-    out << (arguments.impostors == "all" ? "FVC protocol, all impostor pairs, on " : "FVC protocol on ")
+    out << (all_impostors ? "FVC protocol, all impostor pairs, on " : "FVC protocol on ")
         << arguments.fvc_folder << " (" << e.extractor << " templates, " << e.fingers
         << " fingers, " << e.samples << " samples)\n"
         << "  genuine " << e.scores.genuine.size() << ", impostor " << e.scores.impostor.size()

@@ -58,6 +58,7 @@ ConvexHull::ConvexHull(const std::vector<OrientedPoint>& points) {
   }
   hull.resize(k - 1);
   vertices_ = std::move(hull);
+  if (vertices_.size() < 3) return;  // collinear points: DistanceOutside treats it as a polyline
   const auto [left, right] = std::minmax_element(vertices_.begin(), vertices_.end());
   min_x_ = left->first;
   max_x_ = right->first;
@@ -91,6 +92,7 @@ double ConvexHull::DistanceOutside(double x, double y) const {
 }
 
 bool ConvexHull::WithinMargin(double x, double y, double margin) const {
+  if (!(margin >= 0)) return false;  // DistanceOutside is never negative
   if (edges_.empty()) return DistanceOutside(x, y) <= margin;
   const double slack = margin * (1 + 1e-9) + 1e-9;  // rounding of the box test stays conservative
   if (x < min_x_ - slack || x > max_x_ + slack || y < min_y_ - slack || y > max_y_ + slack) return false;

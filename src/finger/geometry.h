@@ -46,7 +46,7 @@ class ConvexHull {
     double ax, ay, dx, dy, inverse_length_sq;
   };
   std::vector<std::pair<double, double>> vertices_;
-  std::vector<Edge> edges_;  // vertex i to vertex i + 1, when there are at least 3 vertices
+  std::vector<Edge> edges_;  // vertex i to vertex i + 1; empty when there are fewer than 3 vertices
   double min_x_ = 0, max_x_ = 0, min_y_ = 0, max_y_ = 0;  // bounding box of the vertices
 };
 

@@ -1,6 +1,7 @@
 #include "mcc_consolidation.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "geometry.h"
@@ -31,25 +32,32 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
   const int na = static_cast<int>(probe.size());
   const int nb = static_cast<int>(reference.size());
   if (na == 0 || nb == 0 || anchors.empty()) return best;
+  assert(similarity.size() == static_cast<std::size_t>(na) * nb);
   const std::vector<OrientedPoint> probe_points = CentresOf(probe);
   const std::vector<OrientedPoint> reference_points = CentresOf(reference);
   const ConvexHull probe_hull(probe_points);
   const ConvexHull reference_hull(reference_points);
-  const double min_overlap = parameters.consolidation_min_overlap;
+  const double min_overlap = std::max(1.0, parameters.consolidation_min_overlap);
 
   // Directions as unit vectors: two directions agree within the tolerance when the cosine of
   // their difference is at least cos(tolerance).
   const double min_direction_cosine = std::cos(parameters.consolidation_angle_tolerance);
-  std::vector<double> reference_cos(nb), reference_sin(nb);
+  std::vector<double> probe_cos(na), probe_sin(na), reference_cos(nb), reference_sin(nb);
+  for (int i = 0; i < na; ++i) {
+    probe_cos[i] = std::cos(probe_points[i].angle);
+    probe_sin[i] = std::sin(probe_points[i].angle);
+  }
   for (int j = 0; j < nb; ++j) {
     reference_cos[j] = std::cos(reference_points[j].angle);
     reference_sin[j] = std::sin(reference_points[j].angle);
   }
-  std::vector<double> aligned_x(na), aligned_y(na), aligned_cos(na), aligned_sin(na), tolerance_sq(nb);
+  std::vector<double> aligned_x(na), aligned_y(na), aligned_cos(na), aligned_sin(na);
+  std::vector<double> probe_from_anchor(na), reference_from_anchor(nb);
   std::vector<PairCandidate> candidates;
   std::vector<char> probe_used, reference_used;
   const auto tried = std::min<std::size_t>(anchors.size(), static_cast<std::size_t>(parameters.consolidation_anchors));
   for (std::size_t k = 0; k < tried; ++k) {
+    assert(anchors[k].first >= 0 && anchors[k].first < na && anchors[k].second >= 0 && anchors[k].second < nb);
     const OrientedPoint& a = probe_points[anchors[k].first];
     const OrientedPoint& b = reference_points[anchors[k].second];
     const double rotation = AngleDifference(b.angle, a.angle);
@@ -62,10 +70,9 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
       const double dy = probe_points[i].y - a.y;
       aligned_x[i] = b.x + cos_r * dx - sin_r * dy;
       aligned_y[i] = b.y + sin_r * dx + cos_r * dy;
-      const double c = std::cos(probe_points[i].angle);
-      const double s = std::sin(probe_points[i].angle);
-      aligned_cos[i] = cos_r * c - sin_r * s;
-      aligned_sin[i] = sin_r * c + cos_r * s;
+      aligned_cos[i] = cos_r * probe_cos[i] - sin_r * probe_sin[i];
+      aligned_sin[i] = sin_r * probe_cos[i] + cos_r * probe_sin[i];
+      probe_from_anchor[i] = std::hypot(dx, dy);
       if (reference_hull.WithinMargin(aligned_x[i], aligned_y[i], parameters.consolidation_hull_margin)) {
         ++current.overlap_probe;
       }
@@ -77,9 +84,7 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
                                   parameters.consolidation_hull_margin)) {
         ++current.overlap_reference;
       }
-      const double tolerance = parameters.consolidation_distance_tolerance +
-                               parameters.consolidation_tolerance_growth * std::hypot(dx, dy);
-      tolerance_sq[j] = tolerance * tolerance;
+      reference_from_anchor[j] = std::hypot(dx, dy);
     }
 
     candidates.clear();
@@ -89,9 +94,15 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
         const double ex = aligned_x[i] - reference_points[j].x;
         const double ey = aligned_y[i] - reference_points[j].y;
         const double distance_sq = ex * ex + ey * ey;
-        if (distance_sq > tolerance_sq[j]) continue;
+        // The same tolerance whichever template is the probe: it grows with the mean distance of
+        // the two minutiae from their anchors.
+        const double tolerance = parameters.consolidation_distance_tolerance +
+                                 parameters.consolidation_tolerance_growth * 0.5 *
+                                     (probe_from_anchor[i] + reference_from_anchor[j]);
+        if (!(tolerance > 0) || distance_sq > tolerance * tolerance) continue;
         if (aligned_cos[i] * reference_cos[j] + aligned_sin[i] * reference_sin[j] < min_direction_cosine) continue;
-        candidates.push_back({i, j, local[j] + 0.5 * (1 - std::sqrt(distance_sq / tolerance_sq[j]))});
+        if (!(local[j] > 0)) continue;  // cylinders that cannot be compared (minME) give no evidence
+        candidates.push_back({i, j, local[j] + 0.5 * (1 - std::sqrt(distance_sq) / tolerance)});
       }
     }
     std::sort(candidates.begin(), candidates.end(), [](const PairCandidate& x, const PairCandidate& y) {

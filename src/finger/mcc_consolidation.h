@@ -2,12 +2,16 @@
 // the few best relaxed cylinder pairs and says nothing of the rest of the common area; this step
 // asks how much of that area agrees. Each of the best relaxed pairs in turn serves as anchor: the
 // probe is rotated and translated so that the anchor's minutiae coincide, every two cylinders
-// whose centres then lie within a distance tolerance (growing with the distance from the anchor,
-// for skin distortion) and whose directions agree are paired one-to-one (greedy, by local
-// similarity and closeness), and the paired local similarities are summed. The sum is
-// normalised by the geometric mean of the numbers of cylinders of each template that lie in the
-// other's area (its convex hull under the alignment), so a partial impression is judged by its
-// overlap, not by its size. Internal to src/finger/.
+// whose centres then lie within a distance tolerance (growing with the two minutiae's mean
+// distance from their anchors, for skin distortion, and so the same whichever template is the
+// probe) and whose directions agree are paired one-to-one (greedy, by local similarity and
+// closeness; only cylinders with a positive local similarity), and the paired local similarities
+// are summed. The sum is normalised by the geometric mean of the numbers of cylinders of each
+// template that lie in the other's area (its convex hull under the alignment, plus a margin), so
+// a partial impression is judged by its overlap, not by its size. The pairing tolerance reaches
+// further than the hull margin (distortion moves minutiae across the hull's edge too), so the
+// sum can exceed the overlap on small overlaps; the score is clamped to 1. Internal to
+// src/finger/.
 // Thread-safety: pure function.
 #pragma once
 
@@ -30,6 +34,8 @@ struct AlignedConsolidation {
 // columns); `anchors` are (probe cylinder, reference cylinder) pairs, best first; at most
 // parameters.consolidation_anchors of them are tried and the alignment pairing the most
 // cylinders (then scoring highest) wins. Empty templates or no anchor give a zero result.
+// REQUIRES: similarity.size() == probe.size() * reference.size() (when both are non-empty);
+// anchor indices within the templates.
 AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const MccTemplate& reference,
                                                const std::vector<float>& similarity,
                                                std::span<const std::pair<int, int>> anchors,

@@ -24,7 +24,7 @@ struct CandidatePair {
 // candidate list is sorted (a greedy pass rarely needs more than a few times `limit` candidates);
 // the rest is sorted only if the head runs out, so the result equals a full sort's.
 std::vector<CandidatePair> SelectBestPairs(const std::vector<float>& similarity, int rows, int columns, int limit) {
-  thread_local std::vector<CandidatePair> all;
+  thread_local std::vector<CandidatePair> all;  // kept per thread (12 bytes per cylinder pair)
   all.clear();
   for (int i = 0; i < rows; ++i) {
     for (int j = 0; j < columns; ++j) {
@@ -57,13 +57,15 @@ std::vector<CandidatePair> SelectBestPairs(const std::vector<float>& similarity,
 // The difference of the radial angles of two pairs, as the paper's d_phi(RadialAngle(at, ak),
 // RadialAngle(bt, bk)), with one atan2 instead of two: the radial angle of k seen from t is t's
 // direction minus the direction of the vector t->k, so the difference is the difference of the
-// two minutiae directions minus the angle between the two vectors.
+// two minutiae directions minus the angle between the two vectors. When two cylinders of one
+// template share a centre the radial angle is undefined and the difference is taken as 0.
 double RadialAngleDifference(const MccTemplate::Centre& at, const MccTemplate::Centre& ak,
                              const MccTemplate::Centre& bt, const MccTemplate::Centre& bk) {
   const double ax = static_cast<double>(ak.x) - at.x;
   const double ay = static_cast<double>(ak.y) - at.y;
   const double bx = static_cast<double>(bk.x) - bt.x;
   const double by = static_cast<double>(bk.y) - bt.y;
+  if ((ax == 0 && ay == 0) || (bx == 0 && by == 0)) return 0;
   const double vector_angle = std::atan2(bx * ay - by * ax, bx * ax + by * ay);  // angle from b's vector to a's
   return internal::AngleDifference(internal::AngleDifference(at.angle, bt.angle), vector_angle);
 }

@@ -21,8 +21,8 @@ namespace abis::finger {
 enum class FvcTemplateSource { kOwnExtractor, kIsoTemplates };
 
 // Impostor comparisons: the FVC protocol's first impressions of every two different fingers
-// (45 for 10 fingers), or every two impressions of different fingers (2,800 for 10 x 8), which
-// resolves error rates 60 times finer on the same folder.
+// (45 for 10 fingers), or every two impressions of different fingers (45 x 64 = 2,880 for
+// 10 fingers x 8 impressions), which resolves error rates 64 times finer on the same folder.
 enum class FvcImpostorPairs { kFirstImpressions, kAllImpressions };
 
 struct FvcSample {

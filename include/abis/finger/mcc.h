@@ -52,6 +52,8 @@ struct MccParameters {
   // tolerances (pixels at 500 ppi, plus a share of the distance from the anchor; radians), the
   // margin around the other template's hull that counts as overlap, and the least overlap a
   // score is normalised by (so that three agreeing minutiae of a sliver do not score 1).
+  // A tolerance <= 0 pairs nothing; a minimum overlap below 1 counts as 1; a negative margin
+  // counts nothing as overlap.
   int consolidation_anchors = 5;
   double consolidation_distance_tolerance = 10;
   double consolidation_tolerance_growth = 0.1;

@@ -1,9 +1,9 @@
 // Calibration of the finger-mcc/1 score: a log-likelihood ratio for fusion and a threshold for a
 // target false-match rate. Both come from distributions measured on FVC2002 DB1_B-DB4_B with
 // our extractor's templates and the supplied ISO templates (see docs/FINGER.md for the exact
-// commands): the impostor set is every pair of impressions of different fingers (99,840), the
-// genuine set every pair of impressions of the same finger (2,240), pairs taken within one
-// template source. Thread-safety: pure functions.
+// commands): per source, the impostor set is every pair of impressions of different fingers
+// (49,920), the genuine set every pair of impressions of the same finger (1,120); a threshold is
+// the stricter of the two sources'. Thread-safety: pure functions.
 #pragma once
 
 #include "abis/core/status.h"
