@@ -12,6 +12,14 @@
 // DB3 the background then reached the 0.3 share and the mask took in a rim of noise around the
 // finger, full of false minutiae. On the band-pass image the background/ridge deviation ratio
 // there went from about 1:4 to about 1:8.
+//
+// Normalisation: global, then local (adaptive normalisation by the local mean and variance, as
+// in Kim, Kim & Park, "New enhancement algorithm for fingerprint images", ICPR 2002, with a
+// smooth window instead of blocks). The Gabor response's sign is unchanged by a local gain, but the
+// stages before it are not: the structure tensor averages gradient energy, so a faint region
+// beside a dark one is pulled towards the dark one's orientation, and the ridge-frequency
+// signature's fixed contrast test can reject faint blocks, which then take their neighbours'
+// wavelength (FVC2002 B: pooled EER 4.01 -> 3.75 %, see docs/EXTRACTOR.md).
 #include <algorithm>
 
 #include <opencv2/imgproc.hpp>
@@ -29,6 +37,12 @@ constexpr double kMinDeviation = 1.5;                   // grey levels of the ba
 constexpr double kBandFineSigma = 1.0;    // pixels
 constexpr double kBandCoarseSigma = 4.0;  // pixels
 constexpr double kMinCoherence = 0.15;
+// Local contrast normalisation: Gaussian window (pixels; about 3.5 ridge periods at 500 ppi) and
+// the floor of the local deviation, in units of the global one, so that flat patches (a fifth of
+// the finger's contrast or less) are not amplified into noise.
+constexpr double kLocalNormalizationSigma = 32.0;
+constexpr double kMinLocalDeviation = 0.2;
+constexpr int kLocalStatisticsStep = 4;  // local statistics computed at 1/4 resolution
 
 }  // namespace
 
@@ -111,6 +125,28 @@ cv::Mat NormalizeContrast(const cv::Mat& gray, const cv::Mat& mask) {
   cv::Scalar mean, stddev;
   cv::meanStdDev(result, mean, stddev, mask);
   result = (result - mean[0]) / std::max(1.0, stddev[0]);
+  result.setTo(0, mask == 0);
+
+  // Local mean and deviation: Gaussian-weighted over the mask only (normalised convolution), at a
+  // quarter of the resolution (the window spans several ridge periods, so nothing is lost).
+  const cv::Size reduced((gray.cols + kLocalStatisticsStep - 1) / kLocalStatisticsStep,
+                         (gray.rows + kLocalStatisticsStep - 1) / kLocalStatisticsStep);
+  cv::Mat inside, values, squares;
+  mask.convertTo(inside, CV_32F, 1.0 / 255);
+  cv::resize(inside, inside, reduced, 0, 0, cv::INTER_AREA);
+  cv::resize(result, values, reduced, 0, 0, cv::INTER_AREA);
+  cv::resize(result.mul(result), squares, reduced, 0, 0, cv::INTER_AREA);
+  const double reduced_sigma = kLocalNormalizationSigma / kLocalStatisticsStep;
+  for (cv::Mat* image : {&inside, &values, &squares}) {
+    cv::GaussianBlur(*image, *image, {0, 0}, reduced_sigma);
+    cv::resize(*image, *image, gray.size(), 0, 0, cv::INTER_LINEAR);
+  }
+  inside = cv::max(inside, 1e-3);
+  const cv::Mat local_mean = values / inside;
+  const cv::Mat local_variance = cv::max(squares / inside - local_mean.mul(local_mean), 0.0);
+  cv::Mat local_deviation;
+  cv::sqrt(local_variance, local_deviation);
+  result = (result - local_mean) / cv::max(local_deviation, kMinLocalDeviation);
   result.setTo(0, mask == 0);
   return result;
 }

@@ -22,7 +22,11 @@ inline constexpr double kDefaultWavelength = 9.0;  // typical adult ridge period
 // coherence, cleaned by morphology and reduced to the largest connected region.
 cv::Mat SegmentFingerprint(const cv::Mat& gray);
 
-// Zero mean, unit variance inside the mask (CV_32F), 0 outside.
+// Contrast normalisation (CV_32F, 0 outside the mask): zero mean and unit variance inside the
+// mask, then locally, over a Gaussian window of a few ridge periods taken within the mask only,
+// so that faint regions (light pressure, dry or dotted ridges) weigh as much as dark ones in the
+// orientation field and pass the ridge-frequency contrast test. The local deviation is floored
+// at a fraction of the global one: flat patches are not amplified into noise.
 cv::Mat NormalizeContrast(const cv::Mat& gray, const cv::Mat& mask);
 
 struct OrientationField {
