@@ -19,8 +19,8 @@ namespace abis::finger {
 namespace {
 
 // Logistic regression of same-finger vs different-finger on the score, classes weighted equally.
-constexpr double kLogisticIntercept = -11.049025;
-constexpr double kLogisticSlope = 158.218575;
+constexpr double kLogisticIntercept = -11.042729;
+constexpr double kLogisticSlope = 156.678793;
 constexpr double kMaxAbsLogLikelihoodRatio = 10;
 
 constexpr std::size_t kImpostorComparisons = 49920;
