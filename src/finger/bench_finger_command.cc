@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <iomanip>
+#include <iostream>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -51,6 +53,46 @@ void ParallelFor(std::size_t count, const std::function<void(std::size_t)>& body
   }
   for (std::thread& worker : workers) worker.join();
 }
+
+// Progress of one long phase on stderr (stdout carries the JSON): a line when it starts, then at
+// most one every 10 seconds with the share done and an estimate of the time left, and one when
+// it ends. Update() may be called from one thread only.
+class PhaseProgress {
+ public:
+  PhaseProgress(std::string phase, std::size_t total)
+      : phase_(std::move(phase)), total_(total), start_(Clock::now()), last_(start_) {
+    std::cerr << "bench finger: " << phase_ << ": " << total_ << " to do\n";
+  }
+  PhaseProgress(const PhaseProgress&) = delete;
+  PhaseProgress& operator=(const PhaseProgress&) = delete;
+  ~PhaseProgress() { Finish(); }
+
+  // Reports the end of the phase (once; the destructor calls it too).
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    std::cerr << "bench finger: " << phase_ << ": done in " << std::fixed << std::setprecision(1)
+              << SecondsSince(start_) << " s\n";
+  }
+
+  void Update(std::size_t done) {
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::seconds(10) || done == 0 || total_ == 0) return;
+    last_ = now;
+    const double elapsed = SecondsSince(start_);
+    const double left = elapsed / static_cast<double>(done) * static_cast<double>(total_ - std::min(done, total_));
+    std::cerr << "bench finger: " << phase_ << ": " << done << "/" << total_ << " (" << std::fixed
+              << std::setprecision(1) << 100.0 * static_cast<double>(done) / static_cast<double>(total_)
+              << " %), " << elapsed << " s, about " << left << " s left\n";
+  }
+
+ private:
+  std::string phase_;
+  std::size_t total_;
+  Clock::time_point start_;
+  Clock::time_point last_;
+  bool finished_ = false;
+};
 
 // Resident set size of this process, now and at its peak, in bytes (0 where /proc is absent).
 std::pair<double, double> ResidentBytes() {
@@ -125,15 +167,19 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   constexpr std::size_t kChunk = 8192;
   std::vector<PreparedFingerTemplate> chunk(kChunk);
   const auto build_start = Clock::now();
-  for (std::size_t begin = 0; begin < n; begin += kChunk) {
-    const std::size_t count = std::min(kChunk, n - begin);
-    ParallelFor(count, [&](std::size_t i) { chunk[i] = PrepareFingerTemplate(SyntheticSample(begin + i, 0)); });
-    for (std::size_t i = 0; i < count; ++i) {
-      ABIS_RETURN_IF_ERROR(gallery.AddPrepared(static_cast<std::int64_t>(begin + i), chunk[i]));
+  {
+    PhaseProgress progress("gallery build (templates)", n);
+    for (std::size_t begin = 0; begin < n; begin += kChunk) {
+      const std::size_t count = std::min(kChunk, n - begin);
+      ParallelFor(count, [&](std::size_t i) { chunk[i] = PrepareFingerTemplate(SyntheticSample(begin + i, 0)); });
+      for (std::size_t i = 0; i < count; ++i) {
+        ABIS_RETURN_IF_ERROR(gallery.AddPrepared(static_cast<std::int64_t>(begin + i), chunk[i]));
+      }
+      progress.Update(begin + count);
     }
+    chunk = {};
+    gallery.ShrinkToFit();
   }
-  chunk = {};
-  gallery.ShrinkToFit();
   const double build_seconds = SecondsSince(build_start);
   const auto [resident_bytes, peak_resident_bytes] = ResidentBytes();
 
@@ -150,7 +196,9 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   const std::size_t widest = ShortlistSize(kReportedPenetrations.back(), n);
   std::array<std::size_t, kReportedPenetrations.size()> mate_in_shortlist{};
   double scan_seconds = 0;
+  PhaseProgress scan_progress("stage-1 scans (probes)", probes);
   for (std::size_t p = 0; p < probes; ++p) {
+    scan_progress.Update(p);
     const auto start = Clock::now();
     const std::vector<PreselectedReference> shortlist = gallery.Preselect(probe_templates[p].signature, widest);
     scan_seconds += SecondsSince(start);
@@ -162,6 +210,7 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
       break;
     }
   }
+  scan_progress.Finish();
   nlohmann::json hit_rates = nlohmann::json::object();
   for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
     hit_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(mate_in_shortlist[k]) / probes;
@@ -188,7 +237,9 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   const std::size_t search_probes = arguments.search_probes == 0 ? probes : std::min(probes, arguments.search_probes);
   std::size_t preselected_hits = 0;
   double search_seconds = 0, regenerate_seconds = 0;
+  PhaseProgress search_progress("two-stage searches (probes)", search_probes);
   for (std::size_t p = 0; p < search_probes; ++p) {
+    search_progress.Update(p);
     const auto start = Clock::now();
     std::int64_t best = -1;
     if (!arguments.signatures_only) {
@@ -216,6 +267,7 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
     search_seconds += SecondsSince(start);
     preselected_hits += best == mates[p];
   }
+  search_progress.Finish();
   result["shortlist_size"] = std::min(keep, n);
   result["search_probes"] = search_probes;
   result["search_seconds_per_probe"] = search_seconds / static_cast<double>(search_probes);
@@ -230,7 +282,9 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
         arguments.exhaustive_probes == 0 ? probes : std::min(probes, arguments.exhaustive_probes);
     std::size_t exhaustive_hits = 0;
     const auto start = Clock::now();
+    PhaseProgress progress("exhaustive searches (probes)", exhaustive_probes);
     for (std::size_t p = 0; p < exhaustive_probes; ++p) {
+      progress.Update(p);
       const std::vector<Candidate> candidates = gallery.SearchPrepared(probe_templates[p], 1, 1.0, n);
       exhaustive_hits += !candidates.empty() && candidates[0].reference_id == mates[p];
     }
@@ -254,7 +308,9 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
     ParallelFor(sample, [&](std::size_t i) { impostors[i] = PrepareFingerTemplate(SyntheticSample(fingers[i], 0)); });
     double estimate = 0;
     std::size_t probes_never_beaten = 0;
+    PhaseProgress progress("sampled impostor comparisons (probes)", probes);
     for (std::size_t p = 0; p < probes; ++p) {
+      progress.Update(p);
       const PreparedFingerTemplate mate_template =
           PrepareFingerTemplate(SyntheticSample(static_cast<std::size_t>(mates[p]), 0));
       const double mate = CompareMcc(probe_templates[p].cylinders, mate_template.cylinders).score;
