@@ -40,6 +40,12 @@ std::size_t CapacityBytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 
+// Returns the unused capacity of `v` when it is more than an eighth of it (see ShrinkToFit).
+template <typename T>
+void ReleaseLargeSlack(std::vector<T>& v) {
+  if (v.capacity() - v.size() > v.capacity() / 8) v.shrink_to_fit();
+}
+
 }  // namespace
 
 PreparedFingerTemplate PrepareFingerTemplate(const MinutiaeTemplate& minutiae, const MccParameters& mcc) {
@@ -192,13 +198,13 @@ void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders) {
 }
 
 void FingerGallery::ShrinkToFit() {
-  ids_.shrink_to_fit();
-  signatures_.shrink_to_fit();
-  signature_set_bits_.shrink_to_fit();
-  ranges_.shrink_to_fit();
-  cylinder_cells_.shrink_to_fit();
-  cylinder_centres_.shrink_to_fit();
-  cylinder_validity_.shrink_to_fit();
+  ReleaseLargeSlack(ids_);
+  ReleaseLargeSlack(signatures_);
+  ReleaseLargeSlack(signature_set_bits_);
+  ReleaseLargeSlack(ranges_);
+  ReleaseLargeSlack(cylinder_cells_);
+  ReleaseLargeSlack(cylinder_centres_);
+  ReleaseLargeSlack(cylinder_validity_);
 }
 
 std::size_t FingerGallery::UsedBytes() const {

@@ -91,5 +91,32 @@ TEST(FingerGalleryTest, SignaturesOnlyGalleryPreselectsTheMateWithoutCylinders) 
   EXPECT_TRUE(gallery.SearchPrepared(Prepared(0, 1), 3, 1.0, 3).empty());
 }
 
+// ShrinkToFit copies an array to shrink it, so it only does so where the saving is large: a
+// gallery reserved far above its use gives the room back, one reserved a little above keeps it.
+TEST(FingerGalleryTest, ShrinkToFitReleasesOnlyLargeSlack) {
+  std::vector<PreparedFingerTemplate> references;
+  std::size_t cylinders = 0;
+  for (std::uint64_t f = 0; f < 8; ++f) {
+    references.push_back(Prepared(f, 0));
+    cylinders += references.back().cylinders.size();
+  }
+  FingerGallery roomy;
+  roomy.Reserve(800, 100 * cylinders);
+  FingerGallery snug;
+  snug.Reserve(references.size(), cylinders + cylinders / 20);  // 5 % spare cylinders
+  for (std::size_t f = 0; f < references.size(); ++f) {
+    ASSERT_TRUE(roomy.AddPrepared(static_cast<std::int64_t>(f), references[f]).ok());
+    ASSERT_TRUE(snug.AddPrepared(static_cast<std::int64_t>(f), references[f]).ok());
+  }
+  const std::size_t roomy_before = roomy.MemoryBytes();
+  roomy.ShrinkToFit();
+  EXPECT_LT(roomy.MemoryBytes(), roomy_before / 20);
+  EXPECT_EQ(roomy.MemoryBytes(), roomy.UsedBytes());
+  const std::size_t snug_before = snug.MemoryBytes();
+  snug.ShrinkToFit();
+  EXPECT_EQ(snug.MemoryBytes(), snug_before);
+  EXPECT_GT(snug.MemoryBytes(), snug.UsedBytes());
+}
+
 }  // namespace
 }  // namespace abis::finger
