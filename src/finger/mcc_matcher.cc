@@ -40,16 +40,18 @@ std::vector<CandidatePair> SelectBestPairs(const std::vector<float>& similarity,
   std::vector<char> used_a(rows, 0), used_b(columns, 0);
   std::vector<CandidatePair> selected;
   std::size_t next = 0;
-  for (bool sorted_rest = false;; sorted_rest = true) {
-    const std::size_t end = sorted_rest ? all.size() : head;
+  const auto take_until = [&](std::size_t end) {
     for (; next < end && static_cast<int>(selected.size()) < limit; ++next) {
       const CandidatePair& pair = all[next];
       if (used_a[pair.a] || used_b[pair.b]) continue;
       used_a[pair.a] = used_b[pair.b] = 1;
       selected.push_back(pair);
     }
-    if (sorted_rest || static_cast<int>(selected.size()) >= limit || next >= all.size()) break;
+  };
+  take_until(head);
+  if (static_cast<int>(selected.size()) < limit && head < all.size()) {
     std::sort(all.begin() + static_cast<std::ptrdiff_t>(head), all.end(), better);
+    take_until(all.size());
   }
   return selected;
 }
