@@ -23,17 +23,17 @@ Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::s
     }
     while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
-      ABIS_ASSIGN_OR_RETURN(FvcEvaluation evaluation, EvaluateFvcFolder(folder, *engine, source, 0, ppi));
+      ABIS_ASSIGN_OR_RETURN(FvcTemplateSet extracted, ExtractFvcFolder(folder, *engine, source, 0, ppi));
       FvcCylinderSet set;
       set.folder = folder;
       set.database = folder.substr(folder.find_last_of('/') + 1);
-      set.source = evaluation.extractor;
-      set.samples = evaluation.sample_files;
+      set.source = extracted.extractor;
+      set.samples = std::move(extracted.samples);
       set.cylinders.resize(set.samples.size());
       set.enrolled.assign(set.samples.size(), false);
       for (std::size_t i = 0; i < set.samples.size(); ++i) {
-        if (!evaluation.templates[i]) continue;  // failure to enrol
-        ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(*evaluation.templates[i]));
+        if (!extracted.templates[i]) continue;  // failure to enrol
+        ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(*extracted.templates[i]));
         set.cylinders[i] = BuildMccTemplate(minutiae);
         set.enrolled[i] = true;
       }

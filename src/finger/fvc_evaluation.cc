@@ -133,15 +133,12 @@ Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folde
   return samples;
 }
 
-Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads,
-                                        double scan_resolution_ppi, FvcImpostorPairs impostors) {
+Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
+                                        FvcTemplateSource source, unsigned threads, double scan_resolution_ppi) {
   ABIS_ASSIGN_OR_RETURN(const std::vector<FvcSample> samples, ListFvcSamples(folder, source));
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  FvcEvaluation evaluation;
-  evaluation.extractor = source == FvcTemplateSource::kIsoTemplates ? "iso" : "own";
-  evaluation.samples = static_cast<int>(samples.size());
-
+  FvcTemplateSet set;
+  set.extractor = source == FvcTemplateSource::kIsoTemplates ? "iso" : "own";
   std::vector<std::optional<BiometricTemplate>> templates(samples.size());
   std::vector<std::string> errors(samples.size());
   std::atomic<int> fitted{0};
@@ -179,13 +176,31 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
       errors[i] = extracted.status().ToString();
     }
   });
-  evaluation.iso_fitted_to_image = fitted.load();
-  evaluation.extraction_seconds =
+  set.iso_fitted_to_image = fitted.load();
+  set.extraction_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - extraction_start).count();
+  set.samples = samples;
+  set.templates = std::move(templates);
+  set.errors = std::move(errors);
+  return set;
+}
+
+Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
+                                        FvcTemplateSource source, unsigned threads,
+                                        double scan_resolution_ppi, FvcImpostorPairs impostors) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  ABIS_ASSIGN_OR_RETURN(FvcTemplateSet set, ExtractFvcFolder(folder, engine, source, threads, scan_resolution_ppi));
+  const std::vector<FvcSample>& samples = set.samples;
+  const std::vector<std::optional<BiometricTemplate>>& templates = set.templates;
+  FvcEvaluation evaluation;
+  evaluation.extractor = set.extractor;
+  evaluation.samples = static_cast<int>(samples.size());
+  evaluation.iso_fitted_to_image = set.iso_fitted_to_image;
+  evaluation.extraction_seconds = set.extraction_seconds;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     if (!templates[i].has_value()) {
       ++evaluation.failures_to_enrol;
-      evaluation.enrol_errors.push_back(errors[i]);
+      evaluation.enrol_errors.push_back(set.errors[i]);
     }
   }
 
@@ -237,8 +252,8 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
     return Status::InvalidArgument(folder.string() + ": needs at least two fingers with two impressions each");
   }
   evaluation.rates = ComputeErrorRates(evaluation.scores);
-  evaluation.sample_files = samples;
-  evaluation.templates = std::move(templates);
+  evaluation.sample_files = std::move(set.samples);
+  evaluation.templates = std::move(set.templates);
   return evaluation;
 }
 

@@ -31,6 +31,17 @@ struct FvcSample {
   std::filesystem::path path;
 };
 
+// The templates of one FVC folder as the protocol takes them, for tools that score them another
+// way (bench/finger).
+struct FvcTemplateSet {
+  std::string extractor;  // "own" or "iso"
+  std::vector<FvcSample> samples;  // sorted by finger then impression
+  std::vector<std::optional<BiometricTemplate>> templates;  // per sample; empty where it failed to enrol
+  std::vector<std::string> errors;  // per sample; why it failed to enrol, empty where it enrolled
+  int iso_fitted_to_image = 0;      // see EvaluateFvcFolder
+  double extraction_seconds = 0;
+};
+
 struct FvcEvaluation {
   std::string extractor;  // "own" or "iso"
   int fingers = 0;
@@ -40,8 +51,7 @@ struct FvcEvaluation {
   int iso_fitted_to_image = 0;
   std::vector<std::string> enrol_errors;  // one line per failure
   std::vector<FvcSample> sample_files;    // sorted by finger then impression
-  // The template of each entry of sample_files (empty where it failed to enrol), for tools that
-  // score the same templates another way (bench/finger).
+  // The template of each entry of sample_files (empty where it failed to enrol).
   std::vector<std::optional<BiometricTemplate>> templates;
   ScoreSets scores;
   ErrorRates rates;
@@ -53,8 +63,14 @@ struct FvcEvaluation {
 // kNotFound when the folder does not exist or holds no such sample.
 Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folder, FvcTemplateSource source);
 
-// Extracts every sample with `engine` (threads: 0 = all cores) and runs the protocol with the
-// impostor pairs `impostors`.
+// Extracts (or reads) every sample of `folder` with `engine` (threads: 0 = all cores), as
+// EvaluateFvcFolder does before it compares them. A sample that fails to enrol is reported in
+// `errors`, not as an error of the call.
+Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
+                                        FvcTemplateSource source, unsigned threads = 0,
+                                        double scan_resolution_ppi = 0);
+
+// ExtractFvcFolder, then the protocol with the impostor pairs `impostors`.
 // scan_resolution_ppi, when > 0, is the resolution of images whose files declare none (passed
 // to the engine as the sample option "resolution_ppi"; FVC2002 DB2 needs 569).
 // With .iso templates, when the image lies beside a record whose declared size differs from the
