@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", sets.status().ToString().c_str());
     return 2;
   }
-  std::printf("db,source,finger_a,imp_a,finger_b,imp_b,genuine,enrolled,score,lssr,aligned,aligned_pairs,na,nb\n");
+  std::printf("db,source,finger_a,imp_a,finger_b,imp_b,genuine,enrolled,score,lssr,aligned,aligned_pairs,na,nb,of,of_cells\n");
   for (const bench::FvcCylinderSet& set : *sets) {
     const auto& samples = set.samples;
     const auto& cylinders = set.cylinders;
@@ -40,11 +40,11 @@ int main(int argc, char** argv) {
       const auto& a = samples[pairs[p].first];
       const auto& b = samples[pairs[p].second];
       const auto& r = results[p];
-      std::printf("%s,%s,%d,%d,%d,%d,%d,%d,%.9g,%.9g,%.9g,%d,%zu,%zu\n", set.database.c_str(), set.source.c_str(),
+      std::printf("%s,%s,%d,%d,%d,%d,%d,%d,%.9g,%.9g,%.9g,%d,%zu,%zu,%.6g,%d\n", set.database.c_str(), set.source.c_str(),
                   a.finger, a.impression, b.finger, b.impression, a.finger == b.finger ? 1 : 0,
                   set.enrolled[pairs[p].first] && set.enrolled[pairs[p].second] ? 1 : 0, r.score,
                   r.lss_r_score, r.aligned_score, r.aligned_pairs, cylinders[pairs[p].first].size(),
-                  cylinders[pairs[p].second].size());
+                  cylinders[pairs[p].second].size(), r.orientation_agreement, r.orientation_cells);
     }
   }
   return 0;

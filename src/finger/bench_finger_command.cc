@@ -162,7 +162,8 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   FingerGalleryOptions options;
   options.signatures_only = arguments.signatures_only;
   FingerGallery gallery(options);
-  gallery.Reserve(n, n * 40);  // synthetic fingers keep about 38 valid cylinders
+  // Synthetic fingers keep about 38 valid cylinders and a 19 x 25 block orientation map.
+  gallery.Reserve(n, n * 40, n * SyntheticSample(0, 0).orientation.cells.size());
   // Build in chunks: prepared templates (about 13 KB each) are never all held at once.
   constexpr std::size_t kChunk = 8192;
   std::vector<PreparedFingerTemplate> chunk(kChunk);

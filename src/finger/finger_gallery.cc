@@ -76,6 +76,14 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
   }
   // Pack the validity masks to one bit per spatial cell; this is lossless only when the Nd bits of
   // every spatial cell agree and cells lie within the mask, as the builder guarantees.
+  const RidgeOrientationMap& map = cylinders.orientation;
+  const bool keep_map = !options_.signatures_only && !map.empty();
+  if (keep_map && (map.block_size > 0xFFFF || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
+                   map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows)) {
+    return Status::InvalidArgument(where + ": orientation map of " + std::to_string(map.cells.size()) +
+                                   " cells does not match its " + std::to_string(map.columns) + "x" +
+                                   std::to_string(map.rows) + " blocks");
+  }
   std::vector<SpatialValidity> packed(count);
   for (std::size_t c = 0; c < count; ++c) {
     for (int w = 0; w < kMccWords; ++w) {
@@ -115,6 +123,14 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
     cylinder_centres_.push_back(cylinders.centres[c]);
     cylinder_validity_.push_back(packed[c]);
   }
+  OrientationRange orientation;
+  if (keep_map) {
+    orientation = {orientation_cells_.size(), static_cast<std::uint16_t>(map.block_size),
+                   static_cast<std::uint16_t>(map.columns), static_cast<std::uint16_t>(map.rows),
+                   cylinders.orientation_scale};
+    orientation_cells_.insert(orientation_cells_.end(), map.cells.begin(), map.cells.end());
+  }
+  orientation_ranges_.push_back(orientation);
   return Status::Ok();
 }
 
@@ -125,19 +141,25 @@ void FingerGallery::Remove(std::int64_t reference_id) {
       continue;
     }
     garbage_cylinders_ += ranges_[i].count;
+    garbage_orientation_cells_ += static_cast<std::size_t>(orientation_ranges_[i].columns) * orientation_ranges_[i].rows;
     const std::size_t last = ids_.size() - 1;
     if (i != last) {
       ids_[i] = ids_[last];
       signatures_[i] = signatures_[last];
       signature_set_bits_[i] = signature_set_bits_[last];
       ranges_[i] = ranges_[last];
+      orientation_ranges_[i] = orientation_ranges_[last];
     }
     ids_.pop_back();
     signatures_.pop_back();
     signature_set_bits_.pop_back();
     ranges_.pop_back();
+    orientation_ranges_.pop_back();
   }
-  if (garbage_cylinders_ > 0 && 2 * garbage_cylinders_ > cylinder_cells_.size()) CompactArena();
+  if ((garbage_cylinders_ > 0 && 2 * garbage_cylinders_ > cylinder_cells_.size()) ||
+      (garbage_orientation_cells_ > 0 && 2 * garbage_orientation_cells_ > orientation_cells_.size())) {
+    CompactArena();
+  }
 }
 
 void FingerGallery::CompactArena() {
@@ -161,6 +183,23 @@ void FingerGallery::CompactArena() {
   cylinder_centres_.resize(next);
   cylinder_validity_.resize(next);
   garbage_cylinders_ = 0;
+
+  // The same for the map arena, in its own order.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return orientation_ranges_[a].offset < orientation_ranges_[b].offset;
+  });
+  std::size_t next_cell = 0;
+  for (const std::size_t slot : order) {
+    OrientationRange& range = orientation_ranges_[slot];
+    const std::size_t cells = static_cast<std::size_t>(range.columns) * range.rows;
+    std::copy(orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset),
+              orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset + cells),
+              orientation_cells_.begin() + static_cast<std::ptrdiff_t>(next_cell));
+    range.offset = next_cell;
+    next_cell += cells;
+  }
+  orientation_cells_.resize(next_cell);
+  garbage_orientation_cells_ = 0;
 }
 
 void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
@@ -184,17 +223,26 @@ void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
     }
     out.valid_cell_bits[c] = static_cast<std::uint16_t>(valid * kMccAngularCells);
   }
+  const OrientationRange& orientation = orientation_ranges_[slot];
+  out.orientation.block_size = orientation.block_size;
+  out.orientation.columns = orientation.columns;
+  out.orientation.rows = orientation.rows;
+  const auto first = orientation_cells_.begin() + static_cast<std::ptrdiff_t>(orientation.offset);
+  out.orientation.cells.assign(first, first + static_cast<std::ptrdiff_t>(orientation.columns) * orientation.rows);
+  out.orientation_scale = orientation.scale;
 }
 
-void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders) {
+void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders, std::size_t orientation_cells) {
   ids_.reserve(templates);
   signatures_.reserve(templates);
   signature_set_bits_.reserve(templates);
   ranges_.reserve(templates);
+  orientation_ranges_.reserve(templates);
   if (options_.signatures_only) return;
   cylinder_cells_.reserve(cylinders);
   cylinder_centres_.reserve(cylinders);
   cylinder_validity_.reserve(cylinders);
+  orientation_cells_.reserve(orientation_cells);
 }
 
 void FingerGallery::ShrinkToFit() {
@@ -205,19 +253,22 @@ void FingerGallery::ShrinkToFit() {
   ReleaseLargeSlack(cylinder_cells_);
   ReleaseLargeSlack(cylinder_centres_);
   ReleaseLargeSlack(cylinder_validity_);
+  ReleaseLargeSlack(orientation_ranges_);
+  ReleaseLargeSlack(orientation_cells_);
 }
 
 std::size_t FingerGallery::UsedBytes() const {
   return ids_.size() * sizeof(std::int64_t) + signatures_.size() * sizeof(SignatureBits) +
          signature_set_bits_.size() * sizeof(std::uint32_t) + ranges_.size() * sizeof(CylinderRange) +
          cylinder_cells_.size() * sizeof(MccBits) + cylinder_centres_.size() * sizeof(MccTemplate::Centre) +
-         cylinder_validity_.size() * sizeof(SpatialValidity);
+         cylinder_validity_.size() * sizeof(SpatialValidity) + orientation_ranges_.size() * sizeof(OrientationRange) +
+         orientation_cells_.size();
 }
 
 std::size_t FingerGallery::MemoryBytes() const {
   return CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
          CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_) + CapacityBytes(cylinder_centres_) +
-         CapacityBytes(cylinder_validity_);
+         CapacityBytes(cylinder_validity_) + CapacityBytes(orientation_ranges_) + CapacityBytes(orientation_cells_);
 }
 
 std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSignature& probe, std::size_t keep) const {

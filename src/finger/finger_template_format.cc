@@ -14,6 +14,8 @@ namespace {
 constexpr char kMagic[4] = {'A', 'B', 'F', 'T'};
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kMinutiaBytes = 8;
+constexpr std::size_t kOrientationHeaderBytes = 6;  // version 2: block size, columns, rows
+constexpr std::uint16_t kFirstVersion = 1;           // minutiae only; still read
 constexpr std::size_t kTrailerBytes = 4;
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
@@ -51,6 +53,21 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
   if (minutiae.finger_quality < 0 || minutiae.finger_quality > 100) {
     return Status::InvalidArgument("finger quality outside 0-100");
   }
+  const RidgeOrientationMap& map = minutiae.orientation;
+  if (!map.empty()) {
+    if (map.block_size < 1 || map.block_size > 255 || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
+        map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows) {
+      return Status::InvalidArgument("finger template orientation map must have a block size 1-255 and "
+                                     "columns x rows cells");
+    }
+    for (const std::uint8_t cell : map.cells) {
+      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
+        return Status::InvalidArgument("finger template orientation map holds a direction above 179 degrees");
+      }
+    }
+  } else if (map.columns != 0 || map.rows != 0 || !map.cells.empty()) {
+    return Status::InvalidArgument("finger template orientation map has cells but no block size");
+  }
   internal::ByteWriter writer;
   writer.Bytes(std::string_view(kMagic, 4));
   writer.U16LittleEndian(kFingerTemplateFormatVersion);
@@ -79,6 +96,10 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
     writer.U8(static_cast<std::uint8_t>(minutia.type));
     writer.U8(static_cast<std::uint8_t>(minutia.quality));
   }
+  writer.U16LittleEndian(static_cast<std::uint16_t>(map.block_size));
+  writer.U16LittleEndian(static_cast<std::uint16_t>(map.columns));
+  writer.U16LittleEndian(static_cast<std::uint16_t>(map.rows));
+  for (const std::uint8_t cell : map.cells) writer.U8(cell);
   std::vector<std::uint8_t> bytes = writer.Take();
   const std::uint32_t crc = Crc32(bytes);
   for (int shift = 0; shift <= 24; shift += 8) bytes.push_back(static_cast<std::uint8_t>(crc >> shift));
@@ -92,10 +113,10 @@ Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> byte
   internal::ByteReader reader(bytes, source_name);
   ABIS_RETURN_IF_ERROR(reader.Skip(4, "magic"));
   ABIS_ASSIGN_OR_RETURN(const std::uint16_t version, reader.U16LittleEndian("format version"));
-  if (version != kFingerTemplateFormatVersion) {
+  if (version != kFingerTemplateFormatVersion && version != kFirstVersion) {
     return Status::Unimplemented(source_name + ": finger template format version " + std::to_string(version) +
-                                 " is not supported (this build reads version " +
-                                 std::to_string(kFingerTemplateFormatVersion) + "); re-extract the template");
+                                 " is not supported (this build reads versions " + std::to_string(kFirstVersion) +
+                                 " and " + std::to_string(kFingerTemplateFormatVersion) + "); re-extract the template");
   }
   if (bytes.size() < kHeaderBytes + kTrailerBytes) {
     return Status::InvalidArgument(source_name + ": truncated: " + std::to_string(bytes.size()) +
@@ -118,7 +139,26 @@ Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> byte
     return reader.Error("finger template claims " + std::to_string(count) + " minutiae; at most " +
                         std::to_string(kMaxTemplateMinutiae) + " are allowed");
   }
-  const std::size_t expected = kHeaderBytes + count * kMinutiaBytes + kTrailerBytes;
+  const std::size_t minutiae_end = kHeaderBytes + count * kMinutiaBytes;
+  // Version 2 appends the orientation map; its size is read from its own header, checked against
+  // the bytes actually there before anything is allocated.
+  std::size_t map_bytes = 0;
+  std::uint16_t map_block = 0, map_columns = 0, map_rows = 0;
+  if (version >= 2) {
+    if (bytes.size() < minutiae_end + kOrientationHeaderBytes + kTrailerBytes) {
+      return Status::InvalidArgument(source_name + ": truncated: " + std::to_string(bytes.size()) +
+                                     " bytes cannot hold " + std::to_string(count) +
+                                     " minutiae, the orientation map header and the CRC");
+    }
+    auto u16_at = [&](std::size_t offset) {
+      return static_cast<std::uint16_t>(bytes[offset] | (bytes[offset + 1] << 8));
+    };
+    map_block = u16_at(minutiae_end);
+    map_columns = u16_at(minutiae_end + 2);
+    map_rows = u16_at(minutiae_end + 4);
+    map_bytes = kOrientationHeaderBytes + static_cast<std::size_t>(map_columns) * map_rows;
+  }
+  const std::size_t expected = minutiae_end + map_bytes + kTrailerBytes;
   if (bytes.size() != expected) {
     return Status::InvalidArgument(source_name + ": finger template of " + std::to_string(count) +
                                    " minutiae must be " + std::to_string(expected) + " bytes, got " +
@@ -153,6 +193,37 @@ Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> byte
     minutia.type = static_cast<MinutiaType>(type_code);
     minutia.quality = quality;
     minutiae.minutiae.push_back(minutia);
+  }
+  if (version >= 2) {
+    ABIS_RETURN_IF_ERROR(reader.Skip(kOrientationHeaderBytes, "orientation map header"));
+    if (map_block == 0) {
+      if (map_columns != 0 || map_rows != 0) return reader.Error("orientation map has cells but no block size");
+      return minutiae;
+    }
+    if (map_block > 255 || map_columns == 0 || map_rows == 0) {
+      return reader.Error("orientation map block size " + std::to_string(map_block) + " with " +
+                          std::to_string(map_columns) + "x" + std::to_string(map_rows) +
+                          " cells: expected a block size 1-255 and at least one cell");
+    }
+    if ((minutiae.width > 0 && map_columns != (minutiae.width + map_block - 1) / map_block) ||
+        (minutiae.height > 0 && map_rows != (minutiae.height + map_block - 1) / map_block)) {
+      return reader.Error("orientation map of " + std::to_string(map_columns) + "x" + std::to_string(map_rows) +
+                          " blocks of " + std::to_string(map_block) + " px does not cover the " +
+                          std::to_string(minutiae.width) + "x" + std::to_string(minutiae.height) + " image");
+    }
+    RidgeOrientationMap& map = minutiae.orientation;
+    map.block_size = map_block;
+    map.columns = map_columns;
+    map.rows = map_rows;
+    map.cells.reserve(static_cast<std::size_t>(map_columns) * map_rows);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(map_columns) * map_rows; ++i) {
+      ABIS_ASSIGN_OR_RETURN(const std::uint8_t cell, reader.U8("orientation map cell"));
+      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
+        return reader.Error("orientation map cell " + std::to_string(i) + " holds " + std::to_string(cell) +
+                            ": expected 0-179 degrees or 255 (no direction)");
+      }
+      map.cells.push_back(cell);
+    }
   }
   return minutiae;
 }

@@ -24,10 +24,14 @@ double DistanceToSegment(double x, double y, const std::pair<double, double>& a,
 
 }  // namespace
 
+double ScaleTo500Ppi(const MinutiaeTemplate& minutiae) {
+  return (minutiae.resolution_ppi > 0 && std::abs(minutiae.resolution_ppi - kReferencePpi) > 5)
+             ? kReferencePpi / minutiae.resolution_ppi
+             : 1.0;
+}
+
 std::vector<OrientedPoint> ToUprightPoints(const MinutiaeTemplate& minutiae) {
-  const double scale = (minutiae.resolution_ppi > 0 && std::abs(minutiae.resolution_ppi - kReferencePpi) > 5)
-                           ? kReferencePpi / minutiae.resolution_ppi
-                           : 1.0;
+  const double scale = ScaleTo500Ppi(minutiae);
   std::vector<OrientedPoint> points;
   points.reserve(minutiae.minutiae.size());
   for (const Minutia& minutia : minutiae.minutiae) {

@@ -24,6 +24,10 @@ inline double AngleDifference(double a, double b) {
   return d;
 }
 
+// The factor that takes the template's pixels to 500 ppi pixels (1 when the resolution is unknown
+// or within 5 ppi of 500).
+double ScaleTo500Ppi(const MinutiaeTemplate& minutiae);
+
 // Minutiae rescaled to 500 ppi (when the resolution is known) with y negated.
 std::vector<OrientedPoint> ToUprightPoints(const MinutiaeTemplate& minutiae);
 

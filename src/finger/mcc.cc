@@ -75,6 +75,8 @@ MccTemplate BuildMccTemplate(const MinutiaeTemplate& minutiae, const MccParamete
   std::array<std::vector<std::size_t>, kMccSpatialCells> row_members;
 
   MccTemplate result;
+  result.orientation = minutiae.orientation;
+  result.orientation_scale = static_cast<float>(internal::ScaleTo500Ppi(minutiae));
   std::vector<Contributor> contributors;
   contributors.reserve(points.size());
   for (std::size_t m = 0; m < points.size(); ++m) {

@@ -65,6 +65,7 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
     const double sin_r = std::sin(rotation);
 
     AlignedConsolidation current;
+    current.alignment = {rotation, b.x - (cos_r * a.x - sin_r * a.y), b.y - (sin_r * a.x + cos_r * a.y)};
     for (int i = 0; i < na; ++i) {
       const double dx = probe_points[i].x - a.x;
       const double dy = probe_points[i].y - a.y;
@@ -120,9 +121,9 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
     }
     current.score = std::min(1.0, similarity_sum / std::sqrt(std::max<double>(current.overlap_probe, min_overlap) *
                                                              std::max<double>(current.overlap_reference, min_overlap)));
-    if (k == 0 || current.paired > best.paired || (current.paired == best.paired && current.score > best.score)) {
-      best = current;
-    }
+    current.orientation = CompareOrientationMaps(probe, reference, current.alignment);
+    current.orientation_factor = OrientationFactor(current.orientation, parameters);
+    if (k == 0 || current.score * current.orientation_factor > best.score * best.orientation_factor) best = current;
   }
   return best;
 }

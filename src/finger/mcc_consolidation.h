@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "abis/finger/mcc.h"
+#include "orientation_agreement.h"
 
 namespace abis::finger::internal {
 
@@ -28,12 +29,15 @@ struct AlignedConsolidation {
   int paired = 0;                // cylinder pairs that agree under the best alignment
   int overlap_probe = 0;         // probe cylinders inside the reference's hull
   int overlap_reference = 0;     // reference cylinders inside the probe's hull
+  RigidAlignment alignment;      // the winning anchor's
+  OrientationAgreement orientation;  // of the two orientation maps under it
+  double orientation_factor = 1;     // OrientationFactor of `orientation`
 };
 
 // `similarity` is the local-similarity matrix of ComputeLocalSimilarities (probe rows, reference
 // columns); `anchors` are (probe cylinder, reference cylinder) pairs, best first; at most
-// parameters.consolidation_anchors of them are tried and the alignment pairing the most
-// cylinders (then scoring highest) wins. Empty templates or no anchor give a zero result.
+// parameters.consolidation_anchors of them are tried and the alignment whose score times
+// orientation factor is highest wins (the first on ties). Empty templates or no anchor give a zero result.
 // REQUIRES: similarity.size() == probe.size() * reference.size() (when both are non-empty);
 // anchor indices within the templates.
 AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const MccTemplate& reference,

@@ -5,9 +5,11 @@
 // the target FMR holds for either; the log-LR fit pools both. Regenerate with
 // bench/finger/calibrate_finger whenever the matcher or the extractor changes (docs/FINGER.md).
 // Why the algorithm id (finger-mcc/1) stays when the score function changes: it names the
-// template (minutiae, docs/TEMPLATE_FORMAT.md), which is unchanged and still compared; thresholds
-// are looked up by target FMR at run time and never stored, and every audited decision records
-// its score together with the threshold it was held against.
+// template (minutiae, docs/TEMPLATE_FORMAT.md); format version 2 added the orientation map, and
+// version-1 templates are still read and compared (without a map the score is the minutiae
+// score, on the same scale); thresholds are looked up by target FMR at run time and never
+// stored, and every audited decision records its score together with the threshold it was held
+// against.
 #include "abis/finger/score_calibration.h"
 
 #include <algorithm>
@@ -19,8 +21,8 @@ namespace abis::finger {
 namespace {
 
 // Logistic regression of same-finger vs different-finger on the score, classes weighted equally.
-constexpr double kLogisticIntercept = -11.042729;
-constexpr double kLogisticSlope = 156.678793;
+constexpr double kLogisticIntercept = -8.756256;
+constexpr double kLogisticSlope = 120.734702;
 constexpr double kMaxAbsLogLikelihoodRatio = 10;
 
 constexpr std::size_t kImpostorComparisons = 49920;
@@ -32,15 +34,15 @@ struct FmrThreshold {
 // Measured FNMR (%) at each threshold, own templates: 2.2, 4.1, 6.1, 7.7, 9.5, 13.3, 15.1, 16.9, 18.9;
 // ISO templates: 0.9, 1.2, 2.0, 2.6, 3.2, 4.2, 4.7, 5.2, 6.1.
 constexpr std::array<FmrThreshold, 9> kThresholds = {{
-    {0.1, 0.056262},
-    {0.03, 0.064563},
-    {0.01, 0.071918},
-    {0.003, 0.079689},
-    {0.001, 0.087256},
-    {0.0003, 0.099922},
+    {0.1, 0.056833},
+    {0.03, 0.065102},
+    {0.01, 0.072341},
+    {0.003, 0.080031},
+    {0.001, 0.087378},
+    {0.0003, 0.099960},
     {0.0001, 0.104672},
     {5e-05, 0.108057},
-    {2e-05, 0.114215},
+    {2e-05, 0.124081},
 }};
 
 }  // namespace

@@ -14,6 +14,24 @@ double WrapAngle(double angle) {
   return angle < 0 ? angle + kTwoPi : angle;
 }
 
+constexpr int kMapBlock = 16;  // as our extractor's
+
+// Degrees in [0, 180) of an image-convention ridge direction (y down) given in radians.
+std::uint8_t DirectionDegrees(double radians) {
+  double degrees = std::fmod(radians * 180 / std::numbers::pi, 180.0);
+  if (degrees < 0) degrees += 180;
+  return static_cast<std::uint8_t>(static_cast<int>(std::lround(degrees)) % 180);
+}
+
+RidgeOrientationMap EmptyMap(int width, int height) {
+  RidgeOrientationMap map;
+  map.block_size = kMapBlock;
+  map.columns = (width + kMapBlock - 1) / kMapBlock;
+  map.rows = (height + kMapBlock - 1) / kMapBlock;
+  map.cells.assign(static_cast<std::size_t>(map.columns) * map.rows, RidgeOrientationMap::kNoDirection);
+  return map;
+}
+
 }  // namespace
 
 MinutiaeTemplate SyntheticFinger(std::uint64_t seed, const SyntheticFingerOptions& options) {
@@ -51,6 +69,18 @@ MinutiaeTemplate SyntheticFinger(std::uint64_t seed, const SyntheticFingerOption
     minutia.quality = 40 + static_cast<int>(unit(random) * 60);
     finger.minutiae.push_back(minutia);
   }
+  // The orientation map of the same field over the finger area (ISO angles count with y up, image
+  // directions with y down, hence the minus).
+  finger.orientation = EmptyMap(options.width, options.height);
+  for (int row = 0; row < finger.orientation.rows; ++row) {
+    for (int column = 0; column < finger.orientation.columns; ++column) {
+      const double x = (column + 0.5) * kMapBlock, y = (row + 0.5) * kMapBlock;
+      const double ex = (x - cx) / (0.46 * options.width), ey = (y - cy) / (0.46 * options.height);
+      if (ex * ex + ey * ey > 1) continue;
+      finger.orientation.cells[static_cast<std::size_t>(row) * finger.orientation.columns + column] =
+          DirectionDegrees(-(std::atan2(y - cy, x - cx) * 0.5 + field_phase));
+    }
+  }
   return finger;
 }
 
@@ -79,6 +109,25 @@ MinutiaeTemplate SyntheticImpression(const MinutiaeTemplate& finger, std::uint64
     if (moved.x >= finger.width || moved.y >= finger.height) continue;
     moved.angle = WrapAngle(minutia.angle + options.rotation + gauss(random) * options.angle_noise);
     impression.minutiae.push_back(moved);
+  }
+  // The map moves with the finger: each cell of the impression looks up where it came from.
+  if (!finger.orientation.empty()) {
+    const RidgeOrientationMap& source = finger.orientation;
+    impression.orientation = EmptyMap(finger.width, finger.height);
+    for (int row = 0; row < impression.orientation.rows; ++row) {
+      for (int column = 0; column < impression.orientation.columns; ++column) {
+        const double x = (column + 0.5) * kMapBlock - cx - options.dx;
+        const double y = (row + 0.5) * kMapBlock - cy - options.dy;
+        const double fx = cx + c * x - s * y, fy = cy + s * x + c * y;
+        const int source_column = static_cast<int>(std::floor(fx / source.block_size));
+        const int source_row = static_cast<int>(std::floor(fy / source.block_size));
+        if (source_column < 0 || source_row < 0 || source_column >= source.columns || source_row >= source.rows) continue;
+        const std::uint8_t direction = source.cells[static_cast<std::size_t>(source_row) * source.columns + source_column];
+        if (direction == RidgeOrientationMap::kNoDirection) continue;
+        impression.orientation.cells[static_cast<std::size_t>(row) * impression.orientation.columns + column] =
+            DirectionDegrees((direction * std::numbers::pi / 180) - options.rotation);
+      }
+    }
   }
   const int spurious = static_cast<int>(std::lround(options.spurious_fraction * finger.minutiae.size()));
   for (int i = 0; i < spurious; ++i) {

@@ -216,7 +216,7 @@ TEST_F(NistImportTest, MalformedOrUnconvertibleType9IsSkippedWithTheReason) {
   TaggedRecord unscaled = Incits378Type9(finger::SyntheticFinger(24), 5, 5);
   unscaled.Find(130)->subfields = {{"0"}};
   // NOM 0 without 9.137: the record holds no minutiae block at all.
-  TaggedRecord empty = Incits378Type9(finger::MinutiaeTemplate{300, 400, 500, FingerPosition::kUnknown, 0, {}}, 6, 6);
+  TaggedRecord empty = Incits378Type9(finger::MinutiaeTemplate{300, 400, 500, FingerPosition::kUnknown, 0, {}, {}}, 6, 6);
   std::erase_if(empty.fields, [](const An2kField& field) { return field.number == 137; });
   const std::string file = WriteTransaction(
       "T-bad", {Incits378Type9(good, 2, 1), miscounted, bad_angle, unscaled, empty, LegacyType9(7)});

@@ -54,7 +54,25 @@ TEST(FingerGalleryTest, RemovalAndArenaCompactionKeepTheOtherTemplatesIntact) {
     const double self = CompareMcc(references[f].cylinders, references[f].cylinders).score;
     EXPECT_EQ(top.front().score, static_cast<float>(self));
     EXPECT_TRUE(top.front().reference_id == f || (f == 5 && top.front().reference_id == 1));
+    // Every score, not only the (clamped) self score, equals a direct comparison: the compacted
+    // orientation maps still belong to their templates.
+    for (const Candidate& candidate : top) {
+      const PreparedFingerTemplate& stored = references[candidate.reference_id == 1 ? 5 : candidate.reference_id];
+      EXPECT_EQ(candidate.score, static_cast<float>(CompareMcc(references[f].cylinders, stored.cylinders).score))
+          << f << " vs " << candidate.reference_id;
+    }
   }
+}
+
+TEST(FingerGalleryTest, RefusesAnOrientationMapThatDoesNotMatchItsSize) {
+  FingerGallery gallery;
+  PreparedFingerTemplate broken = Prepared(2, 0);
+  ASSERT_FALSE(broken.cylinders.orientation.empty());
+  broken.cylinders.orientation.cells.pop_back();
+  const Status status = gallery.AddPrepared(9, broken);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("orientation map"), std::string::npos) << status.message();
+  EXPECT_EQ(gallery.size(), 0u);
 }
 
 TEST(FingerGalleryTest, RefusesCylindersWhoseValidityIsNotSharedByTheAngularCells) {

@@ -31,7 +31,13 @@ TEST(MccConsolidationTest, SelfComparisonPairsEveryCylinder) {
   const MccComparison self = CompareMcc(cylinders, cylinders);
   EXPECT_EQ(self.aligned_pairs, static_cast<int>(cylinders.size()));
   EXPECT_NEAR(self.aligned_score, 1.0, 1e-6);
-  EXPECT_NEAR(self.score, std::sqrt(self.lss_r_score * self.aligned_score), 1e-12);
+  // The orientation maps agree fully, so the factor is at its highest (the score clamped to 1).
+  EXPECT_NEAR(self.orientation_agreement, 1.0, 1e-12);
+  const MccParameters parameters;
+  EXPECT_NEAR(self.score,
+              std::min(1.0, std::sqrt(self.lss_r_score * self.aligned_score) *
+                                std::exp(parameters.orientation_weight * (1 - parameters.orientation_neutral_agreement))),
+              1e-12);
 }
 
 TEST(MccConsolidationTest, PartialImpressionIsJudgedByItsOverlapNotItsSize) {

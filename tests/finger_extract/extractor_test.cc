@@ -71,6 +71,41 @@ TEST(ExtractorTest, DirectionsFollowTheIsoConvention) {
   EXPECT_LT(error_sum / matched, 20 * M_PI / 180);
 }
 
+TEST(ExtractorTest, OrientationMapFollowsTheRidgesAndCoversTheImage) {
+  // The map's direction at each ground-truth minutia should run along the minutia's own direction
+  // (axially: a ridge ending points along its ridge). A sign or axis error in the map's image
+  // convention (degrees from x towards y down) would put the mean difference near 45-90 degrees.
+  double difference_sum = 0;
+  int compared = 0;
+  for (int index = 0; index < 3; ++index) {
+    SyntheticFinger finger = GenerateSyntheticFinger(/*seed=*/31, index, /*impressions=*/1);
+    const SyntheticImpression& impression = finger.impressions[0];
+    Result<MinutiaeTemplate> extracted = ExtractMinutiae(impression.image);
+    ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+    const RidgeOrientationMap& map = extracted->orientation;
+    ASSERT_EQ(map.block_size, 16);
+    ASSERT_EQ(map.columns, (impression.image.width + 15) / 16);
+    ASSERT_EQ(map.rows, (impression.image.height + 15) / 16);
+    ASSERT_EQ(map.cells.size(), static_cast<std::size_t>(map.columns) * map.rows);
+    int directed = 0;
+    for (const std::uint8_t cell : map.cells) {
+      ASSERT_TRUE(cell < 180 || cell == RidgeOrientationMap::kNoDirection);
+      directed += cell != RidgeOrientationMap::kNoDirection;
+    }
+    EXPECT_GT(directed, static_cast<int>(map.cells.size()) / 3);
+    for (const Minutia& truth : impression.minutiae) {
+      const std::uint8_t cell = map.cells[static_cast<std::size_t>(truth.y / 16) * map.columns + truth.x / 16];
+      if (cell == RidgeOrientationMap::kNoDirection) continue;
+      const double axis = std::fmod(-truth.angle * 180 / M_PI + 360.0, 180.0);  // image convention
+      const double d = std::fmod(std::abs(axis - cell), 180.0);
+      difference_sum += std::min(d, 180 - d);
+      ++compared;
+    }
+  }
+  ASSERT_GT(compared, 30);
+  EXPECT_LT(difference_sum / compared, 20.0);
+}
+
 TEST(ExtractorTest, DirectionsAreAccurateToAFewDegrees) {
   // Matchers compare minutiae directions within tens of degrees (MCC's cylinders have 60-degree
   // angular cells): a few degrees of error matter. Directions taken from the smoothed orientation

@@ -11,9 +11,12 @@
 //   - cylinders: one arena of packed cylinders (cell bits 160 B, centre 16 B, and the validity mask
 //     per *spatial* cell, 32 B: in the bit variant all Nd angular cells of a spatial cell share
 //     their validity, so the 1248-bit mask is stored as its 208 spatial bits); each template
-//     points into the arena with a 32-bit offset and a 16-bit count.
-// Removal swaps the last template into the freed slot and leaves the cylinders as garbage in the
-// arena, compacted when garbage exceeds half of it.
+//     points into the arena with a 32-bit offset and a 16-bit count;
+//   - orientation maps: one byte arena of map cells (one byte per 16 px block, about 400-600 B
+//     for an FVC-sized image), each template pointing into it with a 64-bit offset and its
+//     block size, columns, rows and scale (20 B).
+// Removal swaps the last template into the freed slot and leaves its cylinders and map cells as
+// garbage in the arenas, compacted when garbage exceeds half of either.
 // With `signatures_only`, cylinders are not kept (e.g. to run stage 1 over 1M templates in 0.5 GB);
 // then only Preselect() is meaningful and Search*() fail / return nothing.
 // Thread-safety: concurrent Search()/Preselect() calls are safe; Add()/Remove() need exclusive access.
@@ -61,7 +64,8 @@ class FingerGallery : public ModalityGallery {
   // Adds or replaces `reference_id`; fails on a template of another algorithm or a corrupt one.
   Status Add(std::int64_t reference_id, const BiometricTemplate& reference) override;
   // Adds an already prepared template (used by benchmarks and by Add()). Fails (invalid_argument)
-  // when the template has more than 65535 cylinders or the arena would pass 2^32 cylinders.
+  // when the template has more than 65535 cylinders, the arena would pass 2^32 cylinders, or its
+  // orientation map's cells do not match its size.
   Status AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared);
   void Remove(std::int64_t reference_id) override;
   std::size_t size() const override { return ids_.size(); }
@@ -79,7 +83,7 @@ class FingerGallery : public ModalityGallery {
   // where more than an eighth of an array is unused: shrinking copies the array, so the peak
   // memory grows by the array's size while it runs (at 1M templates, 6 GB of cylinder cells),
   // which a small saving does not justify.
-  void Reserve(std::size_t templates, std::size_t cylinders);
+  void Reserve(std::size_t templates, std::size_t cylinders, std::size_t orientation_cells = 0);
   void ShrinkToFit();
   // Bytes held by the gallery's arrays: as allocated (capacity) and as used (size).
   std::size_t MemoryBytes() const;
@@ -94,6 +98,13 @@ class FingerGallery : public ModalityGallery {
     std::uint32_t offset = 0;
     std::uint16_t count = 0;
   };
+  struct OrientationRange {
+    std::uint64_t offset = 0;  // into orientation_cells_; the cell count is columns * rows
+    std::uint16_t block_size = 0;  // 0 = no map
+    std::uint16_t columns = 0;
+    std::uint16_t rows = 0;
+    float scale = 1;  // MccTemplate::orientation_scale
+  };
   using SpatialValidity = std::array<std::uint64_t, (kMccCircleCells + 63) / 64>;
   struct Scored {
     float score;
@@ -101,7 +112,7 @@ class FingerGallery : public ModalityGallery {
   };
 
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
-  // Unpacks the cylinders of `slot` into `out` (reusing its capacity).
+  // Unpacks the cylinders and the orientation map of `slot` into `out` (reusing its capacity).
   void UnpackCylinders(std::size_t slot, MccTemplate& out) const;
   void CompactArena();
 
@@ -115,6 +126,9 @@ class FingerGallery : public ModalityGallery {
   std::vector<MccTemplate::Centre> cylinder_centres_;
   std::vector<SpatialValidity> cylinder_validity_;
   std::size_t garbage_cylinders_ = 0;
+  std::vector<OrientationRange> orientation_ranges_;  // per template, as ranges_
+  std::vector<std::uint8_t> orientation_cells_;        // the map arena
+  std::size_t garbage_orientation_cells_ = 0;
 };
 
 std::unique_ptr<FingerGallery> NewFingerGallery(FingerGalleryOptions options = {});

@@ -1,4 +1,5 @@
-// abis's own finger template format, version 1: the minutiae of one finger, little-endian, with
+// abis's own finger template format, version 2: the minutiae of one finger and its coarse
+// ridge-orientation map (version 1, still read: minutiae only), little-endian, with
 // a CRC-32 trailer. The byte layout is specified in docs/TEMPLATE_FORMAT.md. Templates of
 // another version are rejected with the version named (never misread); damaged ones fail the CRC.
 // Thread-safety: free functions on values.
@@ -14,7 +15,7 @@
 
 namespace abis::finger {
 
-inline constexpr std::uint16_t kFingerTemplateFormatVersion = 1;
+inline constexpr std::uint16_t kFingerTemplateFormatVersion = 2;  // writes 2, reads 1 and 2
 inline constexpr int kMaxTemplateMinutiae = 255;  // as many as an ISO/ANSI view can carry
 
 // Serialises `minutiae`. kInvalidArgument when a value does not fit (more than 255 minutiae,

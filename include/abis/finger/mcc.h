@@ -60,6 +60,13 @@ struct MccParameters {
   double consolidation_angle_tolerance = 0.35;  // about 20 degrees
   double consolidation_hull_margin = 5;
   double consolidation_min_overlap = 8;
+  // Orientation maps (orientation_agreement.h): when both templates have one, the score is
+  // multiplied by exp(orientation_weight * (agreement - orientation_neutral_agreement)) under the
+  // alignment (which is also chosen by that product) and clamped to 1. The neutral agreement is
+  // about what high-scoring impostors reach on FVC2002 B, so scores with maps and scores without
+  // (standard records, factor 1) stand on one scale where thresholds are set. Weight 0 turns it off.
+  double orientation_weight = 5;
+  double orientation_neutral_agreement = 0.94;
 };
 
 using MccBits = std::array<std::uint64_t, kMccWords>;
@@ -77,6 +84,10 @@ struct MccTemplate {
   std::vector<MccBits> cells;    // cell bits (already masked by validity)
   std::vector<MccBits> validity; // valid-cell masks
   std::vector<std::uint16_t> valid_cell_bits;  // popcount of each validity mask
+  // The source's ridge-orientation map (empty for standard records) and the factor that takes
+  // its pixels to the 500 ppi pixels of the centres (before y is negated).
+  RidgeOrientationMap orientation;
+  float orientation_scale = 1;
   std::size_t size() const { return centres.size(); }
 };
 

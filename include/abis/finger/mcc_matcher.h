@@ -5,8 +5,10 @@
 // survived relaxation best (highest efficiency) are averaged. Ours on top: the best relaxed pairs
 // anchor a global alignment under which all cylinders are paired and the agreement is normalised
 // by the overlap (mcc_consolidation.h); the score is the geometric mean of the LSS-R score and
-// that consolidation score. On FVC2002 B it lowered the EER by about a quarter on both our own
-// and commercial templates (docs/FINGER.md).
+// that consolidation score (on FVC2002 B it lowered the EER by about a quarter on both our own
+// and commercial templates), times a factor for how well the two ridge-orientation maps agree
+// under that alignment (orientation_agreement.h; templates without a map get a neutral factor),
+// which lowered the pooled EER on our own templates by about 40 % (docs/FINGER.md).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -24,11 +26,15 @@ struct MatchedMinutiaPair {
 };
 
 struct MccComparison {
-  double score = 0;  // 0 (nothing in common) to 1 (identical): sqrt(lss_r_score * aligned_score)
+  // 0 (nothing in common) to 1 (identical): sqrt(lss_r_score * aligned_score) times the
+  // orientation factor (mcc.h; 1 when a template has no orientation map), clamped to 1
+  double score = 0;
   std::vector<MatchedMinutiaPair> pairs;  // the n_P pairs LSS-R averages
   double lss_r_score = 0;   // the paper's LSS-R global score
   double aligned_score = 0; // agreement under the best anchor's alignment, over the overlap
   int aligned_pairs = 0;    // cylinder pairs that agree under that alignment
+  double orientation_agreement = 0;  // -1 to 1: orientation maps under that alignment
+  int orientation_cells = 0;         // cells compared (0 when a template has no map)
 };
 
 // Compares two cylinder sets. Either one empty gives score 0. Symmetric up to float rounding.

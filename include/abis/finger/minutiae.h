@@ -22,6 +22,20 @@ struct Minutia {
   int quality = 0;  // 0-100; 0 = not reported
 };
 
+// A coarse ridge-orientation field, one cell per block_size x block_size block of the image the
+// minutiae came from (same pixels and resolution), row-major from the top-left. Each cell is the
+// ridge direction in degrees in [0, 180), measured like the image: from the x axis towards y
+// pointing down, or kNoDirection where there is no fingerprint or no clear ridge flow. Our
+// extractor fills it; standard minutiae records carry none (block_size 0).
+struct RidgeOrientationMap {
+  static constexpr std::uint8_t kNoDirection = 255;
+  int block_size = 0;  // pixels; 0 = no map
+  int columns = 0;
+  int rows = 0;
+  std::vector<std::uint8_t> cells;  // columns * rows
+  bool empty() const { return block_size == 0; }
+};
+
 struct MinutiaeTemplate {
   int width = 0;                 // image width in pixels
   int height = 0;                // image height in pixels
@@ -29,6 +43,7 @@ struct MinutiaeTemplate {
   FingerPosition position = FingerPosition::kUnknown;
   int finger_quality = 0;        // 0-100
   std::vector<Minutia> minutiae;
+  RidgeOrientationMap orientation;  // optional
 };
 
 }  // namespace abis::finger

@@ -1,7 +1,9 @@
 // Synthetic minutiae templates for tests and benchmarks (not images: the image-side generator
 // lives in finger_extract). A "finger" is a random minutiae set with a minimum spacing; an
 // "impression" of it is a rigid motion (rotation about the centre + translation) with position and
-// direction noise, dropped minutiae, spurious minutiae and clipping to the image. Deterministic
+// direction noise, dropped minutiae, spurious minutiae and clipping to the image. A finger also
+// gets the orientation map (16 px blocks) of the smooth field its minutia directions follow, and
+// an impression the same map moved with it. Deterministic
 // for a given seed. Thread-safety: pure functions.
 #pragma once
 

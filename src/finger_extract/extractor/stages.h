@@ -36,6 +36,11 @@ struct OrientationField {
 // Gradient structure tensor smoothed as doubled-angle vectors (Kass & Witkin; Bazen & Gerez).
 OrientationField EstimateOrientation(const cv::Mat& normalized, const cv::Mat& mask);
 
+// The template's orientation map (minutiae.h): one cell per kOrientationMapBlock block, the
+// coherence-weighted mean direction where the block is mostly inside `mask` and that mean is clear.
+inline constexpr int kOrientationMapBlock = 16;
+RidgeOrientationMap SummarizeOrientation(const OrientationField& orientation, const cv::Mat& mask);
+
 // Ridge wavelength per block (CV_32F, pixels) from the oriented x-signature (Hong, Wan & Jain
 // 1998); blocks without a clear signature are filled from valid neighbours.
 cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationField& orientation,

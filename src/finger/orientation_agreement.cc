@@ -1,0 +1,92 @@
+#include "orientation_agreement.h"
+
+#include <array>
+#include <cmath>
+#include <numbers>
+
+namespace abis::finger::internal {
+namespace {
+
+constexpr double kDegree = std::numbers::pi / 180;
+
+// cos and sin of twice every whole-degree difference -179..179 (index + 179).
+struct DoubledAngleTable {
+  std::array<double, 359> cosine{};
+  std::array<double, 359> sine{};
+  DoubledAngleTable() {
+    for (int d = -179; d <= 179; ++d) {
+      cosine[d + 179] = std::cos(2 * d * kDegree);
+      sine[d + 179] = std::sin(2 * d * kDegree);
+    }
+  }
+};
+
+bool Usable(const RidgeOrientationMap& map) {
+  return map.block_size > 0 && map.columns > 0 && map.rows > 0 &&
+         map.cells.size() == static_cast<std::size_t>(map.columns) * map.rows;
+}
+
+struct Sums {
+  double cosine = 0;
+  int cells = 0;
+};
+
+// Carries every directed cell of `from` into `to` (upright frames: to = R * from + t).
+Sums CarryInto(const MccTemplate& from, const MccTemplate& to, const RigidAlignment& alignment) {
+  static const DoubledAngleTable table;
+  Sums sums;
+  const RidgeOrientationMap& a = from.orientation;
+  const RidgeOrientationMap& b = to.orientation;
+  const double cos_r = std::cos(alignment.rotation), sin_r = std::sin(alignment.rotation);
+  // Image directions run with y down, so an upright rotation by r turns them by -r:
+  // cos(2 (d - r)) = cos(2d) cos(2r) + sin(2d) sin(2r), d the whole-degree difference of the cells.
+  const double cos_2r = std::cos(2 * alignment.rotation), sin_2r = std::sin(2 * alignment.rotation);
+  const double from_step = a.block_size * static_cast<double>(from.orientation_scale);
+  const double to_cells = 1.0 / (b.block_size * static_cast<double>(to.orientation_scale));
+  for (int row = 0; row < a.rows; ++row) {
+    const double y = -(row + 0.5) * from_step;  // cell centre, upright frame of `from`
+    const std::uint8_t* cells = &a.cells[static_cast<std::size_t>(row) * a.columns];
+    for (int column = 0; column < a.columns; ++column) {
+      if (cells[column] == RidgeOrientationMap::kNoDirection) continue;
+      const double x = (column + 0.5) * from_step;
+      const double ux = cos_r * x - sin_r * y + alignment.translation_x;
+      const double uy = sin_r * x + cos_r * y + alignment.translation_y;
+      const double bx = std::floor(ux * to_cells), by = std::floor(-uy * to_cells);
+      if (!(bx >= 0 && by >= 0 && bx < b.columns && by < b.rows)) continue;
+      const std::uint8_t other = b.cells[static_cast<std::size_t>(by) * b.columns + static_cast<std::size_t>(bx)];
+      if (other == RidgeOrientationMap::kNoDirection) continue;
+      const int difference = static_cast<int>(cells[column]) - static_cast<int>(other) + 179;
+      sums.cosine += table.cosine[difference] * cos_2r + table.sine[difference] * sin_2r;
+      ++sums.cells;
+    }
+  }
+  return sums;
+}
+
+}  // namespace
+
+OrientationAgreement CompareOrientationMaps(const MccTemplate& probe, const MccTemplate& reference,
+                                            const RigidAlignment& alignment) {
+  OrientationAgreement agreement;
+  if (!Usable(probe.orientation) || !Usable(reference.orientation)) return agreement;
+  agreement.compared = true;
+  const Sums forward = CarryInto(probe, reference, alignment);
+  // The inverse motion: probe = R(-rotation) * (reference - t).
+  const double cos_r = std::cos(alignment.rotation), sin_r = std::sin(alignment.rotation);
+  const RigidAlignment inverse{-alignment.rotation,
+                               -(cos_r * alignment.translation_x + sin_r * alignment.translation_y),
+                               -(-sin_r * alignment.translation_x + cos_r * alignment.translation_y)};
+  const Sums backward = CarryInto(reference, probe, inverse);
+  agreement.cells = forward.cells + backward.cells;
+  if (forward.cells > 0 && backward.cells > 0) {
+    agreement.mean_cosine = 0.5 * (forward.cosine / forward.cells + backward.cosine / backward.cells);
+  }
+  return agreement;
+}
+
+double OrientationFactor(const OrientationAgreement& agreement, const MccParameters& parameters) {
+  if (!agreement.compared) return 1;
+  return std::exp(parameters.orientation_weight * (agreement.mean_cosine - parameters.orientation_neutral_agreement));
+}
+
+}  // namespace abis::finger::internal
