@@ -1,8 +1,12 @@
 // Study tool: scores every two impressions of each FVC folder given (own extractor and .iso
 // templates) and prints one CSV line per pair with the matcher's score components, for offline
 // analysis of score functions. Usage: finger_matcher_study DIR[@PPI] ... > pairs.csv
+// Matcher parameters can be overridden for sweeps through the environment:
+// ABIS_STUDY_ANCHORS (consolidation_anchors), ABIS_STUDY_ORIENTATION_WEIGHT,
+// ABIS_STUDY_NEUTRAL_AGREEMENT.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -10,8 +14,25 @@
 #include "abis/finger/mcc_matcher.h"
 #include "fvc_cylinder_sets.h"
 
+namespace {
+
+void OverrideFromEnvironment(const char* name, double& value) {
+  if (const char* text = std::getenv(name); text != nullptr && *text != '\0') {
+    value = std::atof(text);
+    std::fprintf(stderr, "%s = %g\n", name, value);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace abis::finger;
+  MccParameters parameters;
+  double anchors = parameters.consolidation_anchors;
+  OverrideFromEnvironment("ABIS_STUDY_ANCHORS", anchors);
+  parameters.consolidation_anchors = static_cast<int>(anchors);
+  OverrideFromEnvironment("ABIS_STUDY_ORIENTATION_WEIGHT", parameters.orientation_weight);
+  OverrideFromEnvironment("ABIS_STUDY_NEUTRAL_AGREEMENT", parameters.orientation_neutral_agreement);
   auto sets = bench::LoadFvcCylinderSets(std::vector<std::string>(argv + 1, argv + argc));
   if (!sets.ok()) {
     std::fprintf(stderr, "%s\n", sets.status().ToString().c_str());
@@ -31,7 +52,7 @@ int main(int argc, char** argv) {
     for (unsigned w = 0; w < threads; ++w) {
       workers.emplace_back([&, w] {
         for (std::size_t p = w; p < pairs.size(); p += threads) {
-          results[p] = CompareMcc(cylinders[pairs[p].first], cylinders[pairs[p].second]);
+          results[p] = CompareMcc(cylinders[pairs[p].first], cylinders[pairs[p].second], parameters);
         }
       });
     }

@@ -43,17 +43,23 @@ Sums CarryInto(const MccTemplate& from, const MccTemplate& to, const RigidAlignm
   const double cos_2r = std::cos(2 * alignment.rotation), sin_2r = std::sin(2 * alignment.rotation);
   const double from_step = a.block_size * static_cast<double>(from.orientation_scale);
   const double to_cells = 1.0 / (b.block_size * static_cast<double>(to.orientation_scale));
+  // Cell centres of `from` step by from_step along x and down y; carried into `to`'s cell units
+  // they step by constant vectors, so each cell costs two additions and a lookup.
+  const double column_step_x = cos_r * from_step * to_cells, column_step_y = -sin_r * from_step * to_cells;
+  const double row_step_x = sin_r * from_step * to_cells, row_step_y = cos_r * from_step * to_cells;
+  // Position (in `to`'s cells, x right, y down) of the centre of cell (0, 0) of `from`.
+  const double x0 = 0.5 * from_step, y0 = -0.5 * from_step;
+  const double origin_x = (cos_r * x0 - sin_r * y0 + alignment.translation_x) * to_cells;
+  const double origin_y = -(sin_r * x0 + cos_r * y0 + alignment.translation_y) * to_cells;
   for (int row = 0; row < a.rows; ++row) {
-    const double y = -(row + 0.5) * from_step;  // cell centre, upright frame of `from`
     const std::uint8_t* cells = &a.cells[static_cast<std::size_t>(row) * a.columns];
-    for (int column = 0; column < a.columns; ++column) {
+    double bx = origin_x + row * row_step_x;
+    double by = origin_y + row * row_step_y;
+    for (int column = 0; column < a.columns; ++column, bx += column_step_x, by += column_step_y) {
       if (cells[column] == RidgeOrientationMap::kNoDirection) continue;
-      const double x = (column + 0.5) * from_step;
-      const double ux = cos_r * x - sin_r * y + alignment.translation_x;
-      const double uy = sin_r * x + cos_r * y + alignment.translation_y;
-      const double bx = std::floor(ux * to_cells), by = std::floor(-uy * to_cells);
       if (!(bx >= 0 && by >= 0 && bx < b.columns && by < b.rows)) continue;
-      const std::uint8_t other = b.cells[static_cast<std::size_t>(by) * b.columns + static_cast<std::size_t>(bx)];
+      const std::uint8_t other =
+          b.cells[static_cast<std::size_t>(by) * b.columns + static_cast<std::size_t>(bx)];  // truncation = floor here
       if (other == RidgeOrientationMap::kNoDirection) continue;
       const int difference = static_cast<int>(cells[column]) - static_cast<int>(other) + 179;
       sums.cosine += table.cosine[difference] * cos_2r + table.sine[difference] * sin_2r;

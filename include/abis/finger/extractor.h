@@ -1,6 +1,6 @@
-// The minutiae extractor: grey fingerprint image -> minutiae template. Implemented in
-// src/finger_extract/ as named stages (segmentation, orientation, frequency, enhancement,
-// binarisation, thinning, minutiae detection, false-minutiae removal).
+// The minutiae extractor: grey fingerprint image -> minutiae template with its ridge-orientation
+// map. Implemented in src/finger_extract/ as named stages (segmentation, orientation, frequency,
+// enhancement, binarisation, thinning, minutiae detection, false-minutiae removal, orientation map).
 #pragma once
 
 #include <string>
