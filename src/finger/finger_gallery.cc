@@ -78,11 +78,21 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
   // every spatial cell agree and cells lie within the mask, as the builder guarantees.
   const RidgeOrientationMap& map = cylinders.orientation;
   const bool keep_map = !options_.signatures_only && !map.empty();
-  if (keep_map && (map.block_size > 0xFFFF || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
-                   map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows)) {
-    return Status::InvalidArgument(where + ": orientation map of " + std::to_string(map.cells.size()) +
-                                   " cells does not match its " + std::to_string(map.columns) + "x" +
-                                   std::to_string(map.rows) + " blocks");
+  if (keep_map) {  // the rules of the template format, so a gallery score equals a direct comparison
+    if (map.block_size < 1 || map.block_size > 255 || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
+        map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows ||
+        !(cylinders.orientation_scale > 0 && std::isfinite(cylinders.orientation_scale))) {
+      return Status::InvalidArgument(where + ": orientation map of " + std::to_string(map.cells.size()) +
+                                     " cells does not match its " + std::to_string(map.columns) + "x" +
+                                     std::to_string(map.rows) + " blocks of " + std::to_string(map.block_size) +
+                                     " px (block size 1-255, positive scale)");
+    }
+    for (const std::uint8_t cell : map.cells) {
+      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
+        return Status::InvalidArgument(where + ": orientation map holds " + std::to_string(cell) +
+                                       ": expected 0-179 degrees or 255");
+      }
+    }
   }
   std::vector<SpatialValidity> packed(count);
   for (std::size_t c = 0; c < count; ++c) {
@@ -192,9 +202,11 @@ void FingerGallery::CompactArena() {
   for (const std::size_t slot : order) {
     OrientationRange& range = orientation_ranges_[slot];
     const std::size_t cells = static_cast<std::size_t>(range.columns) * range.rows;
-    std::copy(orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset),
-              orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset + cells),
-              orientation_cells_.begin() + static_cast<std::ptrdiff_t>(next_cell));
+    if (range.offset != next_cell) {  // moving down: the destination starts before the source
+      std::copy(orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset),
+                orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset + cells),
+                orientation_cells_.begin() + static_cast<std::ptrdiff_t>(next_cell));
+    }
     range.offset = next_cell;
     next_cell += cells;
   }

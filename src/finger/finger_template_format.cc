@@ -60,6 +60,14 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
       return Status::InvalidArgument("finger template orientation map must have a block size 1-255 and "
                                      "columns x rows cells");
     }
+    // The decoder holds the map to the image it describes; never write what cannot be read back.
+    if ((minutiae.width > 0 && map.columns != (minutiae.width + map.block_size - 1) / map.block_size) ||
+        (minutiae.height > 0 && map.rows != (minutiae.height + map.block_size - 1) / map.block_size)) {
+      return Status::InvalidArgument("finger template orientation map of " + std::to_string(map.columns) + "x" +
+                                     std::to_string(map.rows) + " blocks of " + std::to_string(map.block_size) +
+                                     " px does not cover the " + std::to_string(minutiae.width) + "x" +
+                                     std::to_string(minutiae.height) + " image");
+    }
     for (const std::uint8_t cell : map.cells) {
       if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
         return Status::InvalidArgument("finger template orientation map holds a direction above 179 degrees");
@@ -83,6 +91,12 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
     const Minutia& minutia = minutiae.minutiae[i];
     if (minutia.x < 0 || minutia.x > 0xFFFF || minutia.y < 0 || minutia.y > 0xFFFF) {
       return Status::InvalidArgument("minutia " + std::to_string(i) + " has coordinates outside 0-65535");
+    }
+    if ((minutiae.width > 0 && minutia.x >= minutiae.width) || (minutiae.height > 0 && minutia.y >= minutiae.height)) {
+      return Status::InvalidArgument("minutia " + std::to_string(i) + " at (" + std::to_string(minutia.x) + ", " +
+                                     std::to_string(minutia.y) + ") lies outside the " +
+                                     std::to_string(minutiae.width) + "x" + std::to_string(minutiae.height) +
+                                     " image");
     }
     if (minutia.quality < 0 || minutia.quality > 100 || !std::isfinite(minutia.angle)) {
       return Status::InvalidArgument("minutia " + std::to_string(i) + " has a quality outside 0-100 or a "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <optional>
 
 #include "geometry.h"
 
@@ -15,6 +16,28 @@ std::vector<OrientedPoint> CentresOf(const MccTemplate& cylinders) {
   for (const MccTemplate::Centre& centre : cylinders.centres) points.push_back({centre.x, centre.y, centre.angle});
   return points;
 }
+
+// The area of a template that counts as overlap for the other template's cylinders: where its
+// orientation map has a direction when both templates have maps (the clear fingerprint area
+// itself, holes and ragged borders included), else the convex hull of its cylinder centres plus
+// a margin.
+class OverlapArea {
+ public:
+  OverlapArea(const MccTemplate& cylinders, const std::vector<OrientedPoint>& points, bool use_map, double margin)
+      : margin_(margin) {
+    if (use_map) {
+      map_.emplace(cylinders);
+    } else {
+      hull_.emplace(points);
+    }
+  }
+  bool Contains(double x, double y) const { return map_ ? map_->Contains(x, y) : hull_->WithinMargin(x, y, margin_); }
+
+ private:
+  std::optional<DirectedArea> map_;
+  std::optional<ConvexHull> hull_;
+  double margin_;
+};
 
 struct PairCandidate {
   int probe = 0;
@@ -35,8 +58,9 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
   assert(similarity.size() == static_cast<std::size_t>(na) * nb);
   const std::vector<OrientedPoint> probe_points = CentresOf(probe);
   const std::vector<OrientedPoint> reference_points = CentresOf(reference);
-  const ConvexHull probe_hull(probe_points);
-  const ConvexHull reference_hull(reference_points);
+  const bool use_maps = HasOrientationMap(probe) && HasOrientationMap(reference);
+  const OverlapArea probe_area(probe, probe_points, use_maps, parameters.consolidation_hull_margin);
+  const OverlapArea reference_area(reference, reference_points, use_maps, parameters.consolidation_hull_margin);
   const double min_overlap = std::max(1.0, parameters.consolidation_min_overlap);
 
   // Directions as unit vectors: two directions agree within the tolerance when the cosine of
@@ -74,15 +98,14 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
       aligned_cos[i] = cos_r * probe_cos[i] - sin_r * probe_sin[i];
       aligned_sin[i] = sin_r * probe_cos[i] + cos_r * probe_sin[i];
       probe_from_anchor[i] = std::hypot(dx, dy);
-      if (reference_hull.WithinMargin(aligned_x[i], aligned_y[i], parameters.consolidation_hull_margin)) {
+      if (reference_area.Contains(aligned_x[i], aligned_y[i])) {
         ++current.overlap_probe;
       }
     }
     for (int j = 0; j < nb; ++j) {  // the inverse transform takes the reference into the probe's frame
       const double dx = reference_points[j].x - b.x;
       const double dy = reference_points[j].y - b.y;
-      if (probe_hull.WithinMargin(a.x + cos_r * dx + sin_r * dy, a.y - sin_r * dx + cos_r * dy,
-                                  parameters.consolidation_hull_margin)) {
+      if (probe_area.Contains(a.x + cos_r * dx + sin_r * dy, a.y - sin_r * dx + cos_r * dy)) {
         ++current.overlap_reference;
       }
       reference_from_anchor[j] = std::hypot(dx, dy);
@@ -123,7 +146,12 @@ AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const M
                                                              std::max<double>(current.overlap_reference, min_overlap)));
     current.orientation = CompareOrientationMaps(probe, reference, current.alignment);
     current.orientation_factor = OrientationFactor(current.orientation, parameters);
-    if (k == 0 || current.score * current.orientation_factor > best.score * best.orientation_factor) best = current;
+    // With maps, the alignment under which minutiae and ridge flow together agree best wins;
+    // without them, as before the maps, the one that pairs the most cylinders, then scores highest.
+    const bool better = use_maps ? current.score * current.orientation_factor > best.score * best.orientation_factor
+                                 : current.paired > best.paired ||
+                                       (current.paired == best.paired && current.score > best.score);
+    if (k == 0 || better) best = current;
   }
   return best;
 }

@@ -7,11 +7,13 @@
 // probe) and whose directions agree are paired one-to-one (greedy, by local similarity and
 // closeness; only cylinders with a positive local similarity), and the paired local similarities
 // are summed. The sum is normalised by the geometric mean of the numbers of cylinders of each
-// template that lie in the other's area (its convex hull under the alignment, plus a margin), so
-// a partial impression is judged by its overlap, not by its size. The pairing tolerance reaches
-// further than the hull margin (distortion moves minutiae across the hull's edge too), so the
-// sum can exceed the overlap on small overlaps; the score is clamped to 1. Internal to
-// src/finger/.
+// template that lie in the other's area under the alignment, so a partial impression is judged by
+// its overlap, not by its size. The other's area is where its orientation map has a direction
+// when both templates have maps (orientation_agreement.h: the clear fingerprint area itself),
+// else the convex hull of its cylinders plus a margin. The pairing tolerance reaches further
+// than that area (distortion moves minutiae across its edge too), so the sum can exceed the
+// overlap on small overlaps; the score is clamped to 1. Each alignment is also scored by the
+// agreement of the orientation maps under it. Internal to src/finger/.
 // Thread-safety: pure function.
 #pragma once
 
@@ -36,8 +38,9 @@ struct AlignedConsolidation {
 
 // `similarity` is the local-similarity matrix of ComputeLocalSimilarities (probe rows, reference
 // columns); `anchors` are (probe cylinder, reference cylinder) pairs, best first; at most
-// parameters.consolidation_anchors of them are tried and the alignment whose score times
-// orientation factor is highest wins (the first on ties). Empty templates or no anchor give a zero result.
+// parameters.consolidation_anchors of them are tried. When both templates have orientation maps
+// the alignment whose score times orientation factor is highest wins; otherwise the one pairing
+// the most cylinders, then scoring highest (the first on ties). Empty templates or no anchor give a zero result.
 // REQUIRES: similarity.size() == probe.size() * reference.size() (when both are non-empty);
 // anchor indices within the templates.
 AlignedConsolidation ConsolidateUnderAlignment(const MccTemplate& probe, const MccTemplate& reference,

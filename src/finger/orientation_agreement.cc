@@ -21,9 +21,25 @@ struct DoubledAngleTable {
   }
 };
 
-bool Usable(const RidgeOrientationMap& map) {
-  return map.block_size > 0 && map.columns > 0 && map.rows > 0 &&
-         map.cells.size() == static_cast<std::size_t>(map.columns) * map.rows;
+constexpr int kMinDirectedCells = 16;  // a map with fewer (a 64 x 64 px area) is not used
+constexpr int kMinComparedCells = 4;   // each way; fewer overlapping cells say nothing
+
+// Cells 180-254 cannot come from the template decoder, but a map built in memory may hold them:
+// they count as "no direction" like 255, so no table is ever indexed out of range.
+bool Directed(std::uint8_t cell) { return cell < 180; }
+
+bool Usable(const MccTemplate& cylinders) {
+  const RidgeOrientationMap& map = cylinders.orientation;
+  if (map.block_size <= 0 || map.columns <= 0 || map.rows <= 0 ||
+      map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows ||
+      !(cylinders.orientation_scale > 0 && std::isfinite(cylinders.orientation_scale))) {
+    return false;
+  }
+  int directed = 0;
+  for (const std::uint8_t cell : map.cells) {
+    if (Directed(cell) && ++directed >= kMinDirectedCells) return true;
+  }
+  return false;
 }
 
 struct Sums {
@@ -56,11 +72,11 @@ Sums CarryInto(const MccTemplate& from, const MccTemplate& to, const RigidAlignm
     double bx = origin_x + row * row_step_x;
     double by = origin_y + row * row_step_y;
     for (int column = 0; column < a.columns; ++column, bx += column_step_x, by += column_step_y) {
-      if (cells[column] == RidgeOrientationMap::kNoDirection) continue;
+      if (!Directed(cells[column])) continue;
       if (!(bx >= 0 && by >= 0 && bx < b.columns && by < b.rows)) continue;
       const std::uint8_t other =
           b.cells[static_cast<std::size_t>(by) * b.columns + static_cast<std::size_t>(bx)];  // truncation = floor here
-      if (other == RidgeOrientationMap::kNoDirection) continue;
+      if (!Directed(other)) continue;
       const int difference = static_cast<int>(cells[column]) - static_cast<int>(other) + 179;
       sums.cosine += table.cosine[difference] * cos_2r + table.sine[difference] * sin_2r;
       ++sums.cells;
@@ -74,8 +90,7 @@ Sums CarryInto(const MccTemplate& from, const MccTemplate& to, const RigidAlignm
 OrientationAgreement CompareOrientationMaps(const MccTemplate& probe, const MccTemplate& reference,
                                             const RigidAlignment& alignment) {
   OrientationAgreement agreement;
-  if (!Usable(probe.orientation) || !Usable(reference.orientation)) return agreement;
-  agreement.compared = true;
+  if (!Usable(probe) || !Usable(reference)) return agreement;
   const Sums forward = CarryInto(probe, reference, alignment);
   // The inverse motion: probe = R(-rotation) * (reference - t).
   const double cos_r = std::cos(alignment.rotation), sin_r = std::sin(alignment.rotation);
@@ -84,10 +99,23 @@ OrientationAgreement CompareOrientationMaps(const MccTemplate& probe, const MccT
                                -(-sin_r * alignment.translation_x + cos_r * alignment.translation_y)};
   const Sums backward = CarryInto(reference, probe, inverse);
   agreement.cells = forward.cells + backward.cells;
-  if (forward.cells > 0 && backward.cells > 0) {
+  if (forward.cells >= kMinComparedCells && backward.cells >= kMinComparedCells) {
+    agreement.compared = true;
     agreement.mean_cosine = 0.5 * (forward.cosine / forward.cells + backward.cosine / backward.cells);
   }
   return agreement;
+}
+
+bool HasOrientationMap(const MccTemplate& cylinders) { return Usable(cylinders); }
+
+DirectedArea::DirectedArea(const MccTemplate& cylinders)
+    : map_(cylinders.orientation),
+      to_cells_(1.0 / (cylinders.orientation.block_size * static_cast<double>(cylinders.orientation_scale))) {}
+
+bool DirectedArea::Contains(double x, double y) const {
+  const double column = x * to_cells_, row = -y * to_cells_;
+  if (!(column >= 0 && row >= 0 && column < map_.columns && row < map_.rows)) return false;
+  return Directed(map_.cells[static_cast<std::size_t>(row) * map_.columns + static_cast<std::size_t>(column)]);
 }
 
 double OrientationFactor(const OrientationAgreement& agreement, const MccParameters& parameters) {

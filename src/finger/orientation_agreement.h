@@ -15,8 +15,8 @@
 namespace abis::finger::internal {
 
 struct OrientationAgreement {
-  bool compared = false;   // both templates have a map
-  double mean_cosine = 0;  // -1 to 1; 0 when no cell overlaps
+  bool compared = false;   // both templates have a map and at least 4 cells overlap each way
+  double mean_cosine = 0;  // -1 to 1 when compared, else 0
   int cells = 0;           // compared cells, both directions together
 };
 
@@ -27,10 +27,27 @@ struct RigidAlignment {
   double translation_y = 0;
 };
 
-// Either map empty gives {compared = false}. Maps whose size disagrees with their cell count are
-// treated as empty (the template decoder never produces them).
+// Not compared unless both templates have a map (HasOrientationMap) and at least 4 cells overlap
+// each way. Cells 180-254 (which the template decoder rejects) count as "no direction".
 OrientationAgreement CompareOrientationMaps(const MccTemplate& probe, const MccTemplate& reference,
                                             const RigidAlignment& alignment);
+
+// Whether `cylinders` carries a usable orientation map: cells matching its size, a positive
+// scale, and at least 16 directed cells (a map with less clear area is not relied on, neither
+// for the agreement nor as the overlap area of the consolidation).
+bool HasOrientationMap(const MccTemplate& cylinders);
+
+// "Has a direction here" over a template's orientation map, in its upright 500 ppi frame: false
+// outside the map. REQUIRES: HasOrientationMap(cylinders); `cylinders` outlives this.
+class DirectedArea {
+ public:
+  explicit DirectedArea(const MccTemplate& cylinders);
+  bool Contains(double x, double y) const;
+
+ private:
+  const RidgeOrientationMap& map_;
+  double to_cells_;
+};
 
 // The factor the minutiae score is multiplied by: exp(weight * (agreement - neutral_agreement))
 // (mcc.h), from exp(-weight * (1 + neutral)) for perpendicular flow to exp(weight * (1 - neutral))

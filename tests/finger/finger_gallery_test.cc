@@ -73,6 +73,13 @@ TEST(FingerGalleryTest, RefusesAnOrientationMapThatDoesNotMatchItsSize) {
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("orientation map"), std::string::npos) << status.message();
   EXPECT_EQ(gallery.size(), 0u);
+  PreparedFingerTemplate out_of_range = Prepared(2, 0);
+  out_of_range.cylinders.orientation.cells[0] = 200;  // the format allows 0-179 and 255
+  EXPECT_EQ(gallery.AddPrepared(9, out_of_range).code(), StatusCode::kInvalidArgument);
+  PreparedFingerTemplate negative_block = Prepared(2, 0);
+  negative_block.cylinders.orientation.block_size = -16;
+  EXPECT_EQ(gallery.AddPrepared(9, negative_block).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(gallery.size(), 0u);
 }
 
 TEST(FingerGalleryTest, RefusesCylindersWhoseValidityIsNotSharedByTheAngularCells) {

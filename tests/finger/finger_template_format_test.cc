@@ -127,6 +127,21 @@ TEST(FingerTemplateFormatTest, EncoderRejectsInconsistentOrientationMaps) {
   finger = SyntheticFinger(10);
   finger.orientation.block_size = 0;
   EXPECT_FALSE(EncodeFingerTemplate(finger).ok());
+  // A grid that does not cover the image would be written but never read back.
+  finger = SyntheticFinger(10);
+  finger.orientation.columns -= 1;
+  finger.orientation.cells.resize(static_cast<std::size_t>(finger.orientation.columns) * finger.orientation.rows);
+  const auto uncovered = EncodeFingerTemplate(finger);
+  ASSERT_FALSE(uncovered.ok());
+  EXPECT_NE(uncovered.status().message().find("does not cover"), std::string::npos) << uncovered.status().message();
+}
+
+TEST(FingerTemplateFormatTest, EncoderRejectsMinutiaeOutsideTheImage) {
+  MinutiaeTemplate finger = SyntheticFinger(11);
+  finger.minutiae[0].x = finger.width;  // the decoder would refuse it
+  const auto encoded = EncodeFingerTemplate(finger);
+  ASSERT_FALSE(encoded.ok());
+  EXPECT_NE(encoded.status().message().find("minutia 0"), std::string::npos) << encoded.status().message();
 }
 
 TEST(FingerTemplateFormatTest, RejectsUnknownVersionNamingIt) {

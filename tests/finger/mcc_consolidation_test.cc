@@ -15,14 +15,28 @@ namespace {
 
 MinutiaeTemplate BigFinger(std::uint64_t seed) { return SyntheticFinger(seed, {500, 500, 60, 14}); }
 
-// Keeps the minutiae left of the vertical line x = cut (a partial, side-on impression).
+// Keeps the minutiae and the orientation-map blocks left of the vertical line x = cut (a partial,
+// side-on impression).
 MinutiaeTemplate LeftPart(const MinutiaeTemplate& finger, int cut) {
   MinutiaeTemplate part = finger;
   part.minutiae.clear();
   for (const Minutia& m : finger.minutiae) {
     if (m.x < cut) part.minutiae.push_back(m);
   }
+  RidgeOrientationMap& map = part.orientation;
+  for (int row = 0; row < map.rows; ++row) {
+    for (int column = 0; column < map.columns; ++column) {
+      if ((column + 1) * map.block_size > cut) {
+        map.cells[static_cast<std::size_t>(row) * map.columns + column] = RidgeOrientationMap::kNoDirection;
+      }
+    }
+  }
   return part;
+}
+
+MinutiaeTemplate WithoutMap(MinutiaeTemplate minutiae) {
+  minutiae.orientation = {};
+  return minutiae;
 }
 
 TEST(MccConsolidationTest, SelfComparisonPairsEveryCylinder) {
@@ -54,6 +68,39 @@ TEST(MccConsolidationTest, PartialImpressionIsJudgedByItsOverlapNotItsSize) {
   // area do not count against it.
   EXPECT_GE(comparison.aligned_pairs, static_cast<int>(0.8 * part.size())) << part.size();
   EXPECT_GT(comparison.aligned_score, 0.7) << comparison.aligned_pairs;
+  // The same without orientation maps: the overlap is then the convex hull of the minutiae.
+  const MccComparison by_hull = CompareMcc(BuildMccTemplate(WithoutMap(SyntheticImpression(LeftPart(finger, 250), 1, motion))),
+                                           BuildMccTemplate(WithoutMap(finger)));
+  EXPECT_GT(by_hull.aligned_score, 0.7) << by_hull.aligned_pairs;
+}
+
+TEST(MccConsolidationTest, WithMapsTheOverlapIsTheOthersClearAreaNotItsHull) {
+  // A reference whose map has a direction only left of x = 250, though its minutiae (and so its
+  // hull) cover the whole finger: under the identity alignment only the probe's cylinders on the
+  // left count as overlapping it. Without maps the hull decides and all of them count.
+  const MinutiaeTemplate finger = BigFinger(11);
+  MinutiaeTemplate left_map_only = LeftPart(finger, 256);
+  left_map_only.minutiae = finger.minutiae;
+  const MccTemplate probe = BuildMccTemplate(finger);
+  const MccTemplate reference = BuildMccTemplate(left_map_only);
+  ASSERT_EQ(probe.size(), reference.size());
+  int left_cylinders = 0;
+  for (const MccTemplate::Centre& centre : probe.centres) left_cylinders += centre.x < 256;
+  ASSERT_GT(left_cylinders, 5);
+  ASSERT_LT(left_cylinders, static_cast<int>(probe.size()) - 5);
+  const std::vector<float> similarity(probe.size() * probe.size(), 0.5f);
+  const std::vector<std::pair<int, int>> anchor = {{0, 0}};  // the same minutia: identity alignment
+  const MccParameters parameters;
+  const internal::AlignedConsolidation by_map =
+      internal::ConsolidateUnderAlignment(probe, reference, similarity, anchor, parameters);
+  // Inside the finger's ellipse every block is directed, so "inside the clear area" is exactly
+  // "left of 256" for the reference; the reference's cylinders all lie on the probe's full map.
+  EXPECT_EQ(by_map.overlap_probe, left_cylinders);
+  EXPECT_EQ(by_map.overlap_reference, static_cast<int>(probe.size()));
+  const MccTemplate bare_probe = BuildMccTemplate(WithoutMap(finger));
+  const internal::AlignedConsolidation by_hull =
+      internal::ConsolidateUnderAlignment(bare_probe, reference, similarity, anchor, parameters);
+  EXPECT_EQ(by_hull.overlap_probe, static_cast<int>(probe.size()));
 }
 
 TEST(MccConsolidationTest, DistortionGrowingWithDistanceIsTolerated) {

@@ -14,7 +14,7 @@
 //     points into the arena with a 32-bit offset and a 16-bit count;
 //   - orientation maps: one byte arena of map cells (one byte per 16 px block, about 400-600 B
 //     for an FVC-sized image), each template pointing into it with a 64-bit offset and its
-//     block size, columns, rows and scale (20 B).
+//     block size, columns, rows and scale (24 B).
 // Removal swaps the last template into the freed slot and leaves its cylinders and map cells as
 // garbage in the arenas, compacted when garbage exceeds half of either.
 // With `signatures_only`, cylinders are not kept (e.g. to run stage 1 over 1M templates in 0.5 GB);

@@ -18,8 +18,11 @@ namespace abis::finger {
 inline constexpr std::uint16_t kFingerTemplateFormatVersion = 2;  // writes 2, reads 1 and 2
 inline constexpr int kMaxTemplateMinutiae = 255;  // as many as an ISO/ANSI view can carry
 
-// Serialises `minutiae`. kInvalidArgument when a value does not fit (more than 255 minutiae,
-// coordinates outside 0-65535, quality outside 0-100, non-finite angle or resolution).
+// Serialises `minutiae`. kInvalidArgument for anything DecodeFingerTemplate would refuse: more
+// than 255 minutiae, coordinates outside 0-65535 or outside the image when its size is known,
+// quality outside 0-100, a non-finite angle or resolution, an orientation map whose block size
+// is not 1-255, whose cells are not columns x rows, whose grid does not cover the image
+// (columns = ceil(width / block size), likewise rows) or that holds a value 180-254.
 Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& minutiae);
 
 // Parses and validates bytes written by EncodeFingerTemplate. kUnimplemented for another format

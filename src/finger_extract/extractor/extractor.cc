@@ -66,9 +66,9 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
   for (const Candidate& c : candidates) {
     if (!c.removed) result.minutiae.push_back({c.x, c.y, c.angle, c.type, c.quality});
   }
+  result.orientation = SummarizeOrientation(orientation, mask);
   // Finger quality: mean orientation coherence over the fingerprint area (clear, parallel
   // ridges near 1; noise, scars and smudges lower it).
-  result.orientation = SummarizeOrientation(orientation, mask);
   result.finger_quality = std::clamp(static_cast<int>(std::lround(100 * cv::mean(orientation.coherence, mask)[0])), 1, 100);
   return result;
 }
