@@ -142,7 +142,8 @@ TEST(ExtractorTest, WritesOnePngPerStageToTheDebugDirectory) {
   options.debug_dir = dir.string();
   ASSERT_TRUE(ExtractMinutiae(finger.impressions[0].image, options).ok());
   for (const char* stage : {"01_input", "02_segmentation", "03_orientation", "04_ridge_wavelength", "05_enhanced", "06_binary",
-                            "07_skeleton", "08_minutiae_detected", "09_minutiae_final"}) {
+                            "07_skeleton", "08_minutiae_detected", "09_minutiae_final",
+                            "10_orientation_map"}) {
     EXPECT_TRUE(std::filesystem::exists(dir / (std::string(stage) + ".png"))) << stage;
   }
   std::filesystem::remove_all(dir);

@@ -39,6 +39,25 @@ cv::Mat DrawOrientation(const cv::Mat& gray, const OrientationField& orientation
   return canvas;
 }
 
+cv::Mat DrawOrientationMap(const cv::Mat& gray, const RidgeOrientationMap& map) {
+  cv::Mat canvas;
+  cv::cvtColor(gray, canvas, cv::COLOR_GRAY2BGR);
+  for (int row = 0; row < map.rows; ++row) {
+    for (int column = 0; column < map.columns; ++column) {
+      const std::uint8_t cell = map.cells[static_cast<std::size_t>(row) * map.columns + column];
+      const cv::Point2d centre((column + 0.5) * map.block_size, (row + 0.5) * map.block_size);
+      if (cell == RidgeOrientationMap::kNoDirection) {
+        cv::circle(canvas, centre, 1, cv::Scalar(160, 160, 160), cv::FILLED);
+        continue;
+      }
+      const double angle = cell * CV_PI / 180;  // image convention: y down
+      const cv::Point2d half(std::cos(angle) * map.block_size * 0.45, std::sin(angle) * map.block_size * 0.45);
+      cv::line(canvas, centre - half, centre + half, cv::Scalar(0, 160, 0), 2, cv::LINE_AA);
+    }
+  }
+  return canvas;
+}
+
 cv::Mat DrawCandidates(const cv::Mat& gray, const std::vector<Candidate>& candidates) {
   cv::Mat canvas;
   cv::cvtColor(gray, canvas, cv::COLOR_GRAY2BGR);

@@ -67,6 +67,7 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
     if (!c.removed) result.minutiae.push_back({c.x, c.y, c.angle, c.type, c.quality});
   }
   result.orientation = SummarizeOrientation(orientation, mask);
+  if (debug) ABIS_RETURN_IF_ERROR(dump("10_orientation_map", DrawOrientationMap(gray, result.orientation)));
   // Finger quality: mean orientation coherence over the fingerprint area (clear, parallel
   // ridges near 1; noise, scars and smudges lower it).
   result.finger_quality = std::clamp(static_cast<int>(std::lround(100 * cv::mean(orientation.coherence, mask)[0])), 1, 100);

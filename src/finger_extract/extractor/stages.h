@@ -89,5 +89,7 @@ void RemoveFalseMinutiae(std::vector<Candidate>& candidates, const cv::Mat& skel
 Status WriteDebugImage(const std::string& dir, const std::string& name, const cv::Mat& image);
 cv::Mat DrawOrientation(const cv::Mat& gray, const OrientationField& orientation, const cv::Mat& mask);
 cv::Mat DrawCandidates(const cv::Mat& gray, const std::vector<Candidate>& candidates);
+// The template's orientation map: a green line per directed block, a grey dot where none.
+cv::Mat DrawOrientationMap(const cv::Mat& gray, const RidgeOrientationMap& map);
 
 }  // namespace abis::finger::extractor
