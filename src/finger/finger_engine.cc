@@ -113,9 +113,12 @@ class FingerEngine final : public ModalityEngine {
     result.algorithm = algorithm();
     result.position = minutiae.position;
     ABIS_ASSIGN_OR_RETURN(result.data, EncodeFingerTemplate(minutiae));
+    const auto directed_blocks = std::count_if(minutiae.orientation.cells.begin(), minutiae.orientation.cells.end(),
+                                               [](std::uint8_t cell) { return cell < 180; });
     result.quality = {{"minutiae", minutiae.minutiae.size()},
                       {"valid_cylinders", cylinders.size()},
-                      {"finger_quality", minutiae.finger_quality}};
+                      {"finger_quality", minutiae.finger_quality},
+                      {"orientation_blocks", directed_blocks}};
     if (dropped > 0) result.quality["minutiae_dropped"] = dropped;
     return result;
   }
@@ -131,7 +134,15 @@ class FingerEngine final : public ModalityEngine {
     comparison.log_lr = FingerScoreToLogLikelihoodRatio(mcc.score);
     nlohmann::json pairs = nlohmann::json::array();
     for (const MatchedMinutiaPair& pair : mcc.pairs) pairs.push_back({pair.probe_minutia, pair.reference_minutia});
-    comparison.details = {{"matched_pairs", pairs}};
+    // The score's parts, so an examiner can see why two prints scored as they did.
+    comparison.details = {{"matched_pairs", pairs},
+                          {"lss_r_score", mcc.lss_r_score},
+                          {"aligned_score", mcc.aligned_score},
+                          {"aligned_pairs", mcc.aligned_pairs},
+                          {"orientation_agreement", mcc.orientation_compared
+                                                        ? nlohmann::json(mcc.orientation_agreement)
+                                                        : nlohmann::json(nullptr)},
+                          {"orientation_blocks", mcc.orientation_cells}};
     return comparison;
   }
 

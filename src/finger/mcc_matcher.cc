@@ -152,6 +152,7 @@ MccComparison CompareMcc(const MccTemplate& probe, const MccTemplate& reference,
       internal::ConsolidateUnderAlignment(probe, reference, similarity, anchors, parameters);
   result.aligned_score = consolidation.score;
   result.aligned_pairs = consolidation.paired;
+  result.orientation_compared = consolidation.orientation.compared;
   result.orientation_agreement = consolidation.orientation.mean_cosine;
   result.orientation_cells = consolidation.orientation.cells;
   result.score = std::min(1.0, std::sqrt(result.lss_r_score * result.aligned_score) * consolidation.orientation_factor);

@@ -83,6 +83,36 @@ std::vector<std::uint8_t> PgmBytes(const GrayImage& image) {
   return bytes;
 }
 
+TEST(FingerEngineTest, ComparisonDetailsShowTheScoresParts) {
+  const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  const auto finger = GenerateSyntheticFinger(/*seed=*/21, /*index=*/0, /*impressions=*/2);
+  std::vector<BiometricTemplate> templates;
+  for (const auto& impression : finger.impressions) {
+    SampleInput sample;
+    sample.modality = Modality::kFinger;
+    sample.bytes = PgmBytes(impression.image);
+    sample.source_name = "synthetic.pgm";
+    auto extracted = engine->Extract(sample);
+    if (extracted.status().code() == StatusCode::kUnimplemented) GTEST_SKIP() << "this build has no image extractor";
+    ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+    EXPECT_GT(extracted->quality.at("orientation_blocks").get<int>(), 50);
+    templates.push_back(extracted.value());
+  }
+  auto comparison = engine->Compare(templates[0], templates[1]);
+  ASSERT_TRUE(comparison.ok()) << comparison.status().ToString();
+  for (const char* key : {"matched_pairs", "lss_r_score", "aligned_score", "aligned_pairs", "orientation_blocks"}) {
+    EXPECT_TRUE(comparison->details.contains(key)) << key;
+  }
+  ASSERT_TRUE(comparison->details.at("orientation_agreement").is_number());  // both came from images
+  EXPECT_GT(comparison->details.at("orientation_agreement").get<double>(), 0.8);
+  // A standard record carries no map: the agreement is null, not a number.
+  const BiometricTemplate record =
+      ExtractOrDie(*engine, RecordSample(MinutiaeOfTemplate(templates[1]).value(), MinutiaeRecordFormat::kIso19794_2_2005));
+  auto without_map = engine->Compare(templates[0], record);
+  ASSERT_TRUE(without_map.ok());
+  EXPECT_TRUE(without_map->details.at("orientation_agreement").is_null());
+}
+
 TEST(FingerEngineTest, ResolutionOptionRescalesImagesThatDeclareNone) {
   const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
   const GrayImage image = GenerateSyntheticFinger(/*seed=*/11, /*index=*/0, /*impressions=*/1).impressions[0].image;

@@ -34,8 +34,9 @@ struct MccComparison {
   double lss_r_score = 0;   // the paper's LSS-R global score
   double aligned_score = 0; // agreement under the best anchor's alignment, over the overlap
   int aligned_pairs = 0;    // cylinder pairs that agree under that alignment
-  double orientation_agreement = 0;  // -1 to 1: orientation maps under that alignment
-  int orientation_cells = 0;         // cells compared (0 when a template has no map)
+  bool orientation_compared = false;  // both maps usable and overlapping (orientation_agreement.h)
+  double orientation_agreement = 0;   // -1 to 1: orientation maps under that alignment
+  int orientation_cells = 0;          // cells compared (0 when a template has no map)
 };
 
 // Compares two cylinder sets. Either one empty gives score 0. Symmetric up to float rounding.
