@@ -172,6 +172,38 @@ TEST(MccConsolidationTest, DifferentFingersAgreeFarLessThanImpressionsOfOneFinge
   EXPECT_GT(worst_genuine, 1.5 * best_impostor) << worst_genuine << " vs " << best_impostor;
 }
 
+TEST(MccConsolidationTest, AnchorRuleIsMostPairsWithoutMapsAndBestScoreWithThem) {
+  // Two anchors on one template compared with itself. The identity anchor pairs every cylinder
+  // with itself at a local similarity of 0.01 (score about 0.01). A second anchor, between two
+  // different cylinders, pairs few cylinders (at least the anchor itself, whose similarity is set
+  // to 0.9), so its score is at least 0.9 / n. Without maps the anchor pairing the most cylinders
+  // wins (the rule before the maps, kept so standard records score as before); with maps the
+  // best score times orientation factor wins (weight 0 here, so the score alone decides).
+  const MinutiaeTemplate with_map = BigFinger(13);
+  MinutiaeTemplate without_map = with_map;
+  without_map.orientation = {};
+  for (const MinutiaeTemplate& minutiae : {without_map, with_map}) {
+    const MccTemplate cylinders = BuildMccTemplate(minutiae);
+    const std::size_t n = cylinders.size();
+    ASSERT_GE(n, 20u);
+    std::vector<float> similarity(n * n, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) similarity[i * n + i] = 0.01f;
+    similarity[0 * n + 7] = 0.9f;
+    const std::vector<std::pair<int, int>> anchors = {{0, 0}, {0, 7}};
+    MccParameters parameters;
+    parameters.orientation_weight = 0;
+    const internal::AlignedConsolidation best =
+        internal::ConsolidateUnderAlignment(cylinders, cylinders, similarity, anchors, parameters);
+    if (minutiae.orientation.empty()) {
+      EXPECT_EQ(best.paired, static_cast<int>(n));  // the identity anchor
+      EXPECT_LT(best.score, 0.02);
+    } else {
+      EXPECT_LT(best.paired, static_cast<int>(n) / 2);  // the other anchor
+      EXPECT_GE(best.score, 0.9 / static_cast<double>(n));
+    }
+  }
+}
+
 TEST(MccConsolidationTest, NoAnchorOrNoCylinderGivesZero) {
   const MccTemplate cylinders = BuildMccTemplate(BigFinger(10));
   const std::vector<float> similarity(cylinders.size() * cylinders.size(), 1.0f);
