@@ -114,7 +114,7 @@ class FingerEngine final : public ModalityEngine {
     result.position = minutiae.position;
     ABIS_ASSIGN_OR_RETURN(result.data, EncodeFingerTemplate(minutiae));
     const auto directed_blocks = std::count_if(minutiae.orientation.cells.begin(), minutiae.orientation.cells.end(),
-                                               [](std::uint8_t cell) { return cell < 180; });
+                                               RidgeOrientationMap::IsDirection);
     result.quality = {{"minutiae", minutiae.minutiae.size()},
                       {"valid_cylinders", cylinders.size()},
                       {"finger_quality", minutiae.finger_quality},

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "abis/finger/finger_engine.h"
+#include "abis/finger/finger_template_format.h"
 #include "abis/finger/mcc_matcher.h"
 #include "abis/finger/score_calibration.h"
 #include "signature_popcount.h"
@@ -79,19 +80,12 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
   const RidgeOrientationMap& map = cylinders.orientation;
   const bool keep_map = !options_.signatures_only && !map.empty();
   if (keep_map) {  // the rules of the template format, so a gallery score equals a direct comparison
-    if (map.block_size < 1 || map.block_size > 255 || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
-        map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows ||
-        !(cylinders.orientation_scale > 0 && std::isfinite(cylinders.orientation_scale))) {
-      return Status::InvalidArgument(where + ": orientation map of " + std::to_string(map.cells.size()) +
-                                     " cells does not match its " + std::to_string(map.columns) + "x" +
-                                     std::to_string(map.rows) + " blocks of " + std::to_string(map.block_size) +
-                                     " px (block size 1-255, positive scale)");
+    if (Status valid = ValidateOrientationMap(map, 0, 0); !valid.ok()) {
+      return Status::InvalidArgument(where + ": " + valid.message());
     }
-    for (const std::uint8_t cell : map.cells) {
-      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
-        return Status::InvalidArgument(where + ": orientation map holds " + std::to_string(cell) +
-                                       ": expected 0-179 degrees or 255");
-      }
+    if (!(cylinders.orientation_scale > 0 && std::isfinite(cylinders.orientation_scale))) {
+      return Status::InvalidArgument(where + ": orientation map scale " + std::to_string(cylinders.orientation_scale) +
+                                     " is not a positive number");
     }
   }
   std::vector<SpatialValidity> packed(count);

@@ -38,6 +38,39 @@ std::uint32_t Crc32(std::span<const std::uint8_t> bytes) {
   return crc ^ 0xFFFFFFFFu;
 }
 
+Status ValidateOrientationMap(const RidgeOrientationMap& map, int width, int height) {
+  if (map.empty()) {
+    if (map.columns != 0 || map.rows != 0 || !map.cells.empty()) {
+      return Status::InvalidArgument("orientation map has cells but no block size");
+    }
+    return Status::Ok();
+  }
+  if (map.block_size < 1 || map.block_size > 255 || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
+      map.rows > 0xFFFF) {
+    return Status::InvalidArgument("orientation map block size " + std::to_string(map.block_size) + " with " +
+                                   std::to_string(map.columns) + "x" + std::to_string(map.rows) +
+                                   " cells: expected a block size 1-255 and 1-65535 columns and rows");
+  }
+  if (map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows) {
+    return Status::InvalidArgument("orientation map holds " + std::to_string(map.cells.size()) + " cells for " +
+                                   std::to_string(map.columns) + "x" + std::to_string(map.rows) + " blocks");
+  }
+  if ((width > 0 && map.columns != (width + map.block_size - 1) / map.block_size) ||
+      (height > 0 && map.rows != (height + map.block_size - 1) / map.block_size)) {
+    return Status::InvalidArgument("orientation map of " + std::to_string(map.columns) + "x" +
+                                   std::to_string(map.rows) + " blocks of " + std::to_string(map.block_size) +
+                                   " px does not cover the " + std::to_string(width) + "x" + std::to_string(height) +
+                                   " image");
+  }
+  for (std::size_t i = 0; i < map.cells.size(); ++i) {
+    if (!RidgeOrientationMap::IsDirection(map.cells[i]) && map.cells[i] != RidgeOrientationMap::kNoDirection) {
+      return Status::InvalidArgument("orientation map cell " + std::to_string(i) + " holds " +
+                                     std::to_string(map.cells[i]) + ": expected 0-179 degrees or 255 (no direction)");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& minutiae) {
   if (minutiae.minutiae.size() > static_cast<std::size_t>(kMaxTemplateMinutiae)) {
     return Status::InvalidArgument("finger template holds at most " + std::to_string(kMaxTemplateMinutiae) +
@@ -54,27 +87,8 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
     return Status::InvalidArgument("finger quality outside 0-100");
   }
   const RidgeOrientationMap& map = minutiae.orientation;
-  if (!map.empty()) {
-    if (map.block_size < 1 || map.block_size > 255 || map.columns < 1 || map.rows < 1 || map.columns > 0xFFFF ||
-        map.rows > 0xFFFF || map.cells.size() != static_cast<std::size_t>(map.columns) * map.rows) {
-      return Status::InvalidArgument("finger template orientation map must have a block size 1-255 and "
-                                     "columns x rows cells");
-    }
-    // The decoder holds the map to the image it describes; never write what cannot be read back.
-    if ((minutiae.width > 0 && map.columns != (minutiae.width + map.block_size - 1) / map.block_size) ||
-        (minutiae.height > 0 && map.rows != (minutiae.height + map.block_size - 1) / map.block_size)) {
-      return Status::InvalidArgument("finger template orientation map of " + std::to_string(map.columns) + "x" +
-                                     std::to_string(map.rows) + " blocks of " + std::to_string(map.block_size) +
-                                     " px does not cover the " + std::to_string(minutiae.width) + "x" +
-                                     std::to_string(minutiae.height) + " image");
-    }
-    for (const std::uint8_t cell : map.cells) {
-      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
-        return Status::InvalidArgument("finger template orientation map holds a direction above 179 degrees");
-      }
-    }
-  } else if (map.columns != 0 || map.rows != 0 || !map.cells.empty()) {
-    return Status::InvalidArgument("finger template orientation map has cells but no block size");
+  if (Status valid = ValidateOrientationMap(map, minutiae.width, minutiae.height); !valid.ok()) {
+    return Status::InvalidArgument("finger template " + valid.message());
   }
   internal::ByteWriter writer;
   writer.Bytes(std::string_view(kMagic, 4));
@@ -210,34 +224,19 @@ Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> byte
   }
   if (version >= 2) {
     ABIS_RETURN_IF_ERROR(reader.Skip(kOrientationHeaderBytes, "orientation map header"));
-    if (map_block == 0) {
-      if (map_columns != 0 || map_rows != 0) return reader.Error("orientation map has cells but no block size");
-      return minutiae;
-    }
-    if (map_block > 255 || map_columns == 0 || map_rows == 0) {
-      return reader.Error("orientation map block size " + std::to_string(map_block) + " with " +
-                          std::to_string(map_columns) + "x" + std::to_string(map_rows) +
-                          " cells: expected a block size 1-255 and at least one cell");
-    }
-    if ((minutiae.width > 0 && map_columns != (minutiae.width + map_block - 1) / map_block) ||
-        (minutiae.height > 0 && map_rows != (minutiae.height + map_block - 1) / map_block)) {
-      return reader.Error("orientation map of " + std::to_string(map_columns) + "x" + std::to_string(map_rows) +
-                          " blocks of " + std::to_string(map_block) + " px does not cover the " +
-                          std::to_string(minutiae.width) + "x" + std::to_string(minutiae.height) + " image");
-    }
-    RidgeOrientationMap& map = minutiae.orientation;
+    RidgeOrientationMap map;
     map.block_size = map_block;
     map.columns = map_columns;
     map.rows = map_rows;
-    map.cells.reserve(static_cast<std::size_t>(map_columns) * map_rows);
+    map.cells.reserve(static_cast<std::size_t>(map_columns) * map_rows);  // the size check above bounds it
     for (std::size_t i = 0; i < static_cast<std::size_t>(map_columns) * map_rows; ++i) {
       ABIS_ASSIGN_OR_RETURN(const std::uint8_t cell, reader.U8("orientation map cell"));
-      if (cell >= 180 && cell != RidgeOrientationMap::kNoDirection) {
-        return reader.Error("orientation map cell " + std::to_string(i) + " holds " + std::to_string(cell) +
-                            ": expected 0-179 degrees or 255 (no direction)");
-      }
       map.cells.push_back(cell);
     }
+    if (Status valid = ValidateOrientationMap(map, minutiae.width, minutiae.height); !valid.ok()) {
+      return reader.Error(valid.message());
+    }
+    minutiae.orientation = std::move(map);
   }
   return minutiae;
 }

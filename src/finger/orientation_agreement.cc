@@ -26,7 +26,7 @@ constexpr int kMinComparedCells = 4;   // each way; fewer overlapping cells say 
 
 // Cells 180-254 cannot come from the template decoder, but a map built in memory may hold them:
 // they count as "no direction" like 255, so no table is ever indexed out of range.
-bool Directed(std::uint8_t cell) { return cell < 180; }
+constexpr auto Directed = RidgeOrientationMap::IsDirection;
 
 bool Usable(const MccTemplate& cylinders) {
   const RidgeOrientationMap& map = cylinders.orientation;

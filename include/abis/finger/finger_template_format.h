@@ -31,6 +31,12 @@ Result<std::vector<std::uint8_t>> EncodeFingerTemplate(const MinutiaeTemplate& m
 Result<MinutiaeTemplate> DecodeFingerTemplate(std::span<const std::uint8_t> bytes,
                                               const std::string& source_name = "finger template");
 
+// The rules every orientation map obeys wherever it is stored (this format, the 1:N gallery): no
+// map (block size 0, no cells), or a block size 1-255, 1-65535 columns and rows, columns x rows
+// cells each 0-179 or 255, and, when the image's width or height is known (> 0), a grid that
+// covers it (columns = ceil(width / block size), likewise rows). kInvalidArgument names the rule.
+Status ValidateOrientationMap(const RidgeOrientationMap& map, int width, int height);
+
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by the format's trailer.
 std::uint32_t Crc32(std::span<const std::uint8_t> bytes);
 

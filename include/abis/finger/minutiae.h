@@ -29,6 +29,9 @@ struct Minutia {
 // extractor fills it; standard minutiae records carry none (block_size 0).
 struct RidgeOrientationMap {
   static constexpr std::uint8_t kNoDirection = 255;
+  // Whether a cell holds a direction (0-179). Values 180-254 are not valid; code that reads a map
+  // it has not validated treats them as "no direction".
+  static constexpr bool IsDirection(std::uint8_t cell) { return cell < 180; }
   int block_size = 0;  // pixels; 0 = no map
   int columns = 0;
   int rows = 0;
