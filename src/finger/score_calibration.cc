@@ -21,8 +21,8 @@ namespace abis::finger {
 namespace {
 
 // Logistic regression of same-finger vs different-finger on the score, classes weighted equally.
-constexpr double kLogisticIntercept = -8.947219;
-constexpr double kLogisticSlope = 119.251511;
+constexpr double kLogisticIntercept = -9.935482;
+constexpr double kLogisticSlope = 133.182608;
 constexpr double kMaxAbsLogLikelihoodRatio = 10;
 
 constexpr std::size_t kImpostorComparisons = 49920;
@@ -31,8 +31,8 @@ struct FmrThreshold {
   double false_match_rate;
   double threshold;  // lowest score with measured FMR <= false_match_rate
 };
-// Measured FNMR (%) at each threshold, own templates: 1.4, 2.1, 2.7, 3.4, 4.2, 6.3, 9.8, 11.6, 17.6;
-// ISO templates: 0.9, 1.2, 2.0, 2.6, 3.2, 4.2, 6.5, 7.3, 12.2.
+// Measured FNMR (%) at each threshold, own templates: 1.1, 1.4, 1.9, 2.7, 3.8, 5.2, 6.0, 6.5, 12.6;
+// ISO templates: 0.9, 1.2, 2.0, 2.6, 3.2, 4.2, 4.7, 5.2, 10.3.
 constexpr std::array<FmrThreshold, 9> kThresholds = {{
     {0.1, 0.056262},
     {0.03, 0.064563},
@@ -40,9 +40,9 @@ constexpr std::array<FmrThreshold, 9> kThresholds = {{
     {0.003, 0.079689},
     {0.001, 0.087256},
     {0.0003, 0.099922},
-    {0.0001, 0.121458},
-    {5e-05, 0.128450},
-    {2e-05, 0.151553},
+    {0.0001, 0.104672},
+    {5e-05, 0.108057},
+    {2e-05, 0.142518},
 }};
 
 }  // namespace

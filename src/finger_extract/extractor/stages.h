@@ -46,8 +46,10 @@ RidgeOrientationMap SummarizeOrientation(const OrientationField& orientation, co
 cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationField& orientation,
                                 const cv::Mat& mask);
 
-// Contextual Gabor filtering tuned per pixel to the local orientation and wavelength (CV_32F;
-// ridges positive).
+// Contextual enhancement in the frequency domain (short-time Fourier analysis, Chikkerur et al.
+// 2007): overlapping windows one block apart, each band-passed around its own ridge frequency and
+// normal direction (from `orientation`, with `wavelength_blocks` as the starting frequency), then
+// added back. CV_32F, ridges positive, 0 outside `mask`.
 cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orientation,
                       const cv::Mat& wavelength_blocks, const cv::Mat& mask);
 
