@@ -71,6 +71,28 @@ TEST_F(CliTest, PersonLifecycleWithJsonOutput) {
   ExpectCleanFailure(Run({"person", "show", "--id", "P-1"}, admin_key_), 4, "no person 'P-1'");
 }
 
+TEST_F(CliTest, FingerExtractResamplesAnImageOfAGivenScanResolution) {
+  const std::string images = (dir_.path() / "fingers").string();
+  CliRun synth = RunCli({"synth", "fingers", "--out", images, "--fingers", "1", "--impressions", "1", "--json"});
+  if (synth.exit_code != 0 && synth.err.find("synth") != std::string::npos && synth.err.find("fingers") != std::string::npos &&
+      synth.err.find("usage") != std::string::npos) {
+    GTEST_SKIP() << "built without the fingerprint modules: " << synth.err;
+  }
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  const std::string image = images + "/1_1.png";  // our PNGs declare no resolution
+  CliRun native = RunCli({"finger", "extract", "--image", image, "--json"});
+  ASSERT_EQ(native.exit_code, 0) << native.err;
+  CliRun scanned = RunCli({"finger", "extract", "--image", image, "--ppi", "1000", "--json"});
+  ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
+  const auto at_500 = nlohmann::json::parse(native.LastLine()), from_1000 = nlohmann::json::parse(scanned.LastLine());
+  EXPECT_EQ(from_1000["width"].get<int>(), (at_500["width"].get<int>() + 1) / 2);
+  EXPECT_EQ(from_1000["height"].get<int>(), (at_500["height"].get<int>() + 1) / 2);
+  EXPECT_EQ(from_1000["resolution_ppi"], 500);
+  ExpectCleanFailure(RunCli({"finger", "extract", "--image", image, "--ppi", "72"}), 2, "--ppi");
+  ExpectCleanFailure(RunCli({"finger", "render", "--image", image, "--out", images + "/x.svg", "--ppi", "5000"}), 2,
+                     "--ppi");
+}
+
 TEST_F(CliTest, BadInputGetsOneClearLine) {
   ExpectCleanFailure(Run({"person", "add", "--id", "X", "--category", "martian", "--legal-basis", "b",
                           "--retention-until", "2040-01-01"},
