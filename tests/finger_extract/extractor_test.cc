@@ -158,6 +158,14 @@ TEST(ExtractorTest, RejectsBlankTinyAndInconsistentImages) {
   EXPECT_FALSE(ExtractMinutiae(tiny).ok());
   GrayImage inconsistent{300, 300, 500, std::vector<std::uint8_t>(10, 0)};
   EXPECT_FALSE(ExtractMinutiae(inconsistent).ok());
+  // A resolution that would upscale a small image into a huge one, or NaN, is refused up front.
+  for (double ppi : {1.0, -500.0, 100000.0, std::nan("")}) {
+    GrayImage odd{300, 300, ppi, std::vector<std::uint8_t>(300 * 300, 128)};
+    Result<MinutiaeTemplate> refused = ExtractMinutiae(odd);
+    ASSERT_FALSE(refused.ok()) << ppi;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << ppi;
+    EXPECT_NE(refused.status().message().find("resolution"), std::string::npos) << refused.status().ToString();
+  }
 }
 
 // Left half: clean ridges (period 9 px, gently curved); right half: fine-grained sensor noise of

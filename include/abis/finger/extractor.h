@@ -16,7 +16,8 @@ struct ExtractorOptions {
 };
 
 // Extracts minutiae from `image` (rescaled to 500 ppi when its resolution is known and differs).
-// Returns kInvalidArgument for images too small or with no usable ridge area.
+// Returns kInvalidArgument for images too small or with no usable ridge area, and for a
+// resolution that is neither 0 (unknown) nor within kMinPlausiblePpi-kMaxPlausiblePpi.
 Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& image, const ExtractorOptions& options = {});
 
 }  // namespace abis::finger

@@ -2,6 +2,8 @@
 // template. With options.debug_dir every stage leaves a PNG.
 #include "abis/finger/extractor.h"
 
+#include <cmath>
+
 #include <opencv2/imgproc.hpp>
 
 #include "extractor/stages.h"
@@ -24,6 +26,14 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
   }
   if (input.pixels.size() != static_cast<std::size_t>(input.width) * input.height) {
     return Status::InvalidArgument("image holds " + std::to_string(input.pixels.size()) + " pixels, expected width*height");
+  }
+  const bool resolution_known = input.resolution_ppi != 0;
+  if (!std::isfinite(input.resolution_ppi) ||
+      (resolution_known && (input.resolution_ppi < kMinPlausiblePpi || input.resolution_ppi > kMaxPlausiblePpi))) {
+    return Status::InvalidArgument("image resolution " + std::to_string(input.resolution_ppi) +
+                                   " ppi outside the accepted range (0 for unknown, or " +
+                                   std::to_string(static_cast<int>(kMinPlausiblePpi)) + "-" +
+                                   std::to_string(static_cast<int>(kMaxPlausiblePpi)) + ")");
   }
   GrayImage image = ResampleToStandardResolution(input);
   cv::Mat gray(image.height, image.width, CV_8UC1, image.pixels.data());
