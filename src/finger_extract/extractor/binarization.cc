@@ -1,4 +1,4 @@
-// Binarisation of the enhanced image: the Gabor response's sign separates ridges from valleys;
+// Binarisation of the enhanced image: the band-passed response's sign separates ridges from valleys;
 // specks (ridge islands and valley holes smaller than a few ridge widths) are removed.
 #include <opencv2/imgproc.hpp>
 

@@ -15,7 +15,7 @@
 //
 // Normalisation: global, then local (adaptive normalisation by the local mean and variance, as
 // in Kim, Kim & Park, "New enhancement algorithm for fingerprint images", ICPR 2002, with a
-// smooth window instead of blocks). The Gabor response's sign is unchanged by a local gain, but the
+// smooth window instead of blocks). The enhanced image's sign is unchanged by a local gain, but the
 // stages before it are not: the structure tensor averages gradient energy, so a faint region
 // beside a dark one is pulled towards the dark one's orientation, and the ridge-frequency
 // signature's fixed contrast test can reject faint blocks, which then take their neighbours'

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
@@ -22,7 +24,7 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 constexpr int kWindow = 2 * kBlockSize;  // analysis window, pixels, one every kBlockSize (half overlap)
-constexpr int kTile = 2 * kWindow;       // transform size: the zero padding keeps the filtering linear
+constexpr int kTile = 2 * kWindow;       // transform size: the zero padding keeps wrap-around to a few percent
 // Radial pass band: periods from lambda / kPeriodSpread to lambda * kPeriodSpread at half gain,
 // Butterworth of order 2 (gain 1 / (1 + ratio^4)).
 constexpr double kPeriodSpread = 1.4;
@@ -74,18 +76,28 @@ struct WindowFlow {
   double energy = 0;       // spectral power in the pass band (weight of the frequency vote)
 };
 
+// Half-width of the angular pass band for a window of this coherence.
+double AngularBand(double coherence) {
+  return kWideAngularBand - std::clamp(coherence, 0.0, 1.0) * (kWideAngularBand - kNarrowAngularBand);
+}
+
+// Angle of a spectrum bin from the ridge normal, in [-pi/2, pi/2].
+double AngleFromNormal(double bin_direction, double normal) {
+  const double off = bin_direction - normal;
+  return off - kPi * std::nearbyint(off / kPi);
+}
+
 // Real, point-symmetric gain over the spectrum (unshifted layout), 0 outside the band.
 void BuildFilter(double ridge_angle, double wavelength, double coherence, cv::Mat& gain) {
   const SpectrumGeometry& geometry = Geometry();
   const double centre = 1.0 / wavelength;
   const double bandwidth = centre * (kPeriodSpread - 1.0 / kPeriodSpread);
-  const double band = kWideAngularBand - std::clamp(coherence, 0.0, 1.0) * (kWideAngularBand - kNarrowAngularBand);
+  const double band = AngularBand(coherence);
   const double normal = ridge_angle + kPi / 2;
   auto* out = gain.ptr<float>();
   for (std::size_t i = 0; i < geometry.radius.size(); ++i) {
     const double r = geometry.radius[i];
-    double off = geometry.direction[i] - normal;
-    off -= kPi * std::nearbyint(off / kPi);  // the bin's angle from the normal, [-pi/2, pi/2]
+    const double off = AngleFromNormal(geometry.direction[i], normal);
     if (r == 0 || std::abs(off) >= band) {
       out[i] = 0;
       continue;
@@ -113,19 +125,30 @@ void TransformWindow(const cv::Mat& canvas, cv::Point origin, const std::array<f
   cv::dft(tile, spectrum, cv::DFT_COMPLEX_OUTPUT);
 }
 
+// Wavelength in pixels from a block map or a window estimate, within the accepted range
+// (a non-finite value falls back to the typical period).
+double UsableWavelength(double wavelength) {
+  return std::isfinite(wavelength) ? std::clamp(wavelength, kMinWavelength, kMaxWavelength) : kDefaultWavelength;
+}
+
 }  // namespace
 
 cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orientation, const cv::Mat& wavelength_blocks,
                       const cv::Mat& mask) {
   CV_Assert(normalized.type() == CV_32F && mask.type() == CV_8U && normalized.size() == mask.size());
-  const int blocks_x = wavelength_blocks.cols, blocks_y = wavelength_blocks.rows;
+  CV_Assert(orientation.angle.type() == CV_32F && orientation.angle.size() == normalized.size());
+  CV_Assert(orientation.coherence.type() == CV_32F && orientation.coherence.size() == normalized.size());
+  const int blocks_x = (normalized.cols + kBlockSize - 1) / kBlockSize;
+  const int blocks_y = (normalized.rows + kBlockSize - 1) / kBlockSize;
+  CV_Assert(wavelength_blocks.type() == CV_32F && wavelength_blocks.cols == blocks_x &&
+            wavelength_blocks.rows == blocks_y);
   // Windows are centred on every block and on a ring of blocks around the image, so that the
   // weights sum to one over the whole image. The canvas holds the negated image (ridges are dark;
   // enhanced ridges come out positive) with a margin of one tile on every side.
   const int pad = kTile;
-  cv::Mat canvas(normalized.rows + 2 * pad + kTile, normalized.cols + 2 * pad + kTile, CV_32F, cv::Scalar(0));
-  cv::Mat negated = -normalized;
-  negated.copyTo(canvas(cv::Rect(pad, pad, normalized.cols, normalized.rows)));
+  cv::Mat canvas(normalized.rows + 2 * pad, normalized.cols + 2 * pad, CV_32F, cv::Scalar(0));
+  cv::Mat inside = canvas(cv::Rect(pad, pad, normalized.cols, normalized.rows));
+  normalized.convertTo(inside, CV_32F, -1.0);
   const std::array<float, kWindow> weights = RaisedCosine();
   const int grid_x = blocks_x + 2, grid_y = blocks_y + 2;
   auto window_origin = [&](int gx, int gy) {  // canvas coordinates of window (gx, gy)'s top-left pixel
@@ -134,65 +157,71 @@ cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orienta
   };
 
   // Pass 1: each window's direction and coherence (window-weighted mean of the coherence-weighted
-  // doubled-angle vectors of the orientation field, and its length), and its ridge frequency (the
-  // power-weighted mean radius of the spectrum inside the pass band tuned to the block's wavelength).
-  // The orientation field as coherence-weighted doubled-angle vectors, 0 outside the mask.
-  cv::Mat flow_cos(normalized.size(), CV_32F, cv::Scalar(0)), flow_sin(normalized.size(), CV_32F, cv::Scalar(0));
-  for (int y = 0; y < normalized.rows; ++y) {
-    for (int x = 0; x < normalized.cols; ++x) {
-      if (mask.at<std::uint8_t>(y, x) == 0) continue;
-      const double c = orientation.coherence.at<float>(y, x);
-      const double doubled = 2.0 * orientation.angle.at<float>(y, x);
-      flow_cos.at<float>(y, x) = static_cast<float>(c * std::cos(doubled));
-      flow_sin.at<float>(y, x) = static_cast<float>(c * std::sin(doubled));
-    }
-  }
+  // doubled-angle vectors of the orientation field, and its length), and its ridge frequency: the
+  // power-weighted mean radius of its spectrum over the bins inside its angular band and the
+  // accepted period range (the block map's wavelength only when the window has no power there).
   std::vector<WindowFlow> flow(static_cast<std::size_t>(grid_x) * grid_y);
-  cv::parallel_for_(cv::Range(0, grid_y), [&](const cv::Range& rows) {
-    cv::Mat tile(kTile, kTile, CV_32F), spectrum, gain(kTile, kTile, CV_32F);
-    const SpectrumGeometry& geometry = Geometry();
-    for (int gy = rows.start; gy < rows.end; ++gy) {
-      for (int gx = 0; gx < grid_x; ++gx) {
-        const cv::Point origin = window_origin(gx, gy);
-        double sum_cos = 0, sum_sin = 0, sum_weight = 0;
-        for (int y = 0; y < kWindow; ++y) {
-          const int iy = origin.y - pad + y;
-          if (iy < 0 || iy >= normalized.rows) continue;
-          for (int x = 0; x < kWindow; ++x) {
-            const int ix = origin.x - pad + x;
-            if (ix < 0 || ix >= normalized.cols || mask.at<std::uint8_t>(iy, ix) == 0) continue;
-            const double w = weights[static_cast<std::size_t>(x)] * weights[static_cast<std::size_t>(y)];
-            sum_cos += w * flow_cos.at<float>(iy, ix);
-            sum_sin += w * flow_sin.at<float>(iy, ix);
-            sum_weight += w;
-          }
-        }
-        if (sum_weight <= 0) continue;
-        WindowFlow& window = flow[static_cast<std::size_t>(gy * grid_x + gx)];
-        window.valid = true;
-        window.ridge_angle = 0.5 * std::atan2(sum_sin, sum_cos);
-        if (window.ridge_angle < 0) window.ridge_angle += kPi;
-        window.coherence = std::hypot(sum_cos, sum_sin) / sum_weight;
-        const int block_x = std::clamp(gx - 1, 0, blocks_x - 1), block_y = std::clamp(gy - 1, 0, blocks_y - 1);
-        const double wavelength =
-            std::clamp(static_cast<double>(wavelength_blocks.at<float>(block_y, block_x)), kMinWavelength, kMaxWavelength);
-        BuildFilter(window.ridge_angle, wavelength, window.coherence, gain);
-        TransformWindow(canvas, origin, weights, tile, spectrum);
-        double power_sum = 0, radius_sum = 0;
-        const auto* bins = spectrum.ptr<cv::Vec2f>();
-        const auto* g = gain.ptr<float>();
-        for (std::size_t i = 0; i < geometry.radius.size(); ++i) {
-          const double r = geometry.radius[i];
-          if (g[i] <= 0 || r < 1 / kMaxWavelength || r > 1 / kMinWavelength) continue;
-          const double power = static_cast<double>(bins[i][0]) * bins[i][0] + static_cast<double>(bins[i][1]) * bins[i][1];
-          power_sum += power;
-          radius_sum += power * r;
-        }
-        window.energy = power_sum;
-        window.frequency = power_sum > 0 ? radius_sum / power_sum : 1 / wavelength;
+  {
+    // The orientation field as coherence-weighted doubled-angle vectors, 0 outside the mask.
+    cv::Mat flow_cos(normalized.size(), CV_32F, cv::Scalar(0)), flow_sin(normalized.size(), CV_32F, cv::Scalar(0));
+    for (int y = 0; y < normalized.rows; ++y) {
+      for (int x = 0; x < normalized.cols; ++x) {
+        if (mask.at<std::uint8_t>(y, x) == 0) continue;
+        const double c = orientation.coherence.at<float>(y, x);
+        const double doubled = 2.0 * orientation.angle.at<float>(y, x);
+        flow_cos.at<float>(y, x) = static_cast<float>(c * std::cos(doubled));
+        flow_sin.at<float>(y, x) = static_cast<float>(c * std::sin(doubled));
       }
     }
-  });
+    cv::parallel_for_(cv::Range(0, grid_y), [&](const cv::Range& rows) {
+      cv::Mat tile(kTile, kTile, CV_32F), spectrum;
+      const SpectrumGeometry& geometry = Geometry();
+      for (int gy = rows.start; gy < rows.end; ++gy) {
+        for (int gx = 0; gx < grid_x; ++gx) {
+          const cv::Point origin = window_origin(gx, gy);
+          double sum_cos = 0, sum_sin = 0, sum_weight = 0;
+          for (int y = 0; y < kWindow; ++y) {
+            const int iy = origin.y - pad + y;
+            if (iy < 0 || iy >= normalized.rows) continue;
+            for (int x = 0; x < kWindow; ++x) {
+              const int ix = origin.x - pad + x;
+              if (ix < 0 || ix >= normalized.cols || mask.at<std::uint8_t>(iy, ix) == 0) continue;
+              const double w = weights[static_cast<std::size_t>(x)] * weights[static_cast<std::size_t>(y)];
+              sum_cos += w * flow_cos.at<float>(iy, ix);
+              sum_sin += w * flow_sin.at<float>(iy, ix);
+              sum_weight += w;
+            }
+          }
+          if (sum_weight <= 0) continue;
+          WindowFlow& window = flow[static_cast<std::size_t>(gy * grid_x + gx)];
+          window.valid = true;
+          window.ridge_angle = 0.5 * std::atan2(sum_sin, sum_cos);
+          if (window.ridge_angle < 0) window.ridge_angle += kPi;
+          window.coherence = std::hypot(sum_cos, sum_sin) / sum_weight;
+          TransformWindow(canvas, origin, weights, tile, spectrum);
+          const double band = AngularBand(window.coherence), normal = window.ridge_angle + kPi / 2;
+          double power_sum = 0, radius_sum = 0;
+          const auto* bins = spectrum.ptr<cv::Vec2f>();
+          for (std::size_t i = 0; i < geometry.radius.size(); ++i) {
+            const double r = geometry.radius[i];
+            if (r < 1 / kMaxWavelength || r > 1 / kMinWavelength) continue;
+            if (std::abs(AngleFromNormal(geometry.direction[i], normal)) >= band) continue;
+            const double power =
+                static_cast<double>(bins[i][0]) * bins[i][0] + static_cast<double>(bins[i][1]) * bins[i][1];
+            power_sum += power;
+            radius_sum += power * r;
+          }
+          window.energy = power_sum;
+          if (power_sum > 0) {
+            window.frequency = radius_sum / power_sum;
+          } else {
+            const int block_x = std::clamp(gx - 1, 0, blocks_x - 1), block_y = std::clamp(gy - 1, 0, blocks_y - 1);
+            window.frequency = 1 / UsableWavelength(wavelength_blocks.at<float>(block_y, block_x));
+          }
+        }
+      }
+    });
+  }
 
   // The frequency of each window, smoothed over its neighbours weighted by their band energy.
   cv::Mat weighted_frequency(grid_y, grid_x, CV_64F, cv::Scalar(0)), energy(grid_y, grid_x, CV_64F, cv::Scalar(0));
@@ -204,7 +233,8 @@ cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orienta
       energy.at<double>(gy, gx) = window.energy;
     }
   }
-  cv::GaussianBlur(weighted_frequency, weighted_frequency, {0, 0}, kFrequencySmoothing, kFrequencySmoothing, cv::BORDER_CONSTANT);
+  cv::GaussianBlur(weighted_frequency, weighted_frequency, {0, 0}, kFrequencySmoothing, kFrequencySmoothing,
+                   cv::BORDER_CONSTANT);
   cv::GaussianBlur(energy, energy, {0, 0}, kFrequencySmoothing, kFrequencySmoothing, cv::BORDER_CONSTANT);
   for (int gy = 0; gy < grid_y; ++gy) {
     for (int gx = 0; gx < grid_x; ++gx) {
@@ -229,7 +259,7 @@ cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orienta
           const WindowFlow& window = flow[static_cast<std::size_t>(gy * grid_x + gx)];
           if (!window.valid) continue;
           const cv::Point origin = window_origin(gx, gy);
-          const double wavelength = std::clamp(1 / window.frequency, kMinWavelength, kMaxWavelength);
+          const double wavelength = UsableWavelength(1 / window.frequency);
           BuildFilter(window.ridge_angle, wavelength, window.coherence, gain);
           TransformWindow(canvas, origin, weights, tile, spectrum);
           auto* bins = spectrum.ptr<cv::Vec2f>();

@@ -47,9 +47,14 @@ cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationFiel
                                 const cv::Mat& mask);
 
 // Contextual enhancement in the frequency domain (short-time Fourier analysis, Chikkerur et al.
-// 2007): overlapping windows one block apart, each band-passed around its own ridge frequency and
-// normal direction (from `orientation`, with `wavelength_blocks` as the starting frequency), then
-// added back. CV_32F, ridges positive, 0 outside `mask`.
+// 2007): overlapping windows one block apart, each band-passed around the ridge normal of
+// `orientation` and around its own ridge frequency, estimated from its spectrum (smoothed over
+// the neighbouring windows; `wavelength_blocks` only where a window has no power in the band),
+// then added back. CV_32F, ridges positive, 0 outside `mask`. Runs on OpenCV's thread pool; the
+// output does not depend on the number of threads.
+// REQUIRES: `normalized`, `orientation.angle` and `orientation.coherence` CV_32F and `mask` CV_8U,
+// all of one size; `wavelength_blocks` CV_32F with one value per kBlockSize block (partial
+// blocks at the right and bottom included). Violations throw cv::Exception.
 cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orientation,
                       const cv::Mat& wavelength_blocks, const cv::Mat& mask);
 
