@@ -41,6 +41,7 @@ void AddInitAndUserCommands(CLI::App& root, CliContext& context);
 void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context);
 void AddBiometricCommands(CLI::App& root, CliContext& context);
 void AddAccountabilityCommands(CLI::App& root, CliContext& context);
+void AddTemplateCommands(CLI::App& root, CliContext& context);
 void AddDemoCommand(CLI::App& root, CliContext& context);
 void AddNistCommands(CLI::App& root, CliContext& context);
 void AddReviewCommand(CLI::App& root, CliContext& context);

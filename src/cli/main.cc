@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   abis::cli::AddPersonAndGalleryCommands(root, context);
   abis::cli::AddBiometricCommands(root, context);
   abis::cli::AddAccountabilityCommands(root, context);
+  abis::cli::AddTemplateCommands(root, context);
   abis::cli::AddDemoCommand(root, context);
   abis::cli::AddNistCommands(root, context);
   abis::cli::AddReviewCommand(root, context);

@@ -265,7 +265,14 @@ CREATE TRIGGER gallery_generation_encounter_update AFTER UPDATE OF status, perso
   BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
+// Version 5: samples.options, the engine options a sample was enrolled with (JSON object, not
+// biometric data: e.g. a fingerprint's scan resolution when its file declares none, which face of
+// a photo), so that templates can be extracted again from the sample exactly as at enrolment.
+constexpr const char* kMigration5 = R"sql(
+ALTER TABLE samples ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

@@ -410,13 +410,19 @@ Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
 
 Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
                                       std::string_view format, FingerPosition position,
-                                      std::span<const std::uint8_t> bytes) {
+                                      std::span<const std::uint8_t> bytes, const nlohmann::json& options) {
+  if (!options.is_object()) return Status::InvalidArgument("sample options must be a JSON object");
+  const std::string options_text = options.dump();
+  if (options_text.size() > kMaxSampleOptionsBytes) {
+    return Status::InvalidArgument("sample options take " + std::to_string(options_text.size()) +
+                                   " bytes, more than " + std::to_string(kMaxSampleOptionsBytes));
+  }
   ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
                         Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO samples (id, encounter_id, person_id, modality, format, "
-                                                  "position, wrapped_key, sealed, created_at) "
+                                                  "position, wrapped_key, sealed, created_at, options) "
                                                   "VALUES ((SELECT next FROM id_counters WHERE name = 'samples'), "
-                                     "?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter_id)
       .Bind(2, person_id)
       .Bind(3, ModalityName(modality))
@@ -424,7 +430,8 @@ Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t pe
       .Bind(5, static_cast<int>(position))
       .BindBlob(6, sealed.wrapped_key)
       .BindBlob(7, sealed.ciphertext)
-      .Bind(8, NowUtcIso8601());
+      .Bind(8, NowUtcIso8601())
+      .Bind(9, options_text);
   ABIS_RETURN_IF_ERROR(insert.Run());
   return db_->LastInsertRowId();
 }
@@ -514,22 +521,66 @@ Result<std::vector<std::uint8_t>> Store::LoadSample(std::int64_t sample_id) {
   return plaintext;
 }
 
-Result<std::vector<Store::SampleInfo>> Store::ListSamples(std::int64_t person_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT id, modality, format, position FROM samples WHERE person_id = ? "
-                                                 "ORDER BY id"));
-  query.Bind(1, person_id);
-  std::vector<SampleInfo> out;
+namespace {
+
+constexpr const char* kSampleInfoColumns = "SELECT id, person_id, encounter_id, modality, format, position, options "
+                                           "FROM samples ";
+
+Result<std::vector<Store::SampleInfo>> ReadSampleInfos(Statement& query) {
+  std::vector<Store::SampleInfo> out;
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
     if (!row) break;
-    SampleInfo info;
+    Store::SampleInfo info;
     info.id = query.ColumnInt(0);
-    ABIS_ASSIGN_OR_RETURN(info.modality, ParseModality(query.ColumnText(1)));
-    info.format = query.ColumnText(2);
-    ABIS_ASSIGN_OR_RETURN(info.position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(3))));
+    info.person_id = query.ColumnInt(1);
+    info.encounter_id = query.ColumnInt(2);
+    ABIS_ASSIGN_OR_RETURN(info.modality, ParseModality(query.ColumnText(3)));
+    info.format = query.ColumnText(4);
+    ABIS_ASSIGN_OR_RETURN(info.position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(5))));
+    info.options = nlohmann::json::parse(query.ColumnText(6), nullptr, false);
+    if (!info.options.is_object()) {
+      return Status::DataLoss("sample " + std::to_string(info.id) + " has unreadable options");
+    }
     out.push_back(std::move(info));
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<Store::SampleInfo>> Store::ListSamples(std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kSampleInfoColumns) + "WHERE person_id = ? ORDER BY id"));
+  query.Bind(1, person_id);
+  return ReadSampleInfos(query);
+}
+
+Result<std::vector<Store::SampleInfo>> Store::ListSamplesOfModality(Modality modality, std::int64_t after_sample_id,
+                                                                    int limit) {
+  if (limit < 1) return Status::InvalidArgument("sample batch size must be at least 1");
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kSampleInfoColumns) +
+                                                 "WHERE modality = ? AND id > ? ORDER BY id LIMIT ?"));
+  query.Bind(1, ModalityName(modality)).Bind(2, after_sample_id).Bind(3, limit);
+  return ReadSampleInfos(query);
+}
+
+Result<std::int64_t> Store::ReplaceSampleTemplates(std::int64_t sample_id, const BiometricTemplate& biometric_template,
+                                                   std::vector<std::int64_t>& replaced) {
+  replaced.clear();
+  ABIS_ASSIGN_OR_RETURN(auto owner, db_->Prepare("SELECT person_id FROM samples WHERE id = ?"));
+  owner.Bind(1, sample_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, owner.Step());
+  if (!row) return Status::NotFound("no sample with id " + std::to_string(sample_id));
+  const std::int64_t person_id = owner.ColumnInt(0);
+  ABIS_ASSIGN_OR_RETURN(auto old, db_->Prepare("SELECT id FROM templates WHERE sample_id = ? ORDER BY id"));
+  old.Bind(1, sample_id);
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool more, old.Step());
+    if (!more) break;
+    replaced.push_back(old.ColumnInt(0));
+  }
+  ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM templates WHERE sample_id = ?", sample_id));
+  return AddTemplate(sample_id, person_id, biometric_template);
 }
 
 Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {

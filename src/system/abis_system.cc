@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
@@ -308,7 +309,8 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
   }
   ABIS_ASSIGN_OR_RETURN(result.sample_id,
                         store_->AddSample(result.encounter_id, person.id, request.sample.modality,
-                                          request.sample.format_hint, request.sample.position, request.sample.bytes));
+                                          request.sample.format_hint, request.sample.position, request.sample.bytes,
+                                          request.sample.options));
   ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
   std::vector<std::int64_t> gallery_ids;
   for (const auto& name : request.galleries) {
@@ -737,6 +739,84 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const std
     if (progress) progress(report.deleted);
   }
   if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+  return report;
+}
+
+Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Modality modality, int batch_size,
+                                                          std::int64_t after_sample_id,
+                                                          const std::function<void(const ReextractionReport&)>& progress) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReextract, "re-extract templates"));
+  if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("re-extraction batch size must be 1-10000");
+  if (after_sample_id < 0) return Status::InvalidArgument("the sample id to resume after must not be negative");
+  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(modality));
+  ReextractionReport report;
+  report.algorithm = engine->algorithm();
+  report.last_sample_id = after_sample_id;
+  while (true) {
+    // Read and decrypt one batch in a snapshot, extract without holding the database, then
+    // replace the templates and audit the batch in one transaction.
+    std::vector<Store::SampleInfo> batch;
+    std::vector<SampleInput> inputs;
+    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(batch, store_->ListSamplesOfModality(modality, report.last_sample_id, batch_size));
+      for (const Store::SampleInfo& info : batch) {
+        SampleInput input;
+        input.modality = modality;
+        ABIS_ASSIGN_OR_RETURN(input.bytes, store_->LoadSample(info.id));
+        input.format_hint = info.format;
+        input.position = info.position;
+        input.source_name = "sample " + std::to_string(info.id);
+        input.options = info.options;
+        inputs.push_back(std::move(input));
+      }
+      return Status::Ok();
+    }));
+    if (batch.empty()) break;
+    std::vector<std::optional<BiometricTemplate>> extracted(batch.size());
+    std::vector<std::int64_t> failed_ids;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Result<BiometricTemplate> result = engine->Extract(inputs[i]);
+      if (result.ok()) {
+        extracted[i] = std::move(*result);
+      } else {
+        report.failures.push_back({batch[i].id, result.status().ToString()});
+        failed_ids.push_back(batch[i].id);
+      }
+    }
+    inputs.clear();  // the decrypted samples are not kept longer than needed
+    std::int64_t replaced_in_batch = 0;
+    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+      std::vector<std::int64_t> persons, samples, new_templates, old_templates, replaced;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!extracted[i]) continue;
+        Result<std::int64_t> template_id = store_->ReplaceSampleTemplates(batch[i].id, *extracted[i], replaced);
+        if (template_id.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+        ABIS_RETURN_IF_ERROR(template_id.status());
+        persons.push_back(batch[i].person_id);
+        samples.push_back(batch[i].id);
+        new_templates.push_back(*template_id);
+        old_templates.insert(old_templates.end(), replaced.begin(), replaced.end());
+      }
+      std::sort(persons.begin(), persons.end());
+      persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+      AuditEvent event = EventFor(op, "reextract");
+      event.object_ids = Ids({{"persons", persons}, {"samples", samples}, {"templates", new_templates}});
+      event.result = {{"modality", ModalityName(modality)},
+                      {"algorithm", report.algorithm},
+                      {"reextracted", samples.size()},
+                      {"replaced_templates", old_templates},
+                      {"failed_samples", failed_ids}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+      replaced_in_batch = static_cast<std::int64_t>(samples.size());
+      return Status::Ok();
+    }));
+    report.samples += static_cast<std::int64_t>(batch.size());
+    report.reextracted += replaced_in_batch;
+    report.last_sample_id = batch.back().id;
+    ++report.batches;
+    if (progress) progress(report);
+  }
+  if (report.reextracted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());  // old templates out of the WAL too
   return report;
 }
 

@@ -143,6 +143,46 @@ TEST_F(CliTest, KeysAndRolesAreEnforced) {
   EXPECT_NE(exported.out.find("auth.refused"), std::string::npos);
 }
 
+TEST_F(CliTest, TemplatesReextractReplacesAFingerTemplateAndIsAdminOnly) {
+  const std::string images = (dir_.path() / "fingers").string();
+  CliRun synth = RunCli({"synth", "fingers", "--out", images, "--fingers", "1", "--impressions", "1", "--json"});
+  if (synth.exit_code != 0 && synth.err.find("usage") != std::string::npos) {
+    GTEST_SKIP() << "built without the fingerprint modules: " << synth.err;
+  }
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  CliRun add = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin_key_);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string enroller_key = add.LastLine().substr(9);
+  ASSERT_EQ(Run({"person", "add", "--id", "P-1", "--category", "citizen", "--legal-basis", "b", "--retention-until",
+                 "2040-01-01"},
+                admin_key_)
+                .exit_code,
+            0);
+  CliRun enrolled = Run({"enrol", "--person", "P-1", "--modality", "finger", "--finger", "right_index", "--file",
+                         images + "/1_1.png", "--sample-option", "resolution_ppi=1000", "--json"},
+                        enroller_key);
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+  const auto at_enrolment = nlohmann::json::parse(enrolled.LastLine());
+
+  ExpectCleanFailure(Run({"templates", "reextract", "--modality", "finger"}, enroller_key), 3, "may not");
+  ExpectCleanFailure(Run({"templates", "reextract", "--modality", "iris"}, admin_key_), 2, "unknown modality");
+  CliRun reextracted = Run({"templates", "reextract", "--modality", "finger", "--json"}, admin_key_);
+  ASSERT_EQ(reextracted.exit_code, 0) << reextracted.err;
+  const auto report = nlohmann::json::parse(reextracted.LastLine());
+  EXPECT_EQ(report["samples"], 1);
+  EXPECT_EQ(report["reextracted"], 1);
+  EXPECT_EQ(report["failed"].size(), 0u);
+  EXPECT_EQ(report["last_sample_id"], at_enrolment["sample_id"]);
+  // The new template was extracted with the enrolment's scan resolution: the same minutiae count.
+  CliRun shown = Run({"person", "show", "--id", "P-1", "--json"}, admin_key_);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto person = nlohmann::json::parse(shown.LastLine());
+  ASSERT_EQ(person["templates"].size(), 1u);
+  EXPECT_NE(person["templates"][0]["id"], at_enrolment["template_id"]);
+  EXPECT_EQ(person["templates"][0]["quality"]["minutiae"], at_enrolment["quality"]["minutiae"]);
+  EXPECT_EQ(Run({"audit", "verify"}, "").exit_code, 0);
+}
+
 TEST_F(CliTest, AuditVerifyExitsZeroWhenIntactAndOneNamingTheBrokenEntry) {
   ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin_key_).exit_code, 0);
   CliRun intact = Run({"audit", "verify"}, "");

@@ -391,6 +391,76 @@ TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
   EXPECT_TRUE((*store)->GalleryGeneration().ok()) << "migration 4 adds the gallery generation";
 }
 
+TEST_F(StoreTest, SampleOptionsAreKeptAndCheckedAndTemplatesReplacedPerSample) {
+  Person person = MakePerson("P");
+  ASSERT_TRUE(store_->AddPerson(person).ok());
+  const std::int64_t person_id = person.id;
+  Encounter encounter;
+  encounter.person_id = person_id;
+  encounter.operator_id = operator_id_;
+  const std::int64_t encounter_id = *store_->AddEncounter(encounter);
+  auto add = [&](Modality modality, const nlohmann::json& options) {
+    return store_->AddSample(encounter_id, person_id, modality, "", FingerPosition::kUnknown, RandomSample(5), options);
+  };
+  const std::int64_t face = *add(Modality::kFace, {{"face_index", 1}});
+  const std::int64_t finger = *add(Modality::kFinger, {{"resolution_ppi", 569}});
+  const std::int64_t plain = *store_->AddSample(encounter_id, person_id, Modality::kFace, "", FingerPosition::kUnknown,
+                                                RandomSample(6));
+  EXPECT_EQ(add(Modality::kFace, nlohmann::json::array({1})).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(add(Modality::kFace, {{"note", std::string(Store::kMaxSampleOptionsBytes, 'x')}}).status().code(),
+            StatusCode::kInvalidArgument);
+
+  // Walking one modality in batches, with the options as enrolled.
+  auto first = store_->ListSamplesOfModality(Modality::kFace, 0, 1);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].id, face);
+  EXPECT_EQ((*first)[0].person_id, person_id);
+  EXPECT_EQ((*first)[0].encounter_id, encounter_id);
+  EXPECT_EQ((*first)[0].options, (nlohmann::json{{"face_index", 1}}));
+  auto rest = store_->ListSamplesOfModality(Modality::kFace, face, 10);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, plain);
+  EXPECT_EQ((*rest)[0].options, nlohmann::json::object());
+  EXPECT_EQ(store_->ListSamplesOfModality(Modality::kFinger, 0, 10)->front().id, finger);
+  EXPECT_EQ(store_->ListSamplesOfModality(Modality::kFace, 0, 0).status().code(), StatusCode::kInvalidArgument);
+
+  // Replacing a sample's templates leaves exactly the new one, sealed for the sample's person.
+  SampleInput input;
+  input.bytes = RandomSample(5);
+  const std::int64_t old_template = *store_->AddTemplate(face, person_id, *engine_.Extract(input));
+  input.bytes = RandomSample(7);
+  const BiometricTemplate replacement = *engine_.Extract(input);
+  std::vector<std::int64_t> replaced;
+  auto new_template = store_->ReplaceSampleTemplates(face, replacement, replaced);
+  ASSERT_TRUE(new_template.ok()) << new_template.status().ToString();
+  EXPECT_EQ(replaced, std::vector<std::int64_t>{old_template});
+  EXPECT_EQ(store_->LoadTemplate(old_template).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->LoadTemplate(*new_template)->data, replacement.data);
+  auto templates = store_->ListTemplates(person_id);
+  ASSERT_EQ(templates->size(), 1u);
+  EXPECT_EQ((*templates)[0].sample_id, face);
+  EXPECT_EQ(store_->ReplaceSampleTemplates(999, replacement, replaced).status().code(), StatusCode::kNotFound);
+}
+
+TEST(SchemaTest, MigrationFiveAddsSampleOptionsDefaultingToAnEmptyObject) {
+  TempDir dir;
+  auto layout = StoreLayout::ForDir(dir.path());
+  {
+    auto db = std::move(Database::Open(layout.database, true)).value();
+    ASSERT_TRUE(MigrateSchema(*db, 4).ok());
+  }
+  ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto column = (*store)->db().Prepare(
+      "SELECT count(*) FROM pragma_table_info('samples') WHERE name = 'options' AND dflt_value = '''{}'''");
+  ASSERT_TRUE(column.ok()) << column.status().ToString();
+  ASSERT_TRUE(*column->Step());
+  EXPECT_EQ(column->ColumnInt(0), 1);
+}
+
 TEST(SchemaTest, RefusesAStoreFromANewerProgram) {
   TempDir dir;
   auto db = std::move(Database::Open(dir.path() / "abis.db", true)).value();

@@ -17,7 +17,7 @@ class AbisSystemTest : public ::testing::Test {
       ASSERT_TRUE(store.ok());
     }
     auto system = AbisSystem::Open(dir_.path() / "store", [this](Modality) -> Result<const ModalityEngine*> {
-      return static_cast<const ModalityEngine*>(&engine_);
+      return engine_in_use_;
     });
     ASSERT_TRUE(system.ok()) << system.status().ToString();
     system_ = std::move(system).value();
@@ -35,7 +35,9 @@ class AbisSystemTest : public ::testing::Test {
     return Operator{user.id, name, role};
   }
 
-  void AddPersonWithSample(const std::string& id, std::uint32_t seed, const std::string& retention = "2099-01-01") {
+  // Adds a person and enrols one sample (kept in last_enrolled_) into the register.
+  void AddPersonWithSample(const std::string& id, std::uint32_t seed, const std::string& retention = "2099-01-01",
+                           const nlohmann::json& options = nlohmann::json::object()) {
     Person person;
     person.external_id = id;
     person.category = PersonCategory::kCitizen;
@@ -45,9 +47,11 @@ class AbisSystemTest : public ::testing::Test {
     EnrolRequest request;
     request.person = id;
     request.sample.bytes = RandomSample(seed);
+    request.sample.options = options;
     request.galleries = {"register"};
     auto enrolled = system_->Enrol(enroller_, request);
     ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+    last_enrolled_ = *enrolled;
   }
 
   SearchRequest SearchFor(std::uint32_t seed, Purpose purpose) {
@@ -70,6 +74,8 @@ class AbisSystemTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::TestEngine engine_;
+  const ModalityEngine* engine_in_use_ = &engine_;
+  EnrolResult last_enrolled_;
   std::unique_ptr<AbisSystem> system_;
   Operator admin_, enroller_, investigator_, auditor_;
 };
@@ -171,6 +177,94 @@ TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
   EXPECT_TRUE(system_->store().FindPerson("current").ok());
   EXPECT_EQ(system_->store().FindPerson("old2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("retention.delete"), 2);
+}
+
+// The test engine after an "upgrade": a new algorithm id (so stored templates of the old one are
+// not searched until re-extracted), the sample's options recorded in the template's quality, and
+// samples enrolled with {"refuse_on_upgrade": true} refused.
+class UpgradedEngine final : public ModalityEngine {
+ public:
+  Modality modality() const override { return Modality::kFace; }
+  std::string algorithm() const override { return "test-bytes/2"; }
+  Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
+    if (sample.options.value("refuse_on_upgrade", false)) return Status::InvalidArgument("refused by the upgrade");
+    ABIS_ASSIGN_OR_RETURN(BiometricTemplate out, base_.Extract(sample));
+    out.algorithm = algorithm();
+    out.quality["options"] = sample.options;
+    return out;
+  }
+  Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
+    if (probe.algorithm != algorithm() || reference.algorithm != algorithm()) {
+      return Status::InvalidArgument("not a test-bytes/2 template");
+    }
+    BiometricTemplate a = probe, b = reference;
+    a.algorithm = b.algorithm = base_.algorithm();
+    return base_.Compare(a, b);
+  }
+  std::unique_ptr<ModalityGallery> NewGallery() const override { return NewExhaustiveGallery(*this); }
+  Result<double> ThresholdForFalseMatchRate(double rate) const override { return base_.ThresholdForFalseMatchRate(rate); }
+
+ private:
+  testing::TestEngine base_;
+};
+
+TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
+  AddPersonWithSample("alice", 1);
+  AddPersonWithSample("bob", 2);
+  AddPersonWithSample("carol", 3, "2099-01-01", {{"refuse_on_upgrade", true}});
+  const EnrolResult carol_enrolled = last_enrolled_;
+
+  UpgradedEngine upgraded;
+  engine_in_use_ = &upgraded;
+  auto before = system_->Search(investigator_, SearchFor(2, Purpose::kCriminalInvestigation));
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  EXPECT_TRUE(before->candidates.empty()) << "templates of the old algorithm are not searched";
+
+  EXPECT_EQ(system_->ReextractTemplates(enroller_, Modality::kFace, 10, 0).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(AuditCount("reextract.refused"), 1);
+  EXPECT_EQ(system_->ReextractTemplates(admin_, Modality::kFace, 0, 0).status().code(), StatusCode::kInvalidArgument);
+
+  int progress_calls = 0;
+  auto report = system_->ReextractTemplates(admin_, Modality::kFace, 2, 0,
+                                            [&](const ReextractionReport&) { ++progress_calls; });
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->algorithm, "test-bytes/2");
+  EXPECT_EQ(report->samples, 3);
+  EXPECT_EQ(report->reextracted, 2);
+  EXPECT_EQ(report->batches, 2);
+  EXPECT_EQ(progress_calls, 2);
+  EXPECT_EQ(report->last_sample_id, carol_enrolled.sample_id);
+  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_EQ(report->failures[0].sample_id, carol_enrolled.sample_id);
+  EXPECT_NE(report->failures[0].error.find("refused by the upgrade"), std::string::npos);
+  EXPECT_EQ(AuditCount("reextract"), 2);
+
+  auto after = system_->Search(investigator_, SearchFor(2, Purpose::kCriminalInvestigation));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_EQ(after->candidates.size(), 2u);
+  EXPECT_EQ(after->candidates[0].external_id, "bob");
+  EXPECT_TRUE(after->candidates[0].hit);
+
+  // Re-extracted templates were made with the enrolment options; carol keeps her old template.
+  auto alice = system_->store().FindPerson("alice");
+  auto alice_templates = system_->store().ListTemplates(alice->id);
+  ASSERT_EQ(alice_templates->size(), 1u);
+  EXPECT_EQ((*alice_templates)[0].algorithm, "test-bytes/2");
+  EXPECT_EQ((*alice_templates)[0].quality["options"], nlohmann::json::object());
+  auto carol_templates = system_->store().ListTemplates(carol_enrolled.person_id);
+  ASSERT_EQ(carol_templates->size(), 1u);
+  EXPECT_EQ((*carol_templates)[0].id, carol_enrolled.template_id);
+  EXPECT_EQ((*carol_templates)[0].algorithm, "test-bytes/1");
+
+  auto audit = system_->VerifyAudit(admin_);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->intact) << audit->problem;
+  // Resuming after the last sample finds nothing left to do.
+  auto again = system_->ReextractTemplates(admin_, Modality::kFace, 2, report->last_sample_id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->samples, 0);
+  EXPECT_EQ(again->batches, 0);
 }
 
 TEST_F(AbisSystemTest, SubjectReportListsSearchesThatReturnedThePerson) {

@@ -40,6 +40,7 @@ enum class Action : std::uint8_t {
   kApplyRetention,   // retention apply
   kSubjectReport,    // subject report
   kMergeRecords,     // merge two persons, move an encounter between persons (identity corrections)
+  kReextract,        // extract every stored template of a modality again from its sample
 };
 std::string_view ActionName(Action action);
 

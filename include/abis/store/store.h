@@ -75,10 +75,15 @@ class Store {
   // how long data is kept). Duplicate encounter external ids: kAlreadyExists, nothing changed
   // when the caller's transaction rolls back.
   Status MergePersonInto(std::int64_t source_id, std::int64_t target_id);
-  // Seals and stores the raw sample bytes; returns the sample id.
+  // Seals and stores the raw sample bytes; returns the sample id. `options` are the engine options
+  // it is extracted with (a JSON object of at most kMaxSampleOptionsBytes serialised, kept in
+  // clear: they are settings such as a scan resolution, not biometric data), so that a template
+  // can be extracted again exactly as at enrolment.
   Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
                                  std::string_view format, FingerPosition position,
-                                 std::span<const std::uint8_t> bytes);
+                                 std::span<const std::uint8_t> bytes,
+                                 const nlohmann::json& options = nlohmann::json::object());
+  static constexpr std::size_t kMaxSampleOptionsBytes = 4096;
   // Seals and stores a template; returns the template id.
   Result<std::int64_t> AddTemplate(std::int64_t sample_id, std::int64_t person_id,
                                    const BiometricTemplate& biometric_template);
@@ -86,14 +91,27 @@ class Store {
   // Decrypts a template. Tampering or a wrong key is kDataLoss.
   Result<BiometricTemplate> LoadTemplate(std::int64_t template_id);
   Result<std::vector<std::uint8_t>> LoadSample(std::int64_t sample_id);
-  // Metadata of a person's samples: (sample id, modality, format, position), oldest first.
+  // Metadata of a sample (never its bytes).
   struct SampleInfo {
     std::int64_t id = 0;
+    std::int64_t person_id = 0;
+    std::int64_t encounter_id = 0;
     Modality modality = Modality::kFace;
     std::string format;
     FingerPosition position = FingerPosition::kUnknown;
+    nlohmann::json options = nlohmann::json::object();
   };
+  // A person's samples, oldest first.
   Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id);
+  // Samples of `modality` (every person, active and inactive encounters) with an id above
+  // `after_sample_id`, in id order, at most `limit`: for walking the whole store in batches.
+  Result<std::vector<SampleInfo>> ListSamplesOfModality(Modality modality, std::int64_t after_sample_id, int limit);
+  // Replaces the templates extracted from `sample_id` by `biometric_template`: the old rows are
+  // deleted (their wrapped keys with them), the new one is sealed and inserted for the sample's
+  // person. Returns the new template id; `replaced` receives the old ids. Run it inside a
+  // transaction so that the sample is never left without a template.
+  Result<std::int64_t> ReplaceSampleTemplates(std::int64_t sample_id, const BiometricTemplate& biometric_template,
+                                              std::vector<std::int64_t>& replaced);
   // Metadata of every template of `modality` whose person is in `gallery_id`, from active
   // encounters only.
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality);

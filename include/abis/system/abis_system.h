@@ -147,6 +147,19 @@ struct RetentionReport {
   std::vector<std::string> deleted_external_ids;
 };
 
+struct ReextractionReport {
+  std::string algorithm;             // the engine's algorithm id: every new template has it
+  std::int64_t samples = 0;          // samples read
+  std::int64_t reextracted = 0;      // templates replaced
+  std::int64_t batches = 0;
+  std::int64_t last_sample_id = 0;   // to resume after an interruption (`after_sample_id`)
+  struct Failure {
+    std::int64_t sample_id = 0;
+    std::string error;
+  };
+  std::vector<Failure> failures;     // extraction failed now: these samples keep their old templates
+};
+
 class AbisSystem {
  public:
   // `gallery_indexes` may be shared by several AbisSystems of one process (they then reuse each
@@ -230,6 +243,16 @@ class AbisSystem {
   // Deletes persons whose retention date is before `today`, `batch_size` per transaction.
   Result<RetentionReport> ApplyRetention(const Operator& op, const std::string& today, int batch_size,
                                          const std::function<void(std::int64_t done)>& progress = {});
+  // Extracts the template of every stored sample of `modality` again, with the current engine and
+  // the options the sample was enrolled with: after an extractor upgrade (the gain reaches stored
+  // records) or an algorithm change (templates of another algorithm id are not searched). Samples
+  // with an id above `after_sample_id`, `batch_size` (1-10000) per transaction, each batch one
+  // audit entry ("reextract"). A sample whose extraction fails now keeps its old template and is
+  // listed in the report; a crash loses at most the batch in progress, and a run can be resumed
+  // from the report's last_sample_id. `progress` is called after each batch.
+  Result<ReextractionReport> ReextractTemplates(const Operator& op, Modality modality, int batch_size,
+                                                std::int64_t after_sample_id,
+                                                const std::function<void(const ReextractionReport&)>& progress = {});
   // Everything held about a person and every audited action that concerned them.
   Result<nlohmann::json> SubjectReport(const Operator& op, const std::string& external_id);
 
