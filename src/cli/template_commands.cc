@@ -1,5 +1,6 @@
 // `abis templates reextract`: extract every stored template of a modality again from its sample,
-// after an extractor upgrade or an algorithm change.
+// after an extractor upgrade or an algorithm change. Exit 0 when every sample was re-extracted,
+// 1 when some kept their old template (listed), the usual error codes otherwise.
 #include <iostream>
 
 #include "cli_context.h"
@@ -38,7 +39,8 @@ void AddTemplateCommands(CLI::App& root, CliContext& context) {
                                                if (!show_progress) return;
                                                std::cerr << "\rreextract: " << so_far.samples << " samples, "
                                                          << so_far.reextracted << " templates replaced, "
-                                                         << so_far.failures.size() << " failed" << std::flush;
+                                                         << so_far.failures.size() << " failed, through sample "
+                                                         << so_far.last_sample_id << std::flush;
                                                progress_shown = true;
                                              });
     if (progress_shown) std::cerr << "\n";
@@ -53,6 +55,7 @@ void AddTemplateCommands(CLI::App& root, CliContext& context) {
                  {"samples", report->samples},
                  {"reextracted", report->reextracted},
                  {"failed", failures},
+                 {"skipped_expired", report->skipped_expired},
                  {"batches", report->batches},
                  {"last_sample_id", report->last_sample_id}},
                 [&](std::ostream& s) {
@@ -61,7 +64,12 @@ void AddTemplateCommands(CLI::App& root, CliContext& context) {
                   for (const auto& failure : report->failures) {
                     s << "  sample " << failure.sample_id << " kept its old template: " << failure.error << "\n";
                   }
+                  if (report->skipped_expired > 0) {
+                    s << "  " << report->skipped_expired << " samples of persons past their retention date skipped\n";
+                  }
                 });
+    // Some samples kept their old template: a partial result, which scripts must not take for done.
+    if (!report->failures.empty()) context.globals().exit_code = 1;
   });
 }
 

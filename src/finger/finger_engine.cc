@@ -83,6 +83,7 @@ class FingerEngine final : public ModalityEngine {
 
   Modality modality() const override { return Modality::kFinger; }
   std::string algorithm() const override { return std::string(kFingerAlgorithm); }
+  std::vector<std::string> TemplateOptionKeys() const override { return {"view", "resolution_ppi"}; }
 
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
     if (sample.modality != Modality::kFinger) {

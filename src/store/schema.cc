@@ -265,11 +265,14 @@ CREATE TRIGGER gallery_generation_encounter_update AFTER UPDATE OF status, perso
   BEGIN UPDATE gallery_generation SET value = value + 1 WHERE id = 1; END;
 )sql";
 
-// Version 5: samples.options, the engine options a sample was enrolled with (JSON object, not
-// biometric data: e.g. a fingerprint's scan resolution when its file declares none, which face of
-// a photo), so that templates can be extracted again from the sample exactly as at enrolment.
+// Version 5: samples.options, the engine options that shaped the sample's template (JSON object
+// of the keys the engine declares, ModalityEngine::TemplateOptionKeys: e.g. a fingerprint's scan
+// resolution when its file declares none, which face of a photo), so that templates can be
+// extracted again from the sample exactly as at enrolment; an index of templates by sample, which
+// re-extraction, encounter moves and deletions look up.
 constexpr const char* kMigration5 = R"sql(
 ALTER TABLE samples ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX templates_sample ON templates(sample_id);
 )sql";
 
 constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};

@@ -539,9 +539,7 @@ Result<std::vector<Store::SampleInfo>> ReadSampleInfos(Statement& query) {
     info.format = query.ColumnText(4);
     ABIS_ASSIGN_OR_RETURN(info.position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(5))));
     info.options = nlohmann::json::parse(query.ColumnText(6), nullptr, false);
-    if (!info.options.is_object()) {
-      return Status::DataLoss("sample " + std::to_string(info.id) + " has unreadable options");
-    }
+    if (!info.options.is_object()) info.options = nullptr;  // one damaged row must not hide the others
     out.push_back(std::move(info));
   }
   return out;
@@ -564,23 +562,24 @@ Result<std::vector<Store::SampleInfo>> Store::ListSamplesOfModality(Modality mod
   return ReadSampleInfos(query);
 }
 
-Result<std::int64_t> Store::ReplaceSampleTemplates(std::int64_t sample_id, const BiometricTemplate& biometric_template,
-                                                   std::vector<std::int64_t>& replaced) {
-  replaced.clear();
+Result<Store::TemplateReplacement> Store::ReplaceSampleTemplates(std::int64_t sample_id,
+                                                                 const BiometricTemplate& biometric_template) {
+  TemplateReplacement replacement;
   ABIS_ASSIGN_OR_RETURN(auto owner, db_->Prepare("SELECT person_id FROM samples WHERE id = ?"));
   owner.Bind(1, sample_id);
   ABIS_ASSIGN_OR_RETURN(bool row, owner.Step());
   if (!row) return Status::NotFound("no sample with id " + std::to_string(sample_id));
-  const std::int64_t person_id = owner.ColumnInt(0);
+  replacement.person_id = owner.ColumnInt(0);
   ABIS_ASSIGN_OR_RETURN(auto old, db_->Prepare("SELECT id FROM templates WHERE sample_id = ? ORDER BY id"));
   old.Bind(1, sample_id);
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool more, old.Step());
     if (!more) break;
-    replaced.push_back(old.ColumnInt(0));
+    replacement.replaced_ids.push_back(old.ColumnInt(0));
   }
   ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM templates WHERE sample_id = ?", sample_id));
-  return AddTemplate(sample_id, person_id, biometric_template);
+  ABIS_ASSIGN_OR_RETURN(replacement.template_id, AddTemplate(sample_id, replacement.person_id, biometric_template));
+  return replacement;
 }
 
 Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {

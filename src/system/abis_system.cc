@@ -5,6 +5,8 @@
 #include <map>
 #include <optional>
 
+#include <sodium.h>
+
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
 #include "abis/system/alerts.h"
@@ -13,6 +15,24 @@
 
 namespace abis {
 namespace {
+
+// The options that shaped a sample's template, as the engine declares them: what is stored with
+// the sample and used again when it is re-extracted. Everything else (a debug folder, notes) is
+// dropped, so that no option writes decrypted data anywhere or keeps free text in clear.
+nlohmann::json KeptSampleOptions(const ModalityEngine& engine, const nlohmann::json& options) {
+  nlohmann::json kept = nlohmann::json::object();
+  if (!options.is_object()) return kept;
+  for (const std::string& key : engine.TemplateOptionKeys()) {
+    if (options.contains(key)) kept[key] = options[key];
+  }
+  return kept;
+}
+
+// Overwrites decrypted sample bytes before their memory is released.
+void WipeBytes(std::vector<std::uint8_t>& bytes) {
+  if (!bytes.empty()) sodium_memzero(bytes.data(), bytes.size());
+  bytes.clear();
+}
 
 nlohmann::json PersonJson(const Person& person) {
   return {{"id", person.id},
@@ -307,10 +327,11 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
     encounter.operator_id = op.user_id;
     ABIS_ASSIGN_OR_RETURN(result.encounter_id, store_->AddEncounter(encounter));
   }
+  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(request.sample.modality));
   ABIS_ASSIGN_OR_RETURN(result.sample_id,
                         store_->AddSample(result.encounter_id, person.id, request.sample.modality,
                                           request.sample.format_hint, request.sample.position, request.sample.bytes,
-                                          request.sample.options));
+                                          KeptSampleOptions(*engine, request.sample.options)));
   ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
   std::vector<std::int64_t> gallery_ids;
   for (const auto& name : request.galleries) {
@@ -749,53 +770,86 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
   if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("re-extraction batch size must be 1-10000");
   if (after_sample_id < 0) return Status::InvalidArgument("the sample id to resume after must not be negative");
   ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(modality));
+  const std::string today = TodayUtc();
   ReextractionReport report;
   report.algorithm = engine->algorithm();
   report.last_sample_id = after_sample_id;
-  while (true) {
-    // Read and decrypt one batch in a snapshot, extract without holding the database, then
-    // replace the templates and audit the batch in one transaction.
-    std::vector<Store::SampleInfo> batch;
-    std::vector<SampleInput> inputs;
-    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-      ABIS_ASSIGN_OR_RETURN(batch, store_->ListSamplesOfModality(modality, report.last_sample_id, batch_size));
-      for (const Store::SampleInfo& info : batch) {
-        SampleInput input;
-        input.modality = modality;
-        ABIS_ASSIGN_OR_RETURN(input.bytes, store_->LoadSample(info.id));
-        input.format_hint = info.format;
-        input.position = info.position;
-        input.source_name = "sample " + std::to_string(info.id);
-        input.options = info.options;
-        inputs.push_back(std::move(input));
-      }
-      return Status::Ok();
-    }));
-    if (batch.empty()) break;
-    std::vector<std::optional<BiometricTemplate>> extracted(batch.size());
-    std::vector<std::int64_t> failed_ids;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      Result<BiometricTemplate> result = engine->Extract(inputs[i]);
-      if (result.ok()) {
-        extracted[i] = std::move(*result);
-      } else {
-        report.failures.push_back({batch[i].id, result.status().ToString()});
-        failed_ids.push_back(batch[i].id);
-      }
+  // Replaced ciphertexts leave the WAL on every way out, an error included.
+  struct CheckpointOnExit {
+    Store& store;
+    const ReextractionReport& report;
+    ~CheckpointOnExit() {
+      if (report.reextracted > 0) (void)store.Checkpoint();
     }
-    inputs.clear();  // the decrypted samples are not kept longer than needed
+  } checkpoint{*store_, report};
+  auto stopped = [&](const Status& status) {
+    return status.WithContext("re-extraction stopped; samples up to id " + std::to_string(report.last_sample_id) +
+                              " are done, resume with --after-sample " + std::to_string(report.last_sample_id));
+  };
+  while (true) {
+    std::vector<Store::SampleInfo> batch;
+    Status listed = store_->db().Transaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(batch, store_->ListSamplesOfModality(modality, report.last_sample_id, batch_size));
+      return Status::Ok();
+    });
+    if (!listed.ok()) return stopped(listed);
+    if (batch.empty()) break;
+    // One sample at a time: decrypt (a short read), extract without holding the database, wipe.
+    struct Extracted {
+      std::size_t index = 0;
+      BiometricTemplate biometric_template;
+    };
+    std::vector<Extracted> extracted;
+    std::vector<std::int64_t> failed_samples, failed_persons, expired_samples;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Store::SampleInfo& info = batch[i];
+      auto fail = [&](const Status& status) {
+        report.failures.push_back({info.id, status.ToString()});
+        failed_samples.push_back(info.id);
+        failed_persons.push_back(info.person_id);
+      };
+      Result<Person> owner = store_->GetPerson(info.person_id);
+      if (owner.ok() && owner->retention_until < today) {  // due for deletion: not processed again
+        expired_samples.push_back(info.id);
+        continue;
+      }
+      if (info.options.is_null()) {
+        fail(Status::DataLoss("sample " + std::to_string(info.id) + " has unreadable options"));
+        continue;
+      }
+      SampleInput input;
+      input.modality = modality;
+      Result<std::vector<std::uint8_t>> bytes = store_->LoadSample(info.id);
+      if (bytes.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+      if (!bytes.ok()) {
+        fail(bytes.status());
+        continue;
+      }
+      input.bytes = std::move(*bytes);
+      input.format_hint = info.format;
+      input.position = info.position;
+      input.source_name = "sample " + std::to_string(info.id);
+      input.options = KeptSampleOptions(*engine, info.options);
+      Result<BiometricTemplate> result = engine->Extract(input);
+      WipeBytes(input.bytes);
+      if (!result.ok()) {
+        fail(result.status());
+        continue;
+      }
+      extracted.push_back({i, std::move(*result)});
+    }
     std::int64_t replaced_in_batch = 0;
-    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-      std::vector<std::int64_t> persons, samples, new_templates, old_templates, replaced;
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!extracted[i]) continue;
-        Result<std::int64_t> template_id = store_->ReplaceSampleTemplates(batch[i].id, *extracted[i], replaced);
-        if (template_id.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
-        ABIS_RETURN_IF_ERROR(template_id.status());
-        persons.push_back(batch[i].person_id);
-        samples.push_back(batch[i].id);
-        new_templates.push_back(*template_id);
-        old_templates.insert(old_templates.end(), replaced.begin(), replaced.end());
+    Status written = store_->db().Transaction([&]() -> Status {
+      std::vector<std::int64_t> persons = failed_persons, samples, new_templates, old_templates;
+      for (const Extracted& item : extracted) {
+        const std::int64_t sample_id = batch[item.index].id;
+        auto replacement = store_->ReplaceSampleTemplates(sample_id, item.biometric_template);
+        if (replacement.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+        ABIS_RETURN_IF_ERROR(replacement.status());
+        persons.push_back(replacement->person_id);  // the owner now, after any move or merge
+        samples.push_back(sample_id);
+        new_templates.push_back(replacement->template_id);
+        old_templates.insert(old_templates.end(), replacement->replaced_ids.begin(), replacement->replaced_ids.end());
       }
       std::sort(persons.begin(), persons.end());
       persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
@@ -805,18 +859,21 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
                       {"algorithm", report.algorithm},
                       {"reextracted", samples.size()},
                       {"replaced_templates", old_templates},
-                      {"failed_samples", failed_ids}};
+                      {"failed_samples", failed_samples},
+                      {"skipped_expired_samples", expired_samples},
+                      {"through_sample_id", batch.back().id}};
       ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
       replaced_in_batch = static_cast<std::int64_t>(samples.size());
       return Status::Ok();
-    }));
+    });
+    if (!written.ok()) return stopped(written);
     report.samples += static_cast<std::int64_t>(batch.size());
     report.reextracted += replaced_in_batch;
+    report.skipped_expired += static_cast<std::int64_t>(expired_samples.size());
     report.last_sample_id = batch.back().id;
     ++report.batches;
     if (progress) progress(report);
   }
-  if (report.reextracted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());  // old templates out of the WAL too
   return report;
 }
 

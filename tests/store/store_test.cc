@@ -426,39 +426,61 @@ TEST_F(StoreTest, SampleOptionsAreKeptAndCheckedAndTemplatesReplacedPerSample) {
   EXPECT_EQ(store_->ListSamplesOfModality(Modality::kFinger, 0, 10)->front().id, finger);
   EXPECT_EQ(store_->ListSamplesOfModality(Modality::kFace, 0, 0).status().code(), StatusCode::kInvalidArgument);
 
-  // Replacing a sample's templates leaves exactly the new one, sealed for the sample's person.
+  // Replacing a sample's templates leaves exactly the new one, sealed for the sample's person at
+  // the time of the replacement (here after its encounter moved to another person).
   SampleInput input;
   input.bytes = RandomSample(5);
   const std::int64_t old_template = *store_->AddTemplate(face, person_id, *engine_.Extract(input));
+  Person other = MakePerson("Q");
+  ASSERT_TRUE(store_->AddPerson(other).ok());
+  ASSERT_TRUE(store_->MoveEncounter(encounter_id, other.id).ok());
   input.bytes = RandomSample(7);
   const BiometricTemplate replacement = *engine_.Extract(input);
-  std::vector<std::int64_t> replaced;
-  auto new_template = store_->ReplaceSampleTemplates(face, replacement, replaced);
-  ASSERT_TRUE(new_template.ok()) << new_template.status().ToString();
-  EXPECT_EQ(replaced, std::vector<std::int64_t>{old_template});
+  auto replaced = store_->ReplaceSampleTemplates(face, replacement);
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(replaced->replaced_ids, std::vector<std::int64_t>{old_template});
+  EXPECT_EQ(replaced->person_id, other.id);
   EXPECT_EQ(store_->LoadTemplate(old_template).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->LoadTemplate(*new_template)->data, replacement.data);
-  auto templates = store_->ListTemplates(person_id);
+  auto loaded = store_->LoadTemplate(replaced->template_id);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->data, replacement.data);
+  auto templates = store_->ListTemplates(other.id);
   ASSERT_EQ(templates->size(), 1u);
   EXPECT_EQ((*templates)[0].sample_id, face);
-  EXPECT_EQ(store_->ReplaceSampleTemplates(999, replacement, replaced).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ReplaceSampleTemplates(999, replacement).status().code(), StatusCode::kNotFound);
 }
 
-TEST(SchemaTest, MigrationFiveAddsSampleOptionsDefaultingToAnEmptyObject) {
+TEST(SchemaTest, MigrationFiveGivesStoredSamplesEmptyOptionsAndIndexesTemplatesBySample) {
   TempDir dir;
   auto layout = StoreLayout::ForDir(dir.path());
   {
     auto db = std::move(Database::Open(layout.database, true)).value();
     ASSERT_TRUE(MigrateSchema(*db, 4).ok());
+    // A sample row as version 4 wrote them (no options column).
+    const char* rows =
+        "INSERT INTO users (id, name, role, created_at) VALUES (1, 'u', 'enroller', '2026-01-01T00:00:00.000Z');"
+        "INSERT INTO persons (id, external_id, category, legal_basis, retention_until, created_at) "
+        "VALUES (1, 'P', 'citizen', 'b', '2099-01-01', '2026-01-01T00:00:00.000Z');"
+        "INSERT INTO encounters (id, person_id, kind, captured_at, operator_id, external_id) "
+        "VALUES (1, 1, 'enrolment', '2026-01-01T00:00:00.000Z', 1, '1');"
+        "INSERT INTO samples (id, encounter_id, person_id, modality, format, position, wrapped_key, sealed, "
+        "created_at) VALUES (1, 1, 1, 'finger', 'wsq', 2, x'00', x'00', '2026-01-01T00:00:00.000Z')";
+    Status inserted = db->Execute(rows);
+    ASSERT_TRUE(inserted.ok()) << inserted.ToString();
   }
   ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
   auto store = Store::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto column = (*store)->db().Prepare(
-      "SELECT count(*) FROM pragma_table_info('samples') WHERE name = 'options' AND dflt_value = '''{}'''");
-  ASSERT_TRUE(column.ok()) << column.status().ToString();
-  ASSERT_TRUE(*column->Step());
-  EXPECT_EQ(column->ColumnInt(0), 1);
+  auto samples = (*store)->ListSamples(1);
+  ASSERT_TRUE(samples.ok()) << samples.status().ToString();
+  ASSERT_EQ(samples->size(), 1u);
+  EXPECT_EQ((*samples)[0].format, "wsq");
+  EXPECT_EQ((*samples)[0].options, nlohmann::json::object());
+  auto index =
+      (*store)->db().Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'templates_sample'");
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE(*index->Step());
+  EXPECT_EQ(index->ColumnInt(0), 1);
 }
 
 TEST(SchemaTest, RefusesAStoreFromANewerProgram) {

@@ -21,6 +21,8 @@ class TestEngine final : public ModalityEngine {
   explicit TestEngine(Modality modality = Modality::kFace) : modality_(modality) {}
   Modality modality() const override { return modality_; }
   std::string algorithm() const override { return "test-bytes/1"; }
+  // "variant": a stand-in for an option that shapes the template (the bytes are not affected).
+  std::vector<std::string> TemplateOptionKeys() const override { return {"variant"}; }
 
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
     if (sample.bytes.size() < 8) return Status::InvalidArgument("test sample shorter than 8 bytes in " + sample.source_name);

@@ -1,5 +1,8 @@
 #include "abis/system/abis_system.h"
 
+#include <filesystem>
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "../support/test_engine.h"
@@ -181,13 +184,16 @@ TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
 
 // The test engine after an "upgrade": a new algorithm id (so stored templates of the old one are
 // not searched until re-extracted), the sample's options recorded in the template's quality, and
-// samples enrolled with {"refuse_on_upgrade": true} refused.
+// samples enrolled with {"variant": "refused"} refused. `on_extract` runs before each extraction
+// (to change the store while a re-extraction is under way).
 class UpgradedEngine final : public ModalityEngine {
  public:
   Modality modality() const override { return Modality::kFace; }
   std::string algorithm() const override { return "test-bytes/2"; }
+  std::vector<std::string> TemplateOptionKeys() const override { return base_.TemplateOptionKeys(); }
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
-    if (sample.options.value("refuse_on_upgrade", false)) return Status::InvalidArgument("refused by the upgrade");
+    if (on_extract) on_extract(sample);
+    if (sample.options.value("variant", "") == "refused") return Status::InvalidArgument("refused by the upgrade");
     ABIS_ASSIGN_OR_RETURN(BiometricTemplate out, base_.Extract(sample));
     out.algorithm = algorithm();
     out.quality["options"] = sample.options;
@@ -204,15 +210,28 @@ class UpgradedEngine final : public ModalityEngine {
   std::unique_ptr<ModalityGallery> NewGallery() const override { return NewExhaustiveGallery(*this); }
   Result<double> ThresholdForFalseMatchRate(double rate) const override { return base_.ThresholdForFalseMatchRate(rate); }
 
+  std::function<void(const SampleInput&)> on_extract;
+
  private:
   testing::TestEngine base_;
 };
 
 TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
-  AddPersonWithSample("alice", 1);
+  // Only the options that shape the template are kept with the sample: never a debug folder.
+  AddPersonWithSample("alice", 1, "2099-01-01", {{"variant", "a"}, {"debug_dir", "/tmp/somewhere"}});
+  const EnrolResult alice_enrolled = last_enrolled_;
+  auto stored = system_->store().ListSamples(alice_enrolled.person_id);
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].options, (nlohmann::json{{"variant", "a"}}));
   AddPersonWithSample("bob", 2);
-  AddPersonWithSample("carol", 3, "2099-01-01", {{"refuse_on_upgrade", true}});
+  AddPersonWithSample("carol", 3, "2099-01-01", {{"variant", "refused"}});
   const EnrolResult carol_enrolled = last_enrolled_;
+  AddPersonWithSample("dan", 4);
+  const EnrolResult dan_enrolled = last_enrolled_;
+  // Dan's sample can no longer be decrypted: a failure of its own, the run goes on.
+  auto tamper = system_->store().db().Prepare("UPDATE samples SET sealed = x'00' WHERE id = ?");
+  tamper->Bind(1, dan_enrolled.sample_id);
+  ASSERT_TRUE(tamper->Run().ok());
 
   UpgradedEngine upgraded;
   engine_in_use_ = &upgraded;
@@ -230,14 +249,15 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
                                             [&](const ReextractionReport&) { ++progress_calls; });
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->algorithm, "test-bytes/2");
-  EXPECT_EQ(report->samples, 3);
+  EXPECT_EQ(report->samples, 4);
   EXPECT_EQ(report->reextracted, 2);
   EXPECT_EQ(report->batches, 2);
   EXPECT_EQ(progress_calls, 2);
-  EXPECT_EQ(report->last_sample_id, carol_enrolled.sample_id);
-  ASSERT_EQ(report->failures.size(), 1u);
+  EXPECT_EQ(report->last_sample_id, dan_enrolled.sample_id);
+  ASSERT_EQ(report->failures.size(), 2u);
   EXPECT_EQ(report->failures[0].sample_id, carol_enrolled.sample_id);
   EXPECT_NE(report->failures[0].error.find("refused by the upgrade"), std::string::npos);
+  EXPECT_EQ(report->failures[1].sample_id, dan_enrolled.sample_id);
   EXPECT_EQ(AuditCount("reextract"), 2);
 
   auto after = system_->Search(investigator_, SearchFor(2, Purpose::kCriminalInvestigation));
@@ -246,17 +266,22 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   EXPECT_EQ(after->candidates[0].external_id, "bob");
   EXPECT_TRUE(after->candidates[0].hit);
 
-  // Re-extracted templates were made with the enrolment options; carol keeps her old template.
-  auto alice = system_->store().FindPerson("alice");
-  auto alice_templates = system_->store().ListTemplates(alice->id);
+  // Re-extracted with the enrolment's options; carol keeps her old template.
+  auto alice_templates = system_->store().ListTemplates(alice_enrolled.person_id);
   ASSERT_EQ(alice_templates->size(), 1u);
   EXPECT_EQ((*alice_templates)[0].algorithm, "test-bytes/2");
-  EXPECT_EQ((*alice_templates)[0].quality["options"], nlohmann::json::object());
+  EXPECT_EQ((*alice_templates)[0].quality["options"], (nlohmann::json{{"variant", "a"}}));
   auto carol_templates = system_->store().ListTemplates(carol_enrolled.person_id);
   ASSERT_EQ(carol_templates->size(), 1u);
   EXPECT_EQ((*carol_templates)[0].id, carol_enrolled.template_id);
   EXPECT_EQ((*carol_templates)[0].algorithm, "test-bytes/1");
 
+  // The subject report of a re-extracted person shows it.
+  auto subject = system_->SubjectReport(admin_, "alice");
+  ASSERT_TRUE(subject.ok()) << subject.status().ToString();
+  bool listed = false;
+  for (const auto& line : (*subject)["history"]) listed = listed || line["action"] == "reextract";
+  EXPECT_TRUE(listed) << subject->dump();
   auto audit = system_->VerifyAudit(admin_);
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->intact) << audit->problem;
@@ -265,6 +290,59 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->samples, 0);
   EXPECT_EQ(again->batches, 0);
+}
+
+TEST_F(AbisSystemTest, ReextractionAuditsTheOwnerAtWritingAfterAMoveDuringTheRun) {
+  AddPersonWithSample("alice", 1);
+  const EnrolResult alice_enrolled = last_enrolled_;
+  AddPersonWithSample("bob", 2);
+  const EnrolResult bob_enrolled = last_enrolled_;
+  UpgradedEngine upgraded;
+  engine_in_use_ = &upgraded;
+  // While alice's sample is being extracted, an examiner's correction moves her encounter to bob.
+  bool moved = false;
+  upgraded.on_extract = [&](const SampleInput& sample) {
+    if (moved || sample.source_name != "sample " + std::to_string(alice_enrolled.sample_id)) return;
+    moved = true;
+    Status status = system_->MoveEncounter(admin_, "alice", std::to_string(alice_enrolled.encounter_id), "bob");
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  };
+  auto report = system_->ReextractTemplates(admin_, Modality::kFace, 10, 0);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(report->reextracted, 2);
+  auto bob_templates = system_->store().ListTemplates(bob_enrolled.person_id);
+  ASSERT_EQ(bob_templates->size(), 2u);
+  for (const auto& info : *bob_templates) {
+    EXPECT_TRUE(system_->store().LoadTemplate(info.id).ok()) << "sealed for bob, the owner now";
+  }
+  auto entries = AuditEntriesForPerson(system_->store().db(), bob_enrolled.person_id);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->back().event.action, "reextract");
+  EXPECT_EQ(entries->back().event.object_ids["persons"], (nlohmann::json{bob_enrolled.person_id}));
+}
+
+TEST_F(AbisSystemTest, ReextractionErasesTheReplacedTemplateFromTheFiles) {
+  AddPersonWithSample("alice", 1);
+  const EnrolResult alice_enrolled = last_enrolled_;
+  auto query = system_->store().db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
+  query->Bind(1, alice_enrolled.template_id);
+  ASSERT_TRUE(*query->Step());
+  const std::vector<std::uint8_t> wrapped_key = query->ColumnBlob(0), sealed = query->ColumnBlob(1);
+  query = system_->store().db().Prepare("SELECT 1");
+  ASSERT_TRUE(system_->store().Checkpoint().ok());
+  ASSERT_TRUE(testing::FileContains(dir_.path() / "store" / "abis.db", wrapped_key)) << "the check can fail";
+
+  UpgradedEngine upgraded;
+  engine_in_use_ = &upgraded;
+  auto report = system_->ReextractTemplates(admin_, Modality::kFace, 10, 0);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->reextracted, 1);
+  const std::vector<std::uint8_t> sealed_start(sealed.begin(), sealed.begin() + 64);
+  for (const auto& file : std::filesystem::directory_iterator(dir_.path() / "store")) {
+    EXPECT_FALSE(testing::FileContains(file.path(), wrapped_key)) << file.path();
+    EXPECT_FALSE(testing::FileContains(file.path(), sealed_start)) << file.path();
+  }
 }
 
 TEST_F(AbisSystemTest, SubjectReportListsSearchesThatReturnedThePerson) {

@@ -58,6 +58,7 @@ class FaceEngine : public ModalityEngine {
 
   Modality modality() const override { return Modality::kFace; }
   std::string algorithm() const override;
+  std::vector<std::string> TemplateOptionKeys() const override { return {"face_index"}; }
   // Sample options: {"face_index": n} picks the n-th face (left to right, from 0) when the image
   // holds several; {"face_index": "largest"} picks the largest. Without it several faces are a
   // "multiple_faces" rejection.

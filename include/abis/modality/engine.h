@@ -77,6 +77,10 @@ class ModalityEngine {
   // Validates and decodes the sample, checks its quality, extracts a template.
   // Bad input returns kInvalidArgument naming what was wrong and in which source.
   virtual Result<BiometricTemplate> Extract(const SampleInput& sample) const = 0;
+  // The SampleInput option keys that shape the template (a scan resolution, which face of a
+  // photo). They are stored with the sample so that it can be extracted again exactly as at
+  // enrolment; every other option (e.g. a folder for debug images) applies to one call only.
+  virtual std::vector<std::string> TemplateOptionKeys() const { return {}; }
   // 1:1 comparison. Templates of another algorithm are kInvalidArgument.
   virtual Result<Comparison> Compare(const BiometricTemplate& probe,
                                      const BiometricTemplate& reference) const = 0;

@@ -76,9 +76,10 @@ class Store {
   // when the caller's transaction rolls back.
   Status MergePersonInto(std::int64_t source_id, std::int64_t target_id);
   // Seals and stores the raw sample bytes; returns the sample id. `options` are the engine options
-  // it is extracted with (a JSON object of at most kMaxSampleOptionsBytes serialised, kept in
-  // clear: they are settings such as a scan resolution, not biometric data), so that a template
-  // can be extracted again exactly as at enrolment.
+  // that shaped its template (ModalityEngine::TemplateOptionKeys: settings such as a scan
+  // resolution, kept in clear so that the template can be extracted again exactly as at
+  // enrolment). kInvalidArgument when they are not a JSON object or exceed kMaxSampleOptionsBytes
+  // serialised.
   Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
                                  std::string_view format, FingerPosition position,
                                  std::span<const std::uint8_t> bytes,
@@ -99,19 +100,25 @@ class Store {
     Modality modality = Modality::kFace;
     std::string format;
     FingerPosition position = FingerPosition::kUnknown;
-    nlohmann::json options = nlohmann::json::object();
+    nlohmann::json options = nlohmann::json::object();  // null when the stored text is unreadable
   };
   // A person's samples, oldest first.
   Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id);
   // Samples of `modality` (every person, active and inactive encounters) with an id above
-  // `after_sample_id`, in id order, at most `limit`: for walking the whole store in batches.
+  // `after_sample_id`, in id order, at most `limit` (>= 1, else kInvalidArgument): for walking the
+  // whole store in batches.
   Result<std::vector<SampleInfo>> ListSamplesOfModality(Modality modality, std::int64_t after_sample_id, int limit);
+  struct TemplateReplacement {
+    std::int64_t template_id = 0;               // the new template
+    std::int64_t person_id = 0;                 // the sample's person now, whom it is sealed for
+    std::vector<std::int64_t> replaced_ids;     // the deleted templates
+  };
   // Replaces the templates extracted from `sample_id` by `biometric_template`: the old rows are
   // deleted (their wrapped keys with them), the new one is sealed and inserted for the sample's
-  // person. Returns the new template id; `replaced` receives the old ids. Run it inside a
-  // transaction so that the sample is never left without a template.
-  Result<std::int64_t> ReplaceSampleTemplates(std::int64_t sample_id, const BiometricTemplate& biometric_template,
-                                              std::vector<std::int64_t>& replaced);
+  // current person. kNotFound when the sample no longer exists. Call it inside a transaction, so
+  // that the sample is never left without a template.
+  Result<TemplateReplacement> ReplaceSampleTemplates(std::int64_t sample_id,
+                                                     const BiometricTemplate& biometric_template);
   // Metadata of every template of `modality` whose person is in `gallery_id`, from active
   // encounters only.
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality);

@@ -147,10 +147,12 @@ struct RetentionReport {
   std::vector<std::string> deleted_external_ids;
 };
 
+// What AbisSystem::ReextractTemplates did (also what its progress callback sees after each batch).
 struct ReextractionReport {
   std::string algorithm;             // the engine's algorithm id: every new template has it
-  std::int64_t samples = 0;          // samples read
+  std::int64_t samples = 0;          // samples listed (including any deleted or skipped meanwhile)
   std::int64_t reextracted = 0;      // templates replaced
+  std::int64_t skipped_expired = 0;  // samples of persons past their retention date: not processed
   std::int64_t batches = 0;
   std::int64_t last_sample_id = 0;   // to resume after an interruption (`after_sample_id`)
   struct Failure {
@@ -246,10 +248,13 @@ class AbisSystem {
   // Extracts the template of every stored sample of `modality` again, with the current engine and
   // the options the sample was enrolled with: after an extractor upgrade (the gain reaches stored
   // records) or an algorithm change (templates of another algorithm id are not searched). Samples
-  // with an id above `after_sample_id`, `batch_size` (1-10000) per transaction, each batch one
-  // audit entry ("reextract"). A sample whose extraction fails now keeps its old template and is
-  // listed in the report; a crash loses at most the batch in progress, and a run can be resumed
-  // from the report's last_sample_id. `progress` is called after each batch.
+  // with an id above `after_sample_id`, `batch_size` (1-10000) per write transaction, each batch
+  // one audit entry ("reextract"), indexed under the persons who own the samples when it is
+  // written. Samples are decrypted one at a time and wiped after extraction. A sample that cannot
+  // be decrypted or extracted now keeps its old template and is listed in the report; samples of
+  // persons past their retention date are skipped. A crash loses at most the batch in progress;
+  // an error says up to which sample the run got (resume with `after_sample_id`). `progress` is
+  // called after each batch.
   Result<ReextractionReport> ReextractTemplates(const Operator& op, Modality modality, int batch_size,
                                                 std::int64_t after_sample_id,
                                                 const std::function<void(const ReextractionReport&)>& progress = {});
