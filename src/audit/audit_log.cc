@@ -1,8 +1,14 @@
 #include "abis/audit/audit_log.h"
 
+#include <sodium.h>
+
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
 
+#include "abis/core/json_text.h"
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
 
@@ -21,14 +27,17 @@ struct StoredEntry {
       entry_hash;
 };
 
+// Appends "<byte length>:<bytes>;".
+void AppendField(std::string& canonical, std::string_view value) {
+  canonical += std::to_string(value.size());
+  canonical += ':';
+  canonical += value;
+  canonical += ';';
+}
+
 std::string EntryHash(const StoredEntry& entry) {
   std::string canonical;
-  auto field = [&](const std::string& value) {
-    canonical += std::to_string(value.size());
-    canonical += ':';
-    canonical += value;
-    canonical += ';';
-  };
+  auto field = [&](const std::string& value) { AppendField(canonical, value); };
   field("abis-audit-v1");
   field(std::to_string(entry.seq));
   for (const std::string* value : {&entry.time, &entry.operator_name, &entry.role, &entry.action, &entry.purpose,
@@ -119,9 +128,9 @@ Result<AuditEntry> AppendAuditEntry(Database& db, const AuditEvent& event) {
     stored.action = event.action;
     stored.purpose = event.purpose;
     stored.case_ref = event.case_ref;
-    stored.object_ids = event.object_ids.dump();
-    stored.input_sha256 = nlohmann::json(event.input_sha256).dump();
-    stored.result = event.result.dump();
+    stored.object_ids = ToJsonText(event.object_ids);
+    stored.input_sha256 = ToJsonText(nlohmann::json(event.input_sha256));
+    stored.result = ToJsonText(event.result);
     stored.entry_hash = EntryHash(stored);
 
     ABIS_ASSIGN_OR_RETURN(auto insert, db.Prepare(std::string("INSERT INTO audit_log (") + kEntryColumns +
@@ -214,7 +223,7 @@ Result<std::int64_t> ExportAudit(Database& db, const std::string& since, std::os
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
     if (!row) break;
-    out << ToEntry(ReadStored(query)).ToJson().dump() << '\n';
+    out << ToJsonText(ToEntry(ReadStored(query)).ToJson()) << '\n';
     ++written;
   }
   if (!out) return Status::IoError("writing the audit export failed");
@@ -233,6 +242,201 @@ Result<std::vector<AuditEntry>> AuditEntriesForPerson(Database& db, std::int64_t
     out.push_back(ToEntry(ReadStored(query)));
   }
   return out;
+}
+
+// --- Anchors ---
+
+namespace {
+
+constexpr std::string_view kCheckpointFormat = "abis-audit-checkpoint-v1";
+constexpr std::string_view kSecretKeyHeader = "abis-audit-signing-key-v1\n";
+constexpr std::string_view kPublicKeyHeader = "abis-audit-public-key-v1\n";
+
+// What the signature covers: each field as "<byte length>:<bytes>;" (as the entry hash).
+std::string CheckpointMessage(const AuditCheckpoint& checkpoint) {
+  std::string canonical;
+  AppendField(canonical, kCheckpointFormat);
+  AppendField(canonical, checkpoint.store_id);
+  AppendField(canonical, std::to_string(checkpoint.seq));
+  AppendField(canonical, checkpoint.entry_hash);
+  AppendField(canonical, checkpoint.time);
+  return canonical;
+}
+
+// Decodes exactly `out.size()` bytes from hex (surrounding white space ignored).
+template <std::size_t N>
+bool DecodeHex(std::string_view hex, std::array<std::uint8_t, N>& out) {
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
+  while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front()))) hex.remove_prefix(1);
+  std::size_t decoded = 0;
+  return hex.size() == 2 * N &&
+         sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &decoded, nullptr) == 0 && decoded == N;
+}
+
+Result<std::string> EntryHashAt(Database& db, std::int64_t seq) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare("SELECT entry_hash FROM audit_log WHERE seq = ?"));
+  query.Bind(1, seq);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no audit entry " + std::to_string(seq));
+  return query.ColumnText(0);
+}
+
+}  // namespace
+
+AuditSigningKey::~AuditSigningKey() { sodium_memzero(secret_key.data(), secret_key.size()); }
+
+Result<AuditSigningKey> CreateAuditSigningKey(const std::filesystem::path& file) {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  AuditSigningKey key;
+  crypto_sign_keypair(key.public_key.data(), key.secret_key.data());
+  std::string secret = std::string(kSecretKeyHeader) + HexEncode(key.secret_key) + "\n";
+  Status written = CreateOwnerOnlyFile(file, secret, "audit signing key");
+  WipeSecret(secret);
+  ABIS_RETURN_IF_ERROR(written);
+  std::filesystem::path public_file = file;
+  public_file += ".pub";
+  std::error_code error;
+  std::filesystem::remove(public_file, error);  // a stale public key must not outlive its pair
+  std::ofstream out(public_file, std::ios::trunc);
+  out << kPublicKeyHeader << HexEncode(key.public_key) << "\n";
+  out.close();
+  if (!out) return Status::IoError("cannot write the public key " + public_file.string());
+  return key;
+}
+
+Result<AuditSigningKey> LoadAuditSigningKey(const std::filesystem::path& file) {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  ABIS_ASSIGN_OR_RETURN(std::string content, ReadOwnerOnlyFile(file, "audit signing key"));
+  AuditSigningKey key;
+  bool ok = content.starts_with(kSecretKeyHeader) &&
+            DecodeHex(std::string_view(content).substr(kSecretKeyHeader.size()), key.secret_key);
+  WipeSecret(content);
+  if (!ok) return Status::DataLoss("audit signing key " + file.string() + " is not an abis audit signing key");
+  crypto_sign_ed25519_sk_to_pk(key.public_key.data(), key.secret_key.data());
+  return key;
+}
+
+Result<std::array<std::uint8_t, 32>> LoadAuditPublicKey(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read the public key " + file.string());
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::array<std::uint8_t, 32> key{};
+  if (!content.starts_with(kPublicKeyHeader) ||
+      !DecodeHex(std::string_view(content).substr(kPublicKeyHeader.size()), key)) {
+    return Status::InvalidArgument(file.string() + " is not an abis audit public key");
+  }
+  return key;
+}
+
+nlohmann::json AuditCheckpoint::ToJson() const {
+  return {{"format", std::string(kCheckpointFormat)},
+          {"store_id", store_id},
+          {"seq", seq},
+          {"entry_hash", entry_hash},
+          {"time", time},
+          {"public_key", public_key},
+          {"signature", signature}};
+}
+
+Result<AuditCheckpoint> AuditCheckpoint::FromJson(const nlohmann::json& json) {
+  if (!json.is_object()) return Status::InvalidArgument("an audit anchor must be a JSON object");
+  if (!json.contains("format") || !json["format"].is_string() || json["format"].get<std::string>() != kCheckpointFormat) {
+    return Status::InvalidArgument("an audit anchor must have \"format\": \"" + std::string(kCheckpointFormat) + "\"");
+  }
+  AuditCheckpoint checkpoint;
+  auto text = [&](const char* name, std::string& out) -> Status {
+    if (!json.contains(name) || !json[name].is_string()) {
+      return Status::InvalidArgument(std::string("audit anchor field '") + name + "' is missing or not a string");
+    }
+    out = json[name].get<std::string>();
+    return Status::Ok();
+  };
+  ABIS_RETURN_IF_ERROR(text("store_id", checkpoint.store_id));
+  ABIS_RETURN_IF_ERROR(text("entry_hash", checkpoint.entry_hash));
+  ABIS_RETURN_IF_ERROR(text("time", checkpoint.time));
+  ABIS_RETURN_IF_ERROR(text("public_key", checkpoint.public_key));
+  ABIS_RETURN_IF_ERROR(text("signature", checkpoint.signature));
+  if (!json.contains("seq") || !json["seq"].is_number_integer() || json["seq"].get<std::int64_t>() < 1) {
+    return Status::InvalidArgument("audit anchor field 'seq' must be an integer of at least 1");
+  }
+  checkpoint.seq = json["seq"].get<std::int64_t>();
+  return checkpoint;
+}
+
+Result<AuditCheckpoint> MakeAuditCheckpoint(Database& db, const AuditSigningKey& key) {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  AuditCheckpoint checkpoint;
+  Status status = db.ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(AuditVerification chain, VerifyAuditChain(db));
+    if (!chain.intact) {
+      return Status::FailedPrecondition("the audit chain is broken at entry " + std::to_string(chain.first_bad_seq) +
+                                        " (" + chain.problem + "); a broken log is not anchored");
+    }
+    if (chain.entries == 0) return Status::FailedPrecondition("the audit log is empty; nothing to anchor");
+    ABIS_ASSIGN_OR_RETURN(checkpoint.store_id, EntryHashAt(db, 1));
+    checkpoint.seq = chain.entries;
+    checkpoint.entry_hash = chain.head_hash;
+    return Status::Ok();
+  });
+  ABIS_RETURN_IF_ERROR(status);
+  checkpoint.time = NowUtcIso8601();
+  checkpoint.public_key = HexEncode(key.public_key);
+  const std::string message = CheckpointMessage(checkpoint);
+  std::array<std::uint8_t, crypto_sign_BYTES> signature{};
+  crypto_sign_detached(signature.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size(), key.secret_key.data());
+  checkpoint.signature = HexEncode(signature);
+  return checkpoint;
+}
+
+Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint& anchor,
+                                            const std::optional<std::array<std::uint8_t, 32>>& trusted_public_key) {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  std::array<std::uint8_t, 32> signer{};
+  std::array<std::uint8_t, crypto_sign_BYTES> signature{};
+  if (!DecodeHex(anchor.public_key, signer) || !DecodeHex(anchor.signature, signature)) {
+    return Status::DataLoss("the audit anchor's public key or signature is not hex of the right length");
+  }
+  if (trusted_public_key && *trusted_public_key != signer) {
+    return Status::DataLoss("the audit anchor was signed by key " + anchor.public_key + ", not by the given public key " +
+                            HexEncode(*trusted_public_key));
+  }
+  const std::string message = CheckpointMessage(anchor);
+  if (crypto_sign_verify_detached(signature.data(), reinterpret_cast<const unsigned char*>(message.data()),
+                                  message.size(), signer.data()) != 0) {
+    return Status::DataLoss("the audit anchor's signature does not verify: the anchor was altered or forged");
+  }
+  AuditVerification report;
+  Status status = db.ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditChain(db));
+    report.anchor_seq = anchor.seq;
+    if (!report.intact) return Status::Ok();
+    auto fail = [&](std::int64_t seq, std::string problem) {
+      report.intact = false;
+      report.first_bad_seq = seq;
+      report.problem = std::move(problem);
+      return Status::Ok();
+    };
+    const std::string signed_at = " (anchor signed " + anchor.time + ")";
+    if (report.entries < anchor.seq) {
+      return fail(report.entries + 1, "log cut below the anchor: it ends at entry " + std::to_string(report.entries) +
+                                          " but the anchor holds entry " + std::to_string(anchor.seq) + signed_at);
+    }
+    ABIS_ASSIGN_OR_RETURN(std::string first_hash, EntryHashAt(db, 1));
+    if (first_hash != anchor.store_id) {
+      return fail(1, "entry 1 does not match the anchor's store id: the anchor is of another store, or the log was "
+                     "rewritten from its first entry" + signed_at);
+    }
+    ABIS_ASSIGN_OR_RETURN(std::string anchored_hash, EntryHashAt(db, anchor.seq));
+    if (anchored_hash != anchor.entry_hash) {
+      return fail(anchor.seq, "anchored entry " + std::to_string(anchor.seq) + " was rewritten (it, or an entry before "
+                              "it, was changed and the chain rehashed): its hash is " + anchored_hash +
+                              ", the anchor holds " + anchor.entry_hash + signed_at);
+    }
+    return Status::Ok();
+  });
+  ABIS_RETURN_IF_ERROR(status);
+  return report;
 }
 
 }  // namespace abis

@@ -1,5 +1,7 @@
+#include <array>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "abis/core/time.h"
 #include "abis/store/schema.h"
@@ -10,13 +12,16 @@ namespace {
 
 void PrintVerification(CliContext& context, const AuditVerification& report) {
   nlohmann::json out = {{"intact", report.intact}, {"entries", report.entries}, {"head_hash", report.head_hash}};
+  if (report.anchor_seq > 0) out["anchor_seq"] = report.anchor_seq;
   if (!report.intact) {
     out["first_bad_entry"] = report.first_bad_seq;
     out["problem"] = report.problem;
   }
   PrintResult(context.globals(), out, [&](std::ostream& s) {
     if (report.intact) {
-      s << "audit chain intact: " << report.entries << " entries, head " << report.head_hash << "\n";
+      s << "audit chain intact: " << report.entries << " entries, head " << report.head_hash;
+      if (report.anchor_seq > 0) s << "; it still holds anchored entry " << report.anchor_seq;
+      s << "\n";
     } else {
       s << "audit chain BROKEN at entry " << report.first_bad_seq << ": " << report.problem << "\n";
     }
@@ -27,9 +32,42 @@ void PrintVerification(CliContext& context, const AuditVerification& report) {
   }
 }
 
+struct VerifyOptions {
+  std::string anchor;      // --anchor: a checkpoint written by `audit checkpoint`
+  std::string public_key;  // --public-key: the auditor's public key the anchor must be signed with
+};
+
+struct Anchor {
+  AuditCheckpoint checkpoint;
+  std::optional<std::array<std::uint8_t, 32>> public_key;
+};
+
+Result<Anchor> ReadAnchor(const VerifyOptions& options) {
+  Anchor anchor;
+  ABIS_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, ReadFileBytes(options.anchor, 64 * 1024));
+  auto json = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return Status::InvalidArgument("anchor " + options.anchor + " is not JSON");
+  auto checkpoint = AuditCheckpoint::FromJson(json);
+  if (!checkpoint.ok()) return checkpoint.status().WithContext("anchor " + options.anchor);
+  anchor.checkpoint = std::move(checkpoint).value();
+  if (!options.public_key.empty()) {
+    ABIS_ASSIGN_OR_RETURN(anchor.public_key, LoadAuditPublicKey(options.public_key));
+  }
+  return anchor;
+}
+
 // Verification needs neither the master key nor an operator: an oversight body can check a copy
 // of the database offline. With an API key, the verification itself is audited.
-void RunAuditVerify(CliContext& context) {
+void RunAuditVerify(CliContext& context, const VerifyOptions& options) {
+  std::optional<Anchor> anchor;
+  if (!options.anchor.empty()) {
+    auto read = ReadAnchor(options);
+    if (context.Failed(read.status())) return;
+    anchor = std::move(read).value();
+  } else if (!options.public_key.empty()) {
+    context.Failed(Status::InvalidArgument("--public-key checks an anchor: give --anchor FILE too"));
+    return;
+  }
   bool have_key = !context.globals().key_file.empty() || std::getenv("ABIS_API_KEY") != nullptr;
   if (have_key) {
     auto session = context.OpenAsOperator();
@@ -37,11 +75,16 @@ void RunAuditVerify(CliContext& context) {
     auto [system, op] = *session;
     auto report = system->VerifyAudit(op);
     if (context.Failed(report.status())) return;
+    if (anchor && report->intact) {
+      report = VerifyAuditAnchor(system->store().db(), anchor->checkpoint, anchor->public_key);
+      if (context.Failed(report.status())) return;
+    }
     AuditEvent event;
     event.operator_name = op.name;
     event.role = std::string(RoleName(op.role));
     event.action = "audit.verify";
     event.result = {{"intact", report->intact}, {"entries", report->entries}};
+    if (anchor) event.result["anchor_seq"] = anchor->checkpoint.seq;
     if (report->intact && context.Failed(AppendAuditEntry(system->store().db(), event).status())) return;
     PrintVerification(context, *report);
     return;
@@ -57,17 +100,88 @@ void RunAuditVerify(CliContext& context) {
                                               " predates the audit head; open it once with a key to upgrade"));
     return;
   }
-  auto report = VerifyAuditChain(**db);
+  auto report = anchor ? VerifyAuditAnchor(**db, anchor->checkpoint, anchor->public_key) : VerifyAuditChain(**db);
   if (context.Failed(report.status())) return;
   PrintVerification(context, *report);
+}
+
+// `audit keygen`: the auditor's signing key pair, kept away from the store.
+void RunAuditKeygen(CliContext& context, const std::string& out) {
+  auto key = CreateAuditSigningKey(out);
+  if (context.Failed(key.status())) return;
+  const std::string public_key = HexEncode(key->public_key);
+  PrintResult(context.globals(), {{"signing_key", out}, {"public_key_file", out + ".pub"}, {"public_key", public_key}},
+              [&](std::ostream& s) {
+                s << "audit signing key written to " << out << " (mode 0600; keep it away from the store)\n"
+                  << "public key " << public_key << " in " << out << ".pub\n";
+              });
+}
+
+// `audit checkpoint`: signs the head of a verified chain (auditor or admin, as `audit verify`).
+void RunAuditCheckpoint(CliContext& context, const std::string& signing_key_file, const std::string& out) {
+  auto key = LoadAuditSigningKey(signing_key_file);
+  if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
+    key = Status::NotFound(key.status().message() + "; create one with `abis audit keygen --out " + signing_key_file +
+                           "` and keep it away from the store");
+  }
+  if (context.Failed(key.status())) return;
+  auto session = context.OpenAsOperator();
+  if (context.Failed(session.status())) return;
+  auto [system, op] = *session;
+  auto checkpoint = system->CheckpointAudit(op, *key);  // role check, signature and audit entry
+  if (context.Failed(checkpoint.status())) return;
+  const nlohmann::json anchor = checkpoint->ToJson();
+  if (!out.empty()) {
+    std::ofstream file(out, std::ios::trunc);
+    file << anchor.dump(2) << "\n";
+    file.close();
+    if (!file) {
+      context.Failed(Status::IoError("cannot write the anchor to '" + out + "'"));
+      return;
+    }
+  }
+  if (out.empty()) {
+    PrintResult(context.globals(), anchor);
+    return;
+  }
+  PrintResult(context.globals(), {{"anchor", out}, {"seq", checkpoint->seq}, {"entry_hash", checkpoint->entry_hash}},
+              [&](std::ostream& s) {
+                s << "anchored entry " << checkpoint->seq << " (" << checkpoint->entry_hash << ") in " << out
+                  << "; keep it away from the store\n";
+              });
 }
 
 }  // namespace
 
 void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
   CLI::App* audit = root.add_subcommand("audit", "the tamper-evident audit log")->require_subcommand(1);
-  audit->add_subcommand("verify", "walk the hash chain; exit 1 and name the first bad entry if broken")
-      ->callback([&context] { RunAuditVerify(context); });
+  auto verify_options = std::make_shared<VerifyOptions>();
+  CLI::App* verify =
+      audit->add_subcommand("verify", "walk the hash chain; exit 1 and name the first bad entry if broken");
+  verify->add_option("--anchor", verify_options->anchor,
+                     "a checkpoint from `audit checkpoint`: the log must still hold its entry, unchanged");
+  verify->add_option("--public-key", verify_options->public_key,
+                     "the auditor's public key file (from `audit keygen`) the anchor must be signed with");
+  verify->callback([&context, verify_options] { RunAuditVerify(context, *verify_options); });
+
+  auto keygen_out = std::make_shared<std::string>();
+  CLI::App* keygen = audit->add_subcommand("keygen", "create the auditor's checkpoint signing key (Ed25519)");
+  keygen->add_option("--out", *keygen_out, "secret key file to create (mode 0600); the public key goes to FILE.pub")
+      ->required();
+  keygen->callback([&context, keygen_out] { RunAuditKeygen(context, *keygen_out); });
+
+  struct CheckpointOptions {
+    std::string signing_key, out;
+  };
+  auto checkpoint_options = std::make_shared<CheckpointOptions>();
+  CLI::App* checkpoint =
+      audit->add_subcommand("checkpoint", "sign the head of the verified chain: an anchor to keep away from the store");
+  checkpoint->add_option("--signing-key", checkpoint_options->signing_key, "secret key file from `audit keygen`")
+      ->required();
+  checkpoint->add_option("--out", checkpoint_options->out, "anchor file to write (default: standard output)");
+  checkpoint->callback([&context, checkpoint_options] {
+    RunAuditCheckpoint(context, checkpoint_options->signing_key, checkpoint_options->out);
+  });
 
   struct ExportOptions {
     std::string since, out;

@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "abis/cli/plugin.h"
+#include "abis/core/json_text.h"
+#include "abis/core/text_validation.h"
 
 namespace abis {
 
@@ -24,9 +26,10 @@ int ExitCodeFor(const Status& status) {
 }
 
 void ReportError(CliGlobals& globals, const Status& status, int exit_code) {
-  std::cerr << "abis: error: " << status.ToString() << '\n';
+  // The message may quote what the operator typed: shown escaped, on one line.
+  std::cerr << "abis: error: " << EscapeForDisplay(status.ToString(), 4000) << '\n';
   if (globals.json) {
-    std::cout << nlohmann::json{{"error", {{"code", StatusCodeName(status.code())}, {"message", status.message()}}}}.dump()
+    std::cout << ToJsonText({{"error", {{"code", StatusCodeName(status.code())}, {"message", status.message()}}}})
               << std::endl;
   }
   globals.exit_code = exit_code >= 0 ? exit_code : ExitCodeFor(status);
@@ -35,12 +38,12 @@ void ReportError(CliGlobals& globals, const Status& status, int exit_code) {
 void PrintResult(const CliGlobals& globals, const nlohmann::json& result,
                  const std::function<void(std::ostream&)>& human) {
   if (globals.json) {
-    std::cout << result.dump() << std::endl;
+    std::cout << ToJsonText(result) << std::endl;
   } else if (human) {
     human(std::cout);
     std::cout.flush();
   } else {
-    std::cout << result.dump(2) << std::endl;
+    std::cout << ToJsonText(result, 2) << std::endl;
   }
 }
 

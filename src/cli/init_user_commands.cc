@@ -3,6 +3,7 @@
 #include "abis/access/users.h"
 #include "abis/audit/audit_log.h"
 #include "abis/store/store.h"
+#include "abis/core/text_validation.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -29,10 +30,10 @@ void RunInit(CliContext& context, const std::string& admin_name) {
   });
   if (context.Failed(status)) return;
   nlohmann::json result = {{"store", *dir}, {"admin", admin_name}, {"api_key", api_key},
-                           {"key_file", (*store)->layout().key_file.string()}};
+                           {"key_file", (*store)->layout().KeySourceDescription()}};
   PrintResult(globals, result, [&](std::ostream& out) {
     out << "created store " << *dir << "\n"
-        << "master key: " << (*store)->layout().key_file.string()
+        << "master key: " << (*store)->layout().KeySourceDescription()
         << " (keep a backup: without it the templates cannot be read)\n"
         << "admin user '" << admin_name << "'; its API key is shown once:\n"
         << "api_key: " << api_key << "\n";
@@ -88,7 +89,7 @@ void AddInitAndUserCommands(CLI::App& root, CliContext& context) {
     }
     PrintResult(context.globals(), {{"users", rows}}, [&](std::ostream& out) {
       for (const User& u : *users) {
-        out << u.id << "\t" << u.name << "\t" << RoleName(u.role) << (u.disabled ? "\tdisabled" : "") << "\n";
+        out << u.id << "\t" << EscapeForDisplay(u.name) << "\t" << RoleName(u.role) << (u.disabled ? "\tdisabled" : "") << "\n";
       }
     });
   });

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "abis/core/text_validation.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -81,7 +82,7 @@ void AddPersonCommands(CLI::App& root, CliContext& context) {
     for (const Person& p : *persons) rows.push_back(PersonRow(p));
     PrintResult(context.globals(), {{"persons", rows}}, [&](std::ostream& out) {
       for (const Person& p : *persons) {
-        out << p.id << "\t" << p.external_id << "\t" << PersonCategoryName(p.category) << "\tretain until "
+        out << p.id << "\t" << EscapeForDisplay(p.external_id) << "\t" << PersonCategoryName(p.category) << "\tretain until "
             << p.retention_until << "\n";
       }
     });
@@ -142,7 +143,7 @@ void AddEncounterCommands(CLI::App& root, CliContext& context) {
     if (context.Failed(encounters.status())) return;
     PrintResult(context.globals(), *encounters, [&](std::ostream& out) {
       for (const auto& item : encounters->at("encounters")) {
-        out << item.at("encounter_id").get<std::string>() << "  " << item.at("kind").get<std::string>() << "  "
+        out << EscapeForDisplay(item.at("encounter_id").get<std::string>()) << "  " << item.at("kind").get<std::string>() << "  "
             << item.at("captured_at").get<std::string>() << "  " << item.at("status").get<std::string>() << "  "
             << item.at("templates").size() << " template(s)\n";
       }
@@ -262,7 +263,7 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
     }
     PrintResult(context.globals(), {{"galleries", rows}}, [&](std::ostream& out) {
       for (const Gallery& g : *galleries) {
-        out << g.name << "\t" << GalleryKindName(g.kind) << "\t" << g.member_count << " members\n";
+        out << EscapeForDisplay(g.name) << "\t" << GalleryKindName(g.kind) << "\t" << g.member_count << " members\n";
       }
     });
   });

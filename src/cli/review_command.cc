@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "abis/system/candidate_review.h"
+#include "abis/core/text_validation.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -51,7 +52,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     for (const auto& item : *reviews) list.push_back(item.ToJson());
     PrintResult(context.globals(), {{"candidates", list}}, [&](std::ostream& out) {
       for (const auto& item : *reviews) {
-        out << item.candidate_id << "  rank " << item.rank << "  " << item.external_id << "  "
+        out << item.candidate_id << "  rank " << item.rank << "  " << EscapeForDisplay(item.external_id) << "  "
             << ReviewStateName(item.state) << "\n";
       }
     });

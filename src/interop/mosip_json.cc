@@ -3,33 +3,9 @@
 #include <charconv>
 #include <limits>
 
-namespace abis::interop::internal {
+#include "abis/core/json_input.h"
 
-bool JsonNestingWithin(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
+namespace abis::interop::internal {
 
 std::optional<Json> ParseJsonText(std::string_view text) {
   if (!JsonNestingWithin(text, kMaxMosipJsonDepth)) return std::nullopt;

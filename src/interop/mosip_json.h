@@ -20,9 +20,6 @@ using Json = nlohmann::ordered_json;
 // recursive JSON parser sees it.
 inline constexpr int kMaxMosipJsonDepth = 32;
 
-// True when no array/object in `text` nests deeper than `max_depth` (strings are skipped).
-bool JsonNestingWithin(std::string_view text, int max_depth);
-
 // Parses `text` (no exceptions); nullopt on a syntax error or excessive nesting.
 std::optional<Json> ParseJsonText(std::string_view text);
 

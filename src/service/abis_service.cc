@@ -16,13 +16,16 @@
 #include <thread>
 #include <tuple>
 
-#include "abis/audit/audit_log.h"
+#include "abis/core/json_input.h"
+#include "abis/core/json_text.h"
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/service/api_key_cache.h"
 #include "abis/service/callback_client.h"
 #include "abis/service/http_errors.h"
 #include "abis/service/osia_mapping.h"
 #include "abis/service/service_metrics.h"
+#include "abis/service/sign_in_throttle.h"
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
 #include "abis/store/schema.h"
@@ -34,13 +37,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Per-request bookkeeping for the metrics; httplib serves a request on one thread from routing
-// to logging, so a thread_local is exact.
+// Per-request bookkeeping; httplib serves a request on one thread from pre-routing to logging, so
+// a thread_local is exact. `op` is the operator the pre-routing step authenticated from the
+// headers, before any byte of the body was read.
 struct RequestTiming {
   Clock::time_point start;
   std::string route = "unmatched";
+  std::optional<Operator> op;
 };
 thread_local RequestTiming t_timing;
+
+bool HasBody(const httplib::Request& request) {
+  return request.has_header("Content-Length") || request.has_header("Transfer-Encoding");
+}
+
+// The names of the query parameters, for the audit: each a short identifier, or "?".
+std::vector<std::string> QueryParameterNames(const std::multimap<std::string, std::string>& query) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : query) {
+    if (names.size() >= 32) break;
+    names.push_back(ValidateIdentifier(name, "name", 40).ok() ? name : "?");
+  }
+  return names;
+}
 
 // A request as the handlers see it: independent of httplib, so a task can run it later.
 struct Call {
@@ -187,7 +206,8 @@ class AbisService::Impl {
   Impl(ServiceConfig config, EngineProvider engines)
       : config_(std::move(config)),
         pool_(config_.store_dir, std::move(engines), config_.worker_threads + config_.background_threads + 1),
-        key_cache_(config_.key_cache_ttl, 10000) {}
+        key_cache_(config_.key_cache_ttl, 10000),
+        throttle_(SignInThrottle::Limits{config_.sign_in_failures_per_window, config_.sign_in_window, 10000}) {}
 
   Status Init() {
     ABIS_RETURN_IF_ERROR(InitCrypto());
@@ -195,6 +215,10 @@ class AbisService::Impl {
       return Status::InvalidArgument("worker threads must be 1-256");
     }
     if (config_.max_body_bytes < 1024) return Status::InvalidArgument("maximum body size must be at least 1024 bytes");
+    if (config_.max_json_depth < 4 || config_.max_json_depth > 256) {
+      return Status::InvalidArgument("maximum JSON nesting depth must be 4-256");
+    }
+    if (config_.sign_in_failures_per_window < 1) return Status::InvalidArgument("sign-in failure limit must be at least 1");
     if (!config_.alert_webhook.empty()) {
       auto target = ParseCallbackUrl(config_.alert_webhook, config_.allowed_callback_hosts);
       if (!target.ok()) return target.status().WithContext("alert webhook");
@@ -266,11 +290,13 @@ class AbisService::Impl {
                             : response.status == 413 ? "resource_exhausted: request body too large"
                             : response.status == 405 ? "invalid_argument: method not allowed"
                                                      : "request failed";
-      response.set_content(nlohmann::json({{"code", response.status}, {"message", message}}).dump(), "application/json");
+      if (response.status == 415) message = "invalid_argument: unsupported Content-Encoding (send the body uncompressed)";
+      if (response.status == 400) message = "invalid_argument: malformed request";
+      response.set_content(ToJsonText({{"code", response.status}, {"message", message}}), "application/json");
     });
     server_->set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
       response.status = 500;
-      response.set_content(nlohmann::json({{"code", 500}, {"message", "internal: unexpected error"}}).dump(),
+      response.set_content(ToJsonText({{"code", 500}, {"message", "internal: unexpected error"}}),
                            "application/json");
     });
     server_->set_logger([this](const httplib::Request& request, const httplib::Response& response) {
@@ -279,35 +305,60 @@ class AbisService::Impl {
     });
   }
 
-  // Rejects an oversized body before it is read, with an audit entry naming the caller.
+  // Runs on the headers alone, before any byte of the body is read: refuses methods and encodings
+  // the API does not take, authenticates every request but /health (a request without a valid
+  // key never gets its body read), and refuses a declared body over the limit (audited). The
+  // operator is kept in t_timing.op for the route's handler.
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& request, httplib::Response& response) {
-    if (!request.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
+    using Outcome = httplib::Server::HandlerResponse;
+    t_timing.op.reset();
+    auto refuse = [&](const Status& status, int http_status = 0) {
+      SendError(response, status, http_status);
+      if (HasBody(request)) response.set_header("Connection", "close");  // the body is never read
+      return Outcome::Handled;
+    };
+    const std::string& method = request.method;
+    if (method != "GET" && method != "HEAD" && method != "POST" && method != "PUT" && method != "DELETE") {
+      t_timing.route = "unmatched";
+      return refuse(Status::InvalidArgument("method " + EscapeForDisplay(method, 16) + " is not allowed"), 405);
+    }
+    if (request.path == "/health") return Outcome::Unhandled;
+    std::string encoding = Lowercase(request.get_header_value("Content-Encoding"));
+    if (!encoding.empty() && encoding != "identity") {
+      t_timing.route = "unsupported_encoding";
+      return refuse(Status::InvalidArgument("Content-Encoding is not accepted: send the body uncompressed"), 415);
+    }
+    auto lease = pool_.Acquire();
+    if (!lease.ok()) return refuse(lease.status(), 503);
+    auto op = Authenticate(request, response, **lease);
+    if (!op.ok()) {
+      if (response.status == 429) {
+        if (HasBody(request)) response.set_header("Connection", "close");
+        return Outcome::Handled;
+      }
+      return refuse(op.status());
+    }
+    t_timing.op = *op;
+    if (!request.has_header("Content-Length")) return Outcome::Unhandled;
     std::string length_text = request.get_header_value("Content-Length");
     std::uint64_t length = 0;
     auto [end, error] = std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
-    bool malformed = error != std::errc() || end != length_text.data() + length_text.size();
-    if (!malformed && length <= config_.max_body_bytes) return httplib::Server::HandlerResponse::Unhandled;
+    bool malformed = error != std::errc() || end != length_text.data() + length_text.size() ||
+                     request.has_header("Transfer-Encoding");
+    if (!malformed && length <= config_.max_body_bytes) return Outcome::Unhandled;
     t_timing.route = "oversized";
-    auto lease = pool_.Acquire();
-    if (!lease.ok()) {
-      SendError(response, lease.status(), 503);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    auto op = Authenticate(request, **lease);
-    if (!op.ok()) {
-      SendError(response, op.status());
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    Status status = malformed ? Status::InvalidArgument("malformed Content-Length header")
-                              : Status::ResourceExhausted("request body of " + length_text + " bytes exceeds the limit of " +
+    Status status = malformed ? Status::InvalidArgument("malformed Content-Length header (or both Content-Length and Transfer-Encoding)")
+                              : Status::ResourceExhausted("request body of " + std::to_string(length) +
+                                                          " bytes exceeds the limit of " +
                                                           std::to_string(config_.max_body_bytes) + " bytes");
-    AuditRejection(**lease, *op, request.method + " " + request.path, status);
-    SendError(response, status);
-    response.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
+    AuditRejection(**lease, *op, request.method + " " + request.path.substr(0, 200), status, {}, request.params);
+    return refuse(status);
   }
 
-  Result<Operator> Authenticate(const httplib::Request& request, AbisSystem& system) {
+  // Checks the request's API key. Failed sign-ins are counted per source address and key id; past
+  // the limit, attempts are answered 429 without being checked (the start of that is audited
+  // once). On 429 the response is already written.
+  Result<Operator> Authenticate(const httplib::Request& request, httplib::Response& response, AbisSystem& system) {
     std::string header = request.get_header_value("Authorization");
     std::string key;
     if (header.rfind("Bearer ", 0) == 0) key = header.substr(7);
@@ -315,59 +366,127 @@ class AbisService::Impl {
     if (!key.empty()) {
       if (auto cached = key_cache_.Find(key)) return *cached;
     }
-    auto op = system.Authenticate(key);  // audits a refusal
+    const std::string& source = request.remote_addr;
+    std::string key_id = KeyIdOf(key);
+    auto now = SignInThrottle::Clock::now();
+    std::chrono::seconds wait = throttle_.RetryAfter(source, key_id, now);
+    if (wait.count() > 0) {
+      response.status = 429;
+      response.set_header("Retry-After", std::to_string(wait.count()));
+      response.set_content(ToJsonText({{"code", 429},
+                                       {"message", "resource_exhausted: too many failed sign-ins from this address or "
+                                                   "for this key; retry after " + std::to_string(wait.count()) + " s"}}),
+                           "application/json");
+      return Status::ResourceExhausted("sign-in throttled");
+    }
+    auto op = system.Authenticate(key, source);  // audits a refusal with the source and key id
     if (op.ok()) {
       key_cache_.Remember(key, *op);
       return op;
     }
+    if (std::int64_t reached = throttle_.RecordFailure(source, key_id, now); reached > 0) {
+      (void)system.AuditSignInThrottled(source, key_id, reached, config_.sign_in_window.count());
+    }
     if (header.empty()) return Status::Unauthenticated("no API key: send the header 'Authorization: Bearer <key>'");
     return op.status();
+  }
+
+  // The public id of an abis key (abis_<16 hex>_<secret>), or "" for anything else.
+  static std::string KeyIdOf(const std::string& key) {
+    if (key.size() < 22 || key.rfind("abis_", 0) != 0 || key[21] != '_') return "";
+    std::string id = key.substr(5, 16);
+    bool hex = std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return hex ? id : "";
   }
 
   void SendError(httplib::Response& response, const Status& status, int http_status = 0) {
     int code = http_status != 0 ? http_status : HttpStatusFor(status);
     response.status = code;
     if (code == 401) response.set_header("WWW-Authenticate", "Bearer");
-    response.set_content(ErrorBody(code, status).dump(), "application/json");
+    response.set_content(ToJsonText(ErrorBody(code, status)), "application/json");
   }
 
-  // Audits a request refused for its content (400, 413): who sent what to which route, and why.
-  void AuditRejection(AbisSystem& system, const Operator& op, const std::string& route, const Status& status) {
-    AuditEvent event;
-    event.operator_name = op.name;
-    event.role = std::string(RoleName(op.role));
-    event.action = "http.rejected";
-    event.result = {{"route", route}, {"status", HttpStatusFor(status)}, {"reason", status.ToString()}};
-    (void)AppendAuditEntry(system.store().db(), event);  // the answer goes out even if auditing fails
+  // Audits a request refused for its content (400, 413): who, which route, the error code, and the
+  // body's size and hash and the query's parameter names. No byte of the request is copied: the
+  // error message may quote it, so it is not kept.
+  void AuditRejection(AbisSystem& system, const Operator& op, const std::string& route, const Status& status,
+                      std::string_view body, const std::multimap<std::string, std::string>& query) {
+    RejectedRequest rejected;
+    rejected.route = route;
+    rejected.http_status = HttpStatusFor(status);
+    rejected.error = status.code();
+    rejected.body_bytes = static_cast<std::int64_t>(body.size());
+    if (!body.empty()) rejected.body_sha256 = Sha256Hex(body);
+    rejected.query_parameters = QueryParameterNames(query);
+    (void)system.AuditRejectedRequest(op, rejected);  // the answer goes out even if auditing fails
+  }
+
+  // Reads the body through `reader`, refusing it as soon as it passes the limit (chunked bodies
+  // declare no length, so the limit is applied while reading). A request with neither
+  // Content-Length nor Transfer-Encoding has no body.
+  Status ReadBody(const httplib::Request& request, const httplib::ContentReader& reader, std::string& body) {
+    if (!HasBody(request)) return Status::Ok();
+    bool too_large = false;
+    bool complete = reader([&](const char* data, std::size_t length) {
+      if (body.size() + length > config_.max_body_bytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large) {
+      return Status::ResourceExhausted("request body exceeds the limit of " + std::to_string(config_.max_body_bytes) +
+                                       " bytes");
+    }
+    if (!complete) return Status::InvalidArgument("the request body could not be read (malformed or cut off)");
+    return Status::Ok();
   }
 
   // `takes_body`: the route needs a JSON body, an object (or, with `array_body`, an array).
+  // Every route runs after PreRoute authenticated the caller; POST, PUT and DELETE routes read
+  // their body themselves, within the size limit.
   void Route(const std::string& method, const std::string& pattern, const std::string& name, Handler handler,
              bool takes_body, bool async_capable, bool array_body = false) {
-    auto wrapped = [this, method, name, handler, takes_body, async_capable, array_body](
-                       const httplib::Request& request, httplib::Response& response) {
+    auto serve = [this, method, name, handler, takes_body, async_capable, array_body](
+                     const httplib::Request& request, httplib::Response& response,
+                     const httplib::ContentReader* reader) {
       t_timing.route = name;
+      if (!t_timing.op) return SendError(response, Status::Unauthenticated("the request was not authenticated"));
       auto lease = pool_.Acquire();
       if (!lease.ok()) return SendError(response, lease.status(), 503);
-      auto op = Authenticate(request, **lease);
-      if (!op.ok()) return SendError(response, op.status());
       Call call;
-      call.op = *op;
+      call.op = *t_timing.op;
       call.method = method;
-      for (std::size_t i = 1; i < request.matches.size(); ++i) call.path.push_back(request.matches[i].str());
-      call.query.insert(request.params.begin(), request.params.end());
+      std::string body;
       auto fail = [&](const Status& status) {
         int code = HttpStatusFor(status);
-        if (code == 400 || code == 413) AuditRejection(**lease, call.op, method + " " + name, status);
+        if (code == 400 || code == 413) AuditRejection(**lease, call.op, method + " " + name, status, body, request.params);
         SendError(response, status);
       };
-      if (takes_body) {
-        if (request.body.empty()) return fail(Status::InvalidArgument("the request needs a JSON body"));
-        try {
-          call.body = nlohmann::json::parse(request.body);
-        } catch (const nlohmann::json::parse_error& error) {
-          return fail(Status::InvalidArgument("malformed JSON body: " + std::string(error.what())));
+      if (reader != nullptr) {
+        Status read = ReadBody(request, *reader, body);
+        if (!read.ok()) {
+          response.set_header("Connection", "close");  // the rest of the body is not read
+          return fail(read);
         }
+      }
+      for (std::size_t i = 1; i < request.matches.size(); ++i) {
+        std::string part = request.matches[i].str();
+        if (!IsValidUtf8(part)) return fail(Status::InvalidArgument("path segment " + std::to_string(i) + " is not valid UTF-8"));
+        call.path.push_back(std::move(part));
+      }
+      for (const auto& [key, value] : request.params) {
+        if (!IsValidUtf8(key) || !IsValidUtf8(value)) {
+          return fail(Status::InvalidArgument("query parameter '" + EscapeForDisplay(key, 40) + "' is not valid UTF-8"));
+        }
+        call.query.emplace(key, value);
+      }
+      if (takes_body) {
+        if (body.empty()) return fail(Status::InvalidArgument("the request needs a JSON body"));
+        auto parsed = ParseJsonInput(body, "the JSON body", JsonInputLimits{config_.max_body_bytes, config_.max_json_depth});
+        if (!parsed.ok()) return fail(parsed.status());
+        call.body = std::move(parsed).value();
         if (array_body ? !call.body.is_array() : !call.body.is_object()) {
           return fail(Status::InvalidArgument(std::string("the JSON body must be ") + (array_body ? "an array" : "an object") +
                                               ", not " + std::string(call.body.type_name())));
@@ -378,24 +497,54 @@ class AbisService::Impl {
         auto task = StartTask(**lease, call, name, handler);
         if (!task.ok()) return fail(task.status());
         response.status = 202;
-        response.set_content(nlohmann::json({{"taskId", *task}}).dump(), "application/json");
+        response.set_content(ToJsonText({{"taskId", *task}}), "application/json");
         return;
       }
-      auto reply = handler(**lease, call);
+      Result<Reply> reply = RunHandler(handler, **lease, call);
       if (!reply.ok()) return fail(reply.status());
       response.status = reply->status;
       for (const auto& [header, value] : reply->headers) response.set_header(header, value);
-      if (!reply->body.is_null()) response.set_content(reply->body.dump(), "application/json");
+      if (!reply->body.is_null()) response.set_content(ToJsonText(reply->body), "application/json");
     };
+    auto with_body = [serve](const httplib::Request& request, httplib::Response& response,
+                             const httplib::ContentReader& reader) { serve(request, response, &reader); };
     if (method == "GET") {
-      server_->Get(pattern, wrapped);
+      server_->Get(pattern, [serve](const httplib::Request& request, httplib::Response& response) {
+        serve(request, response, nullptr);
+      });
     } else if (method == "POST") {
-      server_->Post(pattern, wrapped);
+      server_->Post(pattern, with_body);
     } else if (method == "PUT") {
-      server_->Put(pattern, wrapped);
+      server_->Put(pattern, with_body);
     } else {
-      server_->Delete(pattern, wrapped);
+      server_->Delete(pattern, with_body);
     }
+  }
+
+  // Runs a handler. A JSON value of an unexpected type deep in a mapper throws from the JSON
+  // library: that is the client's fault, reported without the library's text. Any transaction the
+  // handler had open has been rolled back by then (Database::Transaction ends on every path).
+  static Result<Reply> RunHandler(const Handler& handler, AbisSystem& system, const Call& call) {
+    try {
+      return handler(system, call);
+    } catch (const nlohmann::json::exception&) {
+      return Status::InvalidArgument("the JSON body holds a value of the wrong type or out of range");
+    } catch (const std::exception&) {
+      return Status::Internal("unexpected error");
+    }
+  }
+
+  // Registered after every route: a POST, PUT or DELETE to no route is answered 404 without its
+  // body being read (httplib would otherwise read it whole, with no limit for chunked bodies).
+  void RouteEverythingElse() {
+    auto not_found = [this](const httplib::Request&, httplib::Response& response, const httplib::ContentReader&) {
+      t_timing.route = "unmatched";
+      response.set_header("Connection", "close");
+      SendError(response, Status::NotFound("no such endpoint"));
+    };
+    server_->Post(".*", not_found);
+    server_->Put(".*", not_found);
+    server_->Delete(".*", not_found);
   }
 
   // --- asynchronous tasks (OSIA callbacks) ---
@@ -417,17 +566,17 @@ class AbisService::Impl {
         auto lease = pool_.Acquire();
         if (!lease.ok()) {
           http_status = 503;
-          body = ErrorBody(503, lease.status()).dump();
+          body = ToJsonText(ErrorBody(503, lease.status()));
           content_type = "application/error+json";
         } else {
-          auto reply = handler(**lease, call);
+          auto reply = RunHandler(handler, **lease, call);
           if (reply.ok()) {
             http_status = reply->status;
-            body = reply->body.is_null() ? "\"OK\"" : reply->body.dump();
+            body = reply->body.is_null() ? "\"OK\"" : ToJsonText(reply->body);
           } else {
             http_status = HttpStatusFor(reply.status());
-            if (http_status == 400) AuditRejection(**lease, call.op, call.method + " " + operation, reply.status());
-            body = ErrorBody(http_status, reply.status()).dump();
+            if (http_status == 400) AuditRejection(**lease, call.op, call.method + " " + operation, reply.status(), {}, {});
+            body = ToJsonText(ErrorBody(http_status, reply.status()));
             content_type = "application/error+json";
           }
           UpdateTask(**lease, task_id, "RESPONSE_SCHEDULED", http_status, body, false);
@@ -730,7 +879,7 @@ class AbisService::Impl {
   void PostAlert(const WatchlistAlert& alert) {
     background_->Post([this, alert] {
       bool delivered = false;
-      std::string body = alert.ToJson().dump();
+      std::string body = ToJsonText(alert.ToJson());
       for (int attempt = 0; attempt < config_.callback_attempts && !delivered; ++attempt) {
         if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
         delivered = PostJson(*alert_webhook_, "", "application/json", body, config_.callback_timeout).ok();
@@ -859,18 +1008,34 @@ class AbisService::Impl {
       if (!lease.ok()) return SendError(response, lease.status(), 503);
       auto version = ReadSchemaVersion((*lease)->store().db());
       if (!version.ok()) return SendError(response, version.status(), 503);
-      response.set_content(nlohmann::json({{"status", "ok"}, {"schemaVersion", *version}}).dump(), "application/json");
+      response.set_content(ToJsonText({{"status", "ok"}, {"schemaVersion", *version}}), "application/json");
     });
+    // Metrics need a key whose role may read the audit log (admin, auditor): gallery sizes are
+    // operational facts about the register. Watchlists are summed into one unnamed line, so that
+    // the existence and size of a named wanted list do not leak through monitoring.
     server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
       t_timing.route = "/metrics";
+      if (!t_timing.op) return SendError(response, Status::Unauthenticated("the request was not authenticated"));
+      if (!RoleAllows(t_timing.op->role, Action::kReadAudit)) {
+        return SendError(response, Status::PermissionDenied("role " + std::string(RoleName(t_timing.op->role)) +
+                                                            " may not read the metrics (admin or auditor)"));
+      }
       std::vector<GallerySize> sizes;
       auto lease = pool_.Acquire();
       if (lease.ok()) {
         auto galleries = (*lease)->store().ListGalleries();
         if (galleries.ok()) {
+          std::int64_t watchlist_members = 0;
+          bool any_watchlist = false;
           for (const auto& gallery : *galleries) {
+            if (gallery.kind == GalleryKind::kWatchlist) {
+              watchlist_members += gallery.member_count;
+              any_watchlist = true;
+              continue;
+            }
             sizes.push_back({gallery.name, std::string(GalleryKindName(gallery.kind)), gallery.member_count});
           }
+          if (any_watchlist) sizes.push_back({"(watchlists)", "watchlist", watchlist_members});
         }
       }
       std::string extra = "# HELP abis_store_connections Store connections opened by the service.\n"
@@ -950,11 +1115,13 @@ class AbisService::Impl {
     Route("GET", encounter + "/templates", encounter_name + "/templates",
           NotImplemented("reading templates (export samples with `abis export nist`, which is purpose-bound and audited)"),
           false, false);
+    RouteEverythingElse();
   }
 
   ServiceConfig config_;
   SystemPool pool_;
   ApiKeyCache key_cache_;
+  SignInThrottle throttle_;
   ServiceMetrics metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BackgroundQueue> background_;

@@ -26,9 +26,24 @@ Result<SystemPool::Lease> SystemPool::Acquire() {
 }
 
 void SystemPool::Return(std::unique_ptr<AbisSystem> system) {
+  bool healthy = system->ConnectionHealthy();
+  std::unique_ptr<AbisSystem> discarded;
+  {
+    std::lock_guard lock(mutex_);
+    if (healthy) {
+      idle_.push_back(std::move(system));
+    } else {
+      discarded = std::move(system);  // closed below, outside the lock; its slot opens a new one
+      --opened_;
+      ++discarded_;
+    }
+    returned_.notify_one();
+  }
+}
+
+std::size_t SystemPool::discarded() const {
   std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(system));
-  returned_.notify_one();
+  return discarded_;
 }
 
 std::size_t SystemPool::opened() const {

@@ -98,12 +98,47 @@ std::int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowi
 
 int Database::Changes() const { return sqlite3_changes(db_); }
 
+// Ends the transaction it opened on every way out of the scope, exceptions included: a body that
+// throws is rolled back like one that returns an error. A ROLLBACK that fails leaves the
+// connection in a state nobody knows, so it is marked broken (see Database::Healthy).
+class Database::TransactionScope {
+ public:
+  explicit TransactionScope(Database& db) : db_(db) { db_.transaction_depth_ = 1; }
+  TransactionScope(const TransactionScope&) = delete;
+  TransactionScope& operator=(const TransactionScope&) = delete;
+  ~TransactionScope() {
+    db_.transaction_depth_ = 0;
+    if (!ended_) Rollback();
+  }
+  // COMMIT; on failure the transaction is rolled back and the error returned.
+  Status Commit() {
+    db_.transaction_depth_ = 0;
+    ended_ = true;
+    Status commit = db_.Execute("COMMIT");
+    if (!commit.ok()) Rollback();
+    return commit;
+  }
+  void Rollback() {
+    db_.transaction_depth_ = 0;
+    ended_ = true;
+    if (sqlite3_get_autocommit(db_.db_) != 0) return;  // SQLite already rolled back (e.g. after SQLITE_FULL)
+    if (!db_.Execute("ROLLBACK").ok() || sqlite3_get_autocommit(db_.db_) == 0) db_.broken_ = true;
+  }
+
+ private:
+  Database& db_;
+  bool ended_ = false;
+};
+
 Status Database::Transaction(const std::function<Status()>& body) {
+  if (broken_) return BrokenStatus();
   if (transaction_depth_ > 0) {
     ++transaction_depth_;
-    Status status = body();
-    --transaction_depth_;
-    return status;
+    struct Leave {
+      int& depth;
+      ~Leave() { depth = depth > 0 ? depth - 1 : 0; }
+    } leave{transaction_depth_};
+    return body();
   }
   // Writer locks this thread holds: a second write transaction on another connection to the same
   // file from the same thread would wait for itself forever.
@@ -120,29 +155,35 @@ Status Database::Transaction(const std::function<Status()>& body) {
     ~Release() { held.pop_back(); }
   } release{held_by_this_thread};
   ABIS_RETURN_IF_ERROR(Execute("BEGIN IMMEDIATE"));
-  transaction_depth_ = 1;
+  TransactionScope scope(*this);
   Status status = body();
-  transaction_depth_ = 0;
   if (!status.ok()) {
-    Execute("ROLLBACK").ok();
+    scope.Rollback();
     return status;
   }
-  Status commit = Execute("COMMIT");
-  if (!commit.ok()) {
-    Execute("ROLLBACK").ok();
-    return commit;
-  }
-  return Status::Ok();
+  return scope.Commit();
 }
 
 Status Database::ReadTransaction(const std::function<Status()>& body) {
+  if (broken_) return BrokenStatus();
   if (transaction_depth_ > 0) return body();
   ABIS_RETURN_IF_ERROR(Execute("BEGIN DEFERRED"));
-  transaction_depth_ = 1;
+  TransactionScope scope(*this);
   Status status = body();
-  transaction_depth_ = 0;
-  Status end = Execute(status.ok() ? "COMMIT" : "ROLLBACK");
-  return status.ok() ? end : status;
+  if (!status.ok()) {
+    scope.Rollback();
+    return status;
+  }
+  return scope.Commit();
+}
+
+bool Database::Healthy() const {
+  return !broken_ && transaction_depth_ == 0 && sqlite3_get_autocommit(db_) != 0;
+}
+
+Status Database::BrokenStatus() const {
+  return Status::FailedPrecondition("the connection to " + path_.string() +
+                                    " could not end a transaction and must be closed");
 }
 
 Statement::Statement(Statement&& other) noexcept

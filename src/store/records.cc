@@ -5,6 +5,7 @@
 #include <string>
 
 #include "abis/core/enum_names.h"
+#include "abis/core/text_validation.h"
 
 namespace abis {
 namespace {
@@ -40,19 +41,25 @@ Status ValidateEncounterKind(std::string_view kind) {
 }
 
 Status ValidateIsoDate(std::string_view value, std::string_view field) {
-  auto bad = [&] {
-    return Status::InvalidArgument(std::string(field) + " '" + std::string(value) +
-                                   "' is not an ISO 8601 date (YYYY-MM-DD)");
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument(std::string(field) + " '" + EscapeForDisplay(value, 40) + "' is not " + std::string(why));
   };
-  if (value.size() < 10) return bad();
+  if (value.size() < 10) return bad("an ISO 8601 date (YYYY-MM-DD)");
   for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (!std::isdigit(static_cast<unsigned char>(value[i]))) return bad();
+    if (!std::isdigit(static_cast<unsigned char>(value[i]))) return bad("an ISO 8601 date (YYYY-MM-DD)");
   }
-  if (value[4] != '-' || value[7] != '-') return bad();
+  if (value[4] != '-' || value[7] != '-') return bad("an ISO 8601 date (YYYY-MM-DD)");
+  if (value.size() > 10 && value[10] != 'T' && value[10] != ' ') return bad("an ISO 8601 date (YYYY-MM-DD)");
+  int year = (value[0] - '0') * 1000 + (value[1] - '0') * 100 + (value[2] - '0') * 10 + (value[3] - '0');
   int month = (value[5] - '0') * 10 + (value[6] - '0');
   int day = (value[8] - '0') * 10 + (value[9] - '0');
-  if (month < 1 || month > 12 || day < 1 || day > 31) return bad();
-  if (value.size() > 10 && value[10] != 'T' && value[10] != ' ') return bad();
+  if (year < 1800) return bad("a plausible date (years from 1800)");
+  if (month < 1 || month > 12) return bad("a calendar date (month 01-12)");
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  int days = kDaysInMonth[month - 1] + (month == 2 && leap ? 1 : 0);
+  if (day < 1 || day > days) return bad("a calendar date (that month has " + std::to_string(days) + " days)");
+  if (value.size() > 10) ABIS_RETURN_IF_ERROR(ValidateFreeText(value, field, 40, false));
   return Status::Ok();
 }
 

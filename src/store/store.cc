@@ -1,8 +1,11 @@
 #include "abis/store/store.h"
 
+#include "abis/core/text_validation.h"
+
 #include <cstdlib>
 #include <string>
 
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/store/schema.h"
 
@@ -84,11 +87,14 @@ Result<std::vector<TemplateInfo>> QueryTemplates(Database& db, const std::string
 }
 
 Status ValidatePerson(const Person& person) {
-  if (person.external_id.empty()) return Status::InvalidArgument("person external id is empty");
-  if (person.external_id.size() > 200) return Status::InvalidArgument("person external id longer than 200 characters");
+  ABIS_RETURN_IF_ERROR(ValidateIdentifier(person.external_id, "person id", 200));
   if (person.legal_basis.empty()) {
     return Status::InvalidArgument("person '" + person.external_id + "' has no legal basis; every record needs one");
   }
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(person.legal_basis, "legal basis of person '" + person.external_id + "'", 500,
+                                        /*required=*/true));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(person.given_name, "given name", 200, /*required=*/false));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(person.family_name, "family name", 200, /*required=*/false));
   ABIS_RETURN_IF_ERROR(ValidateIsoDate(person.retention_until, "retention date"));
   if (!person.date_of_birth.empty()) ABIS_RETURN_IF_ERROR(ValidateIsoDate(person.date_of_birth, "date of birth"));
   if (!person.sex.empty() && person.sex != "F" && person.sex != "M" && person.sex != "X") {
@@ -103,10 +109,43 @@ StoreLayout StoreLayout::ForDir(const std::filesystem::path& dir) {
   StoreLayout layout;
   layout.dir = dir;
   layout.database = dir / "abis.db";
-  const char* key_file = std::getenv("ABIS_KEY_FILE");
-  layout.key_file = (key_file != nullptr && *key_file != '\0') ? std::filesystem::path(key_file) : dir / "master.key";
+  auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "");
+  };
+  const std::string key_file = env("ABIS_KEY_FILE");
+  layout.key_file = !key_file.empty() ? std::filesystem::path(key_file) : dir / "master.key";
+  layout.key_passphrase_file = env("ABIS_KEY_PASSPHRASE_FILE");
+  layout.key_command = env("ABIS_KEY_COMMAND");
   return layout;
 }
+
+std::string StoreLayout::KeySourceDescription() const {
+  if (!key_command.empty()) return "the key command (ABIS_KEY_COMMAND)";
+  if (key_passphrase_file.empty()) return key_file.string();
+  return key_file.string() + " (wrapped under the passphrase in " + key_passphrase_file.string() + ")";
+}
+
+namespace {
+
+// The master key of the store: from the key command, else the key file (created when `create`).
+Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
+  if (!layout.key_command.empty()) return MasterKey::FromCommand(layout.key_command);
+  std::string passphrase;
+  if (!layout.key_passphrase_file.empty()) {
+    ABIS_ASSIGN_OR_RETURN(passphrase,
+                          ReadOwnerOnlyFile(layout.key_passphrase_file, "passphrase file (ABIS_KEY_PASSPHRASE_FILE)"));
+    while (!passphrase.empty() && (passphrase.back() == '\n' || passphrase.back() == '\r')) passphrase.pop_back();
+    if (passphrase.empty()) {
+      return Status::InvalidArgument("passphrase file " + layout.key_passphrase_file.string() + " is empty");
+    }
+  }
+  auto key = create ? MasterKey::CreateFile(layout.key_file, passphrase) : MasterKey::LoadFile(layout.key_file, passphrase);
+  WipeSecret(passphrase);
+  return key;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Store>> Store::Create(const std::filesystem::path& dir) {
   StoreLayout layout = StoreLayout::ForDir(dir);
@@ -117,7 +156,7 @@ Result<std::unique_ptr<Store>> Store::Create(const std::filesystem::path& dir) {
     return Status::AlreadyExists("a store already exists at " + dir.string());
   }
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, error);
-  ABIS_ASSIGN_OR_RETURN(MasterKey key, MasterKey::CreateFile(layout.key_file));
+  ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/true));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/true));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
   return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
@@ -128,7 +167,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(layout.database)) {
     return Status::NotFound("no store at " + dir.string() + " (create one with `abis init --store " + dir.string() + "`)");
   }
-  ABIS_ASSIGN_OR_RETURN(MasterKey key, MasterKey::LoadFile(layout.key_file));
+  ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/false));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/false));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
   return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
@@ -186,8 +225,16 @@ Result<std::vector<Person>> Store::ListExpiredPersons(std::string_view date, int
                       [&](Statement& s) { s.Bind(1, date).Bind(2, limit); });
 }
 
+Status Store::EraseThenCheckpoint(const std::function<Status()>& erase) {
+  const bool commits_here = !db_->InTransaction();
+  ABIS_RETURN_IF_ERROR(db_->Transaction(erase));
+  // Best effort: the erasure has committed whatever the checkpoint does (see Checkpoint).
+  if (commits_here) (void)Checkpoint();
+  return Status::Ok();
+}
+
 Status Store::DeletePerson(std::int64_t id) {
-  return db_->Transaction([&]() -> Status {
+  return EraseThenCheckpoint([&]() -> Status {
     ABIS_RETURN_IF_ERROR(GetPerson(id).status());
     // Explicit deletes (not only ON DELETE CASCADE) keep the order obvious: ciphertexts and
     // wrapped keys first. secure_delete overwrites the freed pages.
@@ -205,6 +252,7 @@ Status Store::DeletePerson(std::int64_t id) {
 
 Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
   ABIS_RETURN_IF_ERROR(ValidateEncounterKind(encounter.kind));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(encounter.source_agency, "source agency", 200, /*required=*/false));
   if (!encounter.external_id.empty()) {
     ABIS_RETURN_IF_ERROR(ValidateEncounterExternalId(encounter.external_id));
     if (FindEncounter(encounter.person_id, encounter.external_id).ok()) {
@@ -303,7 +351,7 @@ Status Store::SetEncounterActive(std::int64_t encounter_id, bool active) {
 }
 
 Status Store::ClearEncounter(std::int64_t encounter_id) {
-  return db_->Transaction([&]() -> Status {
+  return EraseThenCheckpoint([&]() -> Status {
     ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM templates WHERE sample_id IN (SELECT id FROM samples WHERE "
                                          "encounter_id = ?)", encounter_id));
     return RunWithId(*db_, "DELETE FROM samples WHERE encounter_id = ?", encounter_id);
@@ -311,7 +359,7 @@ Status Store::ClearEncounter(std::int64_t encounter_id) {
 }
 
 Status Store::DeleteEncounter(std::int64_t encounter_id) {
-  return db_->Transaction([&]() -> Status {
+  return EraseThenCheckpoint([&]() -> Status {
     ABIS_RETURN_IF_ERROR(ClearEncounter(encounter_id));
     ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM encounters WHERE id = ?", encounter_id));
     if (db_->Changes() == 0) return Status::NotFound("no encounter with id " + std::to_string(encounter_id));
@@ -590,9 +638,8 @@ Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {
 }
 
 Result<std::int64_t> Store::CreateGallery(const Gallery& gallery) {
-  if (gallery.name.empty() || gallery.name.size() > 100) {
-    return Status::InvalidArgument("gallery name must have 1-100 characters");
-  }
+  ABIS_RETURN_IF_ERROR(ValidateIdentifier(gallery.name, "gallery name", 100));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(gallery.description, "gallery description", 1000, /*required=*/false));
   if (FindGallery(gallery.name).ok()) return Status::AlreadyExists("gallery '" + gallery.name + "' already exists");
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO galleries (name, kind, description, created_at) VALUES (?, ?, ?, ?)"));
@@ -680,8 +727,8 @@ Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id
 }
 
 Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry) {
-  if (entry.authority_reference.empty()) return Status::InvalidArgument("watchlist entry needs an authority reference");
-  if (entry.reason.empty()) return Status::InvalidArgument("watchlist entry needs a reason");
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.authority_reference, "watchlist authority reference", 200, /*required=*/true));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.reason, "watchlist reason", 1000, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateIsoDate(entry.expires_at, "watchlist expiry"));
   ABIS_RETURN_IF_ERROR(AddGalleryMember(entry.gallery_id, entry.person_id));
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO watchlist_entries (gallery_id, person_id, "

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
 #include "abis/system/alerts.h"
@@ -49,8 +50,19 @@ nlohmann::json PersonJson(const Person& person) {
 
 Status ValidateCaseRef(const std::string& case_ref) {
   if (case_ref.empty()) return Status::InvalidArgument("a case reference is required for every search");
-  if (case_ref.size() > 128) return Status::InvalidArgument("case reference longer than 128 characters");
-  return Status::Ok();
+  return ValidateIdentifier(case_ref, "case reference", 128);
+}
+
+// The key id of an API key of the form abis_<key id>_<secret>, or "" when it has another form
+// (only the public part is kept; the secret never is).
+std::string PublicKeyId(const std::string& api_key) {
+  constexpr std::size_t kKeyIdChars = 16;
+  if (api_key.rfind("abis_", 0) != 0 || api_key.size() < 5 + kKeyIdChars + 1 || api_key[5 + kKeyIdChars] != '_') return "";
+  std::string key_id = api_key.substr(5, kKeyIdChars);
+  for (char c : key_id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return "";
+  }
+  return key_id;
 }
 
 Status ValidateFalseMatchRate(double fmr) {
@@ -81,6 +93,7 @@ nlohmann::json SearchResult::ToJson() const {
   return {{"candidates", list},
           {"gallery_size", gallery_size},
           {"skipped_templates", skipped_templates},
+          {"quarantined_templates", quarantined_templates},
           {"audit_seq", audit_seq},
           {"alerts", alert_list}};
 }
@@ -117,29 +130,52 @@ Status AbisSystem::Require(const Operator& op, Action action, const std::string&
 }
 
 Status AbisSystem::RequirePurpose(const Operator& op, Action action, Purpose purpose, const std::string& case_ref) {
-  ABIS_RETURN_IF_ERROR(Require(op, action, std::string(ActionName(action))));
-  if (RoleAllowsPurpose(op.role, purpose)) return Status::Ok();
-  std::string reason = "role " + std::string(RoleName(op.role)) + " may not search for the purpose " +
-                       std::string(PurposeName(purpose));
+  if (RoleAllows(op.role, action) && RoleAllowsPurpose(op.role, purpose)) return Status::Ok();
+  // A refusal carries the purpose and case the operator gave (docs/ACCESS.md), whichever rule refused.
+  std::string reason = !RoleAllows(op.role, action)
+                           ? "role " + std::string(RoleName(op.role)) + " may not " + std::string(ActionName(action))
+                           : "role " + std::string(RoleName(op.role)) + " may not search for the purpose " +
+                                 std::string(PurposeName(purpose));
   ABIS_RETURN_IF_ERROR(AuditRefusal(op, std::string(ActionName(action)), std::string(PurposeName(purpose)), case_ref, reason));
   return Status::PermissionDenied(reason);
 }
 
-Result<Operator> AbisSystem::Authenticate(const std::string& api_key) {
+Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std::string& source) {
   auto op = abis::Authenticate(store_->db(), api_key);
   if (!op.ok()) {
     AuditEvent event;
     event.operator_name = "(unauthenticated)";
     event.role = "";
     event.action = "auth.refused";
-    event.result = {{"reason", op.status().message()}};
+    event.result = {{"reason", op.status().message()}, {"key_id", PublicKeyId(api_key)}, {"source", source}};
     ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
   }
   return op;
 }
 
+Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
+                                        std::int64_t window_seconds) {
+  AuditEvent event;
+  event.operator_name = "(unauthenticated)";
+  event.action = "auth.throttled";
+  event.result = {{"source", source}, {"key_id", key_id}, {"failures", failures}, {"window_seconds", window_seconds}};
+  return AppendAuditEntry(store_->db(), event).status();
+}
+
+Status AbisSystem::AuditRejectedRequest(const Operator& op, const RejectedRequest& request) {
+  AuditEvent event = EventFor(op, "http.rejected");
+  if (!request.body_sha256.empty()) event.input_sha256 = {request.body_sha256};
+  event.result = {{"route", request.route},
+                  {"status", request.http_status},
+                  {"error", std::string(StatusCodeName(request.error))},
+                  {"body_bytes", request.body_bytes},
+                  {"query_parameters", request.query_parameters}};
+  return AppendAuditEntry(store_->db(), event).status();
+}
+
 Result<std::pair<User, std::string>> AbisSystem::AddUser(const Operator& op, const std::string& name, Role role) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "add users"));
+  ABIS_RETURN_IF_ERROR(ValidateIdentifier(name, "user name", 64));
   std::pair<User, std::string> out;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(out.first, abis::AddUser(store_->db(), name, role));
@@ -171,7 +207,12 @@ Status AbisSystem::DisableUser(const Operator& op, const std::string& name) {
 
 Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const std::string& case_ref) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
-  if (case_ref.size() > 128) return Status::InvalidArgument("case reference longer than 128 characters");
+  if (!case_ref.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(case_ref, "case reference", 128));
+  // The store keeps records whose date has passed (until retention runs); a new one must not start so.
+  if (person.retention_until.size() >= 10 && person.retention_until.substr(0, 10) < TodayUtc()) {
+    return Status::InvalidArgument("retention date " + EscapeForDisplay(person.retention_until) +
+                                   " is in the past (today is " + TodayUtc() + ")");
+  }
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_RETURN_IF_ERROR(store_->AddPerson(person));
     AuditEvent event = EventFor(op, "person.add");
@@ -218,7 +259,7 @@ Result<std::vector<Person>> AbisSystem::ListPersons(const Operator& op, std::int
 
 Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete persons"));
-  if (reason.empty()) return Status::InvalidArgument("deleting a person needs a reason");
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "the reason for deleting a person", 1000, /*required=*/true));
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
@@ -280,6 +321,8 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
                                                    const std::string& person, const std::string& authority_reference,
                                                    const std::string& reason, const std::string& expires_at) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change watchlists"));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(authority_reference, "watchlist authority reference", 200, /*required=*/true));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "watchlist reason", 1000, /*required=*/true));
   std::int64_t entry_id = 0;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
@@ -477,6 +520,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
         }
         result.gallery_size += view->index().size();
         result.skipped_templates += view->skipped_templates();
+        result.quarantined_templates += view->quarantined_templates().size();
         // Several templates may belong to one person (and the probe person is left out): ask
         // for enough to fill the list with other persons.
         std::size_t wanted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
@@ -539,6 +583,16 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   // The audit entry, the recorded leads and the alerts commit together. A candidate whose person
   // was deleted or merged away since the snapshot is not recorded (the audit entry says so).
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    // A damaged template (it fails authentication) was left out of the index and the search went
+    // on; each one is recorded once, naming its owner, for the administrators to restore it.
+    for (const QuarantinedTemplate& damaged : gallery_indexes_->TakeNewlyQuarantined()) {
+      AuditEvent alert = EventFor(op, "template.quarantined");
+      alert.object_ids = Ids({{"persons", {damaged.person_id}},
+                              {"templates", {damaged.template_id}},
+                              {"galleries", {damaged.gallery_id}}});
+      alert.result = {{"reason", damaged.reason}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), alert).status());
+    }
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
       bool gone = !store_->GetPerson(candidate.person_id).ok();
@@ -567,6 +621,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
     if (request.min_fused_log_lr) event.result["min_fused_log_lr"] = *request.min_fused_log_lr;
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
+    if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
     result.audit_seq = entry.seq;
     return RecordLeadsAndAlerts(op, request, result);
@@ -712,6 +767,18 @@ Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, 
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return out;
+}
+
+Result<AuditCheckpoint> AbisSystem::CheckpointAudit(const Operator& op, const AuditSigningKey& key) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "checkpoint the audit log"));
+  AuditCheckpoint checkpoint;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(checkpoint, MakeAuditCheckpoint(store_->db(), key));
+    AuditEvent event = EventFor(op, "audit.checkpoint");
+    event.result = {{"seq", checkpoint.seq}, {"entry_hash", checkpoint.entry_hash}, {"public_key", checkpoint.public_key}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return checkpoint;
 }
 
 Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op) {

@@ -1,6 +1,7 @@
 #include "abis/system/gallery_index_cache.h"
 
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace abis {
@@ -13,6 +14,10 @@ struct GalleryIndexCache::Entry {
   // The seal (ciphertext nonce) each indexed template was read from: a template re-sealed (moved
   // to another person) or a row replaced under the same id is read again.
   std::unordered_map<std::int64_t, std::string> seal_of_template;
+  // Damaged templates left out, by id, with the seal they were read from: a row that gets a new
+  // seal is tried again.
+  std::map<std::int64_t, std::pair<std::string, QuarantinedTemplate>> quarantine;
+  std::vector<QuarantinedTemplate> quarantined;  // the values of `quarantine`, for views
   std::size_t skipped = 0;
 };
 
@@ -34,6 +39,7 @@ GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry, 
   view.keep_alive_ = entry;
   view.index_ = entry->index.get();
   view.person_of_template_ = &entry->person_of_template;
+  view.quarantined_ = &entry->quarantined;
   view.skipped_ = entry->skipped;
   return view;
 }
@@ -67,15 +73,34 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     entry.person_of_template.erase(template_id);
     entry.seal_of_template.erase(template_id);
   }
+  std::erase_if(entry.quarantine, [&](const auto& item) {
+    auto found = wanted.find(item.first);
+    return found == wanted.end() || found->second->seal_id != item.second.first;
+  });
   std::int64_t decrypted = 0;
+  std::vector<std::pair<std::string, QuarantinedTemplate>> found_damaged;
+  auto quarantine = [&](const TemplateInfo& info, const Status& status) {
+    QuarantinedTemplate damaged{info.id, info.person_id, key.gallery_id, status.ToString()};
+    entry.quarantine[info.id] = {info.seal_id, damaged};
+    found_damaged.emplace_back(info.seal_id, std::move(damaged));
+  };
   for (const auto& [template_id, info] : wanted) {
-    if (entry.person_of_template.contains(template_id)) continue;
+    if (entry.person_of_template.contains(template_id) || entry.quarantine.contains(template_id)) continue;
     auto reference = store.LoadTemplate(template_id);
+    if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) {
+      quarantine(*info, reference.status());
+      continue;
+    }
     if (!reference.ok()) {
       entry.generation = 0;  // partly updated: the next search rebuilds what is missing
       return reference.status();
     }
     Status added = entry.index->Add(template_id, *reference);
+    if (!added.ok() && (added.code() == StatusCode::kInvalidArgument || added.code() == StatusCode::kDataLoss)) {
+      entry.index->Remove(template_id);
+      quarantine(*info, added.WithContext("template " + std::to_string(template_id)));
+      continue;
+    }
     if (!added.ok()) {
       entry.generation = 0;
       return added.WithContext("template " + std::to_string(template_id));
@@ -84,11 +109,19 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     entry.seal_of_template.emplace(template_id, info->seal_id);
     ++decrypted;
   }
+  entry.quarantined.clear();
+  for (const auto& [template_id, item] : entry.quarantine) entry.quarantined.push_back(item.second);
   entry.skipped = skipped;
   entry.generation = generation;
   std::lock_guard lock(mutex_);
   ++stats_.refreshes;
   stats_.templates_decrypted += decrypted;
+  for (auto& [seal, damaged] : found_damaged) {
+    // Reported once per damaged seal, however many indexes (positions, private builds) meet it.
+    if (!reported_damage_.insert(std::to_string(damaged.template_id) + "/" + seal).second) continue;
+    ++stats_.templates_quarantined;
+    newly_quarantined_.push_back(std::move(damaged));
+  }
   return Status::Ok();
 }
 
@@ -141,6 +174,11 @@ Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const Modality
 GalleryIndexCacheStats GalleryIndexCache::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+std::vector<QuarantinedTemplate> GalleryIndexCache::TakeNewlyQuarantined() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(newly_quarantined_, {});
 }
 
 void GalleryIndexCache::Clear() {

@@ -199,8 +199,10 @@ TEST_F(CliTest, AuditVerifyExitsZeroWhenIntactAndOneNamingTheBrokenEntry) {
 
 TEST_F(CliTest, RetentionApplyDeletesExpiredRecords) {
   for (const auto& [id, date] : std::vector<std::pair<std::string, std::string>>{{"old", "2001-01-01"}, {"new", "2099-01-01"}}) {
-    ASSERT_EQ(Run({"person", "add", "--id", id, "--category", "citizen", "--legal-basis", "b", "--retention-until", date},
-                  admin_key_)
+    // Added in 2000, when neither date had passed (a past retention date is refused at adding).
+    ASSERT_EQ(RunCli({"--store", store_, "person", "add", "--id", id, "--category", "citizen", "--legal-basis", "b",
+                      "--retention-until", date},
+                     {{"ABIS_API_KEY", admin_key_}, {"ABIS_FAKE_NOW", "2000-01-01T00:00:00.000Z"}})
                   .exit_code,
               0);
   }
@@ -222,6 +224,69 @@ TEST_F(CliTest, SubjectReportNeedsAnAuditorOrAdmin) {
   auto json = nlohmann::json::parse(report.LastLine());
   EXPECT_EQ(json["person"]["external_id"], "S");
   EXPECT_EQ(json["history"][0]["action"], "person.add");
+}
+
+TEST_F(CliTest, AuditCheckpointAnchorsTheHeadAndVerifyWithTheAnchorCatchesATailCut) {
+  const std::string signing_key = (dir_.path() / "auditor.key").string();
+  const std::string anchor = (dir_.path() / "anchor.json").string();
+  ExpectCleanFailure(Run({"audit", "checkpoint", "--signing-key", signing_key}, admin_key_), 4,
+                     "abis audit keygen --out");
+  CliRun keygen = RunCli({"audit", "keygen", "--out", signing_key});
+  ASSERT_EQ(keygen.exit_code, 0) << keygen.err;
+  ASSERT_TRUE(std::filesystem::exists(signing_key + ".pub"));
+  CliRun add = Run({"user", "add", "--name", "ada", "--role", "auditor"}, admin_key_);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string auditor_key = add.LastLine().substr(9);
+  add = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin_key_);
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  const std::string enroller_key = add.LastLine().substr(9);
+  ExpectCleanFailure(Run({"audit", "checkpoint", "--signing-key", signing_key}, enroller_key), 3, "may not");
+
+  CliRun checkpoint = Run({"audit", "checkpoint", "--signing-key", signing_key, "--out", anchor, "--json"}, auditor_key);
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.err;
+  const auto anchored = nlohmann::json::parse(checkpoint.LastLine());
+  const std::int64_t anchored_seq = anchored["seq"].get<std::int64_t>();
+  ASSERT_GE(anchored_seq, 4);
+  CliRun holds = Run({"audit", "verify", "--anchor", anchor, "--public-key", signing_key + ".pub"}, "");
+  EXPECT_EQ(holds.exit_code, 0) << holds.err;
+  EXPECT_NE(holds.out.find("holds anchored entry " + std::to_string(anchored_seq)), std::string::npos) << holds.out;
+
+  // Cut the tail and rewrite the head row to match: the chain alone cannot see it.
+  std::string sql = "DELETE FROM audit_log WHERE seq > 2; UPDATE audit_head SET entry_count = 2, last_hash = "
+                    "(SELECT entry_hash FROM audit_log WHERE seq = 2) WHERE id = 1;";
+  ASSERT_EQ(std::system(("sqlite3 " + testing::ShellQuote(store_ + "/abis.db") + " " + testing::ShellQuote(sql)).c_str()), 0);
+  EXPECT_EQ(Run({"audit", "verify"}, "").exit_code, 0);
+  CliRun cut = Run({"audit", "verify", "--anchor", anchor, "--public-key", signing_key + ".pub", "--json"}, "");
+  EXPECT_EQ(cut.exit_code, 1) << cut.err;
+  EXPECT_NE(cut.err.find("log cut below the anchor"), std::string::npos) << cut.err;
+  EXPECT_EQ(nlohmann::json::parse(cut.LastLine())["first_bad_entry"], 3);
+}
+
+TEST_F(CliTest, InitWithAPassphraseFileWrapsTheMasterKeyAndAnExposedKeyFileIsRefused) {
+  const std::string wrapped_store = (dir_.path() / "wrapped").string();
+  const std::string passphrase = (dir_.path() / "passphrase").string();
+  {
+    std::ofstream(passphrase) << "a passphrase the operators keep\n";
+  }
+  std::filesystem::permissions(passphrase, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  const std::map<std::string, std::string> with_passphrase = {{"ABIS_KEY_PASSPHRASE_FILE", passphrase}};
+  CliRun init = RunCli({"init", "--store", wrapped_store}, with_passphrase);
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  const std::string key = init.LastLine().substr(9);
+  std::ifstream key_file(wrapped_store + "/master.key");
+  std::string header;
+  std::getline(key_file, header);
+  EXPECT_EQ(header, "abis-master-key-v2");
+  auto env = with_passphrase;
+  env["ABIS_API_KEY"] = key;
+  EXPECT_EQ(RunCli({"--store", wrapped_store, "person", "list"}, env).exit_code, 0);
+  ExpectCleanFailure(RunCli({"--store", wrapped_store, "person", "list"}, {{"ABIS_API_KEY", key}}), 4,
+                     "ABIS_KEY_PASSPHRASE_FILE");
+
+  std::filesystem::permissions(store_ + "/master.key", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  ExpectCleanFailure(Run({"person", "list"}, admin_key_), 4, "chmod 600");
 }
 
 }  // namespace

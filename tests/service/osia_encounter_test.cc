@@ -220,7 +220,7 @@ TEST_F(OsiaEncounterTest, SearchesReuseTheGalleryIndexAndDecryptOnlyNewTemplates
   EXPECT_EQ(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(143)}}}, query)), std::vector<std::string>{"p-143"});
   ASSERT_EQ(CreateEncounter("p-150", "e", NewPersonEncounter(150))->status, 200);
   EXPECT_EQ(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(150)}}}, query)), std::vector<std::string>{"p-150"});
-  auto metrics = Client().Get("/metrics");
+  auto metrics = Client().Get("/metrics", Auth("ada"));
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("abis_gallery_index_templates_decrypted_total 6\n"), std::string::npos)
       << "5 templates once, then only the new one:\n" << metrics->body;

@@ -1,7 +1,11 @@
 #include "abis/store/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <optional>
 #include <set>
 
 #include "../support/test_engine.h"
@@ -491,6 +495,167 @@ TEST(SchemaTest, RefusesAStoreFromANewerProgram) {
   Status status = MigrateSchema(*db);
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("99"), std::string::npos);
+}
+
+// Sets an environment variable for one scope (the store reads its key settings from the
+// environment, as the CLI and the service do).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    const char* old = std::getenv(name);
+    if (old != nullptr) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// A person with one sample; returns the sample id.
+std::int64_t AddPersonWithSample(Store& store, const std::vector<std::uint8_t>& bytes) {
+  auto user = AddUser(store.db(), "clerk", Role::kEnroller);
+  EXPECT_TRUE(user.ok());
+  Person person = MakePerson("P");
+  EXPECT_TRUE(store.AddPerson(person).ok());
+  Encounter encounter;
+  encounter.person_id = person.id;
+  encounter.operator_id = user->id;
+  auto encounter_id = store.AddEncounter(encounter);
+  EXPECT_TRUE(encounter_id.ok());
+  auto sample_id = store.AddSample(*encounter_id, person.id, Modality::kFace, "raw", FingerPosition::kUnknown, bytes);
+  EXPECT_TRUE(sample_id.ok()) << sample_id.status().ToString();
+  return *sample_id;
+}
+
+TEST(StoreKeyTest, AKeyFileOthersCouldReadKeepsTheStoreClosedAndSaysHowToFixIt) {
+  TempDir dir;
+  ASSERT_TRUE(Store::Create(dir.path() / "s").ok());
+  auto key_file = dir.path() / "s" / "master.key";
+  chmod(key_file.c_str(), 0644);
+  auto store = Store::Open(dir.path() / "s");
+  ASSERT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("mode 0644"), std::string::npos) << store.status().message();
+  EXPECT_NE(store.status().message().find("chmod 600 " + key_file.string()), std::string::npos);
+}
+
+TEST(StoreKeyTest, APassphraseFileMakesCreateWrapTheKeyAndOpenNeedsIt) {
+  TempDir dir;
+  auto passphrase = dir.path() / "passphrase";
+  ASSERT_TRUE(CreateOwnerOnlyFile(passphrase, "a long passphrase kept elsewhere\n", "passphrase").ok());
+  auto bytes = RandomSample(21);
+  std::int64_t sample_id = 0;
+  {
+    ScopedEnv env("ABIS_KEY_PASSPHRASE_FILE", passphrase.string());
+    auto store = Store::Create(dir.path() / "s");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_NE((*store)->layout().KeySourceDescription().find(passphrase.string()), std::string::npos);
+    sample_id = AddPersonWithSample(**store, bytes);
+  }
+  std::ifstream in(dir.path() / "s" / "master.key");
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "abis-master-key-v2");
+
+  auto without = Store::Open(dir.path() / "s");
+  EXPECT_EQ(without.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(without.status().message().find("ABIS_KEY_PASSPHRASE_FILE"), std::string::npos);
+  {
+    ScopedEnv env("ABIS_KEY_PASSPHRASE_FILE", passphrase.string());
+    auto store = Store::Open(dir.path() / "s");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto loaded = (*store)->LoadSample(sample_id);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ(*loaded, bytes);
+    chmod(passphrase.c_str(), 0640);
+    auto exposed = Store::Open(dir.path() / "s");
+    EXPECT_EQ(exposed.status().code(), StatusCode::kFailedPrecondition) << "the passphrase file is a secret too";
+  }
+}
+
+TEST(StoreKeyTest, AKeyCommandSuppliesTheMasterKeyAndNoKeyFileIsWritten) {
+  TempDir dir;
+  const std::string hex = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e";
+  auto bytes = RandomSample(22);
+  std::int64_t sample_id = 0;
+  {
+    ScopedEnv env("ABIS_KEY_COMMAND", "echo " + hex);
+    auto store = Store::Create(dir.path() / "s");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    sample_id = AddPersonWithSample(**store, bytes);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "s" / "master.key"));
+  {
+    ScopedEnv env("ABIS_KEY_COMMAND", "echo " + hex);
+    auto store = Store::Open(dir.path() / "s");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto loaded = (*store)->LoadSample(sample_id);
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ(*loaded, bytes);
+  }
+  {
+    ScopedEnv env("ABIS_KEY_COMMAND", "echo key service unreachable >&2; exit 69");
+    EXPECT_EQ(Store::Open(dir.path() / "s").status().code(), StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST_F(StoreTest, DeletionsCheckpointTheWalThemselvesOnceTheyCommit) {
+  // The wrapped data key sits in the same row as the ciphertext it opens (templates and samples
+  // alike), so both leave the files together; until the checkpoint, both are in the WAL.
+  struct Sealed {
+    std::vector<std::uint8_t> wrapped_key, ciphertext;
+  };
+  auto sealed_rows = [&](const std::string& table, std::int64_t person_id) {
+    std::vector<Sealed> rows;
+    auto query = store_->db().Prepare("SELECT wrapped_key, sealed FROM " + table + " WHERE person_id = ?");
+    query->Bind(1, person_id);
+    while (*query->Step()) {
+      auto ciphertext = query->ColumnBlob(1);
+      rows.push_back({query->ColumnBlob(0), std::vector<std::uint8_t>(ciphertext.begin() + 24, ciphertext.begin() + 88)});
+    }
+    return rows;
+  };
+  auto left_in_files = [&](const std::vector<Sealed>& rows) {
+    std::vector<std::string> found;
+    for (const char* name : {"abis.db", "abis.db-wal"}) {
+      auto file = dir_.path() / "store" / name;
+      for (const Sealed& row : rows) {
+        if (FileContains(file, row.wrapped_key)) found.push_back(std::string(name) + ": wrapped key");
+        if (FileContains(file, row.ciphertext)) found.push_back(std::string(name) + ": ciphertext");
+      }
+    }
+    return found;
+  };
+
+  Person erased = MakePerson("ERASED");
+  Person kept = MakePerson("KEPT");
+  ASSERT_TRUE(store_->AddPerson(erased).ok());
+  ASSERT_TRUE(store_->AddPerson(kept).ok());
+  EnrolBytes(erased.id, RandomSample(31));
+  EnrolBytes(kept.id, RandomSample(32));
+  std::vector<Sealed> erased_rows = sealed_rows("templates", erased.id);
+  for (const Sealed& row : sealed_rows("samples", erased.id)) erased_rows.push_back(row);
+  std::vector<Sealed> kept_rows = sealed_rows("templates", kept.id);
+  for (const Sealed& row : sealed_rows("samples", kept.id)) kept_rows.push_back(row);
+  ASSERT_EQ(erased_rows.size(), 2u);
+  ASSERT_FALSE(left_in_files(erased_rows).empty()) << "the test must see the bytes before the deletion";
+
+  ASSERT_TRUE(store_->DeletePerson(erased.id).ok());  // no Checkpoint() call
+  EXPECT_EQ(left_in_files(erased_rows), std::vector<std::string>());
+  EXPECT_EQ(std::filesystem::file_size(dir_.path() / "store" / "abis.db-wal"), 0u);
+
+  auto encounters = store_->ListEncounters(kept.id);
+  ASSERT_TRUE(encounters.ok());
+  ASSERT_EQ(encounters->size(), 1u);
+  ASSERT_TRUE(store_->DeleteEncounter(encounters->front().id).ok());
+  EXPECT_EQ(left_in_files(kept_rows), std::vector<std::string>());
 }
 
 }  // namespace

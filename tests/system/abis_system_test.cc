@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "../support/test_engine.h"
+#include "abis/core/text_validation.h"
 
 namespace abis {
 namespace {
@@ -169,10 +171,12 @@ TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFac
 }
 
 TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
+  setenv("ABIS_FAKE_NOW", "2019-06-01T00:00:00.000Z", 1);  // enrolled back then: no retention date was past
   AddPersonWithSample("old1", 1, "2020-01-01");
   AddPersonWithSample("old2", 2, "2021-01-01");
   AddPersonWithSample("old3", 3, "2022-01-01");
   AddPersonWithSample("current", 4, "2099-01-01");
+  unsetenv("ABIS_FAKE_NOW");
   auto report = system_->ApplyRetention(admin_, "2026-01-01", 2);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->deleted, 3);
@@ -384,6 +388,70 @@ TEST_F(AbisSystemTest, WatchlistHitCarriesTheActiveEntryOnly) {
   EXPECT_EQ(result->candidates[0].external_id, "expired");
   EXPECT_TRUE(result->candidates[0].hit);
   EXPECT_TRUE(result->candidates[0].watchlist.empty()) << "an expired entry never alerts";
+}
+
+// Issue 16, item 6: a stored value that is not valid UTF-8 (written before identifiers were
+// checked) must not break the audit export from that entry on.
+TEST_F(AbisSystemTest, AuditExportSurvivesInvalidUtf8InAStoredEntry) {
+  AuditEvent event;
+  event.operator_name = "legacy";
+  event.action = "search";
+  event.case_ref = "C\xff\xfe";
+  ASSERT_TRUE(AppendAuditEntry(system_->store().db(), event).ok());
+  std::ostringstream out;
+  auto written = system_->ExportAudit(auditor_, "", out);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_GE(*written, 2);
+  EXPECT_TRUE(IsValidUtf8(out.str()));
+  EXPECT_TRUE(VerifyAuditChain(system_->store().db())->intact);
+}
+
+// Items 6, 8 and 9: identifiers are checked by the system for every caller (CLI, HTTP, MOSIP).
+TEST_F(AbisSystemTest, BadIdentifiersAreRefusedBeforeAnythingIsStoredOrAudited) {
+  std::int64_t entries = VerifyAuditChain(system_->store().db())->entries;
+  Person person;
+  person.category = PersonCategory::kCitizen;
+  person.legal_basis = "Register Act s.4";
+  person.retention_until = "2099-01-01";
+  for (const std::string& id : {std::string("P\0Q", 3), std::string("P\r\nforged"), std::string("P\x1b]0;x\x07"),
+                               std::string("P\xe2\x80\xae" "exe"), std::string("\xff\xfe"), std::string("-P")}) {
+    person.external_id = id;
+    EXPECT_EQ(system_->AddPerson(admin_, person).status().code(), StatusCode::kInvalidArgument) << EscapeForDisplay(id);
+  }
+  Gallery gallery;
+  gallery.name = "wanted\x1b[2J";
+  EXPECT_EQ(system_->CreateGallery(admin_, gallery).status().code(), StatusCode::kInvalidArgument);
+  person.external_id = "P-1";
+  person.legal_basis = "  ";
+  EXPECT_EQ(system_->AddPerson(admin_, person).status().code(), StatusCode::kInvalidArgument);
+  person.legal_basis = "Register Act s.4";
+  for (const char* date : {"2040-02-31", "0000-01-01", "2001-01-01", "2099-02-29"}) {
+    person.retention_until = date;
+    EXPECT_EQ(system_->AddPerson(admin_, person).status().code(), StatusCode::kInvalidArgument) << date;
+  }
+  EXPECT_EQ(VerifyAuditChain(system_->store().db())->entries, entries) << "a refused input was audited";
+  AddPersonWithSample("P-2", 2);
+  for (const std::string& case_ref : {std::string(" "), std::string("\t"), std::string("\0", 1), std::string("-"),
+                                     std::string("C\xff")}) {
+    SearchRequest request = SearchFor(2, Purpose::kCriminalInvestigation);
+    request.case_ref = case_ref;
+    EXPECT_EQ(system_->Search(investigator_, request).status().code(), StatusCode::kInvalidArgument)
+        << EscapeForDisplay(case_ref);
+  }
+}
+
+TEST_F(AbisSystemTest, ARoleThatMayNotSearchIsRefusedWithThePurposeAndCaseInTheAudit) {
+  SearchRequest request = SearchFor(1, Purpose::kCriminalInvestigation);
+  request.case_ref = "CASE-77";
+  for (const Operator& op : {admin_, auditor_}) {
+    EXPECT_EQ(system_->Search(op, request).status().code(), StatusCode::kPermissionDenied);
+    auto query = system_->store().db().Prepare(
+        "SELECT operator, purpose, case_ref FROM audit_log WHERE action = 'search.refused' ORDER BY seq DESC LIMIT 1");
+    ASSERT_TRUE(*query->Step());
+    EXPECT_EQ(query->ColumnText(0), op.name);
+    EXPECT_EQ(query->ColumnText(1), "criminal_investigation");
+    EXPECT_EQ(query->ColumnText(2), "CASE-77");
+  }
 }
 
 }  // namespace

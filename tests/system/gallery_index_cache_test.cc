@@ -109,5 +109,64 @@ TEST_F(GalleryIndexCacheTest, AKeyForAnotherAlgorithmIsRefused) {
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(GalleryIndexCacheTest, ATamperedTemplateIsQuarantinedAndTheSearchGoesOn) {
+  Enrol("a", 1);
+  Enrol("b", 2);
+  std::int64_t c = Enrol("c", 3);
+  auto templates = writer_->ListTemplates(c);
+  ASSERT_TRUE(templates.ok());
+  ASSERT_EQ(templates->size(), 1u);
+  const std::int64_t tampered = templates->front().id;
+  // One flipped bit in the middle of the ciphertext, as someone with write access to the file would.
+  auto read = writer_->db().Prepare("SELECT sealed FROM templates WHERE id = ?");
+  read->Bind(1, tampered);
+  ASSERT_TRUE(*read->Step());
+  std::vector<std::uint8_t> sealed = read->ColumnBlob(0);
+  sealed[sealed.size() / 2] ^= 1;
+  auto write = writer_->db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  write->BindBlob(1, sealed).Bind(2, tampered);
+  ASSERT_TRUE(write->Run().ok());
+  ASSERT_EQ(writer_->LoadTemplate(tampered).status().code(), StatusCode::kDataLoss);
+
+  SampleInput probe;
+  probe.bytes = RandomSample(2);
+  auto probe_template = engine_.Extract(probe);
+  ASSERT_TRUE(probe_template.ok());
+  for (int search = 0; search < 2; ++search) {
+    std::vector<std::int64_t> found_persons;
+    std::vector<QuarantinedTemplate> quarantined;
+    Status status = reader_->db().ReadTransaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(std::int64_t generation, reader_->GalleryGeneration());
+      ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, cache_.Acquire(*reader_, engine_, Key(), generation));
+      ABIS_ASSIGN_OR_RETURN(auto candidates, view.index().Search(*probe_template, 10));
+      for (const Candidate& candidate : candidates) found_persons.push_back(view.PersonOfTemplate(candidate.reference_id));
+      quarantined = view.quarantined_templates();
+      return Status::Ok();
+    });
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_EQ(found_persons.size(), 2u) << "a and b are still searched";
+    ASSERT_EQ(quarantined.size(), 1u);
+    EXPECT_EQ(quarantined[0].template_id, tampered);
+    EXPECT_EQ(quarantined[0].person_id, c);
+    EXPECT_EQ(quarantined[0].gallery_id, gallery_id_);
+    EXPECT_NE(quarantined[0].reason.find("data_loss"), std::string::npos) << quarantined[0].reason;
+  }
+  EXPECT_EQ(cache_.stats().templates_quarantined, 1);
+  std::vector<QuarantinedTemplate> reported = cache_.TakeNewlyQuarantined();
+  ASSERT_EQ(reported.size(), 1u) << "reported once, not once per search";
+  EXPECT_EQ(reported[0].template_id, tampered);
+  EXPECT_TRUE(cache_.TakeNewlyQuarantined().empty());
+
+  // Once the row is gone (erased, or re-enrolled), the quarantine forgets it.
+  ASSERT_TRUE(writer_->DeletePerson(c).ok());
+  Status status = reader_->db().ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, cache_.Acquire(*reader_, engine_, Key(), *reader_->GalleryGeneration()));
+    EXPECT_TRUE(view.quarantined_templates().empty());
+    EXPECT_EQ(view.index().size(), 2u);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+}
+
 }  // namespace
 }  // namespace abis

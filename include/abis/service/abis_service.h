@@ -29,7 +29,10 @@ struct ServiceConfig {
   int port = 0;                                   // 0: an ephemeral port (see AbisService::port())
   std::size_t worker_threads = 8;                 // concurrent requests
   std::size_t background_threads = 2;             // tasks and webhook deliveries
-  std::size_t max_body_bytes = 16u << 20;         // larger requests are 413
+  std::size_t max_body_bytes = 16u << 20;         // larger requests are 413 (chunked ones too, while read)
+  int max_json_depth = 32;                        // deeper JSON bodies are 400, refused before parsing
+  int sign_in_failures_per_window = 20;           // per source address and per key id; then 429
+  std::chrono::seconds sign_in_window{60};
   std::size_t max_probes = 20;                    // biometricData items per request
   std::chrono::seconds read_timeout{10};          // per read of a request
   std::chrono::seconds write_timeout{30};         // per write of a response

@@ -1,6 +1,8 @@
 // A pool of AbisSystem instances, one per concurrently served request: each owns its own SQLite
 // connection (WAL lets searches read while an enrolment writes). A request leases a system for its
-// duration; the pool opens a new one when all are leased, up to `max_systems`, then waits.
+// duration; the pool opens a new one when all are leased, up to `max_systems`, then waits. A
+// system whose connection is not clean when it comes back (see Database::Healthy) is closed, not
+// reused.
 // Thread-safety: Acquire() may be called concurrently; a Lease is used by one thread.
 #pragma once
 
@@ -42,6 +44,9 @@ class SystemPool {
   // cannot be opened.
   Result<Lease> Acquire();
   std::size_t opened() const;
+  // Systems closed on return because their connection's state was unknown (an open or failed
+  // transaction): the next Acquire opens a fresh one instead of reusing it.
+  std::size_t discarded() const;
   GalleryIndexCacheStats gallery_index_stats() const { return gallery_indexes_->stats(); }
 
  private:
@@ -56,6 +61,7 @@ class SystemPool {
   std::condition_variable returned_;
   std::vector<std::unique_ptr<AbisSystem>> idle_;
   std::size_t opened_ = 0;
+  std::size_t discarded_ = 0;
 };
 
 }  // namespace abis::service

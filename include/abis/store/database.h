@@ -38,24 +38,33 @@ class Database {
   std::int64_t LastInsertRowId() const;
   int Changes() const;
 
-  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error.
-  // Nested calls join the outer transaction (they do not commit by themselves).
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it returns an error or throws
+  // (the exception then propagates): the transaction ends on every path. Nested calls join the
+  // outer transaction (they do not commit by themselves).
   // REQUIRES: the calling thread has no write transaction open on another connection to the
   // same file (that is kFailedPrecondition, see writer_lock_).
   Status Transaction(const std::function<Status()>& body);
   bool InTransaction() const { return transaction_depth_ > 0; }
   // Runs `body` inside a deferred (read) transaction: every read sees one snapshot of the
   // database (WAL), and writers are not blocked. Inside another transaction it just runs `body`.
+  // Ends on every path, as Transaction does.
   Status ReadTransaction(const std::function<Status()>& body);
+  // False when the connection's state is not known to be clean: a transaction is open outside
+  // Transaction/ReadTransaction (e.g. a raw BEGIN) or a ROLLBACK failed. A pool must then close
+  // the connection instead of handing it to the next caller; Transaction refuses to run on it.
+  bool Healthy() const;
 
   sqlite3* handle() const { return db_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  class TransactionScope;
   Database(sqlite3* db, std::filesystem::path path);
+  Status BrokenStatus() const;
   sqlite3* db_;
   std::filesystem::path path_;
   int transaction_depth_ = 0;
+  bool broken_ = false;  // a ROLLBACK failed: the connection must not be used for transactions
   // Shared by every connection of this process to the same file: write transactions of one
   // process wait here, woken as soon as the writer before them commits, instead of in SQLite's
   // busy handler, whose back-off sleeps put hundreds of milliseconds on the tail latency under

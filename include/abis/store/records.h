@@ -98,7 +98,8 @@ struct WatchlistEntry {
   std::string expires_at;  // ISO 8601; an expired entry never alerts
 };
 
-// Validates an ISO 8601 date "YYYY-MM-DD" (optionally followed by a time), naming `field`.
+// Validates an ISO 8601 date "YYYY-MM-DD" (optionally followed by a time), naming `field`: a real
+// calendar date (2040-02-31 is refused), year 1800 or later.
 Status ValidateIsoDate(std::string_view value, std::string_view field);
 
 }  // namespace abis

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,22 +21,35 @@
 
 namespace abis {
 
+// Where a store's files and master key are (docs/STORE_SCHEMA.md "The master key").
 struct StoreLayout {
   std::filesystem::path dir;
   std::filesystem::path database;  // <dir>/abis.db
   std::filesystem::path key_file;  // env ABIS_KEY_FILE, else <dir>/master.key
+  // Env ABIS_KEY_PASSPHRASE_FILE: a file (mode 0600) holding the passphrase the key file is
+  // wrapped under (version 2). Create writes a wrapped key file; Open needs it for one.
+  std::filesystem::path key_passphrase_file;
+  // Env ABIS_KEY_COMMAND: a command whose standard output is the master key in hex (the hook
+  // for an HSM or key service). When set, the key file is neither read nor written.
+  std::string key_command;
   static StoreLayout ForDir(const std::filesystem::path& dir);
+  // Where the master key comes from, for messages: the command or the key file.
+  std::string KeySourceDescription() const;
 };
 
 class Store {
  public:
-  // Creates a new store folder (database at the current schema + a new key file).
+  // Creates a new store folder: the database at the current schema and a new master key (a key
+  // file, passphrase-wrapped when layout.key_passphrase_file is set; none with a key command).
   // An existing store there is kAlreadyExists.
   static Result<std::unique_ptr<Store>> Create(const std::filesystem::path& dir);
-  // Opens an existing store, upgrading its schema when older.
+  // Opens an existing store, upgrading its schema when older. The master key comes from the
+  // key command, else the key file (MasterKey::LoadFile: a file group or others may read or write
+  // is refused).
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& dir);
 
   Database& db() { return *db_; }
+  const Database& db() const { return *db_; }
   const StoreLayout& layout() const { return layout_; }
 
   // --- persons ---
@@ -49,6 +63,8 @@ class Store {
   Result<std::vector<Person>> ListExpiredPersons(std::string_view date, int limit);
   // Crypto-erases the person: every sample, template (ciphertext and wrapped key), encounter,
   // gallery membership and watchlist entry, then the person row. kNotFound when absent.
+  // The erasing methods below commit and then Checkpoint() the WAL themselves; inside a caller's
+  // transaction they cannot, so the caller calls Checkpoint() after its commit.
   Status DeletePerson(std::int64_t id);
 
   // --- encounters, samples, templates ---
@@ -145,10 +161,18 @@ class Store {
   Result<std::vector<WatchlistEntry>> ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
                                                              std::string_view now);
 
-  // Removes deleted data from the WAL too (checkpoint + truncate). Call after deletions.
+  // Best effort, after deletions: copies the WAL into the database file and truncates it
+  // (PRAGMA wal_checkpoint(TRUNCATE)), so erased ciphertexts and wrapped keys leave both files.
+  // Waits up to the busy timeout for readers; a reader that still holds an older snapshot keeps
+  // the old pages (in the WAL, and in the database file for pages not yet copied back) until a
+  // later checkpoint: that is not an error. Errors: only an I/O failure.
+  // REQUIRES: no transaction open on this connection.
   Status Checkpoint();
 
  private:
+  // Runs `erase` in a transaction (joining the caller's); when this call committed it, then
+  // checkpoints (best effort).
+  Status EraseThenCheckpoint(const std::function<Status()>& erase);
   // Re-seals a sample and its templates for another person and encounter.
   Status ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id);
   Store(StoreLayout layout, std::unique_ptr<Database> db, MasterKey key)

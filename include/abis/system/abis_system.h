@@ -87,6 +87,7 @@ struct SearchResult {
   std::vector<CandidateResult> candidates;  // best first
   std::size_t gallery_size = 0;             // templates searched
   std::size_t skipped_templates = 0;        // templates of another algorithm (not comparable)
+  std::size_t quarantined_templates = 0;    // damaged templates (failed authentication) left out
   std::int64_t audit_seq = 0;
   std::vector<WatchlistAlert> alerts;       // raised by this search, stored and audited
   nlohmann::json ToJson() const;
@@ -141,6 +142,16 @@ struct StoredSample {
   std::vector<std::uint8_t> bytes;
 };
 
+// A request refused for its content, as the audit log keeps it (AbisSystem::AuditRejectedRequest).
+struct RejectedRequest {
+  std::string route;                      // the route's pattern, e.g. "/v1/identify/{galleryId}"
+  int http_status = 400;
+  StatusCode error = StatusCode::kInvalidArgument;
+  std::int64_t body_bytes = 0;
+  std::string body_sha256;                // empty when there was no body
+  std::vector<std::string> query_parameters;  // names only, each validated or replaced by "?"
+};
+
 struct RetentionReport {
   std::int64_t deleted = 0;
   std::int64_t batches = 0;
@@ -170,9 +181,20 @@ class AbisSystem {
                                                   std::shared_ptr<GalleryIndexCache> gallery_indexes = nullptr);
 
   Store& store() { return *store_; }
+  // False when the store connection is in an unknown state (a transaction left open or a failed
+  // rollback): the owner must close this system rather than reuse it.
+  bool ConnectionHealthy() const { return store_->db().Healthy(); }
 
-  // Checks an API key; a refusal is audited (action "auth.refused", no key material recorded).
-  Result<Operator> Authenticate(const std::string& api_key);
+  // Checks an API key; a refusal is audited (action "auth.refused") with the key's public id and
+  // `source` (the client's address, empty for the CLI); the secret is never recorded.
+  Result<Operator> Authenticate(const std::string& api_key, const std::string& source = "");
+  // Records that sign-ins from `source` or for `key_id` are being refused unchecked after
+  // `failures` failures within `window_seconds` (action "auth.throttled").
+  Status AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
+                              std::int64_t window_seconds);
+  // Records a request refused for its content (HTTP 400/413/415): who, which route, why (the error
+  // code), and the body's size and SHA-256 and the query's parameter names, never their bytes.
+  Status AuditRejectedRequest(const Operator& op, const RejectedRequest& request);
 
   // --- users (admin) ---
   // Adds a user and returns its first API key.
@@ -241,6 +263,9 @@ class AbisSystem {
 
   // --- accountability ---
   Result<AuditVerification> VerifyAudit(const Operator& op);
+  // Signs the head of the verified audit chain (auditor or admin) for the auditor to keep
+  // elsewhere (docs/AUDIT_FORMAT.md, "Anchoring"); audited as "audit.checkpoint".
+  Result<AuditCheckpoint> CheckpointAudit(const Operator& op, const AuditSigningKey& key);
   Result<std::int64_t> ExportAudit(const Operator& op, const std::string& since, std::ostream& out);
   // Deletes persons whose retention date is before `today`, `batch_size` per transaction.
   Result<RetentionReport> ApplyRetention(const Operator& op, const std::string& today, int batch_size,

@@ -19,6 +19,8 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "abis/core/modality.h"
 #include "abis/core/status.h"
@@ -37,6 +39,16 @@ struct GalleryIndexKey {
   auto operator<=>(const GalleryIndexKey&) const = default;
 };
 
+// A template left out of an index because its stored row is damaged: it fails authentication
+// or decryption (kDataLoss: tampered, moved or corrupt ciphertext or wrapped key), or the engine
+// refuses the decrypted template. It stays out until its row changes (a new seal) or goes.
+struct QuarantinedTemplate {
+  std::int64_t template_id = 0;
+  std::int64_t person_id = 0;
+  std::int64_t gallery_id = 0;
+  std::string reason;  // the Status text: says what failed, never any template bytes
+};
+
 // A searchable index, read-locked for as long as the view lives.
 class GalleryIndexView {
  public:
@@ -45,6 +57,9 @@ class GalleryIndexView {
   std::int64_t PersonOfTemplate(std::int64_t template_id) const;
   // Templates of the gallery's members left out because another algorithm made them.
   std::size_t skipped_templates() const { return skipped_; }
+  // Templates of the gallery's members left out because they are damaged (the search went on
+  // without them), by template id.
+  const std::vector<QuarantinedTemplate>& quarantined_templates() const { return *quarantined_; }
 
  private:
   friend class GalleryIndexCache;
@@ -53,6 +68,7 @@ class GalleryIndexView {
   std::shared_ptr<void> keep_alive_;
   const ModalityGallery* index_ = nullptr;
   const std::unordered_map<std::int64_t, std::int64_t>* person_of_template_ = nullptr;
+  const std::vector<QuarantinedTemplate>* quarantined_ = nullptr;
   std::size_t skipped_ = 0;
 };
 
@@ -61,13 +77,15 @@ struct GalleryIndexCacheStats {
   std::int64_t refreshes = 0;     // indexes brought up to date (first builds included)
   std::int64_t templates_decrypted = 0;
   std::int64_t private_builds = 0;  // searches whose snapshot was older than the cached index
+  std::int64_t templates_quarantined = 0;  // times a damaged template was put in quarantine
 };
 
 class GalleryIndexCache {
  public:
   // The index for `key`, current in the snapshot of the read transaction `store` has open.
-  // `generation` is Store::GalleryGeneration() read in that snapshot. A store or decryption
-  // failure is returned as is; the cached index is then left at its previous generation.
+  // `generation` is Store::GalleryGeneration() read in that snapshot. A damaged template is
+  // quarantined (QuarantinedTemplate) and the index built without it; any other store failure
+  // is returned as is, and the cached index is then left at its previous generation.
   // When the cached index is already newer than the snapshot, a private index is built from the
   // snapshot (decrypting the whole gallery: prefer TryAcquire and a fresh snapshot).
   Result<GalleryIndexView> Acquire(Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
@@ -77,6 +95,9 @@ class GalleryIndexCache {
   Result<std::optional<GalleryIndexView>> TryAcquire(Store& store, const ModalityEngine& engine,
                                                      const GalleryIndexKey& key, std::int64_t generation);
   GalleryIndexCacheStats stats() const;
+  // Templates put in quarantine since the last call (each once per damaged seal, in the order
+  // found), and forgets them: for the caller to audit and alert on each exactly once.
+  std::vector<QuarantinedTemplate> TakeNewlyQuarantined();
   // Drops every index (e.g. when memory must be returned).
   void Clear();
 
@@ -90,6 +111,8 @@ class GalleryIndexCache {
   mutable std::mutex mutex_;
   std::map<GalleryIndexKey, std::shared_ptr<Entry>> entries_;
   GalleryIndexCacheStats stats_;
+  std::vector<QuarantinedTemplate> newly_quarantined_;
+  std::unordered_set<std::string> reported_damage_;  // "<template id>/<seal>" already reported
 };
 
 }  // namespace abis
