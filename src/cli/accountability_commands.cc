@@ -73,19 +73,8 @@ void RunAuditVerify(CliContext& context, const VerifyOptions& options) {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
-    auto report = system->VerifyAudit(op);
+    auto report = anchor ? system->VerifyAudit(op, &anchor->checkpoint, anchor->public_key) : system->VerifyAudit(op);
     if (context.Failed(report.status())) return;
-    if (anchor && report->intact) {
-      report = VerifyAuditAnchor(system->store().db(), anchor->checkpoint, anchor->public_key);
-      if (context.Failed(report.status())) return;
-    }
-    AuditEvent event;
-    event.operator_name = op.name;
-    event.role = std::string(RoleName(op.role));
-    event.action = "audit.verify";
-    event.result = {{"intact", report->intact}, {"entries", report->entries}};
-    if (anchor) event.result["anchor_seq"] = anchor->checkpoint.seq;
-    if (report->intact && context.Failed(AppendAuditEntry(system->store().db(), event).status())) return;
     PrintVerification(context, *report);
     return;
   }

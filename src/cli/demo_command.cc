@@ -239,14 +239,14 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
   say.Step("8. Two-person confirmation of the lead");
   std::string review_state = "none";
   if (!candidate_ids.empty()) {
-    ABIS_RETURN_IF_ERROR(DecideOnCandidate(system->store(), staff["examiner-a"], candidate_ids[0],
+    ABIS_RETURN_IF_ERROR(system->DecideOnCandidate(staff["examiner-a"], candidate_ids[0],
                                            CandidateDecision::kConfirm, "minutiae and face agree")
                              .status());
-    auto same_again = DecideOnCandidate(system->store(), staff["examiner-a"], candidate_ids[0],
+    auto same_again = system->DecideOnCandidate(staff["examiner-a"], candidate_ids[0],
                                         CandidateDecision::kConfirm, "again");
     say.Line("examiner-a confirms; examiner-a again: " +
              (same_again.ok() ? std::string("accepted (unexpected)") : "refused (" + same_again.status().message() + ")"));
-    ABIS_ASSIGN_OR_RETURN(CandidateReview review, DecideOnCandidate(system->store(), staff["examiner-b"], candidate_ids[0],
+    ABIS_ASSIGN_OR_RETURN(CandidateReview review, system->DecideOnCandidate(staff["examiner-b"], candidate_ids[0],
                                                                     CandidateDecision::kConfirm, "independent check"));
     review_state = std::string(ReviewStateName(review.state));
     say.Line("examiner-b confirms: state " + review_state);

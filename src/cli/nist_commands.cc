@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "abis/core/time.h"
+#include "abis/core/text_validation.h"
 #include "cli_context.h"
 
 #ifdef ABIS_HAVE_INTEROP
@@ -216,21 +217,22 @@ void RunImport(CliContext& context, const ImportOptions& options) {
                            ? options.legal_basis
                            : "ANSI/NIST-ITL import for " + options.purpose + ", case " + options.case_ref;
   person.retention_until = options.retention_until.empty() ? TenYearsFromToday() : options.retention_until;
-  auto added = system->AddPerson(op, person);
-  if (context.Failed(added.status())) return;
-
-  nlohmann::json failures = nlohmann::json::array();
-  int fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
-  auto enrol = [&](SampleInput sample, const std::string& what) -> bool {
-    EnrolRequest request;
-    request.person = added->external_id;
-    request.sample = std::move(sample);
-    request.encounter_kind = "booking";
-    request.source_agency = bundle->originating_agency;
-    request.galleries = options.galleries;
-    auto result = system->Enrol(op, request);
-    if (!result.ok()) failures.push_back({{"item", what}, {"error", result.status().ToString()}});
-    return result.ok();
+  // Every sample of the transaction goes into one encounter (a booking), created with the person
+  // in one transaction; samples an engine rejects are listed, and when none is left nothing is
+  // created.
+  enum class Kind { kFinger, kMinutiae, kFace, kDna };
+  std::vector<Kind> kinds;
+  EncounterEnrolment request;
+  request.person = person.external_id;
+  request.new_person = person;
+  request.encounter_kind = "booking";
+  request.source_agency = bundle->originating_agency;
+  request.galleries = options.galleries;
+  request.case_ref = options.case_ref;
+  request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
+  auto add = [&](SampleInput sample, Kind kind) {
+    request.samples.push_back(std::move(sample));
+    kinds.push_back(kind);
   };
   for (const auto& finger : bundle->fingers) {
     SampleInput sample;
@@ -240,14 +242,14 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.format_hint = finger.compression == "WSQ20" ? "wsq" : "";
     sample.source_name = options.file + " (Type-" + std::to_string(finger.source_record_type) + " IDC " +
                          std::to_string(finger.source_idc) + ")";
-    if (enrol(sample, sample.source_name)) ++fingers;
+    add(std::move(sample), Kind::kFinger);
   }
   for (const auto& face : bundle->faces) {
     SampleInput sample;
     sample.modality = Modality::kFace;
     sample.bytes = face.bytes;
     sample.source_name = options.file + " (Type-10 IDC " + std::to_string(face.source_idc) + ")";
-    if (enrol(sample, sample.source_name)) ++faces;
+    add(std::move(sample), Kind::kFace);
   }
   // Type-9 INCITS 378 minutiae become ANSI INCITS 378 records, the finger engine's minutiae
   // format, and are enrolled at their finger position next to any image of the same finger (a
@@ -270,7 +272,7 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.position = set.position;
     sample.format_hint = std::string(finger::MinutiaeRecordFormatName(finger::MinutiaeRecordFormat::kAnsi378_2004));
     sample.source_name = where;
-    if (enrol(sample, where)) ++minutiae_sets;
+    add(std::move(sample), Kind::kMinutiae);
 #else
     bundle->skipped.push_back(where + ": not enrolled: this build has no finger module");
 #endif
@@ -291,10 +293,41 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     sample.format_hint = "csv";
     sample.bytes = DnaCsv(named_loci);
     sample.source_name = options.file + " (Type-18)";
-    if (enrol(sample, sample.source_name)) dna_loci = static_cast<int>(named_loci.size());
+    add(std::move(sample), Kind::kDna);
   }
-  nlohmann::json out = {{"person", added->external_id},
-                        {"person_id", added->id},
+  if (request.samples.empty()) {
+    context.Failed(Status::InvalidArgument(options.file + ": no sample of the transaction could be converted for "
+                                           "enrolment; nothing was created"));
+    return;
+  }
+  auto enrolled = system->EnrolEncounter(op, request);
+  if (context.Failed(enrolled.status().WithContext(options.file))) return;
+  if (enrolled->samples.empty()) {
+    const SampleRejection& first = enrolled->rejected.front();
+    context.Failed(Status::InvalidArgument(options.file + ": every sample was rejected, nothing was created; " +
+                                           request.samples[first.index].source_name + ": " + first.status.message()));
+    return;
+  }
+
+  nlohmann::json failures = nlohmann::json::array();
+  std::vector<bool> stored(request.samples.size(), true);
+  for (const SampleRejection& rejection : enrolled->rejected) {
+    stored[rejection.index] = false;
+    failures.push_back({{"item", request.samples[rejection.index].source_name}, {"error", rejection.status.ToString()}});
+  }
+  int fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    if (!stored[i]) continue;
+    switch (kinds[i]) {
+      case Kind::kFinger: ++fingers; break;
+      case Kind::kMinutiae: ++minutiae_sets; break;
+      case Kind::kFace: ++faces; break;
+      case Kind::kDna: dna_loci = static_cast<int>(named_loci.size()); break;
+    }
+  }
+  nlohmann::json out = {{"person", person.external_id},
+                        {"person_id", enrolled->person_id},
+                        {"encounter", enrolled->encounter_external_id},
                         {"fingers", fingers},
                         {"minutiae_sets", minutiae_sets},
                         {"faces", faces},
@@ -303,13 +336,13 @@ void RunImport(CliContext& context, const ImportOptions& options) {
                         {"skipped", bundle->skipped},
                         {"deviations", deviations}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
-    s << "imported '" << added->external_id << "': " << fingers << " fingers, " << minutiae_sets
-      << " minutiae sets, " << faces << " faces, " << dna_loci << " DNA loci\n";
+    s << "imported '" << EscapeForDisplay(person.external_id) << "' (encounter " << enrolled->encounter_external_id
+      << "): " << fingers << " fingers, " << minutiae_sets << " minutiae sets, " << faces << " faces, " << dna_loci
+      << " DNA loci\n";
     for (const auto& failure : failures) s << "  not enrolled: " << failure["item"].get<std::string>() << ": "
                                            << failure["error"].get<std::string>() << "\n";
     for (const auto& skipped : bundle->skipped) s << "  skipped: " << skipped << "\n";
   });
-  if (fingers + minutiae_sets + faces + dna_loci == 0) context.globals().exit_code = 2;
 }
 
 struct ExportOptions {

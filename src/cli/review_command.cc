@@ -34,7 +34,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
-    auto review_result = ReadCandidateReview(system->store(), op, *candidate_id);
+    auto review_result = system->ReadCandidateReview(op, *candidate_id);
     if (context.Failed(review_result.status())) return;
     PrintReview(context, *review_result);
   });
@@ -46,7 +46,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
-    auto reviews = ReadSearchReviews(system->store(), op, *search_seq);
+    auto reviews = system->ReadSearchReviews(op, *search_seq);
     if (context.Failed(reviews.status())) return;
     nlohmann::json list = nlohmann::json::array();
     for (const auto& item : *reviews) list.push_back(item.ToJson());
@@ -74,7 +74,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
-    auto review_result = DecideOnCandidate(system->store(), op, options->candidate, *decision, options->comment);
+    auto review_result = system->DecideOnCandidate(op, options->candidate, *decision, options->comment);
     if (context.Failed(review_result.status())) return;
     PrintReview(context, *review_result);
   });

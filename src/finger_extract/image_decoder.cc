@@ -1,6 +1,6 @@
-// DecodeFingerprintImage: WSQ with our decoder, the rest with OpenCV after a header probe.
+// DecodeFingerprintImage: the header read and its size checked first (abis_image), then WSQ with
+// our decoder and every other format with the shared strict decoder (abis_image_codec).
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -10,22 +10,15 @@
 
 #include "abis/finger/image.h"
 #include "abis/finger/wsq.h"
-#include "image_probe.h"
+#include "abis/image/image_decoder.h"
 
 namespace abis::finger {
 namespace {
 
 constexpr std::uintmax_t kMaxImageFileBytes = 256ull * 1024 * 1024;
 
-Status CheckSize(int width, int height, const std::string& source) {
-  if (width < kMinFingerprintSide || height < kMinFingerprintSide || width > kMaxFingerprintSide ||
-      height > kMaxFingerprintSide) {
-    return Status::InvalidArgument(source + ": image size " + std::to_string(width) + "x" + std::to_string(height) +
-                                   " outside the accepted " + std::to_string(kMinFingerprintSide) + "-" +
-                                   std::to_string(kMaxFingerprintSide) + " pixels per side");
-  }
-  return Status::Ok();
-}
+constexpr image::ImageSizeLimits kFingerprintImageLimits{
+    .min_side = kMinFingerprintSide, .max_side = kMaxFingerprintSide, .max_pixels = kMaxFingerprintPixels};
 
 double PlausibleResolution(double ppi) {
   return (ppi >= kMinPlausiblePpi && ppi <= kMaxPlausiblePpi) ? ppi : 0.0;
@@ -53,32 +46,21 @@ GrayImage ResampleToStandardResolution(const GrayImage& image) {
 
 Result<GrayImage> DecodeFingerprintImage(std::span<const std::uint8_t> bytes, const std::string& source_name) {
   if (bytes.empty()) return Status::InvalidArgument(source_name + ": empty image");
-  GrayImage image;
-  if (LooksLikeWsq(bytes)) {
-    ABIS_ASSIGN_OR_RETURN(image, DecodeWsq(bytes, source_name));
+  ABIS_ASSIGN_OR_RETURN(const image::ImageHeader header, image::ReadImageHeader(bytes, source_name));
+  ABIS_RETURN_IF_ERROR(image::CheckImageSize(header, kFingerprintImageLimits, source_name));
+  GrayImage gray;
+  if (header.format == image::ImageFormat::kWsq) {
+    ABIS_ASSIGN_OR_RETURN(gray, DecodeWsq(bytes, source_name));
   } else {
-    ABIS_ASSIGN_OR_RETURN(ImageHeader header, ProbeImageHeader(bytes, source_name));
-    if (header.format != ImageFormat::kJpeg) ABIS_RETURN_IF_ERROR(CheckSize(header.width, header.height, source_name));
-    cv::Mat decoded;
-    try {
-      cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<std::uint8_t*>(bytes.data()));
-      decoded = cv::imdecode(buffer, cv::IMREAD_GRAYSCALE);
-    } catch (const cv::Exception& e) {
-      return Status::InvalidArgument(source_name + ": image decoder failed: " + e.what());
-    }
-    if (decoded.empty()) return Status::InvalidArgument(source_name + ": image data corrupt or truncated");
-    if (decoded.type() != CV_8UC1) return Status::InvalidArgument(source_name + ": not an 8-bit image");
-    image.width = decoded.cols;
-    image.height = decoded.rows;
-    image.resolution_ppi = header.resolution_ppi;
-    image.pixels.resize(decoded.total());
-    for (int y = 0; y < decoded.rows; ++y) {
-      std::memcpy(image.pixels.data() + static_cast<std::size_t>(y) * decoded.cols, decoded.ptr(y), decoded.cols);
-    }
+    ABIS_ASSIGN_OR_RETURN(image::DecodedImage decoded,
+                          image::DecodeImage(bytes, source_name, kFingerprintImageLimits, image::PixelLayout::kGrey));
+    gray.width = decoded.width;
+    gray.height = decoded.height;
+    gray.resolution_ppi = header.resolution_ppi;
+    gray.pixels = std::move(decoded.pixels);
   }
-  ABIS_RETURN_IF_ERROR(CheckSize(image.width, image.height, source_name));
-  image.resolution_ppi = PlausibleResolution(image.resolution_ppi);
-  return ResampleToStandardResolution(image);
+  gray.resolution_ppi = PlausibleResolution(gray.resolution_ppi);
+  return ResampleToStandardResolution(gray);
 }
 
 Result<GrayImage> ReadFingerprintImage(const std::string& path) {

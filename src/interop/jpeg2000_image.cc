@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "abis/image/image_size_limits.h"
+
 namespace abis::interop {
 
 namespace {
@@ -76,6 +78,10 @@ std::uint8_t ClampToByte(double value) {
   return static_cast<std::uint8_t>(std::clamp(std::lround(value), 0L, 255L));
 }
 
+constexpr image::ImageSizeLimits kJpeg2000Limits{.min_side = 1,
+                                                  .max_side = kMaxJpeg2000Dimension,
+                                                  .max_pixels = static_cast<std::int64_t>(kMaxJpeg2000Pixels)};
+
 Status DecodeError(const std::string& what, const std::string& openjpeg_message) {
   return Status::InvalidArgument("JPEG 2000: " + what + (openjpeg_message.empty() ? "" : " (" + openjpeg_message + ")"));
 }
@@ -91,6 +97,9 @@ bool LooksLikeJpeg2000(std::span<const std::uint8_t> bytes) {
 
 Result<DecodedImage> DecodeJpeg2000(std::span<const std::uint8_t> bytes) {
   if (!LooksLikeJpeg2000(bytes)) return DecodeError("data starts with neither a JP2 signature nor a J2K SOC marker", "");
+  // The size the codestream's SIZ claims is checked before OpenJPEG is given the data.
+  ABIS_ASSIGN_OR_RETURN(const image::ImageHeader header, image::ReadImageHeader(bytes, "JPEG 2000"));
+  ABIS_RETURN_IF_ERROR(image::CheckImageSize(header, kJpeg2000Limits, "JPEG 2000"));
   const bool is_jp2 = bytes.size() >= kJp2Signature.size() &&
                       std::equal(kJp2Signature.begin(), kJp2Signature.end(), bytes.begin());
   std::unique_ptr<opj_codec_t, CodecDeleter> codec(opj_create_decompress(is_jp2 ? OPJ_CODEC_JP2 : OPJ_CODEC_J2K));
@@ -122,10 +131,10 @@ Result<DecodedImage> DecodeJpeg2000(std::span<const std::uint8_t> bytes) {
   if (image->x1 <= image->x0 || image->y1 <= image->y0) return DecodeError("image has an empty canvas", "");
   const std::uint64_t width = image->x1 - image->x0;
   const std::uint64_t height = image->y1 - image->y0;
-  if (width > kMaxJpeg2000Dimension || height > kMaxJpeg2000Dimension || width * height > kMaxJpeg2000Pixels) {
-    return Status::ResourceExhausted("JPEG 2000: image of " + std::to_string(width) + "x" + std::to_string(height) +
-                                     " pixels exceeds the limit of " + std::to_string(kMaxJpeg2000Dimension) +
-                                     " per side and " + std::to_string(kMaxJpeg2000Pixels) + " pixels");
+  if (width != static_cast<std::uint64_t>(header.width) || height != static_cast<std::uint64_t>(header.height)) {
+    return DecodeError("OpenJPEG reads " + std::to_string(width) + "x" + std::to_string(height) + " where the SIZ says " +
+                           std::to_string(header.width) + "x" + std::to_string(header.height),
+                       "");
   }
   if (image->numcomps < 1 || image->numcomps > 4) {
     return DecodeError(std::to_string(image->numcomps) + " components (1-4 supported)", "");

@@ -4,13 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "abis/interop/an2k_fingerprint_image_view.h"
 #include "abis/interop/an2k_type18_view.h"
 #include "abis/interop/an2k_writer.h"
 #include "abis/interop/nist_enrolment_bundle.h"
+#include "abis/image/image_header.h"
 #include "an2k_text.h"
-#include "image_dimensions.h"
 
 namespace abis::interop {
 
@@ -43,12 +44,25 @@ std::string TwoDigits(int value) {
   return text.size() < 2 ? "0" + text : text;
 }
 
-Result<internal::ImageDimensions> Dimensions(int width, int height, const std::vector<std::uint8_t>& bytes,
-                                             const std::string& where) {
-  if (width > 0 && height > 0) return internal::ImageDimensions{width, height};
-  if (const auto probed = internal::ProbeImageDimensions(bytes)) return *probed;
-  return Status::InvalidArgument(where + ": width/height not given and not readable from the image header "
-                                         "(WSQ, JPEG and PNG headers are read)");
+struct ImageDimensions {
+  int width = 0;
+  int height = 0;
+};
+
+// The dimensions the bundle gives, else those of the image's header (image/image_header.h).
+Result<ImageDimensions> Dimensions(int width, int height, const std::vector<std::uint8_t>& bytes,
+                                   const std::string& where) {
+  if (width > 0 && height > 0) return ImageDimensions{width, height};
+  const Result<image::ImageHeader> header = image::ReadImageHeader(bytes, "image");
+  if (!header.ok()) {
+    return Status::InvalidArgument(where + ": width/height not given and not readable from the image header (" +
+                                   header.status().message() + ")");
+  }
+  if (header->width > std::numeric_limits<int>::max() || header->height > std::numeric_limits<int>::max()) {
+    return Status::InvalidArgument(where + ": image header claims " + std::to_string(header->width) + "x" +
+                                   std::to_string(header->height) + " pixels");
+  }
+  return ImageDimensions{static_cast<int>(header->width), static_cast<int>(header->height)};
 }
 
 Result<TaggedRecord> FingerRecord(const NistFingerImage& finger, int idc, const NistTransactionOptions& options,
@@ -60,7 +74,7 @@ Result<TaggedRecord> FingerRecord(const NistFingerImage& finger, int idc, const 
     return Status::InvalidArgument(where + ": compression \"" + internal::Printable(finger.compression) +
                                    "\" is not a Table 15 name (NONE, WSQ20, JPEGB, JPEGL, JP2, JP2L, PNG)");
   }
-  ABIS_ASSIGN_OR_RETURN(internal::ImageDimensions size, Dimensions(finger.width, finger.height, finger.bytes, where));
+  ABIS_ASSIGN_OR_RETURN(ImageDimensions size, Dimensions(finger.width, finger.height, finger.bytes, where));
   const double ppi = finger.pixels_per_mm > 0 ? finger.pixels_per_mm * kMillimetresPerInch : kDefaultPixelsPerInch;
   const std::string pixels_per_inch = std::to_string(static_cast<int>(std::lround(ppi)));
   TaggedRecord record;
@@ -160,7 +174,7 @@ Result<TaggedRecord> FaceRecord(const NistFaceImage& face, int idc, const NistTr
   if (face.format.empty() || HasSeparator(face.format) || HasSeparator(face.color_space)) {
     return Status::InvalidArgument(where + ": format or colour space is empty or holds a separator");
   }
-  ABIS_ASSIGN_OR_RETURN(internal::ImageDimensions size, Dimensions(face.width, face.height, face.bytes, where));
+  ABIS_ASSIGN_OR_RETURN(ImageDimensions size, Dimensions(face.width, face.height, face.bytes, where));
   TaggedRecord record;
   record.type = 10;
   record.fields = {

@@ -139,7 +139,7 @@ Result<std::unique_ptr<MosipStoreHandler>> MosipStoreHandler::Create(AbisSystem&
     return Status::PermissionDenied("MOSIP deletion operator '" + deletion_operator->name + "' (" +
                                     std::string(RoleName(deletion_operator->role)) + ") may not delete persons");
   }
-  ABIS_ASSIGN_OR_RETURN(Gallery gallery, system.store().FindGallery(config.gallery));
+  ABIS_ASSIGN_OR_RETURN(Gallery gallery, system.FindGallery(service_operator, config.gallery));
   if (gallery.kind == GalleryKind::kWatchlist) {
     return Status::FailedPrecondition("MOSIP handler: gallery '" + config.gallery +
                                       "' is a watchlist; MOSIP records belong in a register gallery");
@@ -150,16 +150,13 @@ Result<std::unique_ptr<MosipStoreHandler>> MosipStoreHandler::Create(AbisSystem&
 
 MosipOutcome MosipStoreHandler::CheckGalleryMember(const std::string& reference_id, const std::string& role) {
   const std::string what = (role.empty() ? "" : role + " ") + "referenceId '" + reference_id + "'";
-  Result<Person> person = system_.store().FindPerson(reference_id);
-  if (!person.ok()) {
-    if (person.status().code() == StatusCode::kNotFound) {
-      return MosipOutcome::Failure(MosipFailureReason::kReferenceIdNotFound,
-                                   what + " is not in the store");
+  Result<std::vector<std::string>> galleries = system_.GalleriesOfPerson(operator_, reference_id);
+  if (!galleries.ok()) {
+    if (galleries.status().code() == StatusCode::kNotFound) {
+      return MosipOutcome::Failure(MosipFailureReason::kReferenceIdNotFound, what + " is not in the store");
     }
-    return Internal("looking up " + what, person.status());
+    return Internal("reading the galleries of " + what, galleries.status());
   }
-  Result<std::vector<std::string>> galleries = system_.store().GalleriesOfPerson(person->id);
-  if (!galleries.ok()) return Internal("reading the galleries of '" + reference_id + "'", galleries.status());
   if (std::find(galleries->begin(), galleries->end(), config_.gallery) == galleries->end()) {
     return MosipOutcome::Failure(MosipFailureReason::kReferenceIdNotFound,
                                  what + " exists but is not in gallery '" + config_.gallery + "'");
@@ -179,13 +176,11 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
                                  "requestId longer than " + std::to_string(kMaxCaseRefLength) +
                                      " characters cannot serve as the INSERT's case reference");
   }
-  Result<Person> existing = system_.store().FindPerson(reference_id);
-  if (existing.ok()) {
+  Result<bool> existing = system_.PersonExists(operator_, reference_id);
+  if (!existing.ok()) return Internal("looking up referenceId '" + reference_id + "'", existing.status());
+  if (*existing) {
     return MosipOutcome::Failure(MosipFailureReason::kReferenceIdAlreadyExists,
-                                 "referenceId '" + reference_id + "' is person " + std::to_string(existing->id));
-  }
-  if (existing.status().code() != StatusCode::kNotFound) {
-    return Internal("looking up referenceId '" + reference_id + "'", existing.status());
+                                 "referenceId '" + reference_id + "' is already in the store");
   }
 
   CbeffSampleInputs inputs =
@@ -205,46 +200,34 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
   if (!retention.ok()) return Internal("computing the retention date", retention.status());
   person.retention_until = *retention;
 
-  // One transaction: the person exists only with at least one enrolled sample, and a crash leaves
-  // nothing (a redelivered INSERT then runs again instead of finding a half-made record). Each
-  // sample runs under a savepoint, so an engine's rejection undoes exactly that sample.
-  Database& db = system_.store().db();
-  std::vector<std::string> rejected;
-  int enrolled = 0;
-  const Status written = db.Transaction([&]() -> Status {
-    ABIS_RETURN_IF_ERROR(system_.AddPerson(operator_, person, request_id).status());
-    for (const SampleInput& sample : inputs.samples) {
-      EnrolRequest request;
-      request.person = reference_id;
-      request.sample = sample;
-      request.encounter_kind = "enrollment";
-      request.source_agency = config_.source_agency;
-      request.galleries = {config_.gallery};
-      request.case_ref = request_id;
-      ABIS_RETURN_IF_ERROR(db.Execute("SAVEPOINT mosip_sample"));
-      Result<EnrolResult> result = system_.Enrol(operator_, request);
-      if (!result.ok()) {
-        ABIS_RETURN_IF_ERROR(db.Execute("ROLLBACK TO mosip_sample; RELEASE mosip_sample"));
-        if (!IsSampleRejection(result.status())) return result.status().WithContext(sample.source_name);
-        rejected.push_back(result.status().message());
-        continue;
-      }
-      ABIS_RETURN_IF_ERROR(db.Execute("RELEASE mosip_sample"));
-      ++enrolled;
+  // One encounter, all-or-nothing (AbisSystem::EnrolEncounter): every sample is extracted before
+  // the write transaction, and the person exists only with at least one enrolled sample, so a
+  // crash leaves nothing (a redelivered INSERT then runs again instead of finding a half-made
+  // record). A sample its engine rejects is left out and noted.
+  EncounterEnrolment request;
+  request.person = reference_id;
+  request.new_person = person;
+  request.samples = inputs.samples;
+  request.encounter_kind = "enrollment";
+  request.source_agency = config_.source_agency;
+  request.galleries = {config_.gallery};
+  request.case_ref = request_id;
+  request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
+  Result<EncounterEnrolmentResult> enrolled = system_.EnrolEncounter(operator_, request);
+  if (!enrolled.ok()) {
+    if (enrolled.status().code() == StatusCode::kAlreadyExists) {
+      return MosipOutcome::Failure(MosipFailureReason::kReferenceIdAlreadyExists, enrolled.status().message());
     }
-    if (enrolled == 0) return Status::FailedPrecondition("every sample was rejected");
-    return Status::Ok();
-  });
+    return Internal("INSERT of '" + reference_id + "' rolled back", enrolled.status());
+  }
+  std::vector<std::string> rejected;
+  for (const SampleRejection& rejection : enrolled->rejected) rejected.push_back(rejection.status.message());
   last_insert_notes_.insert(last_insert_notes_.end(), rejected.begin(), rejected.end());
-  if (written.ok()) return MosipOutcome::Ok();
-  if (enrolled == 0 && rejected.size() == inputs.samples.size()) {
+  if (enrolled->samples.empty()) {
     return MosipOutcome::Failure(MosipFailureReason::kBiometricQualityCheckFailed,
                                  "no sample of '" + reference_id + "' passed extraction: " + JoinLines(rejected));
   }
-  if (written.code() == StatusCode::kAlreadyExists) {
-    return MosipOutcome::Failure(MosipFailureReason::kReferenceIdAlreadyExists, written.message());
-  }
-  return Internal("INSERT of '" + reference_id + "' rolled back", written);
+  return MosipOutcome::Ok();
 }
 
 MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& query,
@@ -331,7 +314,7 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
       if (member != own) restricted->insert(member);
     }
   }
-  Result<Gallery> gallery = system_.store().FindGallery(config_.gallery);
+  Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery);
   if (!gallery.ok()) return Internal("gallery '" + config_.gallery + "'", gallery.status());
   std::size_t records = restricted ? restricted->size() : static_cast<std::size_t>(std::max<std::int64_t>(gallery->member_count, 0));
   if (!restricted && !own.empty() && records > 0) --records;  // the probe's own record is not compared
@@ -399,14 +382,14 @@ MosipOutcome MosipStoreHandler::DeleteForRequest(const std::string& request_id, 
 }
 
 MosipOutcome MosipStoreHandler::ReferenceCount(std::int64_t* count) {
-  Result<Gallery> gallery = system_.store().FindGallery(config_.gallery);
+  Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery);
   if (!gallery.ok()) return Internal("gallery '" + config_.gallery + "'", gallery.status());
   *count = gallery->member_count;
   return MosipOutcome::Ok();
 }
 
 MosipOutcome MosipStoreHandler::Ping() {
-  Result<Gallery> gallery = system_.store().FindGallery(config_.gallery);
+  Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery);
   if (!gallery.ok()) return Internal("gallery '" + config_.gallery + "'", gallery.status());
   return MosipOutcome::Ok();
 }

@@ -28,7 +28,6 @@
 #include "abis/service/sign_in_throttle.h"
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
-#include "abis/store/schema.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
 
@@ -259,12 +258,35 @@ class AbisService::Impl {
 
   Status Run() {
     if (port_ <= 0) return Status::FailedPrecondition("the service is not bound to a port");
-    if (!server_->listen_after_bind() && !stopped_) return Status::IoError("the HTTP server stopped unexpectedly");
+    {
+      std::lock_guard lock(run_mutex_);
+      if (stopped_) return Status::Ok();
+      running_ = true;
+    }
+    bool listened = server_->listen_after_bind();
+    {
+      std::lock_guard lock(run_mutex_);
+      running_ = false;
+      run_ended_.notify_all();
+    }
+    if (!listened && !stopped_) return Status::IoError("the HTTP server stopped unexpectedly");
     return Status::Ok();
   }
 
+  // httplib's stop() does nothing until its accept loop has started, so a Stop() that comes
+  // right after Run() began would otherwise leave Run() listening forever: it is repeated until
+  // Run() has returned.
   void Stop() {
-    stopped_ = true;
+    {
+      std::unique_lock lock(run_mutex_);
+      stopped_ = true;
+      while (running_) {
+        lock.unlock();
+        if (server_) server_->stop();
+        lock.lock();
+        run_ended_.wait_for(lock, std::chrono::milliseconds(10), [&] { return !running_; });
+      }
+    }
     if (server_) server_->stop();
     if (background_) background_->Drain();
   }
@@ -551,13 +573,12 @@ class AbisService::Impl {
   Result<std::string> StartTask(AbisSystem& system, const Call& call, const std::string& operation, const Handler& handler) {
     ABIS_ASSIGN_OR_RETURN(CallbackTarget target, ParseCallbackUrl(call.Query("callback"), config_.allowed_callback_hosts));
     std::string task_id = HexEncode(RandomBytes(16));
-    std::string now = NowUtcIso8601();
-    ABIS_ASSIGN_OR_RETURN(auto insert, system.store().db().Prepare(
-                                           "INSERT INTO service_tasks (id, operation, operator, transaction_id, callback, "
-                                           "status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?)"));
-    insert.Bind(1, task_id).Bind(2, operation).Bind(3, call.op.name).Bind(4, call.Query("transactionId"))
-        .Bind(5, call.Query("callback")).Bind(6, now).Bind(7, now);
-    ABIS_RETURN_IF_ERROR(insert.Run());
+    ServiceTask task;
+    task.id = task_id;
+    task.operation = operation;
+    task.transaction_id = call.Query("transactionId");
+    task.callback = call.Query("callback");
+    ABIS_RETURN_IF_ERROR(system.CreateServiceTask(call.op, task));
     background_->Post([this, task_id, target, call, handler, operation] {
       int http_status = 500;
       std::string body;
@@ -589,13 +610,7 @@ class AbisService::Impl {
 
   void UpdateTask(AbisSystem& system, const std::string& task_id, const std::string& status, int http_status,
                   const std::string& result, bool count_attempt) {
-    auto update = system.store().db().Prepare(
-        "UPDATE service_tasks SET status = ?, http_status = ?, result = ?, attempts = attempts + ?, updated_at = ? "
-        "WHERE id = ?");
-    if (!update.ok()) return;
-    update->Bind(1, status).Bind(2, http_status).Bind(3, result).Bind(4, count_attempt ? 1 : 0)
-        .Bind(5, NowUtcIso8601()).Bind(6, task_id);
-    (void)update->Run();
+    (void)system.UpdateServiceTask(task_id, status, http_status, result, count_attempt);  // best effort
   }
 
   void DeliverTask(const std::string& task_id, const CallbackTarget& target, const std::string& transaction_id,
@@ -613,29 +628,21 @@ class AbisService::Impl {
   }
 
   Result<Reply> TaskStatus(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(auto query, system.store().db().Prepare("SELECT operator, status FROM service_tasks WHERE id = ?"));
-    query.Bind(1, call.path.at(0));
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    // Another operator's task is reported as absent: task ids are not shared between operators.
-    if (!row || query.ColumnText(0) != call.op.name) return Status::NotFound("no task '" + call.path.at(0) + "' of yours");
-    return Reply{200, query.ColumnText(1), {}};
+    ABIS_ASSIGN_OR_RETURN(ServiceTask task, system.ReadServiceTask(call.op, call.path.at(0)));
+    return Reply{200, task.status, {}};
   }
 
   Result<Reply> RedeliverTask(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(auto query, system.store().db().Prepare(
-                                          "SELECT operator, status, callback, transaction_id, http_status, result FROM "
-                                          "service_tasks WHERE id = ?"));
     const std::string& task_id = call.path.at(0);
-    query.Bind(1, task_id);
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row || query.ColumnText(0) != call.op.name) return Status::NotFound("no task '" + task_id + "' of yours");
-    if (query.ColumnText(1) != "RESPONSE_ERROR" || query.ColumnText(5).empty()) {
-      return Status::FailedPrecondition("task '" + task_id + "' is " + query.ColumnText(1) + "; only a RESPONSE_ERROR task holding its result can be redelivered");
+    ABIS_ASSIGN_OR_RETURN(ServiceTask task, system.ReadServiceTask(call.op, task_id));
+    if (task.status != "RESPONSE_ERROR" || task.result.empty()) {
+      return Status::FailedPrecondition("task '" + task_id + "' is " + task.status +
+                                        "; only a RESPONSE_ERROR task holding its result can be redelivered");
     }
-    ABIS_ASSIGN_OR_RETURN(CallbackTarget target, ParseCallbackUrl(query.ColumnText(2), config_.allowed_callback_hosts));
-    std::string transaction_id = query.ColumnText(3);
-    int http_status = static_cast<int>(query.ColumnInt(4));
-    std::string body = query.ColumnText(5);
+    ABIS_ASSIGN_OR_RETURN(CallbackTarget target, ParseCallbackUrl(task.callback, config_.allowed_callback_hosts));
+    std::string transaction_id = task.transaction_id;
+    int http_status = task.http_status;
+    std::string body = task.result;
     UpdateTask(system, task_id, "RESPONSE_RETRY", http_status, body, false);
     std::string content_type = http_status < 300 ? "application/json" : "application/error+json";
     background_->Post([this, task_id, target, transaction_id, content_type, http_status, body] {
@@ -660,50 +667,33 @@ class AbisService::Impl {
     if (contextual.is_object()) {
       ABIS_ASSIGN_OR_RETURN(agency, OptionalString(contextual, "sourceAgency", "contextualData.sourceAgency", 200));
     }
-    EnrolRequest first;
-    first.person = external_id;
-    first.sample = samples.front();
-    if (!RoleAllows(call.op.role, Action::kEnrol)) return system.Enrol(call.op, first).status();  // audited refusal
+    EncounterEnrolment request;
+    request.person = external_id;
+    request.samples = std::move(samples);
+    request.encounter_id = encounter_id;
+    request.encounter_kind = kind;
+    request.source_agency = agency;
+    request.galleries = galleries;
+    if (!RoleAllows(call.op.role, Action::kEnrol)) return system.EnrolEncounter(call.op, request).status();  // audited refusal
     bool create = new_person;
     if (!create) {
-      auto existing = system.store().FindPerson(external_id);
-      if (!existing.ok() && existing.status().code() != StatusCode::kNotFound) return existing.status();
-      if (!existing.ok()) {
-        if (!call.body.contains("contextualData")) {
-          return Status::NotFound("no person '" + external_id + "'; send contextualData (legalBasis, retentionUntil) to create one");
-        }
-        create = true;
-      } else if (!encounter_id.empty() && system.store().FindEncounter(existing->id, encounter_id).ok()) {
-        return Status::AlreadyExists("person '" + external_id + "' already has an encounter '" + encounter_id + "'");
+      ABIS_ASSIGN_OR_RETURN(bool exists, system.PersonExists(call.op, external_id));
+      if (!exists && !call.body.contains("contextualData")) {
+        return Status::NotFound("no person '" + external_id + "'; send contextualData (legalBasis, retentionUntil) to create one");
       }
+      create = !exists;
     }
     if (create) {
       ABIS_ASSIGN_OR_RETURN(Person person, PersonFromEncounter(call.body, external_id));
-      ABIS_RETURN_IF_ERROR(system.AddPerson(call.op, person).status());
+      request.new_person = std::move(person);
     }
-    std::string encounter = encounter_id;
+    // All or nothing: the person (when new), the encounter and every sample commit together.
+    ABIS_ASSIGN_OR_RETURN(EncounterEnrolmentResult enrolled, system.EnrolEncounter(call.op, request));
     nlohmann::json templates = nlohmann::json::array();
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      EnrolRequest request;
-      request.person = external_id;
-      request.sample = std::move(samples[i]);
-      request.encounter_id = encounter;
-      request.join_encounter = i > 0;
-      request.encounter_kind = kind;
-      request.source_agency = agency;
-      if (i == 0) request.galleries = galleries;
-      auto enrolled = system.Enrol(call.op, request);
-      if (!enrolled.ok()) {
-        std::string kept = create ? "person '" + external_id + "' was created" : "person '" + external_id + "'";
-        kept += i == 0 ? " with no new sample" : ", encounter '" + encounter + "' keeps biometricData[0.." + std::to_string(i - 1) + "]";
-        return enrolled.status().WithContext("biometricData[" + std::to_string(i) + "] (" + kept + ")");
-      }
-      if (encounter.empty()) encounter = std::to_string(enrolled->encounter_id);
-      templates.push_back(TemplateSummary(*enrolled));
-    }
+    for (const EnrolResult& sample : enrolled.samples) templates.push_back(TemplateSummary(sample));
     nlohmann::json body = {{"personId", external_id},
-                           {"encounterId", encounter},
-                           {"others", {{"templates", templates}, {"personCreated", create}}}};
+                           {"encounterId", enrolled.encounter_external_id},
+                           {"others", {{"templates", templates}, {"personCreated", enrolled.person_created}}}};
     return Reply{200, body, {}};
   }
 
@@ -885,7 +875,7 @@ class AbisService::Impl {
         delivered = PostJson(*alert_webhook_, "", "application/json", body, config_.callback_timeout).ok();
       }
       auto lease = pool_.Acquire();
-      if (lease.ok()) (void)RecordAlertDelivery((*lease)->store(), alert.id, delivered);
+      if (lease.ok()) (void)(*lease)->RecordAlertDelivery(alert.id, delivered);
     });
   }
 
@@ -964,7 +954,7 @@ class AbisService::Impl {
     if (call.HasQuery("limit")) {
       ABIS_ASSIGN_OR_RETURN(limit, ParseInteger(call.Query("limit"), "limit", 1, 1000));
     }
-    ABIS_ASSIGN_OR_RETURN(auto alerts, ListWatchlistAlerts(system.store(), call.op, after, static_cast<int>(limit)));
+    ABIS_ASSIGN_OR_RETURN(auto alerts, system.ListAlerts(call.op, after, static_cast<int>(limit)));
     nlohmann::json list = nlohmann::json::array();
     for (const auto& alert : alerts) list.push_back(alert.ToJson());
     return Reply{200, nlohmann::json({{"alerts", list}}), {}};
@@ -972,7 +962,7 @@ class AbisService::Impl {
 
   Result<Reply> ReadReview(AbisSystem& system, const Call& call) {
     ABIS_ASSIGN_OR_RETURN(std::int64_t id, ParseId(call.path.at(0), "candidate id"));
-    ABIS_ASSIGN_OR_RETURN(CandidateReview review, ReadCandidateReview(system.store(), call.op, id));
+    ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.ReadCandidateReview(call.op, id));
     return Reply{200, review.ToJson(), {}};
   }
 
@@ -982,13 +972,13 @@ class AbisService::Impl {
     ABIS_ASSIGN_OR_RETURN(std::string text, OptionalString(call.body, "decision", "decision", 16));
     ABIS_ASSIGN_OR_RETURN(CandidateDecision decision, ParseCandidateDecision(text));
     ABIS_ASSIGN_OR_RETURN(std::string comment, OptionalString(call.body, "comment", "comment", 1000));
-    ABIS_ASSIGN_OR_RETURN(CandidateReview review, DecideOnCandidate(system.store(), call.op, id, decision, comment));
+    ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.DecideOnCandidate(call.op, id, decision, comment));
     return Reply{200, review.ToJson(), {}};
   }
 
   Result<Reply> SearchReviews(AbisSystem& system, const Call& call) {
     ABIS_ASSIGN_OR_RETURN(std::int64_t seq, ParseId(call.path.at(0), "search sequence number"));
-    ABIS_ASSIGN_OR_RETURN(auto reviews, ReadSearchReviews(system.store(), call.op, seq));
+    ABIS_ASSIGN_OR_RETURN(auto reviews, system.ReadSearchReviews(call.op, seq));
     nlohmann::json list = nlohmann::json::array();
     for (const auto& review : reviews) list.push_back(review.ToJson());
     return Reply{200, nlohmann::json({{"candidates", list}}), {}};
@@ -1006,7 +996,7 @@ class AbisService::Impl {
       t_timing.route = "/health";
       auto lease = pool_.Acquire();
       if (!lease.ok()) return SendError(response, lease.status(), 503);
-      auto version = ReadSchemaVersion((*lease)->store().db());
+      auto version = (*lease)->SchemaVersion();
       if (!version.ok()) return SendError(response, version.status(), 503);
       response.set_content(ToJsonText({{"status", "ok"}, {"schemaVersion", *version}}), "application/json");
     });
@@ -1023,7 +1013,7 @@ class AbisService::Impl {
       std::vector<GallerySize> sizes;
       auto lease = pool_.Acquire();
       if (lease.ok()) {
-        auto galleries = (*lease)->store().ListGalleries();
+        auto galleries = (*lease)->ListGalleries(*t_timing.op);
         if (galleries.ok()) {
           std::int64_t watchlist_members = 0;
           bool any_watchlist = false;
@@ -1127,6 +1117,9 @@ class AbisService::Impl {
   std::unique_ptr<BackgroundQueue> background_;
   std::optional<CallbackTarget> alert_webhook_;
   int port_ = 0;
+  std::mutex run_mutex_;
+  std::condition_variable run_ended_;
+  bool running_ = false;              // Run() is inside the accept loop (or about to enter it)
   std::atomic<bool> stopped_{false};
 };
 

@@ -257,6 +257,25 @@ Result<std::vector<Person>> AbisSystem::ListPersons(const Operator& op, std::int
   return store_->ListPersons(after_id, limit);
 }
 
+Result<Gallery> AbisSystem::FindGallery(const Operator& op, const std::string& name) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read galleries"));
+  return store_->FindGallery(name);
+}
+
+Result<std::vector<std::string>> AbisSystem::GalleriesOfPerson(const Operator& op, const std::string& external_id) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read persons"));
+  ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
+  return store_->GalleriesOfPerson(person.id);
+}
+
+Result<bool> AbisSystem::PersonExists(const Operator& op, const std::string& external_id) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read persons"));
+  auto person = store_->FindPerson(external_id);
+  if (person.ok()) return true;
+  if (person.status().code() == StatusCode::kNotFound) return false;
+  return person.status();
+}
+
 Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete persons"));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "the reason for deleting a person", 1000, /*required=*/true));
@@ -781,9 +800,19 @@ Result<AuditCheckpoint> AbisSystem::CheckpointAudit(const Operator& op, const Au
   return checkpoint;
 }
 
-Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op) {
+Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op, const AuditCheckpoint* anchor,
+                                                  const std::optional<std::array<std::uint8_t, 32>>& trusted_key) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
-  return VerifyAuditChain(store_->db());
+  ABIS_ASSIGN_OR_RETURN(AuditVerification report, VerifyAuditChain(store_->db()));
+  if (anchor != nullptr && report.intact) {
+    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditAnchor(store_->db(), *anchor, trusted_key));
+  }
+  if (!report.intact) return report;
+  AuditEvent event = EventFor(op, "audit.verify");
+  event.result = {{"intact", report.intact}, {"entries", report.entries}};
+  if (anchor != nullptr) event.result["anchor_seq"] = anchor->seq;
+  ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+  return report;
 }
 
 Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const std::string& since, std::ostream& out) {

@@ -44,7 +44,6 @@ Result<WatchlistAlert> ReadAlertRow(const Statement& row) {
 
 }  // namespace
 
-bool RoleMayReadAlerts(Role role) { return role == Role::kInvestigator || role == Role::kExaminer; }
 
 std::string_view AlertDeliveryName(AlertDelivery delivery) {
   switch (delivery) {
@@ -160,7 +159,7 @@ Result<std::vector<WatchlistAlert>> ListWatchlistAlerts(Store& store, const Oper
   event.operator_name = op.name;
   event.role = std::string(RoleName(op.role));
   event.action = "alert.list";
-  if (!RoleMayReadAlerts(op.role)) {
+  if (!RoleAllows(op.role, Action::kReadAlerts)) {
     std::string reason = "role " + std::string(RoleName(op.role)) + " may not read watchlist alerts";
     event.action = "alert.list.refused";
     event.result = {{"refused", reason}};

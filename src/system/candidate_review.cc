@@ -96,8 +96,6 @@ std::string_view CandidateDecisionName(CandidateDecision decision) {
   return decision == CandidateDecision::kConfirm ? "confirm" : "reject";
 }
 
-bool RoleMayDecideOnCandidates(Role role) { return role == Role::kExaminer; }
-bool RoleMayReadCandidateReviews(Role role) { return role == Role::kExaminer || role == Role::kInvestigator; }
 
 ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions) {
   std::size_t confirmations = 0;
@@ -153,7 +151,7 @@ Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const Sea
 Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std::int64_t candidate_id,
                                           CandidateDecision decision, const std::string& comment) {
   const std::string action = "candidate.decision";
-  if (!RoleMayDecideOnCandidates(op.role)) {
+  if (!RoleAllows(op.role, Action::kDecideCandidates)) {
     std::string reason = "role " + std::string(RoleName(op.role)) + " may not decide on candidates (examiners only)";
     ABIS_RETURN_IF_ERROR(AuditRefusal(store, op, action, candidate_id, reason));
     return Status::PermissionDenied(reason);
@@ -206,7 +204,7 @@ Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std:
 
 Result<CandidateReview> ReadCandidateReview(Store& store, const Operator& op, std::int64_t candidate_id) {
   const std::string action = "candidate.review.read";
-  if (!RoleMayReadCandidateReviews(op.role)) {
+  if (!RoleAllows(op.role, Action::kReadCandidateReviews)) {
     std::string reason = "role " + std::string(RoleName(op.role)) + " may not read candidate reviews";
     ABIS_RETURN_IF_ERROR(AuditRefusal(store, op, action, candidate_id, reason));
     return Status::PermissionDenied(reason);
@@ -224,7 +222,7 @@ Result<CandidateReview> ReadCandidateReview(Store& store, const Operator& op, st
 
 Result<std::vector<CandidateReview>> ReadSearchReviews(Store& store, const Operator& op, std::int64_t search_seq) {
   const std::string action = "candidate.review.read";
-  if (!RoleMayReadCandidateReviews(op.role)) {
+  if (!RoleAllows(op.role, Action::kReadCandidateReviews)) {
     std::string reason = "role " + std::string(RoleName(op.role)) + " may not read candidate reviews";
     AuditEvent event = EventFor(op, action + ".refused");
     event.result = {{"refused", reason}, {"search_seq", search_seq}};

@@ -30,6 +30,16 @@ TEST(PolicyTest, OnlyExaminersAndAdminsMergeIdentities) {
   EXPECT_FALSE(RoleAllows(Role::kAuditor, Action::kMergeRecords));
 }
 
+TEST(PolicyTest, OnlyExaminersDecideOnCandidatesAndInvestigatorsReadLeadsAndAlerts) {
+  for (Role role : {Role::kAdmin, Role::kEnroller, Role::kInvestigator, Role::kExaminer, Role::kAuditor}) {
+    EXPECT_EQ(RoleAllows(role, Action::kDecideCandidates), role == Role::kExaminer) << RoleName(role);
+    bool reads_leads = role == Role::kInvestigator || role == Role::kExaminer;
+    EXPECT_EQ(RoleAllows(role, Action::kReadCandidateReviews), reads_leads) << RoleName(role);
+    EXPECT_EQ(RoleAllows(role, Action::kReadAlerts), reads_leads) << RoleName(role);
+  }
+  EXPECT_EQ(ActionName(Action::kReadAlerts), "read_alerts");
+}
+
 TEST(PolicyTest, PurposesFollowTheRole) {
   EXPECT_TRUE(RoleAllowsPurpose(Role::kEnroller, Purpose::kDeduplication));
   EXPECT_FALSE(RoleAllowsPurpose(Role::kEnroller, Purpose::kCriminalInvestigation));

@@ -147,6 +147,14 @@ TEST_F(NistImportTest, Incits378MinutiaeAreEnrolledAtTheirFingerAndVerify) {
   EXPECT_EQ(imported["fingers"], 0) << "fingers counts images only";
   EXPECT_TRUE(imported["failed"].empty()) << imported.dump();
   EXPECT_TRUE(imported["skipped"].empty()) << imported.dump();
+  // One transaction is one encounter (a booking) holding every sample, not one encounter each.
+  CliRun encounters = Run({"encounter", "list", "--person", "P-9", "--json"}, enroller_key_);
+  ASSERT_EQ(encounters.exit_code, 0) << encounters.out << encounters.err;
+  const nlohmann::json listed = nlohmann::json::parse(encounters.LastLine());
+  ASSERT_EQ(listed["encounters"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["encounters"][0]["kind"], "booking");
+  EXPECT_EQ(listed["encounters"][0]["templates"].size(), 2u) << listed.dump();
+  EXPECT_EQ(listed["encounters"][0]["encounter_id"], imported["encounter"]) << imported.dump();
 
   // The same minutiae, as an ANSI record written by the finger module, verify at their finger...
   CliRun same = Verify("P-9", WriteAnsiRecord("right_index.ansi", right_index), "2");

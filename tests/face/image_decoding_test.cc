@@ -4,8 +4,13 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "abis/image/image_header.h"
+
 namespace abis::face {
 namespace {
+
+using image::ImageHeader;
+using image::ReadImageHeader;
 
 std::vector<std::uint8_t> Encode(const cv::Mat& image, const std::string& extension) {
   std::vector<std::uint8_t> bytes;
@@ -104,6 +109,34 @@ TEST(ImageDecodingTest, RejectsCorruptJpegTinyImageAndText) {
       DecodeFaceImage(std::vector<std::uint8_t>(text.begin(), text.end()), "notes.jpg");
   ASSERT_FALSE(not_image.ok());
   EXPECT_NE(not_image.status().message().find("not a supported image"), std::string::npos);
+}
+
+// Issue 16 item 12: the fingerprint path and the face path share one strict decoder; corrupt scan
+// data (markers where entropy-coded data should be) is refused, not painted over.
+TEST(ImageDecodingTest, RejectsJpegWithCorruptScanData) {
+  auto jpeg = Encode(Gradient(128, 128, CV_8UC3), ".jpg");
+  for (std::size_t i = jpeg.size() / 2; i < jpeg.size() / 2 + 64; ++i) jpeg[i] = 0xFF;
+  const Result<cv::Mat> decoded = DecodeFaceImage(jpeg, "corrupt.jpg");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(decoded.status().message().find("corrupt.jpg"), std::string::npos) << decoded.status().message();
+}
+
+// Issue 16 item 13: the image libraries' own diagnostics never reach stderr; they become the
+// Status message.
+TEST(ImageDecodingTest, CorruptImagesLeaveNothingOnStderr) {
+  std::vector<std::vector<std::uint8_t>> corrupt;
+  for (const std::string extension : {".jpg", ".png", ".webp", ".bmp", ".tiff", ".ppm"}) {
+    std::vector<std::uint8_t> bytes = Encode(Gradient(120, 100, CV_8UC3), extension);
+    std::vector<std::uint8_t> flipped = bytes;
+    for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 200; ++i) flipped[i] ^= 0xFF;
+    corrupt.push_back(flipped);
+    bytes.resize(bytes.size() / 2);
+    corrupt.push_back(bytes);
+  }
+  testing::internal::CaptureStderr();
+  for (const auto& bytes : corrupt) (void)DecodeFaceImage(bytes, "corrupt");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
 
 }  // namespace

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <string>
 #include <vector>
 
@@ -91,6 +93,82 @@ TEST(ImageDecoderTest, IgnoresScreenResolutionsThatAreNotScans) {
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(decoded->width, 200);
   EXPECT_EQ(decoded->resolution_ppi, 0);
+}
+
+// Peak resident memory of this process so far, in bytes (Linux reports kilobytes).
+long PeakResidentBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss * 1024L;
+}
+
+// Offset of the first JPEG frame header (SOF0/SOF1/SOF2 marker) in `jpeg`.
+std::size_t FrameHeaderOffset(const std::vector<std::uint8_t>& jpeg) {
+  for (std::size_t i = 2; i + 1 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xFF && jpeg[i + 1] >= 0xC0 && jpeg[i + 1] <= 0xC2) return i;
+  }
+  return 0;
+}
+
+// Issue 16 item 5: a small JPEG whose frame header claims 30000x30000 was decoded (about 900 MB
+// of grey pixels, seconds of work) before its size was checked.
+TEST(ImageDecoderTest, RefusesJpegClaiming30000By30000FromItsHeaderBeforeDecoding) {
+  std::vector<std::uint8_t> jpeg = Encode(Stripes(256, 256), ".jpg");
+  const std::size_t sof = FrameHeaderOffset(jpeg);
+  ASSERT_GT(sof, 0u);
+  jpeg[sof + 5] = jpeg[sof + 7] = 0x75;  // height and width 0x7530 = 30000
+  jpeg[sof + 6] = jpeg[sof + 8] = 0x30;
+  const long peak_before = PeakResidentBytes();
+  Result<GrayImage> decoded = DecodeFingerprintImage(jpeg, "bomb.jpg");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kResourceExhausted) << decoded.status().ToString();
+  EXPECT_NE(decoded.status().message().find("30000x30000"), std::string::npos) << decoded.status().message();
+  EXPECT_NE(decoded.status().message().find("bomb.jpg"), std::string::npos) << decoded.status().message();
+  EXPECT_NE(decoded.status().message().find("refused before decoding"), std::string::npos);
+  EXPECT_LT(PeakResidentBytes() - peak_before, 200L << 20) << "the decoder allocated the claimed size";
+}
+
+// Issue 16 item 12: a JPEG cut in half was decoded (the missing rows grey) and enrolled.
+TEST(ImageDecoderTest, RefusesTruncatedJpeg) {
+  std::vector<std::uint8_t> jpeg = Encode(Stripes(256, 256), ".jpg");
+  ASSERT_TRUE(DecodeFingerprintImage(jpeg, "whole.jpg").ok());
+  jpeg.resize(jpeg.size() / 2);
+  Result<GrayImage> decoded = DecodeFingerprintImage(jpeg, "half.jpg");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(decoded.status().message().find("half.jpg"), std::string::npos) << decoded.status().message();
+  EXPECT_NE(decoded.status().message().find("truncated JPEG"), std::string::npos) << decoded.status().message();
+}
+
+TEST(ImageDecoderTest, RefusesJpegWithCorruptScanDataAndTruncatedPng) {
+  std::vector<std::uint8_t> jpeg = Encode(Stripes(256, 256), ".jpg");
+  for (std::size_t i = jpeg.size() / 2; i < jpeg.size() / 2 + 64; ++i) jpeg[i] = 0xFF;  // markers inside the scan
+  EXPECT_FALSE(DecodeFingerprintImage(jpeg, "corrupt.jpg").ok());
+  std::vector<std::uint8_t> png = Encode(Stripes(256, 256), ".png");
+  png.resize(png.size() / 2);
+  Result<GrayImage> decoded = DecodeFingerprintImage(png, "half.png");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("half.png"), std::string::npos) << decoded.status().message();
+}
+
+// Issue 16 item 13: libjpeg, libpng and OpenCV wrote their own lines on stderr, breaking the
+// CLI's one-line error contract; their diagnostics must only reach the Status message.
+TEST(ImageDecoderTest, CorruptImagesLeaveNothingOnStderr) {
+  cv::Mat noise(200, 200, CV_8UC1);
+  cv::randu(noise, 0, 255);
+  std::vector<std::vector<std::uint8_t>> corrupt;
+  for (const char* extension : {".jpg", ".png", ".tiff", ".bmp", ".pgm"}) {
+    std::vector<std::uint8_t> bytes = Encode(noise, extension);
+    std::vector<std::uint8_t> flipped = bytes;
+    for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 200; ++i) flipped[i] ^= 0xFF;
+    corrupt.push_back(flipped);
+    bytes.resize(bytes.size() / 2);
+    corrupt.push_back(bytes);
+  }
+  ::testing::internal::CaptureStderr();
+  for (const auto& bytes : corrupt) (void)DecodeFingerprintImage(bytes, "corrupt");
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(printed, "");
 }
 
 TEST(ImageDecoderTest, DecodesWsqByContentWhateverTheName) {

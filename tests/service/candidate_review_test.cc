@@ -19,9 +19,9 @@ TEST(CandidateReviewTest, StateFollowsTheTwoPersonRule) {
 }
 
 TEST(CandidateReviewTest, OnlyExaminersDecide) {
-  EXPECT_TRUE(RoleMayDecideOnCandidates(Role::kExaminer));
+  EXPECT_TRUE(RoleAllows(Role::kExaminer, Action::kDecideCandidates));
   for (Role role : {Role::kAdmin, Role::kEnroller, Role::kInvestigator, Role::kAuditor}) {
-    EXPECT_FALSE(RoleMayDecideOnCandidates(role));
+    EXPECT_FALSE(RoleAllows(role, Action::kDecideCandidates));
   }
   EXPECT_FALSE(ParseCandidateDecision("approve").ok());
 }

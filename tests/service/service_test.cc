@@ -194,6 +194,19 @@ TEST_F(ServiceTest, CreatingAPersonWithoutLegalBasisIs400AndStoresNothing) {
   EXPECT_EQ(AuditCount("person.add"), 0);
 }
 
+// Issue 17: OSIA create was not atomic; a bad second sample left a person with the first.
+TEST_F(ServiceTest, CreatingAPersonWithOneBadSampleStoresNothing) {
+  nlohmann::json body = NewPersonEncounter(6);
+  body["biometricData"].push_back({{"biometricType", "FACE"}, {"image", EncodeBase64({1, 2, 3})}});  // too short
+  auto response = Client().Post("/v1/persons/P-ATOMIC/encounters", Auth("eve"), body.dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400) << response->body;
+  EXPECT_NE(response->body.find("sample 2"), std::string::npos) << response->body;
+  EXPECT_EQ(system_->store().FindPerson("P-ATOMIC").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(AuditCount("person.add"), 0);
+  EXPECT_EQ(AuditCount("enrol"), 0);
+}
+
 TEST_F(ServiceTest, DeletePersonNeedsAReasonAndErasesThePerson) {
   std::string alice = EnrolNewPerson(31);
   // admin may delete

@@ -454,5 +454,54 @@ TEST_F(AbisSystemTest, ARoleThatMayNotSearchIsRefusedWithThePurposeAndCaseInTheA
   }
 }
 
+// Issue 17: one encounter from several samples, all or nothing, the same for every front end.
+TEST_F(AbisSystemTest, EnrolEncounterStoresEverySampleInOneEncounterOrNothing) {
+  EncounterEnrolment request;
+  request.person = "P-10";
+  request.new_person = Person{};
+  request.new_person->external_id = "P-10";
+  request.new_person->category = PersonCategory::kCitizen;
+  request.new_person->legal_basis = "Register Act s.4";
+  request.new_person->retention_until = "2099-01-01";
+  request.galleries = {"register"};
+  for (std::uint32_t seed : {21u, 22u, 23u}) {
+    SampleInput sample;
+    sample.bytes = RandomSample(seed);
+    request.samples.push_back(sample);
+  }
+  SampleInput bad;
+  bad.bytes = {1, 2, 3};  // the test engine refuses fewer than 8 bytes
+  bad.source_name = "card.an2";
+  request.samples.insert(request.samples.begin() + 1, bad);
+
+  auto refused = system_->EnrolEncounter(enroller_, request);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("sample 2 (card.an2)"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(system_->store().FindPerson("P-10").status().code(), StatusCode::kNotFound) << "a person was left behind";
+
+  request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
+  auto enrolled = system_->EnrolEncounter(enroller_, request);
+  ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+  EXPECT_TRUE(enrolled->person_created);
+  ASSERT_EQ(enrolled->samples.size(), 3u);
+  ASSERT_EQ(enrolled->rejected.size(), 1u);
+  EXPECT_EQ(enrolled->rejected[0].index, 1u);
+  auto person = system_->store().FindPerson("P-10");
+  ASSERT_TRUE(person.ok());
+  auto encounters = system_->store().ListEncounters(person->id);
+  ASSERT_TRUE(encounters.ok());
+  ASSERT_EQ(encounters->size(), 1u) << "one encounter holds every sample";
+  EXPECT_EQ((*encounters)[0].external_id, enrolled->encounter_external_id);
+  for (const EnrolResult& sample : enrolled->samples) EXPECT_EQ(sample.encounter_id, enrolled->encounter_id);
+  EXPECT_EQ(AuditCount("enrol"), 3);
+
+  request.samples = {bad};
+  auto none = system_->EnrolEncounter(enroller_, request);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->samples.empty()) << "every sample rejected: nothing stored, the rejections listed";
+  EXPECT_EQ(none->rejected.size(), 1u);
+}
+
 }  // namespace
 }  // namespace abis

@@ -41,6 +41,9 @@ enum class Action : std::uint8_t {
   kSubjectReport,    // subject report
   kMergeRecords,     // merge two persons, move an encounter between persons (identity corrections)
   kReextract,        // extract every stored template of a modality again from its sample
+  kDecideCandidates,     // confirm or reject a search's candidate (two-person review)
+  kReadCandidateReviews, // read the review of a search's candidates
+  kReadAlerts,           // list watchlist alerts
 };
 std::string_view ActionName(Action action);
 

@@ -30,7 +30,7 @@ struct FaceEngineOptions {
   FrontEnd front_end = FrontEnd::kOnnx;  // measured better on ORL (docs/FACE.md)
   bool liveness = true;                 // compute and store the (non-gating) liveness score
   QualityLimits quality_limits;
-  ImageLimits image_limits;
+  ImageLimits image_limits = kFaceImageLimits;
   FaissGalleryOptions gallery;
 
   // Reads {"front_end", "embedder", "liveness", "exact_search_max", "min_inter_eye_distance_px",

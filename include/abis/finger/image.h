@@ -1,4 +1,4 @@
-// Fingerprint images: decoding any accepted input (WSQ, TIFF, PNG, BMP, PGM) to 8-bit grey.
+// Fingerprint images: decoding any accepted input (WSQ, TIFF, PNG, BMP, PGM, JPEG) to 8-bit grey.
 // Implemented in src/finger_extract/.
 #pragma once
 
@@ -23,15 +23,19 @@ inline constexpr double kStandardResolutionPpi = 500.0;
 // Accepted image sides in pixels (a smaller image cannot hold a usable fingerprint area).
 inline constexpr int kMinFingerprintSide = 64;
 inline constexpr int kMaxFingerprintSide = 16384;
+inline constexpr std::int64_t kMaxFingerprintPixels = std::int64_t{64} << 20;  // width * height
 // A resolution outside this range in a file is treated as "not given": tools often write
 // screen defaults such as 72 or 96 ppi that were never a scan resolution.
 inline constexpr double kMinPlausiblePpi = 250.0;
 inline constexpr double kMaxPlausiblePpi = 2000.0;
 
-// Decodes by content (never by file name): WSQ (SOI marker 0xFFA0) with our own decoder,
-// other formats with OpenCV. Colour is converted to grey. Sizes are checked before any large
-// allocation. Errors name `source_name` and what was wrong.
-// Accepted: WSQ, PNG, BMP, TIFF, PGM/PPM, JPEG. The resolution is read from the WSQ NISTCOM
+// Decodes by content (never by file name): WSQ (SOI marker 0xFFA0) with our own decoder, other
+// formats with the shared strict decoder (abis/image/image_decoder.h). Colour is converted to grey.
+// The header's size is checked before anything is decoded: kResourceExhausted above
+// kMaxFingerprintSide per side or kMaxFingerprintPixels, kInvalidArgument below
+// kMinFingerprintSide. Truncated or corrupt data is kInvalidArgument; nothing is printed. Errors
+// name `source_name` and what was wrong.
+// Accepted: WSQ, PNG, BMP, TIFF, PGM/PPM, JPEG, WebP. The resolution is read from the WSQ NISTCOM
 // comment, TIFF XResolution/ResolutionUnit, PNG pHYs or BMP header; when it is known and
 // differs from 500 ppi the image is resampled to 500 ppi (resolution_ppi is then 500).
 Result<GrayImage> DecodeFingerprintImage(std::span<const std::uint8_t> bytes,

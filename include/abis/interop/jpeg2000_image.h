@@ -29,7 +29,8 @@ struct GreyImage {
   std::vector<std::uint8_t> pixels;  // width * height bytes, row-major, top row first
 };
 
-// Largest image DecodeJpeg2000 accepts, checked from the header before any pixel is decoded.
+// Largest image DecodeJpeg2000 accepts, checked on the codestream's SIZ (abis/image/image_header.h,
+// image_size_limits.h) before OpenJPEG sees the data.
 inline constexpr int kMaxJpeg2000Dimension = 16384;
 inline constexpr std::size_t kMaxJpeg2000Pixels = std::size_t{64} << 20;
 

@@ -26,6 +26,23 @@
 
 namespace abis {
 
+// The two-person review of candidates (abis/system/candidate_review.h, which includes this header).
+struct CandidateReview;
+enum class CandidateDecision : std::uint8_t;
+
+// An asynchronous task of the service (an OSIA request with a callback).
+struct ServiceTask {
+  std::string id;
+  std::string operation;       // the route, e.g. "/v1/identify/{galleryId}"
+  std::string operator_name;   // only this operator may read it
+  std::string transaction_id;
+  std::string callback;        // where the result is POSTed
+  std::string status;          // PENDING, RESPONSE_SCHEDULED, RESPONSE_ERROR, RESPONSE_RETRY, COMPLETED
+  int http_status = 0;
+  std::string result;          // kept only while undelivered
+  int attempts = 0;
+};
+
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
 using EngineProvider = std::function<Result<const ModalityEngine*>(Modality)>;
@@ -53,6 +70,40 @@ struct EnrolResult {
   std::int64_t template_id = 0;
   BiometricTemplate biometric_template;  // for the caller's report (quality); data is not printed
   std::int64_t audit_seq = 0;
+};
+
+// One encounter of a person from one or more samples: what every front end enrols (the CLI,
+// OSIA, MOSIP, ANSI/NIST import).
+struct EncounterEnrolment {
+  std::string person;                // external id
+  std::optional<Person> new_person;  // set: the person is created with the encounter (its id is `person`)
+  std::vector<SampleInput> samples;  // 1 to kMaxSamplesPerEncounter
+  std::string encounter_id;          // empty: generated; else a new encounter with this id
+  std::string encounter_kind = "enrollment";
+  std::string source_agency;
+  std::vector<std::string> galleries;  // the person joins these (non-watchlist) galleries
+  std::string case_ref;                // recorded in the audit entries; empty for none
+  // kRefuseAll: a sample its engine rejects refuses the whole encounter. kSkip: rejected samples
+  // are left out and listed; when every sample is rejected nothing is stored (the result then
+  // lists the rejections and no sample).
+  enum class RejectedSamples { kRefuseAll, kSkip };
+  RejectedSamples rejected_samples = RejectedSamples::kRefuseAll;
+};
+
+inline constexpr std::size_t kMaxSamplesPerEncounter = 100;
+
+struct SampleRejection {
+  std::size_t index = 0;  // into EncounterEnrolment::samples
+  Status status;
+};
+
+struct EncounterEnrolmentResult {
+  std::int64_t person_id = 0;
+  std::int64_t encounter_id = 0;
+  std::string encounter_external_id;
+  bool person_created = false;
+  std::vector<EnrolResult> samples;       // the stored samples, in input order
+  std::vector<SampleRejection> rejected;  // with kSkip only
 };
 
 struct SearchRequest {
@@ -209,6 +260,13 @@ class AbisSystem {
   // A person with the ids of its templates and galleries; audited as a read.
   Result<nlohmann::json> ShowPerson(const Operator& op, const std::string& external_id);
   Result<std::vector<Person>> ListPersons(const Operator& op, std::int64_t after_id, int limit);
+  // A gallery by name with its member count (role: read persons; not audited: no person named).
+  Result<Gallery> FindGallery(const Operator& op, const std::string& name);
+  // The galleries a person belongs to (role: read persons); kNotFound for an unknown person.
+  Result<std::vector<std::string>> GalleriesOfPerson(const Operator& op, const std::string& external_id);
+  // Whether a person with this external id exists (role: read persons; not audited: it names no
+  // record content, and callers use it to choose between creating a person and adding to one).
+  Result<bool> PersonExists(const Operator& op, const std::string& external_id);
   // Crypto-erases the person; the audit entry keeps who, when and why (`reason`, required).
   Status DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason);
 
@@ -250,6 +308,11 @@ class AbisSystem {
 
   // --- biometrics ---
   Result<EnrolResult> Enrol(const Operator& op, const EnrolRequest& request);
+  // Enrols one encounter all-or-nothing: every sample is extracted first, outside the write lock;
+  // then the person (when new), the encounter and its samples commit in one transaction, each
+  // sample audited as "enrol" (and a new person as "person.add"). A failure stores nothing and
+  // names the sample (index from 1 and source name).
+  Result<EncounterEnrolmentResult> EnrolEncounter(const Operator& op, const EncounterEnrolment& request);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
   // Nothing is stored; audited as "compare" with the hashes of both sets. No comparable pair
@@ -262,7 +325,11 @@ class AbisSystem {
                                                   const std::string& destination);
 
   // --- accountability ---
-  Result<AuditVerification> VerifyAudit(const Operator& op);
+  // Verifies the audit chain (role: read_audit) and, with `anchor`, that it still holds the
+  // anchored entry (VerifyAuditAnchor, `trusted_key` optional). An intact verification is itself
+  // audited ("audit.verify"); a broken chain is reported, not written to.
+  Result<AuditVerification> VerifyAudit(const Operator& op, const AuditCheckpoint* anchor = nullptr,
+                                        const std::optional<std::array<std::uint8_t, 32>>& trusted_key = std::nullopt);
   // Signs the head of the verified audit chain (auditor or admin) for the auditor to keep
   // elsewhere (docs/AUDIT_FORMAT.md, "Anchoring"); audited as "audit.checkpoint".
   Result<AuditCheckpoint> CheckpointAudit(const Operator& op, const AuditSigningKey& key);
@@ -283,6 +350,28 @@ class AbisSystem {
   Result<ReextractionReport> ReextractTemplates(const Operator& op, Modality modality, int batch_size,
                                                 std::int64_t after_sample_id,
                                                 const std::function<void(const ReextractionReport&)>& progress = {});
+  // --- review of candidates and watchlist alerts (rules: candidate_review.h, alerts.h) ---
+  // One examiner's decision (role: decide_candidates); every decision and refusal is audited.
+  Result<CandidateReview> DecideOnCandidate(const Operator& op, std::int64_t candidate_id, CandidateDecision decision,
+                                            const std::string& comment);
+  Result<CandidateReview> ReadCandidateReview(const Operator& op, std::int64_t candidate_id);
+  Result<std::vector<CandidateReview>> ReadSearchReviews(const Operator& op, std::int64_t search_seq);
+  // Alerts with id > after_id, oldest first, at most `limit` (1-1000); audited (role: read_alerts).
+  Result<std::vector<WatchlistAlert>> ListAlerts(const Operator& op, std::int64_t after_id, int limit);
+  // Records one webhook delivery attempt of an alert (the service's background delivery).
+  Status RecordAlertDelivery(std::int64_t alert_id, bool delivered);
+
+  // --- service tasks (the HTTP service's asynchronous requests) ---
+  // Records a new PENDING task owned by `op` (task.id chosen by the caller, unique).
+  Status CreateServiceTask(const Operator& op, const ServiceTask& task);
+  // Moves a task to `status`; `result` is what is (re)delivered; `count_attempt` counts a delivery.
+  Status UpdateServiceTask(const std::string& task_id, const std::string& status, int http_status,
+                           const std::string& result, bool count_attempt);
+  // The task, when `op` owns it; another operator's task is kNotFound.
+  Result<ServiceTask> ReadServiceTask(const Operator& op, const std::string& task_id);
+  // The store's schema version (for health checks).
+  Result<int> SchemaVersion();
+
   // Everything held about a person and every audited action that concerned them.
   Result<nlohmann::json> SubjectReport(const Operator& op, const std::string& external_id);
 

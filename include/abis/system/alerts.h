@@ -21,7 +21,6 @@
 
 namespace abis {
 
-bool RoleMayReadAlerts(Role role);
 
 // Raises the alerts of a completed search (see the file comment). `candidate_ids` are the ids
 // from RecordSearchCandidates in rank order (may be empty). `now` (ISO 8601) decides expiry.

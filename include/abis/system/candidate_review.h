@@ -29,9 +29,8 @@ enum class CandidateDecision : std::uint8_t { kConfirm, kReject };
 Result<CandidateDecision> ParseCandidateDecision(std::string_view text);
 std::string_view CandidateDecisionName(CandidateDecision decision);
 
-// Examiners record decisions; investigators and examiners read reviews.
-bool RoleMayDecideOnCandidates(Role role);
-bool RoleMayReadCandidateReviews(Role role);
+// Who may decide and read is the policy table's (Action::kDecideCandidates: examiners;
+// Action::kReadCandidateReviews: investigators and examiners; docs/ACCESS.md).
 
 struct CandidateDecisionRecord {
   std::string examiner;
