@@ -4,7 +4,6 @@
 #include <optional>
 
 #include "abis/core/time.h"
-#include "abis/store/schema.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -80,16 +79,8 @@ void RunAuditVerify(CliContext& context, const VerifyOptions& options) {
   }
   auto dir = context.StoreDir();
   if (context.Failed(dir.status())) return;
-  auto db = Database::Open(StoreLayout::ForDir(*dir).database, /*create=*/false);
-  if (context.Failed(db.status())) return;
-  auto version = ReadSchemaVersion(**db);
-  if (context.Failed(version.status())) return;
-  if (*version < 2) {
-    context.Failed(Status::FailedPrecondition("store schema version " + std::to_string(*version) +
-                                              " predates the audit head; open it once with a key to upgrade"));
-    return;
-  }
-  auto report = anchor ? VerifyAuditAnchor(**db, anchor->checkpoint, anchor->public_key) : VerifyAuditChain(**db);
+  auto report = anchor ? AbisSystem::VerifyAuditOffline(*dir, &anchor->checkpoint, anchor->public_key)
+                       : AbisSystem::VerifyAuditOffline(*dir);
   if (context.Failed(report.status())) return;
   PrintVerification(context, *report);
 }

@@ -66,21 +66,10 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
   ABIS_RETURN_IF_ERROR(PrepareFolder(dir));
 
   say.Step("1. A new store: master key, admin, and one operator per role");
-  std::int64_t admin_id = 0;
-  {
-    ABIS_ASSIGN_OR_RETURN(auto store, Store::Create(dir));
-    std::ofstream(dir / kDemoMarker) << "created by abis demo; `abis demo` may delete and recreate this folder\n";
-    ABIS_ASSIGN_OR_RETURN(User admin, AddUser(store->db(), "admin", Role::kAdmin));
-    admin_id = admin.id;
-    AuditEvent event;
-    event.operator_name = "admin";
-    event.role = "admin";
-    event.action = "store.init";
-    event.result = {{"store", dir.string()}, {"demo", true}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store->db(), event).status());
-  }
+  ABIS_ASSIGN_OR_RETURN(InitializedStore initialized, AbisSystem::Initialize(dir, "admin", {{"demo", true}}));
+  std::ofstream(dir / kDemoMarker) << "created by abis demo; `abis demo` may delete and recreate this folder\n";
   ABIS_ASSIGN_OR_RETURN(auto system, AbisSystem::Open(dir, [&context](Modality m) { return context.Engine(m); }));
-  Operator admin{admin_id, "admin", Role::kAdmin};
+  Operator admin = initialized.admin;
   std::map<std::string, Operator> staff;
   for (const auto& [name, role] : std::vector<std::pair<std::string, Role>>{{"registrar", Role::kEnroller},
                                                                             {"investigator", Role::kInvestigator},

@@ -2,7 +2,6 @@
 
 #include "abis/access/users.h"
 #include "abis/audit/audit_log.h"
-#include "abis/store/store.h"
 #include "abis/core/text_validation.h"
 #include "cli_context.h"
 
@@ -13,27 +12,14 @@ void RunInit(CliContext& context, const std::string& admin_name) {
   CliGlobals& globals = context.globals();
   auto dir = context.StoreDir();
   if (context.Failed(dir.status())) return;
-  auto store = Store::Create(*dir);
-  if (context.Failed(store.status())) return;
-  Database& db = (*store)->db();
-  std::string api_key;
-  Status status = db.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(User admin, AddUser(db, admin_name, Role::kAdmin));
-    ABIS_ASSIGN_OR_RETURN(api_key, IssueApiKey(db, admin.id));
-    AuditEvent event;
-    event.operator_name = admin_name;
-    event.role = "admin";
-    event.action = "store.init";
-    event.object_ids = {{"users", {admin.id}}};
-    event.result = {{"store", *dir}};
-    return AppendAuditEntry(db, event).status();
-  });
-  if (context.Failed(status)) return;
+  auto initialized = AbisSystem::Initialize(*dir, admin_name);
+  if (context.Failed(initialized.status())) return;
+  const std::string& api_key = initialized->admin_api_key;
   nlohmann::json result = {{"store", *dir}, {"admin", admin_name}, {"api_key", api_key},
-                           {"key_file", (*store)->layout().KeySourceDescription()}};
+                           {"key_file", initialized->key_source}};
   PrintResult(globals, result, [&](std::ostream& out) {
     out << "created store " << *dir << "\n"
-        << "master key: " << (*store)->layout().KeySourceDescription()
+        << "master key: " << initialized->key_source
         << " (keep a backup: without it the templates cannot be read)\n"
         << "admin user '" << admin_name << "'; its API key is shown once:\n"
         << "api_key: " << api_key << "\n";

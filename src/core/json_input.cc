@@ -6,11 +6,20 @@ namespace abis {
 namespace {
 
 // The nesting depth of the deepest array or object, found by a scan that skips string contents;
-// stops as soon as `limit` is passed. Malformed text is left to the parser to report.
-int MaxDepth(std::string_view text, int limit, std::size_t& where) {
+// stops as soon as `limit` is passed. Also counts the values inside arrays and objects (openings
+// and commas), into `elements`. Malformed text is left to the parser to report.
+int MaxDepth(std::string_view text, int limit, std::size_t& where, std::size_t* elements = nullptr) {
   int depth = 0;
   int deepest = 0;
   bool in_string = false;
+  std::size_t counted = 0;
+  struct Store {
+    std::size_t& counted;
+    std::size_t* elements;
+    ~Store() {
+      if (elements != nullptr) *elements = counted;
+    }
+  } store{counted, elements};
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
@@ -23,7 +32,9 @@ int MaxDepth(std::string_view text, int limit, std::size_t& where) {
     }
     if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
+    } else if (c == '[' || c == '{' || c == ',') {
+      ++counted;
+      if (c == ',') continue;
       if (++depth > deepest) deepest = depth;
       if (deepest > limit) {
         where = i;
@@ -50,9 +61,14 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, std::string_view wh
                                      std::to_string(limits.max_bytes));
   }
   std::size_t where = 0;
-  if (MaxDepth(text, limits.max_depth, where) > limits.max_depth) {
+  std::size_t elements = 0;
+  if (MaxDepth(text, limits.max_depth, where, &elements) > limits.max_depth) {
     return Status::InvalidArgument(name + " nests arrays and objects deeper than " + std::to_string(limits.max_depth) +
                                    " levels (at byte " + std::to_string(where) + ")");
+  }
+  if (elements > limits.max_elements) {
+    return Status::ResourceExhausted(name + " holds more than " + std::to_string(limits.max_elements) +
+                                     " values in arrays and objects");
   }
   try {
     return nlohmann::json::parse(text.begin(), text.end());

@@ -44,8 +44,12 @@ bool IsControl(char32_t code) { return code < 0x20 || (code >= 0x7F && code <= 0
 // bidirectional controls (a right-to-left override makes "P-1[RLO]gpj.exe" read backwards) and
 // zero-width or line-separating ones.
 bool IsFormatting(char32_t code) {
-  return code == 0x061C || (code >= 0x200B && code <= 0x200F) || (code >= 0x2028 && code <= 0x202E) ||
-         (code >= 0x2060 && code <= 0x2069) || code == 0xFEFF;
+  return code == 0x00AD || code == 0x034F || code == 0x061C || code == 0x115F || code == 0x1160 ||
+         code == 0x17B4 || code == 0x17B5 || (code >= 0x180B && code <= 0x180E) || (code >= 0x200B && code <= 0x200F) ||
+         (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x206F) || code == 0x2800 ||
+         code == 0x3164 || (code >= 0xFE00 && code <= 0xFE0F) || code == 0xFEFF || code == 0xFFA0 ||
+         (code >= 0xFFF9 && code <= 0xFFFB) || (code >= 0x1D173 && code <= 0x1D17A) ||
+         (code >= 0xE0000 && code <= 0xE0FFF);  // tags and variation selectors supplement
 }
 
 bool IsOtherWhitespace(char32_t code) {
@@ -102,6 +106,9 @@ Status ValidateIdentifier(std::string_view value, std::string_view field, std::s
   if (value.front() == '-') {
     return Status::InvalidArgument(fmt::format("{} '{}' starts with '-'", field, EscapeForDisplay(value)));
   }
+  if (value == "." || value == "..") {
+    return Status::InvalidArgument(fmt::format("{} '{}' would read as a path step", field, value));
+  }
   std::size_t at = 0;
   bool previous_space = false;
   while (at < value.size()) {
@@ -125,8 +132,16 @@ Status ValidateFreeText(std::string_view value, std::string_view field, std::siz
     return Status::InvalidArgument(fmt::format("{} is {} bytes long; at most {} are allowed", field, value.size(), max_bytes));
   }
   ABIS_RETURN_IF_ERROR(CheckCharacters(value, field));
-  if (required && value.find_first_not_of(' ') == std::string_view::npos) {
-    return Status::InvalidArgument(fmt::format("{} is required and must not be blank", field));
+  if (required) {
+    bool blank = true;
+    std::size_t at = 0;
+    while (at < value.size() && blank) {
+      std::size_t length = 1;
+      char32_t code = *DecodeAt(value, at, length);
+      blank = code == ' ' || IsOtherWhitespace(code);
+      at += length;
+    }
+    if (blank) return Status::InvalidArgument(fmt::format("{} is required and must not be blank", field));
   }
   return Status::Ok();
 }

@@ -69,11 +69,10 @@ MosipCandidate ToMosipCandidate(const CandidateResult& result, std::size_t recor
     double log_lr = 0.0;
   };
   std::map<std::string, ModalityScores> by_modality;
-  for (const nlohmann::json& probe : result.per_probe) {
-    if (!probe.contains("modality") || !probe["modality"].is_string()) continue;
-    ModalityScores& scores = by_modality[probe["modality"].get<std::string>()];
-    scores.best_score = std::max(scores.best_score, probe.value("score", 0.0));
-    scores.log_lr += probe.value("log_lr", 0.0);
+  for (const ProbeEvidence& probe : result.per_probe) {
+    ModalityScores& scores = by_modality[std::string(ModalityName(probe.modality))];
+    scores.best_score = std::max(scores.best_score, probe.score);
+    scores.log_lr += probe.log_lr;
   }
   for (const auto& [modality, scores] : by_modality) {
     MosipModalityAnalytics analytics;

@@ -213,6 +213,7 @@ class AbisService::Impl {
     if (config_.worker_threads < 1 || config_.worker_threads > 256) {
       return Status::InvalidArgument("worker threads must be 1-256");
     }
+    if (config_.connection_threads > 4096) return Status::InvalidArgument("connection threads must be at most 4096");
     if (config_.max_body_bytes < 1024) return Status::InvalidArgument("maximum body size must be at least 1024 bytes");
     if (config_.max_json_depth < 4 || config_.max_json_depth > 256) {
       return Status::InvalidArgument("maximum JSON nesting depth must be 4-256");
@@ -295,7 +296,10 @@ class AbisService::Impl {
 
  private:
   void ConfigureServer() {
-    std::size_t threads = config_.worker_threads;
+    // Connections get their own threads, many more than the workers that do the work: a client
+    // that sends its request a byte at a time (slowloris) then holds one connection thread, not
+    // one of the few store connections (requests wait for those in SystemPool::Acquire).
+    std::size_t threads = std::max(config_.connection_threads, config_.worker_threads);
     server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_payload_max_length(config_.max_body_bytes);
     server_->set_read_timeout(config_.read_timeout);
@@ -388,8 +392,18 @@ class AbisService::Impl {
     if (!key.empty()) {
       if (auto cached = key_cache_.Find(key)) return *cached;
     }
-    const std::string& source = request.remote_addr;
+    // Wrong secrets for a key id that exists (each costs an argon2id hash) are counted against
+    // that key id, from every address: an account lockout while someone guesses. Keys whose id
+    // does not exist cost nothing to refuse and are counted against the address they come from,
+    // so garbage from one address never locks out a real key used from it (or from a proxy).
     std::string key_id = KeyIdOf(key);
+    bool known_key_id = false;
+    if (!key_id.empty()) {
+      auto known = system.KnownApiKeyId(key_id);
+      known_key_id = known.ok() && *known;
+    }
+    const std::string source = known_key_id ? "" : request.remote_addr;
+    if (!known_key_id) key_id.clear();
     auto now = SignInThrottle::Clock::now();
     std::chrono::seconds wait = throttle_.RetryAfter(source, key_id, now);
     if (wait.count() > 0) {
@@ -401,13 +415,13 @@ class AbisService::Impl {
                            "application/json");
       return Status::ResourceExhausted("sign-in throttled");
     }
-    auto op = system.Authenticate(key, source);  // audits a refusal with the source and key id
+    auto op = system.Authenticate(key, request.remote_addr);  // audits a refusal with the address and key id
     if (op.ok()) {
       key_cache_.Remember(key, *op);
       return op;
     }
     if (std::int64_t reached = throttle_.RecordFailure(source, key_id, now); reached > 0) {
-      (void)system.AuditSignInThrottled(source, key_id, reached, config_.sign_in_window.count());
+      (void)system.AuditSignInThrottled(request.remote_addr, key_id, reached, config_.sign_in_window.count());
     }
     if (header.empty()) return Status::Unauthenticated("no API key: send the header 'Authorization: Bearer <key>'");
     return op.status();

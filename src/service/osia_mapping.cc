@@ -196,20 +196,20 @@ nlohmann::json OsiaCandidates(const SearchResult& result) {
   for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
     const CandidateResult& candidate = result.candidates[rank];
     nlohmann::json scores = nlohmann::json::array();
-    for (const auto& probe : candidate.per_probe) {
-      nlohmann::json detail = {{"score", probe.value("score", 0.0)}};
-      SetBiometricTypeFromNames(detail, probe.value("modality", ""), probe.value("position", "unknown"));
-      detail["others"] = {{"logLr", probe.value("log_lr", 0.0)},
-                          {"threshold", probe.value("threshold", 0.0)},
-                          {"probe", probe.value("probe", 0)},
-                          {"templateId", probe.value("template_id", 0)}};
+    for (const ProbeEvidence& probe : candidate.per_probe) {
+      nlohmann::json detail = {{"score", probe.score}};
+      SetBiometricType(detail, probe.modality, probe.position);
+      detail["others"] = {{"logLr", probe.log_lr},
+                          {"threshold", probe.threshold},
+                          {"probe", probe.probe},
+                          {"templateId", probe.template_id}};
       scores.push_back(std::move(detail));
     }
     nlohmann::json others = {{"fusedLogLr", candidate.fused_log_lr},
                              {"hit", candidate.hit},
                              {"category", candidate.category},
                              {"review", "unreviewed"},
-                             {"watchlist", candidate.watchlist}};
+                             {"watchlist", WatchlistEntriesJson(candidate.watchlist)}};
     if (candidate.review_id != 0) others["candidateId"] = candidate.review_id;
     list.push_back({{"personId", candidate.external_id},
                     {"rank", rank + 1},

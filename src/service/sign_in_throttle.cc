@@ -16,7 +16,8 @@ std::chrono::seconds SignInThrottle::RetryAfterLocked(const std::string& key, Cl
 std::chrono::seconds SignInThrottle::RetryAfter(const std::string& source, const std::string& key_id,
                                                 Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  std::chrono::seconds wait = RetryAfterLocked("source:" + source, now);
+  std::chrono::seconds wait(0);
+  if (!source.empty()) wait = RetryAfterLocked("source:" + source, now);
   if (!key_id.empty()) wait = std::max(wait, RetryAfterLocked("key:" + key_id, now));
   return wait;
 }
@@ -31,8 +32,10 @@ std::int64_t SignInThrottle::RecordFailure(const std::string& source, const std:
   std::lock_guard lock(mutex_);
   if (windows_.size() + 2 > limits_.max_tracked) EvictLocked(now);
   std::int64_t reached = 0;
-  std::int64_t by_source = CountLocked("source:" + source, now);
-  if (by_source == limits_.max_failures) reached = by_source;
+  if (!source.empty()) {
+    std::int64_t by_source = CountLocked("source:" + source, now);
+    if (by_source == limits_.max_failures) reached = by_source;
+  }
   if (!key_id.empty()) {
     std::int64_t by_key = CountLocked("key:" + key_id, now);
     if (by_key == limits_.max_failures) reached = by_key;

@@ -67,6 +67,9 @@ Status ValidateEncounterExternalId(std::string_view external_id) {
   if (external_id.empty() || external_id.size() > 64) {
     return Status::InvalidArgument("encounter id must be 1-64 characters, not " + std::to_string(external_id.size()));
   }
+  if (external_id == "." || external_id == "..") {
+    return Status::InvalidArgument("encounter id '" + std::string(external_id) + "' would read as a path step");
+  }
   for (char c : external_id) {
     bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                    c == '_' || c == '.' || c == ':';

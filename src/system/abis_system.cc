@@ -10,6 +10,7 @@
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
+#include "abis/store/schema.h"
 #include "abis/system/alerts.h"
 #include "audit_object_ids.h"
 #include "abis/system/candidate_review.h"
@@ -74,18 +75,31 @@ Status ValidateFalseMatchRate(double fmr) {
 
 }  // namespace
 
+nlohmann::json WatchlistEntriesJson(const std::vector<WatchlistEntry>& entries) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const WatchlistEntry& entry : entries) {
+    list.push_back({{"entry_id", entry.id},
+                    {"authority_reference", entry.authority_reference},
+                    {"reason", entry.reason},
+                    {"expires_at", entry.expires_at}});
+  }
+  return list;
+}
+
 nlohmann::json SearchResult::ToJson() const {
   nlohmann::json list = nlohmann::json::array();
   for (std::size_t rank = 0; rank < candidates.size(); ++rank) {
     const CandidateResult& c = candidates[rank];
+    nlohmann::json per_probe = nlohmann::json::array();
+    for (const ProbeEvidence& evidence : c.per_probe) per_probe.push_back(evidence.ToJson());
     list.push_back({{"rank", rank + 1},
                     {"person_id", c.person_id},
                     {"external_id", c.external_id},
                     {"category", c.category},
                     {"fused_log_lr", c.fused_log_lr},
                     {"hit", c.hit},
-                    {"per_probe", c.per_probe},
-                    {"watchlist", c.watchlist},
+                    {"per_probe", per_probe},
+                    {"watchlist", WatchlistEntriesJson(c.watchlist)},
                     {"candidate_id", c.review_id}});
   }
   nlohmann::json alert_list = nlohmann::json::array();
@@ -103,6 +117,41 @@ Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Open(store_dir));
   if (!gallery_indexes) gallery_indexes = std::make_shared<GalleryIndexCache>();
   return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines), std::move(gallery_indexes)));
+}
+
+Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& store_dir, const std::string& admin_name,
+                                                const nlohmann::json& details) {
+  ABIS_RETURN_IF_ERROR(ValidateIdentifier(admin_name, "user name", 64));
+  ABIS_ASSIGN_OR_RETURN(auto store, Store::Create(store_dir));
+  Database& db = store->db();
+  InitializedStore out;
+  out.key_source = store->layout().KeySourceDescription();
+  ABIS_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User admin, abis::AddUser(db, admin_name, Role::kAdmin));
+    ABIS_ASSIGN_OR_RETURN(out.admin_api_key, IssueApiKey(db, admin.id));
+    out.admin = Operator{admin.id, admin_name, Role::kAdmin};
+    AuditEvent event;
+    event.operator_name = admin_name;
+    event.role = "admin";
+    event.action = "store.init";
+    event.object_ids = Ids({{"users", {admin.id}}});
+    event.result = details.is_object() ? details : nlohmann::json::object();
+    event.result["store"] = store_dir.string();
+    return AppendAuditEntry(db, event).status();
+  }));
+  return out;
+}
+
+Result<AuditVerification> AbisSystem::VerifyAuditOffline(const std::filesystem::path& store_dir,
+                                                         const AuditCheckpoint* anchor,
+                                                         const std::optional<std::array<std::uint8_t, 32>>& trusted_key) {
+  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(StoreLayout::ForDir(store_dir).database, /*create=*/false));
+  ABIS_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*db));
+  if (version < 2) {
+    return Status::FailedPrecondition("store schema version " + std::to_string(version) +
+                                      " predates the audit head; open it once with a key to upgrade");
+  }
+  return anchor != nullptr ? VerifyAuditAnchor(*db, *anchor, trusted_key) : VerifyAuditChain(*db);
 }
 
 AuditEvent AbisSystem::EventFor(const Operator& op, const std::string& action) const {
@@ -151,6 +200,12 @@ Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std:
     ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
   }
   return op;
+}
+
+Result<bool> AbisSystem::KnownApiKeyId(const std::string& key_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, store_->db().Prepare("SELECT 1 FROM api_keys WHERE key_id = ?"));
+  query.Bind(1, key_id);
+  return query.Step();
 }
 
 Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
@@ -468,12 +523,6 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     sample_probes.push_back({extracted[i].engine, std::move(extracted[i].biometric_template), name, name});
   }
 
-  struct GroupBest {
-    double log_lr = 0.0;
-    double score = 0.0;
-    bool hit = false;
-    nlohmann::json detail;
-  };
   SearchResult result;
   Gallery gallery;
   std::int64_t probe_person_id = 0;
@@ -486,7 +535,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
     bool stale = false;
     result = SearchResult();
     probe_person_id = 0;
-    std::map<std::int64_t, std::map<std::string, GroupBest>> by_person;
+    CandidateEvidence evidence;
     ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
       ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGallery(request.gallery));
@@ -548,36 +597,28 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
         for (const Candidate& candidate : *candidates) {
           std::int64_t person = view->PersonOfTemplate(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
-          GroupBest& best = by_person[person][probe.group];
-          if (!best.detail.is_null() && candidate.score <= best.score) continue;
-          best.log_lr = candidate.log_lr;
-          best.score = candidate.score;
-          best.hit = candidate.score >= threshold;
-          best.detail = {{"probe", probe_index + 1},
-                         {"source", probe.source},
-                         {"modality", ModalityName(probe_template.modality)},
-                         {"position", FingerPositionName(probe_template.position)},
-                         {"template_id", candidate.reference_id},
-                         {"score", candidate.score},
-                         {"threshold", threshold},
-                         {"log_lr", candidate.log_lr}};
+          ProbeEvidence found;
+          found.probe = static_cast<int>(probe_index + 1);
+          found.source = probe.source;
+          found.modality = probe_template.modality;
+          found.position = probe_template.position;
+          found.template_id = candidate.reference_id;
+          found.score = candidate.score;
+          found.threshold = threshold;
+          found.log_lr = candidate.log_lr;
+          found.hit = candidate.score >= threshold;
+          evidence.Offer(person, probe.group, std::move(found));
         }
       }
 
-      for (const auto& [person_id, groups] : by_person) {
+      for (FusedCandidate& fused : FuseCandidates(evidence, request.max_candidates, request.min_fused_log_lr)) {
         CandidateResult candidate;
-        candidate.person_id = person_id;
-        for (const auto& [group, best] : groups) {
-          candidate.fused_log_lr += best.log_lr;
-          candidate.hit = candidate.hit || best.hit;
-          candidate.per_probe.push_back(best.detail);
-        }
-        if (request.min_fused_log_lr && candidate.fused_log_lr < *request.min_fused_log_lr) continue;
+        candidate.person_id = fused.person_id;
+        candidate.fused_log_lr = fused.fused_log_lr;
+        candidate.hit = fused.hit;
+        candidate.per_probe = std::move(fused.evidence);
         result.candidates.push_back(std::move(candidate));
       }
-      std::sort(result.candidates.begin(), result.candidates.end(),
-                [](const CandidateResult& a, const CandidateResult& b) { return a.fused_log_lr > b.fused_log_lr; });
-      if (result.candidates.size() > request.max_candidates) result.candidates.resize(request.max_candidates);
 
       std::string now = NowUtcIso8601();
       for (CandidateResult& candidate : result.candidates) {
@@ -586,12 +627,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
         candidate.category = std::string(PersonCategoryName(person.category));
         if (candidate.hit && gallery.kind == GalleryKind::kWatchlist) {
           ABIS_ASSIGN_OR_RETURN(auto entries, store_->ActiveWatchlistEntries(gallery.id, person.id, now));
-          for (const auto& entry : entries) {
-            candidate.watchlist.push_back({{"entry_id", entry.id},
-                                           {"authority_reference", entry.authority_reference},
-                                           {"reason", entry.reason},
-                                           {"expires_at", entry.expires_at}});
-          }
+          candidate.watchlist = std::move(entries);
         }
       }
       return Status::Ok();

@@ -35,6 +35,16 @@ TEST(TextValidation, RefusesControlBidiAndBlankIdentifiers) {
   EXPECT_EQ(ValidateIdentifier(std::string(129, 'a'), "case reference", 128).code(), StatusCode::kInvalidArgument);
 }
 
+// Found by the attack on issue 16: invisible characters that make two ids look identical.
+TEST(TextValidation, RefusesInvisibleLookalikesAndPathSteps) {
+  for (const char* id : {"P-1\xc2\xad", "P-1\xf3\xa0\x80\x81", "P\xe3\x85\xa4", "P\xe2\xa0\x80", "P\xe2\x81\xaa",
+                         "P\xef\xb8\x8f", ".", ".."}) {
+    EXPECT_EQ(ValidateIdentifier(id, "person id", 200).code(), StatusCode::kInvalidArgument) << EscapeForDisplay(id);
+  }
+  EXPECT_TRUE(ValidateIdentifier("P.1", "person id", 200).ok());
+  EXPECT_EQ(ValidateFreeText("\xc2\xa0\xc2\xa0", "legal basis", 500, true).code(), StatusCode::kInvalidArgument);
+}
+
 TEST(TextValidation, FreeTextMustNotBeBlankWhenRequired) {
   EXPECT_EQ(ValidateFreeText("   ", "legal basis", 500, true).code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(ValidateFreeText("", "description", 500, false).ok());

@@ -130,7 +130,7 @@ class MosipStoreHandlerTest : public ::testing::Test {
   }
 
   Operator MakeOperator(const std::string& name, Role role) {
-    User user = *AddUser(system_->store().db(), name, role);
+    User user = *AddUser(system_->TEST_store().db(), name, role);
     return Operator{user.id, name, role};
   }
 
@@ -166,7 +166,7 @@ class MosipStoreHandlerTest : public ::testing::Test {
   }
 
   std::int64_t AuditCount(const std::string& action, const std::string& like = "%") {
-    auto query = system_->store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ? AND result LIKE ?");
+    auto query = system_->TEST_store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ? AND result LIKE ?");
     query->Bind(1, action).Bind(2, like);
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);
@@ -188,12 +188,12 @@ class MosipStoreHandlerTest : public ::testing::Test {
 
 TEST_F(MosipStoreHandlerTest, InsertEnrolsEveryFingerAndTheFaceUnderTheConfiguredLegalBasis) {
   Insert("ref-A", 1);
-  auto person = system_->store().FindPerson("ref-A");
+  auto person = system_->TEST_store().FindPerson("ref-A");
   ASSERT_TRUE(person.ok());
   EXPECT_EQ(person->legal_basis, Config().legal_basis);
   EXPECT_EQ(person->category, PersonCategory::kUnknown);
   EXPECT_EQ(person->retention_until.substr(0, 4), std::to_string(std::stoi(TodayUtc().substr(0, 4)) + 20));
-  auto templates = system_->store().ListTemplates(person->id);
+  auto templates = system_->TEST_store().ListTemplates(person->id);
   ASSERT_TRUE(templates.ok());
   std::map<Modality, int> per_modality;
   std::vector<FingerPosition> positions;
@@ -204,7 +204,7 @@ TEST_F(MosipStoreHandlerTest, InsertEnrolsEveryFingerAndTheFaceUnderTheConfigure
   EXPECT_EQ(per_modality[Modality::kFinger], 2);
   EXPECT_EQ(per_modality[Modality::kFace], 1);
   EXPECT_EQ(positions, (std::vector<FingerPosition>{FingerPosition::kRightIndex, FingerPosition::kLeftThumb}));
-  EXPECT_EQ(*system_->store().GalleriesOfPerson(person->id), std::vector<std::string>{"mosip"});
+  EXPECT_EQ(*system_->TEST_store().GalleriesOfPerson(person->id), std::vector<std::string>{"mosip"});
   EXPECT_EQ(ReferenceCount(), 1);
 }
 
@@ -232,7 +232,7 @@ TEST_F(MosipStoreHandlerTest, IdentifyFindsTheDuplicateInBothModalitiesAndNeverI
   EXPECT_TRUE(analytics.contains("internalScore"));
   // The search is audited under the configured purpose with the request id as case reference.
   EXPECT_EQ(AuditCount("search"), 1);
-  auto audited = system_->store().db().Prepare("SELECT purpose, case_ref FROM audit_log WHERE action = 'search'");
+  auto audited = system_->TEST_store().db().Prepare("SELECT purpose, case_ref FROM audit_log WHERE action = 'search'");
   ASSERT_TRUE(*audited->Step());
   EXPECT_EQ(audited->ColumnText(0), "deduplication");
   EXPECT_EQ(audited->ColumnText(1), "identify-ref-C");
@@ -287,7 +287,7 @@ TEST_F(MosipStoreHandlerTest, PersonsOutsideTheMosipGalleryAreInvisibleToMosip) 
   MosipOutcome remove = handler_->Delete("case-17");
   ASSERT_FALSE(remove.ok());
   EXPECT_EQ(remove.reason(), MosipFailureReason::kReferenceIdNotFound);
-  EXPECT_TRUE(system_->store().FindPerson("case-17").ok());
+  EXPECT_TRUE(system_->TEST_store().FindPerson("case-17").ok());
   EXPECT_EQ(ReferenceCount(), 0);
 }
 
@@ -319,7 +319,7 @@ TEST_F(MosipStoreHandlerTest, TargetFpirIsSharedOutOverEveryComparison) {
   EXPECT_EQ(report.probe_samples, 3u);
   EXPECT_DOUBLE_EQ(report.false_match_rate, 1e-3 / 6.0);
   EXPECT_FALSE(report.clamped_to_engine_range);
-  auto audited = system_->store().db().Prepare("SELECT result FROM audit_log WHERE action = 'search'");
+  auto audited = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = 'search'");
   ASSERT_TRUE(*audited->Step());
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(audited->ColumnText(0))["target_fmr"].get<double>(), 1e-3 / 6.0);
 
@@ -357,15 +357,15 @@ TEST_F(MosipStoreHandlerTest, InsertOfAnExistingReferenceIdIsRefusedAndChangesNo
   MosipOutcome again = handler_->Insert("ref-A", PersonCbeff(2));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.reason(), MosipFailureReason::kReferenceIdAlreadyExists);
-  auto person = system_->store().FindPerson("ref-A");
-  EXPECT_EQ(system_->store().ListTemplates(person->id)->size(), 3u);
+  auto person = system_->TEST_store().FindPerson("ref-A");
+  EXPECT_EQ(system_->TEST_store().ListTemplates(person->id)->size(), 3u);
 }
 
 TEST_F(MosipStoreHandlerTest, InsertWithARequestIdTooLongForACaseReferenceIsRefusedAndStoresNothing) {
   MosipOutcome outcome = handler_->InsertForRequest(std::string(129, 'r'), "ref-long", PersonCbeff(1));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.reason(), MosipFailureReason::kInvalidRequestStructure);
-  EXPECT_FALSE(system_->store().FindPerson("ref-long").ok());
+  EXPECT_FALSE(system_->TEST_store().FindPerson("ref-long").ok());
   EXPECT_EQ(AuditCount("person.add"), 0);
 }
 
@@ -377,7 +377,7 @@ TEST_F(MosipStoreHandlerTest, InsertWithoutAnyUsableSampleIsInvalidCbeffAndStore
   MosipOutcome outcome = handler_->Insert("ref-iris", *document);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.reason(), MosipFailureReason::kInvalidCbeffFormat);
-  EXPECT_FALSE(system_->store().FindPerson("ref-iris").ok());
+  EXPECT_FALSE(system_->TEST_store().FindPerson("ref-iris").ok());
   EXPECT_EQ(AuditCount("person.add"), 0);
 }
 
@@ -390,7 +390,7 @@ TEST_F(MosipStoreHandlerTest, InsertWhoseEverySampleIsRejectedIsAQualityFailureA
   MosipOutcome outcome = handler_->Insert("ref-blurred", *document);
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.reason(), MosipFailureReason::kBiometricQualityCheckFailed);
-  EXPECT_FALSE(system_->store().FindPerson("ref-blurred").ok());
+  EXPECT_FALSE(system_->TEST_store().FindPerson("ref-blurred").ok());
   EXPECT_EQ(AuditCount("person.add"), 0);  // rolled back with the person
   EXPECT_EQ(ReferenceCount(), 0);
 }
@@ -406,12 +406,12 @@ TEST_F(MosipStoreHandlerTest, InsertKeepsTheGoodSamplesWhenOneIsRejected) {
   ASSERT_TRUE(document.ok());
   MosipOutcome outcome = handler_->Insert("ref-partial", *document);
   ASSERT_TRUE(outcome.ok()) << outcome.detail();
-  auto person = system_->store().FindPerson("ref-partial");
+  auto person = system_->TEST_store().FindPerson("ref-partial");
   ASSERT_TRUE(person.ok());
-  auto templates = system_->store().ListTemplates(person->id);
+  auto templates = system_->TEST_store().ListTemplates(person->id);
   ASSERT_EQ(templates->size(), 1u);
   EXPECT_EQ(templates->front().modality, Modality::kFinger);
-  EXPECT_EQ(*system_->store().CountSamples(person->id), 1);  // the rejected face left no sample
+  EXPECT_EQ(*system_->TEST_store().CountSamples(person->id), 1);  // the rejected face left no sample
   ASSERT_EQ(handler_->last_insert_notes().size(), 1u);
   EXPECT_NE(handler_->last_insert_notes()[0].find("shorter than 8 bytes"), std::string::npos);
   EXPECT_EQ(AuditCount("enrol"), 1);
@@ -422,7 +422,7 @@ TEST_F(MosipStoreHandlerTest, DeleteCryptoErasesTheRecordAndAuditsTheMosipReques
   Insert("ref-B", 2);
   MosipOutcome outcome = handler_->DeleteForRequest("req-delete-1", "ref-A");
   ASSERT_TRUE(outcome.ok()) << outcome.detail();
-  EXPECT_FALSE(system_->store().FindPerson("ref-A").ok());
+  EXPECT_FALSE(system_->TEST_store().FindPerson("ref-A").ok());
   EXPECT_EQ(AuditCount("person.delete", "%MOSIP DELETE requestId req-delete-1 referenceId ref-A%"), 1);
   EXPECT_EQ(ReferenceCount(), 1);
   MosipOutcome again = handler_->Delete("ref-A");
@@ -442,7 +442,7 @@ TEST_F(MosipStoreHandlerTest, DeleteWithoutADeletionOperatorIsRefusedByThePolicy
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.reason(), MosipFailureReason::kInternalErrorUnknown);
   EXPECT_NE(outcome.detail().find("may not delete"), std::string::npos) << outcome.detail();
-  EXPECT_TRUE(system_->store().FindPerson("ref-A").ok());
+  EXPECT_TRUE(system_->TEST_store().FindPerson("ref-A").ok());
   EXPECT_EQ(AuditCount("delete_person.refused"), 1);
 }
 
@@ -503,7 +503,7 @@ TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapte
   ASSERT_TRUE(adapter.Handle(Message("identify", "req-q1", {{"referenceId", "B"}, {"referenceURL", ""}})).success);
   ASSERT_TRUE(adapter.Handle(Message("delete", "req-d1", {{"referenceId", "A"}})).success);
   auto count = [&](const std::string& action, const std::string& case_ref, const std::string& like) {
-    auto query = system_->store().db().Prepare(
+    auto query = system_->TEST_store().db().Prepare(
         "SELECT count(*) FROM audit_log WHERE action = ? AND case_ref = ? AND result LIKE ?");
     query->Bind(1, action).Bind(2, case_ref).Bind(3, like);
     EXPECT_TRUE(*query->Step());
@@ -638,7 +638,7 @@ TEST_F(MosipStoreHandlerTest, ServesInsertIdentifyAndDeleteOverActiveMq) {
   EXPECT_EQ(responses["q1"]["candidateList"]["candidates"][0]["referenceId"], "A");
   EXPECT_EQ(responses["d1"]["returnValue"], "1");
   EXPECT_EQ(responses["c1"]["count"], "1");
-  EXPECT_FALSE(system_->store().FindPerson("A").ok());
+  EXPECT_FALSE(system_->TEST_store().FindPerson("A").ok());
   (*mosip_side)->Close();
   (*abis_side)->Close();
   broker.Stop();

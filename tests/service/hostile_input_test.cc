@@ -91,7 +91,7 @@ class HostileInputTest : public ServiceTest {
 
   // Every audit entry, all columns, as one text.
   std::string WholeAuditLog() {
-    auto query = system_->store().db().Prepare(
+    auto query = system_->TEST_store().db().Prepare(
         "SELECT operator || role || action || purpose || case_ref || object_ids || input_sha256 || result FROM audit_log");
     std::string all;
     while (*query->Step()) all += query->ColumnText(0) + "\n";
@@ -99,7 +99,7 @@ class HostileInputTest : public ServiceTest {
   }
 
   nlohmann::json LastAuditResult(const std::string& action) {
-    auto query = system_->store().db().Prepare("SELECT result FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1");
+    auto query = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1");
     query->Bind(1, action);
     if (!*query->Step()) return nullptr;
     return nlohmann::json::parse(query->ColumnText(0));
@@ -125,9 +125,9 @@ TEST_F(HostileInputTest, InvalidUtf8InABodyLosesNoLaterAcknowledgedEnrolment) {
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   for (const std::string& id : enrolled) {
     ASSERT_FALSE(id.empty());
-    EXPECT_TRUE((*reopened)->store().FindPerson(id).ok()) << id << " was acknowledged and is gone";
+    EXPECT_TRUE((*reopened)->TEST_store().FindPerson(id).ok()) << id << " was acknowledged and is gone";
   }
-  auto chain = VerifyAuditChain((*reopened)->store().db());
+  auto chain = VerifyAuditChain((*reopened)->TEST_store().db());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact) << chain->problem;
 }
@@ -137,7 +137,7 @@ TEST_F(HostileInputTest, APoolNeverHandsOutAConnectionLeftInsideATransaction) {
   {
     auto lease = pool.Acquire();
     ASSERT_TRUE(lease.ok());
-    ASSERT_TRUE((*lease)->store().db().Execute("BEGIN").ok());  // as a handler that never ended it
+    ASSERT_TRUE((*lease)->TEST_store().db().Execute("BEGIN").ok());  // as a handler that never ended it
   }
   EXPECT_EQ(pool.discarded(), 1u);
   auto next = pool.Acquire();
@@ -175,7 +175,7 @@ TEST_F(HostileInputTest, ABodyCutOffInsideAnImageLeavesNoSampleByteInTheAudit) {
   EXPECT_EQ(rejected["body_bytes"], body.size());
   EXPECT_EQ(rejected["error"], "invalid_argument");
   EXPECT_EQ(rejected["query_parameters"], nlohmann::json({"caseRef", "purpose"}));
-  auto hashes = system_->store().db().Prepare(
+  auto hashes = system_->TEST_store().db().Prepare(
       "SELECT input_sha256 FROM audit_log WHERE action = 'http.rejected' ORDER BY seq DESC LIMIT 1");
   ASSERT_TRUE(*hashes->Step());
   EXPECT_NE(hashes->ColumnText(0).find(Sha256Hex(body)), std::string::npos);
@@ -237,7 +237,7 @@ TEST_F(HostileInputTest, IdentifiersWithInvalidUtf8ControlOrBidiCharactersAre400
   auto persons = system_->ListPersons(operators_["root"], 0, 100);
   ASSERT_TRUE(persons.ok());
   EXPECT_TRUE(persons->empty());
-  auto chain = VerifyAuditChain(system_->store().db());
+  auto chain = VerifyAuditChain(system_->TEST_store().db());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact);
   EXPECT_TRUE(IsValidUtf8(WholeAuditLog()));
@@ -288,6 +288,7 @@ TEST_F(HostileInputTest, FailedSignInsAreThrottledAndAuditedWithSourceAndKeyId) 
   EXPECT_EQ(throttled->status, 429);
   EXPECT_TRUE(throttled->has_header("Retry-After"));
   EXPECT_EQ(Client().Get("/v1/galleries", Auth("exb"))->status, 429);  // the key id is throttled, right secret or not
+  EXPECT_EQ(Client().Get("/v1/galleries", Auth("exa"))->status, 200) << "another key from the same address works";
   EXPECT_EQ(AuditCount("auth.refused"), 5);
   EXPECT_EQ(AuditCount("auth.throttled"), 1);
   nlohmann::json refused = LastAuditResult("auth.refused");
@@ -296,12 +297,26 @@ TEST_F(HostileInputTest, FailedSignInsAreThrottledAndAuditedWithSourceAndKeyId) 
   EXPECT_EQ(WholeAuditLog().find(wrong.substr(22)), std::string::npos) << "a secret reached the audit log";
 }
 
+// Keys whose id does not exist are counted per address, and never lock out a real key used from
+// that address (a proxy's address is shared by everyone behind it).
+TEST_F(HostileInputTest, GarbageKeysFromAnAddressAreThrottledWithoutLockingOutRealKeys) {
+  for (int i = 0; i < 5; ++i) {
+    std::string garbage = "abis_" + std::string(15, 'f') + std::to_string(i) + "_" + std::string(64, '0');
+    EXPECT_EQ(Client().Get("/v1/galleries", {{"Authorization", "Bearer " + garbage}})->status, 401);
+  }
+  auto throttled = Client().Get("/v1/galleries", {{"Authorization", "Bearer not-a-key"}});
+  ASSERT_TRUE(throttled);
+  EXPECT_EQ(throttled->status, 429);
+  EXPECT_EQ(AuditCount("auth.throttled"), 1);
+  EXPECT_EQ(Client().Get("/v1/galleries", Auth("ian"))->status, 200);
+}
+
 // Item 8: refusals by roles that may not search carry the purpose and case they sent.
 TEST_F(HostileInputTest, ARefusedSearchIsAuditedWithItsPurposeAndCase) {
   auto response = Identify("root", {{"biometricData", {BiometricItem(1)}}}, "purpose=criminal_investigation&caseRef=CASE-9");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 403);
-  auto query = system_->store().db().Prepare(
+  auto query = system_->TEST_store().db().Prepare(
       "SELECT purpose, case_ref FROM audit_log WHERE action = 'search.refused' ORDER BY seq DESC LIMIT 1");
   ASSERT_TRUE(*query->Step());
   EXPECT_EQ(query->ColumnText(0), "criminal_investigation");

@@ -105,7 +105,7 @@ TEST_F(OsiaEncounterTest, DeleteEncounterNeedsAdminAndReasonAndErasesIt) {
   EXPECT_EQ(AuditCount("encounter.delete"), 1);
   // OSIA: deleting the last encounter deletes the person.
   EXPECT_EQ(Client().Delete("/v1/persons/p-71/encounters/e2?reason=duplicate", Auth("root"))->status, 204);
-  EXPECT_EQ(system_->store().FindPerson("p-71").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(system_->TEST_store().FindPerson("p-71").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(OsiaEncounterTest, MergeMovesEveryEncounterAndOnlyExaminersMayMerge) {
@@ -122,7 +122,7 @@ TEST_F(OsiaEncounterTest, MergeMovesEveryEncounterAndOnlyExaminersMayMerge) {
   // The moved template was re-sealed for its new person and is found under it.
   EXPECT_EQ(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(82)}}}, "purpose=criminal_investigation&caseRef=C&threshold=5")),
             std::vector<std::string>{"p-81"});
-  auto person = system_->store().FindPerson("p-81");
+  auto person = system_->TEST_store().FindPerson("p-81");
   ASSERT_TRUE(person.ok());
   EXPECT_EQ(person->retention_until, "2090-01-01") << "a merge never extends retention";
   EXPECT_EQ(AuditCount("person.merge"), 1);
@@ -189,7 +189,7 @@ TEST_F(OsiaEncounterTest, VerifyComparesTwoSetsWithoutStoringThem) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 409) << "no comparable pair: " << response->body;
   EXPECT_EQ(AuditCount("compare"), 2);
-  EXPECT_EQ(system_->store().ListPersons(0, 10)->size(), 0u);
+  EXPECT_EQ(system_->TEST_store().ListPersons(0, 10)->size(), 0u);
 }
 
 TEST_F(OsiaEncounterTest, GalleryListsItsMembersEncountersAndGalleriesCanBeChanged) {

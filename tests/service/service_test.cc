@@ -35,7 +35,7 @@ TEST_F(ServiceTest, WrongKeyIs401AndIsAudited) {
 }
 
 TEST_F(ServiceTest, ExpiredKeyIs401) {
-  auto key = IssueApiKey(system_->store().db(), operators_["ian"].user_id, std::string("2000-01-01T00:00:00Z"));
+  auto key = IssueApiKey(system_->TEST_store().db(), operators_["ian"].user_id, std::string("2000-01-01T00:00:00Z"));
   ASSERT_TRUE(key.ok());
   std::int64_t before = AuditCount("auth.refused");
   auto response = Client().Get("/v1/galleries", {{"Authorization", "Bearer " + *key}});
@@ -202,7 +202,7 @@ TEST_F(ServiceTest, CreatingAPersonWithOneBadSampleStoresNothing) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 400) << response->body;
   EXPECT_NE(response->body.find("sample 2"), std::string::npos) << response->body;
-  EXPECT_EQ(system_->store().FindPerson("P-ATOMIC").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(system_->TEST_store().FindPerson("P-ATOMIC").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("person.add"), 0);
   EXPECT_EQ(AuditCount("enrol"), 0);
 }
@@ -444,12 +444,12 @@ TEST_F(ServiceTest, SearchesRunWhileEnrolmentsCommitAndNothingIsLostOrDuplicated
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(enrol_failures, 0);
   EXPECT_EQ(search_failures, 0);
-  auto persons = system_->store().ListPersons(0, 1000);
+  auto persons = system_->TEST_store().ListPersons(0, 1000);
   ASSERT_TRUE(persons.ok());
   EXPECT_EQ(persons->size(), static_cast<std::size_t>(kEnrolments));
   EXPECT_EQ(AuditCount("enrol"), kEnrolments);
   EXPECT_EQ(AuditCount("search"), kSearches);
-  auto chain = VerifyAuditChain(system_->store().db());
+  auto chain = VerifyAuditChain(system_->TEST_store().db());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact) << chain->problem;
 }

@@ -36,7 +36,7 @@ class AbisSystemTest : public ::testing::Test {
   }
 
   Operator MakeOperator(const std::string& name, Role role) {
-    User user = *AddUser(system_->store().db(), name, role);
+    User user = *AddUser(system_->TEST_store().db(), name, role);
     return Operator{user.id, name, role};
   }
 
@@ -71,7 +71,7 @@ class AbisSystemTest : public ::testing::Test {
   }
 
   std::int64_t AuditCount(const std::string& action) {
-    auto query = system_->store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
+    auto query = system_->TEST_store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
     query->Bind(1, action);
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);
@@ -95,7 +95,7 @@ TEST_F(AbisSystemTest, SearchFindsTheEnrolledPersonFirstAndAuditsIt) {
   EXPECT_TRUE(result->candidates[0].hit);
   EXPECT_FALSE(result->candidates[1].hit);
   EXPECT_EQ(AuditCount("search"), 1);
-  auto audited = AuditEntriesForPerson(system_->store().db(), result->candidates[0].person_id);
+  auto audited = AuditEntriesForPerson(system_->TEST_store().db(), result->candidates[0].person_id);
   ASSERT_TRUE(audited.ok());
   EXPECT_EQ(audited->back().event.action, "search");
   EXPECT_EQ(audited->back().event.case_ref, "CASE-1");
@@ -155,7 +155,7 @@ TEST_F(AbisSystemTest, BadSampleIsAClearErrorAndStoresNothing) {
   auto result = system_->Enrol(enroller_, request);
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.status().message().find("tiny.bin"), std::string::npos);
-  EXPECT_EQ(*system_->store().CountSamples(1), 1);
+  EXPECT_EQ(*system_->TEST_store().CountSamples(1), 1);
 }
 
 TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFact) {
@@ -164,10 +164,10 @@ TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFac
   auto result = system_->Search(investigator_, SearchFor(1, Purpose::kCriminalInvestigation));
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->candidates.empty());
-  auto query = system_->store().db().Prepare("SELECT result FROM audit_log WHERE action = 'person.delete'");
+  auto query = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = 'person.delete'");
   ASSERT_TRUE(*query->Step());
   EXPECT_NE(query->ColumnText(0).find("court order 12/2026"), std::string::npos);
-  EXPECT_TRUE(VerifyAuditChain(system_->store().db())->intact);
+  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store().db())->intact);
 }
 
 TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
@@ -181,8 +181,8 @@ TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->deleted, 3);
   EXPECT_EQ(report->batches, 2);
-  EXPECT_TRUE(system_->store().FindPerson("current").ok());
-  EXPECT_EQ(system_->store().FindPerson("old2").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(system_->TEST_store().FindPerson("current").ok());
+  EXPECT_EQ(system_->TEST_store().FindPerson("old2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("retention.delete"), 2);
 }
 
@@ -224,7 +224,7 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   // Only the options that shape the template are kept with the sample: never a debug folder.
   AddPersonWithSample("alice", 1, "2099-01-01", {{"variant", "a"}, {"debug_dir", "/tmp/somewhere"}});
   const EnrolResult alice_enrolled = last_enrolled_;
-  auto stored = system_->store().ListSamples(alice_enrolled.person_id);
+  auto stored = system_->TEST_store().ListSamples(alice_enrolled.person_id);
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ((*stored)[0].options, (nlohmann::json{{"variant", "a"}}));
   AddPersonWithSample("bob", 2);
@@ -233,7 +233,7 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   AddPersonWithSample("dan", 4);
   const EnrolResult dan_enrolled = last_enrolled_;
   // Dan's sample can no longer be decrypted: a failure of its own, the run goes on.
-  auto tamper = system_->store().db().Prepare("UPDATE samples SET sealed = x'00' WHERE id = ?");
+  auto tamper = system_->TEST_store().db().Prepare("UPDATE samples SET sealed = x'00' WHERE id = ?");
   tamper->Bind(1, dan_enrolled.sample_id);
   ASSERT_TRUE(tamper->Run().ok());
 
@@ -271,11 +271,11 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   EXPECT_TRUE(after->candidates[0].hit);
 
   // Re-extracted with the enrolment's options; carol keeps her old template.
-  auto alice_templates = system_->store().ListTemplates(alice_enrolled.person_id);
+  auto alice_templates = system_->TEST_store().ListTemplates(alice_enrolled.person_id);
   ASSERT_EQ(alice_templates->size(), 1u);
   EXPECT_EQ((*alice_templates)[0].algorithm, "test-bytes/2");
   EXPECT_EQ((*alice_templates)[0].quality["options"], (nlohmann::json{{"variant", "a"}}));
-  auto carol_templates = system_->store().ListTemplates(carol_enrolled.person_id);
+  auto carol_templates = system_->TEST_store().ListTemplates(carol_enrolled.person_id);
   ASSERT_EQ(carol_templates->size(), 1u);
   EXPECT_EQ((*carol_templates)[0].id, carol_enrolled.template_id);
   EXPECT_EQ((*carol_templates)[0].algorithm, "test-bytes/1");
@@ -315,12 +315,12 @@ TEST_F(AbisSystemTest, ReextractionAuditsTheOwnerAtWritingAfterAMoveDuringTheRun
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_TRUE(moved);
   EXPECT_EQ(report->reextracted, 2);
-  auto bob_templates = system_->store().ListTemplates(bob_enrolled.person_id);
+  auto bob_templates = system_->TEST_store().ListTemplates(bob_enrolled.person_id);
   ASSERT_EQ(bob_templates->size(), 2u);
   for (const auto& info : *bob_templates) {
-    EXPECT_TRUE(system_->store().LoadTemplate(info.id).ok()) << "sealed for bob, the owner now";
+    EXPECT_TRUE(system_->TEST_store().LoadTemplate(info.id).ok()) << "sealed for bob, the owner now";
   }
-  auto entries = AuditEntriesForPerson(system_->store().db(), bob_enrolled.person_id);
+  auto entries = AuditEntriesForPerson(system_->TEST_store().db(), bob_enrolled.person_id);
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->back().event.action, "reextract");
   EXPECT_EQ(entries->back().event.object_ids["persons"], (nlohmann::json{bob_enrolled.person_id}));
@@ -329,12 +329,12 @@ TEST_F(AbisSystemTest, ReextractionAuditsTheOwnerAtWritingAfterAMoveDuringTheRun
 TEST_F(AbisSystemTest, ReextractionErasesTheReplacedTemplateFromTheFiles) {
   AddPersonWithSample("alice", 1);
   const EnrolResult alice_enrolled = last_enrolled_;
-  auto query = system_->store().db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
+  auto query = system_->TEST_store().db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
   query->Bind(1, alice_enrolled.template_id);
   ASSERT_TRUE(*query->Step());
   const std::vector<std::uint8_t> wrapped_key = query->ColumnBlob(0), sealed = query->ColumnBlob(1);
-  query = system_->store().db().Prepare("SELECT 1");
-  ASSERT_TRUE(system_->store().Checkpoint().ok());
+  query = system_->TEST_store().db().Prepare("SELECT 1");
+  ASSERT_TRUE(system_->TEST_store().Checkpoint().ok());
   ASSERT_TRUE(testing::FileContains(dir_.path() / "store" / "abis.db", wrapped_key)) << "the check can fail";
 
   UpgradedEngine upgraded;
@@ -379,7 +379,7 @@ TEST_F(AbisSystemTest, WatchlistHitCarriesTheActiveEntryOnly) {
   ASSERT_FALSE(result->candidates.empty());
   EXPECT_EQ(result->candidates[0].external_id, "wanted");
   ASSERT_EQ(result->candidates[0].watchlist.size(), 1u);
-  EXPECT_EQ(result->candidates[0].watchlist[0]["authority_reference"], "WARRANT-1");
+  EXPECT_EQ(result->candidates[0].watchlist[0].authority_reference, "WARRANT-1");
 
   request = SearchFor(6, Purpose::kBorderControl);
   request.gallery = "wanted";
@@ -397,18 +397,18 @@ TEST_F(AbisSystemTest, AuditExportSurvivesInvalidUtf8InAStoredEntry) {
   event.operator_name = "legacy";
   event.action = "search";
   event.case_ref = "C\xff\xfe";
-  ASSERT_TRUE(AppendAuditEntry(system_->store().db(), event).ok());
+  ASSERT_TRUE(AppendAuditEntry(system_->TEST_store().db(), event).ok());
   std::ostringstream out;
   auto written = system_->ExportAudit(auditor_, "", out);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   EXPECT_GE(*written, 2);
   EXPECT_TRUE(IsValidUtf8(out.str()));
-  EXPECT_TRUE(VerifyAuditChain(system_->store().db())->intact);
+  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store().db())->intact);
 }
 
 // Items 6, 8 and 9: identifiers are checked by the system for every caller (CLI, HTTP, MOSIP).
 TEST_F(AbisSystemTest, BadIdentifiersAreRefusedBeforeAnythingIsStoredOrAudited) {
-  std::int64_t entries = VerifyAuditChain(system_->store().db())->entries;
+  std::int64_t entries = VerifyAuditChain(system_->TEST_store().db())->entries;
   Person person;
   person.category = PersonCategory::kCitizen;
   person.legal_basis = "Register Act s.4";
@@ -429,7 +429,7 @@ TEST_F(AbisSystemTest, BadIdentifiersAreRefusedBeforeAnythingIsStoredOrAudited) 
     person.retention_until = date;
     EXPECT_EQ(system_->AddPerson(admin_, person).status().code(), StatusCode::kInvalidArgument) << date;
   }
-  EXPECT_EQ(VerifyAuditChain(system_->store().db())->entries, entries) << "a refused input was audited";
+  EXPECT_EQ(VerifyAuditChain(system_->TEST_store().db())->entries, entries) << "a refused input was audited";
   AddPersonWithSample("P-2", 2);
   for (const std::string& case_ref : {std::string(" "), std::string("\t"), std::string("\0", 1), std::string("-"),
                                      std::string("C\xff")}) {
@@ -445,7 +445,7 @@ TEST_F(AbisSystemTest, ARoleThatMayNotSearchIsRefusedWithThePurposeAndCaseInTheA
   request.case_ref = "CASE-77";
   for (const Operator& op : {admin_, auditor_}) {
     EXPECT_EQ(system_->Search(op, request).status().code(), StatusCode::kPermissionDenied);
-    auto query = system_->store().db().Prepare(
+    auto query = system_->TEST_store().db().Prepare(
         "SELECT operator, purpose, case_ref FROM audit_log WHERE action = 'search.refused' ORDER BY seq DESC LIMIT 1");
     ASSERT_TRUE(*query->Step());
     EXPECT_EQ(query->ColumnText(0), op.name);
@@ -478,7 +478,7 @@ TEST_F(AbisSystemTest, EnrolEncounterStoresEverySampleInOneEncounterOrNothing) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("sample 2 (card.an2)"), std::string::npos) << refused.status().message();
-  EXPECT_EQ(system_->store().FindPerson("P-10").status().code(), StatusCode::kNotFound) << "a person was left behind";
+  EXPECT_EQ(system_->TEST_store().FindPerson("P-10").status().code(), StatusCode::kNotFound) << "a person was left behind";
 
   request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
   auto enrolled = system_->EnrolEncounter(enroller_, request);
@@ -487,9 +487,9 @@ TEST_F(AbisSystemTest, EnrolEncounterStoresEverySampleInOneEncounterOrNothing) {
   ASSERT_EQ(enrolled->samples.size(), 3u);
   ASSERT_EQ(enrolled->rejected.size(), 1u);
   EXPECT_EQ(enrolled->rejected[0].index, 1u);
-  auto person = system_->store().FindPerson("P-10");
+  auto person = system_->TEST_store().FindPerson("P-10");
   ASSERT_TRUE(person.ok());
-  auto encounters = system_->store().ListEncounters(person->id);
+  auto encounters = system_->TEST_store().ListEncounters(person->id);
   ASSERT_TRUE(encounters.ok());
   ASSERT_EQ(encounters->size(), 1u) << "one encounter holds every sample";
   EXPECT_EQ((*encounters)[0].external_id, enrolled->encounter_external_id);

@@ -17,6 +17,9 @@ namespace abis {
 struct JsonInputLimits {
   std::size_t max_bytes = 16u << 20;
   int max_depth = 32;  // arrays and objects nested inside each other
+  // Values in arrays and objects, counted before parsing: a parsed value costs tens of bytes, so
+  // 16 MiB of "[{},{},...]" would take ~0.8 GB. Biometric data travels as long strings, few values.
+  std::size_t max_elements = 100000;
 };
 
 // True when no array or object in `text` nests deeper than `max_depth` (string contents are

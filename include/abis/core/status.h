@@ -1,4 +1,5 @@
-// Status and Result<T>: errors as values across module boundaries.
+// Status and Result<T>: errors as values across module boundaries. Both are [[nodiscard]]: a
+// Status or Result that is dropped is a compile error under -Werror; `(void)` says it on purpose.
 //
 // A Status is OK or carries a code and a message that says what was wrong and where
 // ("finger position 12 out of range 0-10 in record 3"). Result<T> holds a T or a non-OK
@@ -31,7 +32,7 @@ enum class StatusCode {
 // Returns a stable lower-case name for the code, e.g. "invalid_argument".
 std::string_view StatusCodeName(StatusCode code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -69,7 +70,7 @@ class Status {
 // Holds either a value or a non-OK Status.
 // REQUIRES: a Result is never constructed from an OK Status (that is a bug; it becomes kInternal).
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Status status)                           // NOLINT(google-explicit-constructor)

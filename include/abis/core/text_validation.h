@@ -19,14 +19,15 @@ namespace abis {
 bool IsValidUtf8(std::string_view text);
 
 // An identifier: 1..max_bytes bytes of valid UTF-8, no control characters (C0, DEL, C1), no
-// bidirectional or invisible formatting characters (U+061C, U+200B-U+200F, U+2028-U+202E,
-// U+2060-U+2069, U+FEFF), no whitespace other than single spaces between words (none at either
-// end), and not starting with '-' (it would read as an option). `field` names it in the error.
+// bidirectional or invisible characters (soft hyphen, zero-width and bidi controls, fillers,
+// variation selectors, tags: see IsFormatting in the .cc), no whitespace other than single
+// spaces between words (none at either end), not starting with '-' (it would read as an
+// option), and not "." or ".." (path steps). `field` names it in the error.
 Status ValidateIdentifier(std::string_view value, std::string_view field, std::size_t max_bytes);
 
 // Free text (a legal basis, a reason, a description): at most max_bytes bytes of valid UTF-8
-// without control or bidirectional/invisible formatting characters. With `required`, it must hold
-// something other than whitespace.
+// without control or bidirectional/invisible characters. With `required`, it must hold something
+// other than whitespace (any Unicode space counts as blank).
 Status ValidateFreeText(std::string_view value, std::string_view field, std::size_t max_bytes, bool required);
 
 // `text` made safe to print on a terminal or in a one-line message: control characters, the

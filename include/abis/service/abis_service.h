@@ -27,7 +27,8 @@ struct ServiceConfig {
   std::filesystem::path store_dir;
   std::string host = "127.0.0.1";
   int port = 0;                                   // 0: an ephemeral port (see AbisService::port())
-  std::size_t worker_threads = 8;                 // concurrent requests
+  std::size_t worker_threads = 8;                 // requests worked on at once (store connections)
+  std::size_t connection_threads = 128;           // connections read at once (at least worker_threads)
   std::size_t background_threads = 2;             // tasks and webhook deliveries
   std::size_t max_body_bytes = 16u << 20;         // larger requests are 413 (chunked ones too, while read)
   int max_json_depth = 32;                        // deeper JSON bodies are 400, refused before parsing

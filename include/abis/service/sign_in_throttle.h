@@ -1,7 +1,8 @@
-// Limits failed sign-ins: after `max_failures` failures within `window` from one source address,
-// or for one API key id, further attempts from that source or for that key id are refused
-// without being checked (HTTP 429) until the window ends. Checking a key costs a memory-hard
-// hash, so unchecked refusals also keep a flood of wrong secrets from stalling real requests.
+// Limits failed sign-ins: after `max_failures` failures within `window` under one name (a
+// source address, or an API key id), further attempts under that name are refused without being
+// checked (HTTP 429) until the window ends. Checking a key costs a memory-hard hash, so unchecked
+// refusals also keep a flood of wrong secrets from stalling real requests. An empty source or
+// key id is not counted (the caller chooses which name an attempt is counted under).
 // Memory is bounded: at most `max_tracked` sources and key ids are remembered (the stalest go).
 // Thread-safety: all methods may be called concurrently.
 #pragma once

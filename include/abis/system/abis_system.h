@@ -21,6 +21,7 @@
 #include "abis/modality/engine.h"
 #include "abis/store/records.h"
 #include "abis/store/store.h"
+#include "abis/system/candidate_fusion.h"
 #include "abis/system/gallery_index_cache.h"
 #include "abis/system/watchlist_alert.h"
 
@@ -127,12 +128,15 @@ struct CandidateResult {
   std::int64_t person_id = 0;
   std::string external_id;
   std::string category;
-  double fused_log_lr = 0.0;           // sum over probes of calibrated log-LRs (independence assumed)
-  nlohmann::json per_probe = nlohmann::json::array();  // [{modality, position, score, log_lr}]
-  bool hit = false;                    // passes the operating point on at least one probe
-  nlohmann::json watchlist = nlohmann::json::array();  // active watchlist entries when a hit
-  std::int64_t review_id = 0;          // the recorded lead, for two-person review (candidate id)
+  double fused_log_lr = 0.0;              // sum over probe groups of calibrated log-LRs (candidate_fusion.h)
+  std::vector<ProbeEvidence> per_probe;   // the best comparison of each probe group
+  bool hit = false;                       // passes the operating point on at least one probe
+  std::vector<WatchlistEntry> watchlist;  // active watchlist entries when a hit on a watchlist
+  std::int64_t review_id = 0;             // the recorded lead, for two-person review (candidate id)
 };
+
+// Watchlist entries as the answers show them: [{entry_id, authority_reference, reason, expires_at}].
+nlohmann::json WatchlistEntriesJson(const std::vector<WatchlistEntry>& entries);
 
 struct SearchResult {
   std::vector<CandidateResult> candidates;  // best first
@@ -224,14 +228,34 @@ struct ReextractionReport {
   std::vector<Failure> failures;     // extraction failed now: these samples keep their old templates
 };
 
+// What AbisSystem::Initialize made: the first administrator and its API key (shown once).
+struct InitializedStore {
+  Operator admin;
+  std::string admin_api_key;
+  std::string key_source;  // where the master key lives (StoreLayout::KeySourceDescription)
+};
+
 class AbisSystem {
  public:
+  // Creates a store in `store_dir` (schema, master key) with its first administrator, audited
+  // as "store.init" with `details` in the entry's result. An existing store is kAlreadyExists.
+  static Result<InitializedStore> Initialize(const std::filesystem::path& store_dir, const std::string& admin_name,
+                                             const nlohmann::json& details = nlohmann::json::object());
+  // Verifies the audit chain of the store in `store_dir` without the master key or an operator
+  // (an oversight body checking a copy), optionally against an anchor. Nothing is written.
+  static Result<AuditVerification> VerifyAuditOffline(
+      const std::filesystem::path& store_dir, const AuditCheckpoint* anchor = nullptr,
+      const std::optional<std::array<std::uint8_t, 32>>& trusted_key = std::nullopt);
+
   // `gallery_indexes` may be shared by several AbisSystems of one process (they then reuse each
   // other's in-memory gallery indexes); null: a private cache.
   static Result<std::unique_ptr<AbisSystem>> Open(const std::filesystem::path& store_dir, EngineProvider engines,
                                                   std::shared_ptr<GalleryIndexCache> gallery_indexes = nullptr);
 
-  Store& store() { return *store_; }
+  // For tests and benchmarks only (white-box checks of what was stored), as LevelDB's TEST_
+  // methods: production code goes through the operations below, never to the store directly
+  // (tools/check_boundary.sh fails the build's tests if anything under src/ calls it).
+  Store& TEST_store() { return *store_; }
   // False when the store connection is in an unknown state (a transaction left open or a failed
   // rollback): the owner must close this system rather than reuse it.
   bool ConnectionHealthy() const { return store_->db().Healthy(); }
@@ -239,6 +263,9 @@ class AbisSystem {
   // Checks an API key; a refusal is audited (action "auth.refused") with the key's public id and
   // `source` (the client's address, empty for the CLI); the secret is never recorded.
   Result<Operator> Authenticate(const std::string& api_key, const std::string& source = "");
+  // Whether an API key with this public id exists (enabled or not): cheap, unaudited, for the
+  // service's sign-in throttle. The id is not secret.
+  Result<bool> KnownApiKeyId(const std::string& key_id);
   // Records that sign-ins from `source` or for `key_id` are being refused unchecked after
   // `failures` failures within `window_seconds` (action "auth.throttled").
   Status AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
