@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <cmath>
-#include <limits>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -28,8 +25,10 @@
 #include "abis/service/sign_in_throttle.h"
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
-#include "abis/system/alerts.h"
-#include "abis/system/candidate_review.h"
+#include "background_queue.h"
+#include "osia_handlers.h"
+#include "request_parsing.h"
+#include "service_call.h"
 
 namespace abis::service {
 namespace {
@@ -60,144 +59,6 @@ std::vector<std::string> QueryParameterNames(const std::multimap<std::string, st
   return names;
 }
 
-// A request as the handlers see it: independent of httplib, so a task can run it later.
-struct Call {
-  Operator op;
-  std::string method;
-  std::vector<std::string> path;  // regex captures, in order
-  std::multimap<std::string, std::string> query;
-  nlohmann::json body;  // null when the route takes no body
-
-  std::string Query(const std::string& name) const {
-    auto found = query.find(name);
-    return found == query.end() ? std::string() : found->second;
-  }
-  bool HasQuery(const std::string& name) const { return query.contains(name); }
-};
-
-struct Reply {
-  int status = 200;
-  nlohmann::json body;  // null: no body (204)
-  std::map<std::string, std::string> headers;
-};
-
-using Handler = std::function<Result<Reply>(AbisSystem&, const Call&)>;
-
-// Background work (tasks, webhook deliveries) on a few threads; Drain() finishes queued work.
-class BackgroundQueue {
- public:
-  explicit BackgroundQueue(std::size_t threads) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
-      workers_.emplace_back([this] { Work(); });
-    }
-  }
-  ~BackgroundQueue() { Drain(); }
-  void Post(std::function<void()> job) {
-    std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
-    ready_.notify_one();
-  }
-  void Drain() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-      ready_.notify_all();
-    }
-    for (auto& worker : workers_) {
-      if (worker.joinable()) worker.join();
-    }
-  }
-
- private:
-  void Work() {
-    while (true) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;  // stopping and drained
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
-};
-
-// What an enrolment stored, for the answer's `others.templates` (never the template itself).
-nlohmann::json TemplateSummary(const EnrolResult& enrolled) {
-  return {{"templateId", enrolled.template_id},
-          {"biometricType", BiometricTypeOf(enrolled.biometric_template.modality)},
-          {"algorithm", enrolled.biometric_template.algorithm},
-          {"quality", enrolled.biometric_template.quality},
-          {"auditSeq", enrolled.audit_seq}};
-}
-
-Result<std::int64_t> ParseInteger(const std::string& text, const std::string& name, std::int64_t min, std::int64_t max) {
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) {
-    return Status::InvalidArgument("query parameter " + name + " must be an integer, not '" + text + "'");
-  }
-  if (value < min || value > max) {
-    return Status::InvalidArgument("query parameter " + name + " must be " + std::to_string(min) + "-" + std::to_string(max));
-  }
-  return value;
-}
-
-Result<double> ParseNumber(const std::string& text, const std::string& name) {
-  double value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return Status::InvalidArgument("query parameter " + name + " must be a number, not '" + text + "'");
-  }
-  return value;
-}
-
-Result<std::int64_t> ParseId(const std::string& text, const std::string& what) {
-  auto id = ParseInteger(text, what, 1, std::numeric_limits<std::int64_t>::max());
-  if (!id.ok()) return Status::InvalidArgument(what + " must be a positive integer, not '" + text + "'");
-  return id;
-}
-
-// The purpose and case reference every search and verification must name.
-Result<std::pair<Purpose, std::string>> SearchPurpose(const Call& call) {
-  if (!call.HasQuery("purpose") || !call.HasQuery("caseRef")) {
-    return Status::InvalidArgument("a search needs the query parameters purpose and caseRef");
-  }
-  ABIS_ASSIGN_OR_RETURN(Purpose purpose, ParsePurpose(call.Query("purpose")));
-  return std::make_pair(purpose, call.Query("caseRef"));
-}
-
-Result<double> TargetFalseMatchRate(const Call& call) {
-  if (!call.HasQuery("targetFmr")) return 1e-4;
-  return ParseNumber(call.Query("targetFmr"), "targetFmr");
-}
-
-Result<std::vector<std::string>> StringArray(const nlohmann::json& object, const char* key, std::size_t max_items) {
-  std::vector<std::string> out;
-  if (!object.contains(key) || object.at(key).is_null()) return out;
-  const nlohmann::json& items = object.at(key);
-  if (!items.is_array() || items.size() > max_items) {
-    return Status::InvalidArgument(std::string(key) + " must be an array of at most " + std::to_string(max_items) + " strings");
-  }
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].is_string()) return Status::InvalidArgument(std::string(key) + "[" + std::to_string(i) + "] must be a string");
-    out.push_back(items[i].get<std::string>());
-  }
-  return out;
-}
-
-std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 }  // namespace
 
 class AbisService::Impl {
@@ -206,6 +67,10 @@ class AbisService::Impl {
       : config_(std::move(config)),
         pool_(config_.store_dir, std::move(engines), config_.worker_threads + config_.background_threads + 1),
         key_cache_(config_.key_cache_ttl, 10000),
+        handlers_(config_.max_probes, !config_.alert_webhook.empty(),
+                  [this](const WatchlistAlert& alert) {
+                    if (alert_webhook_) PostAlert(alert);
+                  }),
         throttle_(SignInThrottle::Limits{config_.sign_in_failures_per_window, config_.sign_in_window, 10000}) {}
 
   Status Init() {
@@ -665,221 +530,6 @@ class AbisService::Impl {
     return Reply{200, nlohmann::json({{"taskId", task_id}, {"status", "RESPONSE_RETRY"}}), {}};
   }
 
-  // --- persons and encounters ---
-  // Creates one encounter holding every sample of biometricData. `encounter_id` empty: the ABIS
-  // generates it. `new_person`: the person is created (POST /v1/persons).
-  Result<Reply> CreateEncounters(AbisSystem& system, const Call& call, const std::string& external_id, bool new_person,
-                                 const std::string& encounter_id) {
-    if (!encounter_id.empty()) ABIS_RETURN_IF_ERROR(ValidateEncounterExternalId(encounter_id));
-    ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, config_.max_probes));
-    ABIS_ASSIGN_OR_RETURN(std::string kind, OptionalString(call.body, "encounterType", "encounterType", 64));
-    kind = kind.empty() ? "enrollment" : Lowercase(kind);
-    ABIS_RETURN_IF_ERROR(ValidateEncounterKind(kind));
-    ABIS_ASSIGN_OR_RETURN(std::vector<std::string> galleries, StringArray(call.body, "galleries", 32));
-    nlohmann::json contextual = call.body.value("contextualData", nlohmann::json::object());
-    std::string agency;
-    if (contextual.is_object()) {
-      ABIS_ASSIGN_OR_RETURN(agency, OptionalString(contextual, "sourceAgency", "contextualData.sourceAgency", 200));
-    }
-    EncounterEnrolment request;
-    request.person = external_id;
-    request.samples = std::move(samples);
-    request.encounter_id = encounter_id;
-    request.encounter_kind = kind;
-    request.source_agency = agency;
-    request.galleries = galleries;
-    if (!RoleAllows(call.op.role, Action::kEnrol)) return system.EnrolEncounter(call.op, request).status();  // audited refusal
-    bool create = new_person;
-    if (!create) {
-      ABIS_ASSIGN_OR_RETURN(bool exists, system.PersonExists(call.op, external_id));
-      if (!exists && !call.body.contains("contextualData")) {
-        return Status::NotFound("no person '" + external_id + "'; send contextualData (legalBasis, retentionUntil) to create one");
-      }
-      create = !exists;
-    }
-    if (create) {
-      ABIS_ASSIGN_OR_RETURN(Person person, PersonFromEncounter(call.body, external_id));
-      request.new_person = std::move(person);
-    }
-    // All or nothing: the person (when new), the encounter and every sample commit together.
-    ABIS_ASSIGN_OR_RETURN(EncounterEnrolmentResult enrolled, system.EnrolEncounter(call.op, request));
-    nlohmann::json templates = nlohmann::json::array();
-    for (const EnrolResult& sample : enrolled.samples) templates.push_back(TemplateSummary(sample));
-    nlohmann::json body = {{"personId", external_id},
-                           {"encounterId", enrolled.encounter_external_id},
-                           {"others", {{"templates", templates}, {"personCreated", enrolled.person_created}}}};
-    return Reply{200, body, {}};
-  }
-
-  // An encounter of AbisSystem::ReadEncounters as an OSIA Encounter.
-  static nlohmann::json OsiaEncounter(const nlohmann::json& encounter, const nlohmann::json& galleries) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& stored : encounter.at("templates")) {
-      nlohmann::json item = {{"encounterId", encounter.at("encounter_id")}};
-      SetBiometricTypeFromNames(item, stored.at("modality").get<std::string>(), stored.at("position").get<std::string>());
-      item["others"] = {{"templateId", stored.at("template_id")},
-                        {"algorithm", stored.at("algorithm")},
-                        {"quality", stored.at("quality")}};
-      items.push_back(std::move(item));
-    }
-    return {{"encounterId", encounter.at("encounter_id")},
-            {"status", encounter.at("status") == "active" ? "ACTIVE" : "INACTIVE"},
-            {"encounterType", encounter.at("kind")},
-            {"createdDate", encounter.at("captured_at")},
-            {"galleries", galleries},
-            {"contextualData", {{"sourceAgency", encounter.at("source_agency")}}},
-            {"biometricData", items}};
-  }
-
-  Result<Reply> ReadEncounters(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(nlohmann::json person, system.ReadEncounters(call.op, call.path.at(0)));
-    nlohmann::json encounters = nlohmann::json::array();
-    for (const auto& encounter : person.at("encounters")) {
-      encounters.push_back(OsiaEncounter(encounter, person.at("galleries")));
-    }
-    return Reply{200, encounters, {}};
-  }
-
-  Result<Reply> ReadEncounter(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(nlohmann::json encounter, system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)));
-    return Reply{200, OsiaEncounter(encounter, encounter.at("galleries")), {}};
-  }
-
-  Result<Reply> UpdateEncounter(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, config_.max_probes));
-    ABIS_ASSIGN_OR_RETURN(std::vector<EnrolResult> enrolled,
-                          system.ReplaceEncounter(call.op, call.path.at(0), call.path.at(1), samples));
-    nlohmann::json templates = nlohmann::json::array();
-    for (const EnrolResult& result : enrolled) {
-      templates.push_back(TemplateSummary(result));
-    }
-    nlohmann::json body = {{"personId", call.path.at(0)}, {"encounterId", call.path.at(1)},
-                           {"others", {{"templates", templates}}}};
-    return Reply{200, body, {}};
-  }
-
-  Result<Reply> DeleteEncounter(AbisSystem& system, const Call& call) {
-    std::string reason = call.Query("reason");
-    if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs the query parameter reason");
-    ABIS_RETURN_IF_ERROR(system.DeleteEncounter(call.op, call.path.at(0), call.path.at(1), reason,
-                                                /*delete_person_when_empty=*/true));
-    return Reply{204, nullptr, {}};
-  }
-
-  Result<Reply> UpdateEncounterStatus(AbisSystem& system, const Call& call) {
-    std::string status = call.Query("status");
-    if (status != "ACTIVE" && status != "INACTIVE") {
-      return Status::InvalidArgument("query parameter status must be ACTIVE or INACTIVE, not '" + status + "'");
-    }
-    ABIS_RETURN_IF_ERROR(system.SetEncounterActive(call.op, call.path.at(0), call.path.at(1), status == "ACTIVE"));
-    return Reply{204, nullptr, {}};
-  }
-
-  // Galleries hold persons here, so an encounter's galleries are its person's (docs/SERVICE.md).
-  Result<Reply> UpdateEncounterGalleries(AbisSystem& system, const Call& call) {
-    std::vector<std::string> galleries;
-    if (call.body.empty() || call.body.size() > 32) return Status::InvalidArgument("the body must list 1-32 galleries");
-    for (std::size_t i = 0; i < call.body.size(); ++i) {
-      if (!call.body[i].is_string()) return Status::InvalidArgument("galleries[" + std::to_string(i) + "] must be a string");
-      galleries.push_back(call.body[i].get<std::string>());
-    }
-    ABIS_RETURN_IF_ERROR(system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)).status());  // it must exist
-    ABIS_RETURN_IF_ERROR(system.SetPersonGalleries(call.op, call.path.at(0), galleries));
-    return Reply{204, nullptr, {}};
-  }
-
-  Result<Reply> MergePersons(AbisSystem& system, const Call& call) {
-    ABIS_RETURN_IF_ERROR(system.MergePersons(call.op, call.path.at(1), call.path.at(0)));
-    return Reply{204, nullptr, {}};
-  }
-
-  Result<Reply> MoveEncounter(AbisSystem& system, const Call& call) {
-    ABIS_RETURN_IF_ERROR(system.MoveEncounter(call.op, call.path.at(1), call.path.at(2), call.path.at(0)));
-    return Reply{204, nullptr, {}};
-  }
-
-  // OSIA PersonIds of the gallery: {personId, encounterId} per active encounter of each member,
-  // `offset` and `limit` (default 1000, at most 10000) over that list.
-  Result<Reply> ReadGalleryMembers(AbisSystem& system, const Call& call) {
-    std::int64_t offset = 0;
-    std::int64_t limit = 1000;
-    if (call.HasQuery("offset")) {
-      ABIS_ASSIGN_OR_RETURN(offset, ParseInteger(call.Query("offset"), "offset", 0, std::numeric_limits<std::int32_t>::max()));
-    }
-    if (call.HasQuery("limit")) {
-      ABIS_ASSIGN_OR_RETURN(limit, ParseInteger(call.Query("limit"), "limit", 1, 10000));
-    }
-    nlohmann::json ids = nlohmann::json::array();
-    std::int64_t skipped = 0;
-    std::int64_t after = 0;
-    while (static_cast<std::int64_t>(ids.size()) < limit) {
-      ABIS_ASSIGN_OR_RETURN(std::vector<GalleryMember> members,
-                            system.ListGalleryMembers(call.op, call.path.at(0), after, 1000));
-      for (const GalleryMember& member : members) {
-        for (const std::string& encounter : member.active_encounters) {
-          if (skipped < offset) {
-            ++skipped;
-          } else if (static_cast<std::int64_t>(ids.size()) < limit) {
-            ids.push_back({{"personId", member.external_id}, {"encounterId", encounter}});
-          }
-        }
-        after = member.person_id;
-      }
-      if (members.size() < 1000) break;
-    }
-    return Reply{200, ids, {}};
-  }
-
-  Result<Reply> DeletePerson(AbisSystem& system, const Call& call) {
-    std::string reason = call.Query("reason");
-    if (reason.empty()) return Status::InvalidArgument("deleting a person needs the query parameter reason");
-    ABIS_RETURN_IF_ERROR(system.DeletePerson(call.op, call.path.at(0), reason));
-    return Reply{204, nullptr, {}};
-  }
-
-  // POST /v1/identify/{galleryId} with biometricData, or /{galleryId}/{personId}[/encounters/{id}]
-  // searching with the stored person's (encounter's) templates.
-  Result<Reply> Identify(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));
-    SearchRequest request;
-    request.purpose = purpose.first;
-    request.case_ref = purpose.second;
-    request.gallery = call.path.at(0);
-    if (request.gallery == "ALL") {
-      return Status::Unimplemented("gallery 'ALL' is not offered: name the gallery to search (GET /v1/galleries)");
-    }
-    if (call.HasQuery("maxNbCand")) {
-      ABIS_ASSIGN_OR_RETURN(std::int64_t max, ParseInteger(call.Query("maxNbCand"), "maxNbCand", 1, 1000));
-      request.max_candidates = static_cast<std::size_t>(max);
-    }
-    if (call.HasQuery("threshold")) {
-      ABIS_ASSIGN_OR_RETURN(request.min_fused_log_lr, ParseNumber(call.Query("threshold"), "threshold"));
-    }
-    ABIS_ASSIGN_OR_RETURN(request.target_false_match_rate, TargetFalseMatchRate(call));
-    if (call.path.size() >= 2) {
-      request.probe_person = call.path.at(1);
-      if (call.path.size() >= 3) request.probe_encounter = call.path.at(2);
-    } else {
-      ABIS_ASSIGN_OR_RETURN(request.probes, SamplesFromRequest(call.body, config_.max_probes));
-    }
-    request.alerts_via_webhook = alert_webhook_.has_value();
-    ABIS_ASSIGN_OR_RETURN(SearchResult result, system.Search(call.op, request));
-    const std::vector<WatchlistAlert>& alerts = result.alerts;
-    nlohmann::json candidates = OsiaCandidates(result);
-    for (auto& candidate : candidates) candidate["others"]["alerts"] = nlohmann::json::array();
-    for (const WatchlistAlert& alert : alerts) {
-      for (auto& candidate : candidates) {
-        if (candidate["personId"] == alert.external_id) candidate["others"]["alerts"].push_back(alert.id);
-      }
-      if (alert_webhook_) PostAlert(alert);
-    }
-    Reply reply{200, candidates, {}};
-    reply.headers["X-Abis-Search-Seq"] = std::to_string(result.audit_seq);
-    reply.headers["X-Abis-Gallery-Size"] = std::to_string(result.gallery_size);
-    reply.headers["X-Abis-Alerts"] = std::to_string(alerts.size());
-    return reply;
-  }
-
   void PostAlert(const WatchlistAlert& alert) {
     background_->Post([this, alert] {
       bool delivered = false;
@@ -891,117 +541,6 @@ class AbisService::Impl {
       auto lease = pool_.Acquire();
       if (lease.ok()) (void)(*lease)->RecordAlertDelivery(alert.id, delivered);
     });
-  }
-
-  Result<Reply> VerifyAgainstPerson(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));
-    std::optional<double> threshold;
-    if (call.HasQuery("threshold")) {
-      ABIS_ASSIGN_OR_RETURN(threshold, ParseNumber(call.Query("threshold"), "threshold"));
-    }
-    ABIS_ASSIGN_OR_RETURN(double fmr, TargetFalseMatchRate(call));
-    ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, config_.max_probes));
-    nlohmann::json scores = nlohmann::json::array();
-    bool all_match = true;
-    double fused = 0.0;
-    for (SampleInput& sample : samples) {
-      VerifyRequest request;
-      request.purpose = purpose.first;
-      request.case_ref = purpose.second;
-      request.person = call.path.at(1);
-      request.target_false_match_rate = fmr;
-      Modality modality = sample.modality;
-      FingerPosition position = sample.position;
-      request.probe = std::move(sample);
-      ABIS_ASSIGN_OR_RETURN(VerifyResult result, system.Verify(call.op, request));
-      all_match = all_match && result.match;
-      fused += result.log_lr;
-      nlohmann::json detail = {{"score", result.score}};
-      SetBiometricType(detail, modality, position);
-      detail["others"] = {{"logLr", result.log_lr}, {"threshold", result.threshold}, {"match", result.match},
-                          {"referencesCompared", result.references_compared}, {"auditSeq", result.audit_seq}};
-      scores.push_back(std::move(detail));
-    }
-    bool decision = threshold ? fused >= *threshold : all_match;
-    return Reply{200, nlohmann::json({{"decision", decision}, {"scores", scores}}), {}};
-  }
-
-  Result<Reply> VerifyTwoSets(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));
-    CompareRequest request;
-    request.purpose = purpose.first;
-    request.case_ref = purpose.second;
-    ABIS_ASSIGN_OR_RETURN(request.target_false_match_rate, TargetFalseMatchRate(call));
-    std::optional<double> threshold;
-    if (call.HasQuery("threshold")) {
-      ABIS_ASSIGN_OR_RETURN(threshold, ParseNumber(call.Query("threshold"), "threshold"));
-    }
-    ABIS_ASSIGN_OR_RETURN(request.first, SamplesFromRequest(call.body, config_.max_probes, "biometricData1"));
-    ABIS_ASSIGN_OR_RETURN(request.second, SamplesFromRequest(call.body, config_.max_probes, "biometricData2"));
-    ABIS_ASSIGN_OR_RETURN(CompareResult result, system.CompareSamples(call.op, request));
-    nlohmann::json scores = nlohmann::json::array();
-    for (const auto& group : result.groups) {
-      nlohmann::json detail = {{"score", group.at("score")}};
-      SetBiometricTypeFromNames(detail, group.at("modality").get<std::string>(), group.at("position").get<std::string>());
-      detail["others"] = {{"logLr", group.at("log_lr")}, {"threshold", group.at("threshold")}, {"match", group.at("match")},
-                          {"auditSeq", result.audit_seq}};
-      scores.push_back(std::move(detail));
-    }
-    bool decision = threshold ? result.fused_log_lr >= *threshold : result.match;
-    return Reply{200, nlohmann::json({{"decision", decision}, {"scores", scores}}), {}};
-  }
-
-  // --- galleries, alerts, reviews ---
-  Result<Reply> ReadGalleries(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, system.ListGalleries(call.op));
-    nlohmann::json names = nlohmann::json::array();
-    for (const Gallery& gallery : galleries) names.push_back(gallery.name);
-    return Reply{200, names, {}};
-  }
-
-  Result<Reply> ListAlerts(AbisSystem& system, const Call& call) {
-    std::int64_t after = 0;
-    std::int64_t limit = 100;
-    if (call.HasQuery("after")) {
-      ABIS_ASSIGN_OR_RETURN(after, ParseInteger(call.Query("after"), "after", 0, std::numeric_limits<std::int64_t>::max()));
-    }
-    if (call.HasQuery("limit")) {
-      ABIS_ASSIGN_OR_RETURN(limit, ParseInteger(call.Query("limit"), "limit", 1, 1000));
-    }
-    ABIS_ASSIGN_OR_RETURN(auto alerts, system.ListAlerts(call.op, after, static_cast<int>(limit)));
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& alert : alerts) list.push_back(alert.ToJson());
-    return Reply{200, nlohmann::json({{"alerts", list}}), {}};
-  }
-
-  Result<Reply> ReadReview(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(std::int64_t id, ParseId(call.path.at(0), "candidate id"));
-    ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.ReadCandidateReview(call.op, id));
-    return Reply{200, review.ToJson(), {}};
-  }
-
-  Result<Reply> Decide(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(std::int64_t id, ParseId(call.path.at(0), "candidate id"));
-    if (!call.body.contains("decision")) return Status::InvalidArgument("decision (confirm or reject) is required");
-    ABIS_ASSIGN_OR_RETURN(std::string text, OptionalString(call.body, "decision", "decision", 16));
-    ABIS_ASSIGN_OR_RETURN(CandidateDecision decision, ParseCandidateDecision(text));
-    ABIS_ASSIGN_OR_RETURN(std::string comment, OptionalString(call.body, "comment", "comment", 1000));
-    ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.DecideOnCandidate(call.op, id, decision, comment));
-    return Reply{200, review.ToJson(), {}};
-  }
-
-  Result<Reply> SearchReviews(AbisSystem& system, const Call& call) {
-    ABIS_ASSIGN_OR_RETURN(std::int64_t seq, ParseId(call.path.at(0), "search sequence number"));
-    ABIS_ASSIGN_OR_RETURN(auto reviews, system.ReadSearchReviews(call.op, seq));
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& review : reviews) list.push_back(review.ToJson());
-    return Reply{200, nlohmann::json({{"candidates", list}}), {}};
-  }
-
-  static Handler NotImplemented(std::string what) {
-    return [what](AbisSystem&, const Call&) -> Result<Reply> {
-      return Status::Unimplemented(what + " is not implemented by this ABIS (see docs/SERVICE.md)");
-    };
   }
 
   void RegisterRoutes() {
@@ -1054,7 +593,10 @@ class AbisService::Impl {
                 cache.templates_decrypted},
                {"abis_gallery_index_private_builds_total",
                 "Searches whose snapshot was older than the cached index (served by a private index).",
-                cache.private_builds}}) {
+                cache.private_builds},
+               {"abis_gallery_index_templates_quarantined_total",
+                "Damaged templates (failed authentication) left out of searches; each is audited as template.quarantined.",
+                cache.templates_quarantined}}) {
         extra += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
                  std::to_string(value) + "\n";
       }
@@ -1064,60 +606,63 @@ class AbisService::Impl {
     auto bind = [this](Result<Reply> (Impl::*method)(AbisSystem&, const Call&)) {
       return [this, method](AbisSystem& system, const Call& call) { return (this->*method)(system, call); };
     };
+    auto osia = [this](Result<Reply> (OsiaHandlers::*method)(AbisSystem&, const Call&)) {
+      return [this, method](AbisSystem& system, const Call& call) { return (handlers_.*method)(system, call); };
+    };
     Route("POST", "/v1/persons", "/v1/persons",
           [this](AbisSystem& system, const Call& call) {
-            return CreateEncounters(system, call, "P" + HexEncode(RandomBytes(8)), true, "");
+            return handlers_.CreateEncounters(system, call, "P" + HexEncode(RandomBytes(8)), true, "");
           },
           true, true);
     Route("POST", "/v1/persons/" + id + "/encounters", "/v1/persons/{personId}/encounters",
-          [this](AbisSystem& system, const Call& call) { return CreateEncounters(system, call, call.path.at(0), false, ""); },
+          [this](AbisSystem& system, const Call& call) { return handlers_.CreateEncounters(system, call, call.path.at(0), false, ""); },
           true, true);
-    Route("GET", "/v1/persons/" + id + "/encounters", "/v1/persons/{personId}/encounters", bind(&Impl::ReadEncounters),
+    Route("GET", "/v1/persons/" + id + "/encounters", "/v1/persons/{personId}/encounters", osia(&OsiaHandlers::ReadEncounters),
           false, false);
-    Route("DELETE", "/v1/persons/" + id, "/v1/persons/{personId}", bind(&Impl::DeletePerson), false, true);
-    Route("POST", "/v1/identify/" + id, "/v1/identify/{galleryId}", bind(&Impl::Identify), true, true);
-    Route("POST", "/v1/verify/" + id + "/" + id, "/v1/verify/{galleryId}/{personId}", bind(&Impl::VerifyAgainstPerson),
+    Route("DELETE", "/v1/persons/" + id, "/v1/persons/{personId}", osia(&OsiaHandlers::DeletePerson), false, true);
+    Route("POST", "/v1/identify/" + id, "/v1/identify/{galleryId}", osia(&OsiaHandlers::Identify), true, true);
+    Route("POST", "/v1/verify/" + id + "/" + id, "/v1/verify/{galleryId}/{personId}", osia(&OsiaHandlers::VerifyAgainstPerson),
           true, true);
-    Route("GET", "/v1/galleries", "/v1/galleries", bind(&Impl::ReadGalleries), false, false);
+    Route("GET", "/v1/galleries", "/v1/galleries", osia(&OsiaHandlers::ReadGalleries), false, false);
     Route("GET", "/v1/tasks/" + id + "/status", "/v1/tasks/{taskId}/status", bind(&Impl::TaskStatus), false, false);
     Route("POST", "/v1/tasks/" + id + "/redeliver", "/v1/tasks/{taskId}/redeliver", bind(&Impl::RedeliverTask), false,
           false);
     for (const char* path : {"/v1/alerts", "/alerts"}) {
-      Route("GET", path, "/v1/alerts", bind(&Impl::ListAlerts), false, false);
+      Route("GET", path, "/v1/alerts", osia(&OsiaHandlers::ListAlerts), false, false);
     }
-    Route("GET", "/v1/candidates/" + id, "/v1/candidates/{candidateId}", bind(&Impl::ReadReview), false, false);
-    Route("POST", "/v1/candidates/" + id + "/decisions", "/v1/candidates/{candidateId}/decisions", bind(&Impl::Decide),
+    Route("GET", "/v1/candidates/" + id, "/v1/candidates/{candidateId}", osia(&OsiaHandlers::ReadReview), false, false);
+    Route("POST", "/v1/candidates/" + id + "/decisions", "/v1/candidates/{candidateId}/decisions", osia(&OsiaHandlers::Decide),
           true, false);
-    Route("GET", "/v1/searches/" + id + "/candidates", "/v1/searches/{searchSeq}/candidates", bind(&Impl::SearchReviews),
+    Route("GET", "/v1/searches/" + id + "/candidates", "/v1/searches/{searchSeq}/candidates", osia(&OsiaHandlers::SearchReviews),
           false, false);
 
     const std::string encounter = "/v1/persons/" + id + "/encounters/" + id;
     const std::string encounter_name = "/v1/persons/{personId}/encounters/{encounterId}";
     Route("POST", encounter, encounter_name,
           [this](AbisSystem& system, const Call& call) {
-            return CreateEncounters(system, call, call.path.at(0), false, call.path.at(1));
+            return handlers_.CreateEncounters(system, call, call.path.at(0), false, call.path.at(1));
           },
           true, true);
-    Route("GET", encounter, encounter_name, bind(&Impl::ReadEncounter), false, true);
-    Route("PUT", encounter, encounter_name, bind(&Impl::UpdateEncounter), true, true);
-    Route("DELETE", encounter, encounter_name, bind(&Impl::DeleteEncounter), false, true);
-    Route("PUT", encounter + "/status", encounter_name + "/status", bind(&Impl::UpdateEncounterStatus), false, true);
-    Route("PUT", encounter + "/galleries", encounter_name + "/galleries", bind(&Impl::UpdateEncounterGalleries), true,
+    Route("GET", encounter, encounter_name, osia(&OsiaHandlers::ReadEncounter), false, true);
+    Route("PUT", encounter, encounter_name, osia(&OsiaHandlers::UpdateEncounter), true, true);
+    Route("DELETE", encounter, encounter_name, osia(&OsiaHandlers::DeleteEncounter), false, true);
+    Route("PUT", encounter + "/status", encounter_name + "/status", osia(&OsiaHandlers::UpdateEncounterStatus), false, true);
+    Route("PUT", encounter + "/galleries", encounter_name + "/galleries", osia(&OsiaHandlers::UpdateEncounterGalleries), true,
           true, /*array_body=*/true);
-    Route("POST", "/v1/persons/" + id + "/merge/" + id, "/v1/persons/{target}/merge/{source}", bind(&Impl::MergePersons),
+    Route("POST", "/v1/persons/" + id + "/merge/" + id, "/v1/persons/{target}/merge/{source}", osia(&OsiaHandlers::MergePersons),
           false, true);
     Route("POST", "/v1/persons/" + id + "/move/" + id + "/encounters/" + id,
-          "/v1/persons/{target}/move/{source}/encounters/{encounterId}", bind(&Impl::MoveEncounter), false, true);
-    Route("POST", "/v1/identify/" + id + "/" + id, "/v1/identify/{galleryId}/{personId}", bind(&Impl::Identify), false,
+          "/v1/persons/{target}/move/{source}/encounters/{encounterId}", osia(&OsiaHandlers::MoveEncounter), false, true);
+    Route("POST", "/v1/identify/" + id + "/" + id, "/v1/identify/{galleryId}/{personId}", osia(&OsiaHandlers::Identify), false,
           true);
     Route("POST", "/v1/identify/" + id + "/" + id + "/encounters/" + id,
-          "/v1/identify/{galleryId}/{personId}/encounters/{encounterId}", bind(&Impl::Identify), false, true);
-    Route("POST", "/v1/verify", "/v1/verify", bind(&Impl::VerifyTwoSets), true, true);
-    Route("GET", "/v1/galleries/" + id, "/v1/galleries/{galleryId}", bind(&Impl::ReadGalleryMembers), false, true);
+          "/v1/identify/{galleryId}/{personId}/encounters/{encounterId}", osia(&OsiaHandlers::Identify), false, true);
+    Route("POST", "/v1/verify", "/v1/verify", osia(&OsiaHandlers::VerifyTwoSets), true, true);
+    Route("GET", "/v1/galleries/" + id, "/v1/galleries/{galleryId}", osia(&OsiaHandlers::ReadGalleryMembers), false, true);
     // Templates are not handed out: biometric data leaves only as an audited, purpose-bound export
     // (`abis export nist`), never as the matcher's internal template.
     Route("GET", encounter + "/templates", encounter_name + "/templates",
-          NotImplemented("reading templates (export samples with `abis export nist`, which is purpose-bound and audited)"),
+          OsiaHandlers::NotImplemented("reading templates (export samples with `abis export nist`, which is purpose-bound and audited)"),
           false, false);
     RouteEverythingElse();
   }
@@ -1125,6 +670,7 @@ class AbisService::Impl {
   ServiceConfig config_;
   SystemPool pool_;
   ApiKeyCache key_cache_;
+  OsiaHandlers handlers_;
   SignInThrottle throttle_;
   ServiceMetrics metrics_;
   std::unique_ptr<httplib::Server> server_;
