@@ -41,12 +41,17 @@ test-asan: models
 demo: build
 	$(BUILD_DIR)/abis demo
 
-# libFuzzer targets (clang) for the parsers of outside input (ANSI/NIST, WSQ, ISO/ANSI minutiae),
-# with ASan+UBSan, each run for FUZZ_SECONDS from the shared samples. `make test` runs a short
-# smoke run; `make fuzz FUZZ_SECONDS=600` a real one. (Warnings are enforced by the GCC builds.)
+# libFuzzer targets (clang) for the parsers of outside input (ANSI/NIST, WSQ, ISO/ANSI minutiae,
+# CBEFF XML, JPEG 2000, MOSIP ABIS JSON, the service's request bodies, query values and ids), with
+# ASan+UBSan, each run for FUZZ_SECONDS from the shared samples and built-in seeds (fuzz/seeds.sh).
+# `make test` runs a short smoke run (FUZZ_SMOKE_SECONDS per target: 8 targets stay under ~2 min
+# once built); `make fuzz FUZZ_SECONDS=600` a real one; tools/fuzz_campaign.sh runs each target for
+# a number of executions (10M by default), outside `make test`. (Warnings are enforced by the GCC builds.)
 FUZZ_SECONDS ?= 30
+FUZZ_SMOKE_SECONDS ?= 12
 FUZZ_DIR ?= build-fuzz
-FUZZ_TARGETS := an2k_fuzzer wsq_fuzzer iso_template_fuzzer ansi_template_fuzzer
+FUZZ_TARGETS := an2k_fuzzer wsq_fuzzer iso_template_fuzzer ansi_template_fuzzer \
+  cbeff_xml_fuzzer jpeg2000_fuzzer mosip_json_fuzzer http_request_fuzzer
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DABIS_FUZZ=ON -DABIS_WERROR=OFF -DABIS_BUILD_BENCH=OFF \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DABIS_MODULES=finger_extract;finger;interop" $(CMAKE_FLAGS)
@@ -54,7 +59,7 @@ fuzz: deps
 	bash tools/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 fuzz-smoke:
-	$(MAKE) fuzz FUZZ_SECONDS=15
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
