@@ -128,7 +128,9 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
     person.external_id = external_id(i);
     person.category = i % 7 == 6 ? PersonCategory::kForeignNational : PersonCategory::kCitizen;
     person.legal_basis = "Demo Civil Register Act 2026, s.12 (enrolment for identity documents)";
-    person.retention_until = i == persons - 1 ? "2020-01-01" : "2040-12-31";
+    // The last person's record may be kept until today only: step 10 applies retention as of
+    // tomorrow and erases it (a retention date in the past is refused when a person is added).
+    person.retention_until = i == persons - 1 ? TodayUtc() : "2040-12-31";
     ABIS_RETURN_IF_ERROR(system->AddPerson(admin, person).status());
     for (const auto& [modality, subjects] : data) {
       if (i >= static_cast<int>(subjects.size())) continue;
@@ -255,8 +257,13 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
   say.Line(erased + (erased_found ? " is STILL found (unexpected)" : " no longer appears in searches"));
 
   say.Step("10. Retention");
-  ABIS_ASSIGN_OR_RETURN(RetentionReport retention, system->ApplyRetention(admin, TodayUtc(), 100));
-  say.Line(fmt::format("{} person(s) past their retention date deleted", retention.deleted));
+  const auto tomorrow = std::chrono::year_month_day(
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(1));
+  const std::string as_of = fmt::format("{:04}-{:02}-{:02}", static_cast<int>(tomorrow.year()),
+                                        static_cast<unsigned>(tomorrow.month()), static_cast<unsigned>(tomorrow.day()));
+  ABIS_ASSIGN_OR_RETURN(RetentionReport retention, system->ApplyRetention(admin, as_of, 100));
+  say.Line(fmt::format("{} person(s) past their retention date deleted (retention applied as of {})",
+                       retention.deleted, as_of));
 
   say.Step("11. Oversight: subject access report and audit verification (auditor)");
   const Operator& auditor = staff["auditor"];
