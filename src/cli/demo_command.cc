@@ -59,7 +59,8 @@ Status PrepareFolder(const std::filesystem::path& dir) {
 }
 
 Status RunDemo(CliContext& context, const DemoOptions& options) {
-  if (options.subjects < 3 || options.subjects > 1000) return Status::InvalidArgument("--subjects must be 3-1000");
+  // Five at least: the demo watches person 3, erases person 4 and lets the last one expire.
+  if (options.subjects < 5 || options.subjects > 1000) return Status::InvalidArgument("--subjects must be 5-1000");
   Narrator say(context.globals().json);
   auto started = std::chrono::steady_clock::now();
   std::filesystem::path dir = options.dir;
@@ -307,7 +308,7 @@ void AddDemoCommand(CLI::App& root, CliContext& context) {
   auto options = std::make_shared<DemoOptions>();
   CLI::App* demo = root.add_subcommand("demo", "run the end-to-end demonstration on a fresh store");
   demo->add_option("--dir", options->dir, "demo store folder (recreated; refuses a non-demo folder)")->capture_default_str();
-  demo->add_option("--subjects", options->subjects, "persons to enrol (3-1000)")->capture_default_str();
+  demo->add_option("--subjects", options->subjects, "persons to enrol (5-1000)")->capture_default_str();
   demo->add_option("--seed", options->seed, "seed of the synthetic data")->capture_default_str();
   demo->callback([&context, options] { context.Failed(RunDemo(context, *options)); });
 }
