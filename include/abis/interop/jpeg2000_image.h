@@ -33,6 +33,11 @@ struct GreyImage {
 // image_size_limits.h) before OpenJPEG sees the data.
 inline constexpr int kMaxJpeg2000Dimension = 16384;
 inline constexpr std::size_t kMaxJpeg2000Pixels = std::size_t{64} << 20;
+// Decompression bombs: at most this many pixels per byte of codestream beyond a free first
+// mebipixel (real fingerprint and face images compress far less), and at most this many tiles.
+inline constexpr std::uint64_t kMaxJpeg2000PixelsPerByte = 1000;
+inline constexpr std::uint64_t kJpeg2000FreePixels = std::uint64_t{1} << 20;
+inline constexpr std::uint64_t kMaxJpeg2000Tiles = 4096;
 
 // True when `bytes` starts with the JP2 signature box or a J2K SOC+SIZ marker pair.
 bool LooksLikeJpeg2000(std::span<const std::uint8_t> bytes);
