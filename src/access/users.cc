@@ -97,6 +97,13 @@ Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::o
   return key;
 }
 
+std::string ApiKeyId(const std::string& api_key) {
+  constexpr std::size_t kIdChars = 2 * kKeyIdBytes;
+  if (api_key.rfind("abis_", 0) != 0 || api_key.size() < 5 + kIdChars + 1 || api_key[5 + kIdChars] != '_') return "";
+  std::string key_id = api_key.substr(5, kIdChars);
+  return IsLowerHex(key_id) ? key_id : "";
+}
+
 Result<Operator> Authenticate(Database& db, const std::string& api_key) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   const auto refused = [](const std::string& why) { return Status::Unauthenticated("API key refused: " + why); };

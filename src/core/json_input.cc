@@ -5,21 +5,20 @@
 namespace abis {
 namespace {
 
-// The nesting depth of the deepest array or object, found by a scan that skips string contents;
-// stops as soon as `limit` is passed. Also counts the values inside arrays and objects (openings
-// and commas), into `elements`. Malformed text is left to the parser to report.
-int MaxDepth(std::string_view text, int limit, std::size_t& where, std::size_t* elements = nullptr) {
-  int depth = 0;
+// One pass over the text that skips string contents: the nesting depth of the deepest array or
+// object (the scan stops as soon as it passes `limit`, with `where` the byte that did), and the
+// number of values inside arrays and objects (openings and commas). Malformed text is left to the
+// parser to report.
+struct JsonShape {
   int deepest = 0;
+  std::size_t elements = 0;
+  std::size_t where = 0;
+};
+
+JsonShape ScanShape(std::string_view text, int limit) {
+  JsonShape shape;
+  int depth = 0;
   bool in_string = false;
-  std::size_t counted = 0;
-  struct Store {
-    std::size_t& counted;
-    std::size_t* elements;
-    ~Store() {
-      if (elements != nullptr) *elements = counted;
-    }
-  } store{counted, elements};
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
@@ -32,27 +31,25 @@ int MaxDepth(std::string_view text, int limit, std::size_t& where, std::size_t* 
     }
     if (c == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{' || c == ',') {
-      ++counted;
-      if (c == ',') continue;
-      if (++depth > deepest) deepest = depth;
-      if (deepest > limit) {
-        where = i;
-        return deepest;
+    } else if (c == ',') {
+      ++shape.elements;
+    } else if (c == '[' || c == '{') {
+      ++shape.elements;
+      if (++depth > shape.deepest) shape.deepest = depth;
+      if (shape.deepest > limit) {
+        shape.where = i;
+        return shape;
       }
     } else if (c == ']' || c == '}') {
       if (depth > 0) --depth;
     }
   }
-  return deepest;
+  return shape;
 }
 
 }  // namespace
 
-bool JsonNestingWithin(std::string_view text, int max_depth) {
-  std::size_t where = 0;
-  return MaxDepth(text, max_depth, where) <= max_depth;
-}
+bool JsonNestingWithin(std::string_view text, int max_depth) { return ScanShape(text, max_depth).deepest <= max_depth; }
 
 Result<nlohmann::json> ParseJsonInput(std::string_view text, std::string_view what, const JsonInputLimits& limits) {
   const std::string name(what);
@@ -60,13 +57,12 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, std::string_view wh
     return Status::ResourceExhausted(name + " is " + std::to_string(text.size()) + " bytes; the limit is " +
                                      std::to_string(limits.max_bytes));
   }
-  std::size_t where = 0;
-  std::size_t elements = 0;
-  if (MaxDepth(text, limits.max_depth, where, &elements) > limits.max_depth) {
+  const JsonShape shape = ScanShape(text, limits.max_depth);
+  if (shape.deepest > limits.max_depth) {
     return Status::InvalidArgument(name + " nests arrays and objects deeper than " + std::to_string(limits.max_depth) +
-                                   " levels (at byte " + std::to_string(where) + ")");
+                                   " levels (at byte " + std::to_string(shape.where) + ")");
   }
-  if (elements > limits.max_elements) {
+  if (shape.elements > limits.max_elements) {
     return Status::ResourceExhausted(name + " holds more than " + std::to_string(limits.max_elements) +
                                      " values in arrays and objects");
   }

@@ -261,7 +261,7 @@ class AbisService::Impl {
     // that key id, from every address: an account lockout while someone guesses. Keys whose id
     // does not exist cost nothing to refuse and are counted against the address they come from,
     // so garbage from one address never locks out a real key used from it (or from a proxy).
-    std::string key_id = KeyIdOf(key);
+    std::string key_id = ApiKeyId(key);
     bool known_key_id = false;
     if (!key_id.empty()) {
       auto known = system.KnownApiKeyId(key_id);
@@ -290,14 +290,6 @@ class AbisService::Impl {
     }
     if (header.empty()) return Status::Unauthenticated("no API key: send the header 'Authorization: Bearer <key>'");
     return op.status();
-  }
-
-  // The public id of an abis key (abis_<16 hex>_<secret>), or "" for anything else.
-  static std::string KeyIdOf(const std::string& key) {
-    if (key.size() < 22 || key.rfind("abis_", 0) != 0 || key[21] != '_') return "";
-    std::string id = key.substr(5, 16);
-    bool hex = std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-    return hex ? id : "";
   }
 
   void SendError(httplib::Response& response, const Status& status, int http_status = 0) {

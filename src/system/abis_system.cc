@@ -54,18 +54,6 @@ Status ValidateCaseRef(const std::string& case_ref) {
   return ValidateIdentifier(case_ref, "case reference", 128);
 }
 
-// The key id of an API key of the form abis_<key id>_<secret>, or "" when it has another form
-// (only the public part is kept; the secret never is).
-std::string PublicKeyId(const std::string& api_key) {
-  constexpr std::size_t kKeyIdChars = 16;
-  if (api_key.rfind("abis_", 0) != 0 || api_key.size() < 5 + kKeyIdChars + 1 || api_key[5 + kKeyIdChars] != '_') return "";
-  std::string key_id = api_key.substr(5, kKeyIdChars);
-  for (char c : key_id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return "";
-  }
-  return key_id;
-}
-
 Status ValidateFalseMatchRate(double fmr) {
   if (!(fmr > 0.0 && fmr < 1.0)) {
     return Status::InvalidArgument("target false match rate " + std::to_string(fmr) + " must be in (0, 1)");
@@ -196,7 +184,7 @@ Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std:
     event.operator_name = "(unauthenticated)";
     event.role = "";
     event.action = "auth.refused";
-    event.result = {{"reason", op.status().message()}, {"key_id", PublicKeyId(api_key)}, {"source", source}};
+    event.result = {{"reason", op.status().message()}, {"key_id", ApiKeyId(api_key)}, {"source", source}};
     ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
   }
   return op;

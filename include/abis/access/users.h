@@ -42,5 +42,8 @@ Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::o
 // Checks a key: unknown, malformed, revoked, expired keys and disabled users are kUnauthenticated
 // with a reason that never reveals whether a key id exists.
 Result<Operator> Authenticate(Database& db, const std::string& api_key);
+// The public key id of an API key of the form abis_<16 hex>_<secret> (the part that may be logged),
+// or "" when the text does not start that way. The secret is never looked at.
+std::string ApiKeyId(const std::string& api_key);
 
 }  // namespace abis
