@@ -5,6 +5,7 @@
 
 #include "abis/core/time.h"
 #include "cli_context.h"
+#include "record_json.h"
 
 namespace abis::cli {
 namespace {
@@ -230,7 +231,7 @@ void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
     auto [system, op] = *session;
     auto result = system->SubjectReport(op, *subject_person);
     if (context.Failed(result.status())) return;
-    PrintResult(context.globals(), *result);
+    PrintResult(context.globals(), SubjectAccessReportJson(*result));
   });
 }
 

@@ -220,20 +220,21 @@ void AddVerify(CLI::App& root, CliContext& context) {
     request.person = options->person;
     auto sample = options->sample.Build();
     if (context.Failed(sample.status())) return;
-    request.probe = std::move(sample).value();
+    request.probes.push_back(std::move(sample).value());
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
     auto result = system->Verify(op, request);
     if (context.Failed(result.status())) return;
+    const ComparedGroup& compared = result->probes.front();
     nlohmann::json out = {{"person", options->person},         {"match", result->match},
-                          {"score", result->score},            {"threshold", result->threshold},
-                          {"log_lr", result->log_lr},          {"references_compared", result->references_compared},
+                          {"score", compared.score},           {"threshold", compared.threshold},
+                          {"log_lr", compared.log_lr},         {"references_compared", compared.references_compared},
                           {"target_fmr", options->purpose.fmr}, {"audit_seq", result->audit_seq}};
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       s << fmt::format("{}: score {:.4f} vs threshold {:.4f} at FMR {:g} over {} reference(s)\n",
-                       result->match ? "MATCH" : "NO MATCH", result->score, result->threshold, options->purpose.fmr,
-                       result->references_compared);
+                       result->match ? "MATCH" : "NO MATCH", compared.score, compared.threshold, options->purpose.fmr,
+                       compared.references_compared);
     });
     if (!result->match) context.globals().exit_code = 1;
   });

@@ -199,12 +199,13 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
     request.purpose = Purpose::kBorderControl;
     request.case_ref = "BORDER-DEMO";
     request.person = external_id(claimed);
-    request.probe = data[verify_modality][0].probe.front();
+    request.probes = {data[verify_modality][0].probe.front()};
     auto result = system->Verify(registrar, request);
     if (!result.ok()) return result.status().WithContext("demo verification");
+    const ComparedGroup& compared = result->probes.front();
     say.Line(fmt::format("capture of {} claims to be {}: {} (score {:.3f}, threshold {:.3f})", external_id(0),
-                         external_id(claimed), result->match ? "MATCH" : "NO MATCH", result->score, result->threshold));
-    verification.push_back({{"claimed", external_id(claimed)}, {"match", result->match}, {"score", result->score}});
+                         external_id(claimed), result->match ? "MATCH" : "NO MATCH", compared.score, compared.threshold));
+    verification.push_back({{"claimed", external_id(claimed)}, {"match", result->match}, {"score", compared.score}});
   }
 
   say.Step("7. Watchlist: a wanted person is captured again");
@@ -268,10 +269,9 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
 
   say.Step("11. Oversight: subject access report and audit verification (auditor)");
   const Operator& auditor = staff["auditor"];
-  ABIS_ASSIGN_OR_RETURN(nlohmann::json report, system->SubjectReport(auditor, external_id(0)));
+  ABIS_ASSIGN_OR_RETURN(SubjectAccessReport report, system->SubjectReport(auditor, external_id(0)));
   say.Line(fmt::format("{}: {} templates held, returned by {} searches, {} other audited actions", external_id(0),
-                       report["templates"].size(), report["searches_returning_subject"].size(),
-                       report["history"].size()));
+                       report.templates.size(), report.searches_returning_subject.size(), report.history.size()));
   ABIS_ASSIGN_OR_RETURN(AuditVerification audit, system->VerifyAudit(auditor));
   say.Line(fmt::format("audit chain {}: {} entries, head {}", audit.intact ? "intact" : "BROKEN", audit.entries,
                        audit.head_hash));

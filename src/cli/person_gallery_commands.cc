@@ -2,6 +2,7 @@
 
 #include "abis/core/text_validation.h"
 #include "cli_context.h"
+#include "record_json.h"
 
 namespace abis::cli {
 namespace {
@@ -61,7 +62,7 @@ void AddPersonCommands(CLI::App& root, CliContext& context) {
     auto [system, op] = *session;
     auto shown = system->ShowPerson(op, *show_id);
     if (context.Failed(shown.status())) return;
-    PrintResult(context.globals(), *shown);
+    PrintResult(context.globals(), PersonRecordJson(*shown));
   });
 
   struct ListOptions {
@@ -141,11 +142,11 @@ void AddEncounterCommands(CLI::App& root, CliContext& context) {
     auto [system, op] = *session;
     auto encounters = system->ReadEncounters(op, options->person);
     if (context.Failed(encounters.status())) return;
-    PrintResult(context.globals(), *encounters, [&](std::ostream& out) {
-      for (const auto& item : encounters->at("encounters")) {
-        out << EscapeForDisplay(item.at("encounter_id").get<std::string>()) << "  " << item.at("kind").get<std::string>() << "  "
-            << item.at("captured_at").get<std::string>() << "  " << item.at("status").get<std::string>() << "  "
-            << item.at("templates").size() << " template(s)\n";
+    PrintResult(context.globals(), PersonEncountersJson(*encounters), [&](std::ostream& out) {
+      for (const EncounterRecord& item : encounters->encounters) {
+        out << EscapeForDisplay(item.encounter.external_id) << "  " << item.encounter.kind << "  "
+            << item.encounter.captured_at << "  " << (item.encounter.active ? "active" : "inactive") << "  "
+            << item.templates.size() << " template(s)\n";
       }
     });
   });

@@ -229,29 +229,30 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
   return MosipOutcome::Ok();
 }
 
-MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& query,
-                                             std::vector<SampleInput>* probes) {
+MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& query, MosipProbe* probe) {
   if (!query.probe_reference_id.empty()) {
+    // Deduplication of a stored record: the search takes the person's stored templates as its
+    // probes (SearchRequest::probe_person); nothing is decrypted for export or extracted again.
+    // Their evidence groups (one per modality and finger) are what the FPIR is shared over.
     MosipOutcome member = CheckGalleryMember(query.probe_reference_id, "probe");
     if (!member.ok()) return member;
-    Result<std::vector<StoredSample>> stored =
-        system_.ExportSamples(operator_, query.probe_reference_id, config_.purpose, query.request_id,
-                              "probe of the 1:N search for MOSIP IDENTIFY " + query.request_id + " (kept in abis)");
-    if (!stored.ok()) return Internal("reading the samples of '" + query.probe_reference_id + "'", stored.status());
-    for (StoredSample& sample : *stored) {
-      if (sample.modality != Modality::kFinger && sample.modality != Modality::kFace) continue;
-      SampleInput input;
-      input.modality = sample.modality;
-      input.position = sample.position;
-      input.format_hint = sample.format;
-      input.bytes = std::move(sample.bytes);
-      input.source_name = "stored sample " + std::to_string(sample.sample_id) + " of '" + query.probe_reference_id + "'";
-      probes->push_back(std::move(input));
+    Result<PersonEncounters> stored = system_.ReadEncounters(operator_, query.probe_reference_id);
+    if (!stored.ok()) return Internal("reading the encounters of '" + query.probe_reference_id + "'", stored.status());
+    std::set<std::pair<Modality, FingerPosition>> groups;
+    for (const EncounterRecord& encounter : stored->encounters) {
+      if (!encounter.encounter.active) continue;
+      for (const TemplateInfo& info : encounter.templates) {
+        if (info.modality != Modality::kFinger && info.modality != Modality::kFace) continue;
+        groups.emplace(info.modality, info.position);
+        probe->modalities.insert(info.modality);
+      }
     }
-    if (probes->empty()) {
+    if (groups.empty()) {
       return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown,
                                    "'" + query.probe_reference_id + "' has no finger or face sample to search with");
     }
+    probe->person = query.probe_reference_id;
+    probe->evidence_groups = groups.size();
     return MosipOutcome::Ok();
   }
   if (!query.probe_biometrics) {
@@ -264,13 +265,13 @@ MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& 
     return MosipOutcome::Failure(MosipFailureReason::kInvalidCbeffFormat,
                                  "no usable finger or face in the probe CBEFF: " + JoinLines(inputs.skipped));
   }
-  *probes = std::move(inputs.samples);
+  for (const SampleInput& sample : inputs.samples) probe->modalities.insert(sample.modality);
+  probe->evidence_groups = inputs.samples.size();
+  probe->samples = std::move(inputs.samples);
   return MosipOutcome::Ok();
 }
 
-MosipOutcome MosipStoreHandler::ClampToEngines(const std::vector<SampleInput>& probes, double* false_match_rate) {
-  std::set<Modality> modalities;
-  for (const SampleInput& probe : probes) modalities.insert(probe.modality);
+MosipOutcome MosipStoreHandler::ClampToEngines(const std::set<Modality>& modalities, double* false_match_rate) {
   for (Modality modality : modalities) {
     Result<const ModalityEngine*> engine = engines_(modality);
     if (!engine.ok()) return Internal(std::string(ModalityName(modality)) + " engine", engine.status());
@@ -299,12 +300,17 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
                                  "requestId must be 1-" + std::to_string(kMaxCaseRefLength) +
                                      " characters to serve as the search's case reference");
   }
-  std::vector<SampleInput> probes;
-  MosipOutcome probed = ProbeSamples(query, &probes);
+  MosipProbe probe;
+  MosipOutcome probed = ProbeSamples(query, &probe);
   if (!probed.ok()) return probed;
   const std::string& own = query.probe_reference_id;
 
   std::optional<std::set<std::string>> restricted;
+  if (query.gallery && query.gallery->size() > kMaxRestrictedPersons) {
+    return MosipOutcome::Failure(MosipFailureReason::kInvalidRequestStructure,
+                                 "gallery lists " + std::to_string(query.gallery->size()) + " referenceIds; at most " +
+                                     std::to_string(kMaxRestrictedPersons) + " are searched");
+  }
   if (query.gallery) {
     restricted.emplace();
     for (const std::string& member : *query.gallery) {
@@ -323,14 +329,14 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
   double false_match_rate = config_.default_false_match_rate;
   if (query.false_positive_identification_rate) {
     false_match_rate = *query.false_positive_identification_rate /
-                       (static_cast<double>(std::max<std::size_t>(records, 1)) * static_cast<double>(probes.size()));
+                       (static_cast<double>(std::max<std::size_t>(records, 1)) * static_cast<double>(probe.evidence_groups));
   }
   false_match_rate = std::min(false_match_rate, kHighestFalseMatchRate);
-  last_identify_.probe_samples = probes.size();
+  last_identify_.probe_samples = probe.evidence_groups;
   last_identify_.compared_records = records;
   last_identify_.requested_fpir = query.false_positive_identification_rate;
   last_identify_.requested_false_match_rate = false_match_rate;
-  MosipOutcome clamped = ClampToEngines(probes, &false_match_rate);
+  MosipOutcome clamped = ClampToEngines(probe.modalities, &false_match_rate);
   if (!clamped.ok()) return clamped;
   last_identify_.false_match_rate = false_match_rate;
   last_identify_.clamped_to_engine_range = false_match_rate > last_identify_.requested_false_match_rate;
@@ -339,12 +345,13 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
   request.purpose = config_.purpose;
   request.case_ref = query.request_id;
   request.gallery = config_.gallery;
-  request.probes = std::move(probes);
+  request.probes = std::move(probe.samples);
+  request.probe_person = probe.person;
   request.target_false_match_rate = false_match_rate;
-  // Room for the probe's own record; a restricted gallery is filtered after the search, so take
-  // as many as a search returns.
-  request.max_candidates = restricted ? kMaxCandidatesPerSearch
-                                      : std::min(kMaxCandidatesPerSearch, static_cast<std::size_t>(std::max(query.max_results, 1)) + 1);
+  if (restricted) request.within_persons = std::vector<std::string>(restricted->begin(), restricted->end());
+  // Room for the probe's own record (a restricted search never returns it: it is not listed).
+  request.max_candidates =
+      std::min(kMaxCandidatesPerSearch, static_cast<std::size_t>(std::max(query.max_results, 1)) + 1);
   Result<SearchResult> result = system_.Search(operator_, request);
   if (!result.ok()) {
     if (!query.probe_biometrics || !IsSampleRejection(result.status())) {
@@ -356,7 +363,6 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
   last_identify_.audit_seq = result->audit_seq;
   for (const CandidateResult& candidate : result->candidates) {
     if (!candidate.hit || candidate.external_id == own) continue;
-    if (restricted && !restricted->contains(candidate.external_id)) continue;
     candidates->push_back(ToMosipCandidate(candidate, records));
   }
   last_identify_.hits = candidates->size();

@@ -74,37 +74,36 @@ Result<Reply> OsiaHandlers::CreateEncounters(AbisSystem& system, const Call& cal
 }
 
 // An encounter of AbisSystem::ReadEncounters as an OSIA Encounter.
-nlohmann::json OsiaHandlers::OsiaEncounter(const nlohmann::json& encounter, const nlohmann::json& galleries) {
+nlohmann::json OsiaHandlers::OsiaEncounter(const EncounterRecord& record, const std::vector<std::string>& galleries) {
+  const Encounter& encounter = record.encounter;
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& stored : encounter.at("templates")) {
-    nlohmann::json item = {{"encounterId", encounter.at("encounter_id")}};
-    SetBiometricTypeFromNames(item, stored.at("modality").get<std::string>(), stored.at("position").get<std::string>());
-    item["others"] = {{"templateId", stored.at("template_id")},
-                      {"algorithm", stored.at("algorithm")},
-                      {"quality", stored.at("quality")}};
+  for (const TemplateInfo& stored : record.templates) {
+    nlohmann::json item = {{"encounterId", encounter.external_id}};
+    SetBiometricType(item, stored.modality, stored.position);
+    item["others"] = {{"templateId", stored.id}, {"algorithm", stored.algorithm}, {"quality", stored.quality}};
     items.push_back(std::move(item));
   }
-  return {{"encounterId", encounter.at("encounter_id")},
-          {"status", encounter.at("status") == "active" ? "ACTIVE" : "INACTIVE"},
-          {"encounterType", encounter.at("kind")},
-          {"createdDate", encounter.at("captured_at")},
+  return {{"encounterId", encounter.external_id},
+          {"status", encounter.active ? "ACTIVE" : "INACTIVE"},
+          {"encounterType", encounter.kind},
+          {"createdDate", encounter.captured_at},
           {"galleries", galleries},
-          {"contextualData", {{"sourceAgency", encounter.at("source_agency")}}},
+          {"contextualData", {{"sourceAgency", encounter.source_agency}}},
           {"biometricData", items}};
 }
 
 Result<Reply> OsiaHandlers::ReadEncounters(AbisSystem& system, const Call& call) {
-  ABIS_ASSIGN_OR_RETURN(nlohmann::json person, system.ReadEncounters(call.op, call.path.at(0)));
+  ABIS_ASSIGN_OR_RETURN(PersonEncounters person, system.ReadEncounters(call.op, call.path.at(0)));
   nlohmann::json encounters = nlohmann::json::array();
-  for (const auto& encounter : person.at("encounters")) {
-    encounters.push_back(OsiaEncounter(encounter, person.at("galleries")));
+  for (const EncounterRecord& encounter : person.encounters) {
+    encounters.push_back(OsiaEncounter(encounter, person.galleries));
   }
   return Reply{200, encounters, {}};
 }
 
 Result<Reply> OsiaHandlers::ReadEncounter(AbisSystem& system, const Call& call) {
-  ABIS_ASSIGN_OR_RETURN(nlohmann::json encounter, system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)));
-  return Reply{200, OsiaEncounter(encounter, encounter.at("galleries")), {}};
+  ABIS_ASSIGN_OR_RETURN(PersonEncounters person, system.ReadEncounter(call.op, call.path.at(0), call.path.at(1)));
+  return Reply{200, OsiaEncounter(person.encounters.at(0), person.galleries), {}};
 }
 
 Result<Reply> OsiaHandlers::UpdateEncounter(AbisSystem& system, const Call& call) {
@@ -249,28 +248,22 @@ Result<Reply> OsiaHandlers::VerifyAgainstPerson(AbisSystem& system, const Call& 
   }
   ABIS_ASSIGN_OR_RETURN(double fmr, TargetFalseMatchRate(call));
   ABIS_ASSIGN_OR_RETURN(std::vector<SampleInput> samples, SamplesFromRequest(call.body, max_probes_));
+  VerifyRequest request;
+  request.purpose = purpose.first;
+  request.case_ref = purpose.second;
+  request.person = call.path.at(1);
+  request.target_false_match_rate = fmr;
+  request.probes = std::move(samples);
+  ABIS_ASSIGN_OR_RETURN(VerifyResult result, system.Verify(call.op, request));
   nlohmann::json scores = nlohmann::json::array();
-  bool all_match = true;
-  double fused = 0.0;
-  for (SampleInput& sample : samples) {
-    VerifyRequest request;
-    request.purpose = purpose.first;
-    request.case_ref = purpose.second;
-    request.person = call.path.at(1);
-    request.target_false_match_rate = fmr;
-    Modality modality = sample.modality;
-    FingerPosition position = sample.position;
-    request.probe = std::move(sample);
-    ABIS_ASSIGN_OR_RETURN(VerifyResult result, system.Verify(call.op, request));
-    all_match = all_match && result.match;
-    fused += result.log_lr;
-    nlohmann::json detail = {{"score", result.score}};
-    SetBiometricType(detail, modality, position);
-    detail["others"] = {{"logLr", result.log_lr}, {"threshold", result.threshold}, {"match", result.match},
-                        {"referencesCompared", result.references_compared}, {"auditSeq", result.audit_seq}};
+  for (const ComparedGroup& probe : result.probes) {
+    nlohmann::json detail = {{"score", probe.score}};
+    SetBiometricType(detail, probe.modality, probe.position);
+    detail["others"] = {{"logLr", probe.log_lr}, {"threshold", probe.threshold}, {"match", probe.match},
+                        {"referencesCompared", probe.references_compared}, {"auditSeq", result.audit_seq}};
     scores.push_back(std::move(detail));
   }
-  bool decision = threshold ? fused >= *threshold : all_match;
+  bool decision = threshold ? result.fused_log_lr >= *threshold : result.match;
   return Reply{200, nlohmann::json({{"decision", decision}, {"scores", scores}}), {}};
 }
 
@@ -288,10 +281,10 @@ Result<Reply> OsiaHandlers::VerifyTwoSets(AbisSystem& system, const Call& call) 
   ABIS_ASSIGN_OR_RETURN(request.second, SamplesFromRequest(call.body, max_probes_, "biometricData2"));
   ABIS_ASSIGN_OR_RETURN(CompareResult result, system.CompareSamples(call.op, request));
   nlohmann::json scores = nlohmann::json::array();
-  for (const auto& group : result.groups) {
-    nlohmann::json detail = {{"score", group.at("score")}};
-    SetBiometricTypeFromNames(detail, group.at("modality").get<std::string>(), group.at("position").get<std::string>());
-    detail["others"] = {{"logLr", group.at("log_lr")}, {"threshold", group.at("threshold")}, {"match", group.at("match")},
+  for (const ComparedGroup& group : result.groups) {
+    nlohmann::json detail = {{"score", group.score}};
+    SetBiometricType(detail, group.modality, group.position);
+    detail["others"] = {{"logLr", group.log_lr}, {"threshold", group.threshold}, {"match", group.match},
                         {"auditSeq", result.audit_seq}};
     scores.push_back(std::move(detail));
   }

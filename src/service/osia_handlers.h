@@ -25,7 +25,7 @@ class OsiaHandlers {
   // contextualData). `encounter_id` empty: generated.
   Result<Reply> CreateEncounters(AbisSystem& system, const Call& call, const std::string& external_id, bool new_person,
                                  const std::string& encounter_id);
-  static nlohmann::json OsiaEncounter(const nlohmann::json& encounter, const nlohmann::json& galleries);
+  static nlohmann::json OsiaEncounter(const EncounterRecord& record, const std::vector<std::string>& galleries);
   Result<Reply> ReadEncounters(AbisSystem& system, const Call& call);
   Result<Reply> ReadEncounter(AbisSystem& system, const Call& call);
   Result<Reply> UpdateEncounter(AbisSystem& system, const Call& call);

@@ -181,16 +181,6 @@ void SetBiometricType(nlohmann::json& item, Modality modality, FingerPosition po
   if (modality == Modality::kFinger) item["biometricSubType"] = BiometricSubTypeOf(position);
 }
 
-void SetBiometricTypeFromNames(nlohmann::json& item, const std::string& modality, const std::string& position) {
-  auto parsed_modality = ParseModality(modality);
-  if (!parsed_modality.ok()) return;
-  item["biometricType"] = BiometricTypeOf(*parsed_modality);
-  auto parsed_position = ParseFingerPosition(position);
-  if (*parsed_modality == Modality::kFinger && parsed_position.ok()) {
-    item["biometricSubType"] = BiometricSubTypeOf(*parsed_position);
-  }
-}
-
 nlohmann::json OsiaCandidates(const SearchResult& result) {
   nlohmann::json list = nlohmann::json::array();
   for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {

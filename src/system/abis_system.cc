@@ -4,6 +4,9 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
+#include <unordered_map>
+#include <functional>
 
 #include <sodium.h>
 
@@ -36,17 +39,70 @@ void WipeBytes(std::vector<std::uint8_t>& bytes) {
   bytes.clear();
 }
 
-nlohmann::json PersonJson(const Person& person) {
-  return {{"id", person.id},
-          {"external_id", person.external_id},
-          {"category", PersonCategoryName(person.category)},
-          {"given_name", person.given_name},
-          {"family_name", person.family_name},
-          {"date_of_birth", person.date_of_birth},
-          {"sex", person.sex},
-          {"legal_basis", person.legal_basis},
-          {"retention_until", person.retention_until},
-          {"created_at", person.created_at}};
+// A private index of the templates of a restricted search (SearchRequest::within_persons): the
+// templates of `modality` and a compatible finger, decrypted from the search's snapshot. Damaged
+// templates are left out and counted, as the shared gallery index does.
+struct RestrictedIndex {
+  std::unique_ptr<ModalityGallery> index;
+  std::unordered_map<std::int64_t, std::int64_t> person_of_template;
+  std::size_t skipped = 0;      // another algorithm's templates
+  std::size_t quarantined = 0;  // damaged templates
+};
+
+Result<RestrictedIndex> BuildRestrictedIndex(Store& store, const ModalityEngine& engine,
+                                             const std::vector<TemplateInfo>& templates, Modality modality,
+                                             FingerPosition position) {
+  RestrictedIndex out;
+  out.index = engine.NewGallery();
+  for (const TemplateInfo& info : templates) {
+    if (info.modality != modality) continue;
+    bool same_finger = position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
+                       info.position == position;
+    if (!same_finger) continue;
+    if (info.algorithm != engine.algorithm()) {
+      ++out.skipped;
+      continue;
+    }
+    Result<BiometricTemplate> reference = store.LoadTemplate(info.id);
+    if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) {
+      ++out.quarantined;
+      continue;
+    }
+    if (!reference.ok()) return reference.status();
+    Status added = out.index->Add(info.id, *reference);
+    if (!added.ok() && (added.code() == StatusCode::kInvalidArgument || added.code() == StatusCode::kDataLoss)) {
+      out.index->Remove(info.id);
+      ++out.quarantined;
+      continue;
+    }
+    if (!added.ok()) return added.WithContext("template " + std::to_string(info.id));
+    out.person_of_template.emplace(info.id, info.person_id);
+  }
+  return out;
+}
+
+// The templates of the active encounters of `persons` (external ids), each a member of `gallery`.
+Result<std::vector<TemplateInfo>> ActiveTemplatesOfMembers(Store& store, const Gallery& gallery,
+                                                           const std::vector<std::string>& persons) {
+  std::vector<TemplateInfo> out;
+  std::set<std::string> seen;
+  for (const std::string& external_id : persons) {
+    if (!seen.insert(external_id).second) continue;
+    Result<Person> person = store.FindPerson(external_id);
+    if (!person.ok()) return person.status().WithContext("the search's restriction to listed persons");
+    ABIS_ASSIGN_OR_RETURN(std::vector<std::string> galleries, store.GalleriesOfPerson(person->id));
+    if (std::find(galleries.begin(), galleries.end(), gallery.name) == galleries.end()) {
+      return Status::FailedPrecondition("person '" + external_id + "' of the search's restriction is not a member of gallery '" +
+                                        gallery.name + "'");
+    }
+    ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store.ListEncounters(person->id));
+    for (const Encounter& encounter : encounters) {
+      if (!encounter.active) continue;
+      ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListEncounterTemplates(encounter.id));
+      out.insert(out.end(), templates.begin(), templates.end());
+    }
+  }
+  return out;
 }
 
 Status ValidateCaseRef(const std::string& case_ref) {
@@ -269,26 +325,15 @@ Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const st
   return person;
 }
 
-Result<nlohmann::json> AbisSystem::ShowPerson(const Operator& op, const std::string& external_id) {
+Result<PersonRecord> AbisSystem::ShowPerson(const Operator& op, const std::string& external_id) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read persons"));
-  nlohmann::json out;
+  PersonRecord out;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
-    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
-    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(person.id));
-    out = PersonJson(person);
-    out["galleries"] = galleries;
-    out["templates"] = nlohmann::json::array();
-    for (const auto& info : templates) {
-      out["templates"].push_back({{"id", info.id},
-                                  {"modality", ModalityName(info.modality)},
-                                  {"algorithm", info.algorithm},
-                                  {"position", FingerPositionName(info.position)},
-                                  {"quality", info.quality},
-                                  {"created_at", info.created_at}});
-    }
+    ABIS_ASSIGN_OR_RETURN(out.person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(out.templates, store_->ListTemplates(out.person.id));
+    ABIS_ASSIGN_OR_RETURN(out.galleries, store_->GalleriesOfPerson(out.person.id));
     AuditEvent event = EventFor(op, "person.show");
-    event.object_ids = Ids({{"persons", {person.id}}});
+    event.object_ids = Ids({{"persons", {out.person.id}}});
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return out;
@@ -492,6 +537,10 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   if (request.min_fused_log_lr && !std::isfinite(*request.min_fused_log_lr)) {
     return Status::InvalidArgument("the minimum fused log-LR must be a finite number");
   }
+  if (request.within_persons && request.within_persons->size() > kMaxRestrictedPersons) {
+    return Status::InvalidArgument("a search may be restricted to at most " + std::to_string(kMaxRestrictedPersons) +
+                                   " persons, not " + std::to_string(request.within_persons->size()));
+  }
 
   // Probes are extracted before the snapshot: extraction is slow and reads nothing stored.
   struct Probe {
@@ -555,6 +604,10 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
                                             "' has no active template this ABIS can compare");
         }
       }
+      std::optional<std::vector<TemplateInfo>> restricted;
+      if (request.within_persons) {
+        ABIS_ASSIGN_OR_RETURN(restricted, ActiveTemplatesOfMembers(*store_, gallery, *request.within_persons));
+      }
       std::vector<const Probe*> probes;
       for (const Probe& probe : sample_probes) probes.push_back(&probe);
       for (const Probe& probe : person_probes) probes.push_back(&probe);
@@ -563,27 +616,45 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
         const BiometricTemplate& probe_template = probe.biometric_template;
         ABIS_ASSIGN_OR_RETURN(double threshold,
                               probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-        GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+        // The shared index of the gallery, or a private one of the restricted persons' templates.
+        const ModalityGallery* index = nullptr;
+        std::function<std::int64_t(std::int64_t)> person_of_template;
         std::optional<GalleryIndexView> view;
-        if (attempt < kAttempts) {
-          ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->TryAcquire(*store_, *probe.engine, key, generation));
-          if (!view) {
-            stale = true;
-            return Status::Ok();
-          }
+        std::optional<RestrictedIndex> private_index;
+        if (restricted) {
+          ABIS_ASSIGN_OR_RETURN(private_index, BuildRestrictedIndex(*store_, *probe.engine, *restricted,
+                                                                    probe_template.modality, probe_template.position));
+          index = private_index->index.get();
+          person_of_template = [&](std::int64_t id) {
+            auto found = private_index->person_of_template.find(id);
+            return found == private_index->person_of_template.end() ? std::int64_t{0} : found->second;
+          };
+          result.skipped_templates += private_index->skipped;
+          result.quarantined_templates += private_index->quarantined;
         } else {
-          ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->Acquire(*store_, *probe.engine, key, generation));
+          GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+          if (attempt < kAttempts) {
+            ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->TryAcquire(*store_, *probe.engine, key, generation));
+            if (!view) {
+              stale = true;
+              return Status::Ok();
+            }
+          } else {
+            ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->Acquire(*store_, *probe.engine, key, generation));
+          }
+          index = &view->index();
+          person_of_template = [&](std::int64_t id) { return view->PersonOfTemplate(id); };
+          result.skipped_templates += view->skipped_templates();
+          result.quarantined_templates += view->quarantined_templates().size();
         }
-        result.gallery_size += view->index().size();
-        result.skipped_templates += view->skipped_templates();
-        result.quarantined_templates += view->quarantined_templates().size();
+        result.gallery_size += index->size();
         // Several templates may belong to one person (and the probe person is left out): ask
-        // for enough to fill the list with other persons.
-        std::size_t wanted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
-        auto candidates = view->index().Search(probe_template, std::min<std::size_t>(view->index().size(), wanted));
+        // for enough to fill the list with other persons; a restricted search ranks all of them.
+        std::size_t wanted = restricted ? index->size() : request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
+        auto candidates = index->Search(probe_template, std::min<std::size_t>(index->size(), wanted));
         if (!candidates.ok()) return candidates.status().WithContext(probe.source);
         for (const Candidate& candidate : *candidates) {
-          std::int64_t person = view->PersonOfTemplate(candidate.reference_id);
+          std::int64_t person = person_of_template(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
           ProbeEvidence found;
           found.probe = static_cast<int>(probe_index + 1);
@@ -663,6 +734,7 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
                     {"candidates", summary}};
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
     if (request.min_fused_log_lr) event.result["min_fused_log_lr"] = *request.min_fused_log_lr;
+    if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
@@ -688,44 +760,82 @@ Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest&
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, request.purpose, request.case_ref));
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
-  ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
-  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(request.probe.modality));
-  ABIS_ASSIGN_OR_RETURN(BiometricTemplate probe, engine->Extract(request.probe));
-  ABIS_ASSIGN_OR_RETURN(double threshold, engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-  ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
+  if (request.probes.empty() || request.probes.size() > kMaxSamplesPerEncounter) {
+    return Status::InvalidArgument("a verification needs 1-" + std::to_string(kMaxSamplesPerEncounter) +
+                                   " probe samples, not " + std::to_string(request.probes.size()));
+  }
+  // Probes are extracted before anything is read: extraction is slow and reads nothing stored.
+  std::vector<std::string> input_hashes;
+  ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> probes, ExtractSamples(request.probes, "probe", &input_hashes));
   VerifyResult result;
-  result.threshold = threshold;
-  result.score = -std::numeric_limits<double>::infinity();
-  result.log_lr = -std::numeric_limits<double>::infinity();
-  for (const TemplateInfo& info : templates) {
-    if (info.modality != request.probe.modality || info.algorithm != engine->algorithm()) continue;
-    if (probe.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
-        probe.position != info.position) {
-      continue;
+  std::int64_t person_id = 0;
+  ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
+    person_id = person.id;
+    ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store_->ListTemplates(person.id));
+    std::map<std::int64_t, BiometricTemplate> loaded;  // each reference decrypted once
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      const ModalityEngine& engine = *probes[i].engine;
+      const BiometricTemplate& probe = probes[i].biometric_template;
+      ComparedGroup group;
+      group.modality = probe.modality;
+      group.position = probe.position;
+      ABIS_ASSIGN_OR_RETURN(group.threshold, engine.ThresholdForFalseMatchRate(request.target_false_match_rate));
+      group.score = -std::numeric_limits<double>::infinity();
+      group.log_lr = -std::numeric_limits<double>::infinity();
+      for (const TemplateInfo& info : templates) {
+        if (info.modality != probe.modality || info.algorithm != engine.algorithm()) continue;
+        if (probe.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
+            probe.position != info.position) {
+          continue;
+        }
+        auto reference = loaded.find(info.id);
+        if (reference == loaded.end()) {
+          ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
+          reference = loaded.emplace(info.id, std::move(stored)).first;
+        }
+        ABIS_ASSIGN_OR_RETURN(Comparison comparison, engine.Compare(probe, reference->second));
+        ++group.references_compared;
+        if (comparison.score > group.score) {
+          group.score = comparison.score;
+          group.log_lr = comparison.log_lr;
+        }
+      }
+      if (group.references_compared == 0) {
+        return Status::FailedPrecondition("person '" + request.person + "' has no " +
+                                          std::string(ModalityName(probe.modality)) +
+                                          " template comparable with probe " + std::to_string(i + 1));
+      }
+      group.match = group.score >= group.threshold;
+      result.probes.push_back(group);
     }
-    ABIS_ASSIGN_OR_RETURN(BiometricTemplate reference, store_->LoadTemplate(info.id));
-    ABIS_ASSIGN_OR_RETURN(Comparison comparison, engine->Compare(probe, reference));
-    ++result.references_compared;
-    if (comparison.score > result.score) {
-      result.score = comparison.score;
-      result.log_lr = comparison.log_lr;
+    return Status::Ok();
+  }));
+  result.match = true;
+  for (const ComparedGroup& group : result.probes) {
+    result.match = result.match && group.match;
+    result.fused_log_lr += group.log_lr;
+  }
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    AuditEvent event = EventFor(op, "verify");
+    event.purpose = std::string(PurposeName(request.purpose));
+    event.case_ref = request.case_ref;
+    event.object_ids = Ids({{"persons", {person_id}}});
+    event.input_sha256 = input_hashes;
+    nlohmann::json per_probe = nlohmann::json::array();
+    for (const ComparedGroup& group : result.probes) {
+      per_probe.push_back({{"modality", ModalityName(group.modality)},
+                           {"position", FingerPositionName(group.position)},
+                           {"score", group.score},
+                           {"threshold", group.threshold},
+                           {"references_compared", group.references_compared},
+                           {"match", group.match}});
     }
-  }
-  if (result.references_compared == 0) {
-    return Status::FailedPrecondition("person '" + request.person + "' has no " +
-                                      std::string(ModalityName(request.probe.modality)) +
-                                      " template comparable with the probe");
-  }
-  result.match = result.score >= threshold;
-  AuditEvent event = EventFor(op, "verify");
-  event.purpose = std::string(PurposeName(request.purpose));
-  event.case_ref = request.case_ref;
-  event.object_ids = Ids({{"persons", {person.id}}});
-  event.input_sha256 = {Sha256Hex(request.probe.bytes)};
-  event.result = {{"match", result.match}, {"score", result.score}, {"threshold", threshold},
-                  {"references_compared", result.references_compared}};
-  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
-  result.audit_seq = entry.seq;
+    event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"probes", per_probe}};
+    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+    result.audit_seq = entry.seq;
+    return Status::Ok();
+  }));
   return result;
 }
 
@@ -766,18 +876,29 @@ Result<CompareResult> AbisSystem::CompareSamples(const Operator& op, const Compa
     bool match = pair.first.score >= threshold;
     result.match = result.match && match;
     result.fused_log_lr += pair.first.log_lr;
-    result.groups.push_back({{"modality", ModalityName(key.first)},
-                             {"position", FingerPositionName(key.second)},
-                             {"score", pair.first.score},
-                             {"threshold", threshold},
-                             {"log_lr", pair.first.log_lr},
-                             {"match", match}});
+    ComparedGroup group;
+    group.modality = key.first;
+    group.position = key.second;
+    group.score = pair.first.score;
+    group.threshold = threshold;
+    group.log_lr = pair.first.log_lr;
+    group.match = match;
+    result.groups.push_back(group);
   }
   AuditEvent event = EventFor(op, "compare");
   event.purpose = std::string(PurposeName(request.purpose));
   event.case_ref = request.case_ref;
   event.input_sha256 = input_hashes;
-  event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"groups", result.groups}};
+  nlohmann::json groups = nlohmann::json::array();
+  for (const ComparedGroup& group : result.groups) {
+    groups.push_back({{"modality", ModalityName(group.modality)},
+                      {"position", FingerPositionName(group.position)},
+                      {"score", group.score},
+                      {"threshold", group.threshold},
+                      {"log_lr", group.log_lr},
+                      {"match", group.match}});
+  }
+  event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"groups", groups}};
   ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
   result.audit_seq = entry.seq;
   return result;
@@ -997,39 +1118,21 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
   return report;
 }
 
-Result<nlohmann::json> AbisSystem::SubjectReport(const Operator& op, const std::string& external_id) {
+Result<SubjectAccessReport> AbisSystem::SubjectReport(const Operator& op, const std::string& external_id) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kSubjectReport, "produce subject reports"));
-  nlohmann::json report;
+  SubjectAccessReport report;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
-    ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
-    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(person.id));
-    ABIS_ASSIGN_OR_RETURN(auto entries, AuditEntriesForPerson(store_->db(), person.id));
-    report["person"] = PersonJson(person);
-    report["galleries"] = galleries;
-    report["templates"] = nlohmann::json::array();
-    for (const auto& info : templates) {
-      report["templates"].push_back({{"id", info.id},
-                                     {"modality", ModalityName(info.modality)},
-                                     {"algorithm", info.algorithm},
-                                     {"position", FingerPositionName(info.position)},
-                                     {"created_at", info.created_at}});
-    }
-    report["searches_returning_subject"] = nlohmann::json::array();
-    report["history"] = nlohmann::json::array();
+    ABIS_ASSIGN_OR_RETURN(report.person, store_->FindPerson(external_id));
+    ABIS_ASSIGN_OR_RETURN(report.templates, store_->ListTemplates(report.person.id));
+    ABIS_ASSIGN_OR_RETURN(report.galleries, store_->GalleriesOfPerson(report.person.id));
+    ABIS_ASSIGN_OR_RETURN(auto entries, AuditEntriesForPerson(store_->db(), report.person.id));
     for (const auto& entry : entries) {
-      nlohmann::json line = {{"seq", entry.seq},          {"time", entry.time},
-                             {"operator", entry.event.operator_name}, {"role", entry.event.role},
-                             {"action", entry.event.action}, {"purpose", entry.event.purpose},
-                             {"case_ref", entry.event.case_ref}};
-      if (entry.event.action == "search") {
-        report["searches_returning_subject"].push_back(line);
-      } else {
-        report["history"].push_back(line);
-      }
+      AuditHistoryLine line{entry.seq,          entry.time,          entry.event.operator_name, entry.event.role,
+                            entry.event.action, entry.event.purpose, entry.event.case_ref};
+      (entry.event.action == "search" ? report.searches_returning_subject : report.history).push_back(std::move(line));
     }
     AuditEvent event = EventFor(op, "subject.report");
-    event.object_ids = Ids({{"persons", {person.id}}});
+    event.object_ids = Ids({{"persons", {report.person.id}}});
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return report;

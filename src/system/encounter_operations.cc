@@ -7,30 +7,6 @@
 #include "audit_object_ids.h"
 
 namespace abis {
-namespace {
-
-nlohmann::json EncounterJson(const Encounter& encounter, const std::vector<TemplateInfo>& templates) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const TemplateInfo& info : templates) {
-    items.push_back({{"template_id", info.id},
-                     {"sample_id", info.sample_id},
-                     {"modality", ModalityName(info.modality)},
-                     {"position", FingerPositionName(info.position)},
-                     {"algorithm", info.algorithm},
-                     {"quality", info.quality},
-                     {"created_at", info.created_at}});
-  }
-  return {{"encounter_id", encounter.external_id},
-          {"id", encounter.id},
-          {"kind", encounter.kind},
-          {"captured_at", encounter.captured_at},
-          {"source_agency", encounter.source_agency},
-          {"status", encounter.active ? "active" : "inactive"},
-          {"templates", items}};
-}
-
-}  // namespace
-
 Result<std::pair<Person, Encounter>> AbisSystem::FindPersonEncounter(const std::string& person,
                                                                     const std::string& encounter) {
   ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
@@ -39,42 +15,39 @@ Result<std::pair<Person, Encounter>> AbisSystem::FindPersonEncounter(const std::
   return std::make_pair(std::move(found), std::move(record).value());
 }
 
-Result<nlohmann::json> AbisSystem::ReadEncounters(const Operator& op, const std::string& person) {
+Result<PersonEncounters> AbisSystem::ReadEncounters(const Operator& op, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
-  nlohmann::json out;
+  PersonEncounters out;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
-    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(found.id));
-    ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(found.id));
-    out = {{"person_id", found.id}, {"external_id", found.external_id}, {"galleries", galleries},
-           {"encounters", nlohmann::json::array()}};
+    ABIS_ASSIGN_OR_RETURN(out.person, store_->FindPerson(person));
+    ABIS_ASSIGN_OR_RETURN(out.galleries, store_->GalleriesOfPerson(out.person.id));
+    ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(out.person.id));
     std::vector<std::int64_t> ids;
-    for (const Encounter& encounter : encounters) {
+    for (Encounter& encounter : encounters) {
       ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(encounter.id));
-      out["encounters"].push_back(EncounterJson(encounter, templates));
       ids.push_back(encounter.id);
+      out.encounters.push_back({std::move(encounter), std::move(templates)});
     }
     AuditEvent event = EventFor(op, "encounter.read");
-    event.object_ids = Ids({{"persons", {found.id}}, {"encounters", ids}});
+    event.object_ids = Ids({{"persons", {out.person.id}}, {"encounters", ids}});
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return out;
 }
 
-Result<nlohmann::json> AbisSystem::ReadEncounter(const Operator& op, const std::string& person,
-                                                 const std::string& encounter) {
+Result<PersonEncounters> AbisSystem::ReadEncounter(const Operator& op, const std::string& person,
+                                                   const std::string& encounter) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
-  nlohmann::json out;
+  PersonEncounters out;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
-    const auto& [found, record] = found_encounter;
+    auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
-    ABIS_ASSIGN_OR_RETURN(auto galleries, store_->GalleriesOfPerson(found.id));
-    out = EncounterJson(record, templates);
-    out["person"] = found.external_id;
-    out["galleries"] = galleries;
+    ABIS_ASSIGN_OR_RETURN(out.galleries, store_->GalleriesOfPerson(found.id));
     AuditEvent event = EventFor(op, "encounter.read");
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
+    out.person = std::move(found);
+    out.encounters.push_back({std::move(record), std::move(templates)});
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return out;

@@ -259,6 +259,8 @@ TEST_F(MosipStoreHandlerTest, IdentifyKeepsOnlyTheRequestedGalleryMembers) {
   ASSERT_TRUE(handler_->Identify(query, &candidates).ok());
   EXPECT_EQ(CandidateIds(candidates), std::vector<std::string>{"ref-D"});
   EXPECT_EQ(handler_->last_identify().compared_records, 2u);
+  // The restriction is applied by the search itself (not by filtering a top-N list afterwards).
+  EXPECT_EQ(AuditCount("search", "%\"restricted_to_persons\":2%"), 1);
 }
 
 TEST_F(MosipStoreHandlerTest, IdentifyOfAnUnknownReferenceOrGalleryMemberIsReferenceIdNotFound) {
@@ -273,6 +275,10 @@ TEST_F(MosipStoreHandlerTest, IdentifyOfAnUnknownReferenceOrGalleryMemberIsRefer
   ASSERT_FALSE(member.ok());
   EXPECT_EQ(member.reason(), MosipFailureReason::kReferenceIdNotFound);
   EXPECT_NE(member.detail().find("gallery referenceId 'ref-nobody'"), std::string::npos) << member.detail();
+  query.gallery = std::vector<std::string>(kMaxRestrictedPersons + 1, "ref-A");
+  MosipOutcome too_many = handler_->Identify(query, &candidates);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.reason(), MosipFailureReason::kInvalidRequestStructure) << too_many.detail();
 }
 
 TEST_F(MosipStoreHandlerTest, PersonsOutsideTheMosipGalleryAreInvisibleToMosip) {
@@ -515,8 +521,9 @@ TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapte
   EXPECT_GE(enrolled_for_first, 1);
   EXPECT_EQ(count("enrol", "req-i2", "%"), enrolled_for_first);  // the same CBEFF for both
   EXPECT_EQ(count("enrol", "", "%"), 0);  // every enrolment came through an INSERT
-  EXPECT_EQ(count("person.export", "req-q1", "%"), 1);
-  EXPECT_EQ(count("search", "req-q1", "%"), 1);
+  // The stored person is the search's probe: nothing is exported and extracted again.
+  EXPECT_EQ(count("person.export", "req-q1", "%"), 0);
+  EXPECT_EQ(count("search", "req-q1", "%probe_person_id%"), 1);
   EXPECT_EQ(count("person.delete", "", "%MOSIP DELETE requestId req-d1 referenceId A%"), 1);
 }
 

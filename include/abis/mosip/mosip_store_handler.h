@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,10 +100,17 @@ class MosipStoreHandler final : public interop::MosipAbisHandler {
   // OK when `reference_id` is a person of the gallery; kReferenceIdNotFound otherwise. `role`
   // ("probe", "gallery" or "") names the id in the message.
   interop::MosipOutcome CheckGalleryMember(const std::string& reference_id, const std::string& role);
-  // The probe samples of `query`: the stored samples of its referenceId, or the fetched CBEFF's.
-  interop::MosipOutcome ProbeSamples(const interop::MosipIdentifyQuery& query, std::vector<SampleInput>* probes);
-  // Raises `false_match_rate` to the lowest one every engine of `probes` can calibrate.
-  interop::MosipOutcome ClampToEngines(const std::vector<SampleInput>& probes, double* false_match_rate);
+  // What an IDENTIFY searches with: the fetched CBEFF's samples, or its referenceId's stored
+  // templates (the person is then the search's probe_person).
+  struct MosipProbe {
+    std::vector<SampleInput> samples;  // from the request's CBEFF
+    std::string person;                // or: this stored person (referenceId) is the probe
+    std::size_t evidence_groups = 0;   // probe samples, or the person's (modality, finger) groups
+    std::set<Modality> modalities;
+  };
+  interop::MosipOutcome ProbeSamples(const interop::MosipIdentifyQuery& query, MosipProbe* probe);
+  // Raises `false_match_rate` to the lowest one every engine of `modalities` can calibrate.
+  interop::MosipOutcome ClampToEngines(const std::set<Modality>& modalities, double* false_match_rate);
 
   AbisSystem& system_;
   EngineProvider engines_;

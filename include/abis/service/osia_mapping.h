@@ -29,10 +29,6 @@ Result<FingerPosition> FingerPositionFromSubType(std::string_view subtype, std::
 std::string BiometricSubTypeOf(FingerPosition position);
 // Sets `biometricType` on an OSIA object and, for a finger, `biometricSubType`.
 void SetBiometricType(nlohmann::json& item, Modality modality, FingerPosition position);
-// The same from the system's own names ("finger", "right_index", as in search and encounter
-// JSON); a modality name that does not parse leaves both out, a position that does not parse
-// leaves out the subtype.
-void SetBiometricTypeFromNames(nlohmann::json& item, const std::string& modality, const std::string& position);
 
 // Decodes standard base64 (RFC 4648, padding optional, no whitespace), naming `field` on error.
 Result<std::vector<std::uint8_t>> DecodeBase64(std::string_view text, std::string_view field);

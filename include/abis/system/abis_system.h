@@ -23,6 +23,7 @@
 #include "abis/store/store.h"
 #include "abis/system/candidate_fusion.h"
 #include "abis/system/gallery_index_cache.h"
+#include "abis/system/record_views.h"
 #include "abis/system/watchlist_alert.h"
 
 namespace abis {
@@ -116,6 +117,9 @@ struct SearchRequest {
   // and the person is never a candidate. Empty: none.
   std::string probe_person;
   std::string probe_encounter;  // with probe_person: only this encounter's templates
+  // Set: only these persons (external ids, at most kMaxRestrictedPersons, each a member of the
+  // gallery) are compared, exactly (e.g. MOSIP's referenceIds); empty: nobody. Unset: the gallery.
+  std::optional<std::vector<std::string>> within_persons;
   std::size_t max_candidates = 10;
   double target_false_match_rate = 1e-4;  // operating point of the decision
   // Candidates whose fused log-LR is below this are dropped before they are recorded.
@@ -148,20 +152,22 @@ struct SearchResult {
   nlohmann::json ToJson() const;
 };
 
+inline constexpr std::size_t kMaxRestrictedPersons = 10000;
+
 struct VerifyRequest {
   Purpose purpose = Purpose::kIdentityVerification;
   std::string case_ref;
-  std::string person;  // claimed identity (external id)
-  SampleInput probe;
+  std::string person;               // claimed identity (external id)
+  std::vector<SampleInput> probes;  // 1 to kMaxSamplesPerEncounter, any modalities
   double target_false_match_rate = 1e-4;
 };
 
 struct VerifyResult {
-  bool match = false;
-  double score = 0.0;
-  double threshold = 0.0;
-  double log_lr = 0.0;
-  std::size_t references_compared = 0;
+  bool match = false;          // every probe passes the operating point
+  double fused_log_lr = 0.0;   // sum over probes of the best reference's log-LR
+  // One per probe, in input order: its best comparison with the person's templates of the same
+  // modality (and finger, when both are known).
+  std::vector<ComparedGroup> probes;
   std::int64_t audit_seq = 0;
 };
 
@@ -178,7 +184,7 @@ struct CompareResult {
   bool match = false;        // every compared modality/position passes the operating point
   double fused_log_lr = 0.0; // sum over compared groups of the best pair's log-LR
   // One per (modality, finger position) present in both sets: the best pair of it.
-  nlohmann::json groups = nlohmann::json::array();  // [{modality, position, score, threshold, log_lr, match}]
+  std::vector<ComparedGroup> groups;
   std::int64_t audit_seq = 0;
 };
 
@@ -285,7 +291,7 @@ class AbisSystem {
   // reference, e.g. the MOSIP requestId of the INSERT that created the person.
   Result<Person> AddPerson(const Operator& op, Person person, const std::string& case_ref = "");
   // A person with the ids of its templates and galleries; audited as a read.
-  Result<nlohmann::json> ShowPerson(const Operator& op, const std::string& external_id);
+  Result<PersonRecord> ShowPerson(const Operator& op, const std::string& external_id);
   Result<std::vector<Person>> ListPersons(const Operator& op, std::int64_t after_id, int limit);
   // A gallery by name with its member count (role: read persons; not audited: no person named).
   Result<Gallery> FindGallery(const Operator& op, const std::string& name);
@@ -299,8 +305,9 @@ class AbisSystem {
 
   // --- encounters (audited; `person` and `encounter` are external ids) ---
   // The person's encounters with the metadata of their templates; audited as a read.
-  Result<nlohmann::json> ReadEncounters(const Operator& op, const std::string& person);
-  Result<nlohmann::json> ReadEncounter(const Operator& op, const std::string& person, const std::string& encounter);
+  Result<PersonEncounters> ReadEncounters(const Operator& op, const std::string& person);
+  // One encounter (the only element of `encounters`) with its person and their galleries.
+  Result<PersonEncounters> ReadEncounter(const Operator& op, const std::string& person, const std::string& encounter);
   // An inactive encounter keeps its data but is not searched. Deactivating (or replacing) an
   // encounter of a person on an active watchlist needs the manage_galleries role as well.
   Status SetEncounterActive(const Operator& op, const std::string& person, const std::string& encounter, bool active);
@@ -341,6 +348,8 @@ class AbisSystem {
   // names the sample (index from 1 and source name).
   Result<EncounterEnrolmentResult> EnrolEncounter(const Operator& op, const EncounterEnrolment& request);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
+  // Every probe is extracted before anything is read; one audit entry ("verify") for the request.
+  // A probe with no comparable template of the person is kFailedPrecondition.
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
   // Nothing is stored; audited as "compare" with the hashes of both sets. No comparable pair
   // (no shared modality and position) is kFailedPrecondition.
@@ -400,7 +409,7 @@ class AbisSystem {
   Result<int> SchemaVersion();
 
   // Everything held about a person and every audited action that concerned them.
-  Result<nlohmann::json> SubjectReport(const Operator& op, const std::string& external_id);
+  Result<SubjectAccessReport> SubjectReport(const Operator& op, const std::string& external_id);
 
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
