@@ -169,7 +169,9 @@ void CheckParameter(const std::string& key, const std::string& value) {
   Check(abis::service::FingerPositionFromSubType(value, "biometricData[0].biometricSubType"));
   Check(abis::service::DecodeBase64(value, "biometricData[0].image"));
   nlohmann::json item = nlohmann::json::object();
-  abis::service::SetBiometricTypeFromNames(item, key, value);
+  auto modality = abis::ParseModality(key);
+  auto position = abis::ParseFingerPosition(value);
+  if (modality.ok()) abis::service::SetBiometricType(item, *modality, position.ok() ? *position : abis::FingerPosition::kUnknown);
   CheckJsonText(item);
 }
 

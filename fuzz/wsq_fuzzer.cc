@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "abis/finger/image.h"
-#include "abis/finger/wsq.h"
+#include "abis/finger_extract/image.h"
+#include "abis/finger_extract/wsq.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::span<const std::uint8_t> bytes(data, size);

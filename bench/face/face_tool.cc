@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "abis/cli/plugin.h"
-#include "abis/face/plugin.h"
+#include "abis/face_cli/plugin.h"
 
 int main(int argc, char** argv) {
   CLI::App app("abis face tool");

@@ -11,8 +11,8 @@
 #include <iterator>
 #include <vector>
 
-#include "abis/finger/extractor.h"
-#include "abis/finger/image.h"
+#include "abis/finger_extract/extractor.h"
+#include "abis/finger_extract/image.h"
 
 namespace fs = std::filesystem;
 using abis::finger::Minutia;

@@ -30,7 +30,7 @@
 #include "../../tests/support/test_engine.h"
 #include "abis/core/paths.h"
 #ifdef ABIS_LOAD_WITH_FACE
-#include "abis/face/plugin.h"
+#include "abis/face_cli/plugin.h"
 #endif
 #include "abis/audit/audit_log.h"
 #include "abis/service/abis_service.h"

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <optional>
 
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "cli_context.h"
 #include "record_json.h"
@@ -194,20 +195,45 @@ void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
   });
 
   struct RetentionOptions {
-    std::string today;
-    int batch = 500;
+    RetentionRequest request;
+    bool dry_run = false;
+    int limit = 1000;
   };
   auto retention_options = std::make_shared<RetentionOptions>();
   CLI::App* retention = root.add_subcommand("retention", "retention of records")->require_subcommand(1);
   CLI::App* apply = retention->add_subcommand("apply", "delete every person whose retention date has passed");
-  apply->add_option("--today", retention_options->today, "reference date YYYY-MM-DD (default: today, UTC)");
-  apply->add_option("--batch", retention_options->batch, "persons per transaction")->capture_default_str();
+  apply->add_option("--today", retention_options->request.today,
+                    "reference date YYYY-MM-DD (default: today, UTC); another date needs --reason");
+  apply->add_option("--reason", retention_options->request.date_reason,
+                    "why the reference date is not today (audited with every batch)");
+  apply->add_option("--batch", retention_options->request.batch_size, "persons per transaction")->capture_default_str();
+  apply->add_flag("--dry-run", retention_options->dry_run, "list who would be deleted, delete nothing (audited)");
+  apply->add_option("--limit", retention_options->limit, "with --dry-run: list at most this many (1-10000)")
+      ->capture_default_str();
   apply->callback([&context, retention_options] {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
-    std::string today = retention_options->today.empty() ? TodayUtc() : retention_options->today;
-    auto report = system->ApplyRetention(op, today, retention_options->batch, [](std::int64_t done) {
+    const RetentionRequest& request = retention_options->request;
+    const std::string today = request.today.empty() ? TodayUtc() : request.today;
+    if (retention_options->dry_run) {
+      auto expired = system->PreviewRetention(op, request, retention_options->limit);
+      if (context.Failed(expired.status())) return;
+      nlohmann::json rows = nlohmann::json::array();
+      for (const Person& person : *expired) {
+        rows.push_back({{"external_id", person.external_id}, {"retention_until", person.retention_until}});
+      }
+      const bool more = static_cast<int>(expired->size()) == retention_options->limit;
+      PrintResult(context.globals(), {{"would_delete", rows}, {"today", today}, {"truncated", more}}, [&](std::ostream& s) {
+        for (const Person& person : *expired) {
+          s << EscapeForDisplay(person.external_id) << "\tretention until " << person.retention_until << "\n";
+        }
+        s << (more ? "at least " : "") << expired->size() << " person(s) would be deleted as of " << today
+          << " (dry run: nothing deleted)\n";
+      });
+      return;
+    }
+    auto report = system->ApplyRetention(op, request, [](std::int64_t done) {
       std::cerr << "\rretention: " << done << " persons deleted" << std::flush;
     });
     if (report.ok() && report->deleted > 0) std::cerr << "\n";

@@ -263,7 +263,11 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) + std::chrono::days(1));
   const std::string as_of = fmt::format("{:04}-{:02}-{:02}", static_cast<int>(tomorrow.year()),
                                         static_cast<unsigned>(tomorrow.month()), static_cast<unsigned>(tomorrow.day()));
-  ABIS_ASSIGN_OR_RETURN(RetentionReport retention, system->ApplyRetention(admin, as_of, 100));
+  RetentionRequest retention_request;
+  retention_request.today = as_of;
+  retention_request.date_reason = "demo: retention applied as of tomorrow, when the last subject's record has expired";
+  retention_request.batch_size = 100;
+  ABIS_ASSIGN_OR_RETURN(RetentionReport retention, system->ApplyRetention(admin, retention_request));
   say.Line(fmt::format("{} person(s) past their retention date deleted (retention applied as of {})",
                        retention.deleted, as_of));
 

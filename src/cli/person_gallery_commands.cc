@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "abis/core/text_validation.h"
+#include "abis/core/time.h"
 #include "cli_context.h"
 #include "record_json.h"
 
@@ -146,7 +147,14 @@ void AddEncounterCommands(CLI::App& root, CliContext& context) {
       for (const EncounterRecord& item : encounters->encounters) {
         out << EscapeForDisplay(item.encounter.external_id) << "  " << item.encounter.kind << "  "
             << item.encounter.captured_at << "  " << (item.encounter.active ? "active" : "inactive") << "  "
-            << item.templates.size() << " template(s)\n";
+            << item.templates.size() << " template(s)";
+        // What was captured: each template's modality (and finger).
+        for (std::size_t i = 0; i < item.templates.size(); ++i) {
+          const TemplateInfo& info = item.templates[i];
+          out << (i == 0 ? ": " : ", ") << ModalityName(info.modality);
+          if (info.position != FingerPosition::kUnknown) out << " " << FingerPositionName(info.position);
+        }
+        out << "\n";
       }
     });
   });
@@ -288,6 +296,63 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
     if (context.Failed(entry.status())) return;
     PrintResult(context.globals(), {{"entry_id", *entry}, {"gallery", watch_options->name}, {"person", watch_options->person}},
                 [&](std::ostream& out) { out << "watchlist entry " << *entry << " added\n"; });
+  });
+
+  auto entries_name = std::make_shared<std::string>();
+  CLI::App* entries = gallery->add_subcommand("entries", "list a watchlist's entries (active, expired and ended)");
+  entries->add_option("--name", *entries_name, "watchlist gallery")->required();
+  entries->callback([&context, entries_name] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto listed = system->ListWatchlistEntries(op, *entries_name);
+    if (context.Failed(listed.status())) return;
+    const std::string today = TodayUtc();
+    nlohmann::json rows = nlohmann::json::array();
+    for (const WatchlistEntry& entry : *listed) {
+      std::string status = !entry.ended_at.empty()                        ? "ended"
+                           : entry.expires_at.substr(0, 10) <= today ? "expired"
+                                                                          : "active";
+      nlohmann::json row = {{"entry_id", entry.id},          {"person", entry.person_external_id},
+                            {"authority_reference", entry.authority_reference},
+                            {"reason", entry.reason},        {"expires_at", entry.expires_at},
+                            {"created_at", entry.created_at}, {"status", status}};
+      if (!entry.ended_at.empty()) {
+        row["ended_at"] = entry.ended_at;
+        row["ended_by"] = entry.ended_by;
+        row["end_reason"] = entry.end_reason;
+      }
+      rows.push_back(std::move(row));
+    }
+    PrintResult(context.globals(), {{"gallery", *entries_name}, {"entries", rows}}, [&](std::ostream& out) {
+      for (const auto& row : rows) {
+        out << row["entry_id"].get<std::int64_t>() << "\t" << EscapeForDisplay(row["person"].get<std::string>()) << "\t"
+            << row["status"].get<std::string>() << "\tuntil " << row["expires_at"].get<std::string>() << "\t"
+            << EscapeForDisplay(row["authority_reference"].get<std::string>()) << "\n";
+      }
+      if (rows.empty()) out << "no entries on '" << EscapeForDisplay(*entries_name) << "'\n";
+    });
+  });
+
+  struct UnwatchOptions {
+    std::string name, reason;
+    std::int64_t entry = 0;
+  };
+  auto unwatch_options = std::make_shared<UnwatchOptions>();
+  CLI::App* unwatch = gallery->add_subcommand(
+      "unwatch", "end a watchlist entry now, with a reason (it never alerts again; examiner or admin)");
+  unwatch->add_option("--name", unwatch_options->name, "watchlist gallery")->required();
+  unwatch->add_option("--entry", unwatch_options->entry, "entry id (see `gallery entries`)")->required();
+  unwatch->add_option("--reason", unwatch_options->reason, "why the entry ends (audited)")->required();
+  unwatch->callback([&context, unwatch_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->EndWatchlistEntry(op, unwatch_options->name, unwatch_options->entry, unwatch_options->reason))) {
+      return;
+    }
+    PrintResult(context.globals(), {{"gallery", unwatch_options->name}, {"entry_id", unwatch_options->entry}, {"ended", true}},
+                [&](std::ostream& out) { out << "watchlist entry " << unwatch_options->entry << " ended\n"; });
   });
 }
 

@@ -3,13 +3,13 @@
 #include "abis/cli/plugin.h"
 
 #ifdef ABIS_HAVE_DNA
-#include "abis/dna/plugin.h"
+#include "abis/dna_cli/plugin.h"
 #endif
 #ifdef ABIS_HAVE_FACE
-#include "abis/face/plugin.h"
+#include "abis/face_cli/plugin.h"
 #endif
 #ifdef ABIS_HAVE_FINGER
-#include "abis/finger/plugin.h"
+#include "abis/finger_cli/plugin.h"
 #endif
 
 namespace abis {

@@ -5,7 +5,7 @@
 
 #include "abis/dna/allele_frequencies.h"
 #include "abis/dna/locus.h"
-#include "abis/dna/plugin.h"
+#include "abis/dna_cli/plugin.h"
 
 namespace abis::dna {
 

@@ -1,4 +1,4 @@
-#include "abis/dna/plugin.h"
+#include "abis/dna_cli/plugin.h"
 
 #include "abis/dna/dna_engine.h"
 #include "cli_internal.h"

@@ -4,8 +4,8 @@
 #include <limits>
 #include <numeric>
 #include <span>
-#include <thread>
 
+#include "abis/core/search_executor.h"
 #include "abis/dna/locus.h"
 
 namespace abis::dna {
@@ -254,14 +254,12 @@ Result<std::vector<StrSearchHit>> StrGallery::Search(const StrProfile& probe, St
   std::vector<StrSearchHit> hits;
   const std::size_t threads = std::max<std::size_t>(1, options_.search_threads);
   if (threads > 1 && total >= kParallelThreshold) {
+    // One slice of `chunk` candidates per thread, each with its own hits, merged in slice order.
     std::vector<std::vector<StrSearchHit>> partial(threads);
-    std::vector<std::thread> workers;
     const std::size_t chunk = (total + threads - 1) / threads;
-    for (std::size_t t = 1; t < threads; ++t) {
-      workers.emplace_back(verify, std::min(total, t * chunk), std::min(total, (t + 1) * chunk), std::ref(partial[t]));
-    }
-    verify(0, std::min(total, chunk), partial[0]);
-    for (std::thread& worker : workers) worker.join();
+    SearchExecutor::Shared().ParallelFor(threads, [&](std::size_t t) {
+      verify(std::min(total, t * chunk), std::min(total, (t + 1) * chunk), partial[t]);
+    });
     for (auto& part : partial) hits.insert(hits.end(), part.begin(), part.end());
   } else {
     verify(0, total, hits);

@@ -6,7 +6,7 @@
 #include <iterator>
 
 #include "abis/core/paths.h"
-#include "abis/face/plugin.h"
+#include "abis/face_cli/plugin.h"
 
 namespace abis::face {
 namespace {

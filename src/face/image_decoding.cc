@@ -6,7 +6,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "abis/image/image_decoder.h"
+#include "abis/image_codec/image_decoder.h"
 
 namespace abis::face {
 namespace {

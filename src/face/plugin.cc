@@ -1,4 +1,4 @@
-#include "abis/face/plugin.h"
+#include "abis/face_cli/plugin.h"
 
 #include <algorithm>
 #include <chrono>

@@ -3,10 +3,10 @@
 // demo needs no data the user does not have.
 #include <string>
 
-#include "abis/finger/plugin.h"
+#include "abis/finger_cli/plugin.h"
 
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
 #endif
 
 namespace abis::finger {

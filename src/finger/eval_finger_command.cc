@@ -4,7 +4,7 @@
 
 #include "abis/finger/finger_engine.h"
 #include "abis/finger/fvc_evaluation.h"
-#include "abis/finger/image.h"
+#include "abis/finger_extract/image.h"
 #include "finger_commands.h"
 
 namespace abis::finger::internal {

@@ -9,8 +9,8 @@
 #include "abis/finger/score_calibration.h"
 
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
-#include "abis/finger/extractor.h"
-#include "abis/finger/image.h"
+#include "abis/finger_extract/extractor.h"
+#include "abis/finger_extract/image.h"
 #endif
 
 namespace abis::finger {

@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "abis/core/search_executor.h"
 #include "abis/finger/finger_engine.h"
 #include "abis/finger/finger_template_format.h"
 #include "abis/finger/mcc_matcher.h"
@@ -15,23 +16,16 @@
 namespace abis::finger {
 namespace {
 
-// Runs body(begin, end, slice) over [0, count) split into contiguous slices, one per thread.
+// Runs body(begin, end, slice) over [0, count) split into min(threads, count / min_per_slice)
+// contiguous slices (at least one) on the shared search executor.
 template <typename Body>
-void ParallelSlices(std::size_t count, unsigned threads, std::size_t min_per_thread, Body body) {
-  const std::size_t useful = std::max<std::size_t>(1, count / std::max<std::size_t>(1, min_per_thread));
-  const unsigned slices = static_cast<unsigned>(std::min<std::size_t>(threads, useful));
-  if (slices <= 1) {
-    body(std::size_t{0}, count, 0u);
-    return;
-  }
-  std::vector<std::thread> workers;
-  workers.reserve(slices);
-  for (unsigned s = 0; s < slices; ++s) {
-    const std::size_t begin = count * s / slices;
-    const std::size_t end = count * (s + 1) / slices;
-    workers.emplace_back([&body, begin, end, s] { body(begin, end, s); });
-  }
-  for (std::thread& worker : workers) worker.join();
+void ParallelSlices(std::size_t count, unsigned threads, std::size_t min_per_slice, Body body) {
+  const std::size_t useful = std::max<std::size_t>(1, count / std::max<std::size_t>(1, min_per_slice));
+  const std::size_t slices = std::min<std::size_t>(std::max(1u, threads), useful);
+  SearchExecutor::Shared().ParallelFor(slices, [&](std::size_t slice) {
+    body(SearchExecutor::SliceBegin(count, slices, slice), SearchExecutor::SliceBegin(count, slices, slice + 1),
+         static_cast<unsigned>(slice));
+  });
 }
 
 bool BitAt(const std::uint64_t* words, int index) { return (words[index / 64] >> (index % 64)) & 1; }

@@ -16,7 +16,7 @@
 #include "abis/finger/minutiae_record.h"
 
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
-#include "abis/finger/image.h"
+#include "abis/finger_extract/image.h"
 #endif
 
 namespace abis::finger {

@@ -5,7 +5,7 @@
 #include <numbers>
 #include <vector>
 
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger::internal {
 

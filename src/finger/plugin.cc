@@ -1,10 +1,10 @@
-#include "abis/finger/plugin.h"
+#include "abis/finger_cli/plugin.h"
 
 #include "abis/finger/finger_engine.h"
 #include "finger_commands.h"
 
-#if __has_include("abis/finger/image_commands.h")
-#include "abis/finger/image_commands.h"
+#if __has_include("abis/finger_extract_cli/image_commands.h")
+#include "abis/finger_extract_cli/image_commands.h"
 #define ABIS_FINGER_HAVE_IMAGE_COMMANDS 1
 #endif
 

@@ -1,5 +1,5 @@
 // CLI commands of the fingerprint image side: synthetic datasets, extraction, rendering.
-#include "abis/finger/image_commands.h"
+#include "abis/finger_extract_cli/image_commands.h"
 
 #include <chrono>
 #include <cmath>
@@ -9,10 +9,10 @@
 #include <iterator>
 #include <memory>
 
-#include "abis/finger/extractor.h"
-#include "abis/finger/image.h"
-#include "abis/finger/render.h"
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/extractor.h"
+#include "abis/finger_extract/image.h"
+#include "abis/finger_extract/render.h"
+#include "abis/finger_extract/synth.h"
 
 namespace abis::finger {
 namespace {

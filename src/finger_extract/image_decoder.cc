@@ -8,9 +8,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "abis/finger/image.h"
-#include "abis/finger/wsq.h"
-#include "abis/image/image_decoder.h"
+#include "abis/finger_extract/image.h"
+#include "abis/finger_extract/wsq.h"
+#include "abis/image_codec/image_decoder.h"
 
 namespace abis::finger {
 namespace {

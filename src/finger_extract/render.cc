@@ -1,5 +1,5 @@
 // Minutiae drawings as SVG (vector overlay on the embedded PNG) and PNG (OpenCV drawing).
-#include "abis/finger/render.h"
+#include "abis/finger_extract/render.h"
 
 #include <cmath>
 #include <cstdio>

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "abis/finger/wsq.h"
+#include "abis/finger_extract/wsq.h"
 #include "wsq/wsq_huffman.h"
 #include "wsq/wsq_subbands.h"
 #include "wsq/wsq_synthesis.h"

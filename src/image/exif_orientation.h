@@ -1,7 +1,7 @@
 // Turning a decoded image upright by its EXIF orientation (internal to abis_image_codec).
 #pragma once
 
-#include "abis/image/image_decoder.h"
+#include "abis/image_codec/image_decoder.h"
 
 namespace abis::image::internal {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "abis/core/status.h"
-#include "abis/image/image_decoder.h"
+#include "abis/image_codec/image_decoder.h"
 
 namespace abis::image::internal {
 

@@ -622,6 +622,12 @@ class AbisService::Impl {
     for (const char* path : {"/v1/alerts", "/alerts"}) {
       Route("GET", path, "/v1/alerts", osia(&OsiaHandlers::ListAlerts), false, false);
     }
+    Route("GET", "/v1/watchlists/" + id + "/entries", "/v1/watchlists/{galleryId}/entries",
+          osia(&OsiaHandlers::ListWatchlistEntries), false, false);
+    Route("POST", "/v1/watchlists/" + id + "/entries", "/v1/watchlists/{galleryId}/entries",
+          osia(&OsiaHandlers::AddWatchlistEntry), true, false);
+    Route("POST", "/v1/watchlists/" + id + "/entries/" + id + "/end", "/v1/watchlists/{galleryId}/entries/{entryId}/end",
+          osia(&OsiaHandlers::EndWatchlistEntry), false, false);
     Route("GET", "/v1/candidates/" + id, "/v1/candidates/{candidateId}", osia(&OsiaHandlers::ReadReview), false, false);
     Route("POST", "/v1/candidates/" + id + "/decisions", "/v1/candidates/{candidateId}/decisions", osia(&OsiaHandlers::Decide),
           true, false);

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "abis/core/time.h"
 #include "abis/service/osia_mapping.h"
 #include "abis/store/records.h"
 #include "abis/system/candidate_review.h"
@@ -313,6 +314,56 @@ Result<Reply> OsiaHandlers::ListAlerts(AbisSystem& system, const Call& call) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& alert : alerts) list.push_back(alert.ToJson());
   return Reply{200, nlohmann::json({{"alerts", list}}), {}};
+}
+
+namespace {
+
+nlohmann::json WatchlistEntryJson(const WatchlistEntry& entry, const std::string& today) {
+  std::string status = !entry.ended_at.empty() ? "ENDED" : entry.expires_at.substr(0, 10) <= today ? "EXPIRED" : "ACTIVE";
+  nlohmann::json out = {{"entryId", entry.id},
+                        {"personId", entry.person_external_id},
+                        {"authorityReference", entry.authority_reference},
+                        {"reason", entry.reason},
+                        {"expiresAt", entry.expires_at},
+                        {"createdAt", entry.created_at},
+                        {"status", status}};
+  if (!entry.ended_at.empty()) {
+    out["endedAt"] = entry.ended_at;
+    out["endedBy"] = entry.ended_by;
+    out["endReason"] = entry.end_reason;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Reply> OsiaHandlers::ListWatchlistEntries(AbisSystem& system, const Call& call) {
+  ABIS_ASSIGN_OR_RETURN(std::vector<WatchlistEntry> entries, system.ListWatchlistEntries(call.op, call.path.at(0)));
+  const std::string today = TodayUtc();
+  nlohmann::json list = nlohmann::json::array();
+  for (const WatchlistEntry& entry : entries) list.push_back(WatchlistEntryJson(entry, today));
+  return Reply{200, nlohmann::json({{"entries", list}}), {}};
+}
+
+Result<Reply> OsiaHandlers::AddWatchlistEntry(AbisSystem& system, const Call& call) {
+  for (const char* field : {"personId", "authorityReference", "reason", "expiresAt"}) {
+    if (!call.body.contains(field)) return Status::InvalidArgument(std::string(field) + " is required");
+  }
+  ABIS_ASSIGN_OR_RETURN(std::string person, OptionalString(call.body, "personId", "personId", 200));
+  ABIS_ASSIGN_OR_RETURN(std::string authority, OptionalString(call.body, "authorityReference", "authorityReference", 200));
+  ABIS_ASSIGN_OR_RETURN(std::string reason, OptionalString(call.body, "reason", "reason", 1000));
+  ABIS_ASSIGN_OR_RETURN(std::string expires, OptionalString(call.body, "expiresAt", "expiresAt", 32));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t entry_id,
+                        system.AddWatchlistEntry(call.op, call.path.at(0), person, authority, reason, expires));
+  return Reply{201, nlohmann::json({{"entryId", entry_id}}), {}};
+}
+
+Result<Reply> OsiaHandlers::EndWatchlistEntry(AbisSystem& system, const Call& call) {
+  ABIS_ASSIGN_OR_RETURN(std::int64_t entry_id, ParseId(call.path.at(1), "watchlist entry id"));
+  std::string reason = call.Query("reason");
+  if (reason.empty()) return Status::InvalidArgument("ending a watchlist entry needs the query parameter reason");
+  ABIS_RETURN_IF_ERROR(system.EndWatchlistEntry(call.op, call.path.at(0), entry_id, reason));
+  return Reply{204, nullptr, {}};
 }
 
 Result<Reply> OsiaHandlers::ReadReview(AbisSystem& system, const Call& call) {

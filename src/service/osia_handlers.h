@@ -43,6 +43,9 @@ class OsiaHandlers {
   // Galleries, alerts and the two-person review.
   Result<Reply> ReadGalleries(AbisSystem& system, const Call& call);
   Result<Reply> ListAlerts(AbisSystem& system, const Call& call);
+  Result<Reply> ListWatchlistEntries(AbisSystem& system, const Call& call);
+  Result<Reply> AddWatchlistEntry(AbisSystem& system, const Call& call);
+  Result<Reply> EndWatchlistEntry(AbisSystem& system, const Call& call);
   Result<Reply> ReadReview(AbisSystem& system, const Call& call);
   Result<Reply> Decide(AbisSystem& system, const Call& call);
   Result<Reply> SearchReviews(AbisSystem& system, const Call& call);

@@ -275,7 +275,16 @@ ALTER TABLE samples ADD COLUMN options TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX templates_sample ON templates(sample_id);
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
+// Version 6: watchlist entries can be ended before they expire (who, when, why); an index of
+// entries by gallery and person, which every hit on a watchlist looks up.
+constexpr const char* kMigration6 = R"sql(
+ALTER TABLE watchlist_entries ADD COLUMN ended_at TEXT;
+ALTER TABLE watchlist_entries ADD COLUMN ended_by TEXT;
+ALTER TABLE watchlist_entries ADD COLUMN end_reason TEXT;
+CREATE INDEX watchlist_entries_gallery_person ON watchlist_entries(gallery_id, person_id);
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

@@ -726,10 +726,22 @@ Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id
   return names;
 }
 
-Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry) {
+Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today) {
   ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.authority_reference, "watchlist authority reference", 200, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.reason, "watchlist reason", 1000, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateIsoDate(entry.expires_at, "watchlist expiry"));
+  if (entry.expires_at.substr(0, 10) <= today.substr(0, 10)) {
+    return Status::InvalidArgument("watchlist expiry " + entry.expires_at + " is not after today (" +
+                                   std::string(today.substr(0, 10)) + "): the entry would never alert");
+  }
+  ABIS_ASSIGN_OR_RETURN(std::vector<WatchlistEntry> active,
+                        ActiveWatchlistEntries(entry.gallery_id, entry.person_id, NowUtcIso8601()));
+  for (const WatchlistEntry& existing : active) {
+    if (existing.authority_reference == entry.authority_reference) {
+      return Status::AlreadyExists("watchlist entry " + std::to_string(existing.id) +
+                                   " already holds this person on this watchlist under the same authority reference");
+    }
+  }
   ABIS_RETURN_IF_ERROR(AddGalleryMember(entry.gallery_id, entry.person_id));
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO watchlist_entries (gallery_id, person_id, "
                                                   "authority_reference, reason, expires_at, created_at) "
@@ -744,11 +756,76 @@ Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry) {
   return db_->LastInsertRowId();
 }
 
+namespace {
+
+constexpr const char* kWatchlistColumns =
+    "w.id, w.gallery_id, w.person_id, w.authority_reference, w.reason, w.expires_at, w.created_at, "
+    "w.ended_at, w.ended_by, w.end_reason, p.external_id";
+
+WatchlistEntry WatchlistEntryFromRow(Statement& query) {
+  WatchlistEntry entry;
+  entry.id = query.ColumnInt(0);
+  entry.gallery_id = query.ColumnInt(1);
+  entry.person_id = query.ColumnInt(2);
+  entry.authority_reference = query.ColumnText(3);
+  entry.reason = query.ColumnText(4);
+  entry.expires_at = query.ColumnText(5);
+  entry.created_at = query.ColumnText(6);
+  entry.ended_at = query.ColumnOptionalText(7).value_or("");
+  entry.ended_by = query.ColumnOptionalText(8).value_or("");
+  entry.end_reason = query.ColumnOptionalText(9).value_or("");
+  entry.person_external_id = query.ColumnText(10);
+  return entry;
+}
+
+}  // namespace
+
+Result<std::vector<WatchlistEntry>> Store::ListWatchlistEntries(std::int64_t gallery_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kWatchlistColumns +
+                                                 " FROM watchlist_entries w JOIN persons p ON p.id = w.person_id "
+                                                 "WHERE w.gallery_id = ? ORDER BY w.id"));
+  query.Bind(1, gallery_id);
+  std::vector<WatchlistEntry> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    out.push_back(WatchlistEntryFromRow(query));
+  }
+  return out;
+}
+
+Result<WatchlistEntry> Store::GetWatchlistEntry(std::int64_t entry_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kWatchlistColumns +
+                                                 " FROM watchlist_entries w JOIN persons p ON p.id = w.person_id "
+                                                 "WHERE w.id = ?"));
+  query.Bind(1, entry_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no watchlist entry with id " + std::to_string(entry_id));
+  return WatchlistEntryFromRow(query);
+}
+
+Status Store::EndWatchlistEntry(std::int64_t entry_id, std::string_view now, std::string_view operator_name,
+                                std::string_view reason) {
+  ABIS_ASSIGN_OR_RETURN(WatchlistEntry entry, GetWatchlistEntry(entry_id));
+  if (!entry.ended_at.empty()) {
+    return Status::FailedPrecondition("watchlist entry " + std::to_string(entry_id) + " already ended at " + entry.ended_at);
+  }
+  ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE watchlist_entries SET ended_at = ?, ended_by = ?, "
+                                                  "end_reason = ? WHERE id = ? AND ended_at IS NULL"));
+  update.Bind(1, std::string(now)).Bind(2, std::string(operator_name)).Bind(3, std::string(reason)).Bind(4, entry_id);
+  ABIS_RETURN_IF_ERROR(update.Run());
+  ABIS_ASSIGN_OR_RETURN(std::vector<WatchlistEntry> still_active,
+                        ActiveWatchlistEntries(entry.gallery_id, entry.person_id, now));
+  if (!still_active.empty()) return Status::Ok();
+  Status left = RemoveGalleryMember(entry.gallery_id, entry.person_id);
+  return left.code() == StatusCode::kNotFound ? Status::Ok() : left;
+}
+
 Result<std::vector<WatchlistEntry>> Store::ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
                                                                   std::string_view now) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT id, authority_reference, reason, expires_at FROM "
                                                  "watchlist_entries WHERE gallery_id = ? AND person_id = ? AND "
-                                                 "expires_at > ? ORDER BY id"));
+                                                 "expires_at > ? AND ended_at IS NULL ORDER BY id"));
   query.Bind(1, gallery_id).Bind(2, person_id).Bind(3, now);
   std::vector<WatchlistEntry> out;
   while (true) {

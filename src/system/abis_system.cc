@@ -215,6 +215,16 @@ Status AbisSystem::AuditRefusal(const Operator& op, const std::string& action, c
   return AppendAuditEntry(store_->db(), event).status();
 }
 
+void AbisSystem::AuditFailedRequest(const Operator& op, const std::string& action, Purpose purpose,
+                                    const std::string& case_ref, const Status& failure) {
+  // Only the error's code: its message may quote the request.
+  AuditEvent event = EventFor(op, action + ".failed");
+  event.purpose = std::string(PurposeName(purpose));
+  event.case_ref = case_ref;
+  event.result = {{"error", StatusCodeName(failure.code())}};
+  (void)AppendAuditEntry(store_->db(), event);  // best effort: the caller gets the original error
+}
+
 Status AbisSystem::Require(const Operator& op, Action action, const std::string& what) {
   if (RoleAllows(op.role, action)) return Status::Ok();
   std::string reason = "role " + std::string(RoleName(op.role)) + " may not " + what;
@@ -411,6 +421,10 @@ Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gall
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
   return store_->db().Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    if (g.kind == GalleryKind::kWatchlist) {
+      return Status::FailedPrecondition("persons leave watchlist '" + gallery +
+                                        "' when their watchlist entries end (end each entry with a reason)");
+    }
     ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
     ABIS_RETURN_IF_ERROR(store_->RemoveGalleryMember(g.id, p.id));
     AuditEvent event = EventFor(op, "gallery.remove");
@@ -435,14 +449,56 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
     ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
-    WatchlistEntry entry{0, g.id, p.id, authority_reference, reason, expires_at};
-    ABIS_ASSIGN_OR_RETURN(entry_id, store_->AddWatchlistEntry(entry));
+    WatchlistEntry entry;
+    entry.gallery_id = g.id;
+    entry.person_id = p.id;
+    entry.authority_reference = authority_reference;
+    entry.reason = reason;
+    entry.expires_at = expires_at;
+    ABIS_ASSIGN_OR_RETURN(entry_id, store_->AddWatchlistEntry(entry, TodayUtc()));
     AuditEvent event = EventFor(op, "watchlist.add");
     event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
     event.result = {{"authority_reference", authority_reference}, {"reason", reason}, {"expires_at", expires_at}};
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return entry_id;
+}
+
+Result<std::vector<WatchlistEntry>> AbisSystem::ListWatchlistEntries(const Operator& op, const std::string& gallery) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "list watchlist entries"));
+  std::vector<WatchlistEntry> entries;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
+    ABIS_ASSIGN_OR_RETURN(entries, store_->ListWatchlistEntries(g.id));
+    std::vector<std::int64_t> persons;
+    for (const WatchlistEntry& entry : entries) persons.push_back(entry.person_id);
+    std::sort(persons.begin(), persons.end());
+    persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+    AuditEvent event = EventFor(op, "watchlist.list");
+    event.object_ids = Ids({{"galleries", {g.id}}, {"persons", persons}});
+    event.result = {{"entries", entries.size()}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return entries;
+}
+
+Status AbisSystem::EndWatchlistEntry(const Operator& op, const std::string& gallery, std::int64_t entry_id,
+                                     const std::string& reason) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "end watchlist entries"));
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "reason for ending the watchlist entry", 1000, /*required=*/true));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(WatchlistEntry entry, store_->GetWatchlistEntry(entry_id));
+    if (entry.gallery_id != g.id) {
+      return Status::NotFound("watchlist '" + gallery + "' has no entry " + std::to_string(entry_id));
+    }
+    ABIS_RETURN_IF_ERROR(store_->EndWatchlistEntry(entry_id, NowUtcIso8601(), op.name, reason));
+    AuditEvent event = EventFor(op, "watchlist.end");
+    event.object_ids = Ids({{"galleries", {entry.gallery_id}}, {"persons", {entry.person_id}}, {"watchlist_entries", {entry_id}}});
+    event.result = {{"authority_reference", entry.authority_reference}, {"reason", reason}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
 }
 
 Result<EnrolResult> AbisSystem::Enrol(const Operator& op, const EnrolRequest& request) {
@@ -527,6 +583,12 @@ Result<std::vector<AbisSystem::ExtractedSample>> AbisSystem::ExtractSamples(cons
 Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.purpose, request.case_ref));
+  Result<SearchResult> result = RunSearch(op, request);
+  if (!result.ok()) AuditFailedRequest(op, "search", request.purpose, request.case_ref, result.status());
+  return result;
+}
+
+Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
   if (request.probes.empty() && request.probe_person.empty()) {
     return Status::InvalidArgument("a search needs at least one probe sample or a stored person to search with");
@@ -759,6 +821,12 @@ Status AbisSystem::RecordLeadsAndAlerts(const Operator& op, const SearchRequest&
 Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, request.purpose, request.case_ref));
+  Result<VerifyResult> result = RunVerify(op, request);
+  if (!result.ok()) AuditFailedRequest(op, "verify", request.purpose, request.case_ref, result.status());
+  return result;
+}
+
+Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
   if (request.probes.empty() || request.probes.size() > kMaxSamplesPerEncounter) {
     return Status::InvalidArgument("a verification needs 1-" + std::to_string(kMaxSamplesPerEncounter) +
@@ -842,6 +910,12 @@ Result<VerifyResult> AbisSystem::Verify(const Operator& op, const VerifyRequest&
 Result<CompareResult> AbisSystem::CompareSamples(const Operator& op, const CompareRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, request.purpose, request.case_ref));
+  Result<CompareResult> result = RunCompareSamples(op, request);
+  if (!result.ok()) AuditFailedRequest(op, "compare", request.purpose, request.case_ref, result.status());
+  return result;
+}
+
+Result<CompareResult> AbisSystem::RunCompareSamples(const Operator& op, const CompareRequest& request) {
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
   if (request.first.empty() || request.second.empty()) {
     return Status::InvalidArgument("a comparison needs at least one sample in each set");
@@ -969,11 +1043,49 @@ Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const std::stri
   return written;
 }
 
-Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const std::string& today, int batch_size,
+namespace {
+
+// The reference date of a retention run: today unless the request names another with a reason.
+Result<std::string> RetentionReferenceDate(const RetentionRequest& request) {
+  const std::string today = TodayUtc();
+  if (request.today.empty()) return today;
+  ABIS_RETURN_IF_ERROR(ValidateIsoDate(request.today, "retention reference date"));
+  if (request.today.size() != 10) return Status::InvalidArgument("the retention reference date must be YYYY-MM-DD");
+  if (request.today != today) {
+    ABIS_RETURN_IF_ERROR(ValidateFreeText(request.date_reason, "reason for a retention reference date other than today", 1000,
+                                          /*required=*/true)
+                             .WithContext("retention as of " + request.today + " instead of today (" + today + ")"));
+  }
+  return request.today;
+}
+
+}  // namespace
+
+Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, const RetentionRequest& request, int limit) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kApplyRetention, "preview retention"));
+  ABIS_ASSIGN_OR_RETURN(std::string today, RetentionReferenceDate(request));
+  if (limit < 1 || limit > 10000) return Status::InvalidArgument("the retention preview limit must be 1-10000");
+  std::vector<Person> expired;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(expired, store_->ListExpiredPersons(today, limit));
+    std::vector<std::int64_t> ids;
+    for (const Person& person : expired) ids.push_back(person.id);
+    AuditEvent event = EventFor(op, "retention.preview");
+    event.object_ids = Ids({{"persons", ids}});
+    event.result = {{"reference_date", today}, {"listed", ids.size()}};
+    if (!request.today.empty() && request.today != TodayUtc()) event.result["reference_date_reason"] = request.date_reason;
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return expired;
+}
+
+Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const RetentionRequest& request,
                                                    const std::function<void(std::int64_t)>& progress) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kApplyRetention, "apply retention"));
-  ABIS_RETURN_IF_ERROR(ValidateIsoDate(today, "retention reference date"));
+  ABIS_ASSIGN_OR_RETURN(std::string today, RetentionReferenceDate(request));
+  const int batch_size = request.batch_size;
   if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("retention batch size must be 1-10000");
+  const bool moved_date = today != TodayUtc();
   RetentionReport report;
   while (true) {
     bool done = false;
@@ -992,6 +1104,7 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const std
       AuditEvent event = EventFor(op, "retention.delete");
       event.object_ids = Ids({{"persons", ids}});
       event.result = {{"reason", "retention period ended before " + today}, {"deleted", ids.size()}};
+      if (moved_date) event.result["reference_date_reason"] = request.date_reason;
       ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
       report.deleted += static_cast<std::int64_t>(ids.size());
       ++report.batches;

@@ -57,6 +57,40 @@ TEST_F(CliTest, InitRefusesAnExistingStore) {
   ExpectCleanFailure(RunCli({"init", "--store", store_}), 4, "already exists");
 }
 
+// Issue 18, item 2: `gallery entries` lists a watchlist's entries, `gallery unwatch` ends one with
+// a reason, and `gallery remove` on a watchlist is refused (it used to say "removed" and leave the
+// entry alerting).
+TEST_F(CliTest, WatchlistEntriesAreListedAndEndedFromTheCommandLine) {
+  ASSERT_EQ(Run({"person", "add", "--id", "W-1", "--category", "citizen", "--legal-basis", "b", "--retention-until",
+                 "2040-01-01"},
+                admin_key_)
+                .exit_code,
+            0);
+  ASSERT_EQ(Run({"gallery", "create", "--name", "wanted", "--kind", "watchlist"}, admin_key_).exit_code, 0);
+  ExpectCleanFailure(Run({"gallery", "watch", "--name", "wanted", "--person", "W-1", "--authority", "A-1", "--reason",
+                          "fraud", "--expires", "2001-01-01"},
+                         admin_key_),
+                     2, "not after today");
+  CliRun watched = Run({"gallery", "watch", "--name", "wanted", "--person", "W-1", "--authority", "A-1", "--reason",
+                        "fraud", "--expires", "2099-01-01", "--json"},
+                       admin_key_);
+  ASSERT_EQ(watched.exit_code, 0) << watched.err;
+  const std::string entry = std::to_string(nlohmann::json::parse(watched.LastLine())["entry_id"].get<std::int64_t>());
+  ExpectCleanFailure(Run({"gallery", "remove", "--name", "wanted", "--person", "W-1"}, admin_key_), 4,
+                     "when their watchlist entries end");
+  ExpectCleanFailure(Run({"gallery", "unwatch", "--name", "wanted", "--entry", entry}, admin_key_), 2, "--reason");
+  CliRun ended = Run({"gallery", "unwatch", "--name", "wanted", "--entry", entry, "--reason", "withdrawn"}, admin_key_);
+  ASSERT_EQ(ended.exit_code, 0) << ended.err;
+  CliRun listed = Run({"gallery", "entries", "--name", "wanted", "--json"}, admin_key_);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  auto entries = nlohmann::json::parse(listed.LastLine())["entries"];
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["status"], "ended");
+  EXPECT_EQ(entries[0]["end_reason"], "withdrawn");
+  CliRun text = Run({"gallery", "entries", "--name", "wanted"}, admin_key_);
+  EXPECT_NE(text.out.find("ended"), std::string::npos) << text.out;
+}
+
 TEST_F(CliTest, PersonLifecycleWithJsonOutput) {
   CliRun add = Run({"person", "add", "--id", "P-1", "--category", "stateless", "--legal-basis", "Asylum Act s.9",
                     "--retention-until", "2040-01-01", "--json"},
@@ -208,6 +242,18 @@ TEST_F(CliTest, RetentionApplyDeletesExpiredRecords) {
                   .exit_code,
               0);
   }
+  // Issue 18, item 3: a dry run lists who would go and deletes nothing; moving the reference
+  // date needs a reason.
+  CliRun dry = Run({"retention", "apply", "--dry-run", "--json"}, admin_key_);
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  auto would = nlohmann::json::parse(dry.LastLine());
+  ASSERT_EQ(would["would_delete"].size(), 1u);
+  EXPECT_EQ(would["would_delete"][0]["external_id"], "old");
+  ExpectCleanFailure(Run({"retention", "apply", "--today", "2100-01-01"}, admin_key_), 2, "reason");
+  CliRun later = Run({"retention", "apply", "--dry-run", "--today", "2100-01-01", "--reason", "planning"}, admin_key_);
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_NE(later.out.find("2 person(s) would be deleted"), std::string::npos) << later.out;
+
   CliRun apply = Run({"retention", "apply", "--json"}, admin_key_);
   ASSERT_EQ(apply.exit_code, 0) << apply.err;
   auto report = nlohmann::json::parse(apply.LastLine());

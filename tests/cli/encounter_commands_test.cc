@@ -96,6 +96,14 @@ TEST_F(EncounterCommandsTest, DeactivatedEncounterIsNotFoundUntilActivatedAgain)
   EXPECT_EQ(TopHit(11), "P-1");
 }
 
+// Issue 18, item 11: the text listing names what each encounter captured.
+TEST_F(EncounterCommandsTest, TheListingNamesEachTemplatesModalityAndFinger) {
+  AddPersonWithFinger("P-1", 31);
+  CliRun list = Run({"encounter", "list", "--person", "P-1"}, keys_["enroller"]);
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("1 template(s): finger right_index"), std::string::npos) << list.out;
+}
+
 TEST_F(EncounterCommandsTest, MoveAndMergeCarryTheFingersAndNeedAnExaminer) {
   AddPersonWithFinger("P-1", 21);
   AddPersonWithFinger("P-2", 22);

@@ -10,7 +10,7 @@
 #include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/minutiae_record.h"
 #include "abis/finger/score_calibration.h"
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
 #include "abis/finger/synthetic_minutiae.h"
 #include "abis/finger/tenprint_fusion.h"
 #include "test_data.h"

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "abis/finger/extractor.h"
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/extractor.h"
+#include "abis/finger_extract/synth.h"
 
 namespace abis::finger {
 namespace {

@@ -8,7 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "abis/core/paths.h"
-#include "abis/finger/image.h"
+#include "abis/finger_extract/image.h"
 #include "test_files.h"
 
 namespace abis::finger {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "abis/finger/render.h"
+#include "abis/finger_extract/render.h"
 
 namespace abis::finger {
 namespace {

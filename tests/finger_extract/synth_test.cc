@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
 
 namespace abis::finger {
 namespace {

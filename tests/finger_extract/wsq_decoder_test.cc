@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "abis/core/paths.h"
-#include "abis/finger/image.h"
-#include "abis/finger/wsq.h"
+#include "abis/finger_extract/image.h"
+#include "abis/finger_extract/wsq.h"
 #include "test_files.h"
 
 namespace abis::finger {

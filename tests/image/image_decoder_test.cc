@@ -1,4 +1,4 @@
-#include "abis/image/image_decoder.h"
+#include "abis/image_codec/image_decoder.h"
 
 #include <sys/resource.h>
 

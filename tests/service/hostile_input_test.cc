@@ -211,6 +211,25 @@ TEST_F(HostileInputTest, ABodyToNoRouteIsNotRead) {
   EXPECT_EQ(connection.ReadStatus(), 404);
 }
 
+// Issue 18, item 10: a PUT that takes no body, sent as curl sends it (no Content-Length), is
+// served (it used to be an opaque, unaudited 400 "request failed").
+TEST_F(HostileInputTest, ABodilessPutWithoutContentLengthIsServed) {
+  std::string person = EnrolNewPerson(91);
+  auto encounters = Client().Get("/v1/persons/" + person + "/encounters", Auth("eve"));
+  ASSERT_EQ(encounters->status, 200) << encounters->body;
+  std::string encounter = nlohmann::json::parse(encounters->body).at(0).at("encounterId");
+  RawConnection connection(port_);
+  ASSERT_TRUE(connection.connected());
+  connection.Send("PUT /v1/persons/" + person + "/encounters/" + encounter +
+                  "/status?status=INACTIVE HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + keys_.at("eve") +
+                  "\r\nAccept: */*\r\n\r\n");
+  EXPECT_EQ(connection.ReadStatus(), 204);
+  RawConnection with_type(port_);
+  ASSERT_TRUE(with_type.connected());
+  with_type.Send(Headers("PUT", "/v1/persons/" + person + "/encounters/" + encounter + "/status?status=ACTIVE", "eve", ""));
+  EXPECT_EQ(with_type.ReadStatus(), 204);
+}
+
 TEST_F(HostileInputTest, CompressedBodiesAre415AndNeverInflated) {
   RawConnection connection(port_);
   ASSERT_TRUE(connection.connected());

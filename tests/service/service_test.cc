@@ -303,7 +303,14 @@ TEST_F(WatchlistServiceTest, HitOnAnActiveEntryRaisesAStoredAuditedAlertPostedTo
   watchlist.kind = GalleryKind::kWatchlist;
   ASSERT_TRUE(system_->CreateGallery(operators_["root"], watchlist).ok());
   ASSERT_TRUE(system_->AddWatchlistEntry(operators_["root"], "wanted", wanted, "WARRANT-1", "armed robbery", "2099-01-01").ok());
-  ASSERT_TRUE(system_->AddWatchlistEntry(operators_["root"], "wanted", expired, "WARRANT-0", "old", "2001-01-01").ok());
+  // An entry that has expired since it was made (a past expiry is refused when adding).
+  WatchlistEntry old_entry;
+  old_entry.gallery_id = system_->FindGallery(operators_["root"], "wanted")->id;
+  old_entry.person_id = system_->TEST_store().FindPerson(expired)->id;
+  old_entry.authority_reference = "WARRANT-0";
+  old_entry.reason = "old";
+  old_entry.expires_at = "2001-01-01";
+  ASSERT_TRUE(system_->TEST_store().AddWatchlistEntry(old_entry, "2000-06-01").ok());
 
   auto response = Identify("ian", {{"biometricData", {BiometricItem(61)}}});
   ASSERT_EQ(response->status, 200) << response->body;
@@ -330,6 +337,46 @@ TEST_F(WatchlistServiceTest, HitOnAnActiveEntryRaisesAStoredAuditedAlertPostedTo
   EXPECT_EQ(list[0].at("case_ref"), "CASE-1");
   EXPECT_EQ(Client().Get("/v1/alerts", Auth("ada"))->status, 403);
   EXPECT_EQ(AuditCount("alert.list.refused"), 1);
+}
+
+// Issue 18, item 2: watchlist entries are added, listed and ended over HTTP (examiner or admin),
+// and an ended entry stops alerting.
+TEST_F(ServiceTest, WatchlistEntriesAreAddedListedAndEndedOverHttp) {
+  std::string wanted = EnrolNewPerson(63);
+  Gallery watchlist;
+  watchlist.name = "wanted";
+  watchlist.kind = GalleryKind::kWatchlist;
+  ASSERT_TRUE(system_->CreateGallery(operators_["root"], watchlist).ok());
+  nlohmann::json entry = {{"personId", wanted}, {"authorityReference", "W-77"}, {"reason", "fraud"}, {"expiresAt", "2099-01-01"}};
+  auto added = Client().Post("/v1/watchlists/wanted/entries", Auth("exa"), entry.dump(), "application/json");
+  ASSERT_EQ(added->status, 201) << added->body;
+  std::int64_t entry_id = nlohmann::json::parse(added->body).at("entryId");
+  EXPECT_EQ(Client().Post("/v1/watchlists/wanted/entries", Auth("exa"), entry.dump(), "application/json")->status, 409);
+  entry["authorityReference"] = "W-78";
+  entry["expiresAt"] = "2001-01-01";
+  EXPECT_EQ(Client().Post("/v1/watchlists/wanted/entries", Auth("exa"), entry.dump(), "application/json")->status, 400);
+  EXPECT_EQ(Client().Post("/v1/watchlists/wanted/entries", Auth("ian"), entry.dump(), "application/json")->status, 403);
+
+  auto alerting = Identify("ian", {{"biometricData", {BiometricItem(63)}}}, "purpose=criminal_investigation&caseRef=CASE-1", "wanted");
+  ASSERT_EQ(alerting->status, 200) << alerting->body;
+  EXPECT_EQ(alerting->get_header_value("X-Abis-Alerts"), "1");
+
+  const std::string end = "/v1/watchlists/wanted/entries/" + std::to_string(entry_id) + "/end";
+  EXPECT_EQ(Client().Post(end, Auth("exa"), "", "application/json")->status, 400) << "a reason is required";
+  auto ended = Client().Post(end + "?reason=warrant%20withdrawn", Auth("exa"), "", "application/json");
+  ASSERT_EQ(ended->status, 204) << ended->body;
+  auto silent = Identify("ian", {{"biometricData", {BiometricItem(63)}}}, "purpose=criminal_investigation&caseRef=CASE-1", "wanted");
+  ASSERT_EQ(silent->status, 200) << silent->body;
+  EXPECT_EQ(silent->get_header_value("X-Abis-Alerts"), "0");
+
+  auto listed = Client().Get("/v1/watchlists/wanted/entries", Auth("exa"));
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  auto entries = nlohmann::json::parse(listed->body).at("entries");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].at("status"), "ENDED");
+  EXPECT_EQ(entries[0].at("endReason"), "warrant withdrawn");
+  EXPECT_EQ(entries[0].at("personId"), wanted);
+  EXPECT_EQ(AuditCount("watchlist.end"), 1);
 }
 
 TEST_F(ServiceTest, TwoDifferentExaminersAreNeededToConfirmACandidate) {

@@ -344,7 +344,13 @@ TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
   std::int64_t register_id = *store_->CreateGallery(register_gallery);
   std::int64_t wanted_id = *store_->CreateGallery(wanted);
   ASSERT_TRUE(store_->AddGalleryMember(register_id, source.id).ok());
-  ASSERT_TRUE(store_->AddWatchlistEntry({0, wanted_id, source.id, "W-1", "fraud", "2099-01-01"}).ok());
+  WatchlistEntry entry_w1;
+  entry_w1.gallery_id = wanted_id;
+  entry_w1.person_id = source.id;
+  entry_w1.authority_reference = "W-1";
+  entry_w1.reason = "fraud";
+  entry_w1.expires_at = "2099-01-01";
+  ASSERT_TRUE(store_->AddWatchlistEntry(entry_w1, "2026-01-01").ok());
   AuditEvent event;
   event.operator_name = "clerk";
   event.action = "person.show";
@@ -485,6 +491,35 @@ TEST(SchemaTest, MigrationFiveGivesStoredSamplesEmptyOptionsAndIndexesTemplatesB
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE(*index->Step());
   EXPECT_EQ(index->ColumnInt(0), 1);
+}
+
+// Entries made before version 6 have no end: they stay active until they expire.
+TEST(SchemaTest, MigrationSixKeepsExistingWatchlistEntriesActive) {
+  TempDir dir;
+  auto layout = StoreLayout::ForDir(dir.path());
+  {
+    auto db = std::move(Database::Open(layout.database, true)).value();
+    ASSERT_TRUE(MigrateSchema(*db, 5).ok());
+    const char* rows =
+        "INSERT INTO persons (id, external_id, category, legal_basis, retention_until, created_at) "
+        "VALUES (1, 'P', 'citizen', 'b', '2099-01-01', '2026-01-01T00:00:00.000Z');"
+        "INSERT INTO galleries (id, name, kind, description, created_at) "
+        "VALUES (1, 'wanted', 'watchlist', '', '2026-01-01T00:00:00.000Z');"
+        "INSERT INTO watchlist_entries (id, gallery_id, person_id, authority_reference, reason, expires_at, created_at) "
+        "VALUES (1, 1, 1, 'W-1', 'fraud', '2099-01-01', '2026-01-01T00:00:00.000Z')";
+    Status inserted = db->Execute(rows);
+    ASSERT_TRUE(inserted.ok()) << inserted.ToString();
+  }
+  ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto active = (*store)->ActiveWatchlistEntries(1, 1, "2026-06-01T00:00:00.000Z");
+  ASSERT_TRUE(active.ok()) << active.status().ToString();
+  ASSERT_EQ(active->size(), 1u);
+  auto entry = (*store)->GetWatchlistEntry(1);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_TRUE(entry->ended_at.empty());
+  EXPECT_EQ(entry->person_external_id, "P");
 }
 
 TEST(SchemaTest, RefusesAStoreFromANewerProgram) {

@@ -236,6 +236,31 @@ TEST_F(AbisSystemTest, BadSampleIsAClearErrorAndStoresNothing) {
   EXPECT_EQ(*system_->TEST_store().CountSamples(1), 1);
 }
 
+// Issue 18, item 11: a search that fails after its purpose was accepted is audited with its
+// purpose, case and the error's code (never the error's text, which may quote the request).
+TEST_F(AbisSystemTest, AFailedSearchIsAuditedWithItsPurposeCaseAndErrorCode) {
+  AddPersonWithSample("alice", 1);
+  SearchRequest request = SearchFor(1, Purpose::kCriminalInvestigation);
+  request.probes[0].bytes = {1, 2, 3};
+  request.probes[0].source_name = "secret-name.bin";
+  ASSERT_FALSE(system_->Search(investigator_, request).ok());
+  request = SearchFor(1, Purpose::kCriminalInvestigation);
+  request.gallery = "no-such-gallery";
+  EXPECT_EQ(system_->Search(investigator_, request).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(AuditCount("search.failed"), 2);
+  EXPECT_EQ(AuditCount("search"), 0);
+  auto audited = system_->TEST_store().db().Prepare(
+      "SELECT purpose, case_ref, result FROM audit_log WHERE action = 'search.failed' ORDER BY seq");
+  ASSERT_TRUE(*audited->Step());
+  EXPECT_EQ(audited->ColumnText(0), "criminal_investigation");
+  EXPECT_EQ(audited->ColumnText(1), "CASE-1");
+  EXPECT_EQ(audited->ColumnText(2).find("secret-name"), std::string::npos) << audited->ColumnText(2);
+  EXPECT_NE(audited->ColumnText(2).find("invalid_argument"), std::string::npos) << audited->ColumnText(2);
+  // A refused purpose stays a refusal, not a failure.
+  ASSERT_FALSE(system_->Search(investigator_, SearchFor(1, Purpose::kDeduplication)).ok());
+  EXPECT_EQ(AuditCount("search.failed"), 2);
+}
+
 TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFact) {
   AddPersonWithSample("alice", 1);
   ASSERT_TRUE(system_->DeletePerson(admin_, "alice", "court order 12/2026").ok());
@@ -255,13 +280,33 @@ TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
   AddPersonWithSample("old3", 3, "2022-01-01");
   AddPersonWithSample("current", 4, "2099-01-01");
   unsetenv("ABIS_FAKE_NOW");
-  auto report = system_->ApplyRetention(admin_, "2026-01-01", 2);
+  RetentionRequest request;
+  request.today = "2026-01-01";
+  request.batch_size = 2;
+  // A reference date other than today needs a reason (issue 18, item 3).
+  EXPECT_EQ(system_->ApplyRetention(admin_, request).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(system_->PreviewRetention(admin_, request, 10).status().code(), StatusCode::kInvalidArgument);
+  request.date_reason = "test of a past reference date";
+  // The dry run lists who would go and changes nothing.
+  auto preview = system_->PreviewRetention(admin_, request, 2);
+  ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+  ASSERT_EQ(preview->size(), 2u);
+  EXPECT_EQ((*preview)[0].external_id, "old1");
+  EXPECT_TRUE(system_->TEST_store().FindPerson("old1").ok());
+  EXPECT_EQ(AuditCount("retention.preview"), 1);
+  EXPECT_EQ(system_->PreviewRetention(enroller_, request, 2).status().code(), StatusCode::kPermissionDenied);
+
+  auto report = system_->ApplyRetention(admin_, request);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->deleted, 3);
   EXPECT_EQ(report->batches, 2);
   EXPECT_TRUE(system_->TEST_store().FindPerson("current").ok());
   EXPECT_EQ(system_->TEST_store().FindPerson("old2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("retention.delete"), 2);
+  auto audited = system_->TEST_store().db().Prepare(
+      "SELECT count(*) FROM audit_log WHERE action = 'retention.delete' AND result LIKE '%test of a past reference date%'");
+  ASSERT_TRUE(*audited->Step());
+  EXPECT_EQ(audited->ColumnInt(0), 2);
 }
 
 // The test engine after an "upgrade": a new algorithm id (so stored templates of the old one are
@@ -447,7 +492,16 @@ TEST_F(AbisSystemTest, WatchlistHitCarriesTheActiveEntryOnly) {
   watchlist.kind = GalleryKind::kWatchlist;
   ASSERT_TRUE(system_->CreateGallery(admin_, watchlist).ok());
   ASSERT_TRUE(system_->AddWatchlistEntry(admin_, "wanted", "wanted", "WARRANT-1", "fraud", "2099-01-01").ok());
-  ASSERT_TRUE(system_->AddWatchlistEntry(admin_, "wanted", "expired", "WARRANT-2", "theft", "2001-01-01").ok());
+  // An expiry in the past is refused now; an entry that has expired since is written directly.
+  EXPECT_EQ(system_->AddWatchlistEntry(admin_, "wanted", "expired", "WARRANT-2", "theft", "2001-01-01").status().code(),
+            StatusCode::kInvalidArgument);
+  WatchlistEntry old_entry;
+  old_entry.gallery_id = system_->FindGallery(admin_, "wanted")->id;
+  old_entry.person_id = system_->TEST_store().FindPerson("expired")->id;
+  old_entry.authority_reference = "WARRANT-2";
+  old_entry.reason = "theft";
+  old_entry.expires_at = "2001-01-01";
+  ASSERT_TRUE(system_->TEST_store().AddWatchlistEntry(old_entry, "2000-06-01").ok());
   EXPECT_EQ(system_->AddToGallery(admin_, "wanted", "wanted").code(), StatusCode::kFailedPrecondition);
 
   SearchRequest request = SearchFor(5, Purpose::kBorderControl);
@@ -466,6 +520,61 @@ TEST_F(AbisSystemTest, WatchlistHitCarriesTheActiveEntryOnly) {
   EXPECT_EQ(result->candidates[0].external_id, "expired");
   EXPECT_TRUE(result->candidates[0].hit);
   EXPECT_TRUE(result->candidates[0].watchlist.empty()) << "an expired entry never alerts";
+}
+
+// Issue 18, item 2: a watchlist entry ends with a reason (audited), never alerts again, and the
+// person leaves the watchlist when no active entry is left; removing a watchlist member directly
+// is refused, as are past expiries and a second active entry under the same authority reference.
+TEST_F(AbisSystemTest, WatchlistEntriesAreListedAndEndedWithAReason) {
+  AddPersonWithSample("wanted", 5);
+  Gallery watchlist;
+  watchlist.name = "wanted";
+  watchlist.kind = GalleryKind::kWatchlist;
+  ASSERT_TRUE(system_->CreateGallery(admin_, watchlist).ok());
+  const Operator examiner = MakeOperator("exa", Role::kExaminer);
+  auto first = system_->AddWatchlistEntry(examiner, "wanted", "wanted", "WARRANT-1", "fraud", "2099-01-01");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(system_->AddWatchlistEntry(examiner, "wanted", "wanted", "WARRANT-1", "fraud", "2098-01-01").status().code(),
+            StatusCode::kAlreadyExists);
+  auto second = system_->AddWatchlistEntry(examiner, "wanted", "wanted", "WARRANT-9", "other case", "2099-01-01");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(system_->RemoveFromGallery(examiner, "wanted", "wanted").code(), StatusCode::kFailedPrecondition);
+
+  auto search = [&] {
+    SearchRequest request = SearchFor(5, Purpose::kBorderControl);
+    request.gallery = "wanted";
+    return system_->Search(investigator_, request);
+  };
+  ASSERT_EQ(search()->alerts.size(), 2u);
+
+  EXPECT_EQ(system_->EndWatchlistEntry(investigator_, "wanted", *first, "warrant withdrawn").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(system_->EndWatchlistEntry(examiner, "wanted", *first, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(system_->EndWatchlistEntry(examiner, "register", *first, "x").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(system_->EndWatchlistEntry(examiner, "wanted", *first, "warrant withdrawn").ok());
+  EXPECT_EQ(system_->EndWatchlistEntry(examiner, "wanted", *first, "again").code(), StatusCode::kFailedPrecondition);
+  auto after_one = search();
+  ASSERT_TRUE(after_one.ok());
+  ASSERT_EQ(after_one->alerts.size(), 1u);
+  EXPECT_EQ(after_one->alerts[0].authority_reference, "WARRANT-9");
+
+  ASSERT_TRUE(system_->EndWatchlistEntry(admin_, "wanted", *second, "arrested").ok());
+  auto after_both = search();
+  ASSERT_TRUE(after_both.ok());
+  EXPECT_TRUE(after_both->alerts.empty());
+  EXPECT_TRUE(after_both->candidates.empty()) << "a person with no active entry leaves the watchlist";
+
+  auto entries = system_->ListWatchlistEntries(examiner, "wanted");
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].ended_by, "exa");
+  EXPECT_EQ((*entries)[0].end_reason, "warrant withdrawn");
+  EXPECT_EQ((*entries)[0].person_external_id, "wanted");
+  EXPECT_EQ((*entries)[1].ended_by, "root");
+  EXPECT_EQ(AuditCount("watchlist.end"), 2);
+  EXPECT_EQ(AuditCount("watchlist.list"), 1);
+  EXPECT_EQ(system_->ListWatchlistEntries(investigator_, "wanted").status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(system_->ListWatchlistEntries(examiner, "register").status().code(), StatusCode::kFailedPrecondition);
 }
 
 // Issue 16, item 6: a stored value that is not valid UTF-8 (written before identifiers were

@@ -26,7 +26,7 @@ namespace abis::dna {
 struct StrGalleryOptions {
   MatchCriteria criteria;          // stringency, minimum loci compared, mismatches allowed
   std::size_t min_core_loci_to_enroll = 0;  // the index's searchability rule (dna_index.h)
-  std::size_t search_threads = 2;  // verification threads for large candidate sets
+  std::size_t search_threads = 2;  // verification slices for large candidate sets (on the shared SearchExecutor)
 };
 
 struct StrSearchHit {

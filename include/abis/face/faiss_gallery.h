@@ -5,10 +5,10 @@
 //  - Sign scan: a brute-force scan over 1-bit sign codes (bit i set when x_i > 0; 64 bytes per
 //    512-d reference, kept for every reference on add/remove), keeping the best
 //    `sign_scan_candidates` by Hamming agreement on `sign_scan_threads` contiguous slices of the
-//    code array, then re-scored exactly from the float rows. For unit vectors at angle t the
-//    expected share of agreeing signs is 1 - t/pi (sign random projections, Charikar 2002), so
-//    a mate at cosine 0.6 agrees on ~70 % of 512 bits against 50 % +- 2.2 % for non-mates. No
-//    index to build.
+//    code array (run on the shared search executor), then re-scored exactly from the float
+//    rows. For unit vectors at angle t the expected share of agreeing signs is 1 - t/pi (sign
+//    random projections, Charikar 2002), so a mate at cosine 0.6 agrees on ~70 % of 512 bits
+//    against 50 % +- 2.2 % for non-mates. No index to build.
 //  - HNSW: a graph built by FAISS (faiss::IndexHNSW) over its own copy of the vectors, by
 //    default 8-bit codes (one float scale per vector, 4x smaller than float), and searched by our
 //    own beam search over FAISS's graph (FAISS 1.7.3 ignores a per-call efSearch above the
@@ -55,7 +55,8 @@ struct FaissGalleryOptions {
   std::size_t exact_search_max = 100'000;
   LargeGalleryMethod large_gallery_method = LargeGalleryMethod::kSignScan;
   // Sign scan: references kept by the Hamming pre-filter and re-scored exactly (at least the
-  // requested count), and threads one search is split over (contiguous slices; 1: the caller).
+  // requested count), and the contiguous slices one search is split over, run by the caller and
+  // the process's shared search executor (abis/core/search_executor.h; 1: the caller alone).
   std::size_t sign_scan_candidates = 64;
   int sign_scan_threads = 2;
   // HNSW (large_gallery_method kHnsw only).

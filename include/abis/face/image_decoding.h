@@ -1,5 +1,5 @@
 // Decoding of face images from untrusted bytes, on the shared strict decoder
-// (abis/image/image_decoder.h): the format is found from the content (never from a file name),
+// (abis/image_codec/image_decoder.h): the format is found from the content (never from a file name),
 // the header's dimensions are checked before any pixel buffer is allocated, truncated or corrupt
 // data is refused, EXIF orientation is applied, and every accepted depth/colour layout (8 or 16
 // bit; grey, grey + alpha, RGB, RGBA) is normalised to 8-bit BGR.

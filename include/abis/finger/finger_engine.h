@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "abis/finger/finger_gallery.h"
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 #include "abis/modality/engine.h"
 
 namespace abis::finger {

@@ -1,8 +1,8 @@
 // The finger 1:N gallery: templates held in a packed layout, searched in two stages:
 //   1. pre-selection: every signature is compared with the probe's (AND + popcount, AVX2 when
-//      available) by all threads, each scanning a contiguous slice; the best
+//      available) in contiguous slices on the shared SearchExecutor (abis/core/search_executor.h); the best
 //      max(min_candidates, penetration * size) survive;
-//   2. the survivors are compared with full MCC LSS-R (again spread over the threads) and ranked.
+//   2. the survivors are compared with full MCC LSS-R (again in slices on the executor) and ranked.
 // penetration = 1 makes the search exhaustive. Accuracy loss and speed of the pre-selection are
 // measured by `abis bench finger` (docs/FINGER_SCALE.md).
 //
@@ -37,7 +37,7 @@ namespace abis::finger {
 struct FingerGalleryOptions {
   double penetration = 0.05;         // fraction of the gallery passed to stage 2
   std::size_t min_candidates = 100;  // ... but never fewer than this
-  unsigned threads = 0;              // 0 = std::thread::hardware_concurrency()
+  unsigned threads = 0;              // slices per search, run on the shared SearchExecutor; 0 = hardware concurrency
   MccParameters mcc;
   bool signatures_only = false;      // keep no cylinders: stage 1 only (see above)
 };

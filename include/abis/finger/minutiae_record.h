@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "abis/core/status.h"
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger {
 

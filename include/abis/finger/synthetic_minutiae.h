@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger {
 

@@ -96,6 +96,13 @@ struct WatchlistEntry {
   std::string authority_reference;
   std::string reason;
   std::string expires_at;  // ISO 8601; an expired entry never alerts
+  std::string created_at;
+  // Set when an examiner or admin ended the entry before it expired (AbisSystem::EndWatchlistEntry):
+  // an ended entry never alerts again.
+  std::string ended_at;
+  std::string ended_by;    // operator name
+  std::string end_reason;
+  std::string person_external_id;  // filled by listings
 };
 
 // Validates an ISO 8601 date "YYYY-MM-DD" (optionally followed by a time), naming `field`: a real

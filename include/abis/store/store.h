@@ -156,10 +156,20 @@ class Store {
   // External ids of the gallery's members, ordered by person id, after `after_person_id`, at most `limit`.
   Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(std::int64_t gallery_id,
                                                                                std::int64_t after_person_id, int limit);
-  Result<std::int64_t> AddWatchlistEntry(const WatchlistEntry& entry);
-  // Entries of the gallery for the person that have not expired at `now` (ISO 8601).
+  // Adds the entry (and the person to the gallery). An expiry not after `today` is
+  // kInvalidArgument; an active entry of the same person, gallery and authority reference is
+  // kAlreadyExists (it would alert twice on one hit).
+  Result<std::int64_t> AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today);
+  // Entries of the gallery for the person that have neither expired at `now` (ISO 8601) nor ended.
   Result<std::vector<WatchlistEntry>> ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
                                                              std::string_view now);
+  // Every entry of the gallery (active, expired and ended) with its person's external id, by id.
+  Result<std::vector<WatchlistEntry>> ListWatchlistEntries(std::int64_t gallery_id);
+  Result<WatchlistEntry> GetWatchlistEntry(std::int64_t entry_id);
+  // Ends an entry that has not ended yet (kFailedPrecondition otherwise); when the person has no
+  // other active entry on the gallery, they leave it (and watchlist searches) too.
+  Status EndWatchlistEntry(std::int64_t entry_id, std::string_view now, std::string_view operator_name,
+                           std::string_view reason);
 
   // Best effort, after deletions: copies the WAL into the database file and truncates it
   // (PRAGMA wal_checkpoint(TRUNCATE)), so erased ciphertexts and wrapped keys leave both files.

@@ -213,6 +213,14 @@ struct RejectedRequest {
   std::vector<std::string> query_parameters;  // names only, each validated or replaced by "?"
 };
 
+struct RetentionRequest {
+  std::string today;        // the reference date YYYY-MM-DD; empty: today (UTC)
+  // Required when `today` is not today's date: moving the reference date erases records early
+  // (or late), so the reason is audited with every batch.
+  std::string date_reason;
+  int batch_size = 500;     // persons per transaction, 1-10000
+};
+
 struct RetentionReport {
   std::int64_t deleted = 0;
   std::int64_t batches = 0;
@@ -336,9 +344,18 @@ class AbisSystem {
   // Makes the person a member of exactly these (non-watchlist) galleries; watchlist memberships
   // are left alone (they follow watchlist entries).
   Status SetPersonGalleries(const Operator& op, const std::string& person, const std::vector<std::string>& galleries);
+  // An entry needs an authority reference, a reason and an expiry after today; a second active
+  // entry of the same person, watchlist and authority reference is kAlreadyExists.
   Result<std::int64_t> AddWatchlistEntry(const Operator& op, const std::string& gallery, const std::string& person,
                                          const std::string& authority_reference, const std::string& reason,
                                          const std::string& expires_at);
+  // Every entry of a watchlist (active, expired, ended), by id; audited ("watchlist.list").
+  Result<std::vector<WatchlistEntry>> ListWatchlistEntries(const Operator& op, const std::string& gallery);
+  // Ends an entry now (role: manage_galleries, i.e. examiner or admin), with a reason, audited
+  // ("watchlist.end"): it never alerts again, and a person with no active entry left leaves the
+  // watchlist. Removing a person from a watchlist gallery directly is refused.
+  Status EndWatchlistEntry(const Operator& op, const std::string& gallery, std::int64_t entry_id,
+                           const std::string& reason);
 
   // --- biometrics ---
   Result<EnrolResult> Enrol(const Operator& op, const EnrolRequest& request);
@@ -370,9 +387,13 @@ class AbisSystem {
   // elsewhere (docs/AUDIT_FORMAT.md, "Anchoring"); audited as "audit.checkpoint".
   Result<AuditCheckpoint> CheckpointAudit(const Operator& op, const AuditSigningKey& key);
   Result<std::int64_t> ExportAudit(const Operator& op, const std::string& since, std::ostream& out);
-  // Deletes persons whose retention date is before `today`, `batch_size` per transaction.
-  Result<RetentionReport> ApplyRetention(const Operator& op, const std::string& today, int batch_size,
+  // Deletes persons whose retention date is before the reference date, `batch_size` per
+  // transaction (role: apply_retention); each batch is audited ("retention.delete").
+  Result<RetentionReport> ApplyRetention(const Operator& op, const RetentionRequest& request,
                                          const std::function<void(std::int64_t done)>& progress = {});
+  // What ApplyRetention would delete, changing nothing: at most `limit` (1-10000) persons, those
+  // expired longest first; audited ("retention.preview", it names the persons).
+  Result<std::vector<Person>> PreviewRetention(const Operator& op, const RetentionRequest& request, int limit);
   // Extracts the template of every stored sample of `modality` again, with the current engine and
   // the options the sample was enrolled with: after an extractor upgrade (the gain reaches stored
   // records) or an algorithm change (templates of another algorithm id are not searched). Samples
@@ -420,6 +441,14 @@ class AbisSystem {
   Status AuditRefusal(const Operator& op, const std::string& action, const std::string& purpose,
                       const std::string& case_ref, const std::string& reason);
   AuditEvent EventFor(const Operator& op, const std::string& action) const;
+  // Records a purpose-bound request that failed after its purpose was accepted ("<action>.failed"
+  // with the purpose, case and the error's code), best effort.
+  void AuditFailedRequest(const Operator& op, const std::string& action, Purpose purpose, const std::string& case_ref,
+                          const Status& failure);
+  // The operations behind Search, Verify and CompareSamples, after the role and purpose checks.
+  Result<SearchResult> RunSearch(const Operator& op, const SearchRequest& request);
+  Result<VerifyResult> RunVerify(const Operator& op, const VerifyRequest& request);
+  Result<CompareResult> RunCompareSamples(const Operator& op, const CompareRequest& request);
 
   // A sample and the template its modality's engine extracted from it.
   struct ExtractedSample {

@@ -1,6 +1,6 @@
 // ExtractMinutiae: runs the stages in order and converts the surviving candidates into a
 // template. With options.debug_dir every stage leaves a PNG.
-#include "abis/finger/extractor.h"
+#include "abis/finger_extract/extractor.h"
 
 #include <cmath>
 

@@ -9,7 +9,7 @@
 #include <opencv2/core.hpp>
 
 #include "abis/core/status.h"
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger::extractor {
 

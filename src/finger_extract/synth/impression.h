@@ -1,7 +1,7 @@
 // One impression of a master fingerprint: where and how the finger touched the sensor.
 #pragma once
 
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
 #include "synth/master_fingerprint.h"
 #include "synth/random.h"
 

@@ -7,8 +7,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "abis/finger/minutiae.h"
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
+#include "abis/minutiae/minutiae.h"
 #include "synth/random.h"
 
 namespace abis::finger::synth {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "abis/finger/synth.h"
+#include "abis/finger_extract/synth.h"
 #include "synth/impression.h"
 #include "synth/master_fingerprint.h"
 #include "synth/random.h"

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "abis/core/status.h"
-#include "abis/finger/image.h"
+#include "abis/finger_extract/image.h"
 
 namespace abis::finger {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "abis/cli/plugin.h"
-#include "abis/finger/minutiae.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger {
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "abis/core/status.h"
-#include "abis/finger/image.h"
-#include "abis/finger/minutiae.h"
+#include "abis/finger_extract/image.h"
+#include "abis/minutiae/minutiae.h"
 
 namespace abis::finger {
 

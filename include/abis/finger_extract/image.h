@@ -33,7 +33,7 @@ inline constexpr double kMinPlausiblePpi = 250.0;
 inline constexpr double kMaxPlausiblePpi = 2000.0;
 
 // Decodes by content (never by file name): WSQ (SOI marker 0xFFA0) with our own decoder, other
-// formats with the shared strict decoder (abis/image/image_decoder.h). Colour is converted to grey.
+// formats with the shared strict decoder (abis/image_codec/image_decoder.h). Colour is converted to grey.
 // The header's size is checked before anything is decoded: kResourceExhausted above
 // kMaxFingerprintSide per side or kMaxFingerprintPixels, kInvalidArgument below
 // kMinFingerprintSide. Truncated or corrupt data is kInvalidArgument; nothing is printed. Errors
