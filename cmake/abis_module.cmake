@@ -1,6 +1,6 @@
 # Each library publishes only the headers it owns, so that a target sees exactly the headers of the
 # libraries it links (through PUBLIC dependencies, transitively) and the compiler enforces the
-# layering of docs/DESIGN.md (issue 17). The headers stay in include/abis/<folder>/; a library's
+# layering of the architecture (DESIGN.md, "modules") (issue 17). The headers stay in include/abis/<folder>/; a library's
 # include root is a folder of the build tree, ${ABIS_INCLUDE_ROOTS}/<library>/abis/, holding
 # symbolic links to the folders (or single headers) it owns. Never add ${CMAKE_SOURCE_DIR}/include
 # as an include directory: tests/layering checks that it stays so.

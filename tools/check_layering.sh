@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The layering of docs/DESIGN.md, held by the compiler (issue 17). Each library publishes only the
+# The layering of the architecture (DESIGN.md, "modules"), held by the compiler (issue 17). Each library publishes only the
 # headers it owns (abis_add_library HEADERS, cmake/abis_module.cmake) as its own include root under
 # <build>/include-roots/, so a target sees only the headers of the libraries it links. Checks that:
 #   1. no CMake file adds the whole include/ folder as an include directory again;

@@ -249,9 +249,14 @@ void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
   auto subject_person = std::make_shared<std::string>();
   CLI::App* subject = root.add_subcommand("subject", "data-subject access")->require_subcommand(1);
   CLI::App* report = subject->add_subcommand("report", "what is held about a person and every search that returned them");
-  report->add_option("person", *subject_person, "external id")->required();
-  report->add_option("--person", *subject_person, "external id");
+  // `--id` as in `person show`; the positional and --person forms are kept for scripts.
+  report->add_option("--id,--person", *subject_person, "external id");
+  report->add_option("person", *subject_person, "external id (same as --id)");
   report->callback([&context, subject_person] {
+    if (subject_person->empty()) {
+      context.Failed(Status::InvalidArgument("subject report needs the person's external id (--id ID)"));
+      return;
+    }
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;

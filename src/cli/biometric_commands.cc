@@ -17,6 +17,7 @@ struct SampleOptions {
   std::string format;
   std::string finger;
   std::vector<std::string> options;  // key=value, value parsed as JSON when it is JSON
+  double ppi = 0;                    // a fingerprint image's scan resolution (engine option resolution_ppi)
 
   void AddTo(CLI::App* command, bool required) {
     auto* m = command->add_option("--modality", modality, "face, finger or dna");
@@ -27,7 +28,12 @@ struct SampleOptions {
     }
     command->add_option("--format", format, "format hint (default: detect by content)");
     command->add_option("--finger", finger, "finger position 0-10 or name (right_index, ...)");
-    command->add_option("--sample-option", options, "engine option key=value (e.g. face_index=0)");
+    command->add_option("--sample-option", options,
+                        "engine option key=value (e.g. face_index=0); applies to --probe samples too");
+    command->add_option("--ppi", ppi,
+                        "scan resolution of a fingerprint image that does not declare one (the same as "
+                        "--sample-option resolution_ppi=N; applies to --probe samples too)")
+        ->check(CLI::Range(100.0, 5000.0));
   }
 
   Result<SampleInput> Build() const {
@@ -47,18 +53,22 @@ struct SampleOptions {
       auto parsed = nlohmann::json::parse(value, nullptr, false);
       sample.options[option.substr(0, equals)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
     }
+    if (ppi > 0) sample.options["resolution_ppi"] = ppi;
     ABIS_ASSIGN_OR_RETURN(sample.bytes, ReadFileBytes(file));
     return sample;
   }
 };
 
-// "--probe face:photo.jpg" or "--probe finger:right_index:print.wsq"
-Result<SampleInput> ParseProbe(const std::string& text) {
+// "--probe face:photo.jpg" or "--probe finger:right_index:print.wsq"; the command's
+// --sample-option and --ppi apply to it as to --file.
+Result<SampleInput> ParseProbe(const std::string& text, const SampleOptions& command_options) {
   auto first = text.find(':');
   if (first == std::string::npos) {
     return Status::InvalidArgument("probe '" + text + "' is not MODALITY:FILE or finger:POSITION:FILE");
   }
   SampleOptions options;
+  options.options = command_options.options;
+  options.ppi = command_options.ppi;
   options.modality = text.substr(0, first);
   std::string rest = text.substr(first + 1);
   if (options.modality == "finger" || options.modality == "fingerprint") {
@@ -162,7 +172,7 @@ void AddSearch(CLI::App& root, CliContext& context) {
       request.probes.push_back(std::move(sample).value());
     }
     for (const std::string& probe : options->probes) {
-      auto sample = ParseProbe(probe);
+      auto sample = ParseProbe(probe, options->sample);
       if (context.Failed(sample.status())) return;
       request.probes.push_back(std::move(sample).value());
     }

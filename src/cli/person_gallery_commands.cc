@@ -327,7 +327,7 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
     PrintResult(context.globals(), {{"gallery", *entries_name}, {"entries", rows}}, [&](std::ostream& out) {
       for (const auto& row : rows) {
         out << row["entry_id"].get<std::int64_t>() << "\t" << EscapeForDisplay(row["person"].get<std::string>()) << "\t"
-            << row["status"].get<std::string>() << "\tuntil " << row["expires_at"].get<std::string>() << "\t"
+            << row["status"].get<std::string>() << "\texpires " << row["expires_at"].get<std::string>() << "\t"
             << EscapeForDisplay(row["authority_reference"].get<std::string>()) << "\n";
       }
       if (rows.empty()) out << "no entries on '" << EscapeForDisplay(*entries_name) << "'\n";

@@ -231,28 +231,32 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
 
 MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& query, MosipProbe* probe) {
   if (!query.probe_reference_id.empty()) {
-    // Deduplication of a stored record: the search takes the person's stored templates as its
-    // probes (SearchRequest::probe_person); nothing is decrypted for export or extracted again.
-    // Their evidence groups (one per modality and finger) are what the FPIR is shared over.
+    // Deduplication of a stored record: the search takes the person's stored finger and face
+    // templates as its probes (SearchRequest::probe_person, probe_modalities); nothing is
+    // decrypted for export or extracted again. The FPIR is shared over the templates the search
+    // will use: those of active encounters that the current engines made.
     MosipOutcome member = CheckGalleryMember(query.probe_reference_id, "probe");
     if (!member.ok()) return member;
     Result<PersonEncounters> stored = system_.ReadEncounters(operator_, query.probe_reference_id);
     if (!stored.ok()) return Internal("reading the encounters of '" + query.probe_reference_id + "'", stored.status());
-    std::set<std::pair<Modality, FingerPosition>> groups;
+    std::size_t templates = 0;
     for (const EncounterRecord& encounter : stored->encounters) {
       if (!encounter.encounter.active) continue;
       for (const TemplateInfo& info : encounter.templates) {
         if (info.modality != Modality::kFinger && info.modality != Modality::kFace) continue;
-        groups.emplace(info.modality, info.position);
+        Result<const ModalityEngine*> engine = engines_(info.modality);
+        if (!engine.ok() || (*engine)->algorithm() != info.algorithm) continue;  // the search skips it too
+        ++templates;
         probe->modalities.insert(info.modality);
       }
     }
-    if (groups.empty()) {
+    if (templates == 0) {
       return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown,
-                                   "'" + query.probe_reference_id + "' has no finger or face sample to search with");
+                                   "'" + query.probe_reference_id +
+                                       "' has no finger or face template of the current algorithms to search with");
     }
     probe->person = query.probe_reference_id;
-    probe->evidence_groups = groups.size();
+    probe->evidence_groups = templates;
     return MosipOutcome::Ok();
   }
   if (!query.probe_biometrics) {
@@ -347,6 +351,7 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
   request.gallery = config_.gallery;
   request.probes = std::move(probe.samples);
   request.probe_person = probe.person;
+  request.probe_modalities = {Modality::kFinger, Modality::kFace};  // what MOSIP identifies by
   request.target_false_match_rate = false_match_rate;
   if (restricted) request.within_persons = std::vector<std::string>(restricted->begin(), restricted->end());
   // Room for the probe's own record (a restricted search never returns it: it is not listed).

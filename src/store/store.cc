@@ -730,7 +730,9 @@ Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry, std::
   ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.authority_reference, "watchlist authority reference", 200, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.reason, "watchlist reason", 1000, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateIsoDate(entry.expires_at, "watchlist expiry"));
-  if (entry.expires_at.substr(0, 10) <= today.substr(0, 10)) {
+  // A date only: the entry stops alerting at the start of that day (UTC), as listings say.
+  if (entry.expires_at.size() != 10) return Status::InvalidArgument("watchlist expiry must be a date YYYY-MM-DD");
+  if (entry.expires_at <= today.substr(0, 10)) {
     return Status::InvalidArgument("watchlist expiry " + entry.expires_at + " is not after today (" +
                                    std::string(today.substr(0, 10)) + "): the entry would never alert");
   }

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
-#include <functional>
 
 #include <sodium.h>
 
@@ -15,8 +16,8 @@
 #include "abis/store/crypto.h"
 #include "abis/store/schema.h"
 #include "abis/system/alerts.h"
-#include "audit_object_ids.h"
 #include "abis/system/candidate_review.h"
+#include "audit_object_ids.h"
 
 namespace abis {
 namespace {
@@ -81,9 +82,11 @@ Result<RestrictedIndex> BuildRestrictedIndex(Store& store, const ModalityEngine&
   return out;
 }
 
-// The templates of the active encounters of `persons` (external ids), each a member of `gallery`.
+// The templates of the active encounters of `persons` (external ids), each a member of `gallery`;
+// `person_ids` receives the persons' store ids (for the audit entry: each was compared).
 Result<std::vector<TemplateInfo>> ActiveTemplatesOfMembers(Store& store, const Gallery& gallery,
-                                                           const std::vector<std::string>& persons) {
+                                                           const std::vector<std::string>& persons,
+                                                           std::vector<std::int64_t>* person_ids) {
   std::vector<TemplateInfo> out;
   std::set<std::string> seen;
   for (const std::string& external_id : persons) {
@@ -95,6 +98,7 @@ Result<std::vector<TemplateInfo>> ActiveTemplatesOfMembers(Store& store, const G
       return Status::FailedPrecondition("person '" + external_id + "' of the search's restriction is not a member of gallery '" +
                                         gallery.name + "'");
     }
+    person_ids->push_back(person->id);
     ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store.ListEncounters(person->id));
     for (const Encounter& encounter : encounters) {
       if (!encounter.active) continue;
@@ -625,6 +629,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   SearchResult result;
   Gallery gallery;
   std::int64_t probe_person_id = 0;
+  std::vector<std::int64_t> restricted_person_ids;
   // Every read happens in one snapshot, so a search sees a consistent gallery while enrolments
   // go on; the shared gallery index is brought to exactly that snapshot. When another search
   // has already moved the index past this snapshot, the snapshot is taken again (at most twice)
@@ -653,6 +658,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           for (const TemplateInfo& info : templates) {
             auto engine = engines_(info.modality);
             if (!engine.ok() || info.algorithm != (*engine)->algorithm()) continue;  // not comparable here
+            if (!request.probe_modalities.empty() && !request.probe_modalities.contains(info.modality)) continue;
             ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
             std::string group = "stored " + std::string(ModalityName(info.modality)) + " " +
                                 std::string(FingerPositionName(info.position));
@@ -667,8 +673,12 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         }
       }
       std::optional<std::vector<TemplateInfo>> restricted;
+      // One private index per (modality, finger, algorithm), shared by the probes that need it.
+      std::map<std::tuple<Modality, FingerPosition, std::string>, RestrictedIndex> private_indexes;
+      restricted_person_ids.clear();
       if (request.within_persons) {
-        ABIS_ASSIGN_OR_RETURN(restricted, ActiveTemplatesOfMembers(*store_, gallery, *request.within_persons));
+        ABIS_ASSIGN_OR_RETURN(restricted, ActiveTemplatesOfMembers(*store_, gallery, *request.within_persons,
+                                                                   &restricted_person_ids));
       }
       std::vector<const Probe*> probes;
       for (const Probe& probe : sample_probes) probes.push_back(&probe);
@@ -682,17 +692,23 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         const ModalityGallery* index = nullptr;
         std::function<std::int64_t(std::int64_t)> person_of_template;
         std::optional<GalleryIndexView> view;
-        std::optional<RestrictedIndex> private_index;
         if (restricted) {
-          ABIS_ASSIGN_OR_RETURN(private_index, BuildRestrictedIndex(*store_, *probe.engine, *restricted,
-                                                                    probe_template.modality, probe_template.position));
-          index = private_index->index.get();
-          person_of_template = [&](std::int64_t id) {
-            auto found = private_index->person_of_template.find(id);
-            return found == private_index->person_of_template.end() ? std::int64_t{0} : found->second;
+          auto index_key = std::make_tuple(probe_template.modality, probe_template.position, probe.engine->algorithm());
+          auto cached = private_indexes.find(index_key);
+          if (cached == private_indexes.end()) {
+            ABIS_ASSIGN_OR_RETURN(RestrictedIndex built,
+                                  BuildRestrictedIndex(*store_, *probe.engine, *restricted, probe_template.modality,
+                                                       probe_template.position));
+            cached = private_indexes.emplace(index_key, std::move(built)).first;
+          }
+          const RestrictedIndex& private_index = cached->second;
+          index = private_index.index.get();
+          person_of_template = [&private_index](std::int64_t id) {
+            auto found = private_index.person_of_template.find(id);
+            return found == private_index.person_of_template.end() ? std::int64_t{0} : found->second;
           };
-          result.skipped_templates += private_index->skipped;
-          result.quarantined_templates += private_index->quarantined;
+          result.skipped_templates += private_index.skipped;
+          result.quarantined_templates += private_index.quarantined;
         } else {
           GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
           if (attempt < kAttempts) {
@@ -781,6 +797,10 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     std::vector<std::int64_t> concerned;
     for (const auto& candidate : result.candidates) concerned.push_back(candidate.person_id);
     if (probe_person_id != 0) concerned.push_back(probe_person_id);
+    // Every person a restricted search compared is named (their subject reports show the search).
+    concerned.insert(concerned.end(), restricted_person_ids.begin(), restricted_person_ids.end());
+    std::sort(concerned.begin(), concerned.end());
+    concerned.erase(std::unique(concerned.begin(), concerned.end()), concerned.end());
     event.object_ids = Ids({{"galleries", {gallery.id}}, {"persons", concerned}});
     event.input_sha256 = input_hashes;
     nlohmann::json summary = nlohmann::json::array();
@@ -835,6 +855,15 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
   // Probes are extracted before anything is read: extraction is slow and reads nothing stored.
   std::vector<std::string> input_hashes;
   ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> probes, ExtractSamples(request.probes, "probe", &input_hashes));
+  // The same sample twice would count its evidence twice in the fused log-LR.
+  for (std::size_t i = 0; i < input_hashes.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (input_hashes[i] == input_hashes[j]) {
+        return Status::InvalidArgument("probe " + std::to_string(i + 1) + " is the same sample as probe " +
+                                       std::to_string(j + 1));
+      }
+    }
+  }
   VerifyResult result;
   std::int64_t person_id = 0;
   ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
@@ -885,6 +914,8 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
     result.fused_log_lr += group.log_lr;
   }
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    // A person deleted or merged away since the comparison is not reported as a match.
+    ABIS_RETURN_IF_ERROR(store_->GetPerson(person_id).status().WithContext("person '" + request.person + "'"));
     AuditEvent event = EventFor(op, "verify");
     event.purpose = std::string(PurposeName(request.purpose));
     event.case_ref = request.case_ref;
@@ -1046,24 +1077,31 @@ Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const std::stri
 namespace {
 
 // The reference date of a retention run: today unless the request names another with a reason.
-Result<std::string> RetentionReferenceDate(const RetentionRequest& request) {
+struct RetentionDate {
+  std::string date;
+  bool moved = false;  // not today's date: the reason is audited
+};
+
+Result<RetentionDate> RetentionReferenceDate(const RetentionRequest& request) {
   const std::string today = TodayUtc();
-  if (request.today.empty()) return today;
-  ABIS_RETURN_IF_ERROR(ValidateIsoDate(request.today, "retention reference date"));
-  if (request.today.size() != 10) return Status::InvalidArgument("the retention reference date must be YYYY-MM-DD");
-  if (request.today != today) {
-    ABIS_RETURN_IF_ERROR(ValidateFreeText(request.date_reason, "reason for a retention reference date other than today", 1000,
-                                          /*required=*/true)
-                             .WithContext("retention as of " + request.today + " instead of today (" + today + ")"));
+  RetentionDate out{request.today.empty() ? today : request.today, false};
+  ABIS_RETURN_IF_ERROR(ValidateIsoDate(out.date, "retention reference date"));
+  if (out.date.size() != 10) return Status::InvalidArgument("the retention reference date must be YYYY-MM-DD");
+  out.moved = out.date != today;
+  if (out.moved || !request.date_reason.empty()) {
+    ABIS_RETURN_IF_ERROR(ValidateFreeText(request.date_reason, "reason for a retention reference date other than today",
+                                          1000, /*required=*/out.moved)
+                             .WithContext("retention as of " + out.date + " instead of today (" + today + ")"));
   }
-  return request.today;
+  return out;
 }
 
 }  // namespace
 
 Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, const RetentionRequest& request, int limit) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kApplyRetention, "preview retention"));
-  ABIS_ASSIGN_OR_RETURN(std::string today, RetentionReferenceDate(request));
+  ABIS_ASSIGN_OR_RETURN(RetentionDate reference, RetentionReferenceDate(request));
+  const std::string& today = reference.date;
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("the retention preview limit must be 1-10000");
   std::vector<Person> expired;
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
@@ -1073,7 +1111,7 @@ Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, con
     AuditEvent event = EventFor(op, "retention.preview");
     event.object_ids = Ids({{"persons", ids}});
     event.result = {{"reference_date", today}, {"listed", ids.size()}};
-    if (!request.today.empty() && request.today != TodayUtc()) event.result["reference_date_reason"] = request.date_reason;
+    if (reference.moved) event.result["reference_date_reason"] = request.date_reason;
     return AppendAuditEntry(store_->db(), event).status();
   }));
   return expired;
@@ -1082,10 +1120,11 @@ Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, con
 Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const RetentionRequest& request,
                                                    const std::function<void(std::int64_t)>& progress) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kApplyRetention, "apply retention"));
-  ABIS_ASSIGN_OR_RETURN(std::string today, RetentionReferenceDate(request));
+  ABIS_ASSIGN_OR_RETURN(RetentionDate reference, RetentionReferenceDate(request));
+  const std::string& today = reference.date;
   const int batch_size = request.batch_size;
   if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("retention batch size must be 1-10000");
-  const bool moved_date = today != TodayUtc();
+  const bool moved_date = reference.moved;
   RetentionReport report;
   while (true) {
     bool done = false;

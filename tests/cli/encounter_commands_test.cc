@@ -96,6 +96,41 @@ TEST_F(EncounterCommandsTest, DeactivatedEncounterIsNotFoundUntilActivatedAgain)
   EXPECT_EQ(TopHit(11), "P-1");
 }
 
+// Issue 18, item 4: --sample-option and --ppi apply to --probe samples as to --file (a probe at
+// a declared resolution scored as if the option were absent).
+TEST_F(EncounterCommandsTest, SampleOptionsApplyToProbeSamples) {
+  const std::string images = (dir_.path() / "images").string();
+  CliRun synth = RunCli({"synth", "fingers", "--out", images, "--fingers", "1", "--impressions", "2"});
+  if (synth.exit_code != 0) GTEST_SKIP() << "this build has no fingerprint image support: " << synth.err;
+  ASSERT_EQ(Run({"person", "add", "--id", "P-1", "--category", "citizen", "--legal-basis", "Register Act",
+                 "--retention-until", "2099-01-01"},
+                admin_key_)
+                .exit_code,
+            0);
+  CliRun enrol = Run({"enrol", "--person", "P-1", "--modality", "finger", "--finger", "2", "--file", images + "/1_1.png",
+                      "--gallery", "register"},
+                     keys_["enroller"]);
+  ASSERT_EQ(enrol.exit_code, 0) << enrol.err;
+  auto score = [&](std::vector<std::string> probe) {
+    std::vector<std::string> args = {"search", "--gallery", "register", "--purpose", "deduplication", "--case", "C-4",
+                                     "--json"};
+    args.insert(args.end(), probe.begin(), probe.end());
+    CliRun search = Run(args, keys_["enroller"]);
+    EXPECT_EQ(search.exit_code, 0) << search.err;
+    auto found = nlohmann::json::parse(search.LastLine(), nullptr, false);
+    if (found.is_discarded() || found["candidates"].empty()) return 0.0;
+    return found["candidates"][0]["per_probe"][0]["score"].get<double>();
+  };
+  const std::string probe = images + "/1_2.png";
+  double as_file = score({"--modality", "finger", "--finger", "2", "--file", probe, "--ppi", "1000"});
+  double as_probe = score({"--probe", "finger:2:" + probe, "--ppi", "1000"});
+  double as_probe_option = score({"--probe", "finger:2:" + probe, "--sample-option", "resolution_ppi=1000"});
+  double at_default = score({"--probe", "finger:2:" + probe});
+  EXPECT_DOUBLE_EQ(as_probe, as_file);
+  EXPECT_DOUBLE_EQ(as_probe_option, as_file);
+  EXPECT_NE(at_default, as_file) << "the resolution must change what is extracted";
+}
+
 // Issue 18, item 11: the text listing names what each encounter captured.
 TEST_F(EncounterCommandsTest, TheListingNamesEachTemplatesModalityAndFinger) {
   AddPersonWithFinger("P-1", 31);

@@ -172,9 +172,17 @@ TEST_F(AbisSystemTest, VerifyWithSeveralProbesDecidesOnAllOfThemInOneAuditedRequ
   EXPECT_EQ(audited->back().event.action, "verify");
   EXPECT_EQ(audited->back().event.input_sha256.size(), 2u);
 
+  // The same sample twice would count its evidence twice: refused.
   request.probes[1].bytes = RandomSample(1);
+  EXPECT_EQ(system_->Verify(enroller_, request).status().code(), StatusCode::kInvalidArgument);
+  // Two different samples of the person both match.
+  EnrolRequest second;
+  second.person = "alice";
+  second.sample.bytes = RandomSample(2);
+  ASSERT_TRUE(system_->Enrol(enroller_, second).ok());
+  request.probes[1].bytes = RandomSample(2);
   auto both = system_->Verify(enroller_, request);
-  ASSERT_TRUE(both.ok());
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
   EXPECT_TRUE(both->match);
   request.probes.clear();
   EXPECT_EQ(system_->Verify(enroller_, request).status().code(), StatusCode::kInvalidArgument);
@@ -201,6 +209,14 @@ TEST_F(AbisSystemTest, SearchRestrictedToListedPersonsComparesOnlyThem) {
   EXPECT_EQ(restricted->candidates[0].external_id, "carol");
   EXPECT_FALSE(restricted->candidates[0].hit);
   EXPECT_EQ(restricted->gallery_size, 1u);
+  // Every listed person was compared: the audit entry names them (their subject reports show it).
+  request.within_persons = std::vector<std::string>{"carol", "alice"};
+  auto two_listed = system_->Search(investigator_, request);
+  ASSERT_TRUE(two_listed.ok());
+  ASSERT_EQ(two_listed->candidates.size(), 1u);
+  auto alice_history = AuditEntriesForPerson(system_->TEST_store().db(), system_->TEST_store().FindPerson("alice")->id);
+  ASSERT_TRUE(alice_history.ok());
+  EXPECT_EQ(alice_history->back().event.action, "search");
 
   request.within_persons = std::vector<std::string>{};
   auto nobody = system_->Search(investigator_, request);

@@ -105,7 +105,7 @@ class MosipStoreHandler final : public interop::MosipAbisHandler {
   struct MosipProbe {
     std::vector<SampleInput> samples;  // from the request's CBEFF
     std::string person;                // or: this stored person (referenceId) is the probe
-    std::size_t evidence_groups = 0;   // probe samples, or the person's (modality, finger) groups
+    std::size_t evidence_groups = 0;   // probe samples, or the person's templates the search uses
     std::set<Modality> modalities;
   };
   interop::MosipOutcome ProbeSamples(const interop::MosipIdentifyQuery& query, MosipProbe* probe);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,8 @@ struct SearchRequest {
   // and the person is never a candidate. Empty: none.
   std::string probe_person;
   std::string probe_encounter;  // with probe_person: only this encounter's templates
+  // With probe_person: only the stored templates of these modalities are probes; empty: all.
+  std::set<Modality> probe_modalities;
   // Set: only these persons (external ids, at most kMaxRestrictedPersons, each a member of the
   // gallery) are compared, exactly (e.g. MOSIP's referenceIds); empty: nobody. Unset: the gallery.
   std::optional<std::vector<std::string>> within_persons;

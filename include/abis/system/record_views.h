@@ -60,9 +60,9 @@ struct ComparedGroup {
   Modality modality = Modality::kFace;
   FingerPosition position = FingerPosition::kUnknown;
   double score = 0.0;
-  double threshold = 0.0;  // the score at the request's operating point
-  double log_lr = 0.0;     // calibrated, natural log
-  bool match = false;      // score >= threshold
+  double threshold = 0.0;               // the score at the request's operating point
+  double log_lr = 0.0;                  // calibrated, natural log
+  bool match = false;                   // score >= threshold
   std::size_t references_compared = 0;  // stored templates compared (verification only)
 };
 
