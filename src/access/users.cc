@@ -79,6 +79,20 @@ Status DisableUser(Database& db, const std::string& name) {
   });
 }
 
+Status EnableUser(Database& db, const std::string& name) {
+  ABIS_ASSIGN_OR_RETURN(User user, FindUser(db, name));
+  if (!user.disabled) return Status::FailedPrecondition("user '" + name + "' is not disabled");
+  ABIS_ASSIGN_OR_RETURN(auto enable, db.Prepare("UPDATE users SET disabled = 0 WHERE id = ?"));
+  enable.Bind(1, user.id);
+  return enable.Run();
+}
+
+Status RevokeApiKeys(Database& db, std::int64_t user_id) {
+  ABIS_ASSIGN_OR_RETURN(auto revoke, db.Prepare("UPDATE api_keys SET revoked = 1 WHERE user_id = ?"));
+  revoke.Bind(1, user_id);
+  return revoke.Run();
+}
+
 Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::optional<std::string>& expires_at) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   std::string key_id = HexEncode(RandomBytes(kKeyIdBytes));

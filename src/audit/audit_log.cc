@@ -9,8 +9,10 @@
 #include <string>
 
 #include "abis/core/json_text.h"
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
+#include "abis/store/records.h"
 
 namespace abis {
 namespace {
@@ -215,10 +217,43 @@ Result<AuditVerification> VerifyAuditChain(Database& db) {
   return report;
 }
 
-Result<std::int64_t> ExportAudit(Database& db, const std::string& since, std::ostream& out) {
+nlohmann::json AuditFilter::ToJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"since", &since},
+                                    {"until", &until},
+                                    {"operator", &operator_name},
+                                    {"action", &action},
+                                    {"purpose", &purpose},
+                                    {"case_ref", &case_ref}}) {
+    if (!value->empty()) out[name] = *value;
+  }
+  return out;
+}
+
+Status ValidateAuditFilter(const AuditFilter& filter) {
+  if (!filter.since.empty()) ABIS_RETURN_IF_ERROR(ValidateIsoDate(filter.since, "since"));
+  if (!filter.until.empty()) ABIS_RETURN_IF_ERROR(ValidateIsoDate(filter.until, "until"));
+  if (!filter.operator_name.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(filter.operator_name, "operator", 64));
+  if (!filter.action.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(filter.action, "action", 64));
+  if (!filter.purpose.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(filter.purpose, "purpose", 64));
+  if (!filter.case_ref.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(filter.case_ref, "case reference", 128));
+  return Status::Ok();
+}
+
+Result<std::int64_t> ExportAudit(Database& db, const AuditFilter& filter, std::ostream& out) {
+  ABIS_RETURN_IF_ERROR(ValidateAuditFilter(filter));
+  // Each condition holds when its parameter is empty (not filtered) or matches.
   ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(std::string("SELECT ") + kEntryColumns +
-                                               " FROM audit_log WHERE time >= ? ORDER BY seq"));
-  query.Bind(1, since);
+                                               " FROM audit_log WHERE time >= ?1 AND (?2 = '' OR time < ?2) "
+                                               "AND (?3 = '' OR operator = ?3) AND (?4 = '' OR action = ?4) "
+                                               "AND (?5 = '' OR purpose = ?5) AND (?6 = '' OR case_ref = ?6) "
+                                               "ORDER BY seq"));
+  query.Bind(1, filter.since)
+      .Bind(2, filter.until)
+      .Bind(3, filter.operator_name)
+      .Bind(4, filter.action)
+      .Bind(5, filter.purpose)
+      .Bind(6, filter.case_ref);
   std::int64_t written = 0;
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());

@@ -166,14 +166,20 @@ void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
   });
 
   struct ExportOptions {
-    std::string since, out;
+    AuditFilter filter;
+    std::string out;
   };
   auto export_options = std::make_shared<ExportOptions>();
-  CLI::App* exporter = audit->add_subcommand("export", "write audit entries as JSON lines");
-  exporter->add_option("--since", export_options->since, "ISO 8601 time or date; entries at or after it");
+  CLI::App* exporter = audit->add_subcommand("export", "write audit entries as JSON lines (filters combine)");
+  exporter->add_option("--since", export_options->filter.since, "ISO 8601 time or date; entries at or after it");
+  exporter->add_option("--until", export_options->filter.until, "ISO 8601 time or date; entries before it");
+  exporter->add_option("--operator", export_options->filter.operator_name, "entries of this operator");
+  exporter->add_option("--action", export_options->filter.action, "entries of this action (e.g. search, person.delete)");
+  exporter->add_option("--purpose", export_options->filter.purpose, "entries of this search purpose");
+  exporter->add_option("--case", export_options->filter.case_ref, "entries of this case reference");
   exporter->add_option("--out", export_options->out, "output file (default: standard output)");
   exporter->callback([&context, export_options] {
-    if (!export_options->since.empty() && context.Failed(ValidateIsoDate(export_options->since, "--since"))) return;
+    if (context.Failed(ValidateAuditFilter(export_options->filter))) return;
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
@@ -186,7 +192,7 @@ void AddAccountabilityCommands(CLI::App& root, CliContext& context) {
       }
     }
     std::ostream& out = export_options->out.empty() ? std::cout : file;
-    auto written = system->ExportAudit(op, export_options->since, out);
+    auto written = system->ExportAudit(op, export_options->filter, out);
     if (context.Failed(written.status())) return;
     if (!export_options->out.empty()) {
       PrintResult(context.globals(), {{"entries", *written}, {"out", export_options->out}},

@@ -91,6 +91,41 @@ void AddInitAndUserCommands(CLI::App& root, CliContext& context) {
     PrintResult(context.globals(), {{"disabled", *disable_name}},
                 [&](std::ostream& out) { out << "disabled user '" << *disable_name << "'\n"; });
   });
+
+  auto enable_name = std::make_shared<std::string>();
+  CLI::App* enable = user->add_subcommand("enable", "let a disabled operator work again (then issue a key)");
+  enable->add_option("--name", *enable_name, "user name")->required();
+  enable->callback([&context, enable_name] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    if (context.Failed(system->EnableUser(op, *enable_name))) return;
+    PrintResult(context.globals(), {{"enabled", *enable_name}}, [&](std::ostream& out) {
+      out << "enabled user '" << *enable_name << "' (issue a key: abis user key --name " << *enable_name << ")\n";
+    });
+  });
+
+  struct KeyOptions {
+    std::string name;
+    bool revoke_others = false;
+  };
+  auto key_options = std::make_shared<KeyOptions>();
+  CLI::App* key = user->add_subcommand("key", "issue a new API key for an operator (key rotation)");
+  key->add_option("--name", key_options->name, "user name")->required();
+  key->add_flag("--revoke-others", key_options->revoke_others, "revoke every older key of the user");
+  key->callback([&context, key_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto issued = system->IssueUserKey(op, key_options->name, key_options->revoke_others);
+    if (context.Failed(issued.status())) return;
+    PrintResult(context.globals(), {{"user", key_options->name}, {"api_key", *issued}, {"older_keys_revoked", key_options->revoke_others}},
+                [&](std::ostream& out) {
+                  out << "new API key for '" << key_options->name << "'"
+                      << (key_options->revoke_others ? " (older keys revoked)" : "") << "; shown once:\n"
+                      << "api_key: " << *issued << "\n";
+                });
+  });
 }
 
 }  // namespace abis::cli

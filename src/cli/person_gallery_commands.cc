@@ -298,6 +298,37 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
                 [&](std::ostream& out) { out << "watchlist entry " << *entry << " added\n"; });
   });
 
+  struct MembersOptions {
+    std::string name;
+    std::int64_t after = 0;
+    int limit = 1000;
+  };
+  auto members_options = std::make_shared<MembersOptions>();
+  CLI::App* members = gallery->add_subcommand("members", "list a gallery's members (audited)");
+  members->add_option("--name", members_options->name, "gallery")->required();
+  members->add_option("--after", members_options->after, "members with a larger person id")->capture_default_str();
+  members->add_option("--limit", members_options->limit, "at most this many (1-10000)")->capture_default_str();
+  members->callback([&context, members_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto listed = system->ListGalleryMembers(op, members_options->name, members_options->after, members_options->limit);
+    if (context.Failed(listed.status())) return;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const GalleryMember& member : *listed) {
+      rows.push_back({{"person_id", member.person_id},
+                      {"external_id", member.external_id},
+                      {"active_encounters", member.active_encounters}});
+    }
+    PrintResult(context.globals(), {{"gallery", members_options->name}, {"members", rows}}, [&](std::ostream& out) {
+      for (const GalleryMember& member : *listed) {
+        out << member.person_id << "\t" << EscapeForDisplay(member.external_id) << "\t"
+            << member.active_encounters.size() << " active encounter(s)\n";
+      }
+      if (listed->empty()) out << "no members\n";
+    });
+  });
+
   auto entries_name = std::make_shared<std::string>();
   CLI::App* entries = gallery->add_subcommand("entries", "list a watchlist's entries (active, expired and ended)");
   entries->add_option("--name", *entries_name, "watchlist gallery")->required();

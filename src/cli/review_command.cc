@@ -2,8 +2,9 @@
 // rules and audit entries as the service's /v1/candidates endpoints).
 #include <iostream>
 
-#include "abis/system/candidate_review.h"
 #include "abis/core/text_validation.h"
+#include "abis/system/candidate_review.h"
+#include "abis/system/watchlist_alert.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -77,6 +78,34 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     auto review_result = system->DecideOnCandidate(op, options->candidate, *decision, options->comment);
     if (context.Failed(review_result.status())) return;
     PrintReview(context, *review_result);
+  });
+
+  // The watchlist alerts that searches raised (the same as the service's GET /v1/alerts).
+  struct AlertOptions {
+    std::int64_t after = 0;
+    int limit = 100;
+  };
+  auto alert_options = std::make_shared<AlertOptions>();
+  CLI::App* alerts = root.add_subcommand("alerts", "watchlist alerts raised by searches")->require_subcommand(1);
+  CLI::App* list = alerts->add_subcommand("list", "alerts after an id, oldest first (investigator, examiner)");
+  list->add_option("--after", alert_options->after, "list alerts with a larger id")->capture_default_str();
+  list->add_option("--limit", alert_options->limit, "at most this many (1-1000)")->capture_default_str();
+  list->callback([&context, alert_options] {
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto listed = system->ListAlerts(op, alert_options->after, alert_options->limit);
+    if (context.Failed(listed.status())) return;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const WatchlistAlert& alert : *listed) rows.push_back(alert.ToJson());
+    PrintResult(context.globals(), {{"alerts", rows}}, [&](std::ostream& out) {
+      for (const WatchlistAlert& alert : *listed) {
+        out << alert.id << "  " << alert.raised_at << "  " << EscapeForDisplay(alert.external_id) << " on '"
+            << EscapeForDisplay(alert.gallery) << "' (" << EscapeForDisplay(alert.authority_reference) << ")  search "
+            << alert.search_seq << " by " << alert.operator_name << ", case " << EscapeForDisplay(alert.case_ref) << "\n";
+      }
+      if (listed->empty()) out << "no alerts after " << alert_options->after << "\n";
+    });
   });
 }
 

@@ -4,9 +4,13 @@
 // Mendelian drop from real founders, and remains identification by pedigree ranking.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 
+#include "abis/core/evaluation_plots.h"
 #include "abis/core/paths.h"
 #include "abis/dna/dna_engine.h"
 #include "abis/dna/kinship.h"
@@ -20,6 +24,7 @@ namespace {
 
 struct EvalArgs {
   std::string genotypes, freq;
+  std::string plot_dir;  // empty: no plots
   std::size_t pairs = 500;
   std::size_t families = 100;
   double mutation_rate = 0.002;
@@ -102,6 +107,62 @@ struct LrSummary {
             {"mean_lr", JsonNumber(mean_lr / n)}};
   }
 };
+
+// The log10 LRs of true relatives and unrelated pairs for one relationship, kept for the plots.
+struct KinshipScores {
+  std::string relationship;
+  std::vector<double> related, unrelated;
+};
+
+Status WriteSvg(const std::filesystem::path& path, const Result<std::string>& svg, nlohmann::json& written) {
+  if (!svg.ok()) return svg.status().WithContext("eval dna: " + path.string());
+  std::ofstream out(path);
+  out << *svg;
+  if (!out) return Status::IoError("eval dna: cannot write " + path.string());
+  written.push_back(path.string());
+  return Status::Ok();
+}
+
+// --plot-dir: kinship_det.svg (one DET curve per relationship: true relatives as genuine, unrelated
+// pairs as impostor, log10 LR as the score), kinship_histogram_<relationship>.svg, and
+// remains_cmc.svg (rank of the true missing person among all candidates).
+Status WritePlots(const std::filesystem::path& dir, const std::vector<KinshipScores>& kinship,
+                  const std::vector<CmcCurve>& remains, nlohmann::json& written) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError("eval dna: --plot-dir " + dir.string() + ": " + ec.message());
+  std::vector<DetCurve> curves;
+  for (const KinshipScores& scores : kinship) {
+    ABIS_ASSIGN_OR_RETURN(std::vector<DetPoint> points,
+                          DetPointsFromScores(scores.related, scores.unrelated, "eval dna " + scores.relationship));
+    curves.push_back({scores.relationship, std::move(points), -1});
+  }
+  DetPlotOptions det_options;
+  det_options.max_rate = 0.95;  // distant relatives are poorly separated: keep their high FNMR visible
+  ABIS_RETURN_IF_ERROR(WriteSvg(dir / "kinship_det.svg",
+                                RenderDetSvg(curves, "DET of kinship log10 LR, simulated relatives vs unrelated pairs",
+                                             det_options),
+                                written));
+  for (const KinshipScores& scores : kinship) {
+    // An LR of 0 (an exclusion) has no logarithm to draw: counted in the title instead.
+    std::vector<double> related, unrelated;
+    std::copy_if(scores.related.begin(), scores.related.end(), std::back_inserter(related),
+                 [](double v) { return std::isfinite(v); });
+    std::copy_if(scores.unrelated.begin(), scores.unrelated.end(), std::back_inserter(unrelated),
+                 [](double v) { return std::isfinite(v); });
+    const std::size_t excluded = scores.related.size() + scores.unrelated.size() - related.size() - unrelated.size();
+    HistogramOptions options;
+    options.score_label = "log10 LR (" + scores.relationship + ")";
+    options.genuine_label = "true " + scores.relationship;
+    options.impostor_label = "unrelated";
+    std::string title = "Kinship log10 LR, " + scores.relationship;
+    if (excluded) title += " (" + std::to_string(excluded) + " pairs with LR 0 not shown)";
+    ABIS_RETURN_IF_ERROR(WriteSvg(dir / ("kinship_histogram_" + scores.relationship + ".svg"),
+                                  RenderScoreHistogramSvg(related, unrelated, title, options), written));
+  }
+  return WriteSvg(dir / "remains_cmc.svg",
+                  RenderCmcSvg(remains, "CMC of remains identification (rank of the true missing person)"), written);
+}
 
 void RunEval(const EvalArgs& args, CliGlobals& globals) {
   const std::string path = args.genotypes.empty() ? (SharedDataDir() / "dna" / "nist1036_genotypes.csv").string() : args.genotypes;
@@ -213,6 +274,7 @@ void RunEval(const EvalArgs& args, CliGlobals& globals) {
   KinshipOptions kinship;
   kinship.mutation.rate = args.mutation_rate;
   nlohmann::json kinship_results = nlohmann::json::object();
+  std::vector<KinshipScores> kinship_scores;
   std::size_t simulated_mutations = 0;
   for (Relationship relationship : {Relationship::kParentChild, Relationship::kFullSibling, Relationship::kHalfSibling,
                                     Relationship::kFirstCousin}) {
@@ -249,6 +311,7 @@ void RunEval(const EvalArgs& args, CliGlobals& globals) {
     }
     kinship_results[std::string(RelationshipName(relationship))] = {{"true_relatives", related.ToJson()},
                                                                     {"unrelated_pairs", unrelated.ToJson()}};
+    kinship_scores.push_back({std::string(RelationshipName(relationship)), related.log10_lrs, unrelated.log10_lrs});
   }
   result["kinship"] = kinship_results;
   result["kinship_simulated_mutations"] = simulated_mutations;
@@ -274,16 +337,22 @@ void RunEval(const EvalArgs& args, CliGlobals& globals) {
   RemainsIdentificationOptions remains_options;
   remains_options.kinship = kinship;
   nlohmann::json remains_results = nlohmann::json::object();
+  std::vector<CmcCurve> remains_cmc;
   for (const auto& [name, references] : {std::pair{"two_parent_trio", &trio_references}, std::pair{"one_full_sibling", &sibling_references}}) {
     std::size_t rank_one = 0;
     std::vector<double> true_posteriors;
+    std::vector<std::size_t> mate_ranks;  // 1 = first; 0 = not ranked
     for (std::size_t family = 0; family < families; ++family) {
       auto ranking = RankMissingPersons(missing[family], *references, all_populations, remains_options);
       if (!ranking.ok()) return ReportError(globals, ranking.status());
       const std::string id = "MP" + std::to_string(family);
       if (ranking->ranking.front().missing_person == id) ++rank_one;
-      for (const MissingPersonScore& score : ranking->ranking) {
-        if (score.missing_person == id) true_posteriors.push_back(score.posterior);
+      mate_ranks.push_back(0);
+      for (std::size_t rank = 0; rank < ranking->ranking.size(); ++rank) {
+        const MissingPersonScore& score = ranking->ranking[rank];
+        if (score.missing_person != id) continue;
+        true_posteriors.push_back(score.posterior);
+        mate_ranks.back() = rank + 1;
       }
     }
     std::sort(true_posteriors.begin(), true_posteriors.end());
@@ -292,10 +361,21 @@ void RunEval(const EvalArgs& args, CliGlobals& globals) {
                              {"true_posterior_p5", true_posteriors[true_posteriors.size() / 20]},
                              {"true_posterior_median", true_posteriors[true_posteriors.size() / 2]},
                              {"prior_per_missing_person", 1.0 / static_cast<double>(families + 1)}};
+    if (!args.plot_dir.empty()) {
+      auto cmc = CmcFromMateRanks(mate_ranks, families);
+      if (!cmc.ok()) return ReportError(globals, cmc.status());
+      remains_cmc.push_back({name, std::move(cmc).value()});
+    }
   }
   result["remains_identification"] = remains_results;
   result["mutation_rate"] = args.mutation_rate;
   result["seed"] = args.seed;
+  if (!args.plot_dir.empty()) {
+    nlohmann::json plots = nlohmann::json::array();
+    const Status written = WritePlots(args.plot_dir, kinship_scores, remains_cmc, plots);
+    if (!written.ok()) return ReportError(globals, written);
+    result["plots"] = plots;
+  }
   PrintResult(globals, result, [&](std::ostream& out) { out << result.dump(2) << '\n'; });
 }
 
@@ -310,6 +390,8 @@ void AddEvalDnaCommand(CLI::App& eval, CliGlobals& globals) {
   command->add_option("--families", args->families, "Missing-person families for remains identification")->capture_default_str();
   command->add_option("--mutation-rate", args->mutation_rate, "Simulated and modelled mutation rate")->capture_default_str();
   command->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  command->add_option("--plot-dir", args->plot_dir,
+                      "Write SVG plots here: kinship DET and log10 LR histograms, remains identification CMC");
   command->callback([args, &globals] { RunEval(*args, globals); });
 }
 

@@ -1,5 +1,7 @@
 #include "abis/face/evaluation.h"
 
+#include "abis/core/evaluation_plots.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -146,48 +148,19 @@ double BestThresholdAccuracy(const std::vector<double>& scores, const std::vecto
   return static_cast<double>(best) / static_cast<double>(scores.size());
 }
 
-std::string DetCurveSvg(const std::vector<double>& genuine_in, const std::vector<double>& impostor_in,
-                        const std::string& title) {
-  std::vector<double> genuine = genuine_in;
-  std::vector<double> impostor = impostor_in;
-  std::sort(genuine.begin(), genuine.end());
-  std::sort(impostor.begin(), impostor.end());
-  constexpr double kLeft = 70, kTop = 40, kSize = 400;
-  const double floor_rate = 1e-5;
-  auto axis = [&](double rate) { return (std::log10(std::max(rate, floor_rate)) - std::log10(floor_rate)) / 5.0 * kSize; };
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"520\" height=\"500\" font-family=\"sans-serif\" "
-         "font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg << "<text x=\"" << kLeft << "\" y=\"24\" font-size=\"14\">" << title << "</text>\n";
-  for (int e = -5; e <= 0; ++e) {
-    const double p = axis(std::pow(10.0, e));
-    svg << "<line x1=\"" << kLeft + p << "\" y1=\"" << kTop << "\" x2=\"" << kLeft + p << "\" y2=\"" << kTop + kSize
-        << "\" stroke=\"#ddd\"/>\n<line x1=\"" << kLeft << "\" y1=\"" << kTop + kSize - p << "\" x2=\"" << kLeft + kSize
-        << "\" y2=\"" << kTop + kSize - p << "\" stroke=\"#ddd\"/>\n";
-    svg << "<text x=\"" << kLeft + p - 12 << "\" y=\"" << kTop + kSize + 16 << "\">1e" << e << "</text>\n";
-    svg << "<text x=\"" << kLeft - 40 << "\" y=\"" << kTop + kSize - p + 4 << "\">1e" << e << "</text>\n";
-  }
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kSize << "\" height=\"" << kSize
-      << "\" fill=\"none\" stroke=\"black\"/>\n";
-  svg << "<text x=\"" << kLeft + kSize / 2 - 90 << "\" y=\"" << kTop + kSize + 36
-      << "\">false match rate (FMR)</text>\n";
-  svg << "<text transform=\"translate(" << 18 << "," << kTop + kSize / 2 + 80
-      << ") rotate(-90)\">false non-match rate (FNMR)</text>\n";
-  if (!genuine.empty() && !impostor.empty()) {
-    std::vector<double> thresholds = genuine;
-    thresholds.insert(thresholds.end(), impostor.begin(), impostor.end());
-    std::sort(thresholds.begin(), thresholds.end());
-    thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
-    svg << "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"";
-    for (double t : thresholds) {
-      const double fmr = FractionAtOrAbove(impostor, t);
-      const double fnmr = 1.0 - FractionAtOrAbove(genuine, t);
-      svg << kLeft + axis(fmr) << "," << kTop + kSize - axis(fnmr) << " ";
-    }
-    svg << "\"/>\n";
-  }
-  svg << "</svg>\n";
-  return svg.str();
+Result<std::string> DetCurveSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
+                                const std::string& title) {
+  ABIS_ASSIGN_OR_RETURN(std::vector<DetPoint> points, DetPointsFromScores(genuine, impostor, "eval face DET"));
+  const ErrorRates rates = ComputeErrorRates(genuine, impostor);
+  const std::string name = std::to_string(genuine.size()) + " genuine, " + std::to_string(impostor.size()) + " impostor";
+  return RenderDetSvg({{name, std::move(points), rates.eer}}, title);
+}
+
+Result<std::string> ScoreHistogramSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
+                                      const std::string& title) {
+  HistogramOptions options;
+  options.score_label = "Cosine similarity";
+  return RenderScoreHistogramSvg(genuine, impostor, title, options);
 }
 
 Result<EvaluationResult> EvaluateFolder(const FaceEngine& engine, const EvaluationOptions& options) {

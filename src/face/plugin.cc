@@ -58,6 +58,7 @@ struct EvalFlags {
   std::string dir;
   std::string pairs_csv;
   std::string plot;
+  std::string histogram;
   std::string front_end = "onnx";
   std::string calibration_out;
   std::size_t max_impostors = 200'000;
@@ -75,12 +76,22 @@ void RunEval(const EvalFlags& flags, CliGlobals& globals) {
   Result<EvaluationResult> result = EvaluateFolder(**engine, options);
   if (!result.ok()) return ReportError(globals, result.status());
   nlohmann::json summary = result->summary;
+  const std::string described = (*engine)->algorithm() + " (" + flags.front_end + "), " + flags.dir;
   if (!flags.plot.empty()) {
+    Result<std::string> svg = DetCurveSvg(result->genuine, result->impostor, "DET, " + described);
+    if (!svg.ok()) return ReportError(globals, svg.status());
     std::ofstream out(flags.plot);
-    out << DetCurveSvg(result->genuine, result->impostor,
-                       "DET, " + (*engine)->algorithm() + " (" + flags.front_end + "), " + flags.dir);
+    out << *svg;
     if (!out) return ReportError(globals, Status::IoError("cannot write DET plot " + flags.plot));
     summary["plot"] = flags.plot;
+  }
+  if (!flags.histogram.empty()) {
+    Result<std::string> svg = ScoreHistogramSvg(result->genuine, result->impostor, "Score histograms, " + described);
+    if (!svg.ok()) return ReportError(globals, svg.status());
+    std::ofstream out(flags.histogram);
+    out << *svg;
+    if (!out) return ReportError(globals, Status::IoError("cannot write score histogram " + flags.histogram));
+    summary["histogram"] = flags.histogram;
   }
   if (!flags.calibration_out.empty()) {
     Result<ScoreCalibration> calibration =
@@ -362,6 +373,8 @@ ModalityPlugin MakePlugin() {
     eval_face->add_option("--dir", eval_flags->dir, "Folder with one sub-folder per identity")->required();
     eval_face->add_option("--pairs-csv", eval_flags->pairs_csv, "Only these pairs (header a,b,same)");
     eval_face->add_option("--plot", eval_flags->plot, "Write the DET curve as SVG");
+    eval_face->add_option("--histogram", eval_flags->histogram,
+                          "Write the genuine and impostor score histograms as SVG");
     eval_face->add_option("--front-end", eval_flags->front_end, "onnx (default) or dlib");
     eval_face->add_option("--impostors", eval_flags->max_impostors, "Maximum impostor pairs (seeded sample)");
     eval_face->add_option("--seed", eval_flags->seed, "Seed of the impostor sample");

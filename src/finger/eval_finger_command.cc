@@ -15,6 +15,7 @@ struct EvalFingerArguments {
   std::string templates = "own";
   std::string impostors = "fvc";
   std::string plot_file;
+  std::string histogram_file;
   unsigned threads = 0;
   double scan_resolution_ppi = 0;
 };
@@ -59,14 +60,34 @@ void RunEvalFinger(const EvalFingerArguments& arguments, CliGlobals& globals) {
       {"comparison_seconds", e.comparison_seconds},
   };
   if (!arguments.plot_file.empty()) {
+    const Result<std::string> svg =
+        RenderDetPlotSvg({{e.extractor + " templates", e.scores}}, "DET, finger-mcc/1, " + arguments.fvc_folder);
+    if (!svg.ok()) {
+      ReportError(globals, svg.status());
+      return;
+    }
     std::ofstream plot(arguments.plot_file);
-    plot << RenderDetPlotSvg({{e.extractor + " templates", e.scores}},
-                             "DET, finger-mcc/1, " + arguments.fvc_folder);
+    plot << *svg;
     if (!plot) {
       ReportError(globals, Status::IoError(arguments.plot_file + ": cannot write the DET plot"));
       return;
     }
     result["plot"] = arguments.plot_file;
+  }
+  if (!arguments.histogram_file.empty()) {
+    const Result<std::string> svg = RenderScoreHistogramPlotSvg(
+        e.scores, "Score histograms, finger-mcc/1, " + e.extractor + " templates, " + arguments.fvc_folder);
+    if (!svg.ok()) {
+      ReportError(globals, svg.status());
+      return;
+    }
+    std::ofstream histogram(arguments.histogram_file);
+    histogram << *svg;
+    if (!histogram) {
+      ReportError(globals, Status::IoError(arguments.histogram_file + ": cannot write the score histogram"));
+      return;
+    }
+    result["histogram"] = arguments.histogram_file;
   }
   PrintResult(globals, result, [&](std::ostream& out) {
     out << (all_impostors ? "FVC protocol, all impostor pairs, on " : "FVC protocol on ")
@@ -103,6 +124,8 @@ void AddEvalFingerCommand(CLI::App& root, CliGlobals& globals) {
                       "impressions of different fingers)")
       ->check(CLI::IsMember({"fvc", "all"}));
   command->add_option("--plot", arguments->plot_file, "Write the DET curve as SVG to this file");
+  command->add_option("--histogram", arguments->histogram_file,
+                      "Write the genuine and impostor score histograms as SVG to this file");
   command->add_option("--threads", arguments->threads, "Worker threads (0 = all cores)");
   command->add_option("--ppi", arguments->scan_resolution_ppi,
                       "Scan resolution of images that declare none (FVC2002 DB2: 569); they are resampled to 500 ppi")

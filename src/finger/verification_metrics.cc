@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+
+#include "abis/core/evaluation_plots.h"
 
 namespace abis::finger {
 namespace {
@@ -70,48 +71,20 @@ ErrorRates ComputeErrorRates(const ScoreSets& scores) {
   return rates;
 }
 
-std::string RenderDetPlotSvg(const std::vector<std::pair<std::string, ScoreSets>>& curves, const std::string& title) {
-  constexpr double kWidth = 640, kHeight = 520, kLeft = 70, kTop = 40, kPlot = 420;
-  constexpr double kMinRate = 1e-4;  // both axes span 1e-4 .. 1
-  const auto axis = [&](double rate) { return std::log10(std::max(rate, kMinRate)) / -std::log10(kMinRate); };
-  const auto px = [&](double fmr) { return kLeft + (1 - axis(fmr)) * kPlot; };
-  const auto py = [&](double fnmr) { return kTop + axis(fnmr) * kPlot; };
-  static const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  std::string escaped_title;
-  for (const char c : title) escaped_title += c == '<' ? "&lt;" : c == '&' ? "&amp;" : std::string(1, c);
-  svg << "<text x=\"" << kLeft << "\" y=\"24\" font-size=\"14\">" << escaped_title << "</text>\n";
-  for (int decade = 0; decade <= 4; ++decade) {
-    const double rate = std::pow(10.0, -decade);
-    svg << "<line x1=\"" << px(rate) << "\" y1=\"" << kTop << "\" x2=\"" << px(rate) << "\" y2=\"" << kTop + kPlot
-        << "\" stroke=\"#ddd\"/>\n<line x1=\"" << kLeft << "\" y1=\"" << py(rate) << "\" x2=\"" << kLeft + kPlot
-        << "\" y2=\"" << py(rate) << "\" stroke=\"#ddd\"/>\n";
-    svg << "<text x=\"" << px(rate) - 12 << "\" y=\"" << kTop + kPlot + 16 << "\">1e-" << decade << "</text>\n";
-    svg << "<text x=\"" << kLeft - 40 << "\" y=\"" << py(rate) + 4 << "\">1e-" << decade << "</text>\n";
+Result<std::string> RenderDetPlotSvg(const std::vector<std::pair<std::string, ScoreSets>>& curves,
+                                     const std::string& title) {
+  std::vector<DetCurve> det_curves;
+  for (const auto& [name, scores] : curves) {
+    ABIS_ASSIGN_OR_RETURN(std::vector<DetPoint> points, DetPointsFromScores(scores.genuine, scores.impostor, name));
+    det_curves.push_back({name, std::move(points), ComputeErrorRates(scores).eer});
   }
-  svg << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kPlot << "\" height=\"" << kPlot
-      << "\" fill=\"none\" stroke=\"black\"/>\n";
-  svg << "<text x=\"" << kLeft + kPlot / 2 - 60 << "\" y=\"" << kTop + kPlot + 36
-      << "\">False match rate (FMR)</text>\n";
-  svg << "<text transform=\"translate(20," << kTop + kPlot / 2 + 70
-      << ") rotate(-90)\">False non-match rate (FNMR)</text>\n";
-  for (std::size_t c = 0; c < curves.size(); ++c) {
-    const char* colour = kColours[c % 6];
-    svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
-    for (const OperatingPoint& point : OperatingPoints(curves[c].second)) {
-      svg << px(point.fmr) << "," << py(point.fnmr) << " ";
-    }
-    svg << "\"/>\n";
-    const ErrorRates rates = ComputeErrorRates(curves[c].second);
-    std::string label;
-    for (const char ch : curves[c].first) label += ch == '<' ? "&lt;" : ch == '&' ? "&amp;" : std::string(1, ch);
-    svg << "<text x=\"" << kLeft + kPlot + 10 << "\" y=\"" << kTop + 20 + 18 * c << "\" fill=\"" << colour << "\">"
-        << label << " EER " << rates.eer * 100 << "%</text>\n";
-  }
-  svg << "</svg>\n";
-  return svg.str();
+  return RenderDetSvg(det_curves, title);
+}
+
+Result<std::string> RenderScoreHistogramPlotSvg(const ScoreSets& scores, const std::string& title) {
+  HistogramOptions options;
+  options.score_label = "Comparison score";
+  return RenderScoreHistogramSvg(scores.genuine, scores.impostor, title, options);
 }
 
 }  // namespace abis::finger

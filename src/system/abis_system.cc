@@ -318,6 +318,34 @@ Status AbisSystem::DisableUser(const Operator& op, const std::string& name) {
   });
 }
 
+Status AbisSystem::EnableUser(const Operator& op, const std::string& name) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "enable users"));
+  return store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
+    ABIS_RETURN_IF_ERROR(abis::EnableUser(store_->db(), name));
+    AuditEvent event = EventFor(op, "user.enable");
+    event.object_ids = Ids({{"users", {user.id}}});
+    event.result = {{"user", name}};
+    return AppendAuditEntry(store_->db(), event).status();
+  });
+}
+
+Result<std::string> AbisSystem::IssueUserKey(const Operator& op, const std::string& name, bool revoke_existing) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "issue API keys"));
+  std::string key;
+  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
+    if (user.disabled) return Status::FailedPrecondition("user '" + name + "' is disabled: enable them first");
+    if (revoke_existing) ABIS_RETURN_IF_ERROR(RevokeApiKeys(store_->db(), user.id));
+    ABIS_ASSIGN_OR_RETURN(key, IssueApiKey(store_->db(), user.id));
+    AuditEvent event = EventFor(op, "user.key");
+    event.object_ids = Ids({{"users", {user.id}}});
+    event.result = {{"user", name}, {"key_id", ApiKeyId(key)}, {"older_keys_revoked", revoke_existing}};
+    return AppendAuditEntry(store_->db(), event).status();
+  }));
+  return key;
+}
+
 Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const std::string& case_ref) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
   if (!case_ref.empty()) ABIS_RETURN_IF_ERROR(ValidateIdentifier(case_ref, "case reference", 128));
@@ -1065,11 +1093,12 @@ Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op, const Audi
   return report;
 }
 
-Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const std::string& since, std::ostream& out) {
+Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const AuditFilter& filter, std::ostream& out) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
-  ABIS_ASSIGN_OR_RETURN(std::int64_t written, abis::ExportAudit(store_->db(), since, out));
+  ABIS_RETURN_IF_ERROR(ValidateAuditFilter(filter));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t written, abis::ExportAudit(store_->db(), filter, out));
   AuditEvent event = EventFor(op, "audit.export");
-  event.result = {{"since", since}, {"entries", written}};
+  event.result = {{"since", filter.since}, {"filter", filter.ToJson()}, {"entries", written}};
   ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
   return written;
 }

@@ -126,7 +126,7 @@ TEST_F(AuditLogTest, TruncatedLogIsNamed) {
 
 TEST_F(AuditLogTest, ExportWritesJsonLinesSinceATime) {
   std::ostringstream out;
-  auto written = ExportAudit(*db_, "", out);
+  auto written = ExportAudit(*db_, AuditFilter{}, out);
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written, 5);
   std::istringstream lines(out.str());
@@ -139,7 +139,36 @@ TEST_F(AuditLogTest, ExportWritesJsonLinesSinceATime) {
     EXPECT_EQ(entry["input_sha256"].size(), 1u);
   }
   std::ostringstream none;
-  EXPECT_EQ(*ExportAudit(*db_, "2999-01-01", none), 0);
+  AuditFilter future;
+  future.since = "2999-01-01";
+  EXPECT_EQ(*ExportAudit(*db_, future, none), 0);
+}
+
+// Issue 18, item 11: the export filters by operator, action, purpose, case and a time window.
+TEST_F(AuditLogTest, ExportFiltersCombine) {
+  auto filter = [](std::initializer_list<std::pair<std::string AuditFilter::*, std::string>> fields) {
+    AuditFilter out;
+    for (const auto& [field, value] : fields) out.*field = value;
+    return out;
+  };
+  auto count = [&](const AuditFilter& selected) {
+    std::ostringstream out;
+    auto written = ExportAudit(*db_, selected, out);
+    EXPECT_TRUE(written.ok()) << written.status().ToString();
+    return written.ok() ? *written : -1;
+  };
+  EXPECT_EQ(count(filter({{&AuditFilter::operator_name, "op2"}})), 1);
+  EXPECT_EQ(count(filter({{&AuditFilter::case_ref, "CASE-3"}})), 1);
+  EXPECT_EQ(count(filter({{&AuditFilter::operator_name, "op2"}, {&AuditFilter::case_ref, "CASE-3"}})), 0);
+  EXPECT_EQ(count(filter({{&AuditFilter::action, "search"}, {&AuditFilter::purpose, "criminal_investigation"}})), 5);
+  EXPECT_EQ(count(filter({{&AuditFilter::purpose, "deduplication"}})), 0);
+  EXPECT_EQ(count(filter({{&AuditFilter::until, "2000-01-01"}})), 0);
+  EXPECT_EQ(count(filter({{&AuditFilter::since, "2000-01-01"}, {&AuditFilter::until, "2999-01-01"}})), 5);
+  std::ostringstream out;
+  EXPECT_EQ(ExportAudit(*db_, filter({{&AuditFilter::until, "yesterday"}}), out).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ExportAudit(*db_, filter({{&AuditFilter::case_ref, std::string(200, 'c')}}), out).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(AuditLogTest, EntriesAreFoundByPerson) {

@@ -1,5 +1,6 @@
 // The `abis` command end to end: the contract other tools rely on, and one clear line on stderr
 // with a non-zero exit (never a crash) for every kind of bad input.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,49 @@ TEST_F(CliTest, WatchlistEntriesAreListedAndEndedFromTheCommandLine) {
   EXPECT_EQ(entries[0]["end_reason"], "withdrawn");
   CliRun text = Run({"gallery", "entries", "--name", "wanted"}, admin_key_);
   EXPECT_NE(text.out.find("ended"), std::string::npos) << text.out;
+}
+
+// Issue 18, item 11: key rotation, re-enabling a user, gallery members, alert listing and audit
+// export filters from the command line.
+TEST_F(CliTest, OperatorKeysRotateAndListingsExistForMembersAlertsAndTheAudit) {
+  CliRun added = Run({"user", "add", "--name", "ian", "--role", "investigator"}, admin_key_);
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const std::string first_key = added.LastLine().substr(9);
+  CliRun rotated = Run({"user", "key", "--name", "ian", "--revoke-others"}, admin_key_);
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const std::string second_key = rotated.LastLine().substr(9);
+  ExpectCleanFailure(Run({"alerts", "list"}, first_key), 3, "API key refused");
+  CliRun alerts = Run({"alerts", "list", "--json"}, second_key);
+  ASSERT_EQ(alerts.exit_code, 0) << alerts.err;
+  EXPECT_TRUE(nlohmann::json::parse(alerts.LastLine())["alerts"].empty());
+  ASSERT_EQ(Run({"user", "disable", "--name", "ian"}, admin_key_).exit_code, 0);
+  ExpectCleanFailure(Run({"user", "key", "--name", "ian"}, admin_key_), 4, "enable them first");
+  ASSERT_EQ(Run({"user", "enable", "--name", "ian"}, admin_key_).exit_code, 0);
+  ExpectCleanFailure(Run({"alerts", "list"}, second_key), 3, "API key refused");  // disabling revoked it
+  CliRun third = Run({"user", "key", "--name", "ian"}, admin_key_);
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(Run({"alerts", "list"}, third.LastLine().substr(9)).exit_code, 0);
+
+  ASSERT_EQ(Run({"person", "add", "--id", "M-1", "--category", "citizen", "--legal-basis", "b", "--retention-until",
+                 "2040-01-01"},
+                admin_key_)
+                .exit_code,
+            0);
+  ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin_key_).exit_code, 0);
+  ASSERT_EQ(Run({"gallery", "add", "--name", "register", "--person", "M-1"}, admin_key_).exit_code, 0);
+  CliRun members = Run({"gallery", "members", "--name", "register", "--json"}, admin_key_);
+  ASSERT_EQ(members.exit_code, 0) << members.err;
+  auto listed = nlohmann::json::parse(members.LastLine())["members"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["external_id"], "M-1");
+
+  CliRun auditor = Run({"user", "add", "--name", "ada", "--role", "auditor"}, admin_key_);
+  const std::string auditor_key = auditor.LastLine().substr(9);
+  CliRun keys = Run({"audit", "export", "--action", "user.key"}, auditor_key);
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  EXPECT_EQ(std::count(keys.out.begin(), keys.out.end(), '\n'), 2) << keys.out;
+  EXPECT_EQ(keys.out.find(second_key.substr(22)), std::string::npos) << "no secret in the audit";
+  ExpectCleanFailure(Run({"audit", "export", "--until", "soon"}, auditor_key), 2, "until");
 }
 
 TEST_F(CliTest, PersonLifecycleWithJsonOutput) {

@@ -32,9 +32,21 @@ TEST(ErrorRatesTest, AccuracyCountsFailedPairsAsWrong) {
 }
 
 TEST(ErrorRatesTest, DetPlotIsAnSvgWithACurve) {
-  const std::string svg = DetCurveSvg({0.8, 0.6, 0.3}, {0.1, 0.2, 0.4}, "t");
+  const Result<std::string> plot = DetCurveSvg({0.8, 0.6, 0.3}, {0.1, 0.2, 0.4}, "t");
+  ASSERT_TRUE(plot.ok()) << plot.status().ToString();
+  const std::string& svg = *plot;
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
+}
+
+TEST(ErrorRatesTest, ScoreHistogramHasBarsOfBothClassesAndRejectsNaN) {
+  const Result<std::string> svg = ScoreHistogramSvg({0.8, 0.6, 0.7}, {0.1, 0.2, 0.4}, "t");
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  EXPECT_NE(svg->find("fill=\"#2ca02c\""), std::string::npos);  // genuine bars
+  EXPECT_NE(svg->find("fill=\"#d62728\""), std::string::npos);  // impostor bars
+  EXPECT_NE(svg->find("Cosine similarity"), std::string::npos);
+  EXPECT_FALSE(ScoreHistogramSvg({0.8, std::nan("")}, {0.1}, "t").ok());
+  EXPECT_FALSE(DetCurveSvg({}, {0.1}, "t").ok());
 }
 
 }  // namespace

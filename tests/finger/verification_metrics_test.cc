@@ -23,13 +23,27 @@ TEST(VerificationMetricsTest, OverlapGivesExpectedRates) {
 }
 
 TEST(VerificationMetricsTest, DetPlotIsAnSvgWithOneCurvePerSet) {
-  const std::string svg = RenderDetPlotSvg({{"a<b", {{0.9, 0.4}, {0.1, 0.5}}}, {"c", {{0.9}, {0.1}}}}, "t&t");
+  const Result<std::string> plot = RenderDetPlotSvg({{"a<b", {{0.9, 0.4}, {0.1, 0.5}}}, {"c", {{0.9}, {0.1}}}}, "t&t");
+  ASSERT_TRUE(plot.ok()) << plot.status().ToString();
+  const std::string& svg = *plot;
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("a&lt;b"), std::string::npos);
   EXPECT_NE(svg.find("t&amp;t"), std::string::npos);
   std::size_t curves = 0;
   for (std::size_t at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) ++curves;
   EXPECT_EQ(curves, 2u);
+}
+
+TEST(VerificationMetricsTest, DetPlotRejectsAnEmptyScoreSet) {
+  const Result<std::string> plot = RenderDetPlotSvg({{"empty", {{}, {0.1}}}}, "t");
+  ASSERT_FALSE(plot.ok());
+  EXPECT_NE(plot.status().message().find("empty"), std::string::npos) << plot.status().message();
+}
+
+TEST(VerificationMetricsTest, ScoreHistogramIsAnSvgWithBars) {
+  const Result<std::string> plot = RenderScoreHistogramPlotSvg({{0.9, 0.8}, {0.1, 0.2, 0.3}}, "t");
+  ASSERT_TRUE(plot.ok()) << plot.status().ToString();
+  EXPECT_NE(plot->find("<rect class=\"bar\""), std::string::npos);
 }
 
 }  // namespace

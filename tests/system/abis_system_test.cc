@@ -602,7 +602,7 @@ TEST_F(AbisSystemTest, AuditExportSurvivesInvalidUtf8InAStoredEntry) {
   event.case_ref = "C\xff\xfe";
   ASSERT_TRUE(AppendAuditEntry(system_->TEST_store().db(), event).ok());
   std::ostringstream out;
-  auto written = system_->ExportAudit(auditor_, "", out);
+  auto written = system_->ExportAudit(auditor_, AuditFilter{}, out);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   EXPECT_GE(*written, 2);
   EXPECT_TRUE(IsValidUtf8(out.str()));

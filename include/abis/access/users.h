@@ -36,6 +36,11 @@ Result<std::vector<User>> ListUsers(Database& db);
 Result<User> FindUser(Database& db, const std::string& name);
 // Disables the user and revokes all their keys.
 Status DisableUser(Database& db, const std::string& name);
+// Enables a disabled user again; their old keys stay revoked (issue a new one). A user who is
+// not disabled is kFailedPrecondition.
+Status EnableUser(Database& db, const std::string& name);
+// Revokes every key of the user (key rotation issues the new one first, in the same transaction).
+Status RevokeApiKeys(Database& db, std::int64_t user_id);
 // Issues a new key for the user and returns it (the only time the secret exists in clear).
 // `expires_at` (ISO 8601) is optional.
 Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::optional<std::string>& expires_at = {});

@@ -67,7 +67,21 @@ Result<AuditVerification> VerifyAuditChain(Database& db);
 
 // Writes entries with time >= `since` (ISO 8601 prefix compare; empty for all) as JSON lines.
 // Returns the number written.
-Result<std::int64_t> ExportAudit(Database& db, const std::string& since, std::ostream& out);
+// Which entries an export writes: every field that is not empty must match (times compare as
+// ISO 8601 text: `since` inclusive, `until` exclusive, so a date means the start of that day).
+struct AuditFilter {
+  std::string since;
+  std::string until;
+  std::string operator_name;
+  std::string action;
+  std::string purpose;
+  std::string case_ref;
+  // The filter as the audit.export entry records it (only the fields that are set).
+  nlohmann::json ToJson() const;
+};
+// Validates the filter (dates, sizes) before anything is read.
+Status ValidateAuditFilter(const AuditFilter& filter);
+Result<std::int64_t> ExportAudit(Database& db, const AuditFilter& filter, std::ostream& out);
 
 // Entries that list `person_id` among their persons, oldest first.
 Result<std::vector<AuditEntry>> AuditEntriesForPerson(Database& db, std::int64_t person_id);

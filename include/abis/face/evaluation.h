@@ -1,5 +1,6 @@
 // Accuracy evaluation of the face engine over a folder-per-identity image set, and the error
-// rates computed from genuine/impostor score lists (EER, TAR at FAR, DET curve as SVG).
+// rates computed from genuine/impostor score lists (EER, TAR at FAR, DET curve and score
+// histograms as SVG).
 // Thread-safety: free functions; EvaluateFolder uses the engine's thread-safe methods.
 #pragma once
 
@@ -31,9 +32,15 @@ ErrorRates ComputeErrorRates(std::vector<double> genuine, std::vector<double> im
 // Best single-threshold accuracy over labelled pairs; failed pairs (NaN scores) count as wrong.
 double BestThresholdAccuracy(const std::vector<double>& scores, const std::vector<bool>& same);
 
-// DET curve (FNMR vs FMR, log axes) as a standalone SVG document.
-std::string DetCurveSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
-                        const std::string& title);
+// DET curve (FNMR vs FMR on NIST's normal-deviate axes, EER marked) as a standalone SVG document
+// (abis/core/evaluation_plots.h). InvalidArgument when a list is empty or holds NaN.
+Result<std::string> DetCurveSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
+                                const std::string& title);
+
+// Histograms of the genuine and impostor cosine similarities as a standalone SVG document.
+// InvalidArgument when both lists are empty or a score is not finite.
+Result<std::string> ScoreHistogramSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
+                                      const std::string& title);
 
 struct EvaluationOptions {
   std::filesystem::path dir;

@@ -1,11 +1,13 @@
 // Verification error rates from genuine and impostor score sets, as reported by the Fingerprint
 // Verification Competitions (Maio et al., FVC2002): EER, FMR100, FMR1000, ZeroFMR, and a DET
-// curve (FNMR against FMR, logarithmic axes) drawn as SVG. Higher scores mean more similar; a
+// curve (FNMR against FMR, normal-deviate axes) and score histograms drawn as SVG. Higher scores mean more similar; a
 // comparison is accepted when its score is >= the threshold. Thread-safety: pure functions.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "abis/core/status.h"
 
 namespace abis::finger {
 
@@ -28,7 +30,14 @@ ErrorRates ComputeErrorRates(const ScoreSets& scores);
 // FNMR at the lowest threshold whose FMR <= `max_fmr`.
 double FnmrAtFmr(const ScoreSets& scores, double max_fmr);
 
-// A self-contained SVG document with the DET curve of each named score set.
-std::string RenderDetPlotSvg(const std::vector<std::pair<std::string, ScoreSets>>& curves, const std::string& title);
+// A self-contained SVG document with the DET curve of each named score set, on NIST's
+// normal-deviate axes with the EER marked (abis/core/evaluation_plots.h). InvalidArgument for no
+// sets, an empty set or a NaN score.
+Result<std::string> RenderDetPlotSvg(const std::vector<std::pair<std::string, ScoreSets>>& curves,
+                                     const std::string& title);
+
+// A self-contained SVG document with the genuine and impostor score histograms. InvalidArgument
+// when both sets are empty or a score is not finite.
+Result<std::string> RenderScoreHistogramPlotSvg(const ScoreSets& scores, const std::string& title);
 
 }  // namespace abis::finger

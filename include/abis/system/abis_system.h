@@ -296,6 +296,11 @@ class AbisSystem {
   Result<std::pair<User, std::string>> AddUser(const Operator& op, const std::string& name, Role role);
   Result<std::vector<User>> ListUsers(const Operator& op);
   Status DisableUser(const Operator& op, const std::string& name);
+  // A disabled user may work again, with a new key (IssueUserKey); audited "user.enable".
+  Status EnableUser(const Operator& op, const std::string& name);
+  // A new API key for the user (shown once; the audit keeps its public key id only); with
+  // `revoke_existing` every older key is revoked in the same transaction (key rotation).
+  Result<std::string> IssueUserKey(const Operator& op, const std::string& name, bool revoke_existing);
 
   // --- persons ---
   // `case_ref` (empty for none, at most 128 characters) is recorded as the audit entry's case
@@ -389,7 +394,9 @@ class AbisSystem {
   // Signs the head of the verified audit chain (auditor or admin) for the auditor to keep
   // elsewhere (docs/AUDIT_FORMAT.md, "Anchoring"); audited as "audit.checkpoint".
   Result<AuditCheckpoint> CheckpointAudit(const Operator& op, const AuditSigningKey& key);
-  Result<std::int64_t> ExportAudit(const Operator& op, const std::string& since, std::ostream& out);
+  // Writes the entries the filter selects as JSON lines (role: read_audit); the export is audited
+  // with its filter.
+  Result<std::int64_t> ExportAudit(const Operator& op, const AuditFilter& filter, std::ostream& out);
   // Deletes persons whose retention date is before the reference date, `batch_size` per
   // transaction (role: apply_retention); each batch is audited ("retention.delete").
   Result<RetentionReport> ApplyRetention(const Operator& op, const RetentionRequest& request,
