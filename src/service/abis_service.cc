@@ -26,6 +26,7 @@
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
 #include "background_queue.h"
+#include "openapi_document.h"
 #include "osia_handlers.h"
 #include "request_parsing.h"
 #include "service_call.h"
@@ -158,6 +159,7 @@ class AbisService::Impl {
   }
 
   int port() const { return port_; }
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
 
  private:
   void ConfigureServer() {
@@ -213,7 +215,7 @@ class AbisService::Impl {
       t_timing.route = "unmatched";
       return refuse(Status::InvalidArgument("method " + EscapeForDisplay(method, 16) + " is not allowed"), 405);
     }
-    if (request.path == "/health") return Outcome::Unhandled;
+    if (request.path == "/health" || request.path == "/v1/openapi.json") return Outcome::Unhandled;
     std::string encoding = Lowercase(request.get_header_value("Content-Encoding"));
     if (!encoding.empty() && encoding != "identity") {
       t_timing.route = "unsupported_encoding";
@@ -341,6 +343,8 @@ class AbisService::Impl {
   // their body themselves, within the size limit.
   void Route(const std::string& method, const std::string& pattern, const std::string& name, Handler handler,
              bool takes_body, bool async_capable, bool array_body = false) {
+    // A literal path is listed as itself (the /alerts alias), a pattern by its {name} form.
+    routes_.emplace_back(method, pattern.find('(') == std::string::npos ? pattern : name);
     auto serve = [this, method, name, handler, takes_body, async_capable, array_body](
                      const httplib::Request& request, httplib::Response& response,
                      const httplib::ContentReader* reader) {
@@ -545,6 +549,11 @@ class AbisService::Impl {
       if (!version.ok()) return SendError(response, version.status(), 503);
       response.set_content(ToJsonText({{"status", "ok"}, {"schemaVersion", *version}}), "application/json");
     });
+    // The description of every route (docs/openapi.json, compiled in): public, as /health is.
+    server_->Get("/v1/openapi.json", [](const httplib::Request&, httplib::Response& response) {
+      t_timing.route = "/v1/openapi.json";
+      response.set_content(std::string(OpenApiDocument()), "application/json");
+    });
     // Metrics need a key whose role may read the audit log (admin, auditor): gallery sizes are
     // operational facts about the register. Watchlists are summed into one unnamed line, so that
     // the existence and size of a named wanted list do not leak through monitoring.
@@ -669,6 +678,7 @@ class AbisService::Impl {
   SystemPool pool_;
   ApiKeyCache key_cache_;
   OsiaHandlers handlers_;
+  std::vector<std::pair<std::string, std::string>> routes_;  // (method, pattern) of every Route()
   SignInThrottle throttle_;
   ServiceMetrics metrics_;
   std::unique_ptr<httplib::Server> server_;
@@ -693,5 +703,13 @@ Result<int> AbisService::Bind() { return impl_->Bind(); }
 Status AbisService::Run() { return impl_->Run(); }
 void AbisService::Stop() { impl_->Stop(); }
 int AbisService::port() const { return impl_->port(); }
+
+std::vector<std::pair<std::string, std::string>> AbisService::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out = impl_->routes();
+  out.emplace_back("GET", "/health");
+  out.emplace_back("GET", "/metrics");
+  out.emplace_back("GET", "/v1/openapi.json");
+  return out;
+}
 
 }  // namespace abis::service

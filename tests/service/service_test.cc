@@ -1,6 +1,8 @@
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "service_fixture.h"
 
@@ -377,6 +379,35 @@ TEST_F(ServiceTest, WatchlistEntriesAreAddedListedAndEndedOverHttp) {
   EXPECT_EQ(entries[0].at("endReason"), "warrant withdrawn");
   EXPECT_EQ(entries[0].at("personId"), wanted);
   EXPECT_EQ(AuditCount("watchlist.end"), 1);
+}
+
+// Issue 18, item 10: the OpenAPI document is served without a key and lists exactly the routes
+// the service has (a route added without documentation, or documentation of a route that does
+// not exist, fails here).
+TEST_F(ServiceTest, OpenApiDocumentListsEveryRouteAndNothingElse) {
+  auto response = Client().Get("/v1/openapi.json");
+  ASSERT_EQ(response->status, 200) << response->body;
+  auto document = nlohmann::json::parse(response->body, nullptr, false);
+  ASSERT_FALSE(document.is_discarded()) << "the served document is not JSON";
+  EXPECT_EQ(document.at("openapi"), "3.0.3");
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, operations] : document.at("paths").items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.emplace(upper, path);
+      EXPECT_TRUE(operation.contains("summary")) << method << " " << path;
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+    }
+  }
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& route : service_->Routes()) served.insert(route);
+  for (const auto& route : served) {
+    EXPECT_TRUE(documented.contains(route)) << route.first << " " << route.second << " is not documented";
+  }
+  for (const auto& route : documented) {
+    EXPECT_TRUE(served.contains(route)) << route.first << " " << route.second << " is documented but not served";
+  }
 }
 
 TEST_F(ServiceTest, TwoDifferentExaminersAreNeededToConfirmACandidate) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "abis/core/status.h"
@@ -63,6 +64,9 @@ class AbisService {
   // Stops accepting requests, lets running requests finish and drains queued tasks.
   void Stop();
   int port() const;
+  // (method, path pattern) of every route served, e.g. ("GET", "/v1/alerts"); the served OpenAPI
+  // document (GET /v1/openapi.json, docs/openapi.json) must list exactly these.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   class Impl;
