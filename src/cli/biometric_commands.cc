@@ -193,10 +193,16 @@ void AddSearch(CLI::App& root, CliContext& context) {
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       s << fmt::format("searched {} templates of gallery '{}' (purpose {}, case {})\n", result->gallery_size,
                        options->gallery, options->purpose.purpose, options->purpose.case_ref);
-      s << "rank  person                   fused log-LR  decision\n";
+      s << "rank  person                   fused log-LR  per probe (rank in its own list, log-LR)  decision\n";
       for (std::size_t i = 0; i < result->candidates.size(); ++i) {
         const auto& c = result->candidates[i];
-        s << fmt::format("{:>4}  {:<24} {:>12.2f}  {}{}\n", i + 1, c.external_id, c.fused_log_lr,
+        // "p1 #1 +9.2": probe 1 ranked the person first; "#-" not in its list (compared exactly).
+        std::string per_probe;
+        for (const ProbeEvidence& e : c.per_probe) {
+          per_probe += fmt::format("{}p{} {}{} {:+.1f}", per_probe.empty() ? "" : ", ", e.probe,
+                                   e.rank > 0 ? "#" : "#-", e.rank > 0 ? std::to_string(e.rank) : "", e.log_lr);
+        }
+        s << fmt::format("{:>4}  {:<24} {:>12.2f}  {:<40}  {}{}\n", i + 1, c.external_id, c.fused_log_lr, per_probe,
                          c.hit ? "HIT (investigative lead: needs examiner review)" : "-",
                          c.watchlist.empty() ? "" : "  WATCHLIST ALERT");
       }

@@ -192,6 +192,7 @@ nlohmann::json OsiaCandidates(const SearchResult& result) {
       detail["others"] = {{"logLr", probe.log_lr},
                           {"threshold", probe.threshold},
                           {"probe", probe.probe},
+                          {"rank", probe.rank},
                           {"templateId", probe.template_id}};
       scores.push_back(std::move(detail));
     }

@@ -711,11 +711,13 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
       std::vector<const Probe*> probes;
       for (const Probe& probe : sample_probes) probes.push_back(&probe);
       for (const Probe& probe : person_probes) probes.push_back(&probe);
+      std::vector<double> thresholds(probes.size(), 0.0);
       for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
         const Probe& probe = *probes[probe_index];
         const BiometricTemplate& probe_template = probe.biometric_template;
         ABIS_ASSIGN_OR_RETURN(double threshold,
                               probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
+        thresholds[probe_index] = threshold;
         // The shared index of the gallery, or a private one of the restricted persons' templates.
         const ModalityGallery* index = nullptr;
         std::function<std::int64_t(std::int64_t)> person_of_template;
@@ -759,10 +761,13 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         std::size_t wanted = restricted ? index->size() : request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
         auto candidates = index->Search(probe_template, std::min<std::size_t>(index->size(), wanted));
         if (!candidates.ok()) return candidates.status().WithContext(probe.source);
+        std::map<std::int64_t, int> rank_of_person;  // in this probe's list, from 1
         for (const Candidate& candidate : *candidates) {
           std::int64_t person = person_of_template(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
+          const int rank = rank_of_person.emplace(person, static_cast<int>(rank_of_person.size()) + 1).first->second;
           ProbeEvidence found;
+          found.rank = rank;
           found.probe = static_cast<int>(probe_index + 1);
           found.source = probe.source;
           found.modality = probe_template.modality;
@@ -773,6 +778,56 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           found.log_lr = candidate.log_lr;
           found.hit = candidate.score >= threshold;
           evidence.Offer(person, probe.group, std::move(found));
+        }
+      }
+
+      // A person the index search of a probe group did not return (ranked below its list) but who
+      // holds templates that group's probes compare with gets that group's evidence by exact
+      // comparison (the gallery's non-match evidence, rank 0). Only a person with no comparable
+      // template (the modality or finger is not in their record) has no evidence for the group,
+      // which then counts as 0 in the fused log-LR (docs/SEARCH.md, "Fusion").
+      std::vector<std::int64_t> persons;
+      for (const auto& [person_id, groups] : evidence.by_person()) persons.push_back(person_id);
+      for (std::int64_t person_id : persons) {
+        std::set<std::string> missing;
+        for (const Probe* probe : probes) {
+          if (!evidence.by_person().at(person_id).contains(probe->group)) missing.insert(probe->group);
+        }
+        if (missing.empty()) continue;
+        std::vector<TemplateInfo> templates;
+        ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store_->ListEncounters(person_id));
+        for (const Encounter& encounter : encounters) {
+          if (!encounter.active) continue;
+          ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> of_encounter, store_->ListEncounterTemplates(encounter.id));
+          templates.insert(templates.end(), of_encounter.begin(), of_encounter.end());
+        }
+        for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
+          const Probe& probe = *probes[probe_index];
+          if (!missing.contains(probe.group)) continue;
+          const BiometricTemplate& probe_template = probe.biometric_template;
+          for (const TemplateInfo& info : templates) {
+            if (info.modality != probe_template.modality || info.algorithm != probe.engine->algorithm()) continue;
+            if (probe_template.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
+                info.position != probe_template.position) {
+              continue;
+            }
+            Result<BiometricTemplate> reference = store_->LoadTemplate(info.id);
+            if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) continue;  // quarantined
+            if (!reference.ok()) return reference.status();
+            ABIS_ASSIGN_OR_RETURN(Comparison comparison, probe.engine->Compare(probe_template, *reference));
+            ProbeEvidence compared;
+            compared.probe = static_cast<int>(probe_index + 1);
+            compared.rank = 0;
+            compared.source = probe.source;
+            compared.modality = probe_template.modality;
+            compared.position = probe_template.position;
+            compared.template_id = info.id;
+            compared.score = comparison.score;
+            compared.threshold = thresholds[probe_index];
+            compared.log_lr = comparison.log_lr;
+            compared.hit = comparison.score >= thresholds[probe_index];
+            evidence.Offer(person_id, probe.group, std::move(compared));
+          }
         }
       }
 

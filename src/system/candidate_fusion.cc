@@ -6,6 +6,7 @@ namespace abis {
 
 nlohmann::json ProbeEvidence::ToJson() const {
   return {{"probe", probe},
+          {"rank", rank},
           {"source", source},
           {"modality", ModalityName(modality)},
           {"position", FingerPositionName(position)},

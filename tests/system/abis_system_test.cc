@@ -277,6 +277,84 @@ TEST_F(AbisSystemTest, AFailedSearchIsAuditedWithItsPurposeCaseAndErrorCode) {
   EXPECT_EQ(AuditCount("search.failed"), 2);
 }
 
+// Issue 18, item 8: a person the finger probe's index search did not return, but who has a finger
+// template, gets the exact comparison's (negative) evidence instead of a neutral 0 (before, "both"
+// tied "finger-only" at +10 and ranked first on its lower id); a person with no finger template
+// has no finger evidence at all. Per-probe ranks say which list returned whom.
+TEST(SearchFusionTest, APersonNotReturnedForAProbeIsComparedExactlyAndOnlyAMissingModalityCountsZero) {
+  testing::TempDir dir;
+  ASSERT_TRUE(Store::Create(dir.path() / "store").ok());
+  testing::TestEngine face(Modality::kFace);
+  testing::TestEngine finger(Modality::kFinger);
+  auto system = AbisSystem::Open(dir.path() / "store", [&](Modality modality) -> Result<const ModalityEngine*> {
+    return modality == Modality::kFinger ? &finger : &face;
+  });
+  ASSERT_TRUE(system.ok()) << system.status().ToString();
+  auto user = [&](const std::string& name, Role role) {
+    User added = *AddUser((*system)->TEST_store().db(), name, role);
+    return Operator{added.id, name, role};
+  };
+  const Operator admin = user("root", Role::kAdmin);
+  const Operator enroller = user("eve", Role::kEnroller);
+  Gallery gallery;
+  gallery.name = "register";
+  ASSERT_TRUE((*system)->CreateGallery(admin, gallery).ok());
+  auto sample = [](Modality modality, std::vector<std::uint8_t> bytes) {
+    SampleInput input;
+    input.modality = modality;
+    input.bytes = std::move(bytes);
+    return input;
+  };
+  auto enrol = [&](const std::string& id, std::vector<SampleInput> samples) {
+    EncounterEnrolment request;
+    request.person = id;
+    Person person;
+    person.external_id = id;
+    person.legal_basis = "Register Act s.4";
+    person.retention_until = "2099-01-01";
+    request.new_person = person;
+    request.samples = std::move(samples);
+    request.galleries = {"register"};
+    auto enrolled = (*system)->EnrolEncounter(enroller, request);
+    ASSERT_TRUE(enrolled.ok()) << enrolled.status().ToString();
+  };
+  const std::vector<std::uint8_t> face_probe = testing::RandomSample(1);
+  const std::vector<std::uint8_t> finger_probe = testing::RandomSample(2);
+  enrol("both", {sample(Modality::kFace, face_probe), sample(Modality::kFinger, testing::RandomSample(99))});
+  enrol("finger-only", {sample(Modality::kFinger, finger_probe)});
+  for (int i = 0; i < 14; ++i) {  // a quarter like the finger probe: they fill its list above "both"
+    std::vector<std::uint8_t> bytes = testing::RandomSample(1000 + i);
+    std::copy(finger_probe.begin(), finger_probe.begin() + 512, bytes.begin());
+    enrol("filler-" + std::to_string(i), {sample(Modality::kFinger, bytes)});
+  }
+  SearchRequest request;
+  request.purpose = Purpose::kDeduplication;
+  request.case_ref = "DEDUP-8";
+  request.gallery = "register";
+  request.probes = {sample(Modality::kFace, face_probe), sample(Modality::kFinger, finger_probe)};
+  request.max_candidates = 3;  // each probe's list holds 12 persons: "both" is not in the finger list
+  auto result = (*system)->Search(enroller, request);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->candidates.size(), 3u);
+  EXPECT_EQ(result->candidates[0].external_id, "finger-only");
+  ASSERT_EQ(result->candidates[0].per_probe.size(), 1u) << "no face template: no face evidence";
+  EXPECT_EQ(result->candidates[0].per_probe[0].rank, 1);
+  const CandidateResult& both = result->candidates[1];
+  EXPECT_EQ(both.external_id, "both");
+  ASSERT_EQ(both.per_probe.size(), 2u);
+  for (const ProbeEvidence& evidence : both.per_probe) {
+    if (evidence.modality == Modality::kFace) {
+      EXPECT_EQ(evidence.rank, 1);
+      EXPECT_GT(evidence.log_lr, 9.0);
+    } else {
+      EXPECT_EQ(evidence.rank, 0) << "not in the finger list: compared exactly";
+      EXPECT_LT(evidence.log_lr, -9.0) << "the non-match counts";
+    }
+  }
+  EXPECT_LT(both.fused_log_lr, 1.0);
+  EXPECT_GT(both.fused_log_lr, result->candidates[2].fused_log_lr);
+}
+
 TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFact) {
   AddPersonWithSample("alice", 1);
   ASSERT_TRUE(system_->DeletePerson(admin_, "alice", "court order 12/2026").ok());

@@ -22,6 +22,9 @@ namespace abis {
 // One comparison of a probe with a candidate's template.
 struct ProbeEvidence {
   int probe = 0;                // 1-based probe sample; 0 for a stored person's template
+  // The candidate's rank (by person, from 1) in this probe's index search; 0 when the search did
+  // not return them and the evidence comes from an exact comparison with their templates.
+  int rank = 0;
   std::string source;           // "probe 1", "template 17 of person X"
   Modality modality = Modality::kFace;
   FingerPosition position = FingerPosition::kUnknown;
@@ -30,7 +33,7 @@ struct ProbeEvidence {
   double threshold = 0.0;       // the score at the search's operating point
   double log_lr = 0.0;          // calibrated, natural log
   bool hit = false;             // score >= threshold
-  // {probe, source, modality, position, template_id, score, threshold, log_lr}
+  // {probe, rank, source, modality, position, template_id, score, threshold, log_lr}
   nlohmann::json ToJson() const;
 };
 
