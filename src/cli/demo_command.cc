@@ -11,6 +11,7 @@
 #include "abis/access/users.h"
 #include "abis/core/paths.h"
 #include "abis/core/time.h"
+#include "abis/store/crypto.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
 #include "cli_context.h"
@@ -71,6 +72,13 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
   std::ofstream(dir / kDemoMarker) << "created by abis demo; `abis demo` may delete and recreate this folder\n";
   ABIS_ASSIGN_OR_RETURN(auto system, AbisSystem::Open(dir, [&context](Modality m) { return context.Engine(m); }));
   Operator admin = initialized.admin;
+  // Every operator's key is kept in <dir>/keys/<name>.key (mode 0600), so that the demo store can
+  // be explored afterwards: abis --store <dir> --key-file <dir>/keys/examiner-a.key review ...
+  const std::filesystem::path keys = dir / "keys";
+  std::error_code made;
+  std::filesystem::create_directories(keys, made);
+  if (made) return Status::IoError("cannot create " + keys.string() + ": " + made.message());
+  ABIS_RETURN_IF_ERROR(CreateOwnerOnlyFile(keys / "admin.key", initialized.admin_api_key + "\n", "the admin's key file"));
   std::map<std::string, Operator> staff;
   for (const auto& [name, role] : std::vector<std::pair<std::string, Role>>{{"registrar", Role::kEnroller},
                                                                             {"investigator", Role::kInvestigator},
@@ -79,9 +87,11 @@ Status RunDemo(CliContext& context, const DemoOptions& options) {
                                                                             {"auditor", Role::kAuditor}}) {
     ABIS_ASSIGN_OR_RETURN(auto added, system->AddUser(admin, name, role));
     staff[name] = Operator{added.first.id, name, role};
+    ABIS_RETURN_IF_ERROR(CreateOwnerOnlyFile(keys / (name + ".key"), added.second + "\n", "a demo operator's key file"));
     say.Line(fmt::format("{:<13} {}", name, RoleName(role)));
   }
   say.Line("store: " + std::filesystem::absolute(dir).string());
+  say.Line("keys:  " + std::filesystem::absolute(keys).string() + "/<name>.key (explore later with --key-file)");
 
   say.Step("2. Galleries");
   for (const auto& [name, kind] : std::vector<std::pair<std::string, GalleryKind>>{

@@ -208,10 +208,15 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   if (context.Failed(session.status())) return;
   auto [system, op] = *session;
 
+  // The person's id: --person, else the transaction control number (1.009) with its spaces
+  // turned into '-' (an id a shell user can type unquoted), else one derived from the file.
+  std::string control_number = bundle->transaction_control_number;
+  std::replace(control_number.begin(), control_number.end(), ' ', '-');
+  while (!control_number.empty() && control_number.front() == '-') control_number.erase(control_number.begin());
   Person person;
   person.external_id = !options.person.empty() ? options.person
-                       : !bundle->transaction_control_number.empty() ? bundle->transaction_control_number
-                                                                     : "nist-" + Sha256Hex(options.file).substr(0, 12);
+                       : !control_number.empty() ? control_number
+                                                 : "nist-" + Sha256Hex(options.file).substr(0, 12);
   person.category = *category;
   person.legal_basis = !options.legal_basis.empty()
                            ? options.legal_basis

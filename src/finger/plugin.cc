@@ -1,6 +1,7 @@
 #include "abis/finger_cli/plugin.h"
 
 #include "abis/finger/finger_engine.h"
+#include "abis/finger/minutiae_record.h"
 #include "finger_commands.h"
 
 #if __has_include("abis/finger_extract_cli/image_commands.h")
@@ -20,7 +21,17 @@ ModalityPlugin MakePlugin() {
     internal::AddEvalFingerCommand(root, globals);
     internal::AddBenchFingerCommand(root, globals);
 #if defined(ABIS_FINGER_HAVE_IMAGE_COMMANDS)
-    AddFingerImageCommands(root, globals);
+    // The image commands read and write minutiae records with this library's codecs.
+    FingerImageCommandHooks hooks;
+    hooks.write_iso_record = [](const MinutiaeTemplate& minutiae) {
+      return WriteMinutiaeRecord(SingleViewRecord(minutiae, MinutiaeRecordFormat::kIso19794_2_2005));
+    };
+    hooks.read_record = [](std::span<const std::uint8_t> bytes, const std::string& source) -> Result<MinutiaeTemplate> {
+      ABIS_ASSIGN_OR_RETURN(MinutiaeRecord record, ReadMinutiaeRecord(bytes, source));
+      if (record.views.empty()) return Status::InvalidArgument(source + ": the record holds no finger view");
+      return record.views.front().minutiae;
+    };
+    AddFingerImageCommands(root, globals, std::move(hooks));
 #endif
   };
   plugin.make_demo_subjects = MakeDemoSubjects;

@@ -395,6 +395,10 @@ TEST_F(CliTest, DemoRunsEndToEndAndLeavesAnIntactAuditChain) {
   EXPECT_EQ(report["retention_deleted"], 1) << run.LastLine();
   CliRun verify = RunCli({"audit", "verify", "--store", demo, "--json"});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  // Issue 18, item 11: the operators' keys are kept, so the demo store can be explored.
+  CliRun explore = RunCli({"--store", demo, "--key-file", demo + "/keys/examiner-a.key", "alerts", "list", "--json"});
+  ASSERT_EQ(explore.exit_code, 0) << explore.err;
+  EXPECT_FALSE(nlohmann::json::parse(explore.LastLine())["alerts"].empty()) << "the demo raised a watchlist alert";
 }
 
 }  // namespace

@@ -179,6 +179,18 @@ TEST_F(NistImportTest, Incits378MinutiaeAreEnrolledAtTheirFingerAndVerify) {
   EXPECT_TRUE(found["candidates"][0]["hit"].get<bool>()) << found.dump();
 }
 
+// Issue 18, item 11: without --person the person is named after the control number, its spaces
+// turned into '-' (an id that needs no quoting).
+TEST_F(NistImportTest, APersonNamedAfterAControlNumberWithSpacesGetsDashes) {
+  const std::string file = WriteTransaction("TX 2026 17", {Incits378Type9(finger::SyntheticFinger(21), 2, 2)});
+  CliRun run = Run({"import", "nist", file, "--purpose", "deduplication", "--case", "C-7", "--gallery", "bookings",
+                    "--json"},
+                   enroller_key_);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.LastLine())["person"], "TX-2026-17") << run.LastLine();
+  EXPECT_EQ(Run({"person", "show", "--id", "TX-2026-17"}, enroller_key_).exit_code, 0);
+}
+
 TEST_F(NistImportTest, ExportWritesTheMinutiaeRecordsAsType9AndTheyImportAgain) {
   const finger::MinutiaeTemplate right_thumb = finger::SyntheticFinger(41);
   Import(WriteTransaction("T-x", {Incits378Type9(right_thumb, 2, 1)}), "P-x");
