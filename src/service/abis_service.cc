@@ -529,7 +529,7 @@ class AbisService::Impl {
   void PostAlert(const WatchlistAlert& alert) {
     background_->Post([this, alert] {
       bool delivered = false;
-      std::string body = ToJsonText(alert.ToJson());
+      std::string body = ToJsonText(CamelCaseKeys(alert.ToJson()));
       for (int attempt = 0; attempt < config_.callback_attempts && !delivered; ++attempt) {
         if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
         delivered = PostJson(*alert_webhook_, "", "application/json", body, config_.callback_timeout).ok();

@@ -312,7 +312,7 @@ Result<Reply> OsiaHandlers::ListAlerts(AbisSystem& system, const Call& call) {
   }
   ABIS_ASSIGN_OR_RETURN(auto alerts, system.ListAlerts(call.op, after, static_cast<int>(limit)));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& alert : alerts) list.push_back(alert.ToJson());
+  for (const auto& alert : alerts) list.push_back(CamelCaseKeys(alert.ToJson()));
   return Reply{200, nlohmann::json({{"alerts", list}}), {}};
 }
 
@@ -369,7 +369,7 @@ Result<Reply> OsiaHandlers::EndWatchlistEntry(AbisSystem& system, const Call& ca
 Result<Reply> OsiaHandlers::ReadReview(AbisSystem& system, const Call& call) {
   ABIS_ASSIGN_OR_RETURN(std::int64_t id, ParseId(call.path.at(0), "candidate id"));
   ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.ReadCandidateReview(call.op, id));
-  return Reply{200, review.ToJson(), {}};
+  return Reply{200, CamelCaseKeys(review.ToJson()), {}};
 }
 
 Result<Reply> OsiaHandlers::Decide(AbisSystem& system, const Call& call) {
@@ -379,14 +379,14 @@ Result<Reply> OsiaHandlers::Decide(AbisSystem& system, const Call& call) {
   ABIS_ASSIGN_OR_RETURN(CandidateDecision decision, ParseCandidateDecision(text));
   ABIS_ASSIGN_OR_RETURN(std::string comment, OptionalString(call.body, "comment", "comment", 1000));
   ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.DecideOnCandidate(call.op, id, decision, comment));
-  return Reply{200, review.ToJson(), {}};
+  return Reply{200, CamelCaseKeys(review.ToJson()), {}};
 }
 
 Result<Reply> OsiaHandlers::SearchReviews(AbisSystem& system, const Call& call) {
   ABIS_ASSIGN_OR_RETURN(std::int64_t seq, ParseId(call.path.at(0), "search sequence number"));
   ABIS_ASSIGN_OR_RETURN(auto reviews, system.ReadSearchReviews(call.op, seq));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& review : reviews) list.push_back(review.ToJson());
+  for (const auto& review : reviews) list.push_back(CamelCaseKeys(review.ToJson()));
   return Reply{200, nlohmann::json({{"candidates", list}}), {}};
 }
 

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cctype>
 #include <set>
 
 namespace abis::service {
@@ -174,6 +175,30 @@ Result<Person> PersonFromEncounter(const nlohmann::json& encounter, const std::s
     person.category = *parsed;
   }
   return person;
+}
+
+nlohmann::json CamelCaseKeys(const nlohmann::json& value) {
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(CamelCaseKeys(item));
+    return out;
+  }
+  if (!value.is_object()) return value;
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, item] : value.items()) {
+    std::string camel;
+    bool upper = false;
+    for (char c : key) {
+      if (c == '_' && !camel.empty()) {
+        upper = true;
+        continue;
+      }
+      camel += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    }
+    out[camel] = CamelCaseKeys(item);
+  }
+  return out;
 }
 
 void SetBiometricType(nlohmann::json& item, Modality modality, FingerPosition position) {

@@ -1,6 +1,7 @@
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 
@@ -329,14 +330,25 @@ TEST_F(WatchlistServiceTest, HitOnAnActiveEntryRaisesAStoredAuditedAlertPostedTo
   auto posts = receiver_.WaitFor(1);
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(posts[0].path, "/alerts-hook");
-  EXPECT_EQ(nlohmann::json::parse(posts[0].body).at("authority_reference"), "WARRANT-1");
+  EXPECT_EQ(nlohmann::json::parse(posts[0].body).at("authorityReference"), "WARRANT-1");
 
   auto alerts = Client().Get("/alerts", Auth("ian"));
   ASSERT_EQ(alerts->status, 200);
   auto list = nlohmann::json::parse(alerts->body).at("alerts");
   ASSERT_EQ(list.size(), 1u);
-  EXPECT_EQ(list[0].at("external_id"), wanted);
-  EXPECT_EQ(list[0].at("case_ref"), "CASE-1");
+  EXPECT_EQ(list[0].at("externalId"), wanted);
+  EXPECT_EQ(list[0].at("caseRef"), "CASE-1");
+  // Issue 18, item 10: the extensions answer in OSIA's camelCase, like the OSIA parts.
+  std::function<void(const nlohmann::json&)> no_snake_case = [&](const nlohmann::json& value) {
+    if (value.is_array()) for (const auto& item : value) no_snake_case(item);
+    if (!value.is_object()) return;
+    for (const auto& [key, item] : value.items()) {
+      EXPECT_EQ(key.find('_'), std::string::npos) << key;
+      no_snake_case(item);
+    }
+  };
+  no_snake_case(list);
+  no_snake_case(nlohmann::json::parse(posts[0].body));
   EXPECT_EQ(Client().Get("/v1/alerts", Auth("ada"))->status, 403);
   EXPECT_EQ(AuditCount("alert.list.refused"), 1);
 }

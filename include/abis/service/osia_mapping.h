@@ -27,6 +27,9 @@ std::string_view BiometricTypeOf(Modality modality);
 // subtypes (palms, multi-finger slaps, eyes) are kInvalidArgument; PORTRAIT maps to unknown.
 Result<FingerPosition> FingerPositionFromSubType(std::string_view subtype, std::string_view field);
 std::string BiometricSubTypeOf(FingerPosition position);
+// The same JSON with every object key in OSIA's camelCase ("case_ref" -> "caseRef"), recursively;
+// values are left alone. The service's extensions (alerts, reviews) answer in OSIA's style.
+nlohmann::json CamelCaseKeys(const nlohmann::json& value);
 // Sets `biometricType` on an OSIA object and, for a finger, `biometricSubType`.
 void SetBiometricType(nlohmann::json& item, Modality modality, FingerPosition position);
 
