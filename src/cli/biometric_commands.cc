@@ -248,9 +248,11 @@ void AddVerify(CLI::App& root, CliContext& context) {
                           {"log_lr", compared.log_lr},         {"references_compared", compared.references_compared},
                           {"target_fmr", options->purpose.fmr}, {"audit_seq", result->audit_seq}};
     PrintResult(context.globals(), out, [&](std::ostream& s) {
-      s << fmt::format("{}: score {:.4f} vs threshold {:.4f} at FMR {:g} over {} reference(s)\n",
+      // The raw score decides (against the threshold); the log-LR (natural log) is the weight of
+      // evidence that searches fuse and print.
+      s << fmt::format("{}: score {:.4f} vs threshold {:.4f} at FMR {:g} over {} reference(s); log-LR (ln) {:+.2f}\n",
                        result->match ? "MATCH" : "NO MATCH", compared.score, compared.threshold, options->purpose.fmr,
-                       compared.references_compared);
+                       compared.references_compared, compared.log_lr);
     });
     if (!result->match) context.globals().exit_code = 1;
   });

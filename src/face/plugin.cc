@@ -102,12 +102,21 @@ void RunEval(const EvalFlags& flags, CliGlobals& globals) {
     if (!out) return ReportError(globals, Status::IoError("cannot write " + flags.calibration_out));
     summary["calibration_out"] = flags.calibration_out;
   }
+  // Rates: fractions in the JSON, percentages in the text (as `eval finger` prints them).
+  auto percent = [&](const char* key) {
+    if (!summary.contains(key) || !summary[key].is_number()) return std::string("n/a");
+    std::ostringstream text;
+    text.setf(std::ios::fixed);
+    text.precision(2);
+    text << summary[key].get<double>() * 100 << "%";
+    return text.str();
+  };
   PrintResult(globals, summary, [&](std::ostream& os) {
     os << "model " << summary["model"].get<std::string>() << " (" << flags.front_end << ")\n"
        << "genuine pairs " << summary["genuine"] << ", impostor pairs " << summary["impostor"]
        << ", failures to enrol " << summary["failures_to_enrol"] << "\n"
-       << "EER " << summary["eer"] << ", TAR@FAR1e-3 " << summary["tar_at_far_1e-3"] << "\n";
-    if (summary.contains("accuracy")) os << "accuracy " << summary["accuracy"] << "\n";
+       << "EER " << percent("eer") << ", TAR@FAR1e-3 " << percent("tar_at_far_1e-3") << "\n";
+    if (summary.contains("accuracy")) os << "accuracy " << percent("accuracy") << "\n";
   });
 }
 

@@ -151,6 +151,18 @@ TEST_F(EncounterCommandsTest, FingerExtractWritesAnIsoRecordThatEnrols) {
   EXPECT_EQ(nlohmann::json::parse(enrol.LastLine())["algorithm"], "finger-mcc/1");
 }
 
+// Issue 18, item 9: verify names both of its numbers: the raw score against its threshold, and
+// the natural-log LR that searches print.
+TEST_F(EncounterCommandsTest, VerifyPrintsTheScoreAndTheNaturalLogLr) {
+  AddPersonWithFinger("P-1", 41);
+  CliRun verify = Run({"verify", "--person", "P-1", "--modality", "finger", "--finger", "2", "--file", Record(41),
+                       "--purpose", "identity_verification", "--case", "V-9"},
+                      keys_["enroller"]);
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("vs threshold"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("log-LR (ln) +"), std::string::npos) << verify.out;
+}
+
 // Issue 18, item 11: the text listing names what each encounter captured.
 TEST_F(EncounterCommandsTest, TheListingNamesEachTemplatesModalityAndFinger) {
   AddPersonWithFinger("P-1", 31);
