@@ -4,7 +4,10 @@
 
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <set>
+
+#include "abis/core/text_validation.h"
 
 namespace abis::service {
 namespace {
@@ -112,6 +115,27 @@ Result<SampleInput> SampleFromBiometricData(const nlohmann::json& item, std::str
     sample.format_hint = metadata;  // vendor format hint, e.g. "iso19794-2" or "csv"
   }
   sample.source_name = std::string(field);
+  // Extension: engine options of the sample, as the CLI's --sample-option (e.g. {"face_index": 1}
+  // for a photo with several faces, {"resolution_ppi": 569} for a print without a declared
+  // resolution). At most 8 keys of 1-32 characters, each value a number, a boolean or a string of
+  // at most 64 characters.
+  if (item.contains("options")) {
+    const nlohmann::json& options = item["options"];
+    const std::string where = Field(field, "options");
+    if (!options.is_object()) return Status::InvalidArgument(where + " must be an object");
+    if (options.size() > 8) return Status::InvalidArgument(where + " may hold at most 8 options");
+    for (const auto& [key, value] : options.items()) {
+      ABIS_RETURN_IF_ERROR(ValidateIdentifier(key, where + " key", 32));
+      const bool scalar = value.is_number() || value.is_boolean() || (value.is_string() && value.get<std::string>().size() <= 64);
+      if (!scalar) {
+        return Status::InvalidArgument(where + " values must be numbers, booleans or strings of at most 64 characters");
+      }
+      if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+        return Status::InvalidArgument(where + " values must be finite numbers");
+      }
+    }
+    sample.options = options;
+  }
   return sample;
 }
 

@@ -42,6 +42,26 @@ TEST(OsiaMappingTest, SampleNeedsAnImageAndRefusesReferences) {
   EXPECT_EQ(finger->bytes.size(), 8u);
 }
 
+// Issue 18, item 4: engine options reach the sample over HTTP too (a photo with several faces
+// names the face to use), within limits.
+TEST(OsiaMappingTest, SampleOptionsAreAcceptedWithinLimits) {
+  nlohmann::json item = {{"biometricType", "FACE"}, {"image", "AAAA"}, {"options", {{"face_index", 1}}}};
+  auto sample = SampleFromBiometricData(item, "biometricData[0]");
+  ASSERT_TRUE(sample.ok()) << sample.status().ToString();
+  EXPECT_EQ(sample->options.at("face_index"), 1);
+  item["options"] = {{"face_index", {{"nested", 1}}}};
+  EXPECT_EQ(SampleFromBiometricData(item, "biometricData[0]").status().code(), StatusCode::kInvalidArgument);
+  item["options"] = nlohmann::json::array({1});
+  EXPECT_EQ(SampleFromBiometricData(item, "biometricData[0]").status().code(), StatusCode::kInvalidArgument);
+  item["options"] = nlohmann::json::object();
+  for (int i = 0; i < 9; ++i) item["options"]["k" + std::to_string(i)] = i;
+  EXPECT_EQ(SampleFromBiometricData(item, "biometricData[0]").status().code(), StatusCode::kInvalidArgument);
+  item["options"] = {{std::string(40, 'k'), 1}};
+  EXPECT_EQ(SampleFromBiometricData(item, "biometricData[0]").status().code(), StatusCode::kInvalidArgument);
+  item["options"] = {{"note", std::string(65, 'x')}};
+  EXPECT_EQ(SampleFromBiometricData(item, "biometricData[0]").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(OsiaMappingTest, FilterKeepsOnlyTheListedModalities) {
   ASSERT_TRUE(InitCrypto().ok());
   nlohmann::json body = {{"filter", {{"biometricType", {"FINGER"}}}},
