@@ -446,6 +446,17 @@ Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
          }) {
       ABIS_RETURN_IF_ERROR(RunWithIds(*db_, sql, target_id, source_id));
     }
+    // Both records may have been watched under the same authority reference: keep the earliest
+    // entry, end the others (one hit must raise one alert per warrant).
+    ABIS_ASSIGN_OR_RETURN(auto duplicates,
+                          db_->Prepare("UPDATE watchlist_entries AS w SET ended_at = ?2, ended_by = 'merge', "
+                                       "end_reason = 'merged: the same authority reference as an earlier entry' "
+                                       "WHERE w.person_id = ?1 AND w.ended_at IS NULL AND EXISTS (SELECT 1 FROM "
+                                       "watchlist_entries o WHERE o.person_id = ?1 AND o.gallery_id = w.gallery_id "
+                                       "AND o.authority_reference = w.authority_reference AND o.ended_at IS NULL "
+                                       "AND o.id < w.id)"));
+    duplicates.Bind(1, target_id).Bind(2, NowUtcIso8601());
+    ABIS_RETURN_IF_ERROR(duplicates.Run());
     if (source.retention_until < target.retention_until) {
       ABIS_ASSIGN_OR_RETURN(auto retention, db_->Prepare("UPDATE persons SET retention_until = ? WHERE id = ?"));
       retention.Bind(1, source.retention_until).Bind(2, target_id);

@@ -46,13 +46,13 @@ void WipeBytes(std::vector<std::uint8_t>& bytes) {
 struct RestrictedIndex {
   std::unique_ptr<ModalityGallery> index;
   std::unordered_map<std::int64_t, std::int64_t> person_of_template;
-  std::size_t skipped = 0;      // another algorithm's templates
-  std::size_t quarantined = 0;  // damaged templates
+  std::size_t skipped = 0;                // another algorithm's templates
+  std::vector<QuarantinedTemplate> damaged;  // left out: they fail authentication or decoding
 };
 
 Result<RestrictedIndex> BuildRestrictedIndex(Store& store, const ModalityEngine& engine,
                                              const std::vector<TemplateInfo>& templates, Modality modality,
-                                             FingerPosition position) {
+                                             FingerPosition position, std::int64_t gallery_id) {
   RestrictedIndex out;
   out.index = engine.NewGallery();
   for (const TemplateInfo& info : templates) {
@@ -66,14 +66,15 @@ Result<RestrictedIndex> BuildRestrictedIndex(Store& store, const ModalityEngine&
     }
     Result<BiometricTemplate> reference = store.LoadTemplate(info.id);
     if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) {
-      ++out.quarantined;
+      out.damaged.push_back({info.id, info.person_id, gallery_id, reference.status().ToString()});
       continue;
     }
     if (!reference.ok()) return reference.status();
     Status added = out.index->Add(info.id, *reference);
     if (!added.ok() && (added.code() == StatusCode::kInvalidArgument || added.code() == StatusCode::kDataLoss)) {
       out.index->Remove(info.id);
-      ++out.quarantined;
+      out.damaged.push_back(
+          {info.id, info.person_id, gallery_id, added.WithContext("template " + std::to_string(info.id)).ToString()});
       continue;
     }
     if (!added.ok()) return added.WithContext("template " + std::to_string(info.id));
@@ -658,6 +659,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   Gallery gallery;
   std::int64_t probe_person_id = 0;
   std::vector<std::int64_t> restricted_person_ids;
+  std::vector<QuarantinedTemplate> restricted_damaged;  // met by the private indexes of a restricted search
   // Every read happens in one snapshot, so a search sees a consistent gallery while enrolments
   // go on; the shared gallery index is brought to exactly that snapshot. When another search
   // has already moved the index past this snapshot, the snapshot is taken again (at most twice)
@@ -704,6 +706,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
       // One private index per (modality, finger, algorithm), shared by the probes that need it.
       std::map<std::tuple<Modality, FingerPosition, std::string>, RestrictedIndex> private_indexes;
       restricted_person_ids.clear();
+      restricted_damaged.clear();
       if (request.within_persons) {
         ABIS_ASSIGN_OR_RETURN(restricted, ActiveTemplatesOfMembers(*store_, gallery, *request.within_persons,
                                                                    &restricted_person_ids));
@@ -728,7 +731,8 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           if (cached == private_indexes.end()) {
             ABIS_ASSIGN_OR_RETURN(RestrictedIndex built,
                                   BuildRestrictedIndex(*store_, *probe.engine, *restricted, probe_template.modality,
-                                                       probe_template.position));
+                                                       probe_template.position, gallery.id));
+            restricted_damaged.insert(restricted_damaged.end(), built.damaged.begin(), built.damaged.end());
             cached = private_indexes.emplace(index_key, std::move(built)).first;
           }
           const RestrictedIndex& private_index = cached->second;
@@ -738,7 +742,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
             return found == private_index.person_of_template.end() ? std::int64_t{0} : found->second;
           };
           result.skipped_templates += private_index.skipped;
-          result.quarantined_templates += private_index.quarantined;
+          result.quarantined_templates += private_index.damaged.size();
         } else {
           GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
           if (attempt < kAttempts) {
@@ -860,7 +864,13 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
     // A damaged template (it fails authentication) was left out of the index and the search went
     // on; each one is recorded once, naming its owner, for the administrators to restore it.
-    for (const QuarantinedTemplate& damaged : gallery_indexes_->TakeNewlyQuarantined()) {
+    // A restricted search's private indexes report what they met each time (they keep no state).
+    std::vector<QuarantinedTemplate> quarantined = gallery_indexes_->TakeNewlyQuarantined();
+    std::set<std::int64_t> reported;
+    for (const QuarantinedTemplate& damaged : restricted_damaged) {
+      if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
+    }
+    for (const QuarantinedTemplate& damaged : quarantined) {
       AuditEvent alert = EventFor(op, "template.quarantined");
       alert.object_ids = Ids({{"persons", {damaged.person_id}},
                               {"templates", {damaged.template_id}},

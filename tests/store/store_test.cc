@@ -366,6 +366,38 @@ TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
   EXPECT_EQ(subjects->ColumnInt(0), 1) << "the source's audit history is part of the target's subject report";
 }
 
+// Two records watched under the same warrant become one person with one active entry for it (the
+// earlier); an entry under another reference stays active.
+TEST_F(StoreTest, MergeEndsADuplicateWatchlistEntryOfTheSameAuthorityReference) {
+  Person target = MakePerson("KEEP");
+  Person source = MakePerson("GONE");
+  ASSERT_TRUE(store_->AddPerson(target).ok());
+  ASSERT_TRUE(store_->AddPerson(source).ok());
+  Gallery wanted;
+  wanted.name = "wanted";
+  wanted.kind = GalleryKind::kWatchlist;
+  std::int64_t wanted_id = *store_->CreateGallery(wanted);
+  auto watch = [&](std::int64_t person, const std::string& reference) {
+    WatchlistEntry entry;
+    entry.gallery_id = wanted_id;
+    entry.person_id = person;
+    entry.authority_reference = reference;
+    entry.reason = "fraud";
+    entry.expires_at = "2099-01-01";
+    return *store_->AddWatchlistEntry(entry, "2026-01-01");
+  };
+  std::int64_t first = watch(target.id, "W-1");
+  std::int64_t duplicate = watch(source.id, "W-1");
+  std::int64_t other = watch(source.id, "W-2");
+  ASSERT_TRUE(store_->MergePersonInto(source.id, target.id).ok());
+  auto active = store_->ActiveWatchlistEntries(wanted_id, target.id, "2026-06-01T00:00:00Z");
+  ASSERT_TRUE(active.ok());
+  ASSERT_EQ(active->size(), 2u);
+  EXPECT_EQ((*active)[0].id, first);
+  EXPECT_EQ((*active)[1].id, other);
+  EXPECT_EQ(store_->GetWatchlistEntry(duplicate)->ended_by, "merge");
+}
+
 TEST_F(StoreTest, ASecondWriteTransactionOnTheSameFileFromOneThreadIsRefusedNotAHang) {
   auto other = Store::Open(dir_.path() / "store");
   ASSERT_TRUE(other.ok());

@@ -238,6 +238,25 @@ TEST_F(AbisSystemTest, SearchRestrictedToListedPersonsComparesOnlyThem) {
   EXPECT_EQ(not_member.status().code(), StatusCode::kFailedPrecondition) << not_member.status().ToString();
   request.within_persons = std::vector<std::string>(kMaxRestrictedPersons + 1, "carol");
   EXPECT_EQ(system_->Search(investigator_, request).status().code(), StatusCode::kInvalidArgument);
+
+  // A damaged template of a listed person is left out, and the search says so in the audit.
+  const std::int64_t carol_template = system_->TEST_store().ListTemplates(
+      system_->TEST_store().FindPerson("carol")->id)->front().id;
+  auto read = system_->TEST_store().db().Prepare("SELECT sealed FROM templates WHERE id = ?");
+  read->Bind(1, carol_template);
+  ASSERT_TRUE(*read->Step());
+  std::vector<std::uint8_t> sealed = read->ColumnBlob(0);
+  sealed[sealed.size() / 2] ^= 1;
+  auto write = system_->TEST_store().db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  write->BindBlob(1, sealed).Bind(2, carol_template);
+  ASSERT_TRUE(write->Run().ok());
+  request.within_persons = std::vector<std::string>{"carol", "alice"};
+  auto damaged = system_->Search(investigator_, request);
+  ASSERT_TRUE(damaged.ok()) << damaged.status().ToString();
+  EXPECT_EQ(damaged->quarantined_templates, 1u);
+  ASSERT_EQ(damaged->candidates.size(), 1u);
+  EXPECT_EQ(damaged->candidates[0].external_id, "alice");
+  EXPECT_EQ(AuditCount("template.quarantined"), 1);
 }
 
 TEST_F(AbisSystemTest, BadSampleIsAClearErrorAndStoresNothing) {
