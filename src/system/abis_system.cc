@@ -962,7 +962,15 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
   ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
     person_id = person.id;
-    ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store_->ListTemplates(person.id));
+    // The templates of the person's active encounters: an inactive encounter is kept but not used,
+    // for verification as for searches.
+    std::vector<TemplateInfo> templates;
+    ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store_->ListEncounters(person.id));
+    for (const Encounter& encounter : encounters) {
+      if (!encounter.active) continue;
+      ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> of_encounter, store_->ListEncounterTemplates(encounter.id));
+      templates.insert(templates.end(), of_encounter.begin(), of_encounter.end());
+    }
     std::map<std::int64_t, BiometricTemplate> loaded;  // each reference decrypted once
     for (std::size_t i = 0; i < probes.size(); ++i) {
       const ModalityEngine& engine = *probes[i].engine;

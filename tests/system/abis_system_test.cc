@@ -187,6 +187,16 @@ TEST_F(AbisSystemTest, VerifyWithSeveralProbesDecidesOnAllOfThemInOneAuditedRequ
   request.probes.clear();
   EXPECT_EQ(system_->Verify(enroller_, request).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(AuditCount("verify"), 2);
+
+  // An inactive encounter is kept but not used: its templates verify nothing.
+  auto encounters = system_->ReadEncounters(admin_, "alice");
+  ASSERT_TRUE(encounters.ok());
+  for (const EncounterRecord& record : encounters->encounters) {
+    ASSERT_TRUE(system_->SetEncounterActive(enroller_, "alice", record.encounter.external_id, false).ok());
+  }
+  request.probes.resize(1);
+  request.probes[0].bytes = RandomSample(1);
+  EXPECT_EQ(system_->Verify(enroller_, request).status().code(), StatusCode::kFailedPrecondition);
 }
 
 // A search restricted to listed persons ranks them alone: a listed person is returned even when
