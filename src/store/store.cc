@@ -524,6 +524,13 @@ Result<std::vector<TemplateInfo>> Store::ListTemplates(std::int64_t person_id) {
   return QueryTemplates(*db_, "WHERE t.person_id = ? ORDER BY t.id", [&](Statement& s) { s.Bind(1, person_id); });
 }
 
+Result<std::vector<TemplateInfo>> Store::ListActiveTemplates(std::int64_t person_id) {
+  return QueryTemplates(*db_,
+                        "JOIN samples s ON s.id = t.sample_id JOIN encounters e ON e.id = s.encounter_id "
+                        "WHERE t.person_id = ? AND e.status = 'active' ORDER BY t.id",
+                        [&](Statement& s) { s.Bind(1, person_id); });
+}
+
 Result<std::vector<TemplateInfo>> Store::ListGalleryTemplates(std::int64_t gallery_id, Modality modality) {
   return QueryTemplates(*db_,
                         "JOIN gallery_members m ON m.person_id = t.person_id JOIN samples s ON s.id = t.sample_id "

@@ -100,12 +100,8 @@ Result<std::vector<TemplateInfo>> ActiveTemplatesOfMembers(Store& store, const G
                                         gallery.name + "'");
     }
     person_ids->push_back(person->id);
-    ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store.ListEncounters(person->id));
-    for (const Encounter& encounter : encounters) {
-      if (!encounter.active) continue;
-      ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListEncounterTemplates(encounter.id));
-      out.insert(out.end(), templates.begin(), templates.end());
-    }
+    ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListActiveTemplates(person->id));
+    out.insert(out.end(), templates.begin(), templates.end());
   }
   return out;
 }
@@ -798,13 +794,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           if (!evidence.by_person().at(person_id).contains(probe->group)) missing.insert(probe->group);
         }
         if (missing.empty()) continue;
-        std::vector<TemplateInfo> templates;
-        ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store_->ListEncounters(person_id));
-        for (const Encounter& encounter : encounters) {
-          if (!encounter.active) continue;
-          ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> of_encounter, store_->ListEncounterTemplates(encounter.id));
-          templates.insert(templates.end(), of_encounter.begin(), of_encounter.end());
-        }
+        ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store_->ListActiveTemplates(person_id));
         for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
           const Probe& probe = *probes[probe_index];
           if (!missing.contains(probe.group)) continue;
@@ -962,15 +952,8 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
   ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
     person_id = person.id;
-    // The templates of the person's active encounters: an inactive encounter is kept but not used,
-    // for verification as for searches.
-    std::vector<TemplateInfo> templates;
-    ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, store_->ListEncounters(person.id));
-    for (const Encounter& encounter : encounters) {
-      if (!encounter.active) continue;
-      ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> of_encounter, store_->ListEncounterTemplates(encounter.id));
-      templates.insert(templates.end(), of_encounter.begin(), of_encounter.end());
-    }
+    // An inactive encounter is kept but not used, for verification as for searches.
+    ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store_->ListActiveTemplates(person.id));
     std::map<std::int64_t, BiometricTemplate> loaded;  // each reference decrypted once
     for (std::size_t i = 0; i < probes.size(); ++i) {
       const ModalityEngine& engine = *probes[i].engine;

@@ -105,6 +105,8 @@ class Store {
   Result<std::int64_t> AddTemplate(std::int64_t sample_id, std::int64_t person_id,
                                    const BiometricTemplate& biometric_template);
   Result<std::vector<TemplateInfo>> ListTemplates(std::int64_t person_id);
+  // The templates of the person's active encounters (what searches and verifications use), by id.
+  Result<std::vector<TemplateInfo>> ListActiveTemplates(std::int64_t person_id);
   // Decrypts a template. Tampering or a wrong key is kDataLoss.
   Result<BiometricTemplate> LoadTemplate(std::int64_t template_id);
   Result<std::vector<std::uint8_t>> LoadSample(std::int64_t sample_id);
