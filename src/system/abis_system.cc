@@ -57,9 +57,7 @@ Result<RestrictedIndex> BuildRestrictedIndex(Store& store, const ModalityEngine&
   out.index = engine.NewGallery();
   for (const TemplateInfo& info : templates) {
     if (info.modality != modality) continue;
-    bool same_finger = position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
-                       info.position == position;
-    if (!same_finger) continue;
+    if (!FingerPositionsCompatible(position, info.position)) continue;
     if (info.algorithm != engine.algorithm()) {
       ++out.skipped;
       continue;
@@ -801,10 +799,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           const BiometricTemplate& probe_template = probe.biometric_template;
           for (const TemplateInfo& info : templates) {
             if (info.modality != probe_template.modality || info.algorithm != probe.engine->algorithm()) continue;
-            if (probe_template.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
-                info.position != probe_template.position) {
-              continue;
-            }
+            if (!FingerPositionsCompatible(probe_template.position, info.position)) continue;
             Result<BiometricTemplate> reference = store_->LoadTemplate(info.id);
             if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) continue;  // quarantined
             if (!reference.ok()) return reference.status();
@@ -966,10 +961,7 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
       group.log_lr = -std::numeric_limits<double>::infinity();
       for (const TemplateInfo& info : templates) {
         if (info.modality != probe.modality || info.algorithm != engine.algorithm()) continue;
-        if (probe.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
-            probe.position != info.position) {
-          continue;
-        }
+        if (!FingerPositionsCompatible(probe.position, info.position)) continue;
         auto reference = loaded.find(info.id);
         if (reference == loaded.end()) {
           ABIS_ASSIGN_OR_RETURN(BiometricTemplate stored, store_->LoadTemplate(info.id));
@@ -1046,9 +1038,7 @@ Result<CompareResult> AbisSystem::RunCompareSamples(const Operator& op, const Co
       const BiometricTemplate& ta = a.biometric_template;
       const BiometricTemplate& tb = b.biometric_template;
       if (ta.modality != tb.modality || ta.algorithm != tb.algorithm) continue;
-      if (ta.position != FingerPosition::kUnknown && tb.position != FingerPosition::kUnknown && ta.position != tb.position) {
-        continue;
-      }
+      if (!FingerPositionsCompatible(ta.position, tb.position)) continue;
       ABIS_ASSIGN_OR_RETURN(Comparison comparison, a.engine->Compare(ta, tb));
       auto key = std::make_pair(ta.modality, ta.position);
       auto found = best.find(key);

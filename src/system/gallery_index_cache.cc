@@ -51,9 +51,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   std::unordered_map<std::int64_t, const TemplateInfo*> wanted;
   std::size_t skipped = 0;
   for (const TemplateInfo& info : templates) {
-    bool same_finger = key.position == FingerPosition::kUnknown || info.position == FingerPosition::kUnknown ||
-                       info.position == key.position;
-    if (!same_finger) continue;
+    if (!FingerPositionsCompatible(key.position, info.position)) continue;
     if (info.algorithm != key.algorithm) {
       ++skipped;
       continue;

@@ -51,6 +51,13 @@ TEST(FingerPositionTest, AcceptsCodesAndNamesAndRejectsOutOfRange) {
   EXPECT_FALSE(ParseFingerPosition("-1").ok());
 }
 
+TEST(FingerPositionTest, AnUnknownPositionIsCompatibleWithEveryFingerAndAKnownOneOnlyWithItself) {
+  EXPECT_TRUE(FingerPositionsCompatible(FingerPosition::kUnknown, FingerPosition::kLeftIndex));
+  EXPECT_TRUE(FingerPositionsCompatible(FingerPosition::kRightThumb, FingerPosition::kUnknown));
+  EXPECT_TRUE(FingerPositionsCompatible(FingerPosition::kRightIndex, FingerPosition::kRightIndex));
+  EXPECT_FALSE(FingerPositionsCompatible(FingerPosition::kRightIndex, FingerPosition::kLeftIndex));
+}
+
 TEST(ModalityTest, ParsesKnownNamesOnly) {
   EXPECT_EQ(*ParseModality("fingerprint"), Modality::kFinger);
   EXPECT_EQ(ModalityName(Modality::kDna), "dna");

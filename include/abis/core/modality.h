@@ -37,5 +37,9 @@ Result<FingerPosition> FingerPositionFromCode(int code);
 std::string_view FingerPositionName(FingerPosition position);
 // Accepts a code ("2") or a name ("right_index").
 Result<FingerPosition> ParseFingerPosition(std::string_view text);
+// Whether two samples may be of the same finger: the same position, or either one unknown.
+constexpr bool FingerPositionsCompatible(FingerPosition a, FingerPosition b) {
+  return a == FingerPosition::kUnknown || b == FingerPosition::kUnknown || a == b;
+}
 
 }  // namespace abis
