@@ -709,12 +709,29 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
       for (const Probe& probe : sample_probes) probes.push_back(&probe);
       for (const Probe& probe : person_probes) probes.push_back(&probe);
       std::vector<double> thresholds(probes.size(), 0.0);
+      // One comparison of probe `probe_index` with a person's template, offered to the fusion;
+      // `rank` is the person's rank in the probe's own list (0: compared exactly, not listed).
+      auto offer = [&](std::size_t probe_index, std::int64_t person, int rank, std::int64_t template_id, double score,
+                       double log_lr) {
+        const Probe& probe = *probes[probe_index];
+        ProbeEvidence found;
+        found.probe = static_cast<int>(probe_index + 1);
+        found.rank = rank;
+        found.source = probe.source;
+        found.modality = probe.biometric_template.modality;
+        found.position = probe.biometric_template.position;
+        found.template_id = template_id;
+        found.score = score;
+        found.threshold = thresholds[probe_index];
+        found.log_lr = log_lr;
+        found.hit = score >= thresholds[probe_index];
+        evidence.Offer(person, probe.group, std::move(found));
+      };
       for (std::size_t probe_index = 0; probe_index < probes.size(); ++probe_index) {
         const Probe& probe = *probes[probe_index];
         const BiometricTemplate& probe_template = probe.biometric_template;
-        ABIS_ASSIGN_OR_RETURN(double threshold,
+        ABIS_ASSIGN_OR_RETURN(thresholds[probe_index],
                               probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-        thresholds[probe_index] = threshold;
         // The shared index of the gallery, or a private one of the restricted persons' templates.
         const ModalityGallery* index = nullptr;
         std::function<std::int64_t(std::int64_t)> person_of_template;
@@ -764,18 +781,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           std::int64_t person = person_of_template(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
           const int rank = rank_of_person.emplace(person, static_cast<int>(rank_of_person.size()) + 1).first->second;
-          ProbeEvidence found;
-          found.rank = rank;
-          found.probe = static_cast<int>(probe_index + 1);
-          found.source = probe.source;
-          found.modality = probe_template.modality;
-          found.position = probe_template.position;
-          found.template_id = candidate.reference_id;
-          found.score = candidate.score;
-          found.threshold = threshold;
-          found.log_lr = candidate.log_lr;
-          found.hit = candidate.score >= threshold;
-          evidence.Offer(person, probe.group, std::move(found));
+          offer(probe_index, person, rank, candidate.reference_id, candidate.score, candidate.log_lr);
         }
       }
 
@@ -804,18 +810,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
             if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) continue;  // quarantined
             if (!reference.ok()) return reference.status();
             ABIS_ASSIGN_OR_RETURN(Comparison comparison, probe.engine->Compare(probe_template, *reference));
-            ProbeEvidence compared;
-            compared.probe = static_cast<int>(probe_index + 1);
-            compared.rank = 0;
-            compared.source = probe.source;
-            compared.modality = probe_template.modality;
-            compared.position = probe_template.position;
-            compared.template_id = info.id;
-            compared.score = comparison.score;
-            compared.threshold = thresholds[probe_index];
-            compared.log_lr = comparison.log_lr;
-            compared.hit = comparison.score >= thresholds[probe_index];
-            evidence.Offer(person_id, probe.group, std::move(compared));
+            offer(probe_index, person_id, /*rank=*/0, info.id, comparison.score, comparison.log_lr);
           }
         }
       }
