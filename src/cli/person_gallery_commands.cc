@@ -341,9 +341,7 @@ void AddGalleryCommands(CLI::App& root, CliContext& context) {
     const std::string today = TodayUtc();
     nlohmann::json rows = nlohmann::json::array();
     for (const WatchlistEntry& entry : *listed) {
-      std::string status = !entry.ended_at.empty()                        ? "ended"
-                           : entry.expires_at.substr(0, 10) <= today ? "expired"
-                                                                          : "active";
+      std::string status(WatchlistEntryStateName(WatchlistEntryStateOn(entry, today)));
       nlohmann::json row = {{"entry_id", entry.id},          {"person", entry.person_external_id},
                             {"authority_reference", entry.authority_reference},
                             {"reason", entry.reason},        {"expires_at", entry.expires_at},

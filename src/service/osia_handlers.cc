@@ -2,6 +2,7 @@
 // service: each maps one request onto AbisSystem and its answer onto OSIA's JSON.
 #include "osia_handlers.h"
 
+#include <cctype>
 #include <limits>
 
 #include "abis/core/time.h"
@@ -319,7 +320,8 @@ Result<Reply> OsiaHandlers::ListAlerts(AbisSystem& system, const Call& call) {
 namespace {
 
 nlohmann::json WatchlistEntryJson(const WatchlistEntry& entry, const std::string& today) {
-  std::string status = !entry.ended_at.empty() ? "ENDED" : entry.expires_at.substr(0, 10) <= today ? "EXPIRED" : "ACTIVE";
+  std::string status(WatchlistEntryStateName(WatchlistEntryStateOn(entry, today)));
+  for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));  // OSIA's style
   nlohmann::json out = {{"entryId", entry.id},
                         {"personId", entry.person_external_id},
                         {"authorityReference", entry.authority_reference},

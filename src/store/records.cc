@@ -40,6 +40,21 @@ Status ValidateEncounterKind(std::string_view kind) {
                                  "' (expected enrollment, border, booking, latent, body_recovery or reference_sample)");
 }
 
+WatchlistEntryState WatchlistEntryStateOn(const WatchlistEntry& entry, std::string_view today) {
+  if (!entry.ended_at.empty()) return WatchlistEntryState::kEnded;
+  if (entry.expires_at.substr(0, 10) <= today.substr(0, 10)) return WatchlistEntryState::kExpired;
+  return WatchlistEntryState::kActive;
+}
+
+std::string_view WatchlistEntryStateName(WatchlistEntryState state) {
+  switch (state) {
+    case WatchlistEntryState::kActive: return "active";
+    case WatchlistEntryState::kExpired: return "expired";
+    case WatchlistEntryState::kEnded: return "ended";
+  }
+  return "active";
+}
+
 Status ValidateIsoDate(std::string_view value, std::string_view field) {
   auto bad = [&](std::string_view why) {
     return Status::InvalidArgument(std::string(field) + " '" + EscapeForDisplay(value, 40) + "' is not " + std::string(why));

@@ -525,6 +525,17 @@ TEST(SchemaTest, MigrationFiveGivesStoredSamplesEmptyOptionsAndIndexesTemplatesB
   EXPECT_EQ(index->ColumnInt(0), 1);
 }
 
+// A listing's state of an entry: ended beats the date; an entry expires at the start of its date.
+TEST(WatchlistEntryStateTest, EndedThenExpiredOnItsDateThenActive) {
+  WatchlistEntry entry;
+  entry.expires_at = "2027-01-01";
+  EXPECT_EQ(WatchlistEntryStateOn(entry, "2026-12-31"), WatchlistEntryState::kActive);
+  EXPECT_EQ(WatchlistEntryStateOn(entry, "2027-01-01"), WatchlistEntryState::kExpired);
+  entry.ended_at = "2026-06-01T10:00:00.000Z";
+  EXPECT_EQ(WatchlistEntryStateOn(entry, "2026-12-31"), WatchlistEntryState::kEnded);
+  EXPECT_EQ(WatchlistEntryStateName(WatchlistEntryState::kExpired), "expired");
+}
+
 // Entries made before version 6 have no end: they stay active until they expire.
 TEST(SchemaTest, MigrationSixKeepsExistingWatchlistEntriesActive) {
   TempDir dir;

@@ -105,6 +105,14 @@ struct WatchlistEntry {
   std::string person_external_id;  // filled by listings
 };
 
+// Where an entry stands on `today` (YYYY-MM-DD): ended early, expired (its expiry date has come;
+// alerting stops at the start of that day), or active. Listings show this; searches apply the
+// same rule in Store::ActiveWatchlistEntries.
+enum class WatchlistEntryState : std::uint8_t { kActive, kExpired, kEnded };
+WatchlistEntryState WatchlistEntryStateOn(const WatchlistEntry& entry, std::string_view today);
+// "active", "expired", "ended".
+std::string_view WatchlistEntryStateName(WatchlistEntryState state);
+
 // Validates an ISO 8601 date "YYYY-MM-DD" (optionally followed by a time), naming `field`: a real
 // calendar date (2040-02-31 is refused), year 1800 or later.
 Status ValidateIsoDate(std::string_view value, std::string_view field);
