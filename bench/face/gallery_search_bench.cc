@@ -43,11 +43,12 @@
 
 #include "abis/cli/plugin.h"
 #include "abis/face/faiss_gallery.h"
+#include "../bench_measures.h"
 
 namespace abis::face {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using abis::bench::Clock;
 using Ranked = std::vector<std::pair<std::int64_t, float>>;
 constexpr std::size_t kTop = 10;
 
@@ -70,22 +71,9 @@ struct Flags {
   double max_gigabytes = 20.0;
 };
 
-double MillisecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double Quantile(std::vector<double> values, double q) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(q * static_cast<double>(values.size())))];
-}
-
-// Rounds to the nearest multiple of `unit` (a power of ten), printed without binary noise.
-double Round(double value, double unit) {
-  if (unit >= 1.0) return std::round(value / unit) * unit;
-  const double inverse = std::round(1.0 / unit);
-  return std::round(value * inverse) / inverse;
-}
+using abis::bench::MillisecondsSince;
+using abis::bench::Quantile;
+using abis::bench::Round;
 
 // CPU seconds used by the whole process so far (all threads).
 double ProcessCpuSeconds() {

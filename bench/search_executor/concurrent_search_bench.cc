@@ -26,23 +26,17 @@
 #include <thread>
 #include <vector>
 
+#include "../bench_measures.h"
 #include "abis/face/faiss_gallery.h"
 #include "abis/finger/finger_gallery.h"
 #include "abis/finger/synthetic_minutiae.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double MillisecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double Quantile(std::vector<double> values, double q) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(q * static_cast<double>(values.size())))];
-}
+using abis::bench::Clock;
+using abis::bench::MillisecondsSince;
+using abis::bench::Quantile;
+using abis::bench::Round;
 
 std::size_t ThreadsInProcess() {
   std::size_t count = 0;
@@ -53,8 +47,6 @@ std::size_t ThreadsInProcess() {
   }
   return count;
 }
-
-double Round(double value, double step) { return std::round(value / step) * step; }
 
 // Runs search(i) for every probe index on `concurrency` threads (each takes every
 // concurrency-th probe) while a sampler thread records the process's thread count.
