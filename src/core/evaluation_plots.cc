@@ -213,6 +213,30 @@ double ProbitAxis::Pixel(double rate) const {
   return from_ + std::clamp(fraction, 0.0, 1.0) * (to_ - from_);
 }
 
+std::vector<ScoreOperatingPoint> OperatingPointsOfScores(const std::vector<double>& genuine_in,
+                                                         const std::vector<double>& impostor_in) {
+  std::vector<double> genuine = genuine_in;
+  std::vector<double> impostor = impostor_in;
+  std::sort(genuine.begin(), genuine.end());
+  std::sort(impostor.begin(), impostor.end());
+  std::vector<double> thresholds = genuine;
+  thresholds.insert(thresholds.end(), impostor.begin(), impostor.end());
+  std::sort(thresholds.begin(), thresholds.end());
+  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
+  thresholds.push_back(thresholds.empty() ? 1.0 : thresholds.back() + 1.0);  // above every score
+  std::vector<ScoreOperatingPoint> points;
+  points.reserve(thresholds.size());
+  const auto genuine_count = static_cast<double>(genuine.size());
+  const auto impostor_count = static_cast<double>(impostor.size());
+  for (const double t : thresholds) {
+    const auto rejected = std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin();
+    const auto accepted = impostor.end() - std::lower_bound(impostor.begin(), impostor.end(), t);
+    points.push_back(
+        {t, static_cast<double>(accepted) / impostor_count, static_cast<double>(rejected) / genuine_count});
+  }
+  return points;
+}
+
 Result<std::vector<DetPoint>> DetPointsFromScores(const std::vector<double>& genuine_in,
                                                   const std::vector<double>& impostor_in, std::string_view what) {
   if (genuine_in.empty() || impostor_in.empty()) {
@@ -226,24 +250,10 @@ Result<std::vector<DetPoint>> DetPointsFromScores(const std::vector<double>& gen
           fmt::format("{}: {} score {} is NaN", what, set == &genuine_in ? "genuine" : "impostor", nan - set->begin()));
     }
   }
-  std::vector<double> genuine = genuine_in;
-  std::vector<double> impostor = impostor_in;
-  std::sort(genuine.begin(), genuine.end());
-  std::sort(impostor.begin(), impostor.end());
-  std::vector<double> thresholds = genuine;
-  thresholds.insert(thresholds.end(), impostor.begin(), impostor.end());
-  std::sort(thresholds.begin(), thresholds.end());
-  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
   std::vector<DetPoint> points;
-  points.reserve(thresholds.size() + 1);
-  const auto genuine_count = static_cast<double>(genuine.size());
-  const auto impostor_count = static_cast<double>(impostor.size());
-  for (const double t : thresholds) {
-    const auto rejected = std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin();
-    const auto accepted = impostor.end() - std::lower_bound(impostor.begin(), impostor.end(), t);
-    points.push_back({static_cast<double>(accepted) / impostor_count, static_cast<double>(rejected) / genuine_count});
+  for (const ScoreOperatingPoint& point : OperatingPointsOfScores(genuine_in, impostor_in)) {
+    points.push_back({point.fmr, point.fnmr});
   }
-  points.push_back({0, 1});  // a threshold above every score
   return points;
 }
 

@@ -8,32 +8,12 @@
 namespace abis::finger {
 namespace {
 
-struct OperatingPoint {
-  double threshold = 0;
-  double fmr = 0;
-  double fnmr = 0;
-};
+using OperatingPoint = ScoreOperatingPoint;
 
-// One operating point per distinct score (accept >= threshold), plus one above every score.
+// One operating point per distinct score (accept >= threshold), plus one above every score; FMR
+// falls and FNMR rises with the threshold. REQUIRES both score sets non-empty (callers check).
 std::vector<OperatingPoint> OperatingPoints(const ScoreSets& scores) {
-  std::vector<double> genuine = scores.genuine;
-  std::vector<double> impostor = scores.impostor;
-  std::sort(genuine.begin(), genuine.end());
-  std::sort(impostor.begin(), impostor.end());
-  std::vector<double> thresholds = genuine;
-  thresholds.insert(thresholds.end(), impostor.begin(), impostor.end());
-  std::sort(thresholds.begin(), thresholds.end());
-  thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
-  thresholds.push_back(thresholds.empty() ? 1.0 : thresholds.back() + 1.0);
-  std::vector<OperatingPoint> points;
-  points.reserve(thresholds.size());
-  for (const double t : thresholds) {
-    const auto rejected_genuine = std::lower_bound(genuine.begin(), genuine.end(), t) - genuine.begin();
-    const auto accepted_impostor = impostor.end() - std::lower_bound(impostor.begin(), impostor.end(), t);
-    points.push_back({t, static_cast<double>(accepted_impostor) / impostor.size(),
-                      static_cast<double>(rejected_genuine) / genuine.size()});
-  }
-  return points;  // FMR falls and FNMR rises with the threshold
+  return OperatingPointsOfScores(scores.genuine, scores.impostor);
 }
 
 }  // namespace

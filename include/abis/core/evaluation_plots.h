@@ -68,9 +68,21 @@ class ProbitAxis {
   double min_rate_, max_rate_, from_, to_, low_, high_;
 };
 
-// The DET points of genuine/impostor scores (higher means more similar; a comparison is accepted
-// when score >= threshold): one per distinct score, then one above every score, in order of
-// rising threshold. InvalidArgument when a set is empty or holds NaN (`what` names the set).
+// An operating point of a score threshold (accept when score >= threshold).
+struct ScoreOperatingPoint {
+  double threshold = 0;
+  double fmr = 0;
+  double fnmr = 0;
+};
+
+// The operating points of genuine/impostor scores (higher means more similar): one per distinct
+// score, then one above every score (FMR 0, FNMR 1), in order of rising threshold, so FMR falls
+// and FNMR rises. REQUIRES both sets non-empty; no other check (see DetPointsFromScores).
+std::vector<ScoreOperatingPoint> OperatingPointsOfScores(const std::vector<double>& genuine,
+                                                         const std::vector<double>& impostor);
+
+// The DET points of OperatingPointsOfScores, after checking the input: InvalidArgument when a set
+// is empty or holds NaN (`what` names the set).
 Result<std::vector<DetPoint>> DetPointsFromScores(const std::vector<double>& genuine,
                                                   const std::vector<double>& impostor, std::string_view what);
 
