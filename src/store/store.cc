@@ -824,9 +824,9 @@ Result<WatchlistEntry> Store::GetWatchlistEntry(std::int64_t entry_id) {
   return WatchlistEntryFromRow(query);
 }
 
-Status Store::EndWatchlistEntry(std::int64_t entry_id, std::string_view now, std::string_view operator_name,
+Status Store::EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
                                 std::string_view reason) {
-  ABIS_ASSIGN_OR_RETURN(WatchlistEntry entry, GetWatchlistEntry(entry_id));
+  const std::int64_t entry_id = entry.id;
   if (!entry.ended_at.empty()) {
     return Status::FailedPrecondition("watchlist entry " + std::to_string(entry_id) + " already ended at " + entry.ended_at);
   }

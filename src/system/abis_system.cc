@@ -520,7 +520,7 @@ Status AbisSystem::EndWatchlistEntry(const Operator& op, const std::string& gall
     if (entry.gallery_id != g.id) {
       return Status::NotFound("watchlist '" + gallery + "' has no entry " + std::to_string(entry_id));
     }
-    ABIS_RETURN_IF_ERROR(store_->EndWatchlistEntry(entry_id, NowUtcIso8601(), op.name, reason));
+    ABIS_RETURN_IF_ERROR(store_->EndWatchlistEntry(entry, NowUtcIso8601(), op.name, reason));
     AuditEvent event = EventFor(op, "watchlist.end");
     event.object_ids = Ids({{"galleries", {entry.gallery_id}}, {"persons", {entry.person_id}}, {"watchlist_entries", {entry_id}}});
     event.result = {{"authority_reference", entry.authority_reference}, {"reason", reason}};

@@ -168,9 +168,10 @@ class Store {
   // Every entry of the gallery (active, expired and ended) with its person's external id, by id.
   Result<std::vector<WatchlistEntry>> ListWatchlistEntries(std::int64_t gallery_id);
   Result<WatchlistEntry> GetWatchlistEntry(std::int64_t entry_id);
-  // Ends an entry that has not ended yet (kFailedPrecondition otherwise); when the person has no
-  // other active entry on the gallery, they leave it (and watchlist searches) too.
-  Status EndWatchlistEntry(std::int64_t entry_id, std::string_view now, std::string_view operator_name,
+  // Ends `entry` (as GetWatchlistEntry read it in the caller's transaction) unless it has ended
+  // already (kFailedPrecondition); when the person has no other active entry on the gallery, they
+  // leave it (and watchlist searches) too.
+  Status EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
                            std::string_view reason);
 
   // Best effort, after deletions: copies the WAL into the database file and truncates it
