@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# The application boundary (docs/SERVICE.md, issue 17): AbisSystem is the only door to the store.
+# The application boundary (docs/SERVICE.md, issue 17): AbisSystem is the only door to the store,
+# and the store is an interface (abis/store/store.h) whose SQLite back end is private to src/store.
 # Outside src/store, src/system and the audit and access libraries the system is built on, no code
-# includes the store's headers, runs SQL, or calls the TEST_ accessors. Exit 1 names each breach.
+# includes the store's interface or calls the TEST_ accessors; outside src/store, no code runs SQL,
+# includes SQLite or the back end's headers (src/store/sqlite/), or links the back end's internals.
+# Exit 1 names each breach.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# Usage: tools/check_boundary.sh [ROOT] (default: this repository; the tests pass a planted tree).
+cd "${1:-$(dirname "$0")/..}"
 failed=0
 check() {
-  local what="$1" pattern="$2" hits
-  hits=$(grep -rnE "$pattern" src --include='*.cc' --include='*.h' | grep -vE '^src/(store|system|audit|access)/' || true)
+  local what="$1" pattern="$2" allowed="${3:-^src/(store|system|audit|access)/}" hits
+  hits=$(grep -rnE "$pattern" src --include='*.cc' --include='*.h' --include=CMakeLists.txt | grep -vE "$allowed" || true)
   if [ -n "$hits" ]; then
     echo "boundary: $what:"
     echo "$hits"
     failed=1
   fi
 }
-check "store headers included outside the system" '#include "abis/store/(store|database|schema|records_sql)\.h"'
-check "SQL run outside the store" '\.(Prepare|Execute)\("'
+check "store headers included outside the system" '#include "abis/store/(store|audit_storage)\.h"'
+check "SQL run outside the store" '\.(Prepare|Execute)\("' '^src/store/'
+check "SQLite used outside the store" '#include [<"](sqlite3\.h|sqlite/)' '^src/store/'
+check "the store's SQLite internals linked outside the store" 'abis_store_sqlite_internals|SQLite::SQLite3' '^src/store/'
 check "a TEST_ accessor used by production code" 'TEST_[A-Za-z]+\('
-if [ "$failed" -eq 0 ]; then echo "boundary: intact (no store access outside src/store, src/system, src/audit, src/access)"; fi
+if [ "$failed" -eq 0 ]; then echo "boundary: intact (no store access outside src/store, src/system, src/audit, src/access; no SQL or SQLite outside src/store)"; fi
 exit "$failed"

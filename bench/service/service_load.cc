@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> keys;
   for (auto [name, role] : {std::pair{"root", abis::Role::kAdmin}, std::pair{"eve", abis::Role::kEnroller},
                             std::pair{"ian", abis::Role::kInvestigator}}) {
-    auto user = abis::AddUser((*system)->TEST_store().db(), name, role);
-    keys[name] = *abis::IssueApiKey((*system)->TEST_store().db(), user->id);
+    auto user = abis::AddUser((*system)->TEST_store(), name, role);
+    keys[name] = *abis::IssueApiKey((*system)->TEST_store(), user->id);
   }
   abis::Gallery gallery;
   gallery.name = "register";
@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
     if (acknowledged.count(id) > 1 || stored.count(id) > 1) ++duplicated;
   }
   std::size_t expected = acknowledged.size() + static_cast<std::size_t>(options.preload);
-  auto chain = abis::VerifyAuditChain((*system)->TEST_store().db());
+  auto chain = abis::VerifyAuditChain((*system)->TEST_store());
   bool intact = chain.ok() && chain->intact;
 
   std::size_t requests = enrol_ms.size() + search_ms.size();

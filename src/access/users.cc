@@ -23,22 +23,14 @@ Status ValidateUserName(const std::string& name) {
   return Status::Ok();
 }
 
-Result<std::vector<User>> QueryUsers(Database& db, const std::string& where, const std::string& argument) {
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare("SELECT id, name, role, disabled, created_at FROM users " + where));
-  if (!argument.empty()) query.Bind(1, argument);
-  std::vector<User> users;
-  while (true) {
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) break;
-    User user;
-    user.id = query.ColumnInt(0);
-    user.name = query.ColumnText(1);
-    ABIS_ASSIGN_OR_RETURN(user.role, ParseRole(query.ColumnText(2)));
-    user.disabled = query.ColumnInt(3) != 0;
-    user.created_at = query.ColumnText(4);
-    users.push_back(std::move(user));
-  }
-  return users;
+Result<User> ToUser(const UserRecord& record) {
+  User user;
+  user.id = record.id;
+  user.name = record.name;
+  ABIS_ASSIGN_OR_RETURN(user.role, ParseRole(record.role));
+  user.disabled = record.disabled;
+  user.created_at = record.created_at;
+  return user;
 }
 
 bool IsLowerHex(std::string_view text) {
@@ -50,50 +42,48 @@ bool IsLowerHex(std::string_view text) {
 
 }  // namespace
 
-Result<User> AddUser(Database& db, const std::string& name, Role role) {
+Result<User> AddUser(Store& store, const std::string& name, Role role) {
   ABIS_RETURN_IF_ERROR(ValidateUserName(name));
-  if (FindUser(db, name).ok()) return Status::AlreadyExists("user '" + name + "' already exists");
-  ABIS_ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)"));
-  insert.Bind(1, name).Bind(2, RoleName(role)).Bind(3, NowUtcIso8601());
-  ABIS_RETURN_IF_ERROR(insert.Run());
-  return FindUser(db, name);
+  UserRecord record;
+  record.name = name;
+  record.role = std::string(RoleName(role));
+  record.created_at = NowUtcIso8601();
+  ABIS_ASSIGN_OR_RETURN(record.id, store.AddUser(record));
+  return ToUser(record);
 }
 
-Result<std::vector<User>> ListUsers(Database& db) { return QueryUsers(db, "ORDER BY id", ""); }
-
-Result<User> FindUser(Database& db, const std::string& name) {
-  ABIS_ASSIGN_OR_RETURN(auto users, QueryUsers(db, "WHERE name = ?", name));
-  if (users.empty()) return Status::NotFound("no user '" + name + "'");
-  return users.front();
+Result<std::vector<User>> ListUsers(Store& store) {
+  ABIS_ASSIGN_OR_RETURN(std::vector<UserRecord> records, store.ListUsers());
+  std::vector<User> users;
+  for (const UserRecord& record : records) {
+    ABIS_ASSIGN_OR_RETURN(User user, ToUser(record));
+    users.push_back(std::move(user));
+  }
+  return users;
 }
 
-Status DisableUser(Database& db, const std::string& name) {
-  ABIS_ASSIGN_OR_RETURN(User user, FindUser(db, name));
-  return db.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(auto disable, db.Prepare("UPDATE users SET disabled = 1 WHERE id = ?"));
-    disable.Bind(1, user.id);
-    ABIS_RETURN_IF_ERROR(disable.Run());
-    ABIS_ASSIGN_OR_RETURN(auto revoke, db.Prepare("UPDATE api_keys SET revoked = 1 WHERE user_id = ?"));
-    revoke.Bind(1, user.id);
-    return revoke.Run();
+Result<User> FindUser(Store& store, const std::string& name) {
+  ABIS_ASSIGN_OR_RETURN(UserRecord record, store.FindUser(name));
+  return ToUser(record);
+}
+
+Status DisableUser(Store& store, const std::string& name) {
+  ABIS_ASSIGN_OR_RETURN(User user, FindUser(store, name));
+  return store.Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(store.SetUserDisabled(user.id, true));
+    return store.RevokeApiKeys(user.id);
   });
 }
 
-Status EnableUser(Database& db, const std::string& name) {
-  ABIS_ASSIGN_OR_RETURN(User user, FindUser(db, name));
+Status EnableUser(Store& store, const std::string& name) {
+  ABIS_ASSIGN_OR_RETURN(User user, FindUser(store, name));
   if (!user.disabled) return Status::FailedPrecondition("user '" + name + "' is not disabled");
-  ABIS_ASSIGN_OR_RETURN(auto enable, db.Prepare("UPDATE users SET disabled = 0 WHERE id = ?"));
-  enable.Bind(1, user.id);
-  return enable.Run();
+  return store.SetUserDisabled(user.id, false);
 }
 
-Status RevokeApiKeys(Database& db, std::int64_t user_id) {
-  ABIS_ASSIGN_OR_RETURN(auto revoke, db.Prepare("UPDATE api_keys SET revoked = 1 WHERE user_id = ?"));
-  revoke.Bind(1, user_id);
-  return revoke.Run();
-}
+Status RevokeApiKeys(Store& store, std::int64_t user_id) { return store.RevokeApiKeys(user_id); }
 
-Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::optional<std::string>& expires_at) {
+Result<std::string> IssueApiKey(Store& store, std::int64_t user_id, const std::optional<std::string>& expires_at) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   std::string key_id = HexEncode(RandomBytes(kKeyIdBytes));
   std::string secret = HexEncode(RandomBytes(kSecretBytes));
@@ -102,10 +92,13 @@ Result<std::string> IssueApiKey(Database& db, std::int64_t user_id, const std::o
                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
     return Status::ResourceExhausted("argon2id hashing of the API key ran out of memory");
   }
-  ABIS_ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO api_keys (user_id, key_id, secret_hash, created_at, "
-                                                "expires_at) VALUES (?, ?, ?, ?, ?)"));
-  insert.Bind(1, user_id).Bind(2, key_id).Bind(3, std::string(hash)).Bind(4, NowUtcIso8601()).Bind(5, expires_at);
-  ABIS_RETURN_IF_ERROR(insert.Run());
+  ApiKeyRecord record;
+  record.user_id = user_id;
+  record.key_id = key_id;
+  record.secret_hash = hash;
+  record.created_at = NowUtcIso8601();
+  record.expires_at = expires_at;
+  ABIS_RETURN_IF_ERROR(store.AddApiKey(record));
   std::string key = "abis_" + key_id + "_" + secret;
   sodium_memzero(secret.data(), secret.size());
   return key;
@@ -118,7 +111,7 @@ std::string ApiKeyId(const std::string& api_key) {
   return IsLowerHex(key_id) ? key_id : "";
 }
 
-Result<Operator> Authenticate(Database& db, const std::string& api_key) {
+Result<Operator> Authenticate(Store& store, const std::string& api_key) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   const auto refused = [](const std::string& why) { return Status::Unauthenticated("API key refused: " + why); };
   // "abis_" + 16 hex + "_" + 64 hex
@@ -129,24 +122,22 @@ Result<Operator> Authenticate(Database& db, const std::string& api_key) {
   std::string key_id = api_key.substr(5, 2 * kKeyIdBytes);
   std::string secret = api_key.substr(5 + 2 * kKeyIdBytes + 1);
   if (!IsLowerHex(key_id) || !IsLowerHex(secret)) return refused("not an abis key (non-hex characters)");
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare("SELECT k.secret_hash, k.revoked, k.expires_at, u.id, u.name, u.role, "
-                                               "u.disabled FROM api_keys k JOIN users u ON u.id = k.user_id "
-                                               "WHERE k.key_id = ?"));
-  query.Bind(1, key_id);
-  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-  if (!row) return refused("unknown or wrong key");
-  std::string hash = query.ColumnText(0);
-  if (crypto_pwhash_str_verify(hash.c_str(), secret.data(), secret.size()) != 0) {
+  Result<std::pair<ApiKeyRecord, UserRecord>> found = store.FindApiKey(key_id);
+  if (!found.ok()) {
+    if (found.status().code() == StatusCode::kNotFound) return refused("unknown or wrong key");
+    return found.status();
+  }
+  const auto& [key, user] = *found;
+  if (crypto_pwhash_str_verify(key.secret_hash.c_str(), secret.data(), secret.size()) != 0) {
     return refused("unknown or wrong key");
   }
-  if (query.ColumnInt(1) != 0) return refused("key revoked");
-  auto expires_at = query.ColumnOptionalText(2);
-  if (expires_at && *expires_at <= NowUtcIso8601()) return refused("key expired on " + *expires_at);
-  if (query.ColumnInt(6) != 0) return refused("user disabled");
+  if (key.revoked) return refused("key revoked");
+  if (key.expires_at && *key.expires_at <= NowUtcIso8601()) return refused("key expired on " + *key.expires_at);
+  if (user.disabled) return refused("user disabled");
   Operator op;
-  op.user_id = query.ColumnInt(3);
-  op.name = query.ColumnText(4);
-  ABIS_ASSIGN_OR_RETURN(op.role, ParseRole(query.ColumnText(5)));
+  op.user_id = user.id;
+  op.name = user.name;
+  ABIS_ASSIGN_OR_RETURN(op.role, ParseRole(user.role));
   return op;
 }
 

@@ -17,17 +17,9 @@
 namespace abis {
 namespace {
 
-constexpr const char* kEntryColumns =
-    "seq, time, operator, role, action, purpose, case_ref, object_ids, input_sha256, result, prev_hash, entry_hash";
-
-// The hashed form of an entry: each field as "<byte length>:<bytes>;", in a fixed order, with a
-// format version first. Hashing the stored text (not a re-serialisation) makes verification
-// independent of JSON formatting.
-struct StoredEntry {
-  std::int64_t seq = 0;
-  std::string time, operator_name, role, action, purpose, case_ref, object_ids, input_sha256, result, prev_hash,
-      entry_hash;
-};
+// The hashed form of an entry (AuditRow): each field as "<byte length>:<bytes>;", in a fixed
+// order, with a format version first. Hashing the stored text (not a re-serialisation) makes
+// verification independent of JSON formatting.
 
 // Appends "<byte length>:<bytes>;".
 void AppendField(std::string& canonical, std::string_view value) {
@@ -37,37 +29,20 @@ void AppendField(std::string& canonical, std::string_view value) {
   canonical += ';';
 }
 
-std::string EntryHash(const StoredEntry& entry) {
+std::string EntryHash(const AuditRow& entry) {
   std::string canonical;
   auto field = [&](const std::string& value) { AppendField(canonical, value); };
   field("abis-audit-v1");
   field(std::to_string(entry.seq));
-  for (const std::string* value : {&entry.time, &entry.operator_name, &entry.role, &entry.action, &entry.purpose,
-                                   &entry.case_ref, &entry.object_ids, &entry.input_sha256, &entry.result,
-                                   &entry.prev_hash}) {
+  for (const std::string* value :
+       {&entry.time, &entry.operator_name, &entry.role, &entry.action, &entry.purpose, &entry.case_ref,
+        &entry.object_ids, &entry.input_sha256, &entry.result, &entry.prev_hash}) {
     field(*value);
   }
   return Sha256Hex(canonical);
 }
 
-StoredEntry ReadStored(const Statement& row) {
-  StoredEntry entry;
-  entry.seq = row.ColumnInt(0);
-  entry.time = row.ColumnText(1);
-  entry.operator_name = row.ColumnText(2);
-  entry.role = row.ColumnText(3);
-  entry.action = row.ColumnText(4);
-  entry.purpose = row.ColumnText(5);
-  entry.case_ref = row.ColumnText(6);
-  entry.object_ids = row.ColumnText(7);
-  entry.input_sha256 = row.ColumnText(8);
-  entry.result = row.ColumnText(9);
-  entry.prev_hash = row.ColumnText(10);
-  entry.entry_hash = row.ColumnText(11);
-  return entry;
-}
-
-AuditEntry ToEntry(const StoredEntry& stored) {
+AuditEntry ToEntry(const AuditRow& stored) {
   AuditEntry entry;
   entry.seq = stored.seq;
   entry.time = stored.time;
@@ -115,15 +90,13 @@ nlohmann::json AuditEntry::ToJson() const {
           {"entry_hash", entry_hash}};
 }
 
-Result<AuditEntry> AppendAuditEntry(Database& db, const AuditEvent& event) {
+Result<AuditEntry> AppendAuditEntry(AuditStorage& storage, const AuditEvent& event) {
   ABIS_RETURN_IF_ERROR(ValidateEvent(event));
-  StoredEntry stored;
-  Status status = db.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(auto head, db.Prepare("SELECT entry_count, last_hash FROM audit_head WHERE id = 1"));
-    ABIS_ASSIGN_OR_RETURN(bool row, head.Step());
-    if (!row) return Status::DataLoss("audit_head row is missing");
-    stored.seq = head.ColumnInt(0) + 1;
-    stored.prev_hash = head.ColumnText(1).empty() ? kAuditGenesisHash : head.ColumnText(1);
+  AuditRow stored;
+  Status status = storage.Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(AuditHead head, storage.ReadAuditHead());
+    stored.seq = head.entry_count + 1;
+    stored.prev_hash = head.last_hash.empty() ? kAuditGenesisHash : head.last_hash;
     stored.time = NowUtcIso8601();
     stored.operator_name = event.operator_name;
     stored.role = event.role;
@@ -134,84 +107,64 @@ Result<AuditEntry> AppendAuditEntry(Database& db, const AuditEvent& event) {
     stored.input_sha256 = ToJsonText(nlohmann::json(event.input_sha256));
     stored.result = ToJsonText(event.result);
     stored.entry_hash = EntryHash(stored);
-
-    ABIS_ASSIGN_OR_RETURN(auto insert, db.Prepare(std::string("INSERT INTO audit_log (") + kEntryColumns +
-                                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    insert.Bind(1, stored.seq)
-        .Bind(2, stored.time)
-        .Bind(3, stored.operator_name)
-        .Bind(4, stored.role)
-        .Bind(5, stored.action)
-        .Bind(6, stored.purpose)
-        .Bind(7, stored.case_ref)
-        .Bind(8, stored.object_ids)
-        .Bind(9, stored.input_sha256)
-        .Bind(10, stored.result)
-        .Bind(11, stored.prev_hash)
-        .Bind(12, stored.entry_hash);
-    ABIS_RETURN_IF_ERROR(insert.Run());
-
-    ABIS_ASSIGN_OR_RETURN(auto update,
-                          db.Prepare("UPDATE audit_head SET entry_count = ?, last_hash = ? WHERE id = 1"));
-    update.Bind(1, stored.seq).Bind(2, stored.entry_hash);
-    ABIS_RETURN_IF_ERROR(update.Run());
-
+    std::vector<std::int64_t> persons;
     if (event.object_ids.contains("persons")) {
-      ABIS_ASSIGN_OR_RETURN(auto subject,
-                            db.Prepare("INSERT OR IGNORE INTO audit_subjects (seq, person_id) VALUES (?, ?)"));
       for (const auto& person : event.object_ids["persons"]) {
-        if (!person.is_number_integer()) continue;
-        subject.Reset();
-        subject.Bind(1, stored.seq).Bind(2, person.get<std::int64_t>());
-        ABIS_RETURN_IF_ERROR(subject.Run());
+        if (person.is_number_integer()) persons.push_back(person.get<std::int64_t>());
       }
     }
-    return Status::Ok();
+    return storage.AppendAuditRow(stored, persons);
   });
   if (!status.ok()) return status.WithContext("appending to the audit log");
   return ToEntry(stored);
 }
 
-Result<AuditVerification> VerifyAuditChain(Database& db) {
+Result<AuditVerification> VerifyAuditChain(AuditStorage& storage) {
   AuditVerification report;
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(std::string("SELECT ") + kEntryColumns + " FROM audit_log ORDER BY seq"));
   std::string previous_hash = kAuditGenesisHash;
   std::int64_t expected_seq = 1;
   auto fail = [&](std::int64_t seq, std::string problem) {
     report.intact = false;
     report.first_bad_seq = seq;
     report.problem = std::move(problem);
-    return report;
   };
-  while (true) {
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) break;
-    StoredEntry entry = ReadStored(query);
+  // Stops the walk at the first broken link (the status is not an error of the walk itself).
+  const Status kBroken = Status::FailedPrecondition("audit chain broken");
+  Status walked = storage.ForEachAuditRow({}, [&](const AuditRow& entry) -> Status {
     if (entry.seq != expected_seq) {
-      return fail(expected_seq, entry.seq > expected_seq
-                                    ? "entry " + std::to_string(expected_seq) + " is missing (deleted); next entry is " +
-                                          std::to_string(entry.seq)
-                                    : "entry sequence out of order at " + std::to_string(entry.seq));
+      fail(expected_seq, entry.seq > expected_seq
+                             ? "entry " + std::to_string(expected_seq) + " is missing (deleted); next entry is " +
+                                   std::to_string(entry.seq)
+                             : "entry sequence out of order at " + std::to_string(entry.seq));
+      return kBroken;
     }
     if (entry.prev_hash != previous_hash) {
-      return fail(entry.seq, "entry " + std::to_string(entry.seq) +
-                                 " does not follow entry " + std::to_string(entry.seq - 1) +
-                                 " (prev_hash mismatch: an entry was inserted, deleted or reordered)");
+      fail(entry.seq, "entry " + std::to_string(entry.seq) + " does not follow entry " + std::to_string(entry.seq - 1) +
+                          " (prev_hash mismatch: an entry was inserted, deleted or reordered)");
+      return kBroken;
     }
     if (EntryHash(entry) != entry.entry_hash) {
-      return fail(entry.seq, "entry " + std::to_string(entry.seq) + " was modified (content does not match its hash)");
+      fail(entry.seq, "entry " + std::to_string(entry.seq) + " was modified (content does not match its hash)");
+      return kBroken;
     }
     previous_hash = entry.entry_hash;
     ++expected_seq;
     ++report.entries;
+    return Status::Ok();
+  });
+  if (!report.intact) return report;
+  ABIS_RETURN_IF_ERROR(walked);
+  Result<AuditHead> head = storage.ReadAuditHead();
+  if (!head.ok() && head.status().code() == StatusCode::kDataLoss) {
+    fail(report.entries + 1, "audit head record is missing");
+    return report;
   }
-  ABIS_ASSIGN_OR_RETURN(auto head, db.Prepare("SELECT entry_count, last_hash FROM audit_head WHERE id = 1"));
-  ABIS_ASSIGN_OR_RETURN(bool row, head.Step());
-  if (!row) return fail(report.entries + 1, "audit head record is missing");
-  std::string head_hash = head.ColumnText(1).empty() ? kAuditGenesisHash : head.ColumnText(1);
-  if (head.ColumnInt(0) != report.entries || head_hash != previous_hash) {
-    return fail(report.entries + 1, "audit log ends at entry " + std::to_string(report.entries) + " but its head records " +
-                                        std::to_string(head.ColumnInt(0)) + " entries (entries removed from the end)");
+  ABIS_RETURN_IF_ERROR(head.status());
+  std::string head_hash = head->last_hash.empty() ? kAuditGenesisHash : head->last_hash;
+  if (head->entry_count != report.entries || head_hash != previous_hash) {
+    fail(report.entries + 1, "audit log ends at entry " + std::to_string(report.entries) + " but its head records " +
+                                 std::to_string(head->entry_count) + " entries (entries removed from the end)");
+    return report;
   }
   report.head_hash = previous_hash;
   return report;
@@ -240,42 +193,33 @@ Status ValidateAuditFilter(const AuditFilter& filter) {
   return Status::Ok();
 }
 
-Result<std::int64_t> ExportAudit(Database& db, const AuditFilter& filter, std::ostream& out) {
+Result<std::int64_t> ExportAudit(AuditStorage& storage, const AuditFilter& filter, std::ostream& out) {
   ABIS_RETURN_IF_ERROR(ValidateAuditFilter(filter));
-  // Each condition holds when its parameter is empty (not filtered) or matches.
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(std::string("SELECT ") + kEntryColumns +
-                                               " FROM audit_log WHERE time >= ?1 AND (?2 = '' OR time < ?2) "
-                                               "AND (?3 = '' OR operator = ?3) AND (?4 = '' OR action = ?4) "
-                                               "AND (?5 = '' OR purpose = ?5) AND (?6 = '' OR case_ref = ?6) "
-                                               "ORDER BY seq"));
-  query.Bind(1, filter.since)
-      .Bind(2, filter.until)
-      .Bind(3, filter.operator_name)
-      .Bind(4, filter.action)
-      .Bind(5, filter.purpose)
-      .Bind(6, filter.case_ref);
+  AuditRowFilter rows;
+  rows.since = filter.since;
+  rows.until = filter.until;
+  rows.operator_name = filter.operator_name;
+  rows.action = filter.action;
+  rows.purpose = filter.purpose;
+  rows.case_ref = filter.case_ref;
   std::int64_t written = 0;
-  while (true) {
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) break;
-    out << ToJsonText(ToEntry(ReadStored(query)).ToJson()) << '\n';
+  ABIS_RETURN_IF_ERROR(storage.ForEachAuditRow(rows, [&](const AuditRow& row) -> Status {
+    out << ToJsonText(ToEntry(row).ToJson()) << '\n';
     ++written;
-  }
+    return Status::Ok();
+  }));
   if (!out) return Status::IoError("writing the audit export failed");
   return written;
 }
 
-Result<std::vector<AuditEntry>> AuditEntriesForPerson(Database& db, std::int64_t person_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(std::string("SELECT ") + kEntryColumns +
-                                               " FROM audit_log WHERE seq IN (SELECT seq FROM audit_subjects WHERE "
-                                               "person_id = ?) ORDER BY seq"));
-  query.Bind(1, person_id);
+Result<std::vector<AuditEntry>> AuditEntriesForPerson(AuditStorage& storage, std::int64_t person_id) {
+  AuditRowFilter rows;
+  rows.person_id = person_id;
   std::vector<AuditEntry> out;
-  while (true) {
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) break;
-    out.push_back(ToEntry(ReadStored(query)));
-  }
+  ABIS_RETURN_IF_ERROR(storage.ForEachAuditRow(rows, [&](const AuditRow& row) -> Status {
+    out.push_back(ToEntry(row));
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -306,14 +250,6 @@ bool DecodeHex(std::string_view hex, std::array<std::uint8_t, N>& out) {
   std::size_t decoded = 0;
   return hex.size() == 2 * N &&
          sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &decoded, nullptr) == 0 && decoded == N;
-}
-
-Result<std::string> EntryHashAt(Database& db, std::int64_t seq) {
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare("SELECT entry_hash FROM audit_log WHERE seq = ?"));
-  query.Bind(1, seq);
-  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-  if (!row) return Status::NotFound("no audit entry " + std::to_string(seq));
-  return query.ColumnText(0);
 }
 
 }  // namespace
@@ -375,7 +311,8 @@ nlohmann::json AuditCheckpoint::ToJson() const {
 
 Result<AuditCheckpoint> AuditCheckpoint::FromJson(const nlohmann::json& json) {
   if (!json.is_object()) return Status::InvalidArgument("an audit anchor must be a JSON object");
-  if (!json.contains("format") || !json["format"].is_string() || json["format"].get<std::string>() != kCheckpointFormat) {
+  if (!json.contains("format") || !json["format"].is_string() ||
+      json["format"].get<std::string>() != kCheckpointFormat) {
     return Status::InvalidArgument("an audit anchor must have \"format\": \"" + std::string(kCheckpointFormat) + "\"");
   }
   AuditCheckpoint checkpoint;
@@ -398,17 +335,17 @@ Result<AuditCheckpoint> AuditCheckpoint::FromJson(const nlohmann::json& json) {
   return checkpoint;
 }
 
-Result<AuditCheckpoint> MakeAuditCheckpoint(Database& db, const AuditSigningKey& key) {
+Result<AuditCheckpoint> MakeAuditCheckpoint(AuditStorage& storage, const AuditSigningKey& key) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   AuditCheckpoint checkpoint;
-  Status status = db.ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(AuditVerification chain, VerifyAuditChain(db));
+  Status status = storage.ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(AuditVerification chain, VerifyAuditChain(storage));
     if (!chain.intact) {
       return Status::FailedPrecondition("the audit chain is broken at entry " + std::to_string(chain.first_bad_seq) +
                                         " (" + chain.problem + "); a broken log is not anchored");
     }
     if (chain.entries == 0) return Status::FailedPrecondition("the audit log is empty; nothing to anchor");
-    ABIS_ASSIGN_OR_RETURN(checkpoint.store_id, EntryHashAt(db, 1));
+    ABIS_ASSIGN_OR_RETURN(checkpoint.store_id, storage.AuditEntryHashAt(1));
     checkpoint.seq = chain.entries;
     checkpoint.entry_hash = chain.head_hash;
     return Status::Ok();
@@ -424,7 +361,7 @@ Result<AuditCheckpoint> MakeAuditCheckpoint(Database& db, const AuditSigningKey&
   return checkpoint;
 }
 
-Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint& anchor,
+Result<AuditVerification> VerifyAuditAnchor(AuditStorage& storage, const AuditCheckpoint& anchor,
                                             const std::optional<std::array<std::uint8_t, 32>>& trusted_public_key) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   std::array<std::uint8_t, 32> signer{};
@@ -433,8 +370,8 @@ Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint&
     return Status::DataLoss("the audit anchor's public key or signature is not hex of the right length");
   }
   if (trusted_public_key && *trusted_public_key != signer) {
-    return Status::DataLoss("the audit anchor was signed by key " + anchor.public_key + ", not by the given public key " +
-                            HexEncode(*trusted_public_key));
+    return Status::DataLoss("the audit anchor was signed by key " + anchor.public_key +
+                            ", not by the given public key " + HexEncode(*trusted_public_key));
   }
   const std::string message = CheckpointMessage(anchor);
   if (crypto_sign_verify_detached(signature.data(), reinterpret_cast<const unsigned char*>(message.data()),
@@ -442,8 +379,8 @@ Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint&
     return Status::DataLoss("the audit anchor's signature does not verify: the anchor was altered or forged");
   }
   AuditVerification report;
-  Status status = db.ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditChain(db));
+  Status status = storage.ReadTransaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditChain(storage));
     report.anchor_seq = anchor.seq;
     if (!report.intact) return Status::Ok();
     auto fail = [&](std::int64_t seq, std::string problem) {
@@ -457,16 +394,19 @@ Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint&
       return fail(report.entries + 1, "log cut below the anchor: it ends at entry " + std::to_string(report.entries) +
                                           " but the anchor holds entry " + std::to_string(anchor.seq) + signed_at);
     }
-    ABIS_ASSIGN_OR_RETURN(std::string first_hash, EntryHashAt(db, 1));
+    ABIS_ASSIGN_OR_RETURN(std::string first_hash, storage.AuditEntryHashAt(1));
     if (first_hash != anchor.store_id) {
-      return fail(1, "entry 1 does not match the anchor's store id: the anchor is of another store, or the log was "
-                     "rewritten from its first entry" + signed_at);
+      return fail(1,
+                  "entry 1 does not match the anchor's store id: the anchor is of another store, or the log was "
+                  "rewritten from its first entry" +
+                      signed_at);
     }
-    ABIS_ASSIGN_OR_RETURN(std::string anchored_hash, EntryHashAt(db, anchor.seq));
+    ABIS_ASSIGN_OR_RETURN(std::string anchored_hash, storage.AuditEntryHashAt(anchor.seq));
     if (anchored_hash != anchor.entry_hash) {
-      return fail(anchor.seq, "anchored entry " + std::to_string(anchor.seq) + " was rewritten (it, or an entry before "
-                              "it, was changed and the chain rehashed): its hash is " + anchored_hash +
-                              ", the anchor holds " + anchor.entry_hash + signed_at);
+      return fail(anchor.seq, "anchored entry " + std::to_string(anchor.seq) +
+                                  " was rewritten (it, or an entry before "
+                                  "it, was changed and the chain rehashed): its hash is " +
+                                  anchored_hash + ", the anchor holds " + anchor.entry_hash + signed_at);
     }
     return Status::Ok();
   });

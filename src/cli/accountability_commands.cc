@@ -5,6 +5,7 @@
 
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
+#include "abis/store/crypto.h"
 #include "cli_context.h"
 #include "record_json.h"
 

@@ -9,6 +9,7 @@
 
 #include "abis/core/time.h"
 #include "abis/core/text_validation.h"
+#include "abis/store/crypto.h"
 #include "cli_context.h"
 
 #ifdef ABIS_HAVE_INTEROP

@@ -4,7 +4,7 @@
 
 #include "abis/core/text_validation.h"
 #include "abis/system/candidate_review.h"
-#include "abis/system/watchlist_alert.h"
+#include "abis/store/watchlist_alert.h"
 #include "cli_context.h"
 
 namespace abis::cli {

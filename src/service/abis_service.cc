@@ -420,7 +420,7 @@ class AbisService::Impl {
 
   // Runs a handler. A JSON value of an unexpected type deep in a mapper throws from the JSON
   // library: that is the client's fault, reported without the library's text. Any transaction the
-  // handler had open has been rolled back by then (Database::Transaction ends on every path).
+  // handler had open has been rolled back by then (Store::Transaction ends on every path).
   static Result<Reply> RunHandler(const Handler& handler, AbisSystem& system, const Call& call) {
     try {
       return handler(system, call);

@@ -40,10 +40,9 @@ std::vector<std::uint8_t> EncryptWithKey(const std::uint8_t* key, std::span<cons
   std::vector<std::uint8_t> out(kNonceSize + plaintext.size() + kTagSize);
   randombytes_buf(out.data(), kNonceSize);
   unsigned long long written = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      out.data() + kNonceSize, &written, plaintext.data(), plaintext.size(),
-      reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), nullptr,
-      out.data(), key);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kNonceSize, &written, plaintext.data(), plaintext.size(),
+                                             reinterpret_cast<const unsigned char*>(associated_data.data()),
+                                             associated_data.size(), nullptr, out.data(), key);
   out.resize(kNonceSize + written);
   return out;
 }
@@ -139,8 +138,7 @@ Status InitCrypto() {
 
 void WipeSecret(std::string& secret) { sodium_memzero(secret.data(), secret.size()); }
 
-Result<std::string> ReadOwnerOnlyFile(const std::filesystem::path& file, std::string_view what,
-                                      std::size_t max_bytes) {
+Result<std::string> ReadOwnerOnlyFile(const std::filesystem::path& file, std::string_view what, std::size_t max_bytes) {
   const std::string name = std::string(what) + " " + file.string();
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -277,8 +275,9 @@ Result<MasterKey> MasterKey::LoadFile(const std::filesystem::path& file, std::st
     return Status::DataLoss(name + " is not an abis master key (bad header)");
   }
   if (passphrase.empty()) {
-    return Status::FailedPrecondition(name + " is wrapped under a passphrase; set ABIS_KEY_PASSPHRASE_FILE to the file "
-                                             "that holds it");
+    return Status::FailedPrecondition(name +
+                                      " is wrapped under a passphrase; set ABIS_KEY_PASSPHRASE_FILE to the file "
+                                      "that holds it");
   }
   std::string_view rest = std::string_view(content).substr(kWrappedKeyFileHeader.size());
   std::size_t line_end = rest.find('\n');
@@ -293,19 +292,19 @@ Result<MasterKey> MasterKey::LoadFile(const std::filesystem::path& file, std::st
   int consumed = 0;
   if (std::sscanf(kdf_line.c_str(), "argon2id13 opslimit=%llu memlimit=%llu salt=%33s%n", &opslimit, &memlimit,
                   salt_hex, &consumed) != 3 ||
-      static_cast<std::size_t>(consumed) != kdf_line.size() ||
-      !DecodeHex(std::string_view(salt_hex), salt)) {
+      static_cast<std::size_t>(consumed) != kdf_line.size() || !DecodeHex(std::string_view(salt_hex), salt)) {
     return Status::DataLoss(name + ": unreadable KDF line '" + kdf_line + "'");
   }
   limits.opslimit = opslimit;
   limits.memlimit = static_cast<std::size_t>(memlimit);
   if (limits.opslimit < crypto_pwhash_OPSLIMIT_MIN || limits.opslimit > kMaxOpslimit ||
-      limits.memlimit < crypto_pwhash_MEMLIMIT_MIN || limits.memlimit > kMaxMemlimit || KdfLine(limits, salt) != kdf_line) {
+      limits.memlimit < crypto_pwhash_MEMLIMIT_MIN || limits.memlimit > kMaxMemlimit ||
+      KdfLine(limits, salt) != kdf_line) {
     return Status::DataLoss(name + ": KDF limits out of range or not in canonical form ('" + kdf_line + "')");
   }
   std::vector<std::uint8_t> wrapped(kNonceSize + kSize + kTagSize);
-  if (!DecodeHex(wrapped_hex, wrapped)) return Status::DataLoss(name + ": the wrapped key is not " +
-                                                                std::to_string(wrapped.size()) + " bytes of hex");
+  if (!DecodeHex(wrapped_hex, wrapped))
+    return Status::DataLoss(name + ": the wrapped key is not " + std::to_string(wrapped.size()) + " bytes of hex");
 
   const std::string cache_key = UnwrapCacheKey(content, passphrase);
   {
@@ -367,7 +366,8 @@ Result<MasterKey> MasterKey::FromCommand(const std::string& command) {
     ssize_t got = ::read(pipe_fds[0], buffer, sizeof(buffer));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
-    if (output.size() + static_cast<std::size_t>(got) <= kMaxOutput) output.append(buffer, static_cast<std::size_t>(got));
+    if (output.size() + static_cast<std::size_t>(got) <= kMaxOutput)
+      output.append(buffer, static_cast<std::size_t>(got));
     sodium_memzero(buffer, sizeof(buffer));
   }
   ::close(pipe_fds[0]);
@@ -380,10 +380,10 @@ Result<MasterKey> MasterKey::FromCommand(const std::string& command) {
                                       std::to_string(kKeyCommandTimeoutMs / 1000) + " s and was stopped");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::FailedPrecondition("the " + name + " failed (" +
-                                      (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                                         : std::string("killed by a signal")) +
-                                      "); the store stays closed");
+    return Status::FailedPrecondition(
+        "the " + name + " failed (" +
+        (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : std::string("killed by a signal")) +
+        "); the store stays closed");
   }
   auto key = FromHex(output, "the output of the " + name);
   if (!key.ok()) return Status::FailedPrecondition(key.status().message());

@@ -12,9 +12,8 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kCategoryNames = {
     "citizen", "foreign_national", "stateless", "unknown", "unidentified_remains", "missing_person_reference"};
-constexpr std::array<std::string_view, 5> kGalleryKindNames = {
-    "register", "watchlist", "unidentified_remains", "missing_person_reference", "other"};
-
+constexpr std::array<std::string_view, 5> kGalleryKindNames = {"register", "watchlist", "unidentified_remains",
+                                                               "missing_person_reference", "other"};
 
 }  // namespace
 
@@ -57,7 +56,8 @@ std::string_view WatchlistEntryStateName(WatchlistEntryState state) {
 
 Status ValidateIsoDate(std::string_view value, std::string_view field) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(std::string(field) + " '" + EscapeForDisplay(value, 40) + "' is not " + std::string(why));
+    return Status::InvalidArgument(std::string(field) + " '" + EscapeForDisplay(value, 40) + "' is not " +
+                                   std::string(why));
   };
   if (value.size() < 10) return bad("an ISO 8601 date (YYYY-MM-DD)");
   for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
@@ -86,8 +86,8 @@ Status ValidateEncounterExternalId(std::string_view external_id) {
     return Status::InvalidArgument("encounter id '" + std::string(external_id) + "' would read as a path step");
   }
   for (char c : external_id) {
-    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                   c == '_' || c == '.' || c == ':';
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                   c == '.' || c == ':';
     if (!allowed) {
       return Status::InvalidArgument("encounter id '" + std::string(external_id) +
                                      "' may only hold letters, digits, '-', '_', '.' and ':'");

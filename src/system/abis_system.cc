@@ -14,7 +14,6 @@
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/store/crypto.h"
-#include "abis/store/schema.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
 #include "audit_object_ids.h"
@@ -166,12 +165,11 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
                                                 const nlohmann::json& details) {
   ABIS_RETURN_IF_ERROR(ValidateIdentifier(admin_name, "user name", 64));
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Create(store_dir));
-  Database& db = store->db();
   InitializedStore out;
   out.key_source = store->layout().KeySourceDescription();
-  ABIS_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(User admin, abis::AddUser(db, admin_name, Role::kAdmin));
-    ABIS_ASSIGN_OR_RETURN(out.admin_api_key, IssueApiKey(db, admin.id));
+  ABIS_RETURN_IF_ERROR(store->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User admin, abis::AddUser(*store, admin_name, Role::kAdmin));
+    ABIS_ASSIGN_OR_RETURN(out.admin_api_key, IssueApiKey(*store, admin.id));
     out.admin = Operator{admin.id, admin_name, Role::kAdmin};
     AuditEvent event;
     event.operator_name = admin_name;
@@ -180,7 +178,7 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
     event.object_ids = Ids({{"users", {admin.id}}});
     event.result = details.is_object() ? details : nlohmann::json::object();
     event.result["store"] = store_dir.string();
-    return AppendAuditEntry(db, event).status();
+    return AppendAuditEntry(*store, event).status();
   }));
   return out;
 }
@@ -188,13 +186,8 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
 Result<AuditVerification> AbisSystem::VerifyAuditOffline(const std::filesystem::path& store_dir,
                                                          const AuditCheckpoint* anchor,
                                                          const std::optional<std::array<std::uint8_t, 32>>& trusted_key) {
-  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(StoreLayout::ForDir(store_dir).database, /*create=*/false));
-  ABIS_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*db));
-  if (version < 2) {
-    return Status::FailedPrecondition("store schema version " + std::to_string(version) +
-                                      " predates the audit head; open it once with a key to upgrade");
-  }
-  return anchor != nullptr ? VerifyAuditAnchor(*db, *anchor, trusted_key) : VerifyAuditChain(*db);
+  ABIS_ASSIGN_OR_RETURN(auto storage, AuditStorage::OpenWithoutKey(store_dir));
+  return anchor != nullptr ? VerifyAuditAnchor(*storage, *anchor, trusted_key) : VerifyAuditChain(*storage);
 }
 
 AuditEvent AbisSystem::EventFor(const Operator& op, const std::string& action) const {
@@ -211,7 +204,7 @@ Status AbisSystem::AuditRefusal(const Operator& op, const std::string& action, c
   event.purpose = purpose;
   event.case_ref = case_ref;
   event.result = {{"refused", reason}};
-  return AppendAuditEntry(store_->db(), event).status();
+  return AppendAuditEntry(*store_, event).status();
 }
 
 void AbisSystem::AuditFailedRequest(const Operator& op, const std::string& action, Purpose purpose,
@@ -221,7 +214,7 @@ void AbisSystem::AuditFailedRequest(const Operator& op, const std::string& actio
   event.purpose = std::string(PurposeName(purpose));
   event.case_ref = case_ref;
   event.result = {{"error", StatusCodeName(failure.code())}};
-  (void)AppendAuditEntry(store_->db(), event);  // best effort: the caller gets the original error
+  (void)AppendAuditEntry(*store_, event);  // best effort: the caller gets the original error
 }
 
 Status AbisSystem::Require(const Operator& op, Action action, const std::string& what) {
@@ -243,22 +236,23 @@ Status AbisSystem::RequirePurpose(const Operator& op, Action action, Purpose pur
 }
 
 Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std::string& source) {
-  auto op = abis::Authenticate(store_->db(), api_key);
+  auto op = abis::Authenticate(*store_, api_key);
   if (!op.ok()) {
     AuditEvent event;
     event.operator_name = "(unauthenticated)";
     event.role = "";
     event.action = "auth.refused";
     event.result = {{"reason", op.status().message()}, {"key_id", ApiKeyId(api_key)}, {"source", source}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
   }
   return op;
 }
 
 Result<bool> AbisSystem::KnownApiKeyId(const std::string& key_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query, store_->db().Prepare("SELECT 1 FROM api_keys WHERE key_id = ?"));
-  query.Bind(1, key_id);
-  return query.Step();
+  Result<std::pair<ApiKeyRecord, UserRecord>> key = store_->FindApiKey(key_id);
+  if (key.ok()) return true;
+  if (key.status().code() == StatusCode::kNotFound) return false;
+  return key.status();
 }
 
 Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
@@ -267,7 +261,7 @@ Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::st
   event.operator_name = "(unauthenticated)";
   event.action = "auth.throttled";
   event.result = {{"source", source}, {"key_id", key_id}, {"failures", failures}, {"window_seconds", window_seconds}};
-  return AppendAuditEntry(store_->db(), event).status();
+  return AppendAuditEntry(*store_, event).status();
 }
 
 Status AbisSystem::AuditRejectedRequest(const Operator& op, const RejectedRequest& request) {
@@ -278,65 +272,65 @@ Status AbisSystem::AuditRejectedRequest(const Operator& op, const RejectedReques
                   {"error", std::string(StatusCodeName(request.error))},
                   {"body_bytes", request.body_bytes},
                   {"query_parameters", request.query_parameters}};
-  return AppendAuditEntry(store_->db(), event).status();
+  return AppendAuditEntry(*store_, event).status();
 }
 
 Result<std::pair<User, std::string>> AbisSystem::AddUser(const Operator& op, const std::string& name, Role role) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "add users"));
   ABIS_RETURN_IF_ERROR(ValidateIdentifier(name, "user name", 64));
   std::pair<User, std::string> out;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(out.first, abis::AddUser(store_->db(), name, role));
-    ABIS_ASSIGN_OR_RETURN(out.second, IssueApiKey(store_->db(), out.first.id));
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(out.first, abis::AddUser(*store_, name, role));
+    ABIS_ASSIGN_OR_RETURN(out.second, IssueApiKey(*store_, out.first.id));
     AuditEvent event = EventFor(op, "user.add");
     event.object_ids = Ids({{"users", {out.first.id}}});
     event.result = {{"user", name}, {"role", RoleName(role)}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return out;
 }
 
 Result<std::vector<User>> AbisSystem::ListUsers(const Operator& op) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "list users"));
-  return abis::ListUsers(store_->db());
+  return abis::ListUsers(*store_);
 }
 
 Status AbisSystem::DisableUser(const Operator& op, const std::string& name) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "disable users"));
-  return store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
-    ABIS_RETURN_IF_ERROR(abis::DisableUser(store_->db(), name));
+  return store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(*store_, name));
+    ABIS_RETURN_IF_ERROR(abis::DisableUser(*store_, name));
     AuditEvent event = EventFor(op, "user.disable");
     event.object_ids = Ids({{"users", {user.id}}});
     event.result = {{"user", name}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
 Status AbisSystem::EnableUser(const Operator& op, const std::string& name) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "enable users"));
-  return store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
-    ABIS_RETURN_IF_ERROR(abis::EnableUser(store_->db(), name));
+  return store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(*store_, name));
+    ABIS_RETURN_IF_ERROR(abis::EnableUser(*store_, name));
     AuditEvent event = EventFor(op, "user.enable");
     event.object_ids = Ids({{"users", {user.id}}});
     event.result = {{"user", name}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
 Result<std::string> AbisSystem::IssueUserKey(const Operator& op, const std::string& name, bool revoke_existing) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageUsers, "issue API keys"));
   std::string key;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(User user, FindUser(store_->db(), name));
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(User user, FindUser(*store_, name));
     if (user.disabled) return Status::FailedPrecondition("user '" + name + "' is disabled: enable them first");
-    if (revoke_existing) ABIS_RETURN_IF_ERROR(RevokeApiKeys(store_->db(), user.id));
-    ABIS_ASSIGN_OR_RETURN(key, IssueApiKey(store_->db(), user.id));
+    if (revoke_existing) ABIS_RETURN_IF_ERROR(RevokeApiKeys(*store_, user.id));
+    ABIS_ASSIGN_OR_RETURN(key, IssueApiKey(*store_, user.id));
     AuditEvent event = EventFor(op, "user.key");
     event.object_ids = Ids({{"users", {user.id}}});
     event.result = {{"user", name}, {"key_id", ApiKeyId(key)}, {"older_keys_revoked", revoke_existing}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return key;
 }
@@ -349,7 +343,7 @@ Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const st
     return Status::InvalidArgument("retention date " + EscapeForDisplay(person.retention_until) +
                                    " is in the past (today is " + TodayUtc() + ")");
   }
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_RETURN_IF_ERROR(store_->AddPerson(person));
     AuditEvent event = EventFor(op, "person.add");
     event.case_ref = case_ref;
@@ -357,7 +351,7 @@ Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const st
     event.result = {{"category", PersonCategoryName(person.category)},
                     {"legal_basis", person.legal_basis},
                     {"retention_until", person.retention_until}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return person;
 }
@@ -365,13 +359,13 @@ Result<Person> AbisSystem::AddPerson(const Operator& op, Person person, const st
 Result<PersonRecord> AbisSystem::ShowPerson(const Operator& op, const std::string& external_id) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read persons"));
   PersonRecord out;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(out.person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(out.templates, store_->ListTemplates(out.person.id));
     ABIS_ASSIGN_OR_RETURN(out.galleries, store_->GalleriesOfPerson(out.person.id));
     AuditEvent event = EventFor(op, "person.show");
     event.object_ids = Ids({{"persons", {out.person.id}}});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return out;
 }
@@ -404,33 +398,33 @@ Result<bool> AbisSystem::PersonExists(const Operator& op, const std::string& ext
 Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete persons"));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "the reason for deleting a person", 1000, /*required=*/true));
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
     ABIS_RETURN_IF_ERROR(store_->DeletePerson(person.id));
     AuditEvent event = EventFor(op, "person.delete");
     event.object_ids = Ids({{"persons", {person.id}}});
     event.result = {{"reason", reason}, {"templates_erased", templates.size()}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return store_->Checkpoint();
 }
 
 Result<Gallery> AbisSystem::CreateGallery(const Operator& op, const Gallery& gallery) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "create galleries"));
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(std::int64_t id, store_->CreateGallery(gallery));
     AuditEvent event = EventFor(op, "gallery.create");
     event.object_ids = Ids({{"galleries", {id}}});
     event.result = {{"name", gallery.name}, {"kind", GalleryKindName(gallery.kind)}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return store_->FindGallery(gallery.name);
 }
 
 Status AbisSystem::AddToGallery(const Operator& op, const std::string& gallery, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     if (g.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("persons join watchlist '" + gallery +
@@ -440,13 +434,13 @@ Status AbisSystem::AddToGallery(const Operator& op, const std::string& gallery, 
     ABIS_RETURN_IF_ERROR(store_->AddGalleryMember(g.id, p.id));
     AuditEvent event = EventFor(op, "gallery.add");
     event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
 Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     if (g.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("persons leave watchlist '" + gallery +
@@ -456,7 +450,7 @@ Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gall
     ABIS_RETURN_IF_ERROR(store_->RemoveGalleryMember(g.id, p.id));
     AuditEvent event = EventFor(op, "gallery.remove");
     event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
@@ -472,7 +466,7 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
   ABIS_RETURN_IF_ERROR(ValidateFreeText(authority_reference, "watchlist authority reference", 200, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "watchlist reason", 1000, /*required=*/true));
   std::int64_t entry_id = 0;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
     ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
@@ -486,7 +480,7 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
     AuditEvent event = EventFor(op, "watchlist.add");
     event.object_ids = Ids({{"galleries", {g.id}}, {"persons", {p.id}}});
     event.result = {{"authority_reference", authority_reference}, {"reason", reason}, {"expires_at", expires_at}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return entry_id;
 }
@@ -494,7 +488,7 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
 Result<std::vector<WatchlistEntry>> AbisSystem::ListWatchlistEntries(const Operator& op, const std::string& gallery) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "list watchlist entries"));
   std::vector<WatchlistEntry> entries;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
     ABIS_ASSIGN_OR_RETURN(entries, store_->ListWatchlistEntries(g.id));
@@ -505,7 +499,7 @@ Result<std::vector<WatchlistEntry>> AbisSystem::ListWatchlistEntries(const Opera
     AuditEvent event = EventFor(op, "watchlist.list");
     event.object_ids = Ids({{"galleries", {g.id}}, {"persons", persons}});
     event.result = {{"entries", entries.size()}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return entries;
 }
@@ -514,7 +508,7 @@ Status AbisSystem::EndWatchlistEntry(const Operator& op, const std::string& gall
                                      const std::string& reason) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "end watchlist entries"));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "reason for ending the watchlist entry", 1000, /*required=*/true));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
     ABIS_ASSIGN_OR_RETURN(WatchlistEntry entry, store_->GetWatchlistEntry(entry_id));
     if (entry.gallery_id != g.id) {
@@ -524,7 +518,7 @@ Status AbisSystem::EndWatchlistEntry(const Operator& op, const std::string& gall
     AuditEvent event = EventFor(op, "watchlist.end");
     event.object_ids = Ids({{"galleries", {entry.gallery_id}}, {"persons", {entry.person_id}}, {"watchlist_entries", {entry_id}}});
     event.result = {{"authority_reference", entry.authority_reference}, {"reason", reason}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
@@ -534,7 +528,7 @@ Result<EnrolResult> AbisSystem::Enrol(const Operator& op, const EnrolRequest& re
   // Extraction is slow and needs no lock: do it before the transaction.
   ABIS_ASSIGN_OR_RETURN(BiometricTemplate biometric_template, engine->Extract(request.sample));
   EnrolResult result;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(result, StoreEnrolment(op, request, biometric_template));
     return Status::Ok();
   }));
@@ -587,7 +581,7 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
                   {"algorithm", biometric_template.algorithm},
                   {"position", FingerPositionName(biometric_template.position)},
                   {"encounter_kind", request.encounter_kind}};
-  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
   result.audit_seq = entry.seq;
   result.biometric_template = std::move(biometric_template);
   return result;
@@ -664,7 +658,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     result = SearchResult();
     probe_person_id = 0;
     CandidateEvidence evidence;
-    ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
       ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGallery(request.gallery));
       std::vector<Probe> person_probes;
@@ -841,7 +835,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
 
   // The audit entry, the recorded leads and the alerts commit together. A candidate whose person
   // was deleted or merged away since the snapshot is not recorded (the audit entry says so).
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     // A damaged template (it fails authentication) was left out of the index and the search went
     // on; each one is recorded once, naming its owner, for the administrators to restore it.
     // A restricted search's private indexes report what they met each time (they keep no state).
@@ -856,7 +850,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
                               {"templates", {damaged.template_id}},
                               {"galleries", {damaged.gallery_id}}});
       alert.result = {{"reason", damaged.reason}};
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), alert).status());
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, alert).status());
     }
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
@@ -892,7 +886,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
-    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
     return RecordLeadsAndAlerts(op, request, result);
   }));
@@ -939,7 +933,7 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
   }
   VerifyResult result;
   std::int64_t person_id = 0;
-  ABIS_RETURN_IF_ERROR(store_->db().ReadTransaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.person));
     person_id = person.id;
     // An inactive encounter is kept but not used, for verification as for searches.
@@ -984,7 +978,7 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
     result.match = result.match && group.match;
     result.fused_log_lr += group.log_lr;
   }
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     // A person deleted or merged away since the comparison is not reported as a match.
     ABIS_RETURN_IF_ERROR(store_->GetPerson(person_id).status().WithContext("person '" + request.person + "'"));
     AuditEvent event = EventFor(op, "verify");
@@ -1002,7 +996,7 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
                            {"match", group.match}});
     }
     event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"probes", per_probe}};
-    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+    ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
     return Status::Ok();
   }));
@@ -1073,7 +1067,7 @@ Result<CompareResult> AbisSystem::RunCompareSamples(const Operator& op, const Co
                       {"match", group.match}});
   }
   event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"groups", groups}};
-  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(store_->db(), event));
+  ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
   result.audit_seq = entry.seq;
   return result;
 }
@@ -1084,7 +1078,7 @@ Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, 
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kVerify, purpose, case_ref));
   std::vector<StoredSample> out;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(auto samples, store_->ListSamples(person.id));
     std::vector<std::int64_t> sample_ids;
@@ -1102,7 +1096,7 @@ Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, 
     event.object_ids = Ids({{"persons", {person.id}}, {"samples", sample_ids}});
     event.input_sha256 = hashes;
     event.result = {{"destination", destination}, {"samples", sample_ids.size()}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return out;
 }
@@ -1110,11 +1104,11 @@ Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, 
 Result<AuditCheckpoint> AbisSystem::CheckpointAudit(const Operator& op, const AuditSigningKey& key) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "checkpoint the audit log"));
   AuditCheckpoint checkpoint;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(checkpoint, MakeAuditCheckpoint(store_->db(), key));
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(checkpoint, MakeAuditCheckpoint(*store_, key));
     AuditEvent event = EventFor(op, "audit.checkpoint");
     event.result = {{"seq", checkpoint.seq}, {"entry_hash", checkpoint.entry_hash}, {"public_key", checkpoint.public_key}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return checkpoint;
 }
@@ -1122,24 +1116,24 @@ Result<AuditCheckpoint> AbisSystem::CheckpointAudit(const Operator& op, const Au
 Result<AuditVerification> AbisSystem::VerifyAudit(const Operator& op, const AuditCheckpoint* anchor,
                                                   const std::optional<std::array<std::uint8_t, 32>>& trusted_key) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
-  ABIS_ASSIGN_OR_RETURN(AuditVerification report, VerifyAuditChain(store_->db()));
+  ABIS_ASSIGN_OR_RETURN(AuditVerification report, VerifyAuditChain(*store_));
   if (anchor != nullptr && report.intact) {
-    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditAnchor(store_->db(), *anchor, trusted_key));
+    ABIS_ASSIGN_OR_RETURN(report, VerifyAuditAnchor(*store_, *anchor, trusted_key));
   }
   if (!report.intact) return report;
   AuditEvent event = EventFor(op, "audit.verify");
   event.result = {{"intact", report.intact}, {"entries", report.entries}};
   if (anchor != nullptr) event.result["anchor_seq"] = anchor->seq;
-  ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+  ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
   return report;
 }
 
 Result<std::int64_t> AbisSystem::ExportAudit(const Operator& op, const AuditFilter& filter, std::ostream& out) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadAudit, "read the audit log"));
-  ABIS_ASSIGN_OR_RETURN(std::int64_t written, abis::ExportAudit(store_->db(), filter, out));  // validates the filter
+  ABIS_ASSIGN_OR_RETURN(std::int64_t written, abis::ExportAudit(*store_, filter, out));  // validates the filter
   AuditEvent event = EventFor(op, "audit.export");
   event.result = {{"since", filter.since}, {"filter", filter.ToJson()}, {"entries", written}};
-  ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+  ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
   return written;
 }
 
@@ -1173,7 +1167,7 @@ Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, con
   const std::string& today = reference.date;
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("the retention preview limit must be 1-10000");
   std::vector<Person> expired;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(expired, store_->ListExpiredPersons(today, limit));
     std::vector<std::int64_t> ids;
     for (const Person& person : expired) ids.push_back(person.id);
@@ -1181,7 +1175,7 @@ Result<std::vector<Person>> AbisSystem::PreviewRetention(const Operator& op, con
     event.object_ids = Ids({{"persons", ids}});
     event.result = {{"reference_date", today}, {"listed", ids.size()}};
     if (reference.moved) event.result["reference_date_reason"] = request.date_reason;
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return expired;
 }
@@ -1197,7 +1191,7 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
   RetentionReport report;
   while (true) {
     bool done = false;
-    ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+    ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(auto expired, store_->ListExpiredPersons(today, batch_size));
       if (expired.empty()) {
         done = true;
@@ -1213,7 +1207,7 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
       event.object_ids = Ids({{"persons", ids}});
       event.result = {{"reason", "retention period ended before " + today}, {"deleted", ids.size()}};
       if (moved_date) event.result["reference_date_reason"] = request.date_reason;
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
       report.deleted += static_cast<std::int64_t>(ids.size());
       ++report.batches;
       return Status::Ok();
@@ -1250,7 +1244,7 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
   };
   while (true) {
     std::vector<Store::SampleInfo> batch;
-    Status listed = store_->db().Transaction([&]() -> Status {
+    Status listed = store_->Transaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(batch, store_->ListSamplesOfModality(modality, report.last_sample_id, batch_size));
       return Status::Ok();
     });
@@ -1301,7 +1295,7 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
       extracted.push_back({i, std::move(*result)});
     }
     std::int64_t replaced_in_batch = 0;
-    Status written = store_->db().Transaction([&]() -> Status {
+    Status written = store_->Transaction([&]() -> Status {
       std::vector<std::int64_t> persons = failed_persons, samples, new_templates, old_templates;
       for (const Extracted& item : extracted) {
         const std::int64_t sample_id = batch[item.index].id;
@@ -1324,7 +1318,7 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
                       {"failed_samples", failed_samples},
                       {"skipped_expired_samples", expired_samples},
                       {"through_sample_id", batch.back().id}};
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
       replaced_in_batch = static_cast<std::int64_t>(samples.size());
       return Status::Ok();
     });
@@ -1342,11 +1336,11 @@ Result<ReextractionReport> AbisSystem::ReextractTemplates(const Operator& op, Mo
 Result<SubjectAccessReport> AbisSystem::SubjectReport(const Operator& op, const std::string& external_id) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kSubjectReport, "produce subject reports"));
   SubjectAccessReport report;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(report.person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(report.templates, store_->ListTemplates(report.person.id));
     ABIS_ASSIGN_OR_RETURN(report.galleries, store_->GalleriesOfPerson(report.person.id));
-    ABIS_ASSIGN_OR_RETURN(auto entries, AuditEntriesForPerson(store_->db(), report.person.id));
+    ABIS_ASSIGN_OR_RETURN(auto entries, AuditEntriesForPerson(*store_, report.person.id));
     for (const auto& entry : entries) {
       AuditHistoryLine line{entry.seq,          entry.time,          entry.event.operator_name, entry.event.role,
                             entry.event.action, entry.event.purpose, entry.event.case_ref};
@@ -1354,7 +1348,7 @@ Result<SubjectAccessReport> AbisSystem::SubjectReport(const Operator& op, const 
     }
     AuditEvent event = EventFor(op, "subject.report");
     event.object_ids = Ids({{"persons", {report.person.id}}});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return report;
 }

@@ -24,53 +24,32 @@ Status AuditRefusal(Store& store, const Operator& op, const std::string& action,
   AuditEvent event = EventFor(op, action + ".refused");
   event.object_ids = {{"candidates", {candidate_id}}};
   event.result = {{"refused", reason}};
-  return AppendAuditEntry(store.db(), event).status();
+  return AppendAuditEntry(store, event).status();
 }
 
-// Loads one candidate (without decisions); kNotFound when absent.
-Result<CandidateReview> LoadCandidate(Store& store, std::int64_t candidate_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query,
-                        store.db().Prepare("SELECT c.id, c.search_seq, c.rank, c.person_id, p.external_id, c.gallery, "
-                                           "c.purpose, c.case_ref, c.fused_log_lr FROM search_candidates c JOIN persons p "
-                                           "ON p.id = c.person_id WHERE c.id = ?"));
-  query.Bind(1, candidate_id);
-  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-  if (!row) return Status::NotFound("no search candidate with id " + std::to_string(candidate_id));
+// Loads one candidate with its decisions; kNotFound when absent.
+Result<CandidateReview> LoadReview(Store& store, std::int64_t candidate_id) {
+  ABIS_ASSIGN_OR_RETURN(SearchCandidateRecord candidate, store.GetSearchCandidate(candidate_id));
   CandidateReview review;
-  review.candidate_id = query.ColumnInt(0);
-  review.search_seq = query.ColumnInt(1);
-  review.rank = static_cast<int>(query.ColumnInt(2));
-  review.person_id = query.ColumnInt(3);
-  review.external_id = query.ColumnText(4);
-  review.gallery = query.ColumnText(5);
-  review.purpose = query.ColumnText(6);
-  review.case_ref = query.ColumnText(7);
-  review.fused_log_lr = query.ColumnDouble(8);
-  return review;
-}
-
-Status LoadDecisions(Store& store, CandidateReview& review) {
-  ABIS_ASSIGN_OR_RETURN(auto query, store.db().Prepare("SELECT examiner, decision, comment, decided_at FROM "
-                                                       "candidate_decisions WHERE candidate_id = ? ORDER BY id"));
-  query.Bind(1, review.candidate_id);
-  review.decisions.clear();
-  while (true) {
-    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-    if (!row) break;
+  review.candidate_id = candidate.id;
+  review.search_seq = candidate.search_seq;
+  review.rank = candidate.rank;
+  review.person_id = candidate.person_id;
+  review.external_id = candidate.external_id;
+  review.gallery = candidate.gallery;
+  review.purpose = candidate.purpose;
+  review.case_ref = candidate.case_ref;
+  review.fused_log_lr = candidate.fused_log_lr;
+  ABIS_ASSIGN_OR_RETURN(std::vector<CandidateDecisionRow> rows, store.ListCandidateDecisions(candidate_id));
+  for (const CandidateDecisionRow& row : rows) {
     CandidateDecisionRecord record;
-    record.examiner = query.ColumnText(0);
-    ABIS_ASSIGN_OR_RETURN(record.decision, ParseCandidateDecision(query.ColumnText(1)));
-    record.comment = query.ColumnText(2);
-    record.decided_at = query.ColumnText(3);
+    record.examiner = row.examiner;
+    ABIS_ASSIGN_OR_RETURN(record.decision, ParseCandidateDecision(row.decision));
+    record.comment = row.comment;
+    record.decided_at = row.decided_at;
     review.decisions.push_back(std::move(record));
   }
   review.state = ReviewStateOf(review.decisions);
-  return Status::Ok();
-}
-
-Result<CandidateReview> LoadReview(Store& store, std::int64_t candidate_id) {
-  ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadCandidate(store, candidate_id));
-  ABIS_RETURN_IF_ERROR(LoadDecisions(store, review));
   return review;
 }
 
@@ -96,7 +75,6 @@ std::string_view CandidateDecisionName(CandidateDecision decision) {
   return decision == CandidateDecision::kConfirm ? "confirm" : "reject";
 }
 
-
 ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions) {
   std::size_t confirmations = 0;
   for (const auto& record : decisions) {
@@ -115,33 +93,36 @@ nlohmann::json CandidateReview::ToJson() const {
                     {"comment", record.comment},
                     {"decided_at", record.decided_at}});
   }
-  return {{"candidate_id", candidate_id}, {"search_seq", search_seq}, {"rank", rank},
-          {"person_id", person_id},       {"external_id", external_id}, {"gallery", gallery},
-          {"purpose", purpose},           {"case_ref", case_ref},     {"fused_log_lr", fused_log_lr},
-          {"state", ReviewStateName(state)}, {"decisions", list}};
+  return {{"candidate_id", candidate_id},
+          {"search_seq", search_seq},
+          {"rank", rank},
+          {"person_id", person_id},
+          {"external_id", external_id},
+          {"gallery", gallery},
+          {"purpose", purpose},
+          {"case_ref", case_ref},
+          {"fused_log_lr", fused_log_lr},
+          {"state", ReviewStateName(state)},
+          {"decisions", list}};
 }
 
 Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const SearchRequest& request,
                                                          const SearchResult& result) {
   std::vector<std::int64_t> ids;
-  ABIS_RETURN_IF_ERROR(store.db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(auto insert,
-                          store.db().Prepare("INSERT INTO search_candidates (search_seq, rank, person_id, gallery, "
-                                             "purpose, case_ref, fused_log_lr, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
     std::string now = NowUtcIso8601();
     for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
-      const CandidateResult& candidate = result.candidates[rank];
-      insert.Reset();
-      insert.Bind(1, result.audit_seq)
-          .Bind(2, static_cast<std::int64_t>(rank + 1))
-          .Bind(3, candidate.person_id)
-          .Bind(4, request.gallery)
-          .Bind(5, PurposeName(request.purpose))
-          .Bind(6, request.case_ref)
-          .Bind(7, candidate.fused_log_lr)
-          .Bind(8, now);
-      ABIS_RETURN_IF_ERROR(insert.Run());
-      ids.push_back(store.db().LastInsertRowId());
+      SearchCandidateRecord candidate;
+      candidate.search_seq = result.audit_seq;
+      candidate.rank = static_cast<int>(rank + 1);
+      candidate.person_id = result.candidates[rank].person_id;
+      candidate.gallery = request.gallery;
+      candidate.purpose = std::string(PurposeName(request.purpose));
+      candidate.case_ref = request.case_ref;
+      candidate.fused_log_lr = result.candidates[rank].fused_log_lr;
+      candidate.created_at = now;
+      ABIS_ASSIGN_OR_RETURN(std::int64_t id, store.AddSearchCandidate(candidate));
+      ids.push_back(id);
     }
     return Status::Ok();
   }));
@@ -161,25 +142,24 @@ Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std:
   }
   std::optional<std::string> refusal;
   CandidateReview review;
-  ABIS_RETURN_IF_ERROR(store.db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(review, LoadReview(store, candidate_id));
-    bool decided_before = std::any_of(review.decisions.begin(), review.decisions.end(),
-                                      [&](const CandidateDecisionRecord& record) { return record.examiner == op.name; });
+    bool decided_before =
+        std::any_of(review.decisions.begin(), review.decisions.end(),
+                    [&](const CandidateDecisionRecord& record) { return record.examiner == op.name; });
     if (decided_before) {
       refusal = "examiner " + op.name + " has already decided on candidate " + std::to_string(candidate_id) +
                 "; a second decision must come from a different examiner";
       return Status::Ok();
     }
     if (review.state == ReviewState::kConfirmed || review.state == ReviewState::kRejected) {
-      refusal = "candidate " + std::to_string(candidate_id) + " is already " + std::string(ReviewStateName(review.state));
+      refusal =
+          "candidate " + std::to_string(candidate_id) + " is already " + std::string(ReviewStateName(review.state));
       return Status::Ok();
     }
     std::string now = NowUtcIso8601();
-    ABIS_ASSIGN_OR_RETURN(auto insert, store.db().Prepare("INSERT INTO candidate_decisions (candidate_id, examiner_id, "
-                                                          "examiner, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?)"));
-    insert.Bind(1, candidate_id).Bind(2, op.user_id).Bind(3, op.name).Bind(4, CandidateDecisionName(decision))
-        .Bind(5, comment).Bind(6, now);
-    ABIS_RETURN_IF_ERROR(insert.Run());
+    ABIS_RETURN_IF_ERROR(store.AddCandidateDecision(
+        {candidate_id, op.user_id, op.name, std::string(CandidateDecisionName(decision)), comment, now}));
     ReviewState before = review.state;
     review.decisions.push_back({op.name, decision, comment, now});
     review.state = ReviewStateOf(review.decisions);
@@ -193,7 +173,7 @@ Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std:
                     {"rank", review.rank},
                     {"state_before", ReviewStateName(before)},
                     {"state_after", ReviewStateName(review.state)}};
-    return AppendAuditEntry(store.db(), event).status();
+    return AppendAuditEntry(store, event).status();
   }));
   if (refusal) {
     ABIS_RETURN_IF_ERROR(AuditRefusal(store, op, action, candidate_id, *refusal));
@@ -210,12 +190,12 @@ Result<CandidateReview> ReadCandidateReview(Store& store, const Operator& op, st
     return Status::PermissionDenied(reason);
   }
   CandidateReview review;
-  ABIS_RETURN_IF_ERROR(store.db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(review, LoadReview(store, candidate_id));
     AuditEvent event = EventFor(op, action);
     event.object_ids = {{"persons", {review.person_id}}, {"candidates", {candidate_id}}};
     event.result = {{"state", ReviewStateName(review.state)}};
-    return AppendAuditEntry(store.db(), event).status();
+    return AppendAuditEntry(store, event).status();
   }));
   return review;
 }
@@ -226,20 +206,12 @@ Result<std::vector<CandidateReview>> ReadSearchReviews(Store& store, const Opera
     std::string reason = "role " + std::string(RoleName(op.role)) + " may not read candidate reviews";
     AuditEvent event = EventFor(op, action + ".refused");
     event.result = {{"refused", reason}, {"search_seq", search_seq}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store.db(), event).status());
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store, event).status());
     return Status::PermissionDenied(reason);
   }
   std::vector<CandidateReview> reviews;
-  ABIS_RETURN_IF_ERROR(store.db().Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(auto query,
-                          store.db().Prepare("SELECT id FROM search_candidates WHERE search_seq = ? ORDER BY rank"));
-    query.Bind(1, search_seq);
-    std::vector<std::int64_t> ids;
-    while (true) {
-      ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
-      if (!row) break;
-      ids.push_back(query.ColumnInt(0));
-    }
+  ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, store.ListSearchCandidateIds(search_seq));
     std::vector<std::int64_t> persons;
     for (std::int64_t id : ids) {
       ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadReview(store, id));
@@ -249,7 +221,7 @@ Result<std::vector<CandidateReview>> ReadSearchReviews(Store& store, const Opera
     AuditEvent event = EventFor(op, action);
     event.object_ids = {{"persons", persons}, {"candidates", ids}};
     event.result = {{"search_seq", search_seq}};
-    return AppendAuditEntry(store.db(), event).status();
+    return AppendAuditEntry(store, event).status();
   }));
   return reviews;
 }

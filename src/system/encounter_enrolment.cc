@@ -53,7 +53,7 @@ Result<EncounterEnrolmentResult> AbisSystem::EnrolEncounter(const Operator& op, 
   if (extracted.empty()) return result;  // kSkip and every sample rejected: nothing is stored
 
   // One transaction: the person (when new), the encounter and every sample, or nothing.
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     if (request.new_person) {
       if (store_->FindPerson(request.person).ok()) {
         return Status::AlreadyExists("person '" + request.person + "' already exists");

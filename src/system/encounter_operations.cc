@@ -18,7 +18,7 @@ Result<std::pair<Person, Encounter>> AbisSystem::FindPersonEncounter(const std::
 Result<PersonEncounters> AbisSystem::ReadEncounters(const Operator& op, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
   PersonEncounters out;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(out.person, store_->FindPerson(person));
     ABIS_ASSIGN_OR_RETURN(out.galleries, store_->GalleriesOfPerson(out.person.id));
     ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(out.person.id));
@@ -30,7 +30,7 @@ Result<PersonEncounters> AbisSystem::ReadEncounters(const Operator& op, const st
     }
     AuditEvent event = EventFor(op, "encounter.read");
     event.object_ids = Ids({{"persons", {out.person.id}}, {"encounters", ids}});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return out;
 }
@@ -39,7 +39,7 @@ Result<PersonEncounters> AbisSystem::ReadEncounter(const Operator& op, const std
                                                    const std::string& encounter) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read encounters"));
   PersonEncounters out;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
@@ -48,7 +48,7 @@ Result<PersonEncounters> AbisSystem::ReadEncounter(const Operator& op, const std
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
     out.person = std::move(found);
     out.encounters.push_back({std::move(record), std::move(templates)});
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return out;
 }
@@ -76,14 +76,14 @@ Status AbisSystem::SetEncounterActive(const Operator& op, const std::string& per
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "change encounters"));
   // Deactivating would silently stop a watchlist's alerts: only those who manage watchlists may.
   if (!active) ABIS_RETURN_IF_ERROR(RequireWatchlistAuthority(op, person, "deactivate an encounter"));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     const auto& [found, record] = found_encounter;
     ABIS_RETURN_IF_ERROR(store_->SetEncounterActive(record.id, active));
     AuditEvent event = EventFor(op, "encounter.status");
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
     event.result = {{"status", active ? "active" : "inactive"}, {"was", record.active ? "active" : "inactive"}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
@@ -96,7 +96,7 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
   // Every sample is extracted before anything changes: a bad one leaves the encounter as it was.
   ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> extracted, ExtractSamples(samples, "sample"));
   std::vector<EnrolResult> results;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto old_templates, store_->ListEncounterTemplates(record.id));
@@ -104,7 +104,7 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
     AuditEvent event = EventFor(op, "encounter.update");
     event.object_ids = Ids({{"persons", {found.id}}, {"encounters", {record.id}}});
     event.result = {{"templates_erased", old_templates.size()}, {"samples_added", samples.size()}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(store_->db(), event).status());
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
     for (std::size_t i = 0; i < samples.size(); ++i) {
       EnrolRequest request;
       request.person = person;
@@ -125,7 +125,7 @@ Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person
                                    const std::string& reason, bool delete_person_when_empty) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete encounters"));
   if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs a reason");
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
@@ -139,7 +139,7 @@ Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person
                     {"encounter", record.external_id},
                     {"templates_erased", templates.size()},
                     {"person_deleted", delete_person}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return store_->Checkpoint();
 }
@@ -147,7 +147,7 @@ Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person
 Status AbisSystem::MoveEncounter(const Operator& op, const std::string& source, const std::string& encounter,
                                  const std::string& target) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kMergeRecords, "move encounters between persons"));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(source, encounter));
     const auto& [from, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(Person to, store_->FindPerson(target));
@@ -155,14 +155,14 @@ Status AbisSystem::MoveEncounter(const Operator& op, const std::string& source, 
     AuditEvent event = EventFor(op, "encounter.move");
     event.object_ids = Ids({{"persons", {from.id, to.id}}, {"encounters", {record.id}}});
     event.result = {{"from", from.external_id}, {"to", to.external_id}, {"encounter", record.external_id}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
 Status AbisSystem::MergePersons(const Operator& op, const std::string& source, const std::string& target) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kMergeRecords, "merge persons"));
   if (source == target) return Status::InvalidArgument("a person cannot be merged into itself");
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person from, store_->FindPerson(source));
     ABIS_ASSIGN_OR_RETURN(Person to, store_->FindPerson(target));
     ABIS_ASSIGN_OR_RETURN(auto encounters, store_->ListEncounters(from.id));
@@ -181,7 +181,7 @@ Status AbisSystem::MergePersons(const Operator& op, const std::string& source, c
                     {"source_legal_basis", from.legal_basis},
                     {"source_retention_until", from.retention_until},
                     {"target_category", PersonCategoryName(to.category)}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 
@@ -190,7 +190,7 @@ Result<std::vector<GalleryMember>> AbisSystem::ListGalleryMembers(const Operator
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list gallery members"));
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("list limit must be 1-10000");
   std::vector<GalleryMember> members;
-  ABIS_RETURN_IF_ERROR(store_->db().Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
     ABIS_ASSIGN_OR_RETURN(auto rows, store_->ListGalleryMembers(found.id, after_person_id, limit));
     for (const auto& [person_id, external_id] : rows) {
@@ -204,7 +204,7 @@ Result<std::vector<GalleryMember>> AbisSystem::ListGalleryMembers(const Operator
     AuditEvent event = EventFor(op, "gallery.members");
     event.object_ids = Ids({{"galleries", {found.id}}});
     event.result = {{"after_person_id", after_person_id}, {"returned", members.size()}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   }));
   return members;
 }
@@ -212,7 +212,7 @@ Result<std::vector<GalleryMember>> AbisSystem::ListGalleryMembers(const Operator
 Status AbisSystem::SetPersonGalleries(const Operator& op, const std::string& person,
                                       const std::vector<std::string>& galleries) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
-  return store_->db().Transaction([&]() -> Status {
+  return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
     std::set<std::int64_t> wanted;
     for (const std::string& name : galleries) {
@@ -241,7 +241,7 @@ Status AbisSystem::SetPersonGalleries(const Operator& op, const std::string& per
     AuditEvent event = EventFor(op, "gallery.set");
     event.object_ids = Ids({{"persons", {found.id}}});
     event.result = {{"added", added}, {"removed", removed}};
-    return AppendAuditEntry(store_->db(), event).status();
+    return AppendAuditEntry(*store_, event).status();
   });
 }
 

@@ -26,7 +26,7 @@ Result<std::vector<WatchlistAlert>> AbisSystem::ListAlerts(const Operator& op, s
 }
 
 Status AbisSystem::RecordAlertDelivery(std::int64_t alert_id, bool delivered) {
-  return abis::RecordAlertDelivery(*store_, alert_id, delivered);
+  return store_->RecordAlertDelivery(alert_id, delivered);
 }
 
 }  // namespace abis

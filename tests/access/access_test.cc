@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/access/policy.h"
 #include "abis/access/users.h"
-#include "abis/store/schema.h"
 
 namespace abis {
 namespace {
@@ -59,27 +59,24 @@ TEST(PolicyTest, NamesRoundTripAndUnknownNamesAreRejected) {
 
 class UsersTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    db_ = std::move(Database::Open(dir_.path() / "abis.db", true)).value();
-    ASSERT_TRUE(MigrateSchema(*db_).ok());
-  }
+  void SetUp() override { store_ = std::move(Store::Create(dir_.path() / "store")).value(); }
   testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Store> store_;
 };
 
 TEST_F(UsersTest, IssuedKeyAuthenticatesItsUser) {
-  User user = *AddUser(*db_, "ines", Role::kInvestigator);
-  std::string key = *IssueApiKey(*db_, user.id);
-  auto op = Authenticate(*db_, key);
+  User user = *AddUser(*store_, "ines", Role::kInvestigator);
+  std::string key = *IssueApiKey(*store_, user.id);
+  auto op = Authenticate(*store_, key);
   ASSERT_TRUE(op.ok()) << op.status().ToString();
   EXPECT_EQ(op->name, "ines");
   EXPECT_EQ(op->role, Role::kInvestigator);
 }
 
 TEST_F(UsersTest, SecretIsStoredOnlyAsArgon2idHash) {
-  User user = *AddUser(*db_, "ines", Role::kInvestigator);
-  std::string key = *IssueApiKey(*db_, user.id);
-  auto query = db_->Prepare("SELECT secret_hash FROM api_keys");
+  User user = *AddUser(*store_, "ines", Role::kInvestigator);
+  std::string key = *IssueApiKey(*store_, user.id);
+  auto query = RawDatabase(*store_).Prepare("SELECT secret_hash FROM api_keys");
   ASSERT_TRUE(*query->Step());
   std::string hash = query->ColumnText(0);
   EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u) << hash;
@@ -87,28 +84,28 @@ TEST_F(UsersTest, SecretIsStoredOnlyAsArgon2idHash) {
 }
 
 TEST_F(UsersTest, RefusesWrongMalformedRevokedAndExpiredKeys) {
-  User user = *AddUser(*db_, "ines", Role::kInvestigator);
-  std::string key = *IssueApiKey(*db_, user.id);
+  User user = *AddUser(*store_, "ines", Role::kInvestigator);
+  std::string key = *IssueApiKey(*store_, user.id);
   std::string wrong = key;
   wrong.back() = wrong.back() == '0' ? '1' : '0';
-  EXPECT_EQ(Authenticate(*db_, wrong).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(Authenticate(*db_, "hello").status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(Authenticate(*db_, "").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Authenticate(*store_, wrong).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Authenticate(*store_, "hello").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(Authenticate(*store_, "").status().code(), StatusCode::kUnauthenticated);
 
-  std::string expired = *IssueApiKey(*db_, user.id, std::string("2001-01-01"));
-  auto refused = Authenticate(*db_, expired);
+  std::string expired = *IssueApiKey(*store_, user.id, std::string("2001-01-01"));
+  auto refused = Authenticate(*store_, expired);
   EXPECT_EQ(refused.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(refused.status().message().find("expired"), std::string::npos);
 
-  ASSERT_TRUE(DisableUser(*db_, "ines").ok());
-  EXPECT_EQ(Authenticate(*db_, key).status().code(), StatusCode::kUnauthenticated);
+  ASSERT_TRUE(DisableUser(*store_, "ines").ok());
+  EXPECT_EQ(Authenticate(*store_, key).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST_F(UsersTest, ValidatesUserNames) {
-  EXPECT_EQ(AddUser(*db_, "", Role::kAdmin).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(AddUser(*db_, "a b", Role::kAdmin).status().code(), StatusCode::kInvalidArgument);
-  ASSERT_TRUE(AddUser(*db_, "a.b-c_1", Role::kAdmin).ok());
-  EXPECT_EQ(AddUser(*db_, "a.b-c_1", Role::kAdmin).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(AddUser(*store_, "", Role::kAdmin).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AddUser(*store_, "a b", Role::kAdmin).status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(AddUser(*store_, "a.b-c_1", Role::kAdmin).ok());
+  EXPECT_EQ(AddUser(*store_, "a.b-c_1", Role::kAdmin).status().code(), StatusCode::kAlreadyExists);
 }
 
 }  // namespace

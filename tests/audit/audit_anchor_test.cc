@@ -1,12 +1,11 @@
 // Signed checkpoints (anchors) of the audit log: what the hash chain alone cannot show.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <gtest/gtest.h>
-
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/audit/audit_log.h"
 #include "abis/store/crypto.h"
-#include "abis/store/schema.h"
 
 namespace abis {
 namespace {
@@ -14,8 +13,7 @@ namespace {
 class AuditAnchorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(Database::Open(dir_.path() / "abis.db", true)).value();
-    ASSERT_TRUE(MigrateSchema(*db_).ok());
+    store_ = std::move(Store::Create(dir_.path() / "store")).value();
     Append(5);
     auto key = CreateAuditSigningKey(dir_.path() / "auditor.key");
     ASSERT_TRUE(key.ok()) << key.status().ToString();
@@ -31,33 +29,33 @@ class AuditAnchorTest : public ::testing::Test {
       event.purpose = "criminal_investigation";
       event.case_ref = "CASE-" + std::to_string(i);
       event.result = {{"candidates", i}};
-      ASSERT_TRUE(AppendAuditEntry(*db_, event).ok());
+      ASSERT_TRUE(AppendAuditEntry(*store_, event).ok());
     }
   }
 
   AuditCheckpoint Checkpoint() {
-    auto checkpoint = MakeAuditCheckpoint(*db_, *key_);
+    auto checkpoint = MakeAuditCheckpoint(*store_, *key_);
     EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().ToString();
     return *checkpoint;
   }
 
   AuditVerification VerifyAgainst(const AuditCheckpoint& anchor) {
-    auto report = VerifyAuditAnchor(*db_, anchor, key_->public_key);
+    auto report = VerifyAuditAnchor(*store_, anchor, key_->public_key);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return *report;
   }
 
   // Tampering as someone with write access to the file would do it.
-  void Sql(const std::string& sql) { ASSERT_TRUE(db_->Execute(sql).ok()) << sql; }
+  void Sql(const std::string& sql) { ASSERT_TRUE(RawDatabase(*store_).Execute(sql).ok()) << sql; }
 
   // Recomputes entry_hash and prev_hash from `from_seq` on, and the head, as a forger who read
   // docs/AUDIT_FORMAT.md would: the chain is then consistent again.
   void RehashFrom(std::int64_t from_seq) {
-    auto rows = db_->Prepare(
+    auto rows = RawDatabase(*store_).Prepare(
         "SELECT seq, time, operator, role, action, purpose, case_ref, object_ids, input_sha256, result "
         "FROM audit_log WHERE seq >= ? ORDER BY seq");
     rows->Bind(1, from_seq);
-    auto previous = db_->Prepare("SELECT entry_hash FROM audit_log WHERE seq = ?");
+    auto previous = RawDatabase(*store_).Prepare("SELECT entry_hash FROM audit_log WHERE seq = ?");
     previous->Bind(1, from_seq - 1);
     std::string prev_hash = *previous->Step() ? previous->ColumnText(0) : kAuditGenesisHash;
     std::vector<std::pair<std::int64_t, std::pair<std::string, std::string>>> updates;
@@ -80,7 +78,7 @@ class AuditAnchorTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<AuditSigningKey> key_;
 };
 
@@ -99,12 +97,12 @@ TEST_F(AuditAnchorTest, AnAnchorOfAnIntactLogHoldsAsTheLogGrows) {
 
 TEST_F(AuditAnchorTest, ATailCutWithTheHeadRowRewrittenIsCaughtOnlyByTheAnchor) {
   AuditCheckpoint anchor = Checkpoint();
-  auto third = db_->Prepare("SELECT entry_hash FROM audit_log WHERE seq = 3");
+  auto third = RawDatabase(*store_).Prepare("SELECT entry_hash FROM audit_log WHERE seq = 3");
   ASSERT_TRUE(*third->Step());
   std::string third_hash = third->ColumnText(0);
   Sql("DELETE FROM audit_log WHERE seq > 3");
   Sql("UPDATE audit_head SET entry_count = 3, last_hash = '" + third_hash + "' WHERE id = 1");
-  ASSERT_TRUE(VerifyAuditChain(*db_)->intact) << "the chain alone cannot see this";
+  ASSERT_TRUE(VerifyAuditChain(*store_)->intact) << "the chain alone cannot see this";
   AuditVerification report = VerifyAgainst(anchor);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.first_bad_seq, 4);
@@ -116,7 +114,7 @@ TEST_F(AuditAnchorTest, AnEditWithEverythingAfterItRehashedIsCaughtOnlyByTheAnch
   Append(2);  // entries after the anchor: the forger rehashes them too
   Sql("UPDATE audit_log SET case_ref = 'CASE-FORGED' WHERE seq = 2");
   RehashFrom(2);
-  ASSERT_TRUE(VerifyAuditChain(*db_)->intact) << "the chain alone cannot see this";
+  ASSERT_TRUE(VerifyAuditChain(*store_)->intact) << "the chain alone cannot see this";
   AuditVerification report = VerifyAgainst(anchor);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.first_bad_seq, 5);
@@ -137,14 +135,14 @@ TEST_F(AuditAnchorTest, AnAlteredOrForeignAnchorIsRefused) {
   AuditCheckpoint anchor = Checkpoint();
   AuditCheckpoint lowered = anchor;
   lowered.seq = 3;  // what a forger who cut the log would like the anchor to say
-  EXPECT_EQ(VerifyAuditAnchor(*db_, lowered, key_->public_key).status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(VerifyAuditAnchor(*db_, lowered, std::nullopt).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(VerifyAuditAnchor(*store_, lowered, key_->public_key).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(VerifyAuditAnchor(*store_, lowered, std::nullopt).status().code(), StatusCode::kDataLoss);
 
   auto forger = CreateAuditSigningKey(dir_.path() / "forger.key");
   ASSERT_TRUE(forger.ok());
-  auto forged = MakeAuditCheckpoint(*db_, *forger);
+  auto forged = MakeAuditCheckpoint(*store_, *forger);
   ASSERT_TRUE(forged.ok());
-  auto report = VerifyAuditAnchor(*db_, *forged, key_->public_key);
+  auto report = VerifyAuditAnchor(*store_, *forged, key_->public_key);
   EXPECT_EQ(report.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(report.status().message().find("not by the given public key"), std::string::npos);
   auto public_key = LoadAuditPublicKey(dir_.path() / "auditor.key.pub");
@@ -154,7 +152,7 @@ TEST_F(AuditAnchorTest, AnAlteredOrForeignAnchorIsRefused) {
 
 TEST_F(AuditAnchorTest, ABrokenLogIsNeverAnchored) {
   Sql("UPDATE audit_log SET case_ref = 'X' WHERE seq = 2");
-  auto checkpoint = MakeAuditCheckpoint(*db_, *key_);
+  auto checkpoint = MakeAuditCheckpoint(*store_, *key_);
   EXPECT_EQ(checkpoint.status().code(), StatusCode::kFailedPrecondition);
 }
 

@@ -1,12 +1,12 @@
 #include "abis/audit/audit_log.h"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
 
+#include <sstream>
+
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/store/crypto.h"
-#include "abis/store/schema.h"
 
 namespace abis {
 namespace {
@@ -14,8 +14,7 @@ namespace {
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::move(Database::Open(dir_.path() / "abis.db", true)).value();
-    ASSERT_TRUE(MigrateSchema(*db_).ok());
+    store_ = std::move(Store::Create(dir_.path() / "store")).value();
     for (int i = 1; i <= 5; ++i) {
       AuditEvent event;
       event.operator_name = "op" + std::to_string(i);
@@ -26,24 +25,24 @@ class AuditLogTest : public ::testing::Test {
       event.object_ids = {{"persons", {i, 100}}};
       event.input_sha256 = {Sha256Hex(std::to_string(i))};
       event.result = {{"candidates", i}};
-      ASSERT_TRUE(AppendAuditEntry(*db_, event).ok());
+      ASSERT_TRUE(AppendAuditEntry(*store_, event).ok());
     }
   }
 
   AuditVerification Verify() {
-    auto report = VerifyAuditChain(*db_);
+    auto report = VerifyAuditChain(*store_);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     return *report;
   }
 
   // Tampering as someone with write access to the file would do it (foreign keys off).
   void Sql(const std::string& sql) {
-    ASSERT_TRUE(db_->Execute("PRAGMA foreign_keys=OFF").ok());
-    ASSERT_TRUE(db_->Execute(sql).ok()) << sql;
+    ASSERT_TRUE(RawDatabase(*store_).Execute("PRAGMA foreign_keys=OFF").ok());
+    ASSERT_TRUE(RawDatabase(*store_).Execute(sql).ok()) << sql;
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Store> store_;
 };
 
 TEST_F(AuditLogTest, IntactChainVerifies) {
@@ -54,7 +53,7 @@ TEST_F(AuditLogTest, IntactChainVerifies) {
 }
 
 TEST_F(AuditLogTest, EntriesAreChainedFromGenesis) {
-  auto query = db_->Prepare("SELECT prev_hash, entry_hash FROM audit_log ORDER BY seq");
+  auto query = RawDatabase(*store_).Prepare("SELECT prev_hash, entry_hash FROM audit_log ORDER BY seq");
   std::string previous = kAuditGenesisHash;
   while (*query->Step()) {
     EXPECT_EQ(query->ColumnText(0), previous);
@@ -126,7 +125,7 @@ TEST_F(AuditLogTest, TruncatedLogIsNamed) {
 
 TEST_F(AuditLogTest, ExportWritesJsonLinesSinceATime) {
   std::ostringstream out;
-  auto written = ExportAudit(*db_, AuditFilter{}, out);
+  auto written = ExportAudit(*store_, AuditFilter{}, out);
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(*written, 5);
   std::istringstream lines(out.str());
@@ -141,7 +140,7 @@ TEST_F(AuditLogTest, ExportWritesJsonLinesSinceATime) {
   std::ostringstream none;
   AuditFilter future;
   future.since = "2999-01-01";
-  EXPECT_EQ(*ExportAudit(*db_, future, none), 0);
+  EXPECT_EQ(*ExportAudit(*store_, future, none), 0);
 }
 
 // Issue 18, item 11: the export filters by operator, action, purpose, case and a time window.
@@ -153,7 +152,7 @@ TEST_F(AuditLogTest, ExportFiltersCombine) {
   };
   auto count = [&](const AuditFilter& selected) {
     std::ostringstream out;
-    auto written = ExportAudit(*db_, selected, out);
+    auto written = ExportAudit(*store_, selected, out);
     EXPECT_TRUE(written.ok()) << written.status().ToString();
     return written.ok() ? *written : -1;
   };
@@ -165,25 +164,25 @@ TEST_F(AuditLogTest, ExportFiltersCombine) {
   EXPECT_EQ(count(filter({{&AuditFilter::until, "2000-01-01"}})), 0);
   EXPECT_EQ(count(filter({{&AuditFilter::since, "2000-01-01"}, {&AuditFilter::until, "2999-01-01"}})), 5);
   std::ostringstream out;
-  EXPECT_EQ(ExportAudit(*db_, filter({{&AuditFilter::until, "yesterday"}}), out).status().code(),
+  EXPECT_EQ(ExportAudit(*store_, filter({{&AuditFilter::until, "yesterday"}}), out).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ExportAudit(*db_, filter({{&AuditFilter::case_ref, std::string(200, 'c')}}), out).status().code(),
+  EXPECT_EQ(ExportAudit(*store_, filter({{&AuditFilter::case_ref, std::string(200, 'c')}}), out).status().code(),
             StatusCode::kInvalidArgument);
 }
 
 TEST_F(AuditLogTest, EntriesAreFoundByPerson) {
-  auto entries = AuditEntriesForPerson(*db_, 100);
+  auto entries = AuditEntriesForPerson(*store_, 100);
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), 5u);
-  EXPECT_EQ(AuditEntriesForPerson(*db_, 3)->size(), 1u);
-  EXPECT_EQ(AuditEntriesForPerson(*db_, 999)->size(), 0u);
+  EXPECT_EQ(AuditEntriesForPerson(*store_, 3)->size(), 1u);
+  EXPECT_EQ(AuditEntriesForPerson(*store_, 999)->size(), 0u);
 }
 
 TEST_F(AuditLogTest, AppendInsideAFailedTransactionLeavesNoEntry) {
-  Status status = db_->Transaction([&]() -> Status {
+  Status status = RawDatabase(*store_).Transaction([&]() -> Status {
     AuditEvent event;
     event.action = "enrol";
-    EXPECT_TRUE(AppendAuditEntry(*db_, event).ok());
+    EXPECT_TRUE(AppendAuditEntry(*store_, event).ok());
     return Status::Internal("the change failed");
   });
   EXPECT_FALSE(status.ok());
@@ -196,7 +195,7 @@ TEST_F(AuditLogTest, RejectsMalformedObjectIds) {
   AuditEvent event;
   event.action = "x";
   event.object_ids = {{"persons", 5}};
-  EXPECT_EQ(AppendAuditEntry(*db_, event).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(AppendAuditEntry(*store_, event).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

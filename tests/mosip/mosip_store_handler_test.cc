@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "../interop/jpeg2000_test_encoder.h"
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/core/time.h"
 #include "abis/interop/mosip_abis_queue_adapter.h"
@@ -130,7 +131,7 @@ class MosipStoreHandlerTest : public ::testing::Test {
   }
 
   Operator MakeOperator(const std::string& name, Role role) {
-    User user = *AddUser(system_->TEST_store().db(), name, role);
+    User user = *AddUser(system_->TEST_store(), name, role);
     return Operator{user.id, name, role};
   }
 
@@ -166,7 +167,7 @@ class MosipStoreHandlerTest : public ::testing::Test {
   }
 
   std::int64_t AuditCount(const std::string& action, const std::string& like = "%") {
-    auto query = system_->TEST_store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ? AND result LIKE ?");
+    auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT count(*) FROM audit_log WHERE action = ? AND result LIKE ?");
     query->Bind(1, action).Bind(2, like);
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);
@@ -232,7 +233,7 @@ TEST_F(MosipStoreHandlerTest, IdentifyFindsTheDuplicateInBothModalitiesAndNeverI
   EXPECT_TRUE(analytics.contains("internalScore"));
   // The search is audited under the configured purpose with the request id as case reference.
   EXPECT_EQ(AuditCount("search"), 1);
-  auto audited = system_->TEST_store().db().Prepare("SELECT purpose, case_ref FROM audit_log WHERE action = 'search'");
+  auto audited = RawDatabase(system_->TEST_store()).Prepare("SELECT purpose, case_ref FROM audit_log WHERE action = 'search'");
   ASSERT_TRUE(*audited->Step());
   EXPECT_EQ(audited->ColumnText(0), "deduplication");
   EXPECT_EQ(audited->ColumnText(1), "identify-ref-C");
@@ -325,7 +326,7 @@ TEST_F(MosipStoreHandlerTest, TargetFpirIsSharedOutOverEveryComparison) {
   EXPECT_EQ(report.probe_samples, 3u);
   EXPECT_DOUBLE_EQ(report.false_match_rate, 1e-3 / 6.0);
   EXPECT_FALSE(report.clamped_to_engine_range);
-  auto audited = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = 'search'");
+  auto audited = RawDatabase(system_->TEST_store()).Prepare("SELECT result FROM audit_log WHERE action = 'search'");
   ASSERT_TRUE(*audited->Step());
   EXPECT_DOUBLE_EQ(nlohmann::json::parse(audited->ColumnText(0))["target_fmr"].get<double>(), 1e-3 / 6.0);
 
@@ -509,7 +510,7 @@ TEST_F(MosipStoreHandlerTest, AuditEntriesCarryTheMosipRequestIdThroughTheAdapte
   ASSERT_TRUE(adapter.Handle(Message("identify", "req-q1", {{"referenceId", "B"}, {"referenceURL", ""}})).success);
   ASSERT_TRUE(adapter.Handle(Message("delete", "req-d1", {{"referenceId", "A"}})).success);
   auto count = [&](const std::string& action, const std::string& case_ref, const std::string& like) {
-    auto query = system_->TEST_store().db().Prepare(
+    auto query = RawDatabase(system_->TEST_store()).Prepare(
         "SELECT count(*) FROM audit_log WHERE action = ? AND case_ref = ? AND result LIKE ?");
     query->Bind(1, action).Bind(2, case_ref).Bind(3, like);
     EXPECT_TRUE(*query->Step());

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/sqlite_access.h"
 #include "abis/core/text_validation.h"
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
@@ -91,7 +92,7 @@ class HostileInputTest : public ServiceTest {
 
   // Every audit entry, all columns, as one text.
   std::string WholeAuditLog() {
-    auto query = system_->TEST_store().db().Prepare(
+    auto query = RawDatabase(system_->TEST_store()).Prepare(
         "SELECT operator || role || action || purpose || case_ref || object_ids || input_sha256 || result FROM audit_log");
     std::string all;
     while (*query->Step()) all += query->ColumnText(0) + "\n";
@@ -99,7 +100,7 @@ class HostileInputTest : public ServiceTest {
   }
 
   nlohmann::json LastAuditResult(const std::string& action) {
-    auto query = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1");
+    auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT result FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1");
     query->Bind(1, action);
     if (!*query->Step()) return nullptr;
     return nlohmann::json::parse(query->ColumnText(0));
@@ -127,7 +128,7 @@ TEST_F(HostileInputTest, InvalidUtf8InABodyLosesNoLaterAcknowledgedEnrolment) {
     ASSERT_FALSE(id.empty());
     EXPECT_TRUE((*reopened)->TEST_store().FindPerson(id).ok()) << id << " was acknowledged and is gone";
   }
-  auto chain = VerifyAuditChain((*reopened)->TEST_store().db());
+  auto chain = VerifyAuditChain((*reopened)->TEST_store());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact) << chain->problem;
 }
@@ -137,7 +138,7 @@ TEST_F(HostileInputTest, APoolNeverHandsOutAConnectionLeftInsideATransaction) {
   {
     auto lease = pool.Acquire();
     ASSERT_TRUE(lease.ok());
-    ASSERT_TRUE((*lease)->TEST_store().db().Execute("BEGIN").ok());  // as a handler that never ended it
+    ASSERT_TRUE(RawDatabase((*lease)->TEST_store()).Execute("BEGIN").ok());  // as a handler that never ended it
   }
   EXPECT_EQ(pool.discarded(), 1u);
   auto next = pool.Acquire();
@@ -175,7 +176,7 @@ TEST_F(HostileInputTest, ABodyCutOffInsideAnImageLeavesNoSampleByteInTheAudit) {
   EXPECT_EQ(rejected["body_bytes"], body.size());
   EXPECT_EQ(rejected["error"], "invalid_argument");
   EXPECT_EQ(rejected["query_parameters"], nlohmann::json({"caseRef", "purpose"}));
-  auto hashes = system_->TEST_store().db().Prepare(
+  auto hashes = RawDatabase(system_->TEST_store()).Prepare(
       "SELECT input_sha256 FROM audit_log WHERE action = 'http.rejected' ORDER BY seq DESC LIMIT 1");
   ASSERT_TRUE(*hashes->Step());
   EXPECT_NE(hashes->ColumnText(0).find(Sha256Hex(body)), std::string::npos);
@@ -256,7 +257,7 @@ TEST_F(HostileInputTest, IdentifiersWithInvalidUtf8ControlOrBidiCharactersAre400
   auto persons = system_->ListPersons(operators_["root"], 0, 100);
   ASSERT_TRUE(persons.ok());
   EXPECT_TRUE(persons->empty());
-  auto chain = VerifyAuditChain(system_->TEST_store().db());
+  auto chain = VerifyAuditChain(system_->TEST_store());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact);
   EXPECT_TRUE(IsValidUtf8(WholeAuditLog()));
@@ -335,7 +336,7 @@ TEST_F(HostileInputTest, ARefusedSearchIsAuditedWithItsPurposeAndCase) {
   auto response = Identify("root", {{"biometricData", {BiometricItem(1)}}}, "purpose=criminal_investigation&caseRef=CASE-9");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 403);
-  auto query = system_->TEST_store().db().Prepare(
+  auto query = RawDatabase(system_->TEST_store()).Prepare(
       "SELECT purpose, case_ref FROM audit_log WHERE action = 'search.refused' ORDER BY seq DESC LIMIT 1");
   ASSERT_TRUE(*query->Step());
   EXPECT_EQ(query->ColumnText(0), "criminal_investigation");

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/audit/audit_log.h"
 #include "abis/service/abis_service.h"
@@ -46,9 +47,9 @@ class ServiceTest : public ::testing::Test {
     for (auto [name, role] : std::initializer_list<std::pair<const char*, Role>>{
              {"root", Role::kAdmin}, {"eve", Role::kEnroller}, {"ian", Role::kInvestigator},
              {"exa", Role::kExaminer}, {"exb", Role::kExaminer}, {"ada", Role::kAuditor}}) {
-      auto user = AddUser(system_->TEST_store().db(), name, role);
+      auto user = AddUser(system_->TEST_store(), name, role);
       ASSERT_TRUE(user.ok());
-      auto key = IssueApiKey(system_->TEST_store().db(), user->id);
+      auto key = IssueApiKey(system_->TEST_store(), user->id);
       ASSERT_TRUE(key.ok());
       keys_[name] = *key;
       operators_[name] = Operator{user->id, name, role};
@@ -117,7 +118,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   std::int64_t AuditCount(const std::string& action) {
-    auto query = system_->TEST_store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
+    auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
     query->Bind(1, action);
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);

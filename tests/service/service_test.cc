@@ -38,7 +38,7 @@ TEST_F(ServiceTest, WrongKeyIs401AndIsAudited) {
 }
 
 TEST_F(ServiceTest, ExpiredKeyIs401) {
-  auto key = IssueApiKey(system_->TEST_store().db(), operators_["ian"].user_id, std::string("2000-01-01T00:00:00Z"));
+  auto key = IssueApiKey(system_->TEST_store(), operators_["ian"].user_id, std::string("2000-01-01T00:00:00Z"));
   ASSERT_TRUE(key.ok());
   std::int64_t before = AuditCount("auth.refused");
   auto response = Client().Get("/v1/galleries", {{"Authorization", "Bearer " + *key}});
@@ -539,7 +539,7 @@ TEST_F(ServiceTest, SearchesRunWhileEnrolmentsCommitAndNothingIsLostOrDuplicated
   EXPECT_EQ(persons->size(), static_cast<std::size_t>(kEnrolments));
   EXPECT_EQ(AuditCount("enrol"), kEnrolments);
   EXPECT_EQ(AuditCount("search"), kSearches);
-  auto chain = VerifyAuditChain(system_->TEST_store().db());
+  auto chain = VerifyAuditChain(system_->TEST_store());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact) << chain->problem;
 }

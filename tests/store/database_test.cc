@@ -1,4 +1,4 @@
-#include "abis/store/database.h"
+#include "sqlite/database.h"
 
 #include <gtest/gtest.h>
 
@@ -45,9 +45,9 @@ class DatabaseTest : public ::testing::Test {
 // reached the disk.
 TEST_F(DatabaseTest, ATransactionWhoseBodyThrowsIsRolledBackAndLaterCommitsReachTheDisk) {
   EXPECT_THROW((void)db_->Transaction([&]() -> Status {
-                 EXPECT_TRUE(Insert(*db_, "lost").ok());
-                 throw std::runtime_error("thrown half-way");
-               }),
+    EXPECT_TRUE(Insert(*db_, "lost").ok());
+    throw std::runtime_error("thrown half-way");
+  }),
                std::runtime_error);
   EXPECT_FALSE(db_->InTransaction());
   EXPECT_TRUE(db_->Healthy());
@@ -58,9 +58,9 @@ TEST_F(DatabaseTest, ATransactionWhoseBodyThrowsIsRolledBackAndLaterCommitsReach
 
 TEST_F(DatabaseTest, AnExceptionFromANestedTransactionEndsTheOuterOne) {
   EXPECT_THROW((void)db_->Transaction([&]() -> Status {
-                 EXPECT_TRUE(Insert(*db_, "outer").ok());
-                 return db_->Transaction([&]() -> Status { throw std::runtime_error("inner"); });
-               }),
+    EXPECT_TRUE(Insert(*db_, "outer").ok());
+    return db_->Transaction([&]() -> Status { throw std::runtime_error("inner"); });
+  }),
                std::runtime_error);
   EXPECT_TRUE(db_->Healthy());
   ASSERT_TRUE(db_->Transaction([&] { return Insert(*db_, "after"); }).ok());

@@ -8,10 +8,11 @@
 #include <optional>
 #include <set>
 
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
 #include "abis/audit/audit_log.h"
-#include "abis/store/schema.h"
+#include "sqlite/schema.h"
 
 namespace abis {
 namespace {
@@ -36,7 +37,7 @@ class StoreTest : public ::testing::Test {
     auto store = Store::Create(dir_.path() / "store");
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    auto user = AddUser(store_->db(), "clerk", Role::kEnroller);
+    auto user = AddUser(*store_, "clerk", Role::kEnroller);
     ASSERT_TRUE(user.ok());
     operator_id_ = user->id;
   }
@@ -116,12 +117,12 @@ TEST_F(StoreTest, DeletePersonErasesCiphertextsAndKeys) {
   ASSERT_TRUE(store_->AddPerson(person).ok());
   std::int64_t template_id = EnrolBytes(person.id, RandomSample(13));
   // Capture the sealed bytes to check that they leave the file.
-  auto query = store_->db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
+  auto query = RawDatabase(*store_).Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
   query->Bind(1, template_id);
   ASSERT_TRUE(*query->Step());
   auto wrapped_key = query->ColumnBlob(0);
   auto sealed = query->ColumnBlob(1);
-  query = store_->db().Prepare("SELECT 1");
+  query = RawDatabase(*store_).Prepare("SELECT 1");
   ASSERT_TRUE(store_->Checkpoint().ok());
   ASSERT_TRUE(FileContains(dir_.path() / "store" / "abis.db", wrapped_key));
 
@@ -139,7 +140,7 @@ TEST_F(StoreTest, TamperedCiphertextIsDataLossNotGarbage) {
   Person person = MakePerson("P1");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   std::int64_t template_id = EnrolBytes(person.id, RandomSample(14));
-  ASSERT_TRUE(store_->db().Execute("UPDATE templates SET sealed = zeroblob(200) WHERE id = " + std::to_string(template_id)).ok());
+  ASSERT_TRUE(RawDatabase(*store_).Execute("UPDATE templates SET sealed = zeroblob(200) WHERE id = " + std::to_string(template_id)).ok());
   EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
 }
 
@@ -149,7 +150,7 @@ TEST_F(StoreTest, SwappingCiphertextsBetweenPersonsIsDetected) {
   ASSERT_TRUE(store_->AddPerson(b).ok());
   std::int64_t ta = EnrolBytes(a.id, RandomSample(15));
   std::int64_t tb = EnrolBytes(b.id, RandomSample(16));
-  ASSERT_TRUE(store_->db()
+  ASSERT_TRUE(RawDatabase(*store_)
                   .Execute("UPDATE templates SET person_id = CASE id WHEN " + std::to_string(ta) + " THEN " +
                            std::to_string(b.id) + " ELSE " + std::to_string(a.id) + " END WHERE id IN (" +
                            std::to_string(ta) + "," + std::to_string(tb) + ")")
@@ -180,7 +181,7 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
   std::int64_t template_id = 0;
   {
     auto store = std::move(Store::Create(dir.path() / "s")).value();
-    auto user = *AddUser(store->db(), "clerk", Role::kEnroller);
+    auto user = *AddUser(*store, "clerk", Role::kEnroller);
     Person person = MakePerson("P");
     ASSERT_TRUE(store->AddPerson(person).ok());
     Encounter encounter;
@@ -201,7 +202,7 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
 }
 
 Result<std::vector<std::uint8_t>> SealedTemplateBytes(Store& store, std::int64_t template_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query, store.db().Prepare("SELECT sealed FROM templates WHERE id = ?"));
+  ABIS_ASSIGN_OR_RETURN(auto query, RawDatabase(store).Prepare("SELECT sealed FROM templates WHERE id = ?"));
   query.Bind(1, template_id);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   if (!row) return Status::NotFound("no template");
@@ -229,7 +230,7 @@ TEST_F(StoreTest, MovingAnEncounterReSealsItsDataForTheNewPerson) {
   ASSERT_EQ(samples->size(), 1u);
   EXPECT_EQ(*store_->LoadSample((*samples)[0].id), RandomSample(81));
   // The old ciphertext put back under the new person does not decrypt: the person is bound in.
-  auto restore = store_->db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  auto restore = RawDatabase(*store_).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
   restore->BindBlob(1, *before).Bind(2, template_id);
   ASSERT_TRUE(restore->Run().ok());
   EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
@@ -355,12 +356,12 @@ TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
   event.operator_name = "clerk";
   event.action = "person.show";
   event.object_ids = {{"persons", {source.id}}};
-  auto entry = AppendAuditEntry(store_->db(), event);
+  auto entry = AppendAuditEntry(*store_, event);
   ASSERT_TRUE(entry.ok()) << entry.status().ToString();
   ASSERT_TRUE(store_->MergePersonInto(source.id, target.id).ok());
   EXPECT_EQ(store_->ListGalleryTemplates(register_id, Modality::kFace)->size(), 1u) << "membership followed";
   EXPECT_EQ(store_->ActiveWatchlistEntries(wanted_id, target.id, "2026-01-01T00:00:00Z")->size(), 1u);
-  auto subjects = store_->db().Prepare("SELECT count(*) FROM audit_subjects WHERE seq = ? AND person_id = ?");
+  auto subjects = RawDatabase(*store_).Prepare("SELECT count(*) FROM audit_subjects WHERE seq = ? AND person_id = ?");
   subjects->Bind(1, entry->seq).Bind(2, target.id);
   ASSERT_TRUE(*subjects->Step());
   EXPECT_EQ(subjects->ColumnInt(0), 1) << "the source's audit history is part of the target's subject report";
@@ -401,11 +402,11 @@ TEST_F(StoreTest, MergeEndsADuplicateWatchlistEntryOfTheSameAuthorityReference) 
 TEST_F(StoreTest, ASecondWriteTransactionOnTheSameFileFromOneThreadIsRefusedNotAHang) {
   auto other = Store::Open(dir_.path() / "store");
   ASSERT_TRUE(other.ok());
-  Status nested = store_->db().Transaction([&]() -> Status {
-    return (*other)->db().Transaction([]() -> Status { return Status::Ok(); });
+  Status nested = store_->Transaction([&]() -> Status {
+    return (*other)->Transaction([]() -> Status { return Status::Ok(); });
   });
   EXPECT_EQ(nested.code(), StatusCode::kFailedPrecondition) << nested.ToString();
-  EXPECT_TRUE((*other)->db().Transaction([]() -> Status { return Status::Ok(); }).ok()) << "released afterwards";
+  EXPECT_TRUE((*other)->Transaction([]() -> Status { return Status::Ok(); }).ok()) << "released afterwards";
 }
 
 TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
@@ -423,10 +424,10 @@ TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
   ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
   auto store = Store::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(*ReadSchemaVersion((*store)->db()), kCurrentSchemaVersion);
-  auto subjects = (*store)->db().Prepare("SELECT seq FROM audit_subjects WHERE person_id = 7");
+  EXPECT_EQ(*(*store)->SchemaVersion(), kCurrentSchemaVersion);
+  auto subjects = RawDatabase(*(*store)).Prepare("SELECT seq FROM audit_subjects WHERE person_id = 7");
   ASSERT_TRUE(*subjects->Step()) << "migration 2 indexes old audit entries by person";
-  auto head = (*store)->db().Prepare("SELECT entry_count, last_hash FROM audit_head");
+  auto head = RawDatabase(*(*store)).Prepare("SELECT entry_count, last_hash FROM audit_head");
   ASSERT_TRUE(*head->Step());
   EXPECT_EQ(head->ColumnInt(0), 1);
   EXPECT_EQ(head->ColumnText(1), "h");
@@ -519,7 +520,7 @@ TEST(SchemaTest, MigrationFiveGivesStoredSamplesEmptyOptionsAndIndexesTemplatesB
   EXPECT_EQ((*samples)[0].format, "wsq");
   EXPECT_EQ((*samples)[0].options, nlohmann::json::object());
   auto index =
-      (*store)->db().Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'templates_sample'");
+      RawDatabase(*(*store)).Prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'templates_sample'");
   ASSERT_TRUE(index.ok());
   ASSERT_TRUE(*index->Step());
   EXPECT_EQ(index->ColumnInt(0), 1);
@@ -599,7 +600,7 @@ class ScopedEnv {
 
 // A person with one sample; returns the sample id.
 std::int64_t AddPersonWithSample(Store& store, const std::vector<std::uint8_t>& bytes) {
-  auto user = AddUser(store.db(), "clerk", Role::kEnroller);
+  auto user = AddUser(store, "clerk", Role::kEnroller);
   EXPECT_TRUE(user.ok());
   Person person = MakePerson("P");
   EXPECT_TRUE(store.AddPerson(person).ok());
@@ -692,7 +693,7 @@ TEST_F(StoreTest, DeletionsCheckpointTheWalThemselvesOnceTheyCommit) {
   };
   auto sealed_rows = [&](const std::string& table, std::int64_t person_id) {
     std::vector<Sealed> rows;
-    auto query = store_->db().Prepare("SELECT wrapped_key, sealed FROM " + table + " WHERE person_id = ?");
+    auto query = RawDatabase(*store_).Prepare("SELECT wrapped_key, sealed FROM " + table + " WHERE person_id = ?");
     query->Bind(1, person_id);
     while (*query->Step()) {
       auto ciphertext = query->ColumnBlob(1);

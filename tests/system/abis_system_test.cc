@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/core/text_validation.h"
 
@@ -36,7 +37,7 @@ class AbisSystemTest : public ::testing::Test {
   }
 
   Operator MakeOperator(const std::string& name, Role role) {
-    User user = *AddUser(system_->TEST_store().db(), name, role);
+    User user = *AddUser(system_->TEST_store(), name, role);
     return Operator{user.id, name, role};
   }
 
@@ -71,7 +72,7 @@ class AbisSystemTest : public ::testing::Test {
   }
 
   std::int64_t AuditCount(const std::string& action) {
-    auto query = system_->TEST_store().db().Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
+    auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT count(*) FROM audit_log WHERE action = ?");
     query->Bind(1, action);
     EXPECT_TRUE(*query->Step());
     return query->ColumnInt(0);
@@ -95,7 +96,7 @@ TEST_F(AbisSystemTest, SearchFindsTheEnrolledPersonFirstAndAuditsIt) {
   EXPECT_TRUE(result->candidates[0].hit);
   EXPECT_FALSE(result->candidates[1].hit);
   EXPECT_EQ(AuditCount("search"), 1);
-  auto audited = AuditEntriesForPerson(system_->TEST_store().db(), result->candidates[0].person_id);
+  auto audited = AuditEntriesForPerson(system_->TEST_store(), result->candidates[0].person_id);
   ASSERT_TRUE(audited.ok());
   EXPECT_EQ(audited->back().event.action, "search");
   EXPECT_EQ(audited->back().event.case_ref, "CASE-1");
@@ -167,7 +168,7 @@ TEST_F(AbisSystemTest, VerifyWithSeveralProbesDecidesOnAllOfThemInOneAuditedRequ
   EXPECT_FALSE(mixed->match);
   EXPECT_DOUBLE_EQ(mixed->fused_log_lr, mixed->probes[0].log_lr + mixed->probes[1].log_lr);
   EXPECT_EQ(AuditCount("verify"), 1);
-  auto audited = AuditEntriesForPerson(system_->TEST_store().db(), last_enrolled_.person_id);
+  auto audited = AuditEntriesForPerson(system_->TEST_store(), last_enrolled_.person_id);
   ASSERT_TRUE(audited.ok());
   EXPECT_EQ(audited->back().event.action, "verify");
   EXPECT_EQ(audited->back().event.input_sha256.size(), 2u);
@@ -224,7 +225,7 @@ TEST_F(AbisSystemTest, SearchRestrictedToListedPersonsComparesOnlyThem) {
   auto two_listed = system_->Search(investigator_, request);
   ASSERT_TRUE(two_listed.ok());
   ASSERT_EQ(two_listed->candidates.size(), 1u);
-  auto alice_history = AuditEntriesForPerson(system_->TEST_store().db(), system_->TEST_store().FindPerson("alice")->id);
+  auto alice_history = AuditEntriesForPerson(system_->TEST_store(), system_->TEST_store().FindPerson("alice")->id);
   ASSERT_TRUE(alice_history.ok());
   EXPECT_EQ(alice_history->back().event.action, "search");
 
@@ -252,12 +253,12 @@ TEST_F(AbisSystemTest, SearchRestrictedToListedPersonsComparesOnlyThem) {
   // A damaged template of a listed person is left out, and the search says so in the audit.
   const std::int64_t carol_template = system_->TEST_store().ListTemplates(
       system_->TEST_store().FindPerson("carol")->id)->front().id;
-  auto read = system_->TEST_store().db().Prepare("SELECT sealed FROM templates WHERE id = ?");
+  auto read = RawDatabase(system_->TEST_store()).Prepare("SELECT sealed FROM templates WHERE id = ?");
   read->Bind(1, carol_template);
   ASSERT_TRUE(*read->Step());
   std::vector<std::uint8_t> sealed = read->ColumnBlob(0);
   sealed[sealed.size() / 2] ^= 1;
-  auto write = system_->TEST_store().db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  auto write = RawDatabase(system_->TEST_store()).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
   write->BindBlob(1, sealed).Bind(2, carol_template);
   ASSERT_TRUE(write->Run().ok());
   request.within_persons = std::vector<std::string>{"carol", "alice"};
@@ -294,7 +295,7 @@ TEST_F(AbisSystemTest, AFailedSearchIsAuditedWithItsPurposeCaseAndErrorCode) {
   EXPECT_EQ(system_->Search(investigator_, request).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("search.failed"), 2);
   EXPECT_EQ(AuditCount("search"), 0);
-  auto audited = system_->TEST_store().db().Prepare(
+  auto audited = RawDatabase(system_->TEST_store()).Prepare(
       "SELECT purpose, case_ref, result FROM audit_log WHERE action = 'search.failed' ORDER BY seq");
   ASSERT_TRUE(*audited->Step());
   EXPECT_EQ(audited->ColumnText(0), "criminal_investigation");
@@ -320,7 +321,7 @@ TEST(SearchFusionTest, APersonNotReturnedForAProbeIsComparedExactlyAndOnlyAMissi
   });
   ASSERT_TRUE(system.ok()) << system.status().ToString();
   auto user = [&](const std::string& name, Role role) {
-    User added = *AddUser((*system)->TEST_store().db(), name, role);
+    User added = *AddUser((*system)->TEST_store(), name, role);
     return Operator{added.id, name, role};
   };
   const Operator admin = user("root", Role::kAdmin);
@@ -390,10 +391,10 @@ TEST_F(AbisSystemTest, DeletedPersonDisappearsFromSearchesAndTheAuditKeepsTheFac
   auto result = system_->Search(investigator_, SearchFor(1, Purpose::kCriminalInvestigation));
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result->candidates.empty());
-  auto query = system_->TEST_store().db().Prepare("SELECT result FROM audit_log WHERE action = 'person.delete'");
+  auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT result FROM audit_log WHERE action = 'person.delete'");
   ASSERT_TRUE(*query->Step());
   EXPECT_NE(query->ColumnText(0).find("court order 12/2026"), std::string::npos);
-  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store().db())->intact);
+  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store())->intact);
 }
 
 TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
@@ -426,7 +427,7 @@ TEST_F(AbisSystemTest, RetentionDeletesOnlyExpiredPersonsInBatches) {
   EXPECT_TRUE(system_->TEST_store().FindPerson("current").ok());
   EXPECT_EQ(system_->TEST_store().FindPerson("old2").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(AuditCount("retention.delete"), 2);
-  auto audited = system_->TEST_store().db().Prepare(
+  auto audited = RawDatabase(system_->TEST_store()).Prepare(
       "SELECT count(*) FROM audit_log WHERE action = 'retention.delete' AND result LIKE '%test of a past reference date%'");
   ASSERT_TRUE(*audited->Step());
   EXPECT_EQ(audited->ColumnInt(0), 2);
@@ -479,7 +480,7 @@ TEST_F(AbisSystemTest, ReextractionMovesStoredTemplatesToTheCurrentAlgorithm) {
   AddPersonWithSample("dan", 4);
   const EnrolResult dan_enrolled = last_enrolled_;
   // Dan's sample can no longer be decrypted: a failure of its own, the run goes on.
-  auto tamper = system_->TEST_store().db().Prepare("UPDATE samples SET sealed = x'00' WHERE id = ?");
+  auto tamper = RawDatabase(system_->TEST_store()).Prepare("UPDATE samples SET sealed = x'00' WHERE id = ?");
   tamper->Bind(1, dan_enrolled.sample_id);
   ASSERT_TRUE(tamper->Run().ok());
 
@@ -566,7 +567,7 @@ TEST_F(AbisSystemTest, ReextractionAuditsTheOwnerAtWritingAfterAMoveDuringTheRun
   for (const auto& info : *bob_templates) {
     EXPECT_TRUE(system_->TEST_store().LoadTemplate(info.id).ok()) << "sealed for bob, the owner now";
   }
-  auto entries = AuditEntriesForPerson(system_->TEST_store().db(), bob_enrolled.person_id);
+  auto entries = AuditEntriesForPerson(system_->TEST_store(), bob_enrolled.person_id);
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->back().event.action, "reextract");
   EXPECT_EQ(entries->back().event.object_ids["persons"], (nlohmann::json{bob_enrolled.person_id}));
@@ -575,11 +576,11 @@ TEST_F(AbisSystemTest, ReextractionAuditsTheOwnerAtWritingAfterAMoveDuringTheRun
 TEST_F(AbisSystemTest, ReextractionErasesTheReplacedTemplateFromTheFiles) {
   AddPersonWithSample("alice", 1);
   const EnrolResult alice_enrolled = last_enrolled_;
-  auto query = system_->TEST_store().db().Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
+  auto query = RawDatabase(system_->TEST_store()).Prepare("SELECT wrapped_key, sealed FROM templates WHERE id = ?");
   query->Bind(1, alice_enrolled.template_id);
   ASSERT_TRUE(*query->Step());
   const std::vector<std::uint8_t> wrapped_key = query->ColumnBlob(0), sealed = query->ColumnBlob(1);
-  query = system_->TEST_store().db().Prepare("SELECT 1");
+  query = RawDatabase(system_->TEST_store()).Prepare("SELECT 1");
   ASSERT_TRUE(system_->TEST_store().Checkpoint().ok());
   ASSERT_TRUE(testing::FileContains(dir_.path() / "store" / "abis.db", wrapped_key)) << "the check can fail";
 
@@ -707,18 +708,18 @@ TEST_F(AbisSystemTest, AuditExportSurvivesInvalidUtf8InAStoredEntry) {
   event.operator_name = "legacy";
   event.action = "search";
   event.case_ref = "C\xff\xfe";
-  ASSERT_TRUE(AppendAuditEntry(system_->TEST_store().db(), event).ok());
+  ASSERT_TRUE(AppendAuditEntry(system_->TEST_store(), event).ok());
   std::ostringstream out;
   auto written = system_->ExportAudit(auditor_, AuditFilter{}, out);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   EXPECT_GE(*written, 2);
   EXPECT_TRUE(IsValidUtf8(out.str()));
-  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store().db())->intact);
+  EXPECT_TRUE(VerifyAuditChain(system_->TEST_store())->intact);
 }
 
 // Items 6, 8 and 9: identifiers are checked by the system for every caller (CLI, HTTP, MOSIP).
 TEST_F(AbisSystemTest, BadIdentifiersAreRefusedBeforeAnythingIsStoredOrAudited) {
-  std::int64_t entries = VerifyAuditChain(system_->TEST_store().db())->entries;
+  std::int64_t entries = VerifyAuditChain(system_->TEST_store())->entries;
   Person person;
   person.category = PersonCategory::kCitizen;
   person.legal_basis = "Register Act s.4";
@@ -739,7 +740,7 @@ TEST_F(AbisSystemTest, BadIdentifiersAreRefusedBeforeAnythingIsStoredOrAudited) 
     person.retention_until = date;
     EXPECT_EQ(system_->AddPerson(admin_, person).status().code(), StatusCode::kInvalidArgument) << date;
   }
-  EXPECT_EQ(VerifyAuditChain(system_->TEST_store().db())->entries, entries) << "a refused input was audited";
+  EXPECT_EQ(VerifyAuditChain(system_->TEST_store())->entries, entries) << "a refused input was audited";
   AddPersonWithSample("P-2", 2);
   for (const std::string& case_ref : {std::string(" "), std::string("\t"), std::string("\0", 1), std::string("-"),
                                      std::string("C\xff")}) {
@@ -755,7 +756,7 @@ TEST_F(AbisSystemTest, ARoleThatMayNotSearchIsRefusedWithThePurposeAndCaseInTheA
   request.case_ref = "CASE-77";
   for (const Operator& op : {admin_, auditor_}) {
     EXPECT_EQ(system_->Search(op, request).status().code(), StatusCode::kPermissionDenied);
-    auto query = system_->TEST_store().db().Prepare(
+    auto query = RawDatabase(system_->TEST_store()).Prepare(
         "SELECT operator, purpose, case_ref FROM audit_log WHERE action = 'search.refused' ORDER BY seq DESC LIMIT 1");
     ASSERT_TRUE(*query->Step());
     EXPECT_EQ(query->ColumnText(0), op.name);

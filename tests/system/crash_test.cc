@@ -137,8 +137,8 @@ TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain)
   {
     auto store = Store::Create(store_dir);
     ASSERT_TRUE(store.ok());
-    admin_id = AddUser((*store)->db(), "crash-admin", Role::kAdmin)->id;
-    ASSERT_TRUE(AddUser((*store)->db(), "crash-enroller", Role::kEnroller).ok());
+    admin_id = AddUser(*(*store), "crash-admin", Role::kAdmin)->id;
+    ASSERT_TRUE(AddUser(*(*store), "crash-enroller", Role::kEnroller).ok());
   }
   std::mt19937 random(20261125);
   std::uniform_int_distribution<std::size_t> acknowledgements_before_kill(2, 8);
@@ -188,7 +188,7 @@ TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain)
 
     auto store = Store::Open(store_dir);
     ASSERT_TRUE(store.ok()) << "round " << round << ": " << store.status().ToString();
-    auto chain = VerifyAuditChain((*store)->db());
+    auto chain = VerifyAuditChain(*(*store));
     ASSERT_TRUE(chain.ok()) << "round " << round << ": " << chain.status().ToString();
     ASSERT_TRUE(chain->intact) << "round " << round << ": " << chain->problem;
     for (const std::string& id : committed) {

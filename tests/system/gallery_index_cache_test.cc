@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
 
@@ -18,7 +19,7 @@ class GalleryIndexCacheTest : public ::testing::Test {
   void SetUp() override {
     writer_ = std::move(Store::Create(dir_.path() / "s")).value();
     reader_ = std::move(Store::Open(dir_.path() / "s")).value();
-    operator_id_ = AddUser(writer_->db(), "clerk", Role::kEnroller)->id;
+    operator_id_ = AddUser(*writer_, "clerk", Role::kEnroller)->id;
     Gallery gallery;
     gallery.name = "g";
     gallery_id_ = *writer_->CreateGallery(gallery);
@@ -46,7 +47,7 @@ class GalleryIndexCacheTest : public ::testing::Test {
   // Size of the index `store` sees in a snapshot, through the shared cache.
   std::size_t IndexSize(Store& store) {
     std::size_t size = 0;
-    Status status = store.db().ReadTransaction([&]() -> Status {
+    Status status = store.ReadTransaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store.GalleryGeneration());
       ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, cache_.Acquire(store, engine_, Key(), generation));
       size = view.index().size();
@@ -85,7 +86,7 @@ TEST_F(GalleryIndexCacheTest, FollowsEnrolmentsAndDeletionsDecryptingOnlyWhatIsN
 TEST_F(GalleryIndexCacheTest, ASearchWhoseSnapshotIsOlderThanTheCacheSeesItsOwnSnapshot) {
   Enrol("a", 1);
   std::size_t seen_in_old_snapshot = 0;
-  Status status = reader_->db().ReadTransaction([&]() -> Status {
+  Status status = reader_->ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(std::int64_t generation, reader_->GalleryGeneration());
     // Meanwhile another connection enrols and brings the shared index to the newer state.
     Enrol("b", 2);
@@ -103,7 +104,7 @@ TEST_F(GalleryIndexCacheTest, ASearchWhoseSnapshotIsOlderThanTheCacheSeesItsOwnS
 TEST_F(GalleryIndexCacheTest, AKeyForAnotherAlgorithmIsRefused) {
   GalleryIndexKey key = Key();
   key.algorithm = "other/1";
-  Status status = reader_->db().ReadTransaction([&]() -> Status {
+  Status status = reader_->ReadTransaction([&]() -> Status {
     return cache_.Acquire(*reader_, engine_, key, *reader_->GalleryGeneration()).status();
   });
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
@@ -118,12 +119,12 @@ TEST_F(GalleryIndexCacheTest, ATamperedTemplateIsQuarantinedAndTheSearchGoesOn) 
   ASSERT_EQ(templates->size(), 1u);
   const std::int64_t tampered = templates->front().id;
   // One flipped bit in the middle of the ciphertext, as someone with write access to the file would.
-  auto read = writer_->db().Prepare("SELECT sealed FROM templates WHERE id = ?");
+  auto read = RawDatabase(*writer_).Prepare("SELECT sealed FROM templates WHERE id = ?");
   read->Bind(1, tampered);
   ASSERT_TRUE(*read->Step());
   std::vector<std::uint8_t> sealed = read->ColumnBlob(0);
   sealed[sealed.size() / 2] ^= 1;
-  auto write = writer_->db().Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  auto write = RawDatabase(*writer_).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
   write->BindBlob(1, sealed).Bind(2, tampered);
   ASSERT_TRUE(write->Run().ok());
   ASSERT_EQ(writer_->LoadTemplate(tampered).status().code(), StatusCode::kDataLoss);
@@ -135,7 +136,7 @@ TEST_F(GalleryIndexCacheTest, ATamperedTemplateIsQuarantinedAndTheSearchGoesOn) 
   for (int search = 0; search < 2; ++search) {
     std::vector<std::int64_t> found_persons;
     std::vector<QuarantinedTemplate> quarantined;
-    Status status = reader_->db().ReadTransaction([&]() -> Status {
+    Status status = reader_->ReadTransaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(std::int64_t generation, reader_->GalleryGeneration());
       ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, cache_.Acquire(*reader_, engine_, Key(), generation));
       ABIS_ASSIGN_OR_RETURN(auto candidates, view.index().Search(*probe_template, 10));
@@ -159,7 +160,7 @@ TEST_F(GalleryIndexCacheTest, ATamperedTemplateIsQuarantinedAndTheSearchGoesOn) 
 
   // Once the row is gone (erased, or re-enrolled), the quarantine forgets it.
   ASSERT_TRUE(writer_->DeletePerson(c).ok());
-  Status status = reader_->db().ReadTransaction([&]() -> Status {
+  Status status = reader_->ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(GalleryIndexView view, cache_.Acquire(*reader_, engine_, Key(), *reader_->GalleryGeneration()));
     EXPECT_TRUE(view.quarantined_templates().empty());
     EXPECT_EQ(view.index().size(), 2u);

@@ -3,21 +3,20 @@
 // biometric data), a result summary, and the hash of the previous entry. The audit_head row
 // holds the count and last hash, so truncation is detected too; signed checkpoints kept outside
 // the store (anchors) detect a rewrite of the whole tail.
-// Thread-safety: as the Database it uses.
+// Thread-safety: as the AuditStorage it uses (one per thread).
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "abis/core/status.h"
-#include "abis/store/database.h"
+#include "abis/store/audit_storage.h"
 
 namespace abis {
 
@@ -25,13 +24,13 @@ namespace abis {
 struct AuditEvent {
   std::string operator_name;
   std::string role;
-  std::string action;     // e.g. "person.add", "enrol", "search", "search.refused"
-  std::string purpose;    // search purpose, empty for non-search actions
+  std::string action;   // e.g. "person.add", "enrol", "search", "search.refused"
+  std::string purpose;  // search purpose, empty for non-search actions
   std::string case_ref;
   // Objects concerned, by kind: {"persons": [1, 2], "templates": [7], "galleries": [3]}.
   // Persons listed here appear in their subject access report.
   nlohmann::json object_ids = nlohmann::json::object();
-  std::vector<std::string> input_sha256;  // hashes of the inputs (probe files, samples)
+  std::vector<std::string> input_sha256;             // hashes of the inputs (probe files, samples)
   nlohmann::json result = nlohmann::json::object();  // summary; never biometric data
 };
 
@@ -44,12 +43,11 @@ struct AuditEntry {
   nlohmann::json ToJson() const;
 };
 
-inline constexpr const char* kAuditGenesisHash =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+inline constexpr const char* kAuditGenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 // Appends an entry. Call it inside the transaction of the change it records (it joins an open
-// Database::Transaction, or opens its own), so the change and its record commit together.
-Result<AuditEntry> AppendAuditEntry(Database& db, const AuditEvent& event);
+// AuditStorage::Transaction, or opens its own), so the change and its record commit together.
+Result<AuditEntry> AppendAuditEntry(AuditStorage& storage, const AuditEvent& event);
 
 struct AuditVerification {
   bool intact = true;
@@ -63,7 +61,7 @@ struct AuditVerification {
 // Walks the chain from the first entry and reports the first broken link: an edited entry (hash
 // mismatch), an inserted, deleted or reordered entry (sequence gap or prev_hash mismatch), or a
 // truncated log (head mismatch).
-Result<AuditVerification> VerifyAuditChain(Database& db);
+Result<AuditVerification> VerifyAuditChain(AuditStorage& storage);
 
 // Writes entries with time >= `since` (ISO 8601 prefix compare; empty for all) as JSON lines.
 // Returns the number written.
@@ -81,10 +79,10 @@ struct AuditFilter {
 };
 // Validates the filter (dates, sizes) before anything is read.
 Status ValidateAuditFilter(const AuditFilter& filter);
-Result<std::int64_t> ExportAudit(Database& db, const AuditFilter& filter, std::ostream& out);
+Result<std::int64_t> ExportAudit(AuditStorage& storage, const AuditFilter& filter, std::ostream& out);
 
 // Entries that list `person_id` among their persons, oldest first.
-Result<std::vector<AuditEntry>> AuditEntriesForPerson(Database& db, std::int64_t person_id);
+Result<std::vector<AuditEntry>> AuditEntriesForPerson(AuditStorage& storage, std::int64_t person_id);
 
 // --- Anchors: signed checkpoints of the head (docs/AUDIT_FORMAT.md "Anchoring") ---
 // The chain shows an edit only to someone who knows a later hash: whoever can write the database
@@ -107,12 +105,12 @@ Result<AuditSigningKey> LoadAuditSigningKey(const std::filesystem::path& file);
 Result<std::array<std::uint8_t, 32>> LoadAuditPublicKey(const std::filesystem::path& file);
 
 struct AuditCheckpoint {
-  std::string store_id;     // entry_hash of entry 1 (the store's first entry names the store)
-  std::int64_t seq = 0;     // the anchored entry: the head when signed
-  std::string entry_hash;   // its entry_hash
-  std::string time;         // when it was signed, UTC ISO 8601
-  std::string public_key;   // the signer's Ed25519 public key, hex
-  std::string signature;    // Ed25519 signature of the canonical form, hex
+  std::string store_id;    // entry_hash of entry 1 (the store's first entry names the store)
+  std::int64_t seq = 0;    // the anchored entry: the head when signed
+  std::string entry_hash;  // its entry_hash
+  std::string time;        // when it was signed, UTC ISO 8601
+  std::string public_key;  // the signer's Ed25519 public key, hex
+  std::string signature;   // Ed25519 signature of the canonical form, hex
   nlohmann::json ToJson() const;
   // kInvalidArgument naming the missing or malformed field, or an unknown format.
   static Result<AuditCheckpoint> FromJson(const nlohmann::json& json);
@@ -120,7 +118,7 @@ struct AuditCheckpoint {
 
 // Verifies the chain and signs its head with `key`. A broken chain or an empty log is
 // kFailedPrecondition: a broken log is never anchored.
-Result<AuditCheckpoint> MakeAuditCheckpoint(Database& db, const AuditSigningKey& key);
+Result<AuditCheckpoint> MakeAuditCheckpoint(AuditStorage& storage, const AuditSigningKey& key);
 
 // VerifyAuditChain, then the anchor. Its signature is checked first, against
 // `trusted_public_key` when given (the anchor must be signed by it), else against the key the
@@ -129,7 +127,7 @@ Result<AuditCheckpoint> MakeAuditCheckpoint(Database& db, const AuditSigningKey&
 // entry 1 differs from the anchor's store id (another store, or a log rewritten from the start),
 // when the log holds fewer than `seq` entries (cut below the anchor), or when entry `seq` has
 // another hash (the anchored entry, or one before it, rewritten).
-Result<AuditVerification> VerifyAuditAnchor(Database& db, const AuditCheckpoint& anchor,
+Result<AuditVerification> VerifyAuditAnchor(AuditStorage& storage, const AuditCheckpoint& anchor,
                                             const std::optional<std::array<std::uint8_t, 32>>& trusted_public_key);
 
 }  // namespace abis

@@ -1,7 +1,7 @@
 // A pool of AbisSystem instances, one per concurrently served request: each owns its own SQLite
 // connection (WAL lets searches read while an enrolment writes). A request leases a system for its
 // duration; the pool opens a new one when all are leased, up to `max_systems`, then waits. A
-// system whose connection is not clean when it comes back (see Database::Healthy) is closed, not
+// system whose connection is not clean when it comes back (see Store::Healthy) is closed, not
 // reused.
 // Thread-safety: Acquire() may be called concurrently; a Lease is used by one thread.
 #pragma once

@@ -2,12 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "abis/core/modality.h"
 #include "abis/core/status.h"
@@ -26,21 +25,21 @@ std::string_view PersonCategoryName(PersonCategory category);
 Result<PersonCategory> ParsePersonCategory(std::string_view name);
 
 struct Person {
-  std::int64_t id = 0;           // store id
-  std::string external_id;       // caller's reference, unique (e.g. a national id or case number)
+  std::int64_t id = 0;      // store id
+  std::string external_id;  // caller's reference, unique (e.g. a national id or case number)
   PersonCategory category = PersonCategory::kUnknown;
-  std::string given_name;        // minimal demographics, may be empty
+  std::string given_name;  // minimal demographics, may be empty
   std::string family_name;
-  std::string date_of_birth;     // ISO 8601 date or empty
-  std::string sex;               // "F", "M", "X" or empty
-  std::string legal_basis;       // required: the law or decision under which the record is held
-  std::string retention_until;   // required: ISO 8601 date; `retention apply` deletes after it
+  std::string date_of_birth;    // ISO 8601 date or empty
+  std::string sex;              // "F", "M", "X" or empty
+  std::string legal_basis;      // required: the law or decision under which the record is held
+  std::string retention_until;  // required: ISO 8601 date; `retention apply` deletes after it
   std::string created_at;
 };
 
 // Encounter kinds (why biometrics were captured).
-inline constexpr std::string_view kEncounterKinds[] = {"enrollment", "border", "booking", "latent",
-                                                       "body_recovery", "reference_sample"};
+inline constexpr std::string_view kEncounterKinds[] = {"enrollment", "border",        "booking",
+                                                       "latent",     "body_recovery", "reference_sample"};
 Status ValidateEncounterKind(std::string_view kind);
 
 struct Encounter {
@@ -52,7 +51,7 @@ struct Encounter {
   std::string captured_at;
   std::string source_agency;
   std::int64_t operator_id = 0;
-  bool active = true;       // an inactive encounter's templates are kept but not searched
+  bool active = true;  // an inactive encounter's templates are kept but not searched
 };
 
 // An encounter id chosen by a caller: 1-64 characters of letters, digits, '-', '_', '.', ':'.
@@ -72,8 +71,8 @@ struct TemplateInfo {
 };
 
 enum class GalleryKind : std::uint8_t {
-  kRegister,                // e.g. the national register
-  kWatchlist,               // wanted list: hits raise alerts
+  kRegister,   // e.g. the national register
+  kWatchlist,  // wanted list: hits raise alerts
   kUnidentifiedRemains,
   kMissingPersonReference,
   kOther,
@@ -100,7 +99,7 @@ struct WatchlistEntry {
   // Set when an examiner or admin ended the entry before it expired (AbisSystem::EndWatchlistEntry):
   // an ended entry never alerts again.
   std::string ended_at;
-  std::string ended_by;    // operator name
+  std::string ended_by;  // operator name
   std::string end_reason;
   std::string person_external_id;  // filled by listings
 };

@@ -1,6 +1,8 @@
-// The store: persons, encounters, samples, templates, galleries and watchlists in SQLite, with
-// samples and templates sealed under the master key. Methods join the caller's transaction when
-// one is open (Database::Transaction), so an operation and its audit entry commit together.
+// The store: persons, encounters, samples, templates, galleries, watchlists, users, the review
+// of candidates, alerts, service tasks and the audit log's rows, with samples and templates sealed
+// under the master key. Store is the interface a back end implements; Create and Open give the
+// embedded SQLite one (src/store/sqlite/, the only code that sees SQL). Methods join the caller's
+// transaction when one is open (Transaction), so an operation and its audit entry commit together.
 // Thread-safety: one Store per thread (SQLite WAL allows concurrent readers across processes).
 #pragma once
 
@@ -11,13 +13,18 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
-#include "abis/store/crypto.h"
-#include "abis/store/database.h"
+#include "abis/store/account_records.h"
+#include "abis/store/audit_storage.h"
 #include "abis/store/records.h"
+#include "abis/store/review_records.h"
+#include "abis/store/service_task.h"
+#include "abis/store/watchlist_alert.h"
 
 namespace abis {
 
@@ -37,7 +44,7 @@ struct StoreLayout {
   std::string KeySourceDescription() const;
 };
 
-class Store {
+class Store : public AuditStorage {
  public:
   // Creates a new store folder: the database at the current schema and a new master key (a key
   // file, passphrase-wrapped when layout.key_passphrase_file is set; none with a key command).
@@ -48,68 +55,74 @@ class Store {
   // is refused).
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& dir);
 
-  Database& db() { return *db_; }
-  const Database& db() const { return *db_; }
   const StoreLayout& layout() const { return layout_; }
+
+  // --- transactions (Transaction and ReadTransaction: see AuditStorage) ---
+  virtual bool InTransaction() const = 0;
+  // False when the connection's state is not known to be clean (a transaction left open, a failed
+  // rollback): a pool must close the store instead of handing it to the next caller.
+  virtual bool Healthy() const = 0;
+  // The schema version of the store (for health checks).
+  virtual Result<int> SchemaVersion() = 0;
 
   // --- persons ---
   // Validates and inserts; sets person.id and created_at. Duplicate external_id: kAlreadyExists.
-  Status AddPerson(Person& person);
-  Result<Person> GetPerson(std::int64_t id);
-  Result<Person> FindPerson(std::string_view external_id);
+  virtual Status AddPerson(Person& person) = 0;
+  virtual Result<Person> GetPerson(std::int64_t id) = 0;
+  virtual Result<Person> FindPerson(std::string_view external_id) = 0;
   // Persons ordered by id, after `after_id`, at most `limit`.
-  Result<std::vector<Person>> ListPersons(std::int64_t after_id, int limit);
+  virtual Result<std::vector<Person>> ListPersons(std::int64_t after_id, int limit) = 0;
   // Persons whose retention date is before `date` (YYYY-MM-DD), at most `limit`.
-  Result<std::vector<Person>> ListExpiredPersons(std::string_view date, int limit);
+  virtual Result<std::vector<Person>> ListExpiredPersons(std::string_view date, int limit) = 0;
   // Crypto-erases the person: every sample, template (ciphertext and wrapped key), encounter,
   // gallery membership and watchlist entry, then the person row. kNotFound when absent.
   // The erasing methods below commit and then Checkpoint() the WAL themselves; inside a caller's
   // transaction they cannot, so the caller calls Checkpoint() after its commit.
-  Status DeletePerson(std::int64_t id);
+  virtual Status DeletePerson(std::int64_t id) = 0;
 
   // --- encounters, samples, templates ---
   // Inserts an encounter; an empty external_id becomes the row id in decimal. An external id the
   // person already has is kAlreadyExists.
-  Result<std::int64_t> AddEncounter(const Encounter& encounter);
+  virtual Result<std::int64_t> AddEncounter(const Encounter& encounter) = 0;
   // The person's encounter with this external id; kNotFound when absent.
-  Result<Encounter> FindEncounter(std::int64_t person_id, std::string_view external_id);
+  virtual Result<Encounter> FindEncounter(std::int64_t person_id, std::string_view external_id) = 0;
   // The person's encounters, oldest first.
-  Result<std::vector<Encounter>> ListEncounters(std::int64_t person_id);
-  Status SetEncounterActive(std::int64_t encounter_id, bool active);
+  virtual Result<std::vector<Encounter>> ListEncounters(std::int64_t person_id) = 0;
+  virtual Status SetEncounterActive(std::int64_t encounter_id, bool active) = 0;
   // Crypto-erases one encounter: its templates, samples (ciphertexts and wrapped keys), the row.
-  Status DeleteEncounter(std::int64_t encounter_id);
+  virtual Status DeleteEncounter(std::int64_t encounter_id) = 0;
   // Crypto-erases the encounter's templates and samples, keeping the encounter.
-  Status ClearEncounter(std::int64_t encounter_id);
+  virtual Status ClearEncounter(std::int64_t encounter_id) = 0;
   // Moves an encounter, its samples and templates to another person. Every sample and template
   // is re-sealed under a fresh data key bound to the new person (the associated data names the
   // person). The target already holding the encounter's external id is kAlreadyExists.
-  Status MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id);
+  virtual Status MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id) = 0;
   // Merges person `source_id` into `target_id`: every encounter moves (as MoveEncounter), gallery
   // memberships, watchlist entries, search candidates and alerts are re-pointed, the audit
   // subject index gains the source's entries for the target, and the source person row is
   // deleted. The target's retention date becomes the earlier of the two (a merge never extends
   // how long data is kept). Duplicate encounter external ids: kAlreadyExists, nothing changed
   // when the caller's transaction rolls back.
-  Status MergePersonInto(std::int64_t source_id, std::int64_t target_id);
+  virtual Status MergePersonInto(std::int64_t source_id, std::int64_t target_id) = 0;
   // Seals and stores the raw sample bytes; returns the sample id. `options` are the engine options
   // that shaped its template (ModalityEngine::TemplateOptionKeys: settings such as a scan
   // resolution, kept in clear so that the template can be extracted again exactly as at
   // enrolment). kInvalidArgument when they are not a JSON object or exceed kMaxSampleOptionsBytes
   // serialised.
-  Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
-                                 std::string_view format, FingerPosition position,
-                                 std::span<const std::uint8_t> bytes,
-                                 const nlohmann::json& options = nlohmann::json::object());
+  virtual Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
+                                         std::string_view format, FingerPosition position,
+                                         std::span<const std::uint8_t> bytes,
+                                         const nlohmann::json& options = nlohmann::json::object()) = 0;
   static constexpr std::size_t kMaxSampleOptionsBytes = 4096;
   // Seals and stores a template; returns the template id.
-  Result<std::int64_t> AddTemplate(std::int64_t sample_id, std::int64_t person_id,
-                                   const BiometricTemplate& biometric_template);
-  Result<std::vector<TemplateInfo>> ListTemplates(std::int64_t person_id);
+  virtual Result<std::int64_t> AddTemplate(std::int64_t sample_id, std::int64_t person_id,
+                                           const BiometricTemplate& biometric_template) = 0;
+  virtual Result<std::vector<TemplateInfo>> ListTemplates(std::int64_t person_id) = 0;
   // The templates of the person's active encounters (what searches and verifications use), by id.
-  Result<std::vector<TemplateInfo>> ListActiveTemplates(std::int64_t person_id);
+  virtual Result<std::vector<TemplateInfo>> ListActiveTemplates(std::int64_t person_id) = 0;
   // Decrypts a template. Tampering or a wrong key is kDataLoss.
-  Result<BiometricTemplate> LoadTemplate(std::int64_t template_id);
-  Result<std::vector<std::uint8_t>> LoadSample(std::int64_t sample_id);
+  virtual Result<BiometricTemplate> LoadTemplate(std::int64_t template_id) = 0;
+  virtual Result<std::vector<std::uint8_t>> LoadSample(std::int64_t sample_id) = 0;
   // Metadata of a sample (never its bytes).
   struct SampleInfo {
     std::int64_t id = 0;
@@ -121,58 +134,102 @@ class Store {
     nlohmann::json options = nlohmann::json::object();  // null when the stored text is unreadable
   };
   // A person's samples, oldest first.
-  Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id);
+  virtual Result<std::vector<SampleInfo>> ListSamples(std::int64_t person_id) = 0;
   // Samples of `modality` (every person, active and inactive encounters) with an id above
   // `after_sample_id`, in id order, at most `limit` (>= 1, else kInvalidArgument): for walking the
   // whole store in batches.
-  Result<std::vector<SampleInfo>> ListSamplesOfModality(Modality modality, std::int64_t after_sample_id, int limit);
+  virtual Result<std::vector<SampleInfo>> ListSamplesOfModality(Modality modality, std::int64_t after_sample_id,
+                                                                int limit) = 0;
   struct TemplateReplacement {
-    std::int64_t template_id = 0;               // the new template
-    std::int64_t person_id = 0;                 // the sample's person now, whom it is sealed for
-    std::vector<std::int64_t> replaced_ids;     // the deleted templates
+    std::int64_t template_id = 0;            // the new template
+    std::int64_t person_id = 0;              // the sample's person now, whom it is sealed for
+    std::vector<std::int64_t> replaced_ids;  // the deleted templates
   };
   // Replaces the templates extracted from `sample_id` by `biometric_template`: the old rows are
   // deleted (their wrapped keys with them), the new one is sealed and inserted for the sample's
   // current person. kNotFound when the sample no longer exists. Call it inside a transaction, so
   // that the sample is never left without a template.
-  Result<TemplateReplacement> ReplaceSampleTemplates(std::int64_t sample_id,
-                                                     const BiometricTemplate& biometric_template);
+  virtual Result<TemplateReplacement> ReplaceSampleTemplates(std::int64_t sample_id,
+                                                             const BiometricTemplate& biometric_template) = 0;
   // Metadata of every template of `modality` whose person is in `gallery_id`, from active
   // encounters only.
-  Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality);
+  virtual Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality) = 0;
   // Templates of one encounter.
-  Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id);
+  virtual Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id) = 0;
   // A counter every change to searchable content (templates, gallery members, encounter status
   // or owner) increments in its own transaction; read inside a snapshot it identifies that
   // snapshot's searchable content.
-  Result<std::int64_t> GalleryGeneration();
-  Result<std::int64_t> CountSamples(std::int64_t person_id);
+  virtual Result<std::int64_t> GalleryGeneration() = 0;
+  virtual Result<std::int64_t> CountSamples(std::int64_t person_id) = 0;
 
   // --- galleries and watchlists ---
-  Result<std::int64_t> CreateGallery(const Gallery& gallery);
-  Result<Gallery> FindGallery(std::string_view name);
-  Result<std::vector<Gallery>> ListGalleries();
-  Status AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id);
-  Status RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id);
-  Result<std::vector<std::string>> GalleriesOfPerson(std::int64_t person_id);
+  virtual Result<std::int64_t> CreateGallery(const Gallery& gallery) = 0;
+  virtual Result<Gallery> FindGallery(std::string_view name) = 0;
+  virtual Result<std::vector<Gallery>> ListGalleries() = 0;
+  virtual Status AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) = 0;
+  virtual Status RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) = 0;
+  virtual Result<std::vector<std::string>> GalleriesOfPerson(std::int64_t person_id) = 0;
   // External ids of the gallery's members, ordered by person id, after `after_person_id`, at most `limit`.
-  Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(std::int64_t gallery_id,
-                                                                               std::int64_t after_person_id, int limit);
+  virtual Result<std::vector<std::pair<std::int64_t, std::string>>> ListGalleryMembers(std::int64_t gallery_id,
+                                                                                       std::int64_t after_person_id,
+                                                                                       int limit) = 0;
   // Adds the entry (and the person to the gallery). An expiry not after `today` is
   // kInvalidArgument; an active entry of the same person, gallery and authority reference is
   // kAlreadyExists (it would alert twice on one hit).
-  Result<std::int64_t> AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today);
+  virtual Result<std::int64_t> AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today) = 0;
   // Entries of the gallery for the person that have neither expired at `now` (ISO 8601) nor ended.
-  Result<std::vector<WatchlistEntry>> ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
-                                                             std::string_view now);
+  virtual Result<std::vector<WatchlistEntry>> ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
+                                                                     std::string_view now) = 0;
   // Every entry of the gallery (active, expired and ended) with its person's external id, by id.
-  Result<std::vector<WatchlistEntry>> ListWatchlistEntries(std::int64_t gallery_id);
-  Result<WatchlistEntry> GetWatchlistEntry(std::int64_t entry_id);
+  virtual Result<std::vector<WatchlistEntry>> ListWatchlistEntries(std::int64_t gallery_id) = 0;
+  virtual Result<WatchlistEntry> GetWatchlistEntry(std::int64_t entry_id) = 0;
   // Ends `entry` (as GetWatchlistEntry read it in the caller's transaction) unless it has ended
   // already (kFailedPrecondition); when the person has no other active entry on the gallery, they
   // leave it (and watchlist searches) too.
-  Status EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
-                           std::string_view reason);
+  virtual Status EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
+                                   std::string_view reason) = 0;
+
+  // --- users and API keys ---
+  // Inserts the user (name and role validated by the caller); returns its id. A taken name is
+  // kAlreadyExists.
+  virtual Result<std::int64_t> AddUser(const UserRecord& user) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;
+  // kNotFound when there is no such user.
+  virtual Result<UserRecord> FindUser(std::string_view name) = 0;
+  virtual Status SetUserDisabled(std::int64_t user_id, bool disabled) = 0;
+  virtual Status AddApiKey(const ApiKeyRecord& key) = 0;
+  // Revokes every key of the user.
+  virtual Status RevokeApiKeys(std::int64_t user_id) = 0;
+  // The key with this public id and its user; kNotFound when there is none.
+  virtual Result<std::pair<ApiKeyRecord, UserRecord>> FindApiKey(std::string_view key_id) = 0;
+
+  // --- candidates kept for review, and the examiners' decisions ---
+  // Inserts the candidate; returns its id.
+  virtual Result<std::int64_t> AddSearchCandidate(const SearchCandidateRecord& candidate) = 0;
+  // The candidate with its person's external id; kNotFound when absent.
+  virtual Result<SearchCandidateRecord> GetSearchCandidate(std::int64_t candidate_id) = 0;
+  // Ids of the candidates of one search, in rank order.
+  virtual Result<std::vector<std::int64_t>> ListSearchCandidateIds(std::int64_t search_seq) = 0;
+  virtual Status AddCandidateDecision(const CandidateDecisionRow& decision) = 0;
+  // The decisions on a candidate, oldest first.
+  virtual Result<std::vector<CandidateDecisionRow>> ListCandidateDecisions(std::int64_t candidate_id) = 0;
+
+  // --- watchlist alerts ---
+  // Inserts the alert (alert.candidate_id 0: none recorded); returns its id.
+  virtual Result<std::int64_t> AddWatchlistAlert(const WatchlistAlert& alert) = 0;
+  // Alerts with id > `after_id`, oldest first, at most `limit`, with person and gallery names.
+  virtual Result<std::vector<WatchlistAlert>> ListWatchlistAlerts(std::int64_t after_id, int limit) = 0;
+  // Counts one webhook delivery attempt and its outcome; kNotFound for an unknown alert.
+  virtual Status RecordAlertDelivery(std::int64_t alert_id, bool delivered) = 0;
+
+  // --- service tasks ---
+  // Inserts the task as PENDING, created and updated at `now`.
+  virtual Status AddServiceTask(const ServiceTask& task, std::string_view now) = 0;
+  // Sets status, HTTP status and result; counts a delivery attempt when `count_attempt`.
+  virtual Status UpdateServiceTask(const std::string& task_id, const std::string& status, int http_status,
+                                   const std::string& result, bool count_attempt, std::string_view now) = 0;
+  // kNotFound when absent.
+  virtual Result<ServiceTask> GetServiceTask(const std::string& task_id) = 0;
 
   // Best effort, after deletions: copies the WAL into the database file and truncates it
   // (PRAGMA wal_checkpoint(TRUNCATE)), so erased ciphertexts and wrapped keys leave both files.
@@ -180,19 +237,13 @@ class Store {
   // the old pages (in the WAL, and in the database file for pages not yet copied back) until a
   // later checkpoint: that is not an error. Errors: only an I/O failure.
   // REQUIRES: no transaction open on this connection.
-  Status Checkpoint();
+  virtual Status Checkpoint() = 0;
+
+ protected:
+  explicit Store(StoreLayout layout) : layout_(std::move(layout)) {}
 
  private:
-  // Runs `erase` in a transaction (joining the caller's); when this call committed it, then
-  // checkpoints (best effort).
-  Status EraseThenCheckpoint(const std::function<Status()>& erase);
-  // Re-seals a sample and its templates for another person and encounter.
-  Status ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id);
-  Store(StoreLayout layout, std::unique_ptr<Database> db, MasterKey key)
-      : layout_(std::move(layout)), db_(std::move(db)), key_(std::move(key)) {}
   StoreLayout layout_;
-  std::unique_ptr<Database> db_;
-  MasterKey key_;
 };
 
 }  // namespace abis

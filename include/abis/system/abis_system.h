@@ -21,30 +21,18 @@
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
 #include "abis/store/records.h"
+#include "abis/store/service_task.h"
 #include "abis/store/store.h"
+#include "abis/store/watchlist_alert.h"
 #include "abis/system/candidate_fusion.h"
 #include "abis/system/gallery_index_cache.h"
 #include "abis/system/record_views.h"
-#include "abis/system/watchlist_alert.h"
 
 namespace abis {
 
 // The two-person review of candidates (abis/system/candidate_review.h, which includes this header).
 struct CandidateReview;
 enum class CandidateDecision : std::uint8_t;
-
-// An asynchronous task of the service (an OSIA request with a callback).
-struct ServiceTask {
-  std::string id;
-  std::string operation;       // the route, e.g. "/v1/identify/{galleryId}"
-  std::string operator_name;   // only this operator may read it
-  std::string transaction_id;
-  std::string callback;        // where the result is POSTed
-  std::string status;          // PENDING, RESPONSE_SCHEDULED, RESPONSE_ERROR, RESPONSE_RETRY, COMPLETED
-  int http_status = 0;
-  std::string result;          // kept only while undelivered
-  int attempts = 0;
-};
 
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
@@ -275,7 +263,7 @@ class AbisSystem {
   Store& TEST_store() { return *store_; }
   // False when the store connection is in an unknown state (a transaction left open or a failed
   // rollback): the owner must close this system rather than reuse it.
-  bool ConnectionHealthy() const { return store_->db().Healthy(); }
+  bool ConnectionHealthy() const { return store_->Healthy(); }
 
   // Checks an API key; a refusal is audited (action "auth.refused") with the key's public id and
   // `source` (the client's address, empty for the CLI); the secret is never recorded.

@@ -3,15 +3,14 @@
 // examiners have each confirmed it (EU AI Act Art 14(5) style human oversight). One rejection
 // makes it "rejected". Every decision, and every refused decision, is audited in the same
 // transaction as the change. States: unreviewed -> one_confirmation -> confirmed; any -> rejected.
-// Thread-safety: as the Store/Database used (one per thread).
+// Thread-safety: as the Store used (one per thread).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "abis/access/users.h"
 #include "abis/core/status.h"

@@ -1,21 +1,20 @@
-#include "abis/store/store.h"
-
-#include "abis/core/text_validation.h"
+#include "sqlite/sqlite_store.h"
 
 #include <cstdlib>
 #include <string>
 
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
-#include "abis/store/schema.h"
+#include "sqlite/schema.h"
+#include "sqlite/sqlite_audit_rows.h"
 
 namespace abis {
 namespace {
 
-std::string SampleContext(std::int64_t person_id, std::int64_t encounter_id, Modality modality,
-                          std::string_view format, FingerPosition position) {
-  return "abis/sample/v1|person=" + std::to_string(person_id) + "|encounter=" + std::to_string(encounter_id) +
-         "|" + std::string(ModalityName(modality)) + "|" + std::string(format) + "|" +
+std::string SampleContext(std::int64_t person_id, std::int64_t encounter_id, Modality modality, std::string_view format,
+                          FingerPosition position) {
+  return "abis/sample/v1|person=" + std::to_string(person_id) + "|encounter=" + std::to_string(encounter_id) + "|" +
+         std::string(ModalityName(modality)) + "|" + std::string(format) + "|" +
          std::to_string(static_cast<int>(position));
 }
 
@@ -140,7 +139,8 @@ Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
       return Status::InvalidArgument("passphrase file " + layout.key_passphrase_file.string() + " is empty");
     }
   }
-  auto key = create ? MasterKey::CreateFile(layout.key_file, passphrase) : MasterKey::LoadFile(layout.key_file, passphrase);
+  auto key =
+      create ? MasterKey::CreateFile(layout.key_file, passphrase) : MasterKey::LoadFile(layout.key_file, passphrase);
   WipeSecret(passphrase);
   return key;
 }
@@ -159,21 +159,22 @@ Result<std::unique_ptr<Store>> Store::Create(const std::filesystem::path& dir) {
   ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/true));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/true));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
-  return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), std::move(key)));
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
   StoreLayout layout = StoreLayout::ForDir(dir);
   if (!std::filesystem::exists(layout.database)) {
-    return Status::NotFound("no store at " + dir.string() + " (create one with `abis init --store " + dir.string() + "`)");
+    return Status::NotFound("no store at " + dir.string() + " (create one with `abis init --store " + dir.string() +
+                            "`)");
   }
   ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/false));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/false));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
-  return std::unique_ptr<Store>(new Store(std::move(layout), std::move(db), std::move(key)));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), std::move(key)));
 }
 
-Status Store::AddPerson(Person& person) {
+Status SqliteStore::AddPerson(Person& person) {
   ABIS_RETURN_IF_ERROR(ValidatePerson(person));
   if (FindPerson(person.external_id).ok()) {
     return Status::AlreadyExists("person '" + person.external_id + "' already exists");
@@ -198,34 +199,35 @@ Status Store::AddPerson(Person& person) {
   return Status::Ok();
 }
 
-Result<Person> Store::GetPerson(std::int64_t id) {
-  ABIS_ASSIGN_OR_RETURN(auto persons, QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE id = ?",
-                                                   [&](Statement& s) { s.Bind(1, id); }));
+Result<Person> SqliteStore::GetPerson(std::int64_t id) {
+  ABIS_ASSIGN_OR_RETURN(auto persons,
+                        QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE id = ?",
+                                     [&](Statement& s) { s.Bind(1, id); }));
   if (persons.empty()) return Status::NotFound("no person with id " + std::to_string(id));
   return persons.front();
 }
 
-Result<Person> Store::FindPerson(std::string_view external_id) {
-  ABIS_ASSIGN_OR_RETURN(auto persons,
-                        QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE external_id = ?",
-                                     [&](Statement& s) { s.Bind(1, external_id); }));
+Result<Person> SqliteStore::FindPerson(std::string_view external_id) {
+  ABIS_ASSIGN_OR_RETURN(
+      auto persons, QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE external_id = ?",
+                                 [&](Statement& s) { s.Bind(1, external_id); }));
   if (persons.empty()) return Status::NotFound("no person '" + std::string(external_id) + "'");
   return persons.front();
 }
 
-Result<std::vector<Person>> Store::ListPersons(std::int64_t after_id, int limit) {
+Result<std::vector<Person>> SqliteStore::ListPersons(std::int64_t after_id, int limit) {
   return QueryPersons(*db_, std::string("SELECT ") + kPersonColumns + " FROM persons WHERE id > ? ORDER BY id LIMIT ?",
                       [&](Statement& s) { s.Bind(1, after_id).Bind(2, limit); });
 }
 
-Result<std::vector<Person>> Store::ListExpiredPersons(std::string_view date, int limit) {
+Result<std::vector<Person>> SqliteStore::ListExpiredPersons(std::string_view date, int limit) {
   return QueryPersons(*db_,
                       std::string("SELECT ") + kPersonColumns +
                           " FROM persons WHERE retention_until < ? ORDER BY retention_until, id LIMIT ?",
                       [&](Statement& s) { s.Bind(1, date).Bind(2, limit); });
 }
 
-Status Store::EraseThenCheckpoint(const std::function<Status()>& erase) {
+Status SqliteStore::EraseThenCheckpoint(const std::function<Status()>& erase) {
   const bool commits_here = !db_->InTransaction();
   ABIS_RETURN_IF_ERROR(db_->Transaction(erase));
   // Best effort: the erasure has committed whatever the checkpoint does (see Checkpoint).
@@ -233,15 +235,15 @@ Status Store::EraseThenCheckpoint(const std::function<Status()>& erase) {
   return Status::Ok();
 }
 
-Status Store::DeletePerson(std::int64_t id) {
+Status SqliteStore::DeletePerson(std::int64_t id) {
   return EraseThenCheckpoint([&]() -> Status {
     ABIS_RETURN_IF_ERROR(GetPerson(id).status());
     // Explicit deletes (not only ON DELETE CASCADE) keep the order obvious: ciphertexts and
     // wrapped keys first. secure_delete overwrites the freed pages.
-    for (const char* sql : {"DELETE FROM templates WHERE person_id = ?", "DELETE FROM samples WHERE person_id = ?",
-                            "DELETE FROM encounters WHERE person_id = ?",
-                            "DELETE FROM watchlist_entries WHERE person_id = ?",
-                            "DELETE FROM gallery_members WHERE person_id = ?", "DELETE FROM persons WHERE id = ?"}) {
+    for (const char* sql :
+         {"DELETE FROM templates WHERE person_id = ?", "DELETE FROM samples WHERE person_id = ?",
+          "DELETE FROM encounters WHERE person_id = ?", "DELETE FROM watchlist_entries WHERE person_id = ?",
+          "DELETE FROM gallery_members WHERE person_id = ?", "DELETE FROM persons WHERE id = ?"}) {
       ABIS_ASSIGN_OR_RETURN(auto statement, db_->Prepare(sql));
       statement.Bind(1, id);
       ABIS_RETURN_IF_ERROR(statement.Run());
@@ -250,7 +252,7 @@ Status Store::DeletePerson(std::int64_t id) {
   });
 }
 
-Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
+Result<std::int64_t> SqliteStore::AddEncounter(const Encounter& encounter) {
   ABIS_RETURN_IF_ERROR(ValidateEncounterKind(encounter.kind));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(encounter.source_agency, "source agency", 200, /*required=*/false));
   if (!encounter.external_id.empty()) {
@@ -259,9 +261,10 @@ Result<std::int64_t> Store::AddEncounter(const Encounter& encounter) {
       return Status::AlreadyExists("the person already has an encounter '" + encounter.external_id + "'");
     }
   }
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO encounters (id, person_id, kind, captured_at, source_agency, "
-                                                  "operator_id, external_id, status) VALUES ((SELECT next FROM "
-                                                  "id_counters WHERE name = 'encounters'), ?, ?, ?, ?, ?, ?, ?)"));
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO encounters (id, person_id, kind, captured_at, source_agency, "
+                                     "operator_id, external_id, status) VALUES ((SELECT next FROM "
+                                     "id_counters WHERE name = 'encounters'), ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter.person_id)
       .Bind(2, encounter.kind)
       .Bind(3, encounter.captured_at.empty() ? NowUtcIso8601() : encounter.captured_at)
@@ -296,7 +299,8 @@ constexpr const char* kEncounterColumns =
 
 Result<std::vector<Encounter>> QueryEncounters(Database& db, const std::string& where,
                                                const std::function<void(Statement&)>& bind) {
-  ABIS_ASSIGN_OR_RETURN(auto statement, db.Prepare(std::string("SELECT ") + kEncounterColumns + " FROM encounters " + where));
+  ABIS_ASSIGN_OR_RETURN(auto statement,
+                        db.Prepare(std::string("SELECT ") + kEncounterColumns + " FROM encounters " + where));
   bind(statement);
   std::vector<Encounter> out;
   while (true) {
@@ -330,19 +334,18 @@ Status RunWithIds(Database& db, const char* sql, std::int64_t first, std::int64_
 
 }  // namespace
 
-Result<Encounter> Store::FindEncounter(std::int64_t person_id, std::string_view external_id) {
-  ABIS_ASSIGN_OR_RETURN(auto found, QueryEncounters(*db_, "WHERE person_id = ? AND external_id = ?", [&](Statement& s) {
-                          s.Bind(1, person_id).Bind(2, external_id);
-                        }));
+Result<Encounter> SqliteStore::FindEncounter(std::int64_t person_id, std::string_view external_id) {
+  ABIS_ASSIGN_OR_RETURN(auto found, QueryEncounters(*db_, "WHERE person_id = ? AND external_id = ?",
+                                                    [&](Statement& s) { s.Bind(1, person_id).Bind(2, external_id); }));
   if (found.empty()) return Status::NotFound("no encounter '" + std::string(external_id) + "' of this person");
   return found.front();
 }
 
-Result<std::vector<Encounter>> Store::ListEncounters(std::int64_t person_id) {
+Result<std::vector<Encounter>> SqliteStore::ListEncounters(std::int64_t person_id) {
   return QueryEncounters(*db_, "WHERE person_id = ? ORDER BY id", [&](Statement& s) { s.Bind(1, person_id); });
 }
 
-Status Store::SetEncounterActive(std::int64_t encounter_id, bool active) {
+Status SqliteStore::SetEncounterActive(std::int64_t encounter_id, bool active) {
   ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE encounters SET status = ? WHERE id = ?"));
   update.Bind(1, active ? "active" : "inactive").Bind(2, encounter_id);
   ABIS_RETURN_IF_ERROR(update.Run());
@@ -350,15 +353,17 @@ Status Store::SetEncounterActive(std::int64_t encounter_id, bool active) {
   return Status::Ok();
 }
 
-Status Store::ClearEncounter(std::int64_t encounter_id) {
+Status SqliteStore::ClearEncounter(std::int64_t encounter_id) {
   return EraseThenCheckpoint([&]() -> Status {
-    ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM templates WHERE sample_id IN (SELECT id FROM samples WHERE "
-                                         "encounter_id = ?)", encounter_id));
+    ABIS_RETURN_IF_ERROR(RunWithId(*db_,
+                                   "DELETE FROM templates WHERE sample_id IN (SELECT id FROM samples WHERE "
+                                   "encounter_id = ?)",
+                                   encounter_id));
     return RunWithId(*db_, "DELETE FROM samples WHERE encounter_id = ?", encounter_id);
   });
 }
 
-Status Store::DeleteEncounter(std::int64_t encounter_id) {
+Status SqliteStore::DeleteEncounter(std::int64_t encounter_id) {
   return EraseThenCheckpoint([&]() -> Status {
     ABIS_RETURN_IF_ERROR(ClearEncounter(encounter_id));
     ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM encounters WHERE id = ?", encounter_id));
@@ -367,7 +372,7 @@ Status Store::DeleteEncounter(std::int64_t encounter_id) {
   });
 }
 
-Status Store::ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id) {
+Status SqliteStore::ResealSample(std::int64_t sample_id, std::int64_t person_id, std::int64_t encounter_id) {
   ABIS_ASSIGN_OR_RETURN(auto sample_query, db_->Prepare("SELECT modality, format, position FROM samples WHERE id = ?"));
   sample_query.Bind(1, sample_id);
   ABIS_ASSIGN_OR_RETURN(bool row, sample_query.Step());
@@ -378,18 +383,22 @@ Status Store::ResealSample(std::int64_t sample_id, std::int64_t person_id, std::
   ABIS_ASSIGN_OR_RETURN(std::vector<std::uint8_t> bytes, LoadSample(sample_id));
   ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
                         Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
-  ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE samples SET person_id = ?, encounter_id = ?, wrapped_key = ?, "
-                                                  "sealed = ? WHERE id = ?"));
-  update.Bind(1, person_id).Bind(2, encounter_id).BindBlob(3, sealed.wrapped_key).BindBlob(4, sealed.ciphertext)
+  ABIS_ASSIGN_OR_RETURN(auto update,
+                        db_->Prepare("UPDATE samples SET person_id = ?, encounter_id = ?, wrapped_key = ?, "
+                                     "sealed = ? WHERE id = ?"));
+  update.Bind(1, person_id)
+      .Bind(2, encounter_id)
+      .BindBlob(3, sealed.wrapped_key)
+      .BindBlob(4, sealed.ciphertext)
       .Bind(5, sample_id);
   ABIS_RETURN_IF_ERROR(update.Run());
   ABIS_ASSIGN_OR_RETURN(auto templates, QueryTemplates(*db_, "WHERE t.sample_id = ? ORDER BY t.id",
                                                        [&](Statement& s) { s.Bind(1, sample_id); }));
   for (const TemplateInfo& info : templates) {
     ABIS_ASSIGN_OR_RETURN(BiometricTemplate plain, LoadTemplate(info.id));
-    ABIS_ASSIGN_OR_RETURN(SealedRecord resealed,
-                          Seal(key_, plain.data,
-                               TemplateContext(person_id, sample_id, plain.modality, plain.algorithm, plain.position)));
+    ABIS_ASSIGN_OR_RETURN(
+        SealedRecord resealed,
+        Seal(key_, plain.data, TemplateContext(person_id, sample_id, plain.modality, plain.algorithm, plain.position)));
     ABIS_ASSIGN_OR_RETURN(auto move, db_->Prepare("UPDATE templates SET person_id = ?, wrapped_key = ?, sealed = ? "
                                                   "WHERE id = ?"));
     move.Bind(1, person_id).BindBlob(2, resealed.wrapped_key).BindBlob(3, resealed.ciphertext).Bind(4, info.id);
@@ -398,9 +407,10 @@ Status Store::ResealSample(std::int64_t sample_id, std::int64_t person_id, std::
   return Status::Ok();
 }
 
-Status Store::MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id) {
+Status SqliteStore::MoveEncounter(std::int64_t encounter_id, std::int64_t target_person_id) {
   return db_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(auto found, QueryEncounters(*db_, "WHERE id = ?", [&](Statement& s) { s.Bind(1, encounter_id); }));
+    ABIS_ASSIGN_OR_RETURN(auto found,
+                          QueryEncounters(*db_, "WHERE id = ?", [&](Statement& s) { s.Bind(1, encounter_id); }));
     if (found.empty()) return Status::NotFound("no encounter with id " + std::to_string(encounter_id));
     const Encounter& encounter = found.front();
     ABIS_RETURN_IF_ERROR(GetPerson(target_person_id).status());
@@ -408,7 +418,8 @@ Status Store::MoveEncounter(std::int64_t encounter_id, std::int64_t target_perso
     if (FindEncounter(target_person_id, encounter.external_id).ok()) {
       return Status::AlreadyExists("the target person already has an encounter '" + encounter.external_id + "'");
     }
-    ABIS_RETURN_IF_ERROR(RunWithIds(*db_, "UPDATE encounters SET person_id = ? WHERE id = ?", target_person_id, encounter_id));
+    ABIS_RETURN_IF_ERROR(
+        RunWithIds(*db_, "UPDATE encounters SET person_id = ? WHERE id = ?", target_person_id, encounter_id));
     ABIS_ASSIGN_OR_RETURN(auto samples, db_->Prepare("SELECT id FROM samples WHERE encounter_id = ? ORDER BY id"));
     samples.Bind(1, encounter_id);
     std::vector<std::int64_t> sample_ids;
@@ -424,7 +435,7 @@ Status Store::MoveEncounter(std::int64_t encounter_id, std::int64_t target_perso
   });
 }
 
-Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
+Status SqliteStore::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
   if (source_id == target_id) return Status::InvalidArgument("a person cannot be merged into itself");
   return db_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person source, GetPerson(source_id));
@@ -432,7 +443,8 @@ Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
     ABIS_ASSIGN_OR_RETURN(std::vector<Encounter> encounters, ListEncounters(source_id));
     for (const Encounter& encounter : encounters) {
       if (FindEncounter(target_id, encounter.external_id).ok()) {
-        return Status::AlreadyExists("both persons have an encounter '" + encounter.external_id + "'; nothing was merged");
+        return Status::AlreadyExists("both persons have an encounter '" + encounter.external_id +
+                                     "'; nothing was merged");
       }
     }
     for (const Encounter& encounter : encounters) ABIS_RETURN_IF_ERROR(MoveEncounter(encounter.id, target_id));
@@ -442,7 +454,8 @@ Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
              "UPDATE watchlist_entries SET person_id = ?1 WHERE person_id = ?2",
              "UPDATE search_candidates SET person_id = ?1 WHERE person_id = ?2",
              "UPDATE watchlist_alerts SET person_id = ?1 WHERE person_id = ?2",
-             "INSERT OR IGNORE INTO audit_subjects (seq, person_id) SELECT seq, ?1 FROM audit_subjects WHERE person_id = ?2",
+             "INSERT OR IGNORE INTO audit_subjects (seq, person_id) SELECT seq, ?1 FROM audit_subjects WHERE person_id "
+             "= ?2",
          }) {
       ABIS_RETURN_IF_ERROR(RunWithIds(*db_, sql, target_id, source_id));
     }
@@ -467,21 +480,21 @@ Status Store::MergePersonInto(std::int64_t source_id, std::int64_t target_id) {
   });
 }
 
-Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
-                                      std::string_view format, FingerPosition position,
-                                      std::span<const std::uint8_t> bytes, const nlohmann::json& options) {
+Result<std::int64_t> SqliteStore::AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
+                                            std::string_view format, FingerPosition position,
+                                            std::span<const std::uint8_t> bytes, const nlohmann::json& options) {
   if (!options.is_object()) return Status::InvalidArgument("sample options must be a JSON object");
   const std::string options_text = options.dump();
   if (options_text.size() > kMaxSampleOptionsBytes) {
-    return Status::InvalidArgument("sample options take " + std::to_string(options_text.size()) +
-                                   " bytes, more than " + std::to_string(kMaxSampleOptionsBytes));
+    return Status::InvalidArgument("sample options take " + std::to_string(options_text.size()) + " bytes, more than " +
+                                   std::to_string(kMaxSampleOptionsBytes));
   }
   ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
                         Seal(key_, bytes, SampleContext(person_id, encounter_id, modality, format, position)));
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO samples (id, encounter_id, person_id, modality, format, "
                                                   "position, wrapped_key, sealed, created_at, options) "
                                                   "VALUES ((SELECT next FROM id_counters WHERE name = 'samples'), "
-                                     "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                  "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, encounter_id)
       .Bind(2, person_id)
       .Bind(3, ModalityName(modality))
@@ -495,17 +508,17 @@ Result<std::int64_t> Store::AddSample(std::int64_t encounter_id, std::int64_t pe
   return db_->LastInsertRowId();
 }
 
-Result<std::int64_t> Store::AddTemplate(std::int64_t sample_id, std::int64_t person_id,
-                                        const BiometricTemplate& biometric_template) {
+Result<std::int64_t> SqliteStore::AddTemplate(std::int64_t sample_id, std::int64_t person_id,
+                                              const BiometricTemplate& biometric_template) {
   if (biometric_template.algorithm.empty()) return Status::InvalidArgument("template has no algorithm id");
-  ABIS_ASSIGN_OR_RETURN(
-      SealedRecord sealed,
-      Seal(key_, biometric_template.data,
-           TemplateContext(person_id, sample_id, biometric_template.modality, biometric_template.algorithm,
-                           biometric_template.position)));
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO templates (id, sample_id, person_id, modality, algorithm, "
-                                                  "position, quality, wrapped_key, sealed, created_at) "
-                                                  "VALUES ((SELECT next FROM id_counters WHERE name = 'templates'), "
+  ABIS_ASSIGN_OR_RETURN(SealedRecord sealed,
+                        Seal(key_, biometric_template.data,
+                             TemplateContext(person_id, sample_id, biometric_template.modality,
+                                             biometric_template.algorithm, biometric_template.position)));
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO templates (id, sample_id, person_id, modality, algorithm, "
+                                     "position, quality, wrapped_key, sealed, created_at) "
+                                     "VALUES ((SELECT next FROM id_counters WHERE name = 'templates'), "
                                      "?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, sample_id)
       .Bind(2, person_id)
@@ -520,18 +533,18 @@ Result<std::int64_t> Store::AddTemplate(std::int64_t sample_id, std::int64_t per
   return db_->LastInsertRowId();
 }
 
-Result<std::vector<TemplateInfo>> Store::ListTemplates(std::int64_t person_id) {
+Result<std::vector<TemplateInfo>> SqliteStore::ListTemplates(std::int64_t person_id) {
   return QueryTemplates(*db_, "WHERE t.person_id = ? ORDER BY t.id", [&](Statement& s) { s.Bind(1, person_id); });
 }
 
-Result<std::vector<TemplateInfo>> Store::ListActiveTemplates(std::int64_t person_id) {
+Result<std::vector<TemplateInfo>> SqliteStore::ListActiveTemplates(std::int64_t person_id) {
   return QueryTemplates(*db_,
                         "JOIN samples s ON s.id = t.sample_id JOIN encounters e ON e.id = s.encounter_id "
                         "WHERE t.person_id = ? AND e.status = 'active' ORDER BY t.id",
                         [&](Statement& s) { s.Bind(1, person_id); });
 }
 
-Result<std::vector<TemplateInfo>> Store::ListGalleryTemplates(std::int64_t gallery_id, Modality modality) {
+Result<std::vector<TemplateInfo>> SqliteStore::ListGalleryTemplates(std::int64_t gallery_id, Modality modality) {
   return QueryTemplates(*db_,
                         "JOIN gallery_members m ON m.person_id = t.person_id JOIN samples s ON s.id = t.sample_id "
                         "JOIN encounters e ON e.id = s.encounter_id WHERE m.gallery_id = ? AND t.modality = ? "
@@ -539,19 +552,19 @@ Result<std::vector<TemplateInfo>> Store::ListGalleryTemplates(std::int64_t galle
                         [&](Statement& s) { s.Bind(1, gallery_id).Bind(2, ModalityName(modality)); });
 }
 
-Result<std::vector<TemplateInfo>> Store::ListEncounterTemplates(std::int64_t encounter_id) {
+Result<std::vector<TemplateInfo>> SqliteStore::ListEncounterTemplates(std::int64_t encounter_id) {
   return QueryTemplates(*db_, "JOIN samples s ON s.id = t.sample_id WHERE s.encounter_id = ? ORDER BY t.id",
                         [&](Statement& s) { s.Bind(1, encounter_id); });
 }
 
-Result<std::int64_t> Store::GalleryGeneration() {
+Result<std::int64_t> SqliteStore::GalleryGeneration() {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT value FROM gallery_generation WHERE id = 1"));
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   if (!row) return Status::DataLoss("the gallery_generation row is missing");
   return query.ColumnInt(0);
 }
 
-Result<BiometricTemplate> Store::LoadTemplate(std::int64_t template_id) {
+Result<BiometricTemplate> SqliteStore::LoadTemplate(std::int64_t template_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT person_id, sample_id, modality, algorithm, position, quality, "
                                                  "wrapped_key, sealed FROM templates WHERE id = ?"));
   query.Bind(1, template_id);
@@ -564,15 +577,14 @@ Result<BiometricTemplate> Store::LoadTemplate(std::int64_t template_id) {
   out.quality = nlohmann::json::parse(query.ColumnText(5), nullptr, false);
   if (out.quality.is_discarded()) out.quality = nlohmann::json::object();
   SealedRecord sealed{query.ColumnBlob(6), query.ColumnBlob(7)};
-  auto plaintext = Unseal(key_, sealed,
-                          TemplateContext(query.ColumnInt(0), query.ColumnInt(1), out.modality, out.algorithm,
-                                          out.position));
+  auto plaintext = Unseal(
+      key_, sealed, TemplateContext(query.ColumnInt(0), query.ColumnInt(1), out.modality, out.algorithm, out.position));
   if (!plaintext.ok()) return plaintext.status().WithContext("template " + std::to_string(template_id));
   out.data = std::move(plaintext).value();
   return out;
 }
 
-Result<std::vector<std::uint8_t>> Store::LoadSample(std::int64_t sample_id) {
+Result<std::vector<std::uint8_t>> SqliteStore::LoadSample(std::int64_t sample_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT person_id, encounter_id, modality, format, position, "
                                                  "wrapped_key, sealed FROM samples WHERE id = ?"));
   query.Bind(1, sample_id);
@@ -581,16 +593,17 @@ Result<std::vector<std::uint8_t>> Store::LoadSample(std::int64_t sample_id) {
   ABIS_ASSIGN_OR_RETURN(Modality modality, ParseModality(query.ColumnText(2)));
   ABIS_ASSIGN_OR_RETURN(FingerPosition position, FingerPositionFromCode(static_cast<int>(query.ColumnInt(4))));
   SealedRecord sealed{query.ColumnBlob(5), query.ColumnBlob(6)};
-  auto plaintext = Unseal(key_, sealed,
-                          SampleContext(query.ColumnInt(0), query.ColumnInt(1), modality, query.ColumnText(3), position));
+  auto plaintext = Unseal(
+      key_, sealed, SampleContext(query.ColumnInt(0), query.ColumnInt(1), modality, query.ColumnText(3), position));
   if (!plaintext.ok()) return plaintext.status().WithContext("sample " + std::to_string(sample_id));
   return plaintext;
 }
 
 namespace {
 
-constexpr const char* kSampleInfoColumns = "SELECT id, person_id, encounter_id, modality, format, position, options "
-                                           "FROM samples ";
+constexpr const char* kSampleInfoColumns =
+    "SELECT id, person_id, encounter_id, modality, format, position, options "
+    "FROM samples ";
 
 Result<std::vector<Store::SampleInfo>> ReadSampleInfos(Statement& query) {
   std::vector<Store::SampleInfo> out;
@@ -613,23 +626,23 @@ Result<std::vector<Store::SampleInfo>> ReadSampleInfos(Statement& query) {
 
 }  // namespace
 
-Result<std::vector<Store::SampleInfo>> Store::ListSamples(std::int64_t person_id) {
+Result<std::vector<Store::SampleInfo>> SqliteStore::ListSamples(std::int64_t person_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kSampleInfoColumns) + "WHERE person_id = ? ORDER BY id"));
   query.Bind(1, person_id);
   return ReadSampleInfos(query);
 }
 
-Result<std::vector<Store::SampleInfo>> Store::ListSamplesOfModality(Modality modality, std::int64_t after_sample_id,
-                                                                    int limit) {
+Result<std::vector<Store::SampleInfo>> SqliteStore::ListSamplesOfModality(Modality modality,
+                                                                          std::int64_t after_sample_id, int limit) {
   if (limit < 1) return Status::InvalidArgument("sample batch size must be at least 1");
-  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kSampleInfoColumns) +
-                                                 "WHERE modality = ? AND id > ? ORDER BY id LIMIT ?"));
+  ABIS_ASSIGN_OR_RETURN(
+      auto query, db_->Prepare(std::string(kSampleInfoColumns) + "WHERE modality = ? AND id > ? ORDER BY id LIMIT ?"));
   query.Bind(1, ModalityName(modality)).Bind(2, after_sample_id).Bind(3, limit);
   return ReadSampleInfos(query);
 }
 
-Result<Store::TemplateReplacement> Store::ReplaceSampleTemplates(std::int64_t sample_id,
-                                                                 const BiometricTemplate& biometric_template) {
+Result<Store::TemplateReplacement> SqliteStore::ReplaceSampleTemplates(std::int64_t sample_id,
+                                                                       const BiometricTemplate& biometric_template) {
   TemplateReplacement replacement;
   ABIS_ASSIGN_OR_RETURN(auto owner, db_->Prepare("SELECT person_id FROM samples WHERE id = ?"));
   owner.Bind(1, sample_id);
@@ -648,25 +661,28 @@ Result<Store::TemplateReplacement> Store::ReplaceSampleTemplates(std::int64_t sa
   return replacement;
 }
 
-Result<std::int64_t> Store::CountSamples(std::int64_t person_id) {
+Result<std::int64_t> SqliteStore::CountSamples(std::int64_t person_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT count(*) FROM samples WHERE person_id = ?"));
   query.Bind(1, person_id);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   return row ? query.ColumnInt(0) : 0;
 }
 
-Result<std::int64_t> Store::CreateGallery(const Gallery& gallery) {
+Result<std::int64_t> SqliteStore::CreateGallery(const Gallery& gallery) {
   ABIS_RETURN_IF_ERROR(ValidateIdentifier(gallery.name, "gallery name", 100));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(gallery.description, "gallery description", 1000, /*required=*/false));
   if (FindGallery(gallery.name).ok()) return Status::AlreadyExists("gallery '" + gallery.name + "' already exists");
-  ABIS_ASSIGN_OR_RETURN(auto insert,
-                        db_->Prepare("INSERT INTO galleries (name, kind, description, created_at) VALUES (?, ?, ?, ?)"));
-  insert.Bind(1, gallery.name).Bind(2, GalleryKindName(gallery.kind)).Bind(3, gallery.description).Bind(4, NowUtcIso8601());
+  ABIS_ASSIGN_OR_RETURN(
+      auto insert, db_->Prepare("INSERT INTO galleries (name, kind, description, created_at) VALUES (?, ?, ?, ?)"));
+  insert.Bind(1, gallery.name)
+      .Bind(2, GalleryKindName(gallery.kind))
+      .Bind(3, gallery.description)
+      .Bind(4, NowUtcIso8601());
   ABIS_RETURN_IF_ERROR(insert.Run());
   return db_->LastInsertRowId();
 }
 
-Result<Gallery> Store::FindGallery(std::string_view name) {
+Result<Gallery> SqliteStore::FindGallery(std::string_view name) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT g.id, g.name, g.kind, g.description, (SELECT count(*) FROM "
                                                  "gallery_members m WHERE m.gallery_id = g.id) FROM galleries g "
                                                  "WHERE g.name = ?"));
@@ -682,7 +698,7 @@ Result<Gallery> Store::FindGallery(std::string_view name) {
   return gallery;
 }
 
-Result<std::vector<Gallery>> Store::ListGalleries() {
+Result<std::vector<Gallery>> SqliteStore::ListGalleries() {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT name FROM galleries ORDER BY name"));
   std::vector<std::string> names;
   while (true) {
@@ -698,15 +714,16 @@ Result<std::vector<Gallery>> Store::ListGalleries() {
   return out;
 }
 
-Status Store::AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
+Status SqliteStore::AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT OR IGNORE INTO gallery_members (gallery_id, person_id, "
                                                   "added_at) VALUES (?, ?, ?)"));
   insert.Bind(1, gallery_id).Bind(2, person_id).Bind(3, NowUtcIso8601());
   return insert.Run();
 }
 
-Status Store::RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
-  ABIS_ASSIGN_OR_RETURN(auto remove, db_->Prepare("DELETE FROM gallery_members WHERE gallery_id = ? AND person_id = ?"));
+Status SqliteStore::RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {
+  ABIS_ASSIGN_OR_RETURN(auto remove,
+                        db_->Prepare("DELETE FROM gallery_members WHERE gallery_id = ? AND person_id = ?"));
   remove.Bind(1, gallery_id).Bind(2, person_id);
   ABIS_RETURN_IF_ERROR(remove.Run());
   if (db_->Changes() == 0) {
@@ -715,9 +732,9 @@ Status Store::RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_i
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<std::int64_t, std::string>>> Store::ListGalleryMembers(std::int64_t gallery_id,
-                                                                                    std::int64_t after_person_id,
-                                                                                    int limit) {
+Result<std::vector<std::pair<std::int64_t, std::string>>> SqliteStore::ListGalleryMembers(std::int64_t gallery_id,
+                                                                                          std::int64_t after_person_id,
+                                                                                          int limit) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT p.id, p.external_id FROM gallery_members m JOIN persons p ON "
                                                  "p.id = m.person_id WHERE m.gallery_id = ? AND p.id > ? ORDER BY p.id "
                                                  "LIMIT ?"));
@@ -731,7 +748,7 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> Store::ListGalleryMemb
   return out;
 }
 
-Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id) {
+Result<std::vector<std::string>> SqliteStore::GalleriesOfPerson(std::int64_t person_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT g.name FROM galleries g JOIN gallery_members m ON "
                                                  "m.gallery_id = g.id WHERE m.person_id = ? ORDER BY g.name"));
   query.Bind(1, person_id);
@@ -744,8 +761,9 @@ Result<std::vector<std::string>> Store::GalleriesOfPerson(std::int64_t person_id
   return names;
 }
 
-Result<std::int64_t> Store::AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today) {
-  ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.authority_reference, "watchlist authority reference", 200, /*required=*/true));
+Result<std::int64_t> SqliteStore::AddWatchlistEntry(const WatchlistEntry& entry, std::string_view today) {
+  ABIS_RETURN_IF_ERROR(
+      ValidateFreeText(entry.authority_reference, "watchlist authority reference", 200, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(entry.reason, "watchlist reason", 1000, /*required=*/true));
   ABIS_RETURN_IF_ERROR(ValidateIsoDate(entry.expires_at, "watchlist expiry"));
   // A date only: the entry stops alerting at the start of that day (UTC), as listings say.
@@ -800,7 +818,7 @@ WatchlistEntry WatchlistEntryFromRow(Statement& query) {
 
 }  // namespace
 
-Result<std::vector<WatchlistEntry>> Store::ListWatchlistEntries(std::int64_t gallery_id) {
+Result<std::vector<WatchlistEntry>> SqliteStore::ListWatchlistEntries(std::int64_t gallery_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kWatchlistColumns +
                                                  " FROM watchlist_entries w JOIN persons p ON p.id = w.person_id "
                                                  "WHERE w.gallery_id = ? ORDER BY w.id"));
@@ -814,7 +832,7 @@ Result<std::vector<WatchlistEntry>> Store::ListWatchlistEntries(std::int64_t gal
   return out;
 }
 
-Result<WatchlistEntry> Store::GetWatchlistEntry(std::int64_t entry_id) {
+Result<WatchlistEntry> SqliteStore::GetWatchlistEntry(std::int64_t entry_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kWatchlistColumns +
                                                  " FROM watchlist_entries w JOIN persons p ON p.id = w.person_id "
                                                  "WHERE w.id = ?"));
@@ -824,11 +842,12 @@ Result<WatchlistEntry> Store::GetWatchlistEntry(std::int64_t entry_id) {
   return WatchlistEntryFromRow(query);
 }
 
-Status Store::EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
-                                std::string_view reason) {
+Status SqliteStore::EndWatchlistEntry(const WatchlistEntry& entry, std::string_view now, std::string_view operator_name,
+                                      std::string_view reason) {
   const std::int64_t entry_id = entry.id;
   if (!entry.ended_at.empty()) {
-    return Status::FailedPrecondition("watchlist entry " + std::to_string(entry_id) + " already ended at " + entry.ended_at);
+    return Status::FailedPrecondition("watchlist entry " + std::to_string(entry_id) + " already ended at " +
+                                      entry.ended_at);
   }
   ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE watchlist_entries SET ended_at = ?, ended_by = ?, "
                                                   "end_reason = ? WHERE id = ? AND ended_at IS NULL"));
@@ -841,8 +860,8 @@ Status Store::EndWatchlistEntry(const WatchlistEntry& entry, std::string_view no
   return left.code() == StatusCode::kNotFound ? Status::Ok() : left;
 }
 
-Result<std::vector<WatchlistEntry>> Store::ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
-                                                                  std::string_view now) {
+Result<std::vector<WatchlistEntry>> SqliteStore::ActiveWatchlistEntries(std::int64_t gallery_id, std::int64_t person_id,
+                                                                        std::string_view now) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT id, authority_reference, reason, expires_at FROM "
                                                  "watchlist_entries WHERE gallery_id = ? AND person_id = ? AND "
                                                  "expires_at > ? AND ended_at IS NULL ORDER BY id"));
@@ -863,6 +882,28 @@ Result<std::vector<WatchlistEntry>> Store::ActiveWatchlistEntries(std::int64_t g
   return out;
 }
 
-Status Store::Checkpoint() { return db_->Execute("PRAGMA wal_checkpoint(TRUNCATE)"); }
+Status SqliteStore::Transaction(const std::function<Status()>& body) { return db_->Transaction(body); }
+
+Status SqliteStore::ReadTransaction(const std::function<Status()>& body) { return db_->ReadTransaction(body); }
+
+bool SqliteStore::InTransaction() const { return db_->InTransaction(); }
+
+bool SqliteStore::Healthy() const { return db_->Healthy(); }
+
+Result<int> SqliteStore::SchemaVersion() { return ReadSchemaVersion(*db_); }
+
+Result<AuditHead> SqliteStore::ReadAuditHead() { return sqlite_audit::ReadHead(*db_); }
+
+Status SqliteStore::AppendAuditRow(const AuditRow& row, std::span<const std::int64_t> person_ids) {
+  return sqlite_audit::AppendRow(*db_, row, person_ids);
+}
+
+Status SqliteStore::ForEachAuditRow(const AuditRowFilter& filter, const std::function<Status(const AuditRow&)>& visit) {
+  return sqlite_audit::ForEachRow(*db_, filter, visit);
+}
+
+Result<std::string> SqliteStore::AuditEntryHashAt(std::int64_t seq) { return sqlite_audit::EntryHashAt(*db_, seq); }
+
+Status SqliteStore::Checkpoint() { return db_->Execute("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 }  // namespace abis

@@ -1,9 +1,9 @@
-#include "abis/store/database.h"
+#include "sqlite/database.h"
 
 #include <algorithm>
 #include <map>
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace abis {
 namespace {
@@ -177,9 +177,7 @@ Status Database::ReadTransaction(const std::function<Status()>& body) {
   return scope.Commit();
 }
 
-bool Database::Healthy() const {
-  return !broken_ && transaction_depth_ == 0 && sqlite3_get_autocommit(db_) != 0;
-}
+bool Database::Healthy() const { return !broken_ && transaction_depth_ == 0 && sqlite3_get_autocommit(db_) != 0; }
 
 Status Database::BrokenStatus() const {
   return Status::FailedPrecondition("the connection to " + path_.string() +
@@ -217,8 +215,7 @@ Statement& Statement::Bind(int index, double value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  int code = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                 SQLITE_UTF8);
+  int code = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (code != SQLITE_OK) bind_error_ = code;
   return *this;
 }
@@ -276,7 +273,8 @@ double Statement::ColumnDouble(int column) const { return sqlite3_column_double(
 std::string Statement::ColumnText(int column) const {
   const unsigned char* text = sqlite3_column_text(statement_, column);
   int size = sqlite3_column_bytes(statement_, column);
-  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
 }
 
 std::optional<std::string> Statement::ColumnOptionalText(int column) const {
@@ -292,8 +290,6 @@ std::vector<std::uint8_t> Statement::ColumnBlob(int column) const {
   return std::vector<std::uint8_t>(bytes, bytes + size);
 }
 
-bool Statement::ColumnIsNull(int column) const {
-  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
-}
+bool Statement::ColumnIsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
 
 }  // namespace abis

@@ -1,18 +1,21 @@
-// A watchlist alert: a search hit on an active watchlist entry (see alerts.h for how they are
-// raised and listed).
+// A watchlist alert: a search hit on an active watchlist entry, as the store keeps it (how alerts
+// are raised and listed: abis/system/alerts.h).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "abis/core/status.h"
 
 namespace abis {
 
 // Where the alert's webhook delivery stands ("none" when no webhook is configured).
 enum class AlertDelivery : std::uint8_t { kNone, kPending, kDelivered, kFailed };
 std::string_view AlertDeliveryName(AlertDelivery delivery);
+// The inverse of AlertDeliveryName; another text is kDataLoss (a store holding it was altered).
+Result<AlertDelivery> ParseAlertDelivery(std::string_view text);
 
 struct WatchlistAlert {
   std::int64_t id = 0;

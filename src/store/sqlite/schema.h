@@ -4,7 +4,7 @@
 #pragma once
 
 #include "abis/core/status.h"
-#include "abis/store/database.h"
+#include "sqlite/database.h"
 
 namespace abis {
 

@@ -1,4 +1,4 @@
-#include "abis/store/schema.h"
+#include "sqlite/schema.h"
 
 #include <string>
 
@@ -304,8 +304,8 @@ Status MigrateSchema(Database& db, int target) {
   ABIS_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(db));
   if (version > kCurrentSchemaVersion) {
     return Status::FailedPrecondition("store schema version " + std::to_string(version) +
-                                      " is newer than this program supports (" +
-                                      std::to_string(kCurrentSchemaVersion) + "); upgrade abis");
+                                      " is newer than this program supports (" + std::to_string(kCurrentSchemaVersion) +
+                                      "); upgrade abis");
   }
   for (int next = version + 1; next <= target; ++next) {
     Status status = db.Transaction([&]() -> Status {
