@@ -61,8 +61,8 @@ as "$eve" verify --person P-0001 --modality face --file "$face/obama/obama2.jpg"
 step "Two examiners confirm the search's first candidate (two-person rule)"
 as "$exa" review search "$search_seq"
 candidate=$(as "$exa" --json review search "$search_seq" | tail -1 | grep -o '"candidate_id":[0-9]*' | head -1 | cut -d: -f2)
-as "$exa" review decide "$candidate" --decision confirm --comment "the face agrees"
-as "$exb" review decide "$candidate" --decision confirm --comment "agreed"
+as "$exa" review decide --candidate "$candidate" --decision confirm --comment "the face agrees"
+as "$exb" review decide --candidate "$candidate" --decision confirm --comment "agreed"
 
 step "A watchlist: a hit raises an alert; the entry is then ended with a reason"
 as "$admin" gallery create --name wanted --kind watchlist

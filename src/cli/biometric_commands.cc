@@ -245,7 +245,7 @@ void AddVerify(CLI::App& root, CliContext& context) {
     const ComparedGroup& compared = result->probes.front();
     nlohmann::json out = {{"person", options->person},         {"match", result->match},
                           {"score", compared.score},           {"threshold", compared.threshold},
-                          {"log_lr", compared.log_lr},         {"references_compared", compared.references_compared},
+                          {"ln_lr", compared.log_lr},         {"references_compared", compared.references_compared},
                           {"target_fmr", options->purpose.fmr}, {"audit_seq", result->audit_seq}};
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       // The raw score decides (against the threshold); the log-LR (natural log) is the weight of

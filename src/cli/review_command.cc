@@ -30,7 +30,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
 
   auto candidate_id = std::make_shared<std::int64_t>(0);
   CLI::App* show = review->add_subcommand("show", "show a candidate's review state and decisions");
-  show->add_option("candidate", *candidate_id, "candidate id (from an identification)")->required();
+  show->add_option("candidate,--candidate", *candidate_id, "candidate id (from an identification)")->required();
   show->callback([&context, candidate_id] {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
@@ -42,7 +42,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
 
   auto search_seq = std::make_shared<std::int64_t>(0);
   CLI::App* search = review->add_subcommand("search", "list the candidates of one search and their states");
-  search->add_option("search_seq", *search_seq, "audit sequence number of the search")->required();
+  search->add_option("search_seq,--search", *search_seq, "audit sequence number of the search")->required();
   search->callback([&context, search_seq] {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
@@ -66,7 +66,7 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
   };
   auto options = std::make_shared<DecideOptions>();
   CLI::App* decide = review->add_subcommand("decide", "record this examiner's decision (confirm or reject)");
-  decide->add_option("candidate", options->candidate, "candidate id")->required();
+  decide->add_option("candidate,--candidate", options->candidate, "candidate id")->required();
   decide->add_option("--decision", options->decision, "confirm or reject")->required();
   decide->add_option("--comment", options->comment, "the examiner's reasons (audited)");
   decide->callback([&context, options] {

@@ -261,7 +261,7 @@ Result<Reply> OsiaHandlers::VerifyAgainstPerson(AbisSystem& system, const Call& 
   for (const ComparedGroup& probe : result.probes) {
     nlohmann::json detail = {{"score", probe.score}};
     SetBiometricType(detail, probe.modality, probe.position);
-    detail["others"] = {{"logLr", probe.log_lr}, {"threshold", probe.threshold}, {"match", probe.match},
+    detail["others"] = {{"lnLr", probe.log_lr}, {"threshold", probe.threshold}, {"match", probe.match},
                         {"referencesCompared", probe.references_compared}, {"auditSeq", result.audit_seq}};
     scores.push_back(std::move(detail));
   }
@@ -286,7 +286,7 @@ Result<Reply> OsiaHandlers::VerifyTwoSets(AbisSystem& system, const Call& call) 
   for (const ComparedGroup& group : result.groups) {
     nlohmann::json detail = {{"score", group.score}};
     SetBiometricType(detail, group.modality, group.position);
-    detail["others"] = {{"logLr", group.log_lr}, {"threshold", group.threshold}, {"match", group.match},
+    detail["others"] = {{"lnLr", group.log_lr}, {"threshold", group.threshold}, {"match", group.match},
                         {"auditSeq", result.audit_seq}};
     scores.push_back(std::move(detail));
   }

@@ -238,14 +238,14 @@ nlohmann::json OsiaCandidates(const SearchResult& result) {
     for (const ProbeEvidence& probe : candidate.per_probe) {
       nlohmann::json detail = {{"score", probe.score}};
       SetBiometricType(detail, probe.modality, probe.position);
-      detail["others"] = {{"logLr", probe.log_lr},
+      detail["others"] = {{"lnLr", probe.log_lr},
                           {"threshold", probe.threshold},
                           {"probe", probe.probe},
                           {"rank", probe.rank},
                           {"templateId", probe.template_id}};
       scores.push_back(std::move(detail));
     }
-    nlohmann::json others = {{"fusedLogLr", candidate.fused_log_lr},
+    nlohmann::json others = {{"fusedLnLr", candidate.fused_log_lr},
                              {"hit", candidate.hit},
                              {"category", candidate.category},
                              {"review", "unreviewed"},

@@ -30,7 +30,7 @@ nlohmann::json WatchlistAlert::ToJson() const {
           {"gallery", gallery},
           {"authority_reference", authority_reference},
           {"reason", reason},
-          {"fused_log_lr", fused_log_lr},
+          {"fused_ln_lr", fused_log_lr},
           {"operator", operator_name},
           {"purpose", purpose},
           {"case_ref", case_ref},

@@ -138,7 +138,7 @@ nlohmann::json SearchResult::ToJson() const {
                     {"person_id", c.person_id},
                     {"external_id", c.external_id},
                     {"category", c.category},
-                    {"fused_log_lr", c.fused_log_lr},
+                    {"fused_ln_lr", c.fused_log_lr},
                     {"hit", c.hit},
                     {"per_probe", per_probe},
                     {"watchlist", WatchlistEntriesJson(c.watchlist)},
@@ -873,7 +873,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     nlohmann::json summary = nlohmann::json::array();
     for (const auto& candidate : result.candidates) {
       summary.push_back({{"person_id", candidate.person_id},
-                         {"fused_log_lr", candidate.fused_log_lr},
+                         {"fused_ln_lr", candidate.fused_log_lr},
                          {"hit", candidate.hit},
                          {"watchlist_alert", !candidate.watchlist.empty()}});
     }
@@ -882,7 +882,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
                     {"target_fmr", request.target_false_match_rate},
                     {"candidates", summary}};
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
-    if (request.min_fused_log_lr) event.result["min_fused_log_lr"] = *request.min_fused_log_lr;
+    if (request.min_fused_log_lr) event.result["min_fused_ln_lr"] = *request.min_fused_log_lr;
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
@@ -995,7 +995,7 @@ Result<VerifyResult> AbisSystem::RunVerify(const Operator& op, const VerifyReque
                            {"references_compared", group.references_compared},
                            {"match", group.match}});
     }
-    event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"probes", per_probe}};
+    event.result = {{"match", result.match}, {"fused_ln_lr", result.fused_log_lr}, {"probes", per_probe}};
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
     return Status::Ok();
@@ -1063,10 +1063,10 @@ Result<CompareResult> AbisSystem::RunCompareSamples(const Operator& op, const Co
                       {"position", FingerPositionName(group.position)},
                       {"score", group.score},
                       {"threshold", group.threshold},
-                      {"log_lr", group.log_lr},
+                      {"ln_lr", group.log_lr},
                       {"match", group.match}});
   }
-  event.result = {{"match", result.match}, {"fused_log_lr", result.fused_log_lr}, {"groups", groups}};
+  event.result = {{"match", result.match}, {"fused_ln_lr", result.fused_log_lr}, {"groups", groups}};
   ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
   result.audit_seq = entry.seq;
   return result;

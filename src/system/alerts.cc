@@ -52,7 +52,7 @@ Result<std::vector<WatchlistAlert>> RaiseWatchlistAlerts(Store& store, const Ope
                               {"watchlist_entries", {alert.entry_id}}};
           event.result = {{"search_seq", alert.search_seq},
                           {"authority_reference", alert.authority_reference},
-                          {"fused_log_lr", alert.fused_log_lr}};
+                          {"fused_ln_lr", alert.fused_log_lr}};
           ABIS_RETURN_IF_ERROR(AppendAuditEntry(store, event).status());
           alerts.push_back(std::move(alert));
         }

@@ -13,7 +13,7 @@ nlohmann::json ProbeEvidence::ToJson() const {
           {"template_id", template_id},
           {"score", score},
           {"threshold", threshold},
-          {"log_lr", log_lr}};
+          {"ln_lr", log_lr}};
 }
 
 void CandidateEvidence::Offer(std::int64_t person_id, const std::string& group, ProbeEvidence evidence) {

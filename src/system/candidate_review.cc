@@ -101,7 +101,7 @@ nlohmann::json CandidateReview::ToJson() const {
           {"gallery", gallery},
           {"purpose", purpose},
           {"case_ref", case_ref},
-          {"fused_log_lr", fused_log_lr},
+          {"fused_ln_lr", fused_log_lr},
           {"state", ReviewStateName(state)},
           {"decisions", list}};
 }

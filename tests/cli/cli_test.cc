@@ -135,6 +135,19 @@ TEST_F(CliTest, OperatorKeysRotateAndListingsExistForMembersAlertsAndTheAudit) {
   ExpectCleanFailure(Run({"audit", "export", "--until", "soon"}, auditor_key), 2, "until");
 }
 
+TEST_F(CliTest, ReviewCommandsTakeTheirIdsAsOptionsLikeEveryOtherCommand) {
+  CliRun examiner = Run({"user", "add", "--name", "eve", "--role", "examiner"}, admin_key_);
+  ASSERT_EQ(examiner.exit_code, 0) << examiner.err;
+  const std::string key = examiner.LastLine().substr(9);
+  ExpectCleanFailure(Run({"review", "show", "--candidate", "77"}, key), 4, "no search candidate with id 77");
+  ExpectCleanFailure(Run({"review", "decide", "--candidate", "77", "--decision", "confirm"}, key), 4,
+                     "no search candidate with id 77");
+  CliRun none = Run({"review", "search", "--search", "5", "--json"}, key);
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(nlohmann::json::parse(none.LastLine())["candidates"].empty());
+  ExpectCleanFailure(Run({"review", "show", "77"}, key), 4, "no search candidate with id 77");  // as before
+}
+
 TEST_F(CliTest, PersonLifecycleWithJsonOutput) {
   CliRun add = Run({"person", "add", "--id", "P-1", "--category", "stateless", "--legal-basis", "Asylum Act s.9",
                     "--retention-until", "2040-01-01", "--json"},

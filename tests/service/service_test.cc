@@ -229,7 +229,7 @@ TEST_F(ServiceTest, FusionSumsTheCalibratedLogLikelihoodRatiosOfEachModality) {
   auto candidate = nlohmann::json::parse(response->body).at(0);
   ASSERT_EQ(candidate.at("scores").size(), 2u);
   double sum = 0;
-  for (const auto& score : candidate.at("scores")) sum += score.at("others").at("logLr").get<double>();
+  for (const auto& score : candidate.at("scores")) sum += score.at("others").at("lnLr").get<double>();
   EXPECT_DOUBLE_EQ(candidate.at("score").get<double>(), sum);
   EXPECT_DOUBLE_EQ(sum, 20.0);  // each identical sample: score 1, log-LR 10 with the test engine
   EXPECT_EQ(candidate.at("scores")[1].at("biometricSubType"), "RIGHT_INDEX");
