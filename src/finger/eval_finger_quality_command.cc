@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "abis/core/evaluation_plots.h"
 #include "abis/finger/finger_engine.h"
@@ -177,8 +178,10 @@ Status RunEvalFingerQuality(const EvalFingerQualityArguments& arguments, CliGlob
                             ThresholdAtFalseMatchRate(fvc.genuine_scores, fvc.impostor_scores, fmr));
       ABIS_ASSIGN_OR_RETURN(const std::vector<ErcRow> rows, ErrorVersusReject(fvc.genuine, threshold));
       nlohmann::json table = nlohmann::json::array();
-      ErcCurve curve{"FMR " + std::to_string(fmr * 100).substr(0, fmr < 0.01 ? 3 : 1) + " % threshold", {}, false};
-      ErcCurve ideal{"ideal (FMR " + std::to_string(fmr * 100).substr(0, fmr < 0.01 ? 3 : 1) + " %)", {}, true};
+      std::ostringstream percent;
+      percent << fmr * 100;
+      ErcCurve curve{"FMR " + percent.str() + " % threshold", {}, false};
+      ErcCurve ideal{"ideal (FMR " + percent.str() + " %)", {}, true};
       double last_rejected = -1;
       for (const ErcRow& row : rows) {
         if (row.rejected > 0.5 || row.rejected == last_rejected) continue;
