@@ -446,6 +446,47 @@ Result<std::string> RenderCmcSvg(const std::vector<CmcCurve>& curves, const std:
   return plot.Finish();
 }
 
+Result<std::string> RenderErrorRejectSvg(const std::vector<ErcCurve>& curves, const std::string& title) {
+  if (curves.empty()) return Status::InvalidArgument("ERC plot: no curves");
+  double max_rejected = 0, max_fnmr = 0;
+  std::vector<std::string> legend;
+  for (const ErcCurve& curve : curves) {
+    if (curve.points.empty()) return Status::InvalidArgument("ERC plot: curve '" + curve.name + "' has no points");
+    for (const ErcPoint& point : curve.points) {
+      if (!IsRate(point.rejected) || !IsRate(point.fnmr)) {
+        return Status::InvalidArgument(fmt::format("ERC plot: curve '{}' has a point ({}, {}) outside [0, 1]",
+                                                   curve.name, point.rejected, point.fnmr));
+      }
+      max_rejected = std::max(max_rejected, point.rejected);
+      max_fnmr = std::max(max_fnmr, point.fnmr);
+    }
+    legend.push_back(curve.name);
+  }
+  const double x_step = NiceStep(std::max(max_rejected, 0.01), 5);
+  const double y_step = NiceStep(std::max(max_fnmr, 0.001), 5);
+  const double x_end = x_step * std::ceil(std::max(max_rejected, 0.01) / x_step - 1e-9);
+  const double y_end = y_step * std::ceil(std::max(max_fnmr, 0.001) / y_step - 1e-9);
+  SvgPlot plot(title, LegendWidth(legend));
+  const auto x_of = [&](double rejected) { return plot.left() + rejected / x_end * (plot.right() - plot.left()); };
+  const auto y_of = [&](double fnmr) { return plot.bottom() - fnmr / y_end * (plot.bottom() - plot.top()); };
+  for (double x = 0; x <= x_end * 1.0000001; x += x_step) plot.XTick(x_of(x), Percent(x));
+  for (double y = 0; y <= y_end * 1.0000001; y += y_step) plot.YTick(y_of(y), Percent(y));
+  plot.AxisLabels("Fraction of genuine comparisons rejected (lowest quality first)", "FNMR at the fixed threshold");
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    const std::string colour = kColours[c % kColourCount];
+    plot.body() << "<polyline class=\"curve\" fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\""
+                << (curves[c].dashed ? " stroke-dasharray=\"6,4\"" : "") << " points=\"";
+    const std::vector<ErcPoint>& points = curves[c].points;
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      plot.body() << (k ? " " : "") << Px(x_of(points[k].rejected)) << "," << Px(y_of(points[k].fnmr));
+    }
+    if (points.size() == 1) plot.body() << " " << Px(x_of(points[0].rejected)) << "," << Px(y_of(points[0].fnmr));
+    plot.body() << "\"/>\n";
+    plot.LegendEntry(c, colour, legend[c], false);
+  }
+  return plot.Finish();
+}
+
 Result<std::string> RenderScoreHistogramSvg(const std::vector<double>& genuine, const std::vector<double>& impostor,
                                             const std::string& title, const HistogramOptions& options) {
   if (genuine.empty() && impostor.empty()) return Status::InvalidArgument("score histogram: no scores");

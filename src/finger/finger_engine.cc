@@ -11,6 +11,7 @@
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
 #include "abis/finger_extract/extractor.h"
 #include "abis/finger_extract/image.h"
+#include "abis/finger_extract/print_quality.h"
 #endif
 
 namespace abis::finger {
@@ -49,7 +50,10 @@ Result<MinutiaeTemplate> MinutiaeOfRecord(const SampleInput& sample) {
   return std::move(record.views[view_index].minutiae);
 }
 
-Result<MinutiaeTemplate> MinutiaeOfImage(const SampleInput& sample) {
+// The minutiae of an image sample; `print_quality`, when not null, receives the extractor's
+// print-quality JSON. The gate's floor is the sample option "min_quality" when given, else
+// `min_quality` (< 0: the extractor's default).
+Result<MinutiaeTemplate> MinutiaeOfImage(const SampleInput& sample, int min_quality, nlohmann::json* print_quality) {
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
   ABIS_ASSIGN_OR_RETURN(GrayImage image, DecodeFingerprintImage(sample.bytes, SourceName(sample)));
   // "resolution_ppi": the scan resolution of an image whose file does not declare one (FVC2002
@@ -68,13 +72,37 @@ Result<MinutiaeTemplate> MinutiaeOfImage(const SampleInput& sample) {
   if (sample.options.contains("debug_dir") && sample.options["debug_dir"].is_string()) {
     options.debug_dir = sample.options["debug_dir"].get<std::string>();
   }
-  auto extracted = ExtractMinutiae(image, options);
+  if (min_quality >= 0) options.min_quality = min_quality;
+  if (sample.options.contains("min_quality")) {
+    const nlohmann::json& floor = sample.options["min_quality"];
+    if (!floor.is_number_integer() || floor.get<int>() < 0 || floor.get<int>() > 100) {
+      return Status::InvalidArgument(SourceName(sample) +
+                                     ": option \"min_quality\" must be an integer from 0 (no floor) to 100");
+    }
+    options.min_quality = floor.get<int>();
+  }
+  auto extracted = ExtractPrint(image, options);
   if (!extracted.ok()) return extracted.status().WithContext(SourceName(sample));
-  return std::move(extracted).value();
+  if (print_quality != nullptr) *print_quality = PrintQualityJson(extracted->quality);
+  return std::move(extracted->minutiae);
 #else
+  (void)min_quality;
+  (void)print_quality;
   return Status::Unimplemented(SourceName(sample) +
                                ": this build has no fingerprint image extractor; give an ISO/ANSI minutiae record");
 #endif
+}
+
+// MinutiaeOfSample with the engine's quality floor and the print quality of an image.
+Result<MinutiaeTemplate> MinutiaeOfSampleWithQuality(const SampleInput& sample, int min_quality,
+                                                     nlohmann::json* print_quality) {
+  const std::string_view hint = sample.format_hint;
+  if (IsRecordHint(hint) || (hint.empty() && LooksLikeMinutiaeRecord(sample.bytes))) return MinutiaeOfRecord(sample);
+  if (hint == "abis-finger" ||
+      (hint.empty() && sample.bytes.size() >= 4 && std::memcmp(sample.bytes.data(), "ABFT", 4) == 0)) {
+    return DecodeFingerTemplate(sample.bytes, SourceName(sample));
+  }
+  return MinutiaeOfImage(sample, min_quality, print_quality);
 }
 
 class FingerEngine final : public ModalityEngine {
@@ -83,13 +111,15 @@ class FingerEngine final : public ModalityEngine {
 
   Modality modality() const override { return Modality::kFinger; }
   std::string algorithm() const override { return std::string(kFingerAlgorithm); }
-  std::vector<std::string> TemplateOptionKeys() const override { return {"view", "resolution_ppi"}; }
+  std::vector<std::string> TemplateOptionKeys() const override { return {"view", "resolution_ppi", "min_quality"}; }
 
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
     if (sample.modality != Modality::kFinger) {
       return Status::InvalidArgument(SourceName(sample) + ": sample is not a fingerprint");
     }
-    ABIS_ASSIGN_OR_RETURN(MinutiaeTemplate minutiae, MinutiaeOfSample(sample));
+    nlohmann::json print_quality;
+    ABIS_ASSIGN_OR_RETURN(MinutiaeTemplate minutiae,
+                          MinutiaeOfSampleWithQuality(sample, options_.min_print_quality, &print_quality));
     if (sample.position != FingerPosition::kUnknown) minutiae.position = sample.position;
     if (minutiae.minutiae.empty()) {
       return Status::InvalidArgument(SourceName(sample) + ": no minutiae: nothing to enrol");
@@ -121,15 +151,16 @@ class FingerEngine final : public ModalityEngine {
                       {"finger_quality", minutiae.finger_quality},
                       {"orientation_blocks", directed_blocks}};
     if (dropped > 0) result.quality["minutiae_dropped"] = dropped;
+    if (!print_quality.is_null()) result.quality["print_quality"] = std::move(print_quality);
     return result;
   }
 
   Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
     ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate probe_minutiae, MinutiaeOfTemplate(probe));
     ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate reference_minutiae, MinutiaeOfTemplate(reference));
-    const MccComparison mcc = CompareMcc(BuildMccTemplate(probe_minutiae, options_.gallery.mcc),
-                                         BuildMccTemplate(reference_minutiae, options_.gallery.mcc),
-                                         options_.gallery.mcc);
+    const MccComparison mcc =
+        CompareMcc(BuildMccTemplate(probe_minutiae, options_.gallery.mcc),
+                   BuildMccTemplate(reference_minutiae, options_.gallery.mcc), options_.gallery.mcc);
     Comparison comparison;
     comparison.score = mcc.score;
     comparison.log_lr = FingerScoreToLogLikelihoodRatio(mcc.score);
@@ -140,9 +171,8 @@ class FingerEngine final : public ModalityEngine {
                           {"lss_r_score", mcc.lss_r_score},
                           {"aligned_score", mcc.aligned_score},
                           {"aligned_pairs", mcc.aligned_pairs},
-                          {"orientation_agreement", mcc.orientation_compared
-                                                        ? nlohmann::json(mcc.orientation_agreement)
-                                                        : nlohmann::json(nullptr)},
+                          {"orientation_agreement", mcc.orientation_compared ? nlohmann::json(mcc.orientation_agreement)
+                                                                             : nlohmann::json(nullptr)},
                           {"orientation_blocks", mcc.orientation_cells}};
     return comparison;
   }
@@ -160,13 +190,7 @@ class FingerEngine final : public ModalityEngine {
 }  // namespace
 
 Result<MinutiaeTemplate> MinutiaeOfSample(const SampleInput& sample) {
-  const std::string_view hint = sample.format_hint;
-  if (IsRecordHint(hint) || (hint.empty() && LooksLikeMinutiaeRecord(sample.bytes))) return MinutiaeOfRecord(sample);
-  if (hint == "abis-finger" || (hint.empty() && sample.bytes.size() >= 4 &&
-                                std::memcmp(sample.bytes.data(), "ABFT", 4) == 0)) {
-    return DecodeFingerTemplate(sample.bytes, SourceName(sample));
-  }
-  return MinutiaeOfImage(sample);
+  return MinutiaeOfSampleWithQuality(sample, -1, nullptr);
 }
 
 Result<MinutiaeTemplate> MinutiaeOfTemplate(const BiometricTemplate& finger_template) {

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <chrono>
 #include <cmath>
-#include <numbers>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -67,8 +67,8 @@ std::filesystem::path ImageBeside(const std::filesystem::path& iso_path) {
 // scan_resolution_ppi > 0, the record declares that resolution. Sets `fitted` when it changed
 // anything; a record without an image beside it is returned as it is.
 Result<std::vector<std::uint8_t>> FitIsoRecordToImage(std::vector<std::uint8_t> bytes,
-                                                      const std::filesystem::path& iso_path,
-                                                      double scan_resolution_ppi, bool& fitted) {
+                                                      const std::filesystem::path& iso_path, double scan_resolution_ppi,
+                                                      bool& fitted) {
   fitted = false;
   const std::filesystem::path image_path = ImageBeside(iso_path);
   if (image_path.empty()) return bytes;
@@ -155,7 +155,8 @@ Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, con
 #if defined(ABIS_FINGER_HAVE_EXTRACTOR)
     if (source == FvcTemplateSource::kIsoTemplates) {
       bool fitted_this = false;
-      auto fitted_bytes = FitIsoRecordToImage(std::move(sample.bytes), samples[i].path, scan_resolution_ppi, fitted_this);
+      auto fitted_bytes =
+          FitIsoRecordToImage(std::move(sample.bytes), samples[i].path, scan_resolution_ppi, fitted_this);
       if (!fitted_bytes.ok()) {
         errors[i] = fitted_bytes.status().ToString();
         return;
@@ -177,8 +178,7 @@ Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, con
     }
   });
   set.iso_fitted_to_image = fitted.load();
-  set.extraction_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - extraction_start).count();
+  set.extraction_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - extraction_start).count();
   set.samples = samples;
   set.templates = std::move(templates);
   set.errors = std::move(errors);
@@ -186,8 +186,8 @@ Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, con
 }
 
 Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads,
-                                        double scan_resolution_ppi, FvcImpostorPairs impostors) {
+                                        FvcTemplateSource source, unsigned threads, double scan_resolution_ppi,
+                                        FvcImpostorPairs impostors) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   ABIS_ASSIGN_OR_RETURN(FvcTemplateSet set, ExtractFvcFolder(folder, engine, source, threads, scan_resolution_ppi));
   const std::vector<FvcSample>& samples = set.samples;
@@ -254,6 +254,8 @@ Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, con
   evaluation.rates = ComputeErrorRates(evaluation.scores);
   evaluation.sample_files = std::move(set.samples);
   evaluation.templates = std::move(set.templates);
+  evaluation.genuine_pairs = std::move(genuine_pairs);
+  evaluation.impostor_pairs = std::move(impostor_pairs);
   return evaluation;
 }
 

@@ -19,6 +19,7 @@ ModalityPlugin MakePlugin() {
   };
   plugin.add_commands = [](CLI::App& root, CliGlobals& globals) {
     internal::AddEvalFingerCommand(root, globals);
+    internal::AddEvalFingerQualityCommand(root, globals);
     internal::AddBenchFingerCommand(root, globals);
 #if defined(ABIS_FINGER_HAVE_IMAGE_COMMANDS)
     // The image commands read and write minutiae records with this library's codecs.

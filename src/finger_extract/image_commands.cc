@@ -32,7 +32,9 @@ nlohmann::json MinutiaeJson(const MinutiaeTemplate& t) {
     list.push_back({{"x", m.x},
                     {"y", m.y},
                     {"angle_degrees", std::round(m.angle * 1800 / M_PI) / 10},
-                    {"type", m.type == MinutiaType::kEnding ? "ending" : m.type == MinutiaType::kBifurcation ? "bifurcation" : "other"},
+                    {"type", m.type == MinutiaType::kEnding        ? "ending"
+                             : m.type == MinutiaType::kBifurcation ? "bifurcation"
+                                                                   : "other"},
                     {"quality", m.quality}});
   }
   return list;
@@ -45,7 +47,8 @@ Result<std::vector<std::uint8_t>> ReadFile(const std::string& path) {
   if (size > 64u * 1024 * 1024) return Status::InvalidArgument(path + ": file too large");
   std::ifstream in(path, std::ios::binary);
   std::vector<std::uint8_t> bytes(size);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) return Status::IoError(path + ": read failed");
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+    return Status::IoError(path + ": read failed");
   return bytes;
 }
 
@@ -74,7 +77,8 @@ Result<std::vector<MinutiaPair>> ParsePairs(const std::string& text) {
 
 struct ExtractArgs {
   std::string image, debug_dir, iso;
-  double scan_ppi = 0;  // resolution of an image that declares none; 0 = take it as 500 ppi
+  double scan_ppi = 0;                        // resolution of an image that declares none; 0 = take it as 500 ppi
+  int min_quality = kDefaultMinPrintQuality;  // the print-quality floor; 0 = none
 };
 
 struct RenderArgs {
@@ -106,8 +110,11 @@ Status RunExtract(const ExtractArgs& args, const FingerImageCommandHooks& hooks,
   ABIS_ASSIGN_OR_RETURN(GrayImage image, ReadImageAt(args.image, args.scan_ppi));
   ExtractorOptions options;
   options.debug_dir = args.debug_dir;
+  options.min_quality = args.min_quality;
   auto start = std::chrono::steady_clock::now();
-  ABIS_ASSIGN_OR_RETURN(MinutiaeTemplate minutiae, ExtractMinutiae(image, options));
+  Result<ExtractedPrint> extracted = ExtractPrint(image, options);
+  if (!extracted.ok()) return extracted.status().WithContext(args.image);
+  const MinutiaeTemplate& minutiae = extracted->minutiae;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!args.iso.empty()) {
     if (!hooks.write_iso_record) return Status::Unimplemented("--iso needs the finger plugin's ISO writer");
@@ -121,6 +128,7 @@ Status RunExtract(const ExtractArgs& args, const FingerImageCommandHooks& hooks,
                            {"height", minutiae.height},
                            {"resolution_ppi", minutiae.resolution_ppi},
                            {"finger_quality", minutiae.finger_quality},
+                           {"print_quality", PrintQualityJson(extracted->quality)},
                            {"minutiae_count", minutiae.minutiae.size()},
                            {"extraction_ms", std::round(ms * 10) / 10},
                            {"minutiae", MinutiaeJson(minutiae)}};
@@ -139,7 +147,8 @@ Status RunExtract(const ExtractArgs& args, const FingerImageCommandHooks& hooks,
 
 Status RunRender(const RenderArgs& args, const FingerImageCommandHooks& hooks, CliGlobals& globals) {
   bool svg = args.out.ends_with(".svg");
-  if (!svg && !args.out.ends_with(".png")) return Status::InvalidArgument("--out must end in .svg or .png: " + args.out);
+  if (!svg && !args.out.ends_with(".png"))
+    return Status::InvalidArgument("--out must end in .svg or .png: " + args.out);
   ABIS_ASSIGN_OR_RETURN(GrayImage image, ReadImageAt(args.image, args.scan_ppi));
   ABIS_ASSIGN_OR_RETURN(MinutiaeTemplate minutiae, TemplateFor(image, args.templ, hooks));
   nlohmann::json result = {{"out", args.out}, {"minutiae", minutiae.minutiae.size()}};
@@ -211,8 +220,8 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
                              {"ground_truth", (std::filesystem::path(*out_dir) / "ground_truth.json").string()},
                              {"seconds", std::round(seconds * 100) / 100}};
     PrintResult(globals, result, [&](std::ostream& out) {
-      out << "wrote " << dataset->fingers * dataset->impressions << " images to " << *out_dir << " in " << std::round(seconds * 10) / 10
-          << " s\n";
+      out << "wrote " << dataset->fingers * dataset->impressions << " images to " << *out_dir << " in "
+          << std::round(seconds * 10) / 10 << " s\n";
     });
   });
 
@@ -220,11 +229,18 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
   static constexpr const char* kScanPpiHelp =
       "Scan resolution of images that declare none (FVC2002 DB2: 569); they are resampled to 500 ppi";
   auto extract_args = std::make_shared<ExtractArgs>();
-  CLI::App* extract = finger.add_subcommand("extract", "Extract minutiae from a fingerprint image (WSQ, PNG, TIFF, BMP, PGM)");
+  CLI::App* extract =
+      finger.add_subcommand("extract", "Extract minutiae from a fingerprint image (WSQ, PNG, TIFF, BMP, PGM)");
   extract->add_option("--image", extract_args->image, "Image file")->required();
   extract->add_option("--debug-dir", extract_args->debug_dir, "Write one PNG per extractor stage here");
   extract->add_option("--iso", extract_args->iso, "Also write an ISO/IEC 19794-2:2005 record");
-  extract->add_option("--ppi", extract_args->scan_ppi, kScanPpiHelp)->check(CLI::Range(kMinPlausiblePpi, kMaxPlausiblePpi));
+  extract->add_option("--ppi", extract_args->scan_ppi, kScanPpiHelp)
+      ->check(CLI::Range(kMinPlausiblePpi, kMaxPlausiblePpi));
+  extract
+      ->add_option("--min-quality", extract_args->min_quality,
+                   "Refuse prints whose quality (0-100) is below this floor; 0 accepts any print")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   extract->callback([&globals, extract_args, shared_hooks]() {
     Status status = RunExtract(*extract_args, *shared_hooks, globals);
     if (!status.ok()) ReportError(globals, status);
@@ -238,7 +254,8 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
   render->add_option("--second-image", render_args->second_image, "Second image, drawn to the right");
   render->add_option("--second-template", render_args->second_template, "Minutiae record for the second image");
   render->add_option("--pairs", render_args->pairs, "Matched minutiae as first:second index pairs, e.g. 0:3,5:7");
-  render->add_option("--ppi", render_args->scan_ppi, kScanPpiHelp)->check(CLI::Range(kMinPlausiblePpi, kMaxPlausiblePpi));
+  render->add_option("--ppi", render_args->scan_ppi, kScanPpiHelp)
+      ->check(CLI::Range(kMinPlausiblePpi, kMaxPlausiblePpi));
   render->callback([&globals, render_args, shared_hooks]() {
     Status status = RunRender(*render_args, *shared_hooks, globals);
     if (!status.ok()) ReportError(globals, status);

@@ -105,6 +105,30 @@ TEST(DetPlotTest, EveryCurvePointAndEerMarkLiesInsideTheFrame) {
   }
 }
 
+TEST(ErrorRejectPlotTest, CurvesStayInsideTheFrameAndFallWhereTheFnmrFalls) {
+  const std::vector<ErcPoint> measured = {{0, 0.04}, {0.02, 0.03}, {0.05, 0.015}, {0.1, 0.01}, {0.2, 0.0}};
+  const std::vector<ErcPoint> ideal = {{0, 0.04}, {0.04, 0.0}, {0.2, 0.0}};
+  Result<std::string> svg = RenderErrorRejectSvg({{"quality", measured, false}, {"ideal", ideal, true}}, "ERC");
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  const Box frame = Frame(*svg);
+  const std::vector<std::string> polylines = Elements(*svg, "polyline", "curve");
+  ASSERT_EQ(polylines.size(), 2u);
+  const auto points = PolylinePoints(polylines[0]);
+  ASSERT_EQ(points.size(), measured.size());
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    EXPECT_TRUE(frame.Contains(points[k].first, points[k].second)) << k;
+    if (k > 0) {
+      EXPECT_GT(points[k].first, points[k - 1].first) << "x grows with the fraction rejected";
+      EXPECT_GT(points[k].second, points[k - 1].second) << "y (down) grows as the FNMR falls";
+    }
+  }
+  EXPECT_NE(polylines[1].find("stroke-dasharray"), std::string::npos);
+  EXPECT_EQ(polylines[0].find("stroke-dasharray"), std::string::npos);
+  EXPECT_FALSE(RenderErrorRejectSvg({}, "ERC").ok());
+  EXPECT_FALSE(RenderErrorRejectSvg({{"bad", {{0, 1.5}}, false}}, "ERC").ok());
+  EXPECT_FALSE(RenderErrorRejectSvg({{"nan", {{std::nan(""), 0}}, false}}, "ERC").ok());
+}
+
 TEST(DetPlotTest, AxesArePercentOnTheNormalDeviateScale) {
   std::vector<double> genuine, impostor;
   RealisticScores(1000, 10000, &genuine, &impostor);

@@ -136,6 +136,59 @@ TEST(FingerEngineTest, ResolutionOptionRescalesImagesThatDeclareNone) {
   EXPECT_EQ(engine->Extract(sample).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(FingerEngineTest, QualityGateRefusesNonPrintsAndPrintsBelowTheFloorUnlessTheFloorIsLowered) {
+  const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
+  const GrayImage print = GenerateSyntheticFinger(/*seed=*/11, /*index=*/1, /*impressions=*/1).impressions[0].image;
+  SampleInput sample;
+  sample.modality = Modality::kFinger;
+  sample.bytes = PgmBytes(print);
+  sample.source_name = "synthetic.pgm";
+  auto accepted = engine->Extract(sample);
+  if (accepted.status().code() == StatusCode::kUnimplemented) GTEST_SKIP() << "this build has no image extractor";
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  const nlohmann::json& quality = accepted->quality.at("print_quality");
+  for (const char* feature : {"score", "ocl", "lcs", "fda", "rvu", "ridge_block_share", "ridge_area_mm2",
+                              "foreground_mm2", "minutiae", "reliable_minutiae"}) {
+    EXPECT_TRUE(quality.contains(feature)) << feature << " missing from " << quality.dump();
+  }
+  EXPECT_EQ(quality.at("score").get<int>(), accepted->quality.at("finger_quality").get<int>());
+
+  // A floor above the print's score refuses it with the score; the sample option overrides the
+  // engine's floor either way.
+  sample.options["min_quality"] = 100;
+  auto unusable = engine->Extract(sample);
+  ASSERT_FALSE(unusable.ok());
+  EXPECT_EQ(unusable.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(unusable.status().message().rfind("synthetic.pgm: unusable print: quality ", 0), 0u)
+      << unusable.status().ToString();
+  FingerEngineOptions strict_options;
+  strict_options.min_print_quality = 100;
+  const std::unique_ptr<ModalityEngine> strict = MakeFingerEngine(strict_options);
+  sample.options.erase("min_quality");
+  EXPECT_FALSE(strict->Extract(sample).ok());
+  sample.options["min_quality"] = 0;
+  EXPECT_TRUE(strict->Extract(sample).ok());
+  sample.options["min_quality"] = "low";
+  EXPECT_EQ(engine->Extract(sample).status().code(), StatusCode::kInvalidArgument);
+  const std::vector<std::string> keys = engine->TemplateOptionKeys();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "min_quality"), keys.end());
+
+  // A smooth picture is no print, whatever the floor.
+  GrayImage smooth = print;
+  for (int y = 0; y < smooth.height; ++y) {
+    for (int x = 0; x < smooth.width; ++x) {
+      smooth.pixels[static_cast<std::size_t>(y) * smooth.width + x] = static_cast<std::uint8_t>(60 + (x + y) / 6);
+    }
+  }
+  sample.bytes = PgmBytes(smooth);
+  sample.source_name = "photo.pgm";
+  sample.options["min_quality"] = 0;
+  auto refused = engine->Extract(sample);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message().rfind("photo.pgm: not a fingerprint: ", 0), 0u) << refused.status().ToString();
+}
+
 TEST(FingerEngineTest, FvcIsoRecordsAreMappedBackToTheSizeOfTheImageBesideThem) {
   const std::unique_ptr<ModalityEngine> engine = MakeFingerEngine();
   GrayImage blank;

@@ -48,6 +48,20 @@ struct HistogramOptions {
   std::size_t bins = 0;  // 0: from the number of scores (square-root rule, 10..60)
 };
 
+// One point of an error-versus-reject characteristic (ERC; Grother & Tabassi, "Performance of
+// biometric quality measures", IEEE PAMI 29(4), 2007): the FNMR at a fixed score threshold after
+// the lowest-quality `rejected` fraction of the genuine comparisons was set aside. Both in [0, 1].
+struct ErcPoint {
+  double rejected = 0;
+  double fnmr = 0;
+};
+
+struct ErcCurve {
+  std::string name;              // shown in the legend
+  std::vector<ErcPoint> points;  // drawn in order of `rejected`
+  bool dashed = false;           // e.g. the ideal curve of a perfect quality measure
+};
+
 // Character width, in ems, that the layout assumes for text (generous for sans-serif fonts, so
 // that text estimated to fit does fit).
 inline constexpr double kPlotCharacterWidthEm = 0.6;
@@ -99,6 +113,11 @@ Result<std::vector<double>> CmcFromMateRanks(const std::vector<std::size_t>& mat
 // CMC plot: identification rate (y, 0..100%) against rank (x, from 1; logarithmic beyond rank 20).
 // InvalidArgument for no curves, an empty curve, or rates outside [0, 1], NaN or decreasing.
 Result<std::string> RenderCmcSvg(const std::vector<CmcCurve>& curves, const std::string& title);
+
+// ERC plot: FNMR (y, percent, from 0) against the fraction rejected (x, percent, from 0), both
+// linear, one curve per entry (solid or dashed) named in the legend. InvalidArgument for no curves,
+// a curve without points, or a value that is NaN or outside [0, 1].
+Result<std::string> RenderErrorRejectSvg(const std::vector<ErcCurve>& curves, const std::string& title);
 
 // Histograms of genuine and impostor scores on shared bins, each normalised to its own count (the
 // y axis is the fraction of its class per bin). InvalidArgument when both sets are empty or a score

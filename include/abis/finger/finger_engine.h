@@ -11,7 +11,12 @@
 //     (kUnimplemented in builds without the extractor library); options["resolution_ppi"]
 //     (250-2000) is the scan resolution of an image whose file declares none (FVC2002 DB2:
 //     569), which is then resampled to 500 ppi; a declared resolution wins;
-//     options["debug_dir"] writes the extractor's stage images there.
+//     options["debug_dir"] writes the extractor's stage images there. The print-quality gate
+//     (abis/finger_extract/print_quality.h) refuses non-prints ("<source>: not a fingerprint:
+//     ...") and prints scoring below the floor ("<source>: unusable print: ..."), both
+//     kInvalidArgument; the floor is options["min_quality"] (0-100, 0 = none) when given, else
+//     FingerEngineOptions::min_print_quality. The template's quality JSON carries
+//     "print_quality": the score and its features.
 // A sample with no minutiae or no valid cylinder is rejected (failure to enrol).
 // Thread-safety: immutable; all const methods may run concurrently.
 #pragma once
@@ -29,6 +34,8 @@ inline constexpr std::string_view kFingerAlgorithm = "finger-mcc/1";
 
 struct FingerEngineOptions {
   FingerGalleryOptions gallery;
+  // Usable-quality floor for images (0-100); < 0: the extractor's kDefaultMinPrintQuality.
+  int min_print_quality = -1;
 };
 
 std::unique_ptr<ModalityEngine> MakeFingerEngine(FingerEngineOptions options = {});

@@ -34,8 +34,8 @@ struct FvcSample {
 // The templates of one FVC folder as the protocol takes them, for tools that score them another
 // way (bench/finger).
 struct FvcTemplateSet {
-  std::string extractor;  // "own" or "iso"
-  std::vector<FvcSample> samples;  // sorted by finger then impression
+  std::string extractor;                                    // "own" or "iso"
+  std::vector<FvcSample> samples;                           // sorted by finger then impression
   std::vector<std::optional<BiometricTemplate>> templates;  // per sample; empty where it failed to enrol
   std::vector<std::string> errors;  // per sample; why it failed to enrol, empty where it enrolled
   int iso_fitted_to_image = 0;      // see EvaluateFvcFolder
@@ -54,6 +54,9 @@ struct FvcEvaluation {
   // The template of each entry of sample_files (empty where it failed to enrol).
   std::vector<std::optional<BiometricTemplate>> templates;
   ScoreSets scores;
+  // The two samples (indices into sample_files) of each score, in the order of scores.genuine
+  // and scores.impostor.
+  std::vector<std::pair<std::size_t, std::size_t>> genuine_pairs, impostor_pairs;
   ErrorRates rates;
   double extraction_seconds = 0;
   double comparison_seconds = 0;
@@ -67,8 +70,7 @@ Result<std::vector<FvcSample>> ListFvcSamples(const std::filesystem::path& folde
 // EvaluateFvcFolder does before it compares them. A sample that fails to enrol is reported in
 // `errors`, not as an error of the call.
 Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads = 0,
-                                        double scan_resolution_ppi = 0);
+                                        FvcTemplateSource source, unsigned threads = 0, double scan_resolution_ppi = 0);
 
 // ExtractFvcFolder, then the protocol with the impostor pairs `impostors`.
 // scan_resolution_ppi, when > 0, is the resolution of images whose files declare none (passed
@@ -78,8 +80,7 @@ Result<FvcTemplateSet> ExtractFvcFolder(const std::filesystem::path& folder, con
 // are mapped back to the image's pixels first, and declare scan_resolution_ppi when given (in
 // builds with the image extractor; others use the records as they are).
 Result<FvcEvaluation> EvaluateFvcFolder(const std::filesystem::path& folder, const ModalityEngine& engine,
-                                        FvcTemplateSource source, unsigned threads = 0,
-                                        double scan_resolution_ppi = 0,
+                                        FvcTemplateSource source, unsigned threads = 0, double scan_resolution_ppi = 0,
                                         FvcImpostorPairs impostors = FvcImpostorPairs::kFirstImpressions);
 
 }  // namespace abis::finger

@@ -1,9 +1,8 @@
-// ExtractMinutiae: runs the stages in order and converts the surviving candidates into a
-// template. With options.debug_dir every stage leaves a PNG.
+// ExtractPrint: runs the stages in order, converts the surviving candidates into a template,
+// measures the print quality and applies the gate. With options.debug_dir every stage leaves a PNG.
 #include "abis/finger_extract/extractor.h"
 
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 #include "extractor/stages.h"
@@ -18,14 +17,15 @@ constexpr double kMinUsableAreaShare = 0.05;  // of the image
 
 }  // namespace
 
-Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const ExtractorOptions& options) {
+Result<ExtractedPrint> ExtractPrint(const GrayImage& input, const ExtractorOptions& options) {
   if (input.width < kMinFingerprintSide || input.height < kMinFingerprintSide || input.width > kMaxFingerprintSide ||
       input.height > kMaxFingerprintSide) {
     return Status::InvalidArgument("image " + std::to_string(input.width) + "x" + std::to_string(input.height) +
                                    " outside the accepted fingerprint size");
   }
   if (input.pixels.size() != static_cast<std::size_t>(input.width) * input.height) {
-    return Status::InvalidArgument("image holds " + std::to_string(input.pixels.size()) + " pixels, expected width*height");
+    return Status::InvalidArgument("image holds " + std::to_string(input.pixels.size()) +
+                                   " pixels, expected width*height");
   }
   const bool resolution_known = input.resolution_ppi != 0;
   if (!std::isfinite(input.resolution_ppi) ||
@@ -45,8 +45,12 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
 
   cv::Mat mask = SegmentFingerprint(gray);
   ABIS_RETURN_IF_ERROR(dump("02_segmentation", gray / 2 + mask / 2));
-  if (cv::countNonZero(mask) < kMinUsableAreaShare * gray.total()) {
-    return Status::InvalidArgument("no usable ridge area found (image blank or too noisy)");
+  const double area_share = static_cast<double>(cv::countNonZero(mask)) / static_cast<double>(gray.total());
+  if (area_share < kMinUsableAreaShare) {
+    return Status::InvalidArgument("not a fingerprint: ridge-like area " +
+                                   std::to_string(std::lround(100 * area_share)) + " % of the image below " +
+                                   std::to_string(std::lround(100 * kMinUsableAreaShare)) +
+                                   " % (blank, smooth or noise)");
   }
   cv::Mat normalized = NormalizeContrast(gray, mask);
   OrientationField orientation = EstimateOrientation(normalized, mask);
@@ -69,7 +73,8 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
   RemoveFalseMinutiae(candidates, skeleton, mask, wavelength);
   if (debug) ABIS_RETURN_IF_ERROR(dump("09_minutiae_final", DrawCandidates(gray, candidates)));
 
-  MinutiaeTemplate result;
+  ExtractedPrint extracted;
+  MinutiaeTemplate& result = extracted.minutiae;
   result.width = image.width;
   result.height = image.height;
   result.resolution_ppi = kStandardResolutionPpi;
@@ -78,10 +83,15 @@ Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& input, const Extractor
   }
   result.orientation = SummarizeOrientation(orientation, mask);
   if (debug) ABIS_RETURN_IF_ERROR(dump("10_orientation_map", DrawOrientationMap(gray, result.orientation)));
-  // Finger quality: mean orientation coherence over the fingerprint area (clear, parallel
-  // ridges near 1; noise, scars and smudges lower it).
-  result.finger_quality = std::clamp(static_cast<int>(std::lround(100 * cv::mean(orientation.coherence, mask)[0])), 1, 100);
-  return result;
+  extracted.quality = MeasurePrintQuality(normalized, orientation, mask, result.minutiae);
+  result.finger_quality = extracted.quality.score;
+  if (options.apply_quality_gate) ABIS_RETURN_IF_ERROR(CheckPrintQuality(extracted.quality, options.min_quality));
+  return extracted;
+}
+
+Result<MinutiaeTemplate> ExtractMinutiae(const GrayImage& image, const ExtractorOptions& options) {
+  ABIS_ASSIGN_OR_RETURN(ExtractedPrint extracted, ExtractPrint(image, options));
+  return std::move(extracted.minutiae);
 }
 
 }  // namespace abis::finger

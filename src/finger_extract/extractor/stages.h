@@ -3,18 +3,18 @@
 // have one value per kBlockSize x kBlockSize block.
 #pragma once
 
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
-#include <opencv2/core.hpp>
-
 #include "abis/core/status.h"
+#include "abis/finger_extract/print_quality.h"
 #include "abis/minutiae/minutiae.h"
 
 namespace abis::finger::extractor {
 
-inline constexpr int kBlockSize = 16;            // pixels, about 0.8 mm at 500 ppi
-inline constexpr double kMinWavelength = 5.0;    // pixels between ridges accepted at 500 ppi
+inline constexpr int kBlockSize = 16;          // pixels, about 0.8 mm at 500 ppi
+inline constexpr double kMinWavelength = 5.0;  // pixels between ridges accepted at 500 ppi
 inline constexpr double kMaxWavelength = 16.0;
 inline constexpr double kDefaultWavelength = 9.0;  // typical adult ridge period at 500 ppi
 
@@ -43,8 +43,7 @@ RidgeOrientationMap SummarizeOrientation(const OrientationField& orientation, co
 
 // Ridge wavelength per block (CV_32F, pixels) from the oriented x-signature (Hong, Wan & Jain
 // 1998); blocks without a clear signature are filled from valid neighbours.
-cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationField& orientation,
-                                const cv::Mat& mask);
+cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationField& orientation, const cv::Mat& mask);
 
 // Contextual enhancement in the frequency domain (short-time Fourier analysis, Chikkerur et al.
 // 2007): overlapping windows one block apart, each band-passed around the ridge normal of
@@ -55,8 +54,8 @@ cv::Mat EstimateRidgeWavelength(const cv::Mat& normalized, const OrientationFiel
 // REQUIRES: `normalized`, `orientation.angle` and `orientation.coherence` CV_32F and `mask` CV_8U,
 // all of one size; `wavelength_blocks` CV_32F with one value per kBlockSize block (partial
 // blocks at the right and bottom included). Violations throw cv::Exception.
-cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orientation,
-                      const cv::Mat& wavelength_blocks, const cv::Mat& mask);
+cv::Mat EnhanceRidges(const cv::Mat& normalized, const OrientationField& orientation, const cv::Mat& wavelength_blocks,
+                      const cv::Mat& mask);
 
 // Ridges = 255 where the enhanced image is positive inside the mask, with small holes and
 // islands removed.
@@ -74,8 +73,8 @@ struct Candidate {
   int x = 0;
   int y = 0;
   MinutiaType type = MinutiaType::kEnding;
-  double angle = 0;     // radians, ISO convention, counter-clockwise with y up
-  int quality = 0;      // 0-100
+  double angle = 0;  // radians, ISO convention, counter-clockwise with y up
+  int quality = 0;   // 0-100
   bool removed = false;
 };
 
@@ -91,6 +90,14 @@ std::vector<Candidate> DetectMinutiae(const cv::Mat& skeleton, const Orientation
 // kDefaultWavelength everywhere.
 void RemoveFalseMinutiae(std::vector<Candidate>& candidates, const cv::Mat& skeleton, const cv::Mat& mask,
                          const cv::Mat& wavelength_blocks);
+
+// Print quality (print_quality.h): NFIQ 2-style features per 32 x 32 block at least 3/4 inside
+// `mask`, from the orientation field (certainty, block direction) and the contrast-normalised
+// image (ridge signature), plus the mask's area and the template's `minutiae`; the score by the
+// formula in print_quality.cc. REQUIRES: as for EnhanceRidges (`normalized` and the field CV_32F,
+// `mask` CV_8U, one size).
+PrintQuality MeasurePrintQuality(const cv::Mat& normalized, const OrientationField& orientation, const cv::Mat& mask,
+                                 const std::vector<Minutia>& minutiae);
 
 // Debug ("transparency") images: writes <dir>/<name>.png; failures are returned, not thrown.
 Status WriteDebugImage(const std::string& dir, const std::string& name, const cv::Mat& image);
