@@ -98,6 +98,7 @@ class DnaEngine final : public ModalityEngine {
                           {"loci_matched", score.comparison.loci_matched},
                           {"mismatched_loci", score.comparison.mismatched_loci},
                           {"stringency", MatchStringencyName(settings_.criteria.stringency)},
+                          {"min_loci_compared", settings_.criteria.min_loci_compared},
                           {"match", IsMatch(score.comparison, settings_.criteria)},
                           {"excluded", score.excluded},
                           {"population", population->name()}};
@@ -108,9 +109,14 @@ class DnaEngine final : public ModalityEngine {
   }
 
   std::unique_ptr<ModalityGallery> NewGallery() const override {
+    // Partial profiles (degraded remains, older CODIS-13/15 records) are indexed and searched at the
+    // loci they type: the index's core-loci rule is the enrolment policy the template records
+    // (quality.searchable_by_default_policy), not a reason to leave a stored profile out of
+    // searches. A profile typing fewer loci than a match must compare could never match: DnaGallery::Add
+    // refuses it.
     StrGalleryOptions options;
     options.criteria = settings_.criteria;
-    options.min_core_loci_to_enroll = settings_.min_core_loci_to_enroll;
+    options.min_core_loci_to_enroll = 0;
     return std::make_unique<DnaGallery>(*this, options);
   }
 
@@ -129,6 +135,12 @@ class DnaEngine final : public ModalityEngine {
 
 Status DnaGallery::Add(std::int64_t reference_id, const BiometricTemplate& reference) {
   ABIS_ASSIGN_OR_RETURN(StrProfile profile, ProfileFromTemplate(reference));
+  const std::size_t needed = gallery_.options().criteria.min_loci_compared;
+  if (profile.TypedLocusCount() < needed) {
+    return Status::InvalidArgument("profile types " + std::to_string(profile.TypedLocusCount()) +
+                                   " STR loci; a DNA match compares at least " + std::to_string(needed) +
+                                   " (setting min_loci_compared), so it could never match");
+  }
   Status status = gallery_.Add(reference_id, profile);
   if (!status.ok()) return status.WithContext("reference " + std::to_string(reference_id));
   return Status::Ok();

@@ -96,17 +96,45 @@ TEST(DnaEngine, GallerySearchFindsThePartialProfileSourceAndRanksByLogLr) {
   auto gallery = engine->NewGallery();
   ASSERT_TRUE(gallery->Add(1, Extract(*engine, FullProfileCsv())).ok());
   ASSERT_TRUE(gallery->Add(2, Extract(*engine, FullProfileCsv("14,15"))).ok());
-  // An offender profile needs all 20 core loci.
   const BiometricTemplate partial =
       Extract(*engine, "locus,allele1,allele2\nD3S1358,15,16\nvWA,17,\nTH01,6,9.3\nFGA,21,22\nD8S1179,13,14\n"
                        "D21S11,29,30\nD18S51,14,16\nD5S818,11,12\n");
-  EXPECT_FALSE(gallery->Add(3, partial).ok());
   auto candidates = gallery->Search(partial, 10);
   ASSERT_TRUE(candidates.ok()) << candidates.status().ToString();
   ASSERT_EQ(candidates->size(), 1u);  // moderate stringency: vWA 17 ⊂ {17,18} matches, {14,15} does not
   EXPECT_EQ((*candidates)[0].reference_id, 1);
   EXPECT_GT((*candidates)[0].log_lr, 0.0);
   EXPECT_EQ((*candidates)[0].details["loci_compared"], 8);
+  EXPECT_EQ((*candidates)[0].details["min_loci_compared"], 8) << "the answer states its criteria";
+}
+
+// Partial profiles are normal in a gallery (degraded remains, older CODIS-13/15 records): one
+// that lacks core loci of the index is searched at the loci it types, never left out or breaking
+// the gallery, and a full profile of the same person ranks above it (more loci, a larger LR).
+TEST(DnaEngine, AGalleryWithAPartialAndAFullProfileRanksTheFullOneFirst) {
+  auto engine = Engine({{"index", "offender_arrestee"}, {"population", "Caucasian"}});
+  auto gallery = engine->NewGallery();
+  std::string csv = FullProfileCsv();
+  // The same person typed with an older 15-locus kit (the 13 original CODIS loci, D2S1338 and
+  // D19S433): 5 of the 20 core loci of the offender index are missing.
+  std::string fifteen = "locus,allele1,allele2\nCSF1PO,10,12\nD3S1358,15,16\nD5S818,11,12\nD7S820,10,11\n"
+                        "D8S1179,13,14\nD13S317,11,12\nD16S539,9,11\nD18S51,14,16\nD21S11,29,30\nFGA,21,22\n"
+                        "TH01,6,9.3\nTPOX,8,11\nvWA,17,18\nD2S1338,17,23\nD19S433,13,14\n";
+  ASSERT_TRUE(gallery->Add(11, Extract(*engine, fifteen, "fifteen.csv")).ok()) << "a partial profile is indexed";
+  ASSERT_TRUE(gallery->Add(12, Extract(*engine, csv, "full.csv")).ok());
+  ASSERT_TRUE(gallery->Add(13, Extract(*engine, FullProfileCsv("14,15"), "other.csv")).ok());
+  auto candidates = gallery->Search(Extract(*engine, csv, "probe.csv"), 10);
+  ASSERT_TRUE(candidates.ok()) << candidates.status().ToString();
+  ASSERT_EQ(candidates->size(), 2u);
+  EXPECT_EQ((*candidates)[0].reference_id, 12);
+  EXPECT_EQ((*candidates)[1].reference_id, 11);
+  EXPECT_GT((*candidates)[0].log_lr, (*candidates)[1].log_lr);
+  EXPECT_EQ((*candidates)[1].details["loci_compared"], 15);
+
+  // A profile too small to ever reach the loci a match compares is refused, saying why.
+  auto tiny = gallery->Add(14, Extract(*engine, "locus,allele1,allele2\nTH01,6,9.3\nFGA,21,22\n", "tiny.csv"));
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_NE(tiny.message().find("could never match"), std::string::npos) << tiny.ToString();
 }
 
 }  // namespace
