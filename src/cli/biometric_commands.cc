@@ -1,10 +1,11 @@
-#include <iostream>
-
 #include <fmt/format.h>
+
+#include <iostream>
 
 #include "abis/core/time.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
+#include "abis/system/each_face_search.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -30,9 +31,10 @@ struct SampleOptions {
     command->add_option("--finger", finger, "finger position 0-10 or name (right_index, ...)");
     command->add_option("--sample-option", options,
                         "engine option key=value (e.g. face_index=0); applies to --probe samples too");
-    command->add_option("--ppi", ppi,
-                        "scan resolution of a fingerprint image that does not declare one (the same as "
-                        "--sample-option resolution_ppi=N; applies to --probe samples too)")
+    command
+        ->add_option("--ppi", ppi,
+                     "scan resolution of a fingerprint image that does not declare one (the same as "
+                     "--sample-option resolution_ppi=N; applies to --probe samples too)")
         ->check(CLI::Range(100.0, 5000.0));
   }
 
@@ -82,14 +84,51 @@ Result<SampleInput> ParseProbe(const std::string& text, const SampleOptions& com
   return options.Build();
 }
 
+// The candidate table of one search, its alerts and how to review it.
+void PrintCandidates(std::ostream& s, const SearchResult& result) {
+  s << "rank  person                   fused log-LR  per probe (rank in its own list, log-LR)  decision\n";
+  for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+    const auto& c = result.candidates[i];
+    // "p1 #1 +9.2": probe 1 ranked the person first; "#-" not in its list (compared exactly).
+    std::string per_probe;
+    for (const ProbeEvidence& e : c.per_probe) {
+      per_probe += fmt::format("{}p{} {}{} {:+.1f}", per_probe.empty() ? "" : ", ", e.probe, e.rank > 0 ? "#" : "#-",
+                               e.rank > 0 ? std::to_string(e.rank) : "", e.log_lr);
+    }
+    s << fmt::format("{:>4}  {:<24} {:>12.2f}  {:<40}  {}{}\n", i + 1, c.external_id, c.fused_log_lr, per_probe,
+                     c.hit ? "HIT (investigative lead: needs examiner review)" : "-",
+                     c.watchlist.empty() ? "" : "  WATCHLIST ALERT");
+  }
+  for (const WatchlistAlert& alert : result.alerts) {
+    s << fmt::format("ALERT {}: {} on watchlist '{}' ({}: {})\n", alert.id, alert.external_id, alert.gallery,
+                     alert.authority_reference, alert.reason);
+  }
+  if (!result.candidates.empty()) s << "review candidates with: abis review search " << result.audit_seq << "\n";
+}
+
+// "face 1 at 120,40 88x88 (inter-eye 41.2 px, sharpness 95.1)".
+std::string DescribeFace(const SubjectInSample& face) {
+  std::string text = fmt::format("face {}", face.index);
+  if (face.region) {
+    text += fmt::format(" at {:.0f},{:.0f} {:.0f}x{:.0f}", face.region->x, face.region->y, face.region->width,
+                        face.region->height);
+  }
+  if (face.quality.contains("inter_eye_distance_px") && face.quality.contains("sharpness")) {
+    text += fmt::format(" (inter-eye {:.1f} px, sharpness {:.1f})", face.quality["inter_eye_distance_px"].get<double>(),
+                        face.quality["sharpness"].get<double>());
+  }
+  return text;
+}
+
 struct PurposeOptions {
   std::string purpose;
   std::string case_ref;
   double fmr = 1e-4;
   void AddTo(CLI::App* command) {
-    command->add_option("--purpose", purpose,
-                        "identity_verification, deduplication, criminal_investigation, missing_person, "
-                        "unidentified_remains or border_control")
+    command
+        ->add_option("--purpose", purpose,
+                     "identity_verification, deduplication, criminal_investigation, missing_person, "
+                     "unidentified_remains or border_control")
         ->required();
     command->add_option("--case", case_ref, "case reference")->required();
     command->add_option("--fmr", fmr, "target false match rate of the decision")->capture_default_str();
@@ -107,8 +146,9 @@ void AddEnrol(CLI::App& root, CliContext& context) {
   enrol->alias("enroll");
   enrol->add_option("--person", options->person, "external id")->required();
   options->sample.AddTo(enrol, /*required=*/true);
-  enrol->add_option("--encounter", options->encounter,
-                    "enrollment, border, booking, latent, body_recovery or reference_sample")
+  enrol
+      ->add_option("--encounter", options->encounter,
+                   "enrollment, border, booking, latent, body_recovery or reference_sample")
       ->capture_default_str();
   enrol->add_option("--agency", options->agency, "source agency");
   enrol->add_option("--gallery", options->galleries, "also add the person to this gallery (repeatable)");
@@ -142,21 +182,58 @@ void AddEnrol(CLI::App& root, CliContext& context) {
   });
 }
 
+struct SearchOptions {
+  std::string gallery;
+  std::vector<std::string> probes;
+  SampleOptions sample;
+  PurposeOptions purpose;
+  std::size_t top = 10;
+  bool each_face = false;
+  std::size_t max_faces = EachFaceSearchRequest().max_faces;
+};
+
+// `abis search --each-face`: one search per usable face of the still, printed per face.
+void PrintEachFaceSearch(CliContext& context, const SearchOptions& options, AbisSystem& system, const Operator& op,
+                         SearchRequest search) {
+  EachFaceSearchRequest request;
+  request.search = std::move(search);
+  request.max_faces = options.max_faces;
+  auto result = system.SearchEachFace(op, request);
+  if (context.Failed(result.status())) return;
+  nlohmann::json out = result->ToJson();
+  out["purpose"] = options.purpose.purpose;
+  out["case_ref"] = options.purpose.case_ref;
+  PrintResult(context.globals(), out, [&](std::ostream& s) {
+    s << fmt::format("searched {} of {} face(s) of {} in gallery '{}' (purpose {}, case {}), one audited search each\n",
+                     result->searched.size(), result->faces_found, request.search.probes.front().source_name,
+                     options.gallery, options.purpose.purpose, options.purpose.case_ref);
+    for (const FaceSearch& face : result->searched) {
+      s << fmt::format("\n{}: searched {} templates (search {})\n", DescribeFace(face.face), face.result.gallery_size,
+                       face.result.audit_seq);
+      PrintCandidates(s, face.result);
+    }
+    for (const SubjectInSample& face : result->skipped) {
+      s << fmt::format("\n{}: not searched, below the quality floor: {}\n", DescribeFace(face), face.skipped_detail);
+    }
+  });
+}
+
 void AddSearch(CLI::App& root, CliContext& context) {
-  struct Options {
-    std::string gallery;
-    std::vector<std::string> probes;
-    SampleOptions sample;
-    PurposeOptions purpose;
-    std::size_t top = 10;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<SearchOptions>();
   CLI::App* search = root.add_subcommand("search", "1:N identification of probe samples against a gallery");
   search->add_option("--gallery", options->gallery, "gallery name")->required();
   search->add_option("--probe", options->probes, "MODALITY:FILE or finger:POSITION:FILE (repeatable; fused)");
   options->sample.AddTo(search, /*required=*/false);
   options->purpose.AddTo(search);
   search->add_option("--top", options->top, "candidates to return (1-1000)")->capture_default_str();
+  search->add_flag("--each-face", options->each_face,
+                   "the probe is a face still: search every face above the quality floor (or the one face_index "
+                   "picks), one audited search per face, answered per face");
+  search
+      ->add_option("--max-faces", options->max_faces,
+                   "with --each-face: refuse a still with more usable faces than this (1-" +
+                       std::to_string(kMaxFacesPerStill) + ")")
+      ->capture_default_str();
   search->callback([&context, options] {
     SearchRequest request;
     auto purpose = ParsePurpose(options->purpose.purpose);
@@ -183,6 +260,10 @@ void AddSearch(CLI::App& root, CliContext& context) {
     auto session = context.OpenAsOperator();
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
+    if (options->each_face) {
+      PrintEachFaceSearch(context, *options, *system, op, std::move(request));
+      return;
+    }
     auto result = system->Search(op, request);
     if (context.Failed(result.status())) return;
     // Search recorded the candidates as reviewable leads (two-person confirmation, `abis review`)
@@ -193,24 +274,7 @@ void AddSearch(CLI::App& root, CliContext& context) {
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       s << fmt::format("searched {} templates of gallery '{}' (purpose {}, case {})\n", result->gallery_size,
                        options->gallery, options->purpose.purpose, options->purpose.case_ref);
-      s << "rank  person                   fused log-LR  per probe (rank in its own list, log-LR)  decision\n";
-      for (std::size_t i = 0; i < result->candidates.size(); ++i) {
-        const auto& c = result->candidates[i];
-        // "p1 #1 +9.2": probe 1 ranked the person first; "#-" not in its list (compared exactly).
-        std::string per_probe;
-        for (const ProbeEvidence& e : c.per_probe) {
-          per_probe += fmt::format("{}p{} {}{} {:+.1f}", per_probe.empty() ? "" : ", ", e.probe,
-                                   e.rank > 0 ? "#" : "#-", e.rank > 0 ? std::to_string(e.rank) : "", e.log_lr);
-        }
-        s << fmt::format("{:>4}  {:<24} {:>12.2f}  {:<40}  {}{}\n", i + 1, c.external_id, c.fused_log_lr, per_probe,
-                         c.hit ? "HIT (investigative lead: needs examiner review)" : "-",
-                         c.watchlist.empty() ? "" : "  WATCHLIST ALERT");
-      }
-      for (const WatchlistAlert& alert : result->alerts) {
-        s << fmt::format("ALERT {}: {} on watchlist '{}' ({}: {})\n", alert.id, alert.external_id, alert.gallery,
-                         alert.authority_reference, alert.reason);
-      }
-      if (!result->candidates.empty()) s << "review candidates with: abis review search " << result->audit_seq << "\n";
+      PrintCandidates(s, *result);
     });
   });
 }
@@ -243,10 +307,14 @@ void AddVerify(CLI::App& root, CliContext& context) {
     auto result = system->Verify(op, request);
     if (context.Failed(result.status())) return;
     const ComparedGroup& compared = result->probes.front();
-    nlohmann::json out = {{"person", options->person},         {"match", result->match},
-                          {"score", compared.score},           {"threshold", compared.threshold},
-                          {"ln_lr", compared.log_lr},         {"references_compared", compared.references_compared},
-                          {"target_fmr", options->purpose.fmr}, {"audit_seq", result->audit_seq}};
+    nlohmann::json out = {{"person", options->person},
+                          {"match", result->match},
+                          {"score", compared.score},
+                          {"threshold", compared.threshold},
+                          {"ln_lr", compared.log_lr},
+                          {"references_compared", compared.references_compared},
+                          {"target_fmr", options->purpose.fmr},
+                          {"audit_seq", result->audit_seq}};
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       // The raw score decides (against the threshold); the log-LR (natural log) is the weight of
       // evidence that searches fuse and print.

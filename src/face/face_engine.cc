@@ -11,7 +11,8 @@ namespace {
 Result<double> NumberSetting(const nlohmann::json& settings, const char* key, double fallback, double low,
                              double high) {
   if (!settings.contains(key)) return fallback;
-  if (!settings[key].is_number()) return Status::InvalidArgument(std::string("face setting '") + key + "' must be a number");
+  if (!settings[key].is_number())
+    return Status::InvalidArgument(std::string("face setting '") + key + "' must be a number");
   const double value = settings[key].get<double>();
   if (!(value >= low && value <= high)) {
     return Status::InvalidArgument(std::string("face setting '") + key + "' = " + std::to_string(value) +
@@ -46,17 +47,20 @@ Result<FaceEngineOptions> FaceEngineOptions::FromSettings(const std::filesystem:
     options.embedder_id = settings["embedder"].get<std::string>();
   }
   if (settings.contains("liveness")) {
-    if (!settings["liveness"].is_boolean()) return Status::InvalidArgument("face setting 'liveness' must be true/false");
+    if (!settings["liveness"].is_boolean())
+      return Status::InvalidArgument("face setting 'liveness' must be true/false");
     options.liveness = settings["liveness"].get<bool>();
   }
-  ABIS_ASSIGN_OR_RETURN(const double exact_max, NumberSetting(settings, "exact_search_max",
-                                                              static_cast<double>(options.gallery.exact_search_max), 0, 1e10));
+  ABIS_ASSIGN_OR_RETURN(
+      const double exact_max,
+      NumberSetting(settings, "exact_search_max", static_cast<double>(options.gallery.exact_search_max), 0, 1e10));
   options.gallery.exact_search_max = static_cast<std::size_t>(exact_max);
   QualityLimits& q = options.quality_limits;
   ABIS_ASSIGN_OR_RETURN(q.min_inter_eye_distance_px,
                         NumberSetting(settings, "min_inter_eye_distance_px", q.min_inter_eye_distance_px, 0, 10000));
   ABIS_ASSIGN_OR_RETURN(q.min_sharpness, NumberSetting(settings, "min_sharpness", q.min_sharpness, 0, 1e6));
-  ABIS_ASSIGN_OR_RETURN(q.max_abs_yaw_degrees, NumberSetting(settings, "max_abs_yaw_degrees", q.max_abs_yaw_degrees, 0, 90));
+  ABIS_ASSIGN_OR_RETURN(q.max_abs_yaw_degrees,
+                        NumberSetting(settings, "max_abs_yaw_degrees", q.max_abs_yaw_degrees, 0, 90));
   ABIS_ASSIGN_OR_RETURN(q.max_abs_pitch_degrees,
                         NumberSetting(settings, "max_abs_pitch_degrees", q.max_abs_pitch_degrees, 0, 90));
   return options;
@@ -94,8 +98,8 @@ Result<std::unique_ptr<FaceEngine>> FaceEngine::Create(const FaceEngineOptions& 
     if (std::filesystem::exists(table, ec)) {
       ABIS_ASSIGN_OR_RETURN(ScoreCalibration calibration, ScoreCalibration::Load(table));
       if (calibration.model_id() != spec.id) {
-        return Status::FailedPrecondition(table.string() + " calibrates model '" + calibration.model_id() +
-                                          "', not '" + spec.id + "'");
+        return Status::FailedPrecondition(table.string() + " calibrates model '" + calibration.model_id() + "', not '" +
+                                          spec.id + "'");
       }
       engine->calibration_ = std::make_unique<ScoreCalibration>(std::move(calibration));
     }
@@ -105,47 +109,105 @@ Result<std::unique_ptr<FaceEngine>> FaceEngine::Create(const FaceEngineOptions& 
 
 std::string FaceEngine::algorithm() const { return embedder_->spec().id; }
 
-Result<FaceAnalysis> FaceEngine::Analyse(std::span<const std::uint8_t> bytes, std::string_view source,
-                                         int face_index) const {
-  ABIS_ASSIGN_OR_RETURN(const cv::Mat image, DecodeFaceImage(bytes, source, options_.image_limits));
-  ABIS_ASSIGN_OR_RETURN(std::vector<DetectedFace> faces, detector_->Detect(image));
-  if (faces.empty()) {
+Result<FaceEngine::DetectedFaces> FaceEngine::DetectFaces(std::span<const std::uint8_t> bytes,
+                                                          std::string_view source) const {
+  DetectedFaces detected;
+  ABIS_ASSIGN_OR_RETURN(detected.image, DecodeFaceImage(bytes, source, options_.image_limits));
+  ABIS_ASSIGN_OR_RETURN(detected.faces, detector_->Detect(detected.image));
+  if (detected.faces.empty()) {
     return FaceRejected(FaceRejection::kNoFace, source,
-                        "no face found by the " + std::string(FrontEndName(detector_->front_end())) + " detector in a " +
-                            std::to_string(image.cols) + "x" + std::to_string(image.rows) + " image");
+                        "no face found by the " + std::string(FrontEndName(detector_->front_end())) +
+                            " detector in a " + std::to_string(detected.image.cols) + "x" +
+                            std::to_string(detected.image.rows) + " image");
   }
-  std::size_t chosen = 0;
+  return detected;
+}
+
+Result<std::size_t> FaceEngine::ChooseFace(const std::vector<DetectedFace>& faces, int face_index,
+                                           std::string_view source) {
   if (face_index == kOnlyFace) {
     if (faces.size() > 1) {
       return FaceRejected(FaceRejection::kMultipleFaces, source,
                           std::to_string(faces.size()) +
-                              " faces found; pick one with the sample option face_index (0 = leftmost) or "
-                              "\"largest\"");
+                              " faces found; search every face with --each-face (HTTP: \"eachFace\": true), or pick "
+                              "one with the sample option face_index (0 = leftmost) or \"largest\"");
     }
-  } else if (face_index == kLargestFace) {
+    return 0;
+  }
+  if (face_index == kLargestFace) {
+    std::size_t chosen = 0;
     for (std::size_t i = 1; i < faces.size(); ++i) {
       if (faces[i].box.area() > faces[chosen].box.area()) chosen = i;
     }
-  } else if (face_index >= 0 && static_cast<std::size_t>(face_index) < faces.size()) {
-    chosen = static_cast<std::size_t>(face_index);
-  } else {
-    return Status::InvalidArgument(std::string(source) + ": face_index " + std::to_string(face_index) +
-                                   " out of range; " + std::to_string(faces.size()) + " face(s) found");
+    return chosen;
   }
-  FaceAnalysis analysis;
-  analysis.faces_found = faces.size();
-  analysis.face = faces[chosen];
+  if (face_index >= 0 && static_cast<std::size_t>(face_index) < faces.size())
+    return static_cast<std::size_t>(face_index);
+  return Status::InvalidArgument(std::string(source) + ": face_index " + std::to_string(face_index) +
+                                 " out of range; " + std::to_string(faces.size()) + " face(s) found");
+}
+
+Result<FaceEngine::AssessedFace> FaceEngine::Assess(const cv::Mat& image, const DetectedFace& face) const {
   const EmbeddingModelSpec& spec = embedder_->spec();
-  const FivePoints points = FivePointsFromLandmarks68(analysis.face.landmarks);
-  ABIS_ASSIGN_OR_RETURN(analysis.aligned,
+  const FivePoints points = FivePointsFromLandmarks68(face.landmarks);
+  AssessedFace assessed;
+  ABIS_ASSIGN_OR_RETURN(assessed.aligned,
                         AlignFace(image, points, spec.alignment_reference, spec.input_width, spec.input_height));
-  analysis.quality = MeasureFaceQuality(points, analysis.aligned, analysis.face.confidence);
+  assessed.quality = MeasureFaceQuality(points, assessed.aligned, face.confidence);
+  return assessed;
+}
+
+Result<FaceAnalysis> FaceEngine::Analyse(std::span<const std::uint8_t> bytes, std::string_view source,
+                                         int face_index) const {
+  ABIS_ASSIGN_OR_RETURN(const DetectedFaces detected, DetectFaces(bytes, source));
+  ABIS_ASSIGN_OR_RETURN(const std::size_t chosen, ChooseFace(detected.faces, face_index, source));
+  FaceAnalysis analysis;
+  analysis.faces_found = detected.faces.size();
+  analysis.face = detected.faces[chosen];
+  ABIS_ASSIGN_OR_RETURN(AssessedFace assessed, Assess(detected.image, analysis.face));
+  analysis.aligned = std::move(assessed.aligned);
+  analysis.quality = assessed.quality;
   ABIS_RETURN_IF_ERROR(CheckFaceQuality(analysis.quality, options_.quality_limits, source));
   ABIS_ASSIGN_OR_RETURN(analysis.embedding, embedder_->Embed(analysis.aligned));
   if (liveness_) {
-    ABIS_ASSIGN_OR_RETURN(analysis.liveness_softmax, liveness_->Score(image, analysis.face.box));
+    ABIS_ASSIGN_OR_RETURN(analysis.liveness_softmax, liveness_->Score(detected.image, analysis.face.box));
   }
   return analysis;
+}
+
+Result<std::vector<SubjectInSample>> FaceEngine::FindSubjects(const SampleInput& sample) const {
+  if (sample.modality != Modality::kFace) {
+    return Status::InvalidArgument(sample.source_name + ": the face engine got a sample of another modality");
+  }
+  ABIS_ASSIGN_OR_RETURN(const int face_index, FaceIndexOption(sample));
+  const std::string source = sample.source_name.empty() ? std::string("face sample") : sample.source_name;
+  ABIS_ASSIGN_OR_RETURN(const DetectedFaces detected, DetectFaces(sample.bytes, source));
+  std::vector<std::size_t> selected;
+  if (face_index == kOnlyFace) {
+    for (std::size_t i = 0; i < detected.faces.size(); ++i) selected.push_back(i);
+  } else {
+    ABIS_ASSIGN_OR_RETURN(const std::size_t chosen, ChooseFace(detected.faces, face_index, source));
+    selected.push_back(chosen);
+  }
+  std::vector<SubjectInSample> subjects;
+  for (const std::size_t i : selected) {
+    const DetectedFace& face = detected.faces[i];
+    SubjectInSample subject;
+    subject.index = i;
+    subject.options = sample.options.is_object() ? sample.options : nlohmann::json::object();
+    subject.options["face_index"] = i;
+    subject.region = SampleRegion{face.box.x, face.box.y, face.box.width, face.box.height};
+    ABIS_ASSIGN_OR_RETURN(const AssessedFace assessed, Assess(detected.image, face));
+    subject.quality = assessed.quality.ToJson();
+    const Status floor = CheckFaceQuality(assessed.quality, options_.quality_limits, source);
+    if (!floor.ok()) {
+      const std::optional<FaceRejection> rejection = RejectionOf(floor);
+      subject.skipped_reason = rejection ? std::string(FaceRejectionName(*rejection)) : "rejected";
+      subject.skipped_detail = floor.message();
+    }
+    subjects.push_back(std::move(subject));
+  }
+  return subjects;
 }
 
 Result<BiometricTemplate> FaceEngine::Extract(const SampleInput& sample) const {

@@ -226,21 +226,26 @@ Result<Reply> OsiaHandlers::Identify(AbisSystem& system, const Call& call) {
     ABIS_ASSIGN_OR_RETURN(request.probes, SamplesFromRequest(call.body, max_probes_));
   }
   request.alerts_via_webhook = alerts_via_webhook_;
+  ABIS_ASSIGN_OR_RETURN(const bool each_face, EachFaceRequested(call.body));
+  if (each_face) return IdentifyEachFace(system, call, std::move(request));
   ABIS_ASSIGN_OR_RETURN(SearchResult result, system.Search(call.op, request));
-  const std::vector<WatchlistAlert>& alerts = result.alerts;
+  Reply reply{200, CandidatesWithAlerts(result), {}};
+  reply.headers["X-Abis-Search-Seq"] = std::to_string(result.audit_seq);
+  reply.headers["X-Abis-Gallery-Size"] = std::to_string(result.gallery_size);
+  reply.headers["X-Abis-Alerts"] = std::to_string(result.alerts.size());
+  return reply;
+}
+
+nlohmann::json OsiaHandlers::CandidatesWithAlerts(const SearchResult& result) const {
   nlohmann::json candidates = OsiaCandidates(result);
   for (auto& candidate : candidates) candidate["others"]["alerts"] = nlohmann::json::array();
-  for (const WatchlistAlert& alert : alerts) {
+  for (const WatchlistAlert& alert : result.alerts) {
     for (auto& candidate : candidates) {
       if (candidate["personId"] == alert.external_id) candidate["others"]["alerts"].push_back(alert.id);
     }
     if (post_alert_) post_alert_(alert);
   }
-  Reply reply{200, candidates, {}};
-  reply.headers["X-Abis-Search-Seq"] = std::to_string(result.audit_seq);
-  reply.headers["X-Abis-Gallery-Size"] = std::to_string(result.gallery_size);
-  reply.headers["X-Abis-Alerts"] = std::to_string(alerts.size());
-  return reply;
+  return candidates;
 }
 Result<Reply> OsiaHandlers::VerifyAgainstPerson(AbisSystem& system, const Call& call) {
   ABIS_ASSIGN_OR_RETURN(auto purpose, SearchPurpose(call));

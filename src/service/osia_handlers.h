@@ -53,6 +53,14 @@ class OsiaHandlers {
   static Handler NotImplemented(std::string what);
 
  private:
+  // OSIA candidates of one search, each with the ids of the alerts it raised (others.alerts);
+  // every new alert is handed to the webhook.
+  nlohmann::json CandidatesWithAlerts(const SearchResult& result) const;
+  // Identify with "eachFace": true (osia_each_face.cc): one search per usable face of the still.
+  Result<Reply> IdentifyEachFace(AbisSystem& system, const Call& call, SearchRequest search);
+  // Whether the identify body asks for a search of each face ("eachFace": true; absent: false).
+  static Result<bool> EachFaceRequested(const nlohmann::json& body);
+
   std::size_t max_probes_;
   bool alerts_via_webhook_;
   std::function<void(const WatchlistAlert&)> post_alert_;

@@ -17,6 +17,7 @@
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
 #include "audit_object_ids.h"
+#include "case_reference.h"
 
 namespace abis {
 namespace {
@@ -101,11 +102,6 @@ Result<std::vector<TemplateInfo>> ActiveTemplatesOfMembers(Store& store, const G
     out.insert(out.end(), templates.begin(), templates.end());
   }
   return out;
-}
-
-Status ValidateCaseRef(const std::string& case_ref) {
-  if (case_ref.empty()) return Status::InvalidArgument("a case reference is required for every search");
-  return ValidateIdentifier(case_ref, "case reference", 128);
 }
 
 Status ValidateFalseMatchRate(double fmr) {
@@ -609,7 +605,8 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   return result;
 }
 
-Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchRequest& request) {
+Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchRequest& request,
+                                           const nlohmann::json& probe_face) {
   ABIS_RETURN_IF_ERROR(ValidateFalseMatchRate(request.target_false_match_rate));
   if (request.probes.empty() && request.probe_person.empty()) {
     return Status::InvalidArgument("a search needs at least one probe sample or a stored person to search with");
@@ -882,6 +879,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
                     {"target_fmr", request.target_false_match_rate},
                     {"candidates", summary}};
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
+    if (!probe_face.is_null()) event.result["probe_face"] = probe_face;
     if (request.min_fused_log_lr) event.result["min_fused_ln_lr"] = *request.min_fused_log_lr;
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;

@@ -3,11 +3,12 @@
 // message when either is absent.
 #include "abis/face/face_engine.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "abis/core/paths.h"
 
@@ -141,7 +142,10 @@ TEST_F(FaceEngineTest, BadFilesGiveClearErrors) {
   cv::imencode(".jpg", cv::Mat(8, 8, CV_8UC3, cv::Scalar(1, 2, 3)), huge);
   for (std::size_t i = 2; i + 8 < huge.size(); ++i) {  // patch the SOF0 dimensions to 30000x30000
     if (huge[i] == 0xFF && huge[i + 1] == 0xC0) {
-      huge[i + 5] = 0x75; huge[i + 6] = 0x30; huge[i + 7] = 0x75; huge[i + 8] = 0x30;
+      huge[i + 5] = 0x75;
+      huge[i + 6] = 0x30;
+      huge[i + 7] = 0x75;
+      huge[i + 8] = 0x30;
       break;
     }
   }
@@ -209,6 +213,122 @@ TEST_F(FaceEngineTest, DlibFrontEndAlsoEnrols) {
   ASSERT_TRUE(from_dlib.ok()) << from_dlib.status().ToString();
   ASSERT_TRUE(from_onnx.ok());
   EXPECT_GT(engine_->Compare(*from_dlib, *from_onnx)->score, 0.7);  // same model, same face
+}
+
+// Two photos of one person each pasted side by side (same height): a still with two faces.
+std::vector<std::uint8_t> SideBySide(const fs::path& left, const fs::path& right) {
+  std::vector<cv::Mat> parts;
+  for (const fs::path& file : {left, right}) {
+    cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
+    cv::Mat scaled;
+    cv::resize(image, scaled, cv::Size(image.cols * 400 / image.rows, 400));
+    parts.push_back(scaled);
+  }
+  cv::Mat still;
+  cv::hconcat(parts, still);
+  std::vector<std::uint8_t> bytes;
+  cv::imencode(".png", still, bytes);
+  return bytes;
+}
+
+TEST_F(FaceEngineTest, TwoFacesSideBySideAreTwoSubjectsEachExtractedByItsOptions) {
+  SampleInput still;
+  still.bytes =
+      SideBySide(samples_ / "knn_examples/train/obama/obama.jpg", samples_ / "knn_examples/train/biden/biden.jpg");
+  still.source_name = "obama+biden.png";
+  const auto subjects = engine_->FindSubjects(still);
+  ASSERT_TRUE(subjects.ok()) << subjects.status().ToString();
+  ASSERT_EQ(subjects->size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const SubjectInSample& face = (*subjects)[i];
+    EXPECT_EQ(face.index, i);
+    EXPECT_TRUE(face.usable()) << face.skipped_detail;
+    EXPECT_EQ(face.options["face_index"], i);
+    ASSERT_TRUE(face.region.has_value());
+    EXPECT_GT(face.region->width, 40.0);
+    EXPECT_GT(face.quality["inter_eye_distance_px"].get<double>(), 16.0);
+  }
+  EXPECT_LT((*subjects)[0].region->x + (*subjects)[0].region->width, (*subjects)[1].region->x);
+
+  // The whole still is refused, naming the two ways forward.
+  const auto whole = engine_->Extract(still);
+  ASSERT_FALSE(whole.ok());
+  EXPECT_EQ(RejectionOf(whole.status()), FaceRejection::kMultipleFaces);
+  EXPECT_NE(whole.status().message().find("--each-face"), std::string::npos) << whole.status().message();
+  EXPECT_NE(whole.status().message().find("eachFace"), std::string::npos) << whole.status().message();
+  EXPECT_NE(whole.status().message().find("face_index"), std::string::npos) << whole.status().message();
+
+  // Each subject's options extract that face: left is Obama, right is Biden.
+  const auto obama = Enrol("knn_examples/train/obama/obama2.jpg");
+  const auto biden = Enrol("knn_examples/train/biden/biden2.jpg");
+  ASSERT_TRUE(obama.ok() && biden.ok());
+  std::vector<BiometricTemplate> faces;
+  for (const SubjectInSample& face : *subjects) {
+    SampleInput one = still;
+    one.options = face.options;
+    const auto extracted = engine_->Extract(one);
+    ASSERT_TRUE(extracted.ok()) << extracted.status().ToString();
+    faces.push_back(*extracted);
+  }
+  EXPECT_GT(engine_->Compare(faces[0], *obama)->score, engine_->Compare(faces[0], *biden)->score);
+  EXPECT_GT(engine_->Compare(faces[1], *biden)->score, engine_->Compare(faces[1], *obama)->score);
+
+  // An option that picks one face lists that face only.
+  still.options = {{"face_index", 1}};
+  const auto picked = engine_->FindSubjects(still);
+  ASSERT_TRUE(picked.ok());
+  ASSERT_EQ(picked->size(), 1u);
+  EXPECT_EQ(picked->front().index, 1u);
+  EXPECT_EQ(picked->front().region->x, (*subjects)[1].region->x);
+}
+
+TEST_F(FaceEngineTest, FacesBelowTheQualityFloorAreListedAsSkippedWithTheirReason) {
+  // obama_and_biden.jpg: Biden, Obama and, bottom right, a child's face measured at about 49 px
+  // between the eyes; a floor of 60 px leaves the child out.
+  FaceEngineOptions options;
+  options.model_dir = ModelDir();
+  options.liveness = false;
+  options.quality_limits.min_inter_eye_distance_px = 60.0;
+  const auto strict = FaceEngine::Create(options);
+  ASSERT_TRUE(strict.ok()) << strict.status().ToString();
+  SampleInput still;
+  still.bytes = ReadFile(samples_ / "knn_examples/test/obama_and_biden.jpg");
+  still.source_name = "obama_and_biden.jpg";
+  const auto subjects = (*strict)->FindSubjects(still);
+  ASSERT_TRUE(subjects.ok()) << subjects.status().ToString();
+  ASSERT_EQ(subjects->size(), 3u);
+  EXPECT_TRUE((*subjects)[0].usable()) << (*subjects)[0].skipped_detail;
+  EXPECT_TRUE((*subjects)[1].usable()) << (*subjects)[1].skipped_detail;
+  EXPECT_EQ((*subjects)[2].skipped_reason, "too_small");
+  EXPECT_NE((*subjects)[2].skipped_detail.find("below the minimum 60.0 px"), std::string::npos)
+      << (*subjects)[2].skipped_detail;
+  EXPECT_LT((*subjects)[2].quality["inter_eye_distance_px"].get<double>(), 60.0);
+  // The skipped face is refused by Extract too: the list says what Extract would do.
+  still.options = (*subjects)[2].options;
+  EXPECT_EQ(RejectionOf((*strict)->Extract(still).status()), FaceRejection::kTooSmall);
+
+  // The default floor keeps all three.
+  still.options = nlohmann::json::object();
+  const auto lenient = engine_->FindSubjects(still);
+  ASSERT_TRUE(lenient.ok());
+  ASSERT_EQ(lenient->size(), 3u);
+  EXPECT_TRUE((*lenient)[2].usable()) << (*lenient)[2].skipped_detail;
+}
+
+TEST_F(FaceEngineTest, FindSubjectsOfOneFaceOrNoFace) {
+  SampleInput single;
+  single.bytes = ReadFile(samples_ / "knn_examples/train/biden/biden.jpg");
+  single.source_name = "biden.jpg";
+  const auto one = engine_->FindSubjects(single);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_TRUE(one->front().usable());
+  EXPECT_EQ(one->front().options["face_index"], 0);
+
+  SampleInput blank;
+  cv::imencode(".png", cv::Mat(200, 200, CV_8UC3, cv::Scalar(128, 128, 128)), blank.bytes);
+  blank.source_name = "blank.png";
+  EXPECT_EQ(RejectionOf(engine_->FindSubjects(blank).status()), FaceRejection::kNoFace);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // An in-process service on 127.0.0.1 (ephemeral port) over a fresh store, with the fake test
-// engine for face and finger, users of every role, and helpers to build OSIA requests.
+// engines for face (it also reads the multi-face test stills) and finger, users of every role,
+// and helpers to build OSIA requests.
 #pragma once
 
 #include <httplib.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "../support/sqlite_access.h"
+#include "../support/still_test_engine.h"
 #include "../support/test_engine.h"
 #include "abis/audit/audit_log.h"
 #include "abis/service/abis_service.h"
@@ -130,7 +132,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   abis::testing::TempDir dir_;
-  abis::testing::TestEngine face_engine_{Modality::kFace};
+  abis::testing::StillTestEngine face_engine_{Modality::kFace};
   abis::testing::TestEngine finger_engine_{Modality::kFinger};
   std::filesystem::path store_dir_;
   std::unique_ptr<AbisSystem> system_;  // the test's own connection, for setup and checks

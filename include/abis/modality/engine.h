@@ -10,10 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "abis/core/modality.h"
 #include "abis/core/status.h"
@@ -26,8 +26,8 @@ struct SampleInput {
   std::vector<std::uint8_t> bytes;  // image file, WSQ, ISO/ANSI record, STR CSV/JSON, ...
   std::string format_hint;          // optional: "" (detect by content), "wsq", "iso19794-2", "csv", ...
   FingerPosition position = FingerPosition::kUnknown;  // fingers only
-  std::string source_name;          // where it came from (a path), for error messages
-  nlohmann::json options = nlohmann::json::object();  // engine-specific, e.g. {"face_index": 0}
+  std::string source_name;                             // where it came from (a path), for error messages
+  nlohmann::json options = nlohmann::json::object();   // engine-specific, e.g. {"face_index": 0}
 };
 
 // A template: what is stored (sealed) and compared. `data` is opaque to everything but its engine.
@@ -54,6 +54,28 @@ struct Candidate {
   nlohmann::json details = nlohmann::json::object();
 };
 
+// Where a subject lies in its sample, in pixels of the decoded image.
+struct SampleRegion {
+  double x = 0.0;
+  double y = 0.0;
+  double width = 0.0;
+  double height = 0.0;
+};
+
+// One subject an engine found in a sample (a face of a photo with several faces). Extracting it
+// is the ordinary Extract() of the sample with `options` in place of the sample's options.
+struct SubjectInSample {
+  std::size_t index = 0;                              // the engine's order, from 0 (faces: left to right)
+  nlohmann::json options = nlohmann::json::object();  // the sample's options plus the selecting ones
+  std::optional<SampleRegion> region;                 // unset: the whole sample
+  nlohmann::json quality = nlohmann::json::object();  // the engine's measures; never biometric data
+  // Empty: usable. Otherwise why Extract() would refuse it: a short code ("too_small") and a
+  // sentence with the measured value and the limit.
+  std::string skipped_reason;
+  std::string skipped_detail;
+  bool usable() const { return skipped_reason.empty(); }
+};
+
 // In-memory 1:N search structure for one modality.
 class ModalityGallery {
  public:
@@ -64,8 +86,7 @@ class ModalityGallery {
   virtual void Remove(std::int64_t reference_id) = 0;
   virtual std::size_t size() const = 0;
   // Best `max_candidates` candidates, highest score first.
-  virtual Result<std::vector<Candidate>> Search(const BiometricTemplate& probe,
-                                                std::size_t max_candidates) const = 0;
+  virtual Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const = 0;
 };
 
 class ModalityEngine {
@@ -81,9 +102,13 @@ class ModalityEngine {
   // photo). They are stored with the sample so that it can be extracted again exactly as at
   // enrolment; every other option (e.g. a folder for debug images) applies to one call only.
   virtual std::vector<std::string> TemplateOptionKeys() const { return {}; }
+  // The subjects of one sample, in the engine's order: those its options select (all of them
+  // when the options select none), each marked usable or skipped with the reason. The default:
+  // the whole sample is one usable subject with the sample's options. Bad input is
+  // kInvalidArgument as in Extract(); a sample with no subject at all is an error, not an empty list.
+  virtual Result<std::vector<SubjectInSample>> FindSubjects(const SampleInput& sample) const;
   // 1:1 comparison. Templates of another algorithm are kInvalidArgument.
-  virtual Result<Comparison> Compare(const BiometricTemplate& probe,
-                                     const BiometricTemplate& reference) const = 0;
+  virtual Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const = 0;
   // A new, empty gallery for this engine's templates.
   virtual std::unique_ptr<ModalityGallery> NewGallery() const = 0;
   // Raw-score threshold whose estimated false-match rate is `false_match_rate` (0 < fmr < 1).

@@ -33,6 +33,9 @@ namespace abis {
 // The two-person review of candidates (abis/system/candidate_review.h, which includes this header).
 struct CandidateReview;
 enum class CandidateDecision : std::uint8_t;
+// A search of every face of one still (abis/system/each_face_search.h, which includes this header).
+struct EachFaceSearchRequest;
+struct EachFaceSearchResult;
 
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
@@ -361,6 +364,8 @@ class AbisSystem {
   // names the sample (index from 1 and source name).
   Result<EncounterEnrolmentResult> EnrolEncounter(const Operator& op, const EncounterEnrolment& request);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
+  // One ordinary search per usable face of one probe still (rules: each_face_search.h).
+  Result<EachFaceSearchResult> SearchEachFace(const Operator& op, const EachFaceSearchRequest& request);
   // Every probe is extracted before anything is read; one audit entry ("verify") for the request.
   // A probe with no comparable template of the person is kFailedPrecondition.
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
@@ -444,7 +449,10 @@ class AbisSystem {
   void AuditFailedRequest(const Operator& op, const std::string& action, Purpose purpose, const std::string& case_ref,
                           const Status& failure);
   // The operations behind Search, Verify and CompareSamples, after the role and purpose checks.
-  Result<SearchResult> RunSearch(const Operator& op, const SearchRequest& request);
+  // `probe_face` (null: none) is recorded in the audit entry: which face of a still was searched.
+  Result<SearchResult> RunSearch(const Operator& op, const SearchRequest& request,
+                                 const nlohmann::json& probe_face = nullptr);
+  Result<EachFaceSearchResult> RunSearchEachFace(const Operator& op, const EachFaceSearchRequest& request);
   Result<VerifyResult> RunVerify(const Operator& op, const VerifyRequest& request);
   Result<CompareResult> RunCompareSamples(const Operator& op, const CompareRequest& request);
 
