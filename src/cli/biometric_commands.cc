@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <numbers>
 
 #include "abis/core/time.h"
 #include "abis/system/alerts.h"
@@ -86,7 +87,7 @@ Result<SampleInput> ParseProbe(const std::string& text, const SampleOptions& com
 
 // The candidate table of one search, its alerts and how to review it.
 void PrintCandidates(std::ostream& s, const SearchResult& result) {
-  s << "rank  person                   fused log-LR  per probe (rank in its own list, log-LR)  decision\n";
+  s << "rank  person                    fused ln-LR  per probe (rank in its own list, ln-LR)   decision\n";
   for (std::size_t i = 0; i < result.candidates.size(); ++i) {
     const auto& c = result.candidates[i];
     // "p1 #1 +9.2": probe 1 ranked the person first; "#-" not in its list (compared exactly).
@@ -94,6 +95,8 @@ void PrintCandidates(std::ostream& s, const SearchResult& result) {
     for (const ProbeEvidence& e : c.per_probe) {
       per_probe += fmt::format("{}p{} {}{} {:+.1f}", per_probe.empty() ? "" : ", ", e.probe, e.rank > 0 ? "#" : "#-",
                                e.rank > 0 ? std::to_string(e.rank) : "", e.log_lr);
+      // DNA evidence is reported in log10 as forensic practice does (the fusion adds natural logs).
+      if (e.modality == Modality::kDna) per_probe += fmt::format(" (log10 {:+.1f})", e.log_lr / std::numbers::ln10);
     }
     s << fmt::format("{:>4}  {:<24} {:>12.2f}  {:<40}  {}{}\n", i + 1, c.external_id, c.fused_log_lr, per_probe,
                      c.hit ? "HIT (investigative lead: needs examiner review)" : "-",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <set>
 
 #include "abis/dna/locus.h"
@@ -99,6 +100,8 @@ class DnaEngine final : public ModalityEngine {
                           {"mismatched_loci", score.comparison.mismatched_loci},
                           {"stringency", MatchStringencyName(settings_.criteria.stringency)},
                           {"min_loci_compared", settings_.criteria.min_loci_compared},
+                          // Forensic practice reports log10; the fusion of modalities adds natural logs.
+                          {"log10_lr", score.log_lr / std::numbers::ln10},
                           {"match", IsMatch(score.comparison, settings_.criteria)},
                           {"excluded", score.excluded},
                           {"population", population->name()}};

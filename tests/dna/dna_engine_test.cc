@@ -106,6 +106,8 @@ TEST(DnaEngine, GallerySearchFindsThePartialProfileSourceAndRanksByLogLr) {
   EXPECT_GT((*candidates)[0].log_lr, 0.0);
   EXPECT_EQ((*candidates)[0].details["loci_compared"], 8);
   EXPECT_EQ((*candidates)[0].details["min_loci_compared"], 8) << "the answer states its criteria";
+  EXPECT_NEAR((*candidates)[0].details["log10_lr"].get<double>(), (*candidates)[0].log_lr / std::log(10.0), 1e-9)
+      << "DNA evidence is also stated in log10, as forensic practice reports it";
 }
 
 // Partial profiles are normal in a gallery (degraded remains, older CODIS-13/15 records): one
