@@ -94,7 +94,9 @@ Result<AuditEntry> AppendAuditEntry(AuditStorage& storage, const AuditEvent& eve
   ABIS_RETURN_IF_ERROR(ValidateEvent(event));
   AuditRow stored;
   Status status = storage.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(AuditHead head, storage.ReadAuditHead());
+    Result<AuditHead> read = storage.ReadAuditHead();
+    if (!read.ok() && read.status().code() == StatusCode::kNotFound) return Status::DataLoss(read.status().message());
+    ABIS_ASSIGN_OR_RETURN(AuditHead head, std::move(read));
     stored.seq = head.entry_count + 1;
     stored.prev_hash = head.last_hash.empty() ? kAuditGenesisHash : head.last_hash;
     stored.time = NowUtcIso8601();
@@ -129,23 +131,23 @@ Result<AuditVerification> VerifyAuditChain(AuditStorage& storage) {
     report.problem = std::move(problem);
   };
   // Stops the walk at the first broken link (the status is not an error of the walk itself).
-  const Status kBroken = Status::FailedPrecondition("audit chain broken");
+  auto broken = [] { return Status::FailedPrecondition("audit chain broken"); };
   Status walked = storage.ForEachAuditRow({}, [&](const AuditRow& entry) -> Status {
     if (entry.seq != expected_seq) {
       fail(expected_seq, entry.seq > expected_seq
                              ? "entry " + std::to_string(expected_seq) + " is missing (deleted); next entry is " +
                                    std::to_string(entry.seq)
                              : "entry sequence out of order at " + std::to_string(entry.seq));
-      return kBroken;
+      return broken();
     }
     if (entry.prev_hash != previous_hash) {
       fail(entry.seq, "entry " + std::to_string(entry.seq) + " does not follow entry " + std::to_string(entry.seq - 1) +
                           " (prev_hash mismatch: an entry was inserted, deleted or reordered)");
-      return kBroken;
+      return broken();
     }
     if (EntryHash(entry) != entry.entry_hash) {
       fail(entry.seq, "entry " + std::to_string(entry.seq) + " was modified (content does not match its hash)");
-      return kBroken;
+      return broken();
     }
     previous_hash = entry.entry_hash;
     ++expected_seq;
@@ -155,7 +157,7 @@ Result<AuditVerification> VerifyAuditChain(AuditStorage& storage) {
   if (!report.intact) return report;
   ABIS_RETURN_IF_ERROR(walked);
   Result<AuditHead> head = storage.ReadAuditHead();
-  if (!head.ok() && head.status().code() == StatusCode::kDataLoss) {
+  if (!head.ok() && head.status().code() == StatusCode::kNotFound) {
     fail(report.entries + 1, "audit head record is missing");
     return report;
   }

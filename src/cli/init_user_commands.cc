@@ -52,7 +52,9 @@ void AddInitAndUserCommands(CLI::App& root, CliContext& context) {
     auto [system, op] = *session;
     auto added = system->AddUser(op, add_options->name, *role);
     if (context.Failed(added.status())) return;
-    const auto& [user_record, key] = *added;
+    // Named, not a structured binding: the lambda below captures them (clang before 16 cannot).
+    const User& user_record = added->first;
+    const std::string& key = added->second;
     PrintResult(context.globals(),
                 {{"user", user_record.name}, {"id", user_record.id}, {"role", RoleName(user_record.role)}, {"api_key", key}},
                 [&](std::ostream& out) {

@@ -94,7 +94,9 @@ void RunServe(CliContext& context, const ServeOptions& options) {
   });
   Status run = (*service)->Run();
   // Run() also ends when the server fails; wake the signal thread so it can be joined.
-  pthread_kill(stopper.native_handle(), SIGTERM);
+  // The signal is blocked in every thread and consumed by the stopper's sigwait: it ends that wait,
+  // it does not terminate the thread (which is what bugprone-bad-signal-to-kill-thread fears).
+  pthread_kill(stopper.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
   stopper.join();
   if (context.Failed(run)) return;
   PrintResult(context.globals(), {{"stopped", true}, {"port", *port}},

@@ -29,7 +29,7 @@ class DnaEngine;
 
 class DnaGallery final : public ModalityGallery {
  public:
-  DnaGallery(const DnaEngine& engine, StrGalleryOptions options) : engine_(engine), gallery_(std::move(options)) {}
+  DnaGallery(const DnaEngine& engine, StrGalleryOptions options) : engine_(engine), gallery_(options) {}
   Status Add(std::int64_t reference_id, const BiometricTemplate& reference) override;
   void Remove(std::int64_t reference_id) override { gallery_.Remove(reference_id); }
   std::size_t size() const override { return gallery_.size(); }

@@ -43,7 +43,7 @@ struct ProbeLocus {
 
 }  // namespace
 
-StrGallery::StrGallery(StrGalleryOptions options) : options_(std::move(options)) {}
+StrGallery::StrGallery(StrGalleryOptions options) : options_(options) {}
 
 void StrGallery::Reserve(std::size_t profiles) {
   slot_ids_.reserve(profiles);

@@ -187,7 +187,7 @@ class AbisService::Impl {
       if (response.status == 400) message = "invalid_argument: malformed request";
       response.set_content(ToJsonText({{"code", response.status}, {"message", message}}), "application/json");
     });
-    server_->set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+    server_->set_exception_handler([](const httplib::Request&, httplib::Response& response, const std::exception_ptr&) {
       response.status = 500;
       response.set_content(ToJsonText({{"code", 500}, {"message", "internal: unexpected error"}}),
                            "application/json");
@@ -341,7 +341,7 @@ class AbisService::Impl {
   // `takes_body`: the route needs a JSON body, an object (or, with `array_body`, an array).
   // Every route runs after PreRoute authenticated the caller; POST, PUT and DELETE routes read
   // their body themselves, within the size limit.
-  void Route(const std::string& method, const std::string& pattern, const std::string& name, Handler handler,
+  void Route(const std::string& method, const std::string& pattern, const std::string& name, const Handler& handler,
              bool takes_body, bool async_capable, bool array_body = false) {
     // A literal path is listed as itself (the /alerts alias), a pattern by its {name} form.
     routes_.emplace_back(method, pattern.find('(') == std::string::npos ? pattern : name);

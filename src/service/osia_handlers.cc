@@ -397,7 +397,7 @@ Result<Reply> OsiaHandlers::SearchReviews(AbisSystem& system, const Call& call) 
   return Reply{200, nlohmann::json({{"candidates", list}}), {}};
 }
 
-Handler OsiaHandlers::NotImplemented(std::string what) {
+Handler OsiaHandlers::NotImplemented(const std::string& what) {
   return [what](AbisSystem&, const Call&) -> Result<Reply> {
     return Status::Unimplemented(what + " is not implemented by this ABIS (see docs/SERVICE.md)");
   };

@@ -50,7 +50,7 @@ class OsiaHandlers {
   Result<Reply> Decide(AbisSystem& system, const Call& call);
   Result<Reply> SearchReviews(AbisSystem& system, const Call& call);
   // A handler answering 501 for an OSIA operation this ABIS does not offer.
-  static Handler NotImplemented(std::string what);
+  static Handler NotImplemented(const std::string& what);
 
  private:
   // OSIA candidates of one search, each with the ids of the alerts it raised (others.alerts);

@@ -13,6 +13,7 @@
 #include "abis/access/users.h"
 #include "abis/audit/audit_log.h"
 #include "sqlite/schema.h"
+#include "sqlite/sqlite_audit_rows.h"
 
 namespace abis {
 namespace {
@@ -64,6 +65,31 @@ class StoreTest : public ::testing::Test {
   std::int64_t operator_id_ = 0;
   TestEngine engine_;
 };
+
+// A subject access report reads a person's audit entries through the subject index, never by
+// scanning the whole log (which only grows, and is read inside a write transaction).
+TEST_F(StoreTest, AuditRowsOfOnePersonAreFoundThroughTheSubjectIndex) {
+  auto plan_of = [&](const AuditRowFilter& filter) {
+    auto explain = RawDatabase(*store_).Prepare("EXPLAIN QUERY PLAN " + sqlite_audit::RowsQuery(filter));
+    EXPECT_TRUE(explain.ok()) << explain.status().ToString();
+    std::string plan;
+    while (explain.ok()) {
+      auto row = explain->Step();
+      if (!row.ok() || !*row) break;
+      plan += explain->ColumnText(3) + "\n";
+    }
+    return plan;
+  };
+  AuditRowFilter person;
+  person.person_id = 7;
+  const std::string plan = plan_of(person);
+  EXPECT_EQ(plan.find("SCAN audit_log"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("audit_subjects"), std::string::npos) << plan;
+  AuditRowFilter since;
+  since.since = "2026-01-01";
+  since.action = "search";
+  EXPECT_NE(plan_of(since).find("audit_log"), std::string::npos);
+}
 
 TEST_F(StoreTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
   Person no_basis = MakePerson("A");

@@ -5,7 +5,7 @@ set -euo pipefail
 script="$(cd "$(dirname "$0")/../.." && pwd)/tools/check_boundary.sh"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/src/cli" "$scratch/src/system" "$scratch/src/store/sqlite"
+mkdir -p "$scratch/src/cli" "$scratch/src/system" "$scratch/src/store/sqlite" "$scratch/include/abis/store"
 echo '#include "sqlite/database.h"' > "$scratch/src/store/sqlite/sqlite_store.cc"
 echo '#include "abis/store/store.h"' > "$scratch/src/system/abis_system.cc"
 bash "$script" "$scratch" > /dev/null || { echo "a clean tree was refused"; exit 1; }
@@ -23,6 +23,12 @@ expect_breach src/cli/a.cc '#include "abis/store/store.h"' "store headers includ
 expect_breach src/system/a.cc '#include <sqlite3.h>' "SQLite used outside the store"
 expect_breach src/system/a.cc '#include "sqlite/database.h"' "SQLite used outside the store"
 expect_breach src/system/a.cc 'db.Prepare("SELECT 1");' "SQL run outside the store"
+expect_breach src/system/a.cc '#include "../store/sqlite/database.h"' "SQLite used outside the store"
+expect_breach include/abis/store/a.h '#include <sqlite3.h>' "SQLite used outside the store"
+expect_breach src/system/a.cc 'db->Prepare(sql);' "SQL run outside the store"
+expect_breach src/system/a.cc 'Result<Statement> query = Query();' "SQL run outside the store"
 expect_breach src/system/CMakeLists.txt 'target_link_libraries(x PRIVATE abis_store_sqlite_internals)' "SQLite internals linked"
+expect_breach src/system/CMakeLists.txt 'target_link_libraries(x PRIVATE sqlite3)' "SQLite internals linked"
+expect_breach src/cli/CMakeLists.txt 'target_include_directories(x PRIVATE ${CMAKE_SOURCE_DIR}/src/store)' "SQLite internals linked"
 expect_breach src/cli/a.cc 'system.TEST_store();' "TEST_ accessor"
 echo "boundary check: every planted breach caught"

@@ -59,7 +59,7 @@ class AuditStorage {
   // Inside another transaction it just runs `body`.
   virtual Status ReadTransaction(const std::function<Status()>& body) = 0;
 
-  // kDataLoss when the head row is missing.
+  // kNotFound when the head row is missing (the log was tampered with); other errors as they come.
   virtual Result<AuditHead> ReadAuditHead() = 0;
   // Inserts `row`, sets the head to (row.seq, row.entry_hash), and indexes the entry under each of
   // `person_ids`. Call it inside a Transaction, after ReadAuditHead in the same one.

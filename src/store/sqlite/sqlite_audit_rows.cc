@@ -1,7 +1,9 @@
 #include "sqlite/sqlite_audit_rows.h"
 
 #include <memory>
+#include <vector>
 
+#include "abis/store/store.h"
 #include "sqlite/schema.h"
 
 namespace abis {
@@ -33,7 +35,7 @@ AuditRow ReadRow(const Statement& statement) {
 Result<AuditHead> ReadHead(Database& db) {
   ABIS_ASSIGN_OR_RETURN(auto head, db.Prepare("SELECT entry_count, last_hash FROM audit_head WHERE id = 1"));
   ABIS_ASSIGN_OR_RETURN(bool row, head.Step());
-  if (!row) return Status::DataLoss("audit_head row is missing");
+  if (!row) return Status::NotFound("audit_head row is missing");
   return AuditHead{head.ColumnInt(0), head.ColumnText(1)};
 }
 
@@ -68,24 +70,30 @@ Status AppendRow(Database& db, const AuditRow& row, std::span<const std::int64_t
   return Status::Ok();
 }
 
+std::string RowsQuery(const AuditRowFilter& filter) {
+  std::string sql = std::string("SELECT ") + kEntryColumns + " FROM audit_log";
+  std::vector<std::string> conditions;
+  // Only the conditions that are set, so that SQLite can use the primary key and the subject
+  // index (an OR with a bound parameter would make it scan the whole log).
+  if (filter.person_id) conditions.emplace_back("seq IN (SELECT seq FROM audit_subjects WHERE person_id = :person)");
+  if (!filter.since.empty()) conditions.emplace_back("time >= :since");
+  if (!filter.until.empty()) conditions.emplace_back("time < :until");
+  if (!filter.operator_name.empty()) conditions.emplace_back("operator = :operator");
+  if (!filter.action.empty()) conditions.emplace_back("action = :action");
+  if (!filter.purpose.empty()) conditions.emplace_back("purpose = :purpose");
+  if (!filter.case_ref.empty()) conditions.emplace_back("case_ref = :case_ref");
+  for (std::size_t i = 0; i < conditions.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+  return sql + " ORDER BY seq";
+}
+
 Status ForEachRow(Database& db, const AuditRowFilter& filter, const std::function<Status(const AuditRow&)>& visit) {
-  // Each condition holds when its parameter is empty (not filtered) or matches.
-  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(std::string("SELECT ") + kEntryColumns +
-                                               " FROM audit_log WHERE time >= ?1 AND (?2 = '' OR time < ?2) "
-                                               "AND (?3 = '' OR operator = ?3) AND (?4 = '' OR action = ?4) "
-                                               "AND (?5 = '' OR purpose = ?5) AND (?6 = '' OR case_ref = ?6) "
-                                               "AND (?7 IS NULL OR seq IN (SELECT seq FROM audit_subjects WHERE "
-                                               "person_id = ?7)) ORDER BY seq"));
-  query.Bind(1, filter.since)
-      .Bind(2, filter.until)
-      .Bind(3, filter.operator_name)
-      .Bind(4, filter.action)
-      .Bind(5, filter.purpose)
-      .Bind(6, filter.case_ref);
-  if (filter.person_id) {
-    query.Bind(7, *filter.person_id);
-  } else {
-    query.BindNull(7);
+  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare(RowsQuery(filter)));
+  // Parameters are numbered in the order they appear in the SQL, as RowsQuery adds them.
+  int index = 0;
+  if (filter.person_id) query.Bind(++index, *filter.person_id);
+  for (const std::string* value :
+       {&filter.since, &filter.until, &filter.operator_name, &filter.action, &filter.purpose, &filter.case_ref}) {
+    if (!value->empty()) query.Bind(++index, *value);
   }
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -128,7 +136,7 @@ class SqliteAuditStorage final : public AuditStorage {
 }  // namespace
 
 Result<std::unique_ptr<AuditStorage>> AuditStorage::OpenWithoutKey(const std::filesystem::path& dir) {
-  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(dir / "abis.db", /*create=*/false));
+  ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(StoreLayout::ForDir(dir).database, /*create=*/false));
   ABIS_ASSIGN_OR_RETURN(int version, ReadSchemaVersion(*db));
   if (version < 2) {
     return Status::FailedPrecondition("store schema version " + std::to_string(version) +

@@ -159,7 +159,7 @@ Result<std::unique_ptr<Store>> Store::Create(const std::filesystem::path& dir) {
   ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/true));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/true));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
-  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), std::move(key)));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), key));
 }
 
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
@@ -171,7 +171,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
   ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/false));
   ABIS_ASSIGN_OR_RETURN(auto db, Database::Open(layout.database, /*create=*/false));
   ABIS_RETURN_IF_ERROR(MigrateSchema(*db));
-  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), std::move(key)));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(layout), std::move(db), key));
 }
 
 Status SqliteStore::AddPerson(Person& person) {

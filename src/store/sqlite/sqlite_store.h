@@ -13,8 +13,8 @@ namespace abis {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(StoreLayout layout, std::unique_ptr<Database> db, MasterKey key)
-      : Store(std::move(layout)), db_(std::move(db)), key_(std::move(key)) {}
+  SqliteStore(StoreLayout layout, std::unique_ptr<Database> db, const MasterKey& key)
+      : Store(std::move(layout)), db_(std::move(db)), key_(key) {}
 
   // The connection (for the store's own code and white-box tests).
   Database& db() { return *db_; }
@@ -45,7 +45,7 @@ class SqliteStore final : public Store {
   Status MergePersonInto(std::int64_t source_id, std::int64_t target_id) override;
   Result<std::int64_t> AddSample(std::int64_t encounter_id, std::int64_t person_id, Modality modality,
                                  std::string_view format, FingerPosition position, std::span<const std::uint8_t> bytes,
-                                 const nlohmann::json& options) override;
+                                 const nlohmann::json& options = nlohmann::json::object()) override;
   Result<std::int64_t> AddTemplate(std::int64_t sample_id, std::int64_t person_id,
                                    const BiometricTemplate& biometric_template) override;
   Result<std::vector<TemplateInfo>> ListTemplates(std::int64_t person_id) override;
