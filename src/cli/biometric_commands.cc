@@ -7,6 +7,7 @@
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
 #include "abis/system/each_face_search.h"
+#include "abis/system/kinship_search.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -329,11 +330,100 @@ void AddVerify(CLI::App& root, CliContext& context) {
   });
 }
 
+// The ranked candidates of a kinship search, the model they were weighed with and how to review them.
+void PrintKinshipSearch(std::ostream& s, const KinshipSearchRequest& request, const KinshipSearchResult& result) {
+  const std::string probe = request.probe ? request.probe->source_name : "person " + request.probe_person;
+  s << fmt::format("kinship search {} of {} in gallery '{}' (purpose {}, case {}): {} person(s) compared",
+                   KinshipDirectionName(result.direction), probe, request.gallery, PurposeName(request.purpose),
+                   request.case_ref, result.gallery_persons);
+  if (!result.missing_person.empty()) s << fmt::format(", family of missing person {}", result.missing_person);
+  s << fmt::format("\nprior {:.4g} per candidate (the rest: none of them)\n", result.prior_per_candidate);
+  const nlohmann::json& mutation = result.model.value("mutation_model", nlohmann::json::object());
+  s << fmt::format(
+      "model: theta {}, stepwise mutation rate {} per meiosis (step ratio {}) on parent-child "
+      "transmissions, lowest LR over the populations, several relatives multiplied (independence)\n",
+      result.model.value("theta", 0.0), mutation.value("rate_per_meiosis", 0.0), mutation.value("step_ratio", 0.0));
+  s << "rank  missing person        candidate person      log10 LR  posterior  pedigree                   "
+       "population       relatives used\n";
+  for (std::size_t i = 0; i < result.candidates.size(); ++i) {
+    const KinshipCandidate& c = result.candidates[i];
+    std::string relatives;
+    for (const std::string& relative : c.relatives_used) relatives += (relatives.empty() ? "" : ", ") + relative;
+    s << fmt::format("{:>4}  {:<20}  {:<20}  {:>+8.2f}  {:>9.4g}  {:<25}  {:<15}  {}\n", i + 1, c.missing_person,
+                     c.external_id, c.log10_lr, c.posterior, c.pedigree, c.population, relatives);
+  }
+  for (const std::string& skipped : result.skipped) s << "skipped " << skipped << "\n";
+  if (!result.candidates.empty()) {
+    s << "investigative leads, not identifications: review them with abis review search " << result.audit_seq << "\n";
+  }
+}
+
+void AddKinshipSearch(CLI::App& root, CliContext& context) {
+  struct Options {
+    std::string gallery, probe, probe_person, direction, purpose, case_ref;
+    SampleOptions sample;
+    std::size_t top = 10;
+    double prior = 0.0;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = root.add_subcommand(
+      "search-kinship", "rank missing persons for remains (or remains for a family) by DNA pedigree likelihood ratio");
+  command->add_option("--gallery", options->gallery, "the families' gallery, or the remains' gallery")->required();
+  command->add_option("--probe", options->probe, "dna:FILE: a remains profile, or a family reference profile");
+  command->add_option("--probe-person", options->probe_person,
+                      "a stored unidentified_remains person, or a stored missing_person_reference person");
+  command->add_option("--sample-option", options->sample.options,
+                      "with a family reference probe: missing_person=ID and relationship=NAME");
+  command
+      ->add_option("--direction", options->direction,
+                   "remains-to-families (remains against family references) or family-to-remains")
+      ->required();
+  command->add_option("--purpose", options->purpose, "unidentified_remains or missing_person")->required();
+  command->add_option("--case", options->case_ref, "case reference")->required();
+  command->add_option("--top", options->top, "candidates to return (1-1000)")->capture_default_str();
+  command->add_option("--prior", options->prior, "prior per candidate (0: uniform 1/(N+1))")->capture_default_str();
+  command->callback([&context, options] {
+    KinshipSearchRequest request;
+    auto purpose = ParsePurpose(options->purpose);
+    if (context.Failed(purpose.status())) return;
+    auto direction = ParseKinshipDirection(options->direction);
+    if (context.Failed(direction.status())) return;
+    request.purpose = *purpose;
+    request.direction = *direction;
+    request.case_ref = options->case_ref;
+    request.gallery = options->gallery;
+    request.probe_person = options->probe_person;
+    request.max_candidates = options->top;
+    request.prior_per_candidate = options->prior;
+    if (options->probe.empty() == options->probe_person.empty()) {
+      context.Failed(
+          Status::InvalidArgument("search-kinship needs exactly one of --probe dna:FILE or --probe-person ID"));
+      return;
+    }
+    if (!options->probe.empty()) {
+      auto sample = ParseProbe(options->probe, options->sample);
+      if (context.Failed(sample.status())) return;
+      request.probe = std::move(sample).value();
+    }
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto result = system->KinshipSearch(op, request);
+    if (context.Failed(result.status())) return;
+    nlohmann::json out = result->ToJson();
+    out["purpose"] = options->purpose;
+    out["case_ref"] = options->case_ref;
+    out["gallery"] = options->gallery;
+    PrintResult(context.globals(), out, [&](std::ostream& s) { PrintKinshipSearch(s, request, *result); });
+  });
+}
+
 }  // namespace
 
 void AddBiometricCommands(CLI::App& root, CliContext& context) {
   AddEnrol(root, context);
   AddSearch(root, context);
+  AddKinshipSearch(root, context);
   AddVerify(root, context);
 }
 

@@ -4,9 +4,13 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <tuple>
 
+#include "abis/core/text_validation.h"
 #include "abis/dna/locus.h"
+#include "abis/dna/remains_identification.h"
 #include "abis/dna/str_gallery.h"
+#include "abis/modality/kinship_evaluator.h"
 
 namespace abis::dna {
 namespace {
@@ -26,6 +30,119 @@ std::optional<LocusGenotype> EvidenceGenotype(const LocusGenotype& probe, const 
 }
 
 class DnaEngine;
+
+// The relationship a relative's sample option names, with its pedigree role (mother and father of
+// the missing person form the trio). A spouse is not related to the missing person: refused.
+Result<std::pair<Relationship, ReferenceRole>> ParseRelativeRelationship(const std::string& name) {
+  if (name == "spouse" || name == "partner" || name == "husband" || name == "wife") {
+    return Status::InvalidArgument("relationship '" + name +
+                                   "' is not yet supported: a spouse is not related to the missing person (the "
+                                   "pedigree of their children with the spouse's profile is not implemented; enrol "
+                                   "the children with relationship child)");
+  }
+  ABIS_ASSIGN_OR_RETURN(Relationship relationship, ParseRelationship(name));
+  if (relationship == Relationship::kUnrelated) {
+    return Status::InvalidArgument("relationship 'unrelated' names no relative of the missing person");
+  }
+  ReferenceRole role = ReferenceRole::kRelative;
+  if (name == "mother") role = ReferenceRole::kMother;
+  if (name == "father") role = ReferenceRole::kFather;
+  return std::make_pair(relationship, role);
+}
+
+// Pedigree LRs of DNA templates (remains_identification.h) at the engine's θ and populations.
+class DnaKinshipEvaluator final : public KinshipEvaluator {
+ public:
+  DnaKinshipEvaluator(const std::vector<const PopulationFrequencies*>& populations, double theta)
+      : populations_(populations) {
+    options_.kinship.theta = theta;
+  }
+
+  Status ValidateRelativeOptions(const nlohmann::json& options, bool required) const override {
+    const bool has_missing_person = options.is_object() && options.contains(kMissingPersonOption);
+    const bool has_relationship = options.is_object() && options.contains(kRelationshipOption);
+    if (!has_missing_person && !has_relationship) {
+      if (!required) return Status::Ok();
+      return Status::InvalidArgument(
+          "a relative's reference sample needs the sample options missing_person (whom it was collected for) and "
+          "relationship (parent, child, mother, father, full_sibling, half_sibling, ...)");
+    }
+    if (!has_missing_person) {
+      return Status::InvalidArgument("sample option relationship without missing_person: name whom the relative "
+                                     "was collected for");
+    }
+    if (!has_relationship) {
+      return Status::InvalidArgument("sample option missing_person without relationship: state how the relative "
+                                     "relates to the missing person (parent, child, mother, father, full_sibling, ...)");
+    }
+    if (!options[kMissingPersonOption].is_string()) {
+      return Status::InvalidArgument("sample option missing_person must be a string");
+    }
+    ABIS_RETURN_IF_ERROR(
+        ValidateIdentifier(options[kMissingPersonOption].get<std::string>(), "sample option missing_person", 128));
+    if (!options[kRelationshipOption].is_string()) {
+      return Status::InvalidArgument("sample option relationship must be a string");
+    }
+    auto relationship = ParseRelativeRelationship(options[kRelationshipOption].get<std::string>());
+    if (!relationship.ok()) return relationship.status().WithContext("sample option relationship");
+    return Status::Ok();
+  }
+
+  nlohmann::json Model() const override {
+    nlohmann::json populations = nlohmann::json::array();
+    for (const PopulationFrequencies* population : populations_) populations.push_back(population->name());
+    return {{"theta", options_.kinship.theta},
+            {"mutation_model",
+             {{"name", "stepwise"},
+              {"rate_per_meiosis", options_.kinship.mutation.rate},
+              {"step_ratio", options_.kinship.mutation.step_ratio},
+              {"applies_to", "parent-child transmissions (parent_child, mother, father, trio)"}}},
+            {"populations", populations},
+            {"population_rule", "lowest LR over the populations"},
+            {"several_pieces", "product of the pieces' LRs (independence approximation)"}};
+  }
+
+  Result<PedigreeRanking> RankMissingPersons(const BiometricTemplate& unidentified,
+                                             const std::vector<RelativeTemplate>& relatives,
+                                             double prior_per_missing_person) const override {
+    ABIS_ASSIGN_OR_RETURN(StrProfile remains, ProfileFromTemplate(unidentified));
+    std::vector<ReferenceRelative> references;
+    references.reserve(relatives.size());
+    for (const RelativeTemplate& relative : relatives) {
+      ReferenceRelative reference;
+      reference.missing_person = relative.missing_person;
+      reference.relative_id = relative.relative_id;
+      auto parsed = ParseRelativeRelationship(relative.relationship);
+      if (!parsed.ok()) return parsed.status().WithContext("relative " + relative.relative_id);
+      std::tie(reference.relationship, reference.role) = *parsed;
+      auto profile = ProfileFromTemplate(relative.reference);
+      if (!profile.ok()) return profile.status().WithContext("relative " + relative.relative_id);
+      reference.profile = std::move(profile).value();
+      references.push_back(std::move(reference));
+    }
+    RemainsIdentificationOptions options = options_;
+    options.prior_per_missing_person = prior_per_missing_person;
+    ABIS_ASSIGN_OR_RETURN(RemainsIdentification ranked, dna::RankMissingPersons(remains, references, populations_, options));
+    PedigreeRanking out;
+    out.prior_per_missing_person = ranked.prior_per_missing_person;
+    for (MissingPersonScore& score : ranked.ranking) {
+      PedigreeScore item;
+      item.missing_person = std::move(score.missing_person);
+      item.log10_lr = score.log10_lr;
+      item.posterior = score.posterior;
+      item.pedigree = std::move(score.pedigree);
+      item.population = std::move(score.population);
+      item.relatives_used = std::move(score.relatives_used);
+      for (const KinshipLocusResult& locus : score.loci) item.loci.push_back({locus.locus, std::log10(locus.lr)});
+      out.ranking.push_back(std::move(item));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<const PopulationFrequencies*> populations_;
+  RemainsIdentificationOptions options_;
+};
 
 class DnaGallery final : public ModalityGallery {
  public:
@@ -55,15 +172,21 @@ class DnaEngine final : public ModalityEngine {
       populations_.push_back(population);
     }
     if (populations_.empty()) return Status::InvalidArgument("the allele frequency table has no population");
+    kinship_ = std::make_unique<DnaKinshipEvaluator>(populations_, settings_.probability.theta);
     return Status::Ok();
   }
 
   Modality modality() const override { return Modality::kDna; }
   std::string algorithm() const override { return kDnaAlgorithm; }
+  // A relative's reference sample names the missing person and the relationship (kinship searches).
+  std::vector<std::string> TemplateOptionKeys() const override { return {kMissingPersonOption, kRelationshipOption}; }
+  const KinshipEvaluator* kinship() const override { return kinship_.get(); }
 
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
     const std::string source = sample.source_name.empty() ? "DNA sample" : sample.source_name;
     if (sample.modality != Modality::kDna) return Status::InvalidArgument(source + ": not a DNA sample");
+    Status relative_options = kinship_->ValidateRelativeOptions(sample.options, /*required=*/false);
+    if (!relative_options.ok()) return relative_options.WithContext(source);
     const std::string_view text(reinterpret_cast<const char*>(sample.bytes.data()), sample.bytes.size());
     Result<StrProfile> profile = Status::InvalidArgument("unset");
     if (sample.format_hint == "csv") {
@@ -134,6 +257,7 @@ class DnaEngine final : public ModalityEngine {
   AlleleFrequencyTable table_;
   DnaEngineSettings settings_;
   std::vector<const PopulationFrequencies*> populations_;
+  std::unique_ptr<DnaKinshipEvaluator> kinship_;
 };
 
 Status DnaGallery::Add(std::int64_t reference_id, const BiometricTemplate& reference) {

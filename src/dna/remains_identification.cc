@@ -54,10 +54,18 @@ Result<RemainsIdentification> RankMissingPersons(const StrProfile& remains,
       double log10_lr = 0.0;
       std::vector<std::string> used;
       std::string pedigree;
+      std::map<std::string, double> locus_lr;
+      auto add_loci = [&locus_lr](const KinshipResult& piece) {
+        for (const KinshipLocusResult& locus : piece.loci) {
+          auto [it, inserted] = locus_lr.emplace(locus.locus, locus.lr);
+          if (!inserted) it->second *= locus.lr;
+        }
+      };
       if (mother) {
         auto trio = ComputeTrioParentage(remains, mother->profile, father->profile, *population, options.kinship);
         if (!trio.ok()) return trio.status().WithContext(context);
         log10_lr += trio->log10_lr;
+        add_loci(*trio);
         used.push_back(mother->relative_id);
         used.push_back(father->relative_id);
         pedigree = "trio";
@@ -66,6 +74,7 @@ Result<RemainsIdentification> RankMissingPersons(const StrProfile& remains,
         auto kinship = ComputeKinship(remains, relative->profile, relative->relationship, *population, options.kinship);
         if (!kinship.ok()) return kinship.status().WithContext(context + ", relative " + relative->relative_id);
         log10_lr += kinship->log10_lr;
+        add_loci(*kinship);
         used.push_back(relative->relative_id);
         if (pedigree.empty()) pedigree = std::string(RelationshipName(relative->relationship));
       }
@@ -74,6 +83,8 @@ Result<RemainsIdentification> RankMissingPersons(const StrProfile& remains,
         score.relatives_used = std::move(used);
         score.pedigree = std::move(pedigree);
         score.population = population->name();
+        score.loci.clear();
+        for (const auto& [locus, lr] : locus_lr) score.loci.push_back({locus, lr});
       }
       first_population = false;
     }

@@ -13,6 +13,7 @@
 
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
+#include "abis/modality/kinship_evaluator.h"
 #include "abis/store/crypto.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
@@ -551,6 +552,16 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
     ABIS_ASSIGN_OR_RETURN(result.encounter_id, store_->AddEncounter(encounter));
   }
   ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(request.sample.modality));
+  // A family reference's sample says whom it was collected for and how the person relates:
+  // kinship searches group and weigh the references by it (kinship_search.h).
+  if (person.category == PersonCategory::kMissingPersonReference && engine->kinship() != nullptr) {
+    Status relative = engine->kinship()->ValidateRelativeOptions(request.sample.options, /*required=*/true);
+    if (!relative.ok()) {
+      return relative.WithContext(std::string(ModalityName(request.sample.modality)) + " sample " +
+                                  (request.sample.source_name.empty() ? "" : "'" + request.sample.source_name + "' ") +
+                                  "of missing_person_reference person '" + person.external_id + "'");
+    }
+  }
   ABIS_ASSIGN_OR_RETURN(result.sample_id,
                         store_->AddSample(result.encounter_id, person.id, request.sample.modality,
                                           request.sample.format_hint, request.sample.position, request.sample.bytes,

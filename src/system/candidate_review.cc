@@ -108,18 +108,27 @@ nlohmann::json CandidateReview::ToJson() const {
 
 Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const SearchRequest& request,
                                                          const SearchResult& result) {
+  std::vector<SearchLead> leads;
+  for (const CandidateResult& candidate : result.candidates)
+    leads.push_back({candidate.person_id, candidate.fused_log_lr});
+  return RecordSearchLeads(store, result.audit_seq, request.gallery, request.purpose, request.case_ref, leads);
+}
+
+Result<std::vector<std::int64_t>> RecordSearchLeads(Store& store, std::int64_t search_seq, const std::string& gallery,
+                                                    Purpose purpose, const std::string& case_ref,
+                                                    const std::vector<SearchLead>& leads) {
   std::vector<std::int64_t> ids;
   ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
     std::string now = NowUtcIso8601();
-    for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
+    for (std::size_t rank = 0; rank < leads.size(); ++rank) {
       SearchCandidateRecord candidate;
-      candidate.search_seq = result.audit_seq;
+      candidate.search_seq = search_seq;
       candidate.rank = static_cast<int>(rank + 1);
-      candidate.person_id = result.candidates[rank].person_id;
-      candidate.gallery = request.gallery;
-      candidate.purpose = std::string(PurposeName(request.purpose));
-      candidate.case_ref = request.case_ref;
-      candidate.fused_log_lr = result.candidates[rank].fused_log_lr;
+      candidate.person_id = leads[rank].person_id;
+      candidate.gallery = gallery;
+      candidate.purpose = std::string(PurposeName(purpose));
+      candidate.case_ref = case_ref;
+      candidate.fused_log_lr = leads[rank].ln_lr;
       candidate.created_at = now;
       ABIS_ASSIGN_OR_RETURN(std::int64_t id, store.AddSearchCandidate(candidate));
       ids.push_back(id);

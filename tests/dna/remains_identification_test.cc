@@ -50,6 +50,14 @@ TEST(RankMissingPersons, RanksTheTrueFamilyFirstWithTheStatedPrior) {
   const double denominator = prior * lr1 + prior * lr2 + (1 - 2 * prior);
   EXPECT_NEAR(best.posterior, prior * lr1 / denominator, 1e-12);
   EXPECT_NEAR(result->ranking[1].posterior, prior * lr2 / denominator, 1e-12);
+  // The per-locus table: the trio's LR at each locus, and the sibling index 1/4 at each.
+  ASSERT_EQ(best.loci.size(), 2u);
+  EXPECT_EQ(best.loci[0].locus, "TH01");
+  EXPECT_NEAR(best.loci[0].lr, 1.0 / (8 * 0.1 * 0.3), 1e-12);
+  EXPECT_EQ(best.loci[1].locus, "vWA");
+  EXPECT_NEAR(best.loci[1].lr, 6.25, 1e-12);
+  ASSERT_EQ(result->ranking[1].loci.size(), 2u);
+  EXPECT_NEAR(result->ranking[1].loci[0].lr, 0.25, 1e-12);
 }
 
 TEST(RankMissingPersons, UsesALoneParentAsAParentChildPairAndValidatesInput) {

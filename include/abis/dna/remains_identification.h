@@ -36,6 +36,9 @@ struct MissingPersonScore {
   std::string pedigree;         // "trio", "parent_child", ..., "trio+2 more (product: independence approximation)"
   std::string population;       // the population giving the lowest LR
   std::vector<std::string> relatives_used;
+  // Per locus of the reported population: the product of the pedigree pieces' LRs there (for one
+  // relative or a trio, exactly that pedigree's LR at the locus), in locus order.
+  std::vector<KinshipLocusResult> loci;
 };
 
 struct RemainsIdentificationOptions {

@@ -76,6 +76,8 @@ struct SubjectInSample {
   bool usable() const { return skipped_reason.empty(); }
 };
 
+class KinshipEvaluator;
+
 // In-memory 1:N search structure for one modality.
 class ModalityGallery {
  public:
@@ -113,6 +115,9 @@ class ModalityEngine {
   virtual std::unique_ptr<ModalityGallery> NewGallery() const = 0;
   // Raw-score threshold whose estimated false-match rate is `false_match_rate` (0 < fmr < 1).
   virtual Result<double> ThresholdForFalseMatchRate(double false_match_rate) const = 0;
+  // The engine's kinship evaluator (abis/modality/kinship_evaluator.h), owned by the engine; null
+  // (the default) when the modality cannot weigh relatives' evidence.
+  virtual const KinshipEvaluator* kinship() const { return nullptr; }
 };
 
 // A gallery that compares the probe with every reference through ModalityEngine::Compare.

@@ -36,6 +36,9 @@ enum class CandidateDecision : std::uint8_t;
 // A search of every face of one still (abis/system/each_face_search.h, which includes this header).
 struct EachFaceSearchRequest;
 struct EachFaceSearchResult;
+// A kinship search of remains and families of missing persons (abis/system/kinship_search.h).
+struct KinshipSearchRequest;
+struct KinshipSearchResult;
 
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
@@ -366,6 +369,9 @@ class AbisSystem {
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
   // One ordinary search per usable face of one probe still (rules: each_face_search.h).
   Result<EachFaceSearchResult> SearchEachFace(const Operator& op, const EachFaceSearchRequest& request);
+  // Remains against families of missing persons, or a family against remains, by pedigree LR
+  // (rules: kinship_search.h); one "kinship_search" audit entry, candidates kept for review.
+  Result<KinshipSearchResult> KinshipSearch(const Operator& op, const KinshipSearchRequest& request);
   // Every probe is extracted before anything is read; one audit entry ("verify") for the request.
   // A probe with no comparable template of the person is kFailedPrecondition.
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
@@ -453,6 +459,7 @@ class AbisSystem {
   Result<SearchResult> RunSearch(const Operator& op, const SearchRequest& request,
                                  const nlohmann::json& probe_face = nullptr);
   Result<EachFaceSearchResult> RunSearchEachFace(const Operator& op, const EachFaceSearchRequest& request);
+  Result<KinshipSearchResult> RunKinshipSearch(const Operator& op, const KinshipSearchRequest& request);
   Result<VerifyResult> RunVerify(const Operator& op, const VerifyRequest& request);
   Result<CompareResult> RunCompareSamples(const Operator& op, const CompareRequest& request);
 

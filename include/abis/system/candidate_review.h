@@ -62,6 +62,18 @@ ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions)
 Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const SearchRequest& request,
                                                          const SearchResult& result);
 
+// One lead of any kind of search: the stored person an examiner reviews, and the weight of
+// evidence (natural-log LR; recorded as the candidate's fused_ln_lr).
+struct SearchLead {
+  std::int64_t person_id = 0;
+  double ln_lr = 0.0;
+};
+// Records `leads` (best first: rank 1, 2, ...) of the search audited as `search_seq` for review;
+// returns their candidate ids in rank order. RecordSearchCandidates is this for a 1:N search.
+Result<std::vector<std::int64_t>> RecordSearchLeads(Store& store, std::int64_t search_seq, const std::string& gallery,
+                                                    Purpose purpose, const std::string& case_ref,
+                                                    const std::vector<SearchLead>& leads);
+
 // Records one examiner's decision and returns the review after it. Refused, and audited as
 // "candidate.decision.refused": a role other than examiner (kPermissionDenied), a second decision
 // by the same examiner, or a decision on a confirmed or rejected candidate (kFailedPrecondition).
