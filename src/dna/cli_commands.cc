@@ -1,6 +1,7 @@
 // `abis dna match | rmp | kinship | identify-remains | populations` (docs/DNA.md).
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -107,6 +108,48 @@ void RunRmp(const RmpArgs& args, CliGlobals& globals) {
     out << "random match probability 1 in " << std::setprecision(4) << std::pow(10.0, -chosen->log10_rmp)
         << " (RMP " << chosen->rmp << ", LR " << 1.0 / chosen->rmp << ") over " << chosen->loci.size()
         << " loci, population " << chosen_population << ", theta " << args.theta << '\n';
+  });
+}
+
+struct ProfileArgs {
+  std::string collection, sample, out;
+  ProfileFlags flags;
+};
+
+// One profile out of a collection file (sample,[population,]locus,allele1,allele2 rows), as a
+// single-profile CSV that `abis enrol --modality dna` takes.
+void RunProfile(const ProfileArgs& args, CliGlobals& globals) {
+  auto collection = LoadProfileCollectionFile(args.collection, args.flags.Options());
+  if (!collection.ok()) return ReportError(globals, collection.status());
+  const NamedProfile* chosen = nullptr;
+  for (const NamedProfile& named : *collection) {
+    if (named.sample == args.sample) chosen = &named;
+  }
+  if (chosen == nullptr) {
+    std::string some;
+    for (std::size_t i = 0; i < collection->size() && i < 3; ++i) some += (i ? ", " : "") + (*collection)[i].sample;
+    return ReportError(globals, Status::NotFound(args.collection + " holds no sample '" + args.sample + "' (" +
+                                                 std::to_string(collection->size()) + " samples, e.g. " + some + ")"));
+  }
+  const std::string csv = ProfileToCsv(chosen->profile);
+  if (!args.out.empty()) {
+    std::ofstream file(args.out, std::ios::binary | std::ios::trunc);
+    file << csv;
+    file.close();
+    if (!file) return ReportError(globals, Status::IoError("cannot write " + args.out));
+  }
+  nlohmann::json result = {{"sample", chosen->sample},
+                           {"population", chosen->population},
+                           {"loci_typed", chosen->profile.TypedLocusCount()},
+                           {"core_loci_typed", chosen->profile.TypedCoreLocusCount()}};
+  if (!args.out.empty()) result["written"] = args.out;
+  PrintResult(globals, result, [&](std::ostream& out) {
+    if (args.out.empty()) {
+      out << csv;
+    } else {
+      out << "wrote sample " << chosen->sample << " (" << chosen->profile.TypedLocusCount() << " loci) to " << args.out
+          << '\n';
+    }
   });
 }
 
@@ -314,6 +357,15 @@ void AddDnaCommands(CLI::App& root, CliGlobals& globals) {
   rmp_cmd->add_option("--theta", rmp->theta, "Coancestry coefficient (NRC II 4.10)")->capture_default_str();
   AddProfileFlags(*rmp_cmd, rmp->flags);
   rmp_cmd->callback([rmp, &globals] { RunRmp(*rmp, globals); });
+
+  auto profile = std::make_shared<ProfileArgs>();
+  CLI::App* profile_cmd = dna->add_subcommand("profile", "Take one sample's profile out of a collection file");
+  profile_cmd->add_option("--collection", profile->collection, "CSV with sample,[population,]locus,allele1,allele2 rows")
+      ->required();
+  profile_cmd->add_option("--sample", profile->sample, "the sample to take out")->required();
+  profile_cmd->add_option("--out", profile->out, "write the profile CSV here (default: print it)");
+  AddProfileFlags(*profile_cmd, profile->flags);
+  profile_cmd->callback([profile, &globals] { RunProfile(*profile, globals); });
 
   auto kinship = std::make_shared<KinshipArgs>();
   CLI::App* kinship_cmd = dna->add_subcommand("kinship", "Kinship LR of two profiles versus unrelated");

@@ -1,6 +1,7 @@
 #include "abis/dna/dna_engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -188,6 +189,12 @@ class DnaEngine final : public ModalityEngine {
     Status relative_options = kinship_->ValidateRelativeOptions(sample.options, /*required=*/false);
     if (!relative_options.ok()) return relative_options.WithContext(source);
     const std::string_view text(reinterpret_cast<const char*>(sample.bytes.data()), sample.bytes.size());
+    if (IsProfileCollection(text)) {
+      // One person's record holds one person's profile, never a file of other people's genotypes.
+      return Status::InvalidArgument(source + ": a collection of STR profiles (its header starts with a sample "
+                                              "column): enrol one profile at a time; take one out with `abis dna "
+                                              "profile --collection FILE --sample ID --out profile.csv`");
+    }
     Result<StrProfile> profile = Status::InvalidArgument("unset");
     if (sample.format_hint == "csv") {
       profile = ParseProfileCsv(text, source, settings_.parse);
@@ -328,6 +335,14 @@ Result<BiometricTemplate> ProfileToTemplate(const StrProfile& profile) {
                     {"amelogenin", profile.loci.contains(std::string(kAmelogenin))},
                     {"searchable_by_default_policy", searchable}};
   return result;
+}
+
+bool IsProfileCollection(std::string_view text) {
+  const std::size_t start = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  if (start == std::string_view::npos) return false;
+  std::string first(text.substr(start, 7));
+  for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return first == "sample,";
 }
 
 Result<StrProfile> ProfileFromTemplate(const BiometricTemplate& template_) {

@@ -1,6 +1,8 @@
 // The `abis` command end to end: the contract other tools rely on, and one clear line on stderr
 // with a non-zero exit (never a crash) for every kind of bad input.
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <cmath>
 #include <gtest/gtest.h>
 
@@ -147,6 +149,26 @@ TEST_F(CliTest, ReviewCommandsTakeTheirIdsAsOptionsLikeEveryOtherCommand) {
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_TRUE(nlohmann::json::parse(none.LastLine())["candidates"].empty());
   ExpectCleanFailure(Run({"review", "show", "77"}, key), 4, "no search candidate with id 77");  // as before
+}
+
+TEST_F(CliTest, DnaProfileTakesOneSampleOutOfACollectionFile) {
+  const auto collection = dir_.path() / "genotypes.csv";
+  {
+    std::ofstream out(collection);
+    out << "sample,population,locus,allele1,allele2\nS1,Caucasian,TH01,6,9.3\nS2,Caucasian,TH01,7,8\n"
+           "S2,Caucasian,FGA,21,22\nS1,Caucasian,FGA,20,24\n";
+  }
+  const auto profile = dir_.path() / "s2.csv";
+  CliRun taken = RunCli({"dna", "profile", "--collection", collection.string(), "--sample", "S2", "--out",
+                         profile.string(), "--json"});
+  ASSERT_EQ(taken.exit_code, 0) << taken.err;
+  EXPECT_EQ(nlohmann::json::parse(taken.LastLine())["loci_typed"], 2);
+  std::ifstream in(profile);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("FGA,21,22"), std::string::npos) << text;
+  EXPECT_EQ(text.find("20"), std::string::npos) << "S1's alleles stay out: " << text;
+  ExpectCleanFailure(RunCli({"dna", "profile", "--collection", collection.string(), "--sample", "S9"}), 4,
+                     "no sample 'S9' (2 samples, e.g. S1, S2)");
 }
 
 TEST_F(CliTest, PersonLifecycleWithJsonOutput) {

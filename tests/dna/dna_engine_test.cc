@@ -139,5 +139,25 @@ TEST(DnaEngine, AGalleryWithAPartialAndAFullProfileRanksTheFullOneFirst) {
   EXPECT_NE(tiny.message().find("could never match"), std::string::npos) << tiny.ToString();
 }
 
+// A collection file (the layout of real genotype files: one row per sample and locus) holds other
+// people's genotypes: it is never enrolled as one person's sample; the refusal says how to take one
+// profile out.
+TEST(DnaEngine, ACollectionFileIsRefusedAsASampleNamingTheToolThatTakesOneProfileOut) {
+  auto engine = Engine();
+  const std::string collection =
+      "sample,population,locus,allele1,allele2\nS1,Caucasian,TH01,6,9.3\nS2,Caucasian,TH01,7,8\n";
+  SampleInput sample;
+  sample.modality = Modality::kDna;
+  sample.bytes.assign(collection.begin(), collection.end());
+  sample.source_name = "genotypes.csv";
+  auto extracted = engine->Extract(sample);
+  ASSERT_FALSE(extracted.ok());
+  EXPECT_EQ(extracted.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(extracted.status().message().find("abis dna profile --collection"), std::string::npos)
+      << extracted.status().ToString();
+  EXPECT_TRUE(IsProfileCollection("\xEF\xBB\xBFSample,locus,allele1,allele2\n"));
+  EXPECT_FALSE(IsProfileCollection(FullProfileCsv()));
+}
+
 }  // namespace
 }  // namespace abis::dna

@@ -52,6 +52,9 @@ Result<std::unique_ptr<ModalityEngine>> NewDnaEngine(AlleleFrequencyTable freque
 // The template <-> profile codec of "dna-str/1" (for tools that need the profile back).
 Result<BiometricTemplate> ProfileToTemplate(const StrProfile& profile);
 Result<StrProfile> ProfileFromTemplate(const BiometricTemplate& template_);
+// True when `text` is a CSV collection of profiles (its header starts with the sample column,
+// profile_io.h): the engine refuses to enrol one as a single sample.
+bool IsProfileCollection(std::string_view text);
 
 // ln(1/RMP)-style identity log-LR of two profiles as Compare computes it (see above), with the
 // comparison details. `population` supplies frequencies.
