@@ -39,6 +39,8 @@ struct EachFaceSearchResult;
 // A kinship search of remains and families of missing persons (abis/system/kinship_search.h).
 struct KinshipSearchRequest;
 struct KinshipSearchResult;
+struct DviJobRequest;
+struct DviJobResult;
 
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
@@ -372,6 +374,9 @@ class AbisSystem {
   // Remains against families of missing persons, or a family against remains, by pedigree LR
   // (rules: kinship_search.h); one "kinship_search" audit entry, candidates kept for review.
   Result<KinshipSearchResult> KinshipSearch(const Operator& op, const KinshipSearchRequest& request);
+  // Disaster victim identification: a remains gallery against a families gallery in one job, with
+  // the joint assignment (rules: dvi_job.h); one "dvi_job" audit entry, assignments kept for review.
+  Result<DviJobResult> IdentifyDisasterVictims(const Operator& op, const DviJobRequest& request);
   // Every probe is extracted before anything is read; one audit entry ("verify") for the request.
   // A probe with no comparable template of the person is kFailedPrecondition.
   Result<VerifyResult> Verify(const Operator& op, const VerifyRequest& request);
@@ -460,6 +465,7 @@ class AbisSystem {
                                  const nlohmann::json& probe_face = nullptr);
   Result<EachFaceSearchResult> RunSearchEachFace(const Operator& op, const EachFaceSearchRequest& request);
   Result<KinshipSearchResult> RunKinshipSearch(const Operator& op, const KinshipSearchRequest& request);
+  Result<DviJobResult> RunDviJob(const Operator& op, const DviJobRequest& request);
   Result<VerifyResult> RunVerify(const Operator& op, const VerifyRequest& request);
   Result<CompareResult> RunCompareSamples(const Operator& op, const CompareRequest& request);
 
