@@ -1,11 +1,15 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <fstream>
 #include <iostream>
 #include <numbers>
 
 #include "abis/core/time.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
+#include "abis/system/dvi_job.h"
 #include "abis/system/each_face_search.h"
 #include "abis/system/kinship_search.h"
 #include "cli_context.h"
@@ -418,12 +422,132 @@ void AddKinshipSearch(CLI::App& root, CliContext& context) {
   });
 }
 
+// The DVI job's report as a table: the same-individual groups, the assignments with their
+// runners-up and flags, the unassigned.
+void PrintDviJob(std::ostream& s, const DviJobRequest& request, const DviJobResult& result) {
+  auto remains_of = [&](std::size_t group) {
+    std::string out;
+    for (const std::string& remains : result.groups[group].remains) out += (out.empty() ? "" : "+") + remains;
+    return out;
+  };
+  s << fmt::format(
+      "DVI job (purpose {}, case {}): {} remains in gallery '{}' against {} missing person(s) in gallery '{}'\n",
+      PurposeName(request.purpose), request.case_ref, result.remains_persons, request.remains_gallery,
+      result.missing_persons.size(), request.families_gallery);
+  s << fmt::format(
+      "assignment threshold log10 LR >= {:g}; same individual at direct-match log10 LR >= {:g}; prior {:.4g} per "
+      "missing person (posterior over each remains' row)\n",
+      result.assignment_log10_lr, result.same_individual_log10_lr, result.prior_per_missing_person);
+  for (std::size_t g = 0; g < result.groups.size(); ++g) {
+    if (result.groups[g].remains.size() < 2) continue;
+    s << fmt::format("same individual: {} (weakest direct match log10 LR {:.2f}; weighed with {})\n", remains_of(g),
+                     result.groups[g].weakest_link_log10_lr, result.groups[g].remains.front());
+  }
+  s << "remains                 missing person        log10 LR  posterior  runner-up             margin  "
+       "pedigree              flags\n";
+  for (const DviAssignment& a : result.assignments) {
+    s << fmt::format("{:<22}  {:<20}  {:>+8.2f}  {:>9.4g}  {:<20}  {:>6}  {:<20}  {}\n", remains_of(a.group),
+                     a.missing_person, a.log10_lr, a.posterior, a.runner_up.empty() ? "-" : a.runner_up,
+                     std::isfinite(a.margin_log10) ? fmt::format("{:.2f}", a.margin_log10) : "-", a.pedigree,
+                     a.conflicts.empty() ? "" : "CONFLICT");
+    for (const std::string& conflict : a.conflicts) s << "    ! " << conflict << "\n";
+  }
+  for (std::size_t g : result.unassigned_groups) {
+    const DviGroup& group = result.groups[g];
+    s << "unassigned remains " << remains_of(g);
+    if (!group.scores.empty()) {
+      s << fmt::format(" (best {} at log10 LR {:.2f})", group.scores.front().missing_person,
+                       group.scores.front().log10_lr);
+    }
+    s << "\n";
+  }
+  if (!result.unassigned_missing_persons.empty()) {
+    std::string list;
+    for (const std::string& missing : result.unassigned_missing_persons) list += (list.empty() ? "" : ", ") + missing;
+    s << "unassigned missing persons: " << list << "\n";
+  }
+  for (const std::string& skipped : result.skipped) s << "skipped " << skipped << "\n";
+  if (!result.assignments.empty()) {
+    s << "investigative leads, not identifications: review them with abis review search " << result.audit_seq << "\n";
+  }
+}
+
+void AddDvi(CLI::App& root, CliContext& context) {
+  struct Options {
+    std::string remains_gallery, families_gallery, purpose, case_ref, report;
+    double threshold = 4.0;
+    double same_individual = 6.0;
+    double prior = 0.0;
+    bool progress = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = root.add_subcommand(
+      "dvi", "disaster victim identification: every remains against every family, with the joint assignment");
+  command->add_option("--remains-gallery", options->remains_gallery, "the gallery of unidentified_remains persons")
+      ->required();
+  command->add_option("--families-gallery", options->families_gallery, "the gallery of family reference persons")
+      ->required();
+  command->add_option("--purpose", options->purpose, "unidentified_remains")->required();
+  command->add_option("--case", options->case_ref, "case reference")->required();
+  command->add_option("--threshold-log10", options->threshold, "assign a pair at log10 LR >= this (> 0)")
+      ->capture_default_str();
+  command
+      ->add_option("--same-individual-log10", options->same_individual,
+                   "two remains are one person at direct-match log10 LR >= this (> 0)")
+      ->capture_default_str();
+  command->add_option("--prior", options->prior, "prior per missing person (0: uniform 1/(M+1))")
+      ->capture_default_str();
+  command->add_option("--report", options->report, "write the full JSON report (with the LR matrix) to this file");
+  command->add_flag("--progress", options->progress, "show progress on stderr (shown anyway from 20 remains)");
+  command->callback([&context, options] {
+    DviJobRequest request;
+    auto purpose = ParsePurpose(options->purpose);
+    if (context.Failed(purpose.status())) return;
+    request.purpose = *purpose;
+    request.case_ref = options->case_ref;
+    request.remains_gallery = options->remains_gallery;
+    request.families_gallery = options->families_gallery;
+    request.assignment_log10_lr = options->threshold;
+    request.same_individual_log10_lr = options->same_individual;
+    request.prior_per_missing_person = options->prior;
+    const bool always = options->progress;
+    request.progress = [always](const DviProgress& step) {
+      if (!always && step.remains_total < 20) return;
+      const std::size_t every = std::max<std::size_t>(1, step.remains_total / 20);
+      if (step.remains_done % every != 0 && step.remains_done != step.remains_total) return;
+      std::cerr << fmt::format("dvi: weighed {}/{} remains ({})\n", step.remains_done, step.remains_total,
+                               step.remains);
+    };
+    auto session = context.OpenAsOperator();
+    if (context.Failed(session.status())) return;
+    auto [system, op] = *session;
+    auto result = system->IdentifyDisasterVictims(op, request);
+    if (context.Failed(result.status())) return;
+    nlohmann::json out = result->ToJson();
+    out["purpose"] = options->purpose;
+    out["case_ref"] = options->case_ref;
+    out["remains_gallery"] = options->remains_gallery;
+    out["families_gallery"] = options->families_gallery;
+    if (!options->report.empty()) {
+      std::ofstream file(options->report);
+      file << out.dump(2) << "\n";
+      file.close();
+      if (!file) {
+        context.Failed(Status::IoError("could not write the DVI report to '" + options->report + "'"));
+        return;
+      }
+    }
+    PrintResult(context.globals(), out, [&](std::ostream& s) { PrintDviJob(s, request, *result); });
+  });
+}
+
 }  // namespace
 
 void AddBiometricCommands(CLI::App& root, CliContext& context) {
   AddEnrol(root, context);
   AddSearch(root, context);
   AddKinshipSearch(root, context);
+  AddDvi(root, context);
   AddVerify(root, context);
 }
 

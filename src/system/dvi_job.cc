@@ -165,7 +165,7 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
     ABIS_ASSIGN_OR_RETURN(families_gallery, store_->FindGallery(request.families_gallery));
     // Each member of the wanted category with its active DNA templates; the others skipped.
     auto for_each_member = [&](const Gallery& gallery, PersonCategory category,
-                               const std::function<Status(const Person&, std::vector<StoredDnaTemplate>)>& use) {
+                               const std::function<Status(const Person&, std::vector<StoredDnaTemplate>&)>& use) {
       for (std::int64_t after = 0;;) {
         ABIS_ASSIGN_OR_RETURN(auto page, store_->ListGalleryMembers(gallery.id, after, kMembersPerPage));
         for (const auto& [person_id, external_id] : page) {
@@ -182,7 +182,7 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
             result.skipped.push_back(external_id + ": no active DNA template");
             continue;
           }
-          ABIS_RETURN_IF_ERROR(use(person, std::move(templates)));
+          ABIS_RETURN_IF_ERROR(use(person, templates));
         }
         if (page.size() < static_cast<std::size_t>(kMembersPerPage)) break;
       }
@@ -190,7 +190,7 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
     };
     ABIS_RETURN_IF_ERROR(for_each_member(
         remains_gallery, PersonCategory::kUnidentifiedRemains,
-        [&](const Person& person, std::vector<StoredDnaTemplate> templates) -> Status {
+        [&](const Person& person, std::vector<StoredDnaTemplate>& templates) -> Status {
           const StoredDnaTemplate* chosen = Fullest(templates);
           ABIS_ASSIGN_OR_RETURN(BiometricTemplate profile, store_->LoadTemplate(chosen->info.id));
           remains.push_back({person.id, person.external_id, LociTyped(chosen->info), std::move(profile)});
@@ -199,7 +199,7 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
         }));
     ABIS_RETURN_IF_ERROR(for_each_member(
         families_gallery, PersonCategory::kMissingPersonReference,
-        [&](const Person& person, std::vector<StoredDnaTemplate> templates) -> Status {
+        [&](const Person& person, std::vector<StoredDnaTemplate>& templates) -> Status {
           // One template per (reference person, missing person): the fullest profile.
           std::map<std::string, std::vector<StoredDnaTemplate>> by_case;
           for (StoredDnaTemplate& stored : templates) {

@@ -1,6 +1,7 @@
 // `abis search-kinship` end to end: family references enrolled with their relationship as sample
 // options, a remains profile searched against them and the family searched against the remains;
-// the answer names the model, and a family reference without its relationship is refused.
+// the answer names the model, and a family reference without its relationship is refused; `abis dvi`
+// assigns remains to families in one job.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -152,6 +153,60 @@ TEST_F(KinshipCliTest, AFamilyReferenceWithoutItsRelationshipIsRefused) {
       EnrolPerson("REF-9", "missing_person_reference", WriteProfile("ref9", Founder()), {"missing_person=MP-9"});
   EXPECT_EQ(enrolled.exit_code, 2) << enrolled.err;
   EXPECT_NE(enrolled.err.find("without relationship"), std::string::npos) << enrolled.err;
+}
+
+TEST_F(KinshipCliTest, DviJobAssignsRemainsToFamiliesWithAReportAndProgress) {
+  for (int i = 0; i < 3; ++i) {
+    const std::string mp = "MP-" + std::to_string(i);
+    Genotypes mother = Founder(), father = Founder();
+    for (const auto& [role, genotypes] : {std::pair{"mother", mother}, std::pair{"father", father}}) {
+      const std::string id = mp + "-" + role;
+      CliRun enrolled = EnrolPerson(id, "missing_person_reference", WriteProfile(id, genotypes),
+                                    {"missing_person=" + mp, std::string("relationship=") + role});
+      ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+    }
+    if (i == 2) continue;  // MP-2 not found
+    const std::string remains = "UR-" + std::to_string(i);
+    ASSERT_EQ(EnrolPerson(remains, "unidentified_remains", WriteProfile(remains, Child(mother, father)), {}).exit_code,
+              0);
+  }
+  ASSERT_EQ(EnrolPerson("UR-9", "unidentified_remains", WriteProfile("UR-9", Founder()), {}).exit_code, 0);
+
+  const std::string report = (dir_.path() / "dvi.json").string();
+  CliRun text =
+      Run({"dvi", "--remains-gallery", "unidentified_remains", "--families-gallery", "missing_person_reference",
+           "--purpose", "unidentified_remains", "--case", "C-1", "--report", report, "--progress"},
+          investigator_key_);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.err.find("dvi: weighed 3/3 remains"), std::string::npos) << text.err;
+  EXPECT_NE(text.out.find("assignment threshold log10 LR >= 4"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("unassigned remains UR-9"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("unassigned missing persons: MP-2"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("abis review search"), std::string::npos) << text.out;
+  std::ifstream file(report);
+  const nlohmann::json written = nlohmann::json::parse(file);
+  ASSERT_EQ(written["assignments"].size(), 2u) << written.dump();
+  for (const nlohmann::json& assignment : written["assignments"]) {
+    const std::string remains = assignment["remains"][0];
+    EXPECT_EQ(assignment["missing_person"], "MP-" + remains.substr(3));
+    EXPECT_GT(assignment["log10_lr"].get<double>(), 4.0);
+    EXPECT_GT(assignment["candidate_id"].get<std::int64_t>(), 0);
+  }
+  EXPECT_EQ(written["matrix"]["rows"].size(), 3u);
+
+  CliRun json =
+      Run({"--json", "dvi", "--remains-gallery", "unidentified_remains", "--families-gallery",
+           "missing_person_reference", "--purpose", "unidentified_remains", "--case", "C-1", "--threshold-log10", "2"},
+          investigator_key_);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(json.err.empty()) << "no progress for a short job unless asked: " << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.LastLine())["assignment_log10_lr"], 2.0);
+
+  CliRun refused = Run({"dvi", "--remains-gallery", "unidentified_remains", "--families-gallery",
+                        "missing_person_reference", "--purpose", "missing_person", "--case", "C-1"},
+                       investigator_key_);
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("purpose unidentified_remains"), std::string::npos) << refused.err;
 }
 
 }  // namespace
