@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <random>
 #include <set>
@@ -396,6 +398,29 @@ TEST_F(DviJobTest, RealGenotypesDisasterIsIdentified) {
   ASSERT_EQ(result->unassigned_groups.size(), 1u);
   EXPECT_EQ(result->groups[result->unassigned_groups[0]].remains.front(), "RUR-unrelated");
   for (const DviAssignment& a : result->assignments) EXPECT_TRUE(a.conflicts.empty()) << a.conflicts.front();
+}
+
+// The measured figure of docs/SEARCH.md (not run by ctest): 100 remains (whole profiles of 100
+// trio families' missing persons) against those 100 families, timed from the request to the answer.
+// Run: build/tests/abis_dvi_job_tests --gtest_also_run_disabled_tests --gtest_filter='*Scale*'
+TEST_F(DviJobTest, DISABLED_Scale100RemainsBy100Families) {
+  for (int i = 0; i < 100; ++i) {
+    const std::string mp = "MP-" + std::to_string(i);
+    Genotypes mother = Founder(), father = Founder();
+    EnrolReference(mp + "-mother", mother, mp, "mother");
+    EnrolReference(mp + "-father", father, mp, "father");
+    EnrolRemains("UR-" + std::to_string(i), Child(mother, father, random_));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto result = system_->IdentifyDisasterVictims(investigator_, Request());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->assignments.size(), 100u);
+  std::size_t correct = 0;
+  for (const DviAssignment& a : result->assignments)
+    correct += a.missing_person.substr(3) == result->groups[a.group].remains.front().substr(3);
+  std::cout << "DVI job 100 remains x 100 families: " << seconds << " s, " << correct << "/100 correct, "
+            << result->assignments.size() << " assigned\n";
 }
 
 }  // namespace
