@@ -276,10 +276,17 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
     for (Weighing& weighing : weighings) {
       auto ranked = evaluator->RankMissingPersons(weighing.unidentified, weighing.relatives, 0.0);
       if (!ranked.ok()) {
-        if (ranked.status().code() != StatusCode::kInvalidArgument) return ranked.status();
+        const StatusCode code = ranked.status().code();
+        if (code != StatusCode::kInvalidArgument && code != StatusCode::kNotFound) return ranked.status();
         std::string who =
             to_families ? "missing person " + weighing.relatives.front().missing_person : weighing.lead_external_id;
-        result.skipped.push_back(who + ": " + ranked.status().message());
+        // kNotFound: an allele the frequency table lacks. One such profile must not stop the search
+        // of the whole gallery, and the answer names no allele (genotypes stay out of answers).
+        result.skipped.push_back(who + ": " +
+                                 (code == StatusCode::kNotFound
+                                      ? std::string("an allele of these profiles has no frequency in "
+                                                    "the table, so no LR can be stated")
+                                      : ranked.status().message()));
         continue;
       }
       PedigreeScore& score = ranked->ranking.front();
@@ -336,7 +343,10 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     std::erase_if(result.candidates,
                   [&](const KinshipCandidate& candidate) { return !store_->GetPerson(candidate.person_id).ok(); });
+    // Every stored person whose profile was weighed is named (their subject access reports show
+    // the search), not only those of the candidates returned.
     std::vector<std::int64_t> concerned = family_person_ids;
+    for (const auto& [external_id, person_id] : person_of_external_id) concerned.push_back(person_id);
     if (probe_person_id != 0) concerned.push_back(probe_person_id);
     nlohmann::json summary = nlohmann::json::array();
     for (const KinshipCandidate& candidate : result.candidates) {

@@ -250,6 +250,17 @@ TEST_F(KinshipSearchTest, RemainsProbeRanksTheTrueFamilyFirstAndIsAuditedAndKept
     for (const std::string& relative : best.relatives_used) {
       EXPECT_NE(std::find(persons.begin(), persons.end(), person_ids_[relative]), persons.end()) << relative;
     }
+    // Every reference whose profile was weighed is named, not only the 3 candidates' relatives.
+    std::size_t references = 0;
+    for (const auto& [name, id] : person_ids_) {
+      if (name.find("-mother") == std::string::npos && name.find("-father") == std::string::npos &&
+          name.find("-sibling") == std::string::npos) {
+        continue;
+      }
+      ++references;
+      EXPECT_NE(std::find(persons.begin(), persons.end(), id), persons.end()) << name << " was weighed";
+    }
+    EXPECT_EQ(references, 9u);
     EXPECT_EQ(entry.dump().find("allele"), std::string::npos);
     EXPECT_EQ(entry.dump().find("D8S1179"), std::string::npos) << "no locus data in the audit";
 
