@@ -34,12 +34,19 @@ Result<RemainsIdentification> RankMissingPersons(const StrProfile& remains,
     const ReferenceRelative* father = nullptr;
     std::vector<const ReferenceRelative*> others;
     for (const ReferenceRelative* relative : relatives) {
-      if (relative->role == ReferenceRole::kMother && !mother) {
-        mother = relative;
-      } else if (relative->role == ReferenceRole::kFather && !father) {
-        father = relative;
-      } else {
+      // A person has one mother and one father: a second one is a data-entry error (or the same
+      // parent typed twice), which would count the same evidence twice. Refused, naming both.
+      const ReferenceRelative*& parent = relative->role == ReferenceRole::kMother ? mother : father;
+      if (relative->role != ReferenceRole::kRelative && parent != nullptr) {
+        return Status::InvalidArgument("missing person " + missing_person + ": two references are recorded as the " +
+                                       (relative->role == ReferenceRole::kMother ? "mother" : "father") + " (" +
+                                       parent->relative_id + ", " + relative->relative_id +
+                                       "): a person has one; correct the relationship of one of them");
+      }
+      if (relative->role == ReferenceRole::kRelative) {
         others.push_back(relative);
+      } else {
+        parent = relative;
       }
     }
     if (static_cast<bool>(mother) != static_cast<bool>(father)) {

@@ -177,21 +177,24 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
       std::vector<StoredDnaTemplate> templates;
     };
     std::vector<Member> members;
+    std::size_t other_category = 0;
+    std::size_t without_dna = 0;
     for (std::int64_t after = 0;;) {
       ABIS_ASSIGN_OR_RETURN(auto page, store_->ListGalleryMembers(gallery.id, after, kMembersPerPage));
       for (const auto& [person_id, external_id] : page) {
         after = person_id;
         if (person_id == probe_person_id) continue;
         ABIS_ASSIGN_OR_RETURN(Person person, store_->GetPerson(person_id));
+        // Members that are not compared are counted, not named: the answer discloses no person
+        // whose record the search did not use.
         if (person.category != member_category) {
-          result.skipped.push_back(external_id + ": category " + std::string(PersonCategoryName(person.category)) +
-                                   ", not " + std::string(PersonCategoryName(member_category)));
+          ++other_category;
           continue;
         }
         ABIS_ASSIGN_OR_RETURN(std::vector<StoredDnaTemplate> templates,
                               ActiveDnaTemplates(*store_, *engine, person_id));
         if (templates.empty()) {
-          result.skipped.push_back(external_id + ": no active DNA template");
+          ++without_dna;
           continue;
         }
         members.push_back({std::move(person), std::move(templates)});
@@ -199,6 +202,13 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
       if (page.size() < static_cast<std::size_t>(kMembersPerPage)) break;
     }
     result.gallery_persons = members.size();
+    if (other_category > 0) {
+      result.skipped.push_back(std::to_string(other_category) + " gallery member(s) of a category other than " +
+                               std::string(PersonCategoryName(member_category)));
+    }
+    if (without_dna > 0) {
+      result.skipped.push_back(std::to_string(without_dna) + " gallery member(s) without an active DNA template");
+    }
 
     // What each candidate is weighed with: one unidentified profile against one missing person's
     // references. `lead` is the stored person the examiner reviews.
@@ -217,8 +227,8 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
         for (const StoredDnaTemplate& stored : member.templates) {
           Status relative = evaluator->ValidateRelativeOptions(stored.options, /*required=*/true);
           if (!relative.ok()) {
-            result.skipped.push_back(member.person.external_id + ": template " + std::to_string(stored.info.id) + ": " +
-                                     relative.message());
+            result.skipped.push_back(member.person.external_id +
+                                     ": a DNA sample without usable reference options: " + relative.message());
             continue;
           }
           by_case[OptionText(stored.options, kMissingPersonOption)].push_back(stored);
@@ -264,6 +274,18 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
           family_person_ids.push_back(person.id);
         }
         if (samples.size() < static_cast<std::size_t>(kMembersPerPage)) break;
+      }
+      // A new reference sample that is a stored reference typed again would count that relative's
+      // evidence twice: refused, naming the stored reference.
+      if (request.probe) {
+        for (std::size_t i = 1; i < family.size(); ++i) {
+          ABIS_ASSIGN_OR_RETURN(Comparison same, engine->Compare(family.front().reference, family[i].reference));
+          if (same.details.value("match", false) && !same.details.value("excluded", true)) {
+            return Status::FailedPrecondition("the probe sample is a DNA match to the stored reference '" +
+                                              family[i].relative_id + "' of missing person " + missing_person +
+                                              ": the same relative would be counted twice");
+          }
+        }
       }
       for (const Member& member : members) {
         ABIS_ASSIGN_OR_RETURN(BiometricTemplate remains, store_->LoadTemplate(Fullest(member.templates)->info.id));

@@ -77,5 +77,19 @@ TEST(RankMissingPersons, UsesALoneParentAsAParentChildPairAndValidatesInput) {
   EXPECT_FALSE(RankMissingPersons(remains, references, {}).ok());
 }
 
+// Two mothers (or two fathers) of one missing person would count one parent's evidence twice (the
+// same mother typed twice, or a wrong relationship): refused, naming both references.
+TEST(RankMissingPersons, RefusesTwoMothersOfOneMissingPerson) {
+  const AlleleFrequencyTable table = Table(kTable);
+  const StrProfile remains = Profile("locus,allele1,allele2\nvWA,14,15\n");
+  std::vector<ReferenceRelative> references = {
+      Reference("MP-1", "mother-1", Relationship::kParentChild, ReferenceRole::kMother, "locus,allele1,allele2\nvWA,14,16\n"),
+      Reference("MP-1", "mother-2", Relationship::kParentChild, ReferenceRole::kMother, "locus,allele1,allele2\nvWA,14,16\n")};
+  auto result = RankMissingPersons(remains, references, {&OnlyPopulation(table)});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("mother-1, mother-2"), std::string::npos) << result.status().ToString();
+}
+
 }  // namespace
 }  // namespace abis::dna

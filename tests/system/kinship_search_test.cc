@@ -325,6 +325,14 @@ TEST_F(KinshipSearchTest, NewFamilyReferenceRanksItsRemainsFirstWithTheStoredRef
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->candidates.front().external_id, "UR-0");
   EXPECT_EQ(result->candidates.front().pedigree, "trio");
+
+  // The stored sibling of MP-4 typed again and brought as a new reference would count twice.
+  request = Request(KinshipDirection::kFamilyToRemains);
+  request.probe = DnaSample(families_[4].sibling, "sibling-again.csv", Relative("MP-4", "full_sibling"));
+  result = system_->KinshipSearch(examiner_, request);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(result.status().message().find("'MP-4-sibling'"), std::string::npos) << result.status().ToString();
 }
 
 TEST_F(KinshipSearchTest, RefusalsAreAudited) {
