@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "abis/core/text_validation.h"
-#include "abis/system/candidate_review.h"
 #include "abis/store/watchlist_alert.h"
+#include "abis/system/candidate_review.h"
 #include "cli_context.h"
 
 namespace abis::cli {
@@ -13,10 +13,17 @@ namespace {
 void PrintReview(CliContext& context, const CandidateReview& review) {
   PrintResult(context.globals(), review.ToJson(), [&](std::ostream& out) {
     out << "candidate " << review.candidate_id << " (search " << review.search_seq << ", rank " << review.rank
-        << "): person " << review.external_id << ", fused log-LR " << review.fused_log_lr << ", "
+        << "): person " << EscapeForDisplay(review.external_id) << ", fused ln-LR " << review.fused_log_lr << ", "
         << ReviewStateName(review.state) << "\n";
+    // A kinship or DVI lead stands for more than its person: say which missing person and why.
+    if (review.context.contains("missing_person")) {
+      out << "  lead for missing person " << EscapeForDisplay(review.context.value("missing_person", "")) << " ("
+          << review.context.value("kind", "") << ", pedigree " << review.context.value("pedigree", "") << ", log10 LR "
+          << review.context.value("log10_lr", 0.0) << ")\n";
+    }
     for (const auto& decision : review.decisions) {
-      out << "  " << decision.decided_at << "  " << decision.examiner << "  " << CandidateDecisionName(decision.decision)
+      out << "  " << decision.decided_at << "  " << decision.examiner << "  "
+          << CandidateDecisionName(decision.decision)
           << (decision.comment.empty() ? "" : "  \"" + decision.comment + "\"") << "\n";
     }
   });
@@ -102,7 +109,8 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
       for (const WatchlistAlert& alert : *listed) {
         out << alert.id << "  " << alert.raised_at << "  " << EscapeForDisplay(alert.external_id) << " on '"
             << EscapeForDisplay(alert.gallery) << "' (" << EscapeForDisplay(alert.authority_reference) << ")  search "
-            << alert.search_seq << " by " << alert.operator_name << ", case " << EscapeForDisplay(alert.case_ref) << "\n";
+            << alert.search_seq << " by " << alert.operator_name << ", case " << EscapeForDisplay(alert.case_ref)
+            << "\n";
       }
       if (listed->empty()) out << "no alerts after " << alert_options->after << "\n";
     });

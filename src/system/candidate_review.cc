@@ -4,12 +4,14 @@
 #include <optional>
 
 #include "abis/audit/audit_log.h"
+#include "abis/core/json_text.h"
 #include "abis/core/time.h"
 
 namespace abis {
 namespace {
 
 constexpr std::size_t kMaxCommentLength = 1000;
+constexpr std::size_t kMaxLeadContextBytes = 4096;
 
 AuditEvent EventFor(const Operator& op, const std::string& action) {
   AuditEvent event;
@@ -40,6 +42,8 @@ Result<CandidateReview> LoadReview(Store& store, std::int64_t candidate_id) {
   review.purpose = candidate.purpose;
   review.case_ref = candidate.case_ref;
   review.fused_log_lr = candidate.fused_log_lr;
+  review.context = nlohmann::json::parse(candidate.context, nullptr, false);
+  if (!review.context.is_object()) review.context = nlohmann::json::object();
   ABIS_ASSIGN_OR_RETURN(std::vector<CandidateDecisionRow> rows, store.ListCandidateDecisions(candidate_id));
   for (const CandidateDecisionRow& row : rows) {
     CandidateDecisionRecord record;
@@ -102,6 +106,7 @@ nlohmann::json CandidateReview::ToJson() const {
           {"purpose", purpose},
           {"case_ref", case_ref},
           {"fused_ln_lr", fused_log_lr},
+          {"context", context},
           {"state", ReviewStateName(state)},
           {"decisions", list}};
 }
@@ -130,6 +135,12 @@ Result<std::vector<std::int64_t>> RecordSearchLeads(Store& store, std::int64_t s
       candidate.case_ref = case_ref;
       candidate.fused_log_lr = leads[rank].ln_lr;
       candidate.created_at = now;
+      if (!leads[rank].context.is_object()) return Status::InvalidArgument("a review lead's context must be an object");
+      candidate.context = ToJsonText(leads[rank].context);
+      if (candidate.context.size() > kMaxLeadContextBytes) {
+        return Status::InvalidArgument("a review lead's context exceeds " + std::to_string(kMaxLeadContextBytes) +
+                                       " bytes");
+      }
       ABIS_ASSIGN_OR_RETURN(std::int64_t id, store.AddSearchCandidate(candidate));
       ids.push_back(id);
     }

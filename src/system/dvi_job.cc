@@ -413,7 +413,15 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
                          {"pedigree", a.pedigree},
                          {"conflicts", a.conflicts.size()}});
       if (!store_->GetPerson(group.person_ids.front()).ok()) continue;
-      leads.push_back({group.person_ids.front(), a.log10_lr * std::numbers::ln10});
+      leads.push_back({group.person_ids.front(),
+                       a.log10_lr * std::numbers::ln10,
+                       {{"kind", "dvi_job"},
+                        {"missing_person", a.missing_person},
+                        {"remains", group.remains},
+                        {"pedigree", a.pedigree},
+                        {"relatives_used", a.relatives_used},
+                        {"log10_lr", a.log10_lr},
+                        {"conflicts", a.conflicts}}});
       lead_of.push_back(i);
     }
     nlohmann::json same_individual = nlohmann::json::array();

@@ -403,7 +403,16 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
     result.audit_seq = entry.seq;
     std::vector<SearchLead> leads;
     for (const KinshipCandidate& candidate : result.candidates) {
-      leads.push_back({candidate.person_id, candidate.log10_lr * std::numbers::ln10});
+      // The examiner sees what the lead stands for: which missing person, which way, which probe.
+      nlohmann::json context = {{"kind", "kinship_search"},
+                                {"direction", KinshipDirectionName(request.direction)},
+                                {"missing_person", candidate.missing_person},
+                                {"pedigree", candidate.pedigree},
+                                {"relatives_used", candidate.relatives_used},
+                                {"log10_lr", candidate.log10_lr}};
+      if (!request.probe_person.empty()) context["probe_person"] = request.probe_person;
+      if (!input_hashes.empty()) context["probe_sha256"] = input_hashes.front();
+      leads.push_back({candidate.person_id, candidate.log10_lr * std::numbers::ln10, std::move(context)});
     }
     ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, RecordSearchLeads(*store_, result.audit_seq, gallery.name,
                                                                            request.purpose, request.case_ref, leads));

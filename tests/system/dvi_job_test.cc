@@ -279,6 +279,9 @@ TEST_F(DviJobTest, JointAssignmentRecoversTheTruthGroupsFragmentsAndLeavesTheStr
   EXPECT_EQ(reviews->front().person_id, result->groups[result->assignments.front().group].person_ids.front());
   EXPECT_EQ(reviews->front().gallery, "remains");
   EXPECT_NEAR(reviews->front().fused_log_lr, result->assignments.front().log10_lr * std::log(10.0), 1e-6);
+  EXPECT_EQ(reviews->front().context["missing_person"], result->assignments.front().missing_person)
+      << "the lead says which missing person it assigns";
+  EXPECT_EQ(reviews->front().context["kind"], "dvi_job");
 }
 
 // Two missing siblings: MP-X's parents are the references of MP-X, one living full sibling the

@@ -271,6 +271,10 @@ TEST_F(KinshipSearchTest, RemainsProbeRanksTheTrueFamilyFirstAndIsAuditedAndKept
     EXPECT_EQ(reviews->front().person_id, best.person_id);
     EXPECT_EQ(reviews->front().candidate_id, best.review_id);
     EXPECT_EQ(reviews->front().purpose, "unidentified_remains");
+    // The lead says what it stands for: the examiner reviews a relative for a missing person.
+    EXPECT_EQ(reviews->front().context["missing_person"], mp);
+    EXPECT_EQ(reviews->front().context["direction"], "remains_to_families");
+    EXPECT_EQ(reviews->front().context["probe_sha256"], Sha256Hex(request.probe->bytes));
     EXPECT_NEAR(reviews->front().fused_log_lr, best.log10_lr * std::log(10.0), 1e-6);
     EXPECT_EQ(reviews->front().gallery, "families");
   }

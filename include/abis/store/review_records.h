@@ -18,6 +18,7 @@ struct SearchCandidateRecord {
   std::string case_ref;
   double fused_log_lr = 0.0;
   std::string created_at;
+  std::string context = "{}";  // JSON object text: what the lead stands for beyond its person
 };
 
 struct CandidateDecisionRow {

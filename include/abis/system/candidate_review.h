@@ -48,6 +48,7 @@ struct CandidateReview {
   std::string purpose;
   std::string case_ref;
   double fused_log_lr = 0.0;
+  nlohmann::json context = nlohmann::json::object();  // what the lead stands for (SearchLead::context)
   ReviewState state = ReviewState::kUnreviewed;
   std::vector<CandidateDecisionRecord> decisions;  // oldest first
   nlohmann::json ToJson() const;
@@ -67,6 +68,9 @@ Result<std::vector<std::int64_t>> RecordSearchCandidates(Store& store, const Sea
 struct SearchLead {
   std::int64_t person_id = 0;
   double ln_lr = 0.0;
+  // What the lead stands for beyond its person, shown to the examiner (e.g. a kinship lead's
+  // missing person and probe); a JSON object, at most 4096 bytes serialised.
+  nlohmann::json context = nlohmann::json::object();
 };
 // Records `leads` (best first: rank 1, 2, ...) of the search audited as `search_seq` for review;
 // returns their candidate ids in rank order. RecordSearchCandidates is this for a 1:N search.

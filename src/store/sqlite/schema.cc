@@ -284,7 +284,14 @@ ALTER TABLE watchlist_entries ADD COLUMN end_reason TEXT;
 CREATE INDEX watchlist_entries_gallery_person ON watchlist_entries(gallery_id, person_id);
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5, kMigration6};
+// Version 7: what a review lead stands for beyond its person (a kinship or DVI lead: the missing
+// person, the direction, the probe), as JSON, shown to the examiner.
+constexpr const char* kMigration7 = R"sql(
+ALTER TABLE search_candidates ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                       kMigration5, kMigration6, kMigration7};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

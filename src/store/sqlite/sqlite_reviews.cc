@@ -7,8 +7,8 @@ namespace abis {
 Result<std::int64_t> SqliteStore::AddSearchCandidate(const SearchCandidateRecord& candidate) {
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO search_candidates (search_seq, rank, person_id, gallery, "
-                                     "purpose, case_ref, fused_log_lr, created_at) VALUES (?, ?, ?, ?, ?, "
-                                     "?, ?, ?)"));
+                                     "purpose, case_ref, fused_log_lr, created_at, context) VALUES (?, ?, ?, "
+                                     "?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, candidate.search_seq)
       .Bind(2, candidate.rank)
       .Bind(3, candidate.person_id)
@@ -16,16 +16,18 @@ Result<std::int64_t> SqliteStore::AddSearchCandidate(const SearchCandidateRecord
       .Bind(5, candidate.purpose)
       .Bind(6, candidate.case_ref)
       .Bind(7, candidate.fused_log_lr)
-      .Bind(8, candidate.created_at);
+      .Bind(8, candidate.created_at)
+      .Bind(9, candidate.context);
   ABIS_RETURN_IF_ERROR(insert.Run());
   return db_->LastInsertRowId();
 }
 
 Result<SearchCandidateRecord> SqliteStore::GetSearchCandidate(std::int64_t candidate_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query,
-                        db_->Prepare("SELECT c.id, c.search_seq, c.rank, c.person_id, p.external_id, c.gallery, "
-                                     "c.purpose, c.case_ref, c.fused_log_lr, c.created_at FROM search_candidates c "
-                                     "JOIN persons p ON p.id = c.person_id WHERE c.id = ?"));
+  ABIS_ASSIGN_OR_RETURN(
+      auto query,
+      db_->Prepare("SELECT c.id, c.search_seq, c.rank, c.person_id, p.external_id, c.gallery, "
+                   "c.purpose, c.case_ref, c.fused_log_lr, c.created_at, c.context FROM search_candidates c "
+                   "JOIN persons p ON p.id = c.person_id WHERE c.id = ?"));
   query.Bind(1, candidate_id);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   if (!row) return Status::NotFound("no search candidate with id " + std::to_string(candidate_id));
@@ -40,6 +42,7 @@ Result<SearchCandidateRecord> SqliteStore::GetSearchCandidate(std::int64_t candi
   candidate.case_ref = query.ColumnText(7);
   candidate.fused_log_lr = query.ColumnDouble(8);
   candidate.created_at = query.ColumnText(9);
+  candidate.context = query.ColumnText(10);
   return candidate;
 }
 
