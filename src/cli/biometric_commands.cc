@@ -192,6 +192,7 @@ void AddEnrol(CLI::App& root, CliContext& context) {
 
 struct SearchOptions {
   std::string gallery;
+  std::string person;  // search with this stored person's templates
   std::vector<std::string> probes;
   SampleOptions sample;
   PurposeOptions purpose;
@@ -231,6 +232,9 @@ void AddSearch(CLI::App& root, CliContext& context) {
   CLI::App* search = root.add_subcommand("search", "1:N identification of probe samples against a gallery");
   search->add_option("--gallery", options->gallery, "gallery name")->required();
   search->add_option("--probe", options->probes, "MODALITY:FILE or finger:POSITION:FILE (repeatable; fused)");
+  search->add_option("--person", options->person,
+                     "search with this stored person's templates (active encounters); the person is never a "
+                     "candidate");
   options->sample.AddTo(search, /*required=*/false);
   options->purpose.AddTo(search);
   search->add_option("--top", options->top, "candidates to return (1-1000)")->capture_default_str();
@@ -261,8 +265,10 @@ void AddSearch(CLI::App& root, CliContext& context) {
       if (context.Failed(sample.status())) return;
       request.probes.push_back(std::move(sample).value());
     }
-    if (request.probes.empty()) {
-      context.Failed(Status::InvalidArgument("search needs a probe: --modality M --file F, or --probe M:F"));
+    request.probe_person = options->person;
+    if (request.probes.empty() && request.probe_person.empty()) {
+      context.Failed(
+          Status::InvalidArgument("search needs a probe: --modality M --file F, --probe M:F or --person ID"));
       return;
     }
     auto session = context.OpenAsOperator();

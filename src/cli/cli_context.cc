@@ -15,6 +15,7 @@ Result<std::string> CliContext::StoreDir() const {
 }
 
 Result<const ModalityEngine*> CliContext::Engine(Modality modality) {
+  std::lock_guard<std::mutex> lock(engines_mutex_);
   auto found = engines_.find(modality);
   if (found != engines_.end()) return found->second.get();
   ABIS_ASSIGN_OR_RETURN(const ModalityPlugin* plugin, FindModalityPlugin(modality));
@@ -51,6 +52,12 @@ Result<std::pair<AbisSystem*, Operator>> CliContext::OpenAsOperator() {
   ABIS_ASSIGN_OR_RETURN(std::string key, ReadApiKey());
   ABIS_ASSIGN_OR_RETURN(Operator op, system_->Authenticate(key));
   return std::make_pair(system_.get(), op);
+}
+
+Result<std::unique_ptr<AbisSystem>> CliContext::OpenAnotherSystem() {
+  ABIS_ASSIGN_OR_RETURN(std::string dir, StoreDir());
+  return AbisSystem::Open(
+      dir, [this](Modality m) { return Engine(m); }, worker_indexes_);
 }
 
 }  // namespace abis::cli

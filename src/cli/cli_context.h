@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "abis/cli/plugin.h"
@@ -18,10 +19,14 @@ class CliContext {
 
   // The store folder from --store or ABIS_STORE; kInvalidArgument when neither is set.
   Result<std::string> StoreDir() const;
-  // The engine for a modality, built once from its plugin.
+  // The engine for a modality, built once from its plugin; safe to call from several threads.
   Result<const ModalityEngine*> Engine(Modality modality);
   // Opens the store (once) and authenticates the operator from --key-file or ABIS_API_KEY.
   Result<std::pair<AbisSystem*, Operator>> OpenAsOperator();
+  // Another AbisSystem on the same store, with this context's engines and one gallery index cache
+  // shared by every system opened so (for worker threads: one system per thread). The context
+  // must outlive it.
+  Result<std::unique_ptr<AbisSystem>> OpenAnotherSystem();
   // Reports a failed status and returns true when `status` is an error.
   bool Failed(const Status& status) {
     if (status.ok()) return false;
@@ -32,7 +37,9 @@ class CliContext {
  private:
   Result<std::string> ReadApiKey() const;
   CliGlobals& globals_;
+  std::mutex engines_mutex_;
   std::map<Modality, std::unique_ptr<ModalityEngine>> engines_;
+  std::shared_ptr<GalleryIndexCache> worker_indexes_ = std::make_shared<GalleryIndexCache>();
   std::unique_ptr<AbisSystem> system_;
 };
 
@@ -43,7 +50,8 @@ void AddBiometricCommands(CLI::App& root, CliContext& context);
 void AddAccountabilityCommands(CLI::App& root, CliContext& context);
 void AddTemplateCommands(CLI::App& root, CliContext& context);
 void AddDemoCommand(CLI::App& root, CliContext& context);
-void AddNistCommands(CLI::App& root, CliContext& context);
+void AddImportCommands(CLI::App& root, CliContext& context);  // `abis import` and its `batch`
+void AddNistCommands(CLI::App& root, CliContext& context);    // after AddImportCommands
 void AddReviewCommand(CLI::App& root, CliContext& context);
 void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
 void AddMosipCommands(CLI::App& root, CliContext& context);  // empty without ABIS_HAVE_MOSIP

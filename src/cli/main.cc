@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   abis::cli::AddAccountabilityCommands(root, context);
   abis::cli::AddTemplateCommands(root, context);
   abis::cli::AddDemoCommand(root, context);
+  abis::cli::AddImportCommands(root, context);
   abis::cli::AddNistCommands(root, context);
   abis::cli::AddReviewCommand(root, context);
 #ifdef ABIS_HAVE_SERVICE

@@ -429,7 +429,7 @@ void RunExport(CliContext& context, const ExportOptions& options) {
 
 void AddNistCommands(CLI::App& root, CliContext& context) {
 #ifdef ABIS_HAVE_INTEROP
-  CLI::App* import = root.add_subcommand("import", "enrol from a standard container")->require_subcommand(1);
+  CLI::App* import = root.get_subcommand("import");
   auto import_options = std::make_shared<ImportOptions>();
   CLI::App* nist = import->add_subcommand("nist", "enrol a person from an ANSI/NIST-ITL 1-2011 transaction");
   nist->add_option("file", import_options->file, "the transaction (.an2, .eft, ...)")->required();

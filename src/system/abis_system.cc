@@ -818,6 +818,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
       }
 
       for (FusedCandidate& fused : FuseCandidates(evidence, request.max_candidates, request.min_fused_log_lr)) {
+        if (request.hits_only && !fused.hit) continue;
         CandidateResult candidate;
         candidate.person_id = fused.person_id;
         candidate.fused_log_lr = fused.fused_log_lr;
@@ -892,6 +893,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     if (probe_person_id != 0) event.result["probe_person_id"] = probe_person_id;
     if (!probe_face.is_null()) event.result["probe_face"] = probe_face;
     if (request.min_fused_log_lr) event.result["min_fused_ln_lr"] = *request.min_fused_log_lr;
+    if (request.hits_only) event.result["hits_only"] = true;
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;

@@ -123,6 +123,9 @@ struct SearchRequest {
   double target_false_match_rate = 1e-4;  // operating point of the decision
   // Candidates whose fused log-LR is below this are dropped before they are recorded.
   std::optional<double> min_fused_log_lr;
+  // Only candidates that pass the operating point are kept and recorded (a deduplication check:
+  // every lead is a possible duplicate).
+  bool hits_only = false;
   // New watchlist alerts are marked for webhook delivery (the caller delivers them).
   bool alerts_via_webhook = false;
 };

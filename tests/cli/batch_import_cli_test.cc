@@ -1,0 +1,116 @@
+// `abis import batch` and `abis search --person` end to end, on ISO/IEC 19794-2 records of
+// synthetic minutiae: the JSON summary, the error file, a manifest imported in two halves (the
+// second run resumes without duplicates), dedup leads, and refusal of a rerun without --resume.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/cli_runner.h"
+#include "../support/test_engine.h"
+#include "abis/finger/minutiae_record.h"
+#include "abis/finger/synthetic_minutiae.h"
+
+namespace abis {
+namespace {
+
+using testing::CliRun;
+using testing::RunCli;
+
+class BatchImportCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = (dir_.path() / "store").string();
+    CliRun init = RunCli({"init", "--store", store_});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    const std::string admin = init.LastLine().substr(9);
+    ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin).exit_code, 0);
+    CliRun user = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin);
+    ASSERT_EQ(user.exit_code, 0) << user.err;
+    key_ = user.LastLine().substr(9);
+  }
+
+  CliRun Run(std::vector<std::string> args, const std::string& key) {
+    args.insert(args.begin(), {"--store", store_});
+    return RunCli(args, {{"ABIS_API_KEY", key}});
+  }
+
+  // An ISO 19794-2 record of synthetic finger `seed`, in prints/ (a path relative to the manifest).
+  std::string Record(std::uint32_t seed) {
+    auto bytes = finger::WriteMinutiaeRecord(
+        finger::SingleViewRecord(finger::SyntheticFinger(seed), finger::MinutiaeRecordFormat::kIso19794_2_2005));
+    EXPECT_TRUE(bytes.ok());
+    std::filesystem::create_directories(dir_.path() / "prints");
+    const std::string name = "prints/f" + std::to_string(seed) + ".iso";
+    std::ofstream(dir_.path() / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    return name;
+  }
+
+  std::string WriteManifest(const std::string& name, const std::vector<std::string>& rows) {
+    std::ofstream out(dir_.path() / name);
+    out << "person,category,legal_basis,retention_until,modality,position,file\n";
+    for (const std::string& row : rows) out << row << "\n";
+    return (dir_.path() / name).string();
+  }
+
+  CliRun Import(const std::string& manifest, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"import",    "batch",         "--manifest", manifest,  "--gallery", "register",
+                                     "--purpose", "deduplication", "--case",     "BATCH-1", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args, key_);
+  }
+
+  testing::TempDir dir_;
+  std::string store_;
+  std::string key_;
+};
+
+TEST_F(BatchImportCliTest, ImportsInTwoHalvesResumesAndFindsTheDuplicate) {
+  std::vector<std::string> rows;
+  for (int i = 1; i <= 8; ++i) {
+    rows.push_back("P-" + std::to_string(i) + ",citizen,Register Act,2099-01-01,finger,right_index," + Record(i));
+  }
+  rows.push_back("P-1-twin,citizen,Register Act,2099-01-01,finger,right_index," + Record(1));  // the same print
+  rows.push_back("P-bad,citizen,Register Act,2099-01-01,finger,right_index,prints/missing.iso");
+  const std::vector<std::string> first_half(rows.begin(), rows.begin() + 4);
+  CliRun half = Import(WriteManifest("half.csv", first_half));
+  ASSERT_EQ(half.exit_code, 0) << half.out << half.err;
+
+  const std::string manifest = WriteManifest("all.csv", rows);
+  CliRun refused = Import(manifest, {"--dedup"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("person 'P-1' (line 2) already exists"), std::string::npos) << refused.err;
+
+  CliRun resumed = Import(manifest, {"--dedup", "--resume"});
+  EXPECT_EQ(resumed.exit_code, 1) << resumed.err;  // P-bad failed
+  auto summary = nlohmann::json::parse(resumed.LastLine(), nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << resumed.out;
+  EXPECT_EQ(summary["rows"], 10);
+  EXPECT_EQ(summary["skipped_existing"], 4);
+  EXPECT_EQ(summary["enrolled"], 5);
+  EXPECT_EQ(summary["failed"], 1);
+  EXPECT_EQ(summary["possible_duplicates"], 1);
+  EXPECT_TRUE(summary.contains("seconds"));
+  std::ifstream errors(manifest + ".errors.csv");
+  std::string header, row;
+  std::getline(errors, header);
+  std::getline(errors, row);
+  EXPECT_EQ(row.rfind("P-bad,", 0), 0u) << row;
+  EXPECT_NE(row.find("line 11"), std::string::npos) << row;
+
+  // The stored twin as the probe: P-1 is its hit, and the twin itself is never a candidate.
+  CliRun search = Run({"search", "--person", "P-1-twin", "--gallery", "register", "--purpose", "deduplication",
+                       "--case", "BATCH-1", "--json"},
+                      key_);
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  auto found = nlohmann::json::parse(search.LastLine(), nullptr, false);
+  ASSERT_FALSE(found.is_discarded()) << search.out;
+  ASSERT_FALSE(found["candidates"].empty());
+  EXPECT_EQ(found["candidates"][0]["external_id"], "P-1");
+  EXPECT_TRUE(found["candidates"][0]["hit"].get<bool>());
+  EXPECT_EQ(found["gallery_size"], 9);
+  for (const auto& candidate : found["candidates"]) EXPECT_NE(candidate["external_id"], "P-1-twin");
+}
+
+}  // namespace
+}  // namespace abis

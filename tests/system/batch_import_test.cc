@@ -1,0 +1,185 @@
+// RunBatchImport on the fake engine: all-or-nothing per person with the error file, a run stopped
+// part-way and resumed without duplicates, dedup leads, the summary.
+#include "abis/system/batch_import.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "../support/sqlite_access.h"
+#include "../support/test_engine.h"
+
+namespace abis {
+namespace {
+
+using testing::RandomSample;
+
+class BatchImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    {
+      auto store = Store::Create(dir_.path() / "store");
+      ASSERT_TRUE(store.ok());
+    }
+    auto system = Open();
+    ASSERT_TRUE(system.ok()) << system.status().ToString();
+    system_ = std::move(system).value();
+    User admin = *AddUser(system_->TEST_store(), "root", Role::kAdmin);
+    User enroller = *AddUser(system_->TEST_store(), "eve", Role::kEnroller);
+    admin_ = Operator{admin.id, "root", Role::kAdmin};
+    enroller_ = Operator{enroller.id, "eve", Role::kEnroller};
+    Gallery gallery;
+    gallery.name = "register";
+    ASSERT_TRUE(system_->CreateGallery(admin_, gallery).ok());
+  }
+
+  Result<std::unique_ptr<AbisSystem>> Open() {
+    return AbisSystem::Open(
+        dir_.path() / "store", [this](Modality) -> Result<const ModalityEngine*> { return &engine_; }, indexes_);
+  }
+
+  // Writes a sample file of `seed` (3 bytes, which the test engine rejects, when `bad`).
+  std::string Sample(const std::string& name, std::uint32_t seed, bool bad = false) {
+    std::vector<std::uint8_t> bytes = RandomSample(seed);
+    if (bad) bytes.resize(3);
+    std::ofstream(dir_.path() / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return name;
+  }
+
+  // A manifest of `rows` (person, file), written beside the samples.
+  std::filesystem::path Manifest(const std::vector<std::pair<std::string, std::string>>& rows,
+                                 const std::string& name = "manifest.csv") {
+    std::ofstream out(dir_.path() / name, std::ios::binary);
+    out << "person,category,legal_basis,retention_until,modality,position,file\r\n";
+    for (const auto& [person, file] : rows)
+      out << person << ",citizen,Register Act,2099-01-01,face,," << file << "\r\n";
+    return dir_.path() / name;
+  }
+
+  BatchImportRequest Request(const std::filesystem::path& manifest) {
+    BatchImportRequest request;
+    request.manifest = manifest;
+    request.gallery = "register";
+    request.purpose = Purpose::kDeduplication;
+    request.case_ref = "IMPORT-1";
+    request.workers = 2;
+    return request;
+  }
+
+  Result<BatchImportReport> Run(const BatchImportRequest& request) {
+    return RunBatchImport([this] { return Open(); }, enroller_, request);
+  }
+
+  std::int64_t Count(const std::string& sql) {
+    auto query = RawDatabase(system_->TEST_store()).Prepare(sql);
+    EXPECT_TRUE(*query->Step());
+    return query->ColumnInt(0);
+  }
+
+  bool Exists(const std::string& person) { return *system_->PersonExists(admin_, person); }
+
+  testing::TempDir dir_;
+  testing::TestEngine engine_;
+  std::shared_ptr<GalleryIndexCache> indexes_ = std::make_shared<GalleryIndexCache>();
+  std::unique_ptr<AbisSystem> system_;
+  Operator admin_, enroller_;
+};
+
+TEST_F(BatchImportTest, APersonWithABadSampleIsNotCreatedAndItsRowsGoToTheErrorFile) {
+  auto manifest = Manifest({{"P-1", Sample("1a", 1)},
+                            {"P-2", Sample("2a", 2)},
+                            {"P-2", Sample("2b", 3, /*bad=*/true)},
+                            {"P-3", Sample("3a", 4)}});
+  auto report = Run(Request(manifest));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->rows, 4u);
+  EXPECT_EQ(report->enrolled, 2u);
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->failed_rows, 2u);
+  EXPECT_TRUE(Exists("P-1"));
+  EXPECT_FALSE(Exists("P-2"));  // its good sample was not stored either
+  EXPECT_TRUE(Exists("P-3"));
+  EXPECT_EQ(Count("SELECT count(*) FROM templates"), 2);
+
+  std::ifstream errors(manifest.string() + ".errors.csv");
+  std::stringstream text;
+  text << errors.rdbuf();
+  const std::string content = text.str();
+  EXPECT_EQ(content.rfind("person,category,legal_basis,retention_until,modality,position,file,error\n", 0), 0u);
+  EXPECT_NE(content.find("P-2,citizen,Register Act,2099-01-01,face,,2a,"), std::string::npos);
+  EXPECT_NE(content.find("P-2,citizen,Register Act,2099-01-01,face,,2b,"), std::string::npos);
+  EXPECT_NE(content.find("line 4"), std::string::npos) << content;  // the bad sample's row
+  EXPECT_EQ(content.find("P-1"), std::string::npos);
+  const nlohmann::json summary = report->ToJson();
+  for (const char* key : {"rows", "enrolled", "failed", "skipped_existing", "seconds", "possible_duplicates"}) {
+    EXPECT_TRUE(summary.contains(key)) << key;
+  }
+  EXPECT_EQ(summary["errors_file"], manifest.string() + ".errors.csv");
+}
+
+TEST_F(BatchImportTest, AnImportStoppedPartWayIsFinishedByAResumeWithoutDuplicates) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (int i = 0; i < 12; ++i) {
+    const std::string person = "P-" + std::to_string(i);
+    rows.emplace_back(person, Sample(person + "a", 100 + i));
+    rows.emplace_back(person, Sample(person + "b", 200 + i));
+  }
+  auto manifest = Manifest(rows);
+  BatchImportRequest interrupted = Request(manifest);
+  std::atomic<int> started{0};
+  interrupted.TEST_before_person = [&started](const std::string&) {
+    return ++started > 5 ? Status::Internal("killed") : Status::Ok();
+  };
+  auto stopped = Run(interrupted);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_NE(stopped.status().message().find("--resume"), std::string::npos);
+  const std::int64_t persons_after_stop = Count("SELECT count(*) FROM persons");
+  EXPECT_GE(persons_after_stop, 1);
+  EXPECT_LT(persons_after_stop, 12);
+  EXPECT_EQ(Count("SELECT count(*) FROM templates"), 2 * persons_after_stop);  // whole persons only
+
+  auto refused = Run(Request(manifest));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(refused.status().message().find("person 'P-"), std::string::npos);
+
+  BatchImportRequest resume = Request(manifest);
+  resume.resume = true;
+  auto finished = Run(resume);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->skipped_existing, static_cast<std::size_t>(persons_after_stop));
+  EXPECT_EQ(finished->enrolled, 12u - static_cast<std::size_t>(persons_after_stop));
+  EXPECT_EQ(finished->failed, 0u);
+  EXPECT_EQ(Count("SELECT count(*) FROM persons"), 12);
+  EXPECT_EQ(Count("SELECT count(*) FROM templates"), 24);
+  EXPECT_EQ(Count("SELECT count(*) FROM encounters"), 12);
+}
+
+TEST_F(BatchImportTest, DedupRecordsALeadForAPersonEnrolledTwice) {
+  auto manifest = Manifest({{"P-1", Sample("same", 7)}, {"P-2", Sample("other", 8)}, {"P-1-again", "same"}});
+  BatchImportRequest request = Request(manifest);
+  request.dedup = true;
+  request.workers = 1;
+  auto report = Run(request);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->enrolled, 3u);
+  EXPECT_EQ(report->possible_duplicates, 1u);
+  EXPECT_TRUE(Exists("P-1"));
+  EXPECT_TRUE(Exists("P-1-again"));  // never merged or dropped
+  // One search per person, and only the possible duplicate became a lead for review.
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'search' AND purpose = 'deduplication'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM search_candidates"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM search_candidates c JOIN persons p ON p.id = c.person_id "
+                  "WHERE p.external_id = 'P-1'"),
+            1);
+
+  BatchImportRequest wrong_purpose = Request(manifest);
+  wrong_purpose.dedup = true;
+  wrong_purpose.purpose = Purpose::kBorderControl;
+  EXPECT_EQ(Run(wrong_purpose).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace abis
