@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iostream>
 #include <numbers>
+#include <optional>
 
+#include "abis/core/text_validation.h"
 #include "abis/core/time.h"
 #include "abis/system/alerts.h"
 #include "abis/system/candidate_review.h"
@@ -148,6 +150,8 @@ void AddEnrol(CLI::App& root, CliContext& context) {
     std::string person, encounter = "enrollment", agency;
     std::vector<std::string> galleries;
     SampleOptions sample;
+    std::string dedup_gallery, dedup_case;  // deduplication after the enrolment
+    double dedup_fmr = 1e-4;
   };
   auto options = std::make_shared<Options>();
   CLI::App* enrol = root.add_subcommand("enrol", "capture a sample for a person: extract, seal and store its template");
@@ -160,7 +164,15 @@ void AddEnrol(CLI::App& root, CliContext& context) {
       ->capture_default_str();
   enrol->add_option("--agency", options->agency, "source agency");
   enrol->add_option("--gallery", options->galleries, "also add the person to this gallery (repeatable)");
+  enrol->add_option("--dedup", options->dedup_gallery,
+                    "then search this gallery with the person (purpose deduplication): hits become review leads");
+  enrol->add_option("--case", options->dedup_case, "case reference of the deduplication search (with --dedup)");
+  enrol->add_option("--fmr", options->dedup_fmr, "operating point of the deduplication search")->capture_default_str();
   enrol->callback([&context, options] {
+    if (!options->dedup_gallery.empty() && options->dedup_case.empty()) {
+      context.Failed(Status::InvalidArgument("--dedup needs --case: the deduplication search is audited under it"));
+      return;
+    }
     EnrolRequest request;
     request.person = options->person;
     request.encounter_kind = options->encounter;
@@ -183,9 +195,37 @@ void AddEnrol(CLI::App& root, CliContext& context) {
                           {"position", FingerPositionName(result->biometric_template.position)},
                           {"quality", result->biometric_template.quality},
                           {"audit_seq", result->audit_seq}};
+    // Deduplication after the commit (a lead needs both persons stored): the same search as
+    // `abis search --person`, recording only the hits as leads for the two-person review.
+    std::optional<SearchResult> duplicates;
+    if (!options->dedup_gallery.empty()) {
+      SearchRequest search;
+      search.purpose = Purpose::kDeduplication;
+      search.case_ref = options->dedup_case;
+      search.gallery = options->dedup_gallery;
+      search.probe_person = options->person;
+      search.target_false_match_rate = options->dedup_fmr;
+      search.hits_only = true;
+      auto found = system->Search(op, search);
+      if (context.Failed(found.status().WithContext("enrolled; the deduplication search failed"))) return;
+      duplicates = std::move(found).value();
+      nlohmann::json list = nlohmann::json::array();
+      for (const CandidateResult& c : duplicates->candidates) {
+        list.push_back({{"external_id", c.external_id}, {"fused_ln_lr", c.fused_log_lr}, {"review_id", c.review_id}});
+      }
+      out["possible_duplicates"] = list;
+      out["dedup_search_seq"] = duplicates->audit_seq;
+    }
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       s << "enrolled " << ModalityName(request.sample.modality) << " template " << result->template_id << " for '"
         << options->person << "' (" << result->biometric_template.algorithm << ")\n";
+      if (duplicates) {
+        s << duplicates->candidates.size() << " possible duplicate(s) in '" << options->dedup_gallery << "' (search "
+          << duplicates->audit_seq << "; review with abis review search --search " << duplicates->audit_seq << ")\n";
+        for (const CandidateResult& c : duplicates->candidates) {
+          s << "  " << EscapeForDisplay(c.external_id) << "  fused ln-LR " << c.fused_log_lr << "\n";
+        }
+      }
     });
   });
 }

@@ -112,5 +112,36 @@ TEST_F(BatchImportCliTest, ImportsInTwoHalvesResumesAndFindsTheDuplicate) {
   for (const auto& candidate : found["candidates"]) EXPECT_NE(candidate["external_id"], "P-1-twin");
 }
 
+// A single enrolment can be deduplicated too: `abis enrol --dedup GALLERY --case C` searches the
+// gallery with the person just enrolled and records the hits as review leads.
+TEST_F(BatchImportCliTest, ASingleEnrolmentWithDedupReportsTheTwinAsAPossibleDuplicate) {
+  const std::string record = (dir_.path() / Record(7)).string();
+  for (const std::string person : {"S-1", "S-1-twin"}) {
+    ASSERT_EQ(Run({"person", "add", "--id", person, "--category", "citizen", "--legal-basis", "Register Act",
+                   "--retention-until", "2040-01-01"},
+                  key_)
+                  .exit_code,
+              0);
+  }
+  CliRun first = Run({"enrol", "--person", "S-1", "--modality", "finger", "--finger", "right_index", "--file", record,
+                      "--gallery", "register", "--dedup", "register", "--case", "DEDUP-1", "--json"},
+                     key_);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(nlohmann::json::parse(first.LastLine())["possible_duplicates"].empty());
+  CliRun twin = Run({"enrol", "--person", "S-1-twin", "--modality", "finger", "--finger", "right_index", "--file",
+                     record, "--gallery", "register", "--dedup", "register", "--case", "DEDUP-1", "--json"},
+                    key_);
+  ASSERT_EQ(twin.exit_code, 0) << twin.err;
+  auto out = nlohmann::json::parse(twin.LastLine());
+  ASSERT_EQ(out["possible_duplicates"].size(), 1u) << out.dump();
+  EXPECT_EQ(out["possible_duplicates"][0]["external_id"], "S-1");
+  EXPECT_GT(out["possible_duplicates"][0]["review_id"].get<std::int64_t>(), 0) << "a lead for the two-person review";
+  CliRun no_case = Run({"enrol", "--person", "S-1", "--modality", "finger", "--finger", "right_index", "--file", record,
+                        "--dedup", "register"},
+                       key_);
+  EXPECT_NE(no_case.exit_code, 0);
+  EXPECT_NE(no_case.err.find("--dedup needs --case"), std::string::npos) << no_case.err;
+}
+
 }  // namespace
 }  // namespace abis
