@@ -10,6 +10,7 @@
 #include <random>
 
 #include "../support/cli_runner.h"
+#include "../support/simulated_families.h"
 #include "../support/test_engine.h"
 #include "abis/dna/allele_frequencies.h"
 #include "abis/dna/locus.h"
@@ -20,21 +21,16 @@ namespace {
 using testing::CliRun;
 using testing::RunCli;
 
-using Genotypes = std::map<std::string, std::pair<std::string, std::string>>;
+using testing::Genotypes;
 
 class KinshipCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto table = dna::AlleleFrequencyTable::LoadFile(dna::AlleleFrequencyTable::ShippedTablePath());
     ASSERT_TRUE(table.ok()) << table.status().ToString();
-    auto population = table->Population("Caucasian");
-    ASSERT_TRUE(population.ok());
-    for (std::string_view locus : dna::CodisCoreLoci()) {
-      for (const auto& [allele, frequency] : (*population)->loci().at(std::string(locus)).frequency_by_allele) {
-        alleles_[std::string(locus)].push_back(allele);
-        weights_[std::string(locus)].push_back(frequency);
-      }
-    }
+    auto founders = testing::FounderSampler::FromTable(*table, "Caucasian");
+    ASSERT_TRUE(founders.ok()) << founders.status().ToString();
+    founders_ = std::move(founders).value();
     store_ = (dir_.path() / "store").string();
     CliRun init = RunCli({"init", "--store", store_});
     ASSERT_EQ(init.exit_code, 0) << init.err;
@@ -58,31 +54,13 @@ class KinshipCliTest : public ::testing::Test {
     return RunCli(args, {{"ABIS_API_KEY", key}});
   }
 
-  Genotypes Founder() {
-    Genotypes genotypes;
-    for (const auto& [locus, alleles] : alleles_) {
-      std::discrete_distribution<std::size_t> draw(weights_[locus].begin(), weights_[locus].end());
-      genotypes[locus] = {alleles[draw(random_)], alleles[draw(random_)]};
-    }
-    return genotypes;
-  }
+  Genotypes Founder() { return founders_.Draw(random_); }
 
-  Genotypes Child(const Genotypes& mother, const Genotypes& father) {
-    Genotypes child;
-    std::bernoulli_distribution coin(0.5);
-    for (const auto& [locus, m] : mother) {
-      const auto& f = father.at(locus);
-      child[locus] = {coin(random_) ? m.first : m.second, coin(random_) ? f.first : f.second};
-    }
-    return child;
-  }
+  Genotypes Child(const Genotypes& mother, const Genotypes& father) { return testing::Child(mother, father, random_); }
 
   std::string WriteProfile(const std::string& name, const Genotypes& genotypes) {
     const auto path = dir_.path() / (name + ".csv");
-    std::ofstream out(path);
-    out << "locus,allele1,allele2\n";
-    for (const auto& [locus, alleles] : genotypes)
-      out << locus << ',' << alleles.first << ',' << alleles.second << '\n';
+    std::ofstream(path) << testing::ProfileCsv(genotypes);
     return path.string();
   }
 
@@ -100,8 +78,7 @@ class KinshipCliTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string store_, admin_key_, enroller_key_, investigator_key_;
-  std::map<std::string, std::vector<std::string>> alleles_;
-  std::map<std::string, std::vector<double>> weights_;
+  testing::FounderSampler founders_;
   std::mt19937 random_{77};
 };
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "../support/simulated_families.h"
 #include "../support/test_engine.h"
 #include "abis/core/paths.h"
 #include "abis/dna/dna_engine.h"
@@ -26,23 +27,9 @@
 namespace abis {
 namespace {
 
-using Genotypes = std::map<std::string, std::pair<std::string, std::string>>;
-
-std::string Csv(const Genotypes& genotypes) {
-  std::string csv = "locus,allele1,allele2\n";
-  for (const auto& [locus, alleles] : genotypes) csv += locus + "," + alleles.first + "," + alleles.second + "\n";
-  return csv;
-}
-
-Genotypes Child(const Genotypes& mother, const Genotypes& father, std::mt19937& random) {
-  Genotypes child;
-  std::bernoulli_distribution coin(0.5);
-  for (const auto& [locus, m] : mother) {
-    const auto& f = father.at(locus);
-    child[locus] = {coin(random) ? m.first : m.second, coin(random) ? f.first : f.second};
-  }
-  return child;
-}
+using testing::Child;
+using testing::DnaSample;
+using testing::Genotypes;
 
 // The loci [first, last) of the profile (in locus name order): a fragment's partial profile.
 Genotypes Loci(const Genotypes& genotypes, std::size_t first, std::size_t last) {
@@ -55,30 +42,14 @@ Genotypes Loci(const Genotypes& genotypes, std::size_t first, std::size_t last) 
   return out;
 }
 
-SampleInput DnaSample(const Genotypes& genotypes, const std::string& name, nlohmann::json options = {}) {
-  SampleInput sample;
-  sample.modality = Modality::kDna;
-  sample.format_hint = "csv";
-  const std::string csv = Csv(genotypes);
-  sample.bytes.assign(csv.begin(), csv.end());
-  sample.source_name = name;
-  sample.options = options.is_object() ? options : nlohmann::json::object();
-  return sample;
-}
-
 class DviJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto table = dna::AlleleFrequencyTable::LoadFile(dna::AlleleFrequencyTable::ShippedTablePath());
     ASSERT_TRUE(table.ok()) << table.status().ToString();
-    auto population = table->Population("Caucasian");
-    ASSERT_TRUE(population.ok());
-    for (std::string_view locus : dna::CodisCoreLoci()) {
-      for (const auto& [allele, frequency] : (*population)->loci().at(std::string(locus)).frequency_by_allele) {
-        alleles_[std::string(locus)].push_back(allele);
-        weights_[std::string(locus)].push_back(frequency);
-      }
-    }
+    auto founders = testing::FounderSampler::FromTable(*table, "Caucasian");
+    ASSERT_TRUE(founders.ok()) << founders.status().ToString();
+    founders_ = std::move(founders).value();
     auto engine = dna::NewDnaEngine(std::move(table).value());
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
@@ -104,14 +75,7 @@ class DviJobTest : public ::testing::Test {
     return Operator{user.id, name, role};
   }
 
-  Genotypes Founder() {
-    Genotypes genotypes;
-    for (const auto& [locus, alleles] : alleles_) {
-      std::discrete_distribution<std::size_t> draw(weights_[locus].begin(), weights_[locus].end());
-      genotypes[locus] = {alleles[draw(random_)], alleles[draw(random_)]};
-    }
-    return genotypes;
-  }
+  Genotypes Founder() { return founders_.Draw(random_); }
 
   // Adds the person (once) and enrols the sample into `gallery` in a new encounter.
   void Enrol(const std::string& id, PersonCategory category, const SampleInput& sample, const std::string& gallery) {
@@ -199,8 +163,7 @@ class DviJobTest : public ::testing::Test {
   std::unique_ptr<ModalityEngine> engine_;
   std::unique_ptr<AbisSystem> system_;
   Operator admin_, enroller_, investigator_, examiner_, auditor_;
-  std::map<std::string, std::vector<std::string>> alleles_;
-  std::map<std::string, std::vector<double>> weights_;
+  testing::FounderSampler founders_;
   std::mt19937 random_{20240601};
   std::vector<Genotypes> missing_;
   std::map<std::string, std::int64_t> person_ids_;

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "../support/simulated_families.h"
 #include "../support/test_engine.h"
 #include "abis/core/paths.h"
 #include "abis/dna/dna_engine.h"
@@ -22,37 +23,10 @@
 namespace abis {
 namespace {
 
-// A genotype per locus: two allele designations (a homozygote twice).
-using Genotypes = std::map<std::string, std::pair<std::string, std::string>>;
-
-std::string Csv(const Genotypes& genotypes) {
-  std::string csv = "locus,allele1,allele2\n";
-  for (const auto& [locus, alleles] : genotypes) csv += locus + "," + alleles.first + "," + alleles.second + "\n";
-  return csv;
-}
-
-// A child of `mother` and `father`: one allele of each at every locus both type (no mutation).
-Genotypes Child(const Genotypes& mother, const Genotypes& father, std::mt19937& random) {
-  Genotypes child;
-  std::bernoulli_distribution coin(0.5);
-  for (const auto& [locus, m] : mother) {
-    auto f = father.find(locus);
-    if (f == father.end()) continue;
-    child[locus] = {coin(random) ? m.first : m.second, coin(random) ? f->second.first : f->second.second};
-  }
-  return child;
-}
-
-SampleInput DnaSample(const Genotypes& genotypes, const std::string& name, nlohmann::json options = {}) {
-  SampleInput sample;
-  sample.modality = Modality::kDna;
-  sample.format_hint = "csv";
-  const std::string csv = Csv(genotypes);
-  sample.bytes.assign(csv.begin(), csv.end());
-  sample.source_name = name;
-  sample.options = options.is_object() ? options : nlohmann::json::object();
-  return sample;
-}
+using testing::Child;
+using testing::DnaSample;
+using testing::Genotypes;
+using testing::ProfileCsv;
 
 nlohmann::json Relative(const std::string& missing_person, const std::string& relationship) {
   return {{kMissingPersonOption, missing_person}, {kRelationshipOption, relationship}};
@@ -69,15 +43,9 @@ class KinshipSearchTest : public ::testing::Test {
   void SetUp() override {
     auto table = dna::AlleleFrequencyTable::LoadFile(dna::AlleleFrequencyTable::ShippedTablePath());
     ASSERT_TRUE(table.ok()) << table.status().ToString();
-    auto population = table->Population("Caucasian");
-    ASSERT_TRUE(population.ok());
-    for (std::string_view locus : dna::CodisCoreLoci()) {
-      const auto& frequencies = (*population)->loci().at(std::string(locus)).frequency_by_allele;
-      for (const auto& [allele, frequency] : frequencies) {
-        alleles_[std::string(locus)].push_back(allele);
-        weights_[std::string(locus)].push_back(frequency);
-      }
-    }
+    auto founders = testing::FounderSampler::FromTable(*table, "Caucasian");
+    ASSERT_TRUE(founders.ok()) << founders.status().ToString();
+    founders_ = std::move(founders).value();
     auto engine = dna::NewDnaEngine(std::move(table).value());
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
@@ -103,14 +71,7 @@ class KinshipSearchTest : public ::testing::Test {
     return Operator{user.id, name, role};
   }
 
-  Genotypes Founder() {
-    Genotypes genotypes;
-    for (const auto& [locus, alleles] : alleles_) {
-      std::discrete_distribution<std::size_t> draw(weights_[locus].begin(), weights_[locus].end());
-      genotypes[locus] = {alleles[draw(random_)], alleles[draw(random_)]};
-    }
-    return genotypes;
-  }
+  Genotypes Founder() { return founders_.Draw(random_); }
 
   Family MakeFamily() {
     Family family{Founder(), Founder(), {}, {}};
@@ -194,8 +155,7 @@ class KinshipSearchTest : public ::testing::Test {
   std::unique_ptr<ModalityEngine> engine_;
   std::unique_ptr<AbisSystem> system_;
   Operator admin_, enroller_, investigator_, examiner_, auditor_;
-  std::map<std::string, std::vector<std::string>> alleles_;
-  std::map<std::string, std::vector<double>> weights_;
+  testing::FounderSampler founders_;
   std::mt19937 random_{20240519};
   std::vector<Family> families_;
   std::map<std::string, std::int64_t> person_ids_;
