@@ -9,20 +9,10 @@ if ! command -v clang-format >/dev/null 2>&1; then
   echo "format: clang-format is missing (Debian package clang-format, installed by make deps)" >&2
   exit 1
 fi
-declare -A pending=()
-while read -r path; do
-  path="${path%%#*}"
-  path="$(echo "$path" | xargs)"
-  [ -n "$path" ] && pending["$path"]=1
-done < tools/format_pending.txt
-
 failed=0
-for path in "${!pending[@]}"; do
-  if [ ! -f "$path" ]; then
-    echo "format: tools/format_pending.txt lists $path, which does not exist: remove the line"
-    failed=1
-  fi
-done
+# shellcheck source=tools/pending_list.sh
+source tools/pending_list.sh
+read_pending_list format tools/format_pending.txt
 checked=0
 now_clean=()
 while IFS= read -r -d '' path; do

@@ -20,19 +20,10 @@ if [ ! -f "$build/compile_commands.json" ]; then
   echo "tidy: $build/compile_commands.json is missing (configure the build first)" >&2
   exit 1
 fi
-declare -A pending=()
-while read -r path; do
-  path="${path%%#*}"
-  path="$(echo "$path" | xargs)"
-  [ -n "$path" ] && pending["$path"]=1
-done < tools/tidy_pending.txt
 failed=0
-for path in "${!pending[@]}"; do
-  if [ ! -f "$path" ]; then
-    echo "tidy: tools/tidy_pending.txt lists $path, which does not exist: remove the line"
-    failed=1
-  fi
-done
+# shellcheck source=tools/pending_list.sh
+source tools/pending_list.sh
+read_pending_list tidy tools/tidy_pending.txt
 scope=(src/core src/modality src/store src/audit src/access src/system src/service)
 files=()
 if [ "$#" -gt 0 ] && [ "$1" != --all ]; then
