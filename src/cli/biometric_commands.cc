@@ -208,6 +208,7 @@ void AddEnrol(CLI::App& root, CliContext& context) {
       search.hits_only = true;
       auto found = system->Search(op, search);
       if (context.Failed(found.status().WithContext("enrolled; the deduplication search failed"))) return;
+      SaveIndexSnapshotsQuietly(*system);
       duplicates = std::move(found).value();
       nlohmann::json list = nlohmann::json::array();
       for (const CandidateResult& c : duplicates->candidates) {
@@ -320,6 +321,8 @@ void AddSearch(CLI::App& root, CliContext& context) {
     }
     auto result = system->Search(op, request);
     if (context.Failed(result.status())) return;
+    // The next CLI search loads the index from its snapshot instead of rebuilding it.
+    SaveIndexSnapshotsQuietly(*system);
     // Search recorded the candidates as reviewable leads (two-person confirmation, `abis review`)
     // and raised stored, audited alerts for hits on active watchlist entries.
     nlohmann::json out = result->ToJson();

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "abis/core/paths.h"
 
@@ -23,7 +24,8 @@ Result<const ModalityEngine*> CliContext::Engine(Modality modality) {
   config.model_dir = ModelDir();
   config.resource_dir = ResourceDir();
   auto engine = plugin->make_engine(config);
-  if (!engine.ok()) return engine.status().WithContext(std::string("starting the ") + std::string(ModalityName(modality)) + " engine");
+  if (!engine.ok())
+    return engine.status().WithContext(std::string("starting the ") + std::string(ModalityName(modality)) + " engine");
   const ModalityEngine* pointer = engine->get();
   engines_[modality] = std::move(engine).value();
   return pointer;
@@ -58,6 +60,12 @@ Result<std::unique_ptr<AbisSystem>> CliContext::OpenAnotherSystem() {
   ABIS_ASSIGN_OR_RETURN(std::string dir, StoreDir());
   return AbisSystem::Open(
       dir, [this](Modality m) { return Engine(m); }, worker_indexes_);
+}
+
+void SaveIndexSnapshotsQuietly(AbisSystem& system) {
+  for (const std::string& error : system.SaveIndexSnapshots().errors) {
+    std::cerr << "abis: warning: gallery index snapshot not written: " << error << "\n";
+  }
 }
 
 }  // namespace abis::cli

@@ -43,6 +43,10 @@ class CliContext {
   std::unique_ptr<AbisSystem> system_;
 };
 
+// Writes the gallery index snapshots a command's searches built or changed enough
+// (SnapshotSavePolicy defaults), so the next command loads them; a failure is a warning on stderr.
+void SaveIndexSnapshotsQuietly(AbisSystem& system);
+
 // Each file adds one group of subcommands.
 void AddInitAndUserCommands(CLI::App& root, CliContext& context);
 void AddPersonAndGalleryCommands(CLI::App& root, CliContext& context);

@@ -17,6 +17,7 @@ struct ServeOptions {
   std::size_t threads = 8;
   std::size_t max_body_mib = 16;
   int key_cache_seconds = 30;
+  int snapshot_interval_seconds = 300;
   std::string alert_webhook;
   std::vector<std::string> callback_hosts;
   std::string tls_certificate;
@@ -68,6 +69,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
   config.worker_threads = options.threads;
   config.max_body_bytes = options.max_body_mib << 20;
   config.key_cache_ttl = std::chrono::seconds(options.key_cache_seconds);
+  config.snapshot_interval = std::chrono::seconds(options.snapshot_interval_seconds);
   config.alert_webhook = options.alert_webhook;
   config.allowed_callback_hosts = options.callback_hosts;
   config.tls_certificate = options.tls_certificate;
@@ -113,6 +115,9 @@ void AddServeCommand(CLI::App& root, CliContext& context) {
   serve->add_option("--threads", options->threads, "concurrent requests (default 8)")->check(CLI::Range(1, 256));
   serve->add_option("--max-body-mib", options->max_body_mib, "largest request body in MiB (default 16)")
       ->check(CLI::Range(1, 1024));
+  serve->add_option("--snapshot-interval-seconds", options->snapshot_interval_seconds,
+                    "write changed gallery index snapshots this often (0: only at shutdown)")
+      ->check(CLI::Range(0, 86400));
   serve->add_option("--key-cache-seconds", options->key_cache_seconds,
                     "reuse a successful API-key check this long (default 30; 0 disables)")
       ->check(CLI::Range(0, 3600));

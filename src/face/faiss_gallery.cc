@@ -162,6 +162,78 @@ const char* FaissFaceGallery::search_method() const {
   return "exact";
 }
 
+namespace {
+
+constexpr std::uint64_t kFaceStateMagic = 0x3153474641534942 ^ 0x0000000000000600;  // face state, format 1
+constexpr std::size_t kFaceStateRowsPerChunk = 16384;
+
+Status WriteFaceWord(GalleryStateWriter& out, std::uint64_t word) {
+  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
+}
+
+Result<std::uint64_t> ReadFaceWord(GalleryStateReader& in) {
+  std::uint64_t word = 0;
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
+  return word;
+}
+
+}  // namespace
+
+Status FaissFaceGallery::SaveState(GalleryStateWriter& out) const {
+  const FaceRowStore& rows = impl_->rows;
+  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, kFaceStateMagic));
+  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, rows.dimension()));
+  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, impl_->model_id.size()));
+  ABIS_RETURN_IF_ERROR(
+      out.Write({reinterpret_cast<const std::uint8_t*>(impl_->model_id.data()), impl_->model_id.size()}));
+  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, rows.size()));
+  const std::span<const std::int64_t> ids = rows.ids();
+  ABIS_RETURN_IF_ERROR(out.Write({reinterpret_cast<const std::uint8_t*>(ids.data()), ids.size_bytes()}));
+  const std::span<const float> vectors = rows.Rows();
+  return out.Write({reinterpret_cast<const std::uint8_t*>(vectors.data()), vectors.size_bytes()});
+}
+
+Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
+  if (impl_->rows.size() != 0)
+    return Status::FailedPrecondition("face gallery: a state loads only into an empty gallery");
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadFaceWord(in));
+  if (magic != kFaceStateMagic) return Status::DataLoss("face gallery state: another format");
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t dimension, ReadFaceWord(in));
+  if (dimension != static_cast<std::uint64_t>(impl_->dimension)) {
+    return Status::DataLoss("face gallery state: dimension " + std::to_string(dimension) + ", the gallery's is " +
+                            std::to_string(impl_->dimension));
+  }
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t model_size, ReadFaceWord(in));
+  if (model_size != impl_->model_id.size()) return Status::DataLoss("face gallery state: another model");
+  std::string model(model_size, '\0');
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(model.data()), model.size()}));
+  if (model != impl_->model_id)
+    return Status::DataLoss("face gallery state: model '" + model + "', not '" + impl_->model_id + "'");
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadFaceWord(in));
+  if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("face gallery state: row count out of range");
+  std::vector<std::int64_t> ids(count);
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(ids.data()), ids.size() * sizeof(std::int64_t)}));
+  // Rows come in chunks, so loading needs one chunk of scratch beside the gallery, not a copy.
+  FaissFaceGallery loaded(impl_->model_id, impl_->dimension, impl_->options, impl_->calibration);
+  std::vector<float> chunk;
+  for (std::size_t begin = 0; begin < ids.size(); begin += kFaceStateRowsPerChunk) {
+    const std::size_t rows = std::min(kFaceStateRowsPerChunk, ids.size() - begin);
+    chunk.resize(rows * dimension);
+    ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(chunk.data()), chunk.size() * sizeof(float)}));
+    Status added = loaded.AddVectors(std::span<const std::int64_t>(ids).subspan(begin, rows), chunk);
+    if (!added.ok()) return Status::DataLoss("face gallery state: " + added.message());
+  }
+  if (loaded.size() != ids.size()) return Status::DataLoss("face gallery state: a reference id appears twice");
+  impl_ = std::move(loaded.impl_);
+  return Status::Ok();
+}
+
+std::size_t FaissFaceGallery::MemoryBytes() const {
+  const FaissGalleryMemory memory = MemoryUse();
+  return memory.float_rows + memory.sign_codes + memory.hnsw_codes + memory.hnsw_graph +
+         impl_->rows.size() * (sizeof(std::int64_t) + 32);  // ids and the id -> row map
+}
+
 FaissGalleryMemory FaissFaceGallery::MemoryUse() const {
   FaissGalleryMemory memory;
   memory.float_rows = impl_->rows.float_bytes();

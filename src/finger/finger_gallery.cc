@@ -110,6 +110,7 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
       return Status::InvalidArgument(where + ": the cylinder arena is full (2^32 cylinders)");
     }
   }
+  slot_of_.emplace(reference_id, static_cast<std::uint32_t>(ids_.size()));
   ids_.push_back(reference_id);
   SignatureBits bits;
   bits.words = prepared.signature.bits;
@@ -133,27 +134,26 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
 }
 
 void FingerGallery::Remove(std::int64_t reference_id) {
-  for (std::size_t i = 0; i < ids_.size();) {
-    if (ids_[i] != reference_id) {
-      ++i;
-      continue;
-    }
-    garbage_cylinders_ += ranges_[i].count;
-    garbage_orientation_cells_ += static_cast<std::size_t>(orientation_ranges_[i].columns) * orientation_ranges_[i].rows;
-    const std::size_t last = ids_.size() - 1;
-    if (i != last) {
-      ids_[i] = ids_[last];
-      signatures_[i] = signatures_[last];
-      signature_set_bits_[i] = signature_set_bits_[last];
-      ranges_[i] = ranges_[last];
-      orientation_ranges_[i] = orientation_ranges_[last];
-    }
-    ids_.pop_back();
-    signatures_.pop_back();
-    signature_set_bits_.pop_back();
-    ranges_.pop_back();
-    orientation_ranges_.pop_back();
+  const auto found = slot_of_.find(reference_id);
+  if (found == slot_of_.end()) return;
+  const std::size_t i = found->second;
+  slot_of_.erase(found);
+  garbage_cylinders_ += ranges_[i].count;
+  garbage_orientation_cells_ += static_cast<std::size_t>(orientation_ranges_[i].columns) * orientation_ranges_[i].rows;
+  const std::size_t last = ids_.size() - 1;
+  if (i != last) {
+    ids_[i] = ids_[last];
+    signatures_[i] = signatures_[last];
+    signature_set_bits_[i] = signature_set_bits_[last];
+    ranges_[i] = ranges_[last];
+    orientation_ranges_[i] = orientation_ranges_[last];
+    slot_of_[ids_[i]] = static_cast<std::uint32_t>(i);
   }
+  ids_.pop_back();
+  signatures_.pop_back();
+  signature_set_bits_.pop_back();
+  ranges_.pop_back();
+  orientation_ranges_.pop_back();
   if ((garbage_cylinders_ > 0 && 2 * garbage_cylinders_ > cylinder_cells_.size()) ||
       (garbage_orientation_cells_ > 0 && 2 * garbage_orientation_cells_ > orientation_cells_.size())) {
     CompactArena();
@@ -234,6 +234,7 @@ void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
 
 void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders, std::size_t orientation_cells) {
   ids_.reserve(templates);
+  slot_of_.reserve(templates);
   signatures_.reserve(templates);
   signature_set_bits_.reserve(templates);
   ranges_.reserve(templates);
@@ -257,8 +258,13 @@ void FingerGallery::ShrinkToFit() {
   ReleaseLargeSlack(orientation_cells_);
 }
 
+std::size_t FingerGallery::SlotMapBytes() const {
+  // Its bucket array plus one node (key, value, next pointer, cached hash) per entry.
+  return slot_of_.bucket_count() * sizeof(void*) + slot_of_.size() * 32;
+}
+
 std::size_t FingerGallery::UsedBytes() const {
-  return ids_.size() * sizeof(std::int64_t) + signatures_.size() * sizeof(SignatureBits) +
+  return SlotMapBytes() + ids_.size() * sizeof(std::int64_t) + signatures_.size() * sizeof(SignatureBits) +
          signature_set_bits_.size() * sizeof(std::uint32_t) + ranges_.size() * sizeof(CylinderRange) +
          cylinder_cells_.size() * sizeof(MccBits) + cylinder_centres_.size() * sizeof(MccTemplate::Centre) +
          cylinder_validity_.size() * sizeof(SpatialValidity) + orientation_ranges_.size() * sizeof(OrientationRange) +
@@ -266,7 +272,7 @@ std::size_t FingerGallery::UsedBytes() const {
 }
 
 std::size_t FingerGallery::MemoryBytes() const {
-  return CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
+  return SlotMapBytes() + CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
          CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_) + CapacityBytes(cylinder_centres_) +
          CapacityBytes(cylinder_validity_) + CapacityBytes(orientation_ranges_) + CapacityBytes(orientation_cells_);
 }

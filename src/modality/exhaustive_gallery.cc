@@ -1,10 +1,38 @@
 #include <algorithm>
 #include <map>
+#include <string>
+#include <string_view>
 
 #include "abis/modality/engine.h"
 
 namespace abis {
 namespace {
+
+constexpr std::uint64_t kStateMagic = 0x3153474541534942;  // exhaustive gallery state, format 1
+constexpr std::uint64_t kMaxStateString = std::uint64_t{1} << 28;
+
+Status WriteWord(GalleryStateWriter& out, std::uint64_t word) {
+  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
+}
+
+Result<std::uint64_t> ReadWord(GalleryStateReader& in) {
+  std::uint64_t word = 0;
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
+  return word;
+}
+
+Status WriteBytes(GalleryStateWriter& out, std::string_view bytes) {
+  ABIS_RETURN_IF_ERROR(WriteWord(out, bytes.size()));
+  return out.Write({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+}
+
+Result<std::string> ReadBytes(GalleryStateReader& in) {
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t size, ReadWord(in));
+  if (size > kMaxStateString) return Status::DataLoss("gallery state: a string longer than 256 MiB");
+  std::string bytes(size, '\0');
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()}));
+  return bytes;
+}
 
 class ExhaustiveGallery final : public ModalityGallery {
  public:
@@ -12,8 +40,8 @@ class ExhaustiveGallery final : public ModalityGallery {
 
   Status Add(std::int64_t reference_id, const BiometricTemplate& reference) override {
     if (reference.algorithm != engine_.algorithm()) {
-      return Status::InvalidArgument("template of algorithm '" + reference.algorithm +
-                                     "' cannot join a gallery of '" + engine_.algorithm() + "'");
+      return Status::InvalidArgument("template of algorithm '" + reference.algorithm + "' cannot join a gallery of '" +
+                                     engine_.algorithm() + "'");
     }
     references_.insert_or_assign(reference_id, reference);
     return Status::Ok();
@@ -23,8 +51,54 @@ class ExhaustiveGallery final : public ModalityGallery {
 
   std::size_t size() const override { return references_.size(); }
 
-  Result<std::vector<Candidate>> Search(const BiometricTemplate& probe,
-                                        std::size_t max_candidates) const override {
+  // The state: every template as added (id, modality, position, algorithm, data, quality).
+  Status SaveState(GalleryStateWriter& out) const override {
+    ABIS_RETURN_IF_ERROR(WriteWord(out, kStateMagic));
+    ABIS_RETURN_IF_ERROR(WriteWord(out, references_.size()));
+    for (const auto& [id, reference] : references_) {
+      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(id)));
+      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(reference.modality)));
+      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(reference.position)));
+      ABIS_RETURN_IF_ERROR(WriteBytes(out, reference.algorithm));
+      ABIS_RETURN_IF_ERROR(WriteBytes(
+          out, std::string_view(reinterpret_cast<const char*>(reference.data.data()), reference.data.size())));
+      ABIS_RETURN_IF_ERROR(WriteBytes(out, reference.quality.dump()));
+    }
+    return Status::Ok();
+  }
+
+  Status LoadState(GalleryStateReader& in) override {
+    if (!references_.empty()) return Status::FailedPrecondition("a gallery state loads only into an empty gallery");
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadWord(in));
+    if (magic != kStateMagic) return Status::DataLoss("exhaustive gallery state: another format");
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadWord(in));
+    std::map<std::int64_t, BiometricTemplate> loaded;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      BiometricTemplate reference;
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t id, ReadWord(in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t modality, ReadWord(in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t position, ReadWord(in));
+      if (modality > 16 || position > 255) return Status::DataLoss("exhaustive gallery state: a bad template header");
+      reference.modality = static_cast<Modality>(modality);
+      reference.position = static_cast<FingerPosition>(position);
+      ABIS_ASSIGN_OR_RETURN(reference.algorithm, ReadBytes(in));
+      if (reference.algorithm != engine_.algorithm()) {
+        return Status::DataLoss("exhaustive gallery state: a template of '" + reference.algorithm + "'");
+      }
+      ABIS_ASSIGN_OR_RETURN(std::string data, ReadBytes(in));
+      reference.data.assign(data.begin(), data.end());
+      ABIS_ASSIGN_OR_RETURN(std::string quality, ReadBytes(in));
+      reference.quality = nlohmann::json::parse(quality, nullptr, /*allow_exceptions=*/false);
+      if (reference.quality.is_discarded()) return Status::DataLoss("exhaustive gallery state: bad quality JSON");
+      if (!loaded.emplace(static_cast<std::int64_t>(id), std::move(reference)).second) {
+        return Status::DataLoss("exhaustive gallery state: reference " + std::to_string(id) + " appears twice");
+      }
+    }
+    references_ = std::move(loaded);
+    return Status::Ok();
+  }
+
+  Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const override {
     std::vector<Candidate> candidates;
     candidates.reserve(references_.size());
     for (const auto& [id, reference] : references_) {
@@ -34,8 +108,8 @@ class ExhaustiveGallery final : public ModalityGallery {
     }
     auto by_score = [](const Candidate& a, const Candidate& b) { return a.score > b.score; };
     std::size_t keep = std::min(max_candidates, candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep),
-                      candidates.end(), by_score);
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
+                      by_score);
     candidates.resize(keep);
     return candidates;
   }

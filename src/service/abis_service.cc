@@ -26,6 +26,7 @@
 #include "abis/service/system_pool.h"
 #include "abis/store/crypto.h"
 #include "background_queue.h"
+#include "index_snapshot_saver.h"
 #include "openapi_document.h"
 #include "osia_handlers.h"
 #include "request_parsing.h"
@@ -108,6 +109,8 @@ class AbisService::Impl {
       server_ = std::make_unique<httplib::Server>();
     }
     background_ = std::make_unique<BackgroundQueue>(config_.background_threads);
+    snapshot_saver_ = std::make_unique<IndexSnapshotSaver>(
+        config_.snapshot_interval, [this](const SnapshotSavePolicy& policy) { return pool_.SaveIndexSnapshots(policy); });
     ConfigureServer();
     RegisterRoutes();
     return Status::Ok();
@@ -156,6 +159,7 @@ class AbisService::Impl {
     }
     if (server_) server_->stop();
     if (background_) background_->Drain();
+    if (snapshot_saver_) snapshot_saver_->StopAndSave();
   }
 
   int port() const { return port_; }
@@ -597,10 +601,31 @@ class AbisService::Impl {
                 cache.private_builds},
                {"abis_gallery_index_templates_quarantined_total",
                 "Damaged templates (failed authentication) left out of searches; each is audited as template.quarantined.",
-                cache.templates_quarantined}}) {
+                cache.templates_quarantined},
+               {"abis_gallery_index_snapshots_loaded_total", "Gallery indexes loaded from their sealed snapshot.",
+                cache.snapshots_loaded},
+               {"abis_gallery_index_snapshots_discarded_total",
+                "Snapshots refused on loading and deleted (audited as index_snapshot.discarded).",
+                cache.snapshots_discarded},
+               {"abis_gallery_index_snapshots_written_total", "Gallery index snapshots written.",
+                cache.snapshots_written}}) {
         extra += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
                  std::to_string(value) + "\n";
       }
+      // Memory of each in-memory gallery index (issue 20: bytes per template by modality).
+      extra += "# HELP abis_gallery_index_bytes Bytes an in-memory gallery index holds.\n"
+               "# TYPE abis_gallery_index_bytes gauge\n";
+      std::string templates_metric =
+          "# HELP abis_gallery_index_templates Templates an in-memory gallery index holds.\n"
+          "# TYPE abis_gallery_index_templates gauge\n";
+      for (const GalleryIndexMemory& index : pool_.gallery_index_memory()) {
+        const std::string labels = "{gallery_id=\"" + std::to_string(index.key.gallery_id) + "\",modality=\"" +
+                                   std::string(ModalityName(index.key.modality)) + "\",position=\"" +
+                                   std::to_string(static_cast<int>(index.key.position)) + "\"}";
+        extra += "abis_gallery_index_bytes" + labels + " " + std::to_string(index.bytes) + "\n";
+        templates_metric += "abis_gallery_index_templates" + labels + " " + std::to_string(index.templates) + "\n";
+      }
+      extra += templates_metric;
       response.set_content(metrics_.Render(sizes, extra), "text/plain; version=0.0.4");
     });
 
@@ -683,6 +708,7 @@ class AbisService::Impl {
   ServiceMetrics metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BackgroundQueue> background_;
+  std::unique_ptr<IndexSnapshotSaver> snapshot_saver_;
   std::optional<CallbackTarget> alert_webhook_;
   int port_ = 0;
   std::mutex run_mutex_;

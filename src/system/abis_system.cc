@@ -155,6 +155,9 @@ Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path
                                                       std::shared_ptr<GalleryIndexCache> gallery_indexes) {
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Open(store_dir));
   if (!gallery_indexes) gallery_indexes = std::make_shared<GalleryIndexCache>();
+  if (!gallery_indexes->snapshots_enabled()) {
+    gallery_indexes->EnableSnapshots(store->layout().snapshot_dir, store->IndexSnapshotKey());
+  }
   return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines), std::move(gallery_indexes)));
 }
 
@@ -392,9 +395,30 @@ Result<bool> AbisSystem::PersonExists(const Operator& op, const std::string& ext
   return person.status();
 }
 
+SnapshotSaveReport AbisSystem::SaveIndexSnapshots(const SnapshotSavePolicy& policy) {
+  return gallery_indexes_->SaveSnapshots(policy);
+}
+
+std::vector<GalleryIndexMemory> AbisSystem::IndexMemory() const { return gallery_indexes_->MemoryUse(); }
+
+Status AbisSystem::EraseWithIndexSnapshots(const std::function<Status()>& erase) {
+  // Before: no snapshot holding what is about to be erased survives a crash after the commit.
+  // After: a snapshot written meanwhile from an index older than the erasure is deleted too, and
+  // the floor keeps such a snapshot from being written or loaded again.
+  ABIS_ASSIGN_OR_RETURN(std::int64_t before, store_->GalleryGeneration());
+  ABIS_RETURN_IF_ERROR(gallery_indexes_->EraseSnapshots(before + 1).status());
+  ABIS_RETURN_IF_ERROR(erase());
+  ABIS_ASSIGN_OR_RETURN(std::int64_t after, store_->GalleryGeneration());
+  return gallery_indexes_->EraseSnapshots(after).status();
+}
+
 Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete persons"));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "the reason for deleting a person", 1000, /*required=*/true));
+  return EraseWithIndexSnapshots([&]() { return DeletePersonNow(op, external_id, reason); });
+}
+
+Status AbisSystem::DeletePersonNow(const Operator& op, const std::string& external_id, const std::string& reason) {
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(external_id));
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListTemplates(person.id));
@@ -849,6 +873,13 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     // on; each one is recorded once, naming its owner, for the administrators to restore it.
     // A restricted search's private indexes report what they met each time (they keep no state).
     std::vector<QuarantinedTemplate> quarantined = gallery_indexes_->TakeNewlyQuarantined();
+    // A snapshot refused on loading (tampered, another build, older than an erasure) was deleted
+    // and its index rebuilt from the store; each refusal is recorded.
+    for (const std::string& warning : gallery_indexes_->TakeSnapshotWarnings()) {
+      AuditEvent discarded = EventFor(op, "index_snapshot.discarded");
+      discarded.result = {{"reason", warning}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, discarded).status());
+    }
     std::set<std::int64_t> reported;
     for (const QuarantinedTemplate& damaged : restricted_damaged) {
       if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
@@ -1200,33 +1231,39 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
   if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("retention batch size must be 1-10000");
   const bool moved_date = reference.moved;
   RetentionReport report;
-  while (true) {
-    bool done = false;
-    ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-      ABIS_ASSIGN_OR_RETURN(auto expired, store_->ListExpiredPersons(today, batch_size));
-      if (expired.empty()) {
-        done = true;
+  ABIS_ASSIGN_OR_RETURN(auto any_expired, store_->ListExpiredPersons(today, 1));
+  if (any_expired.empty()) return report;
+  auto erase = [&]() -> Status {
+    while (true) {
+      bool done = false;
+      ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+        ABIS_ASSIGN_OR_RETURN(auto expired, store_->ListExpiredPersons(today, batch_size));
+        if (expired.empty()) {
+          done = true;
+          return Status::Ok();
+        }
+        std::vector<std::int64_t> ids;
+        for (const Person& person : expired) {
+          ABIS_RETURN_IF_ERROR(store_->DeletePerson(person.id));
+          ids.push_back(person.id);
+          report.deleted_external_ids.push_back(person.external_id);
+        }
+        AuditEvent event = EventFor(op, "retention.delete");
+        event.object_ids = Ids({{"persons", ids}});
+        event.result = {{"reason", "retention period ended before " + today}, {"deleted", ids.size()}};
+        if (moved_date) event.result["reference_date_reason"] = request.date_reason;
+        ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
+        report.deleted += static_cast<std::int64_t>(ids.size());
+        ++report.batches;
         return Status::Ok();
-      }
-      std::vector<std::int64_t> ids;
-      for (const Person& person : expired) {
-        ABIS_RETURN_IF_ERROR(store_->DeletePerson(person.id));
-        ids.push_back(person.id);
-        report.deleted_external_ids.push_back(person.external_id);
-      }
-      AuditEvent event = EventFor(op, "retention.delete");
-      event.object_ids = Ids({{"persons", ids}});
-      event.result = {{"reason", "retention period ended before " + today}, {"deleted", ids.size()}};
-      if (moved_date) event.result["reference_date_reason"] = request.date_reason;
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, event).status());
-      report.deleted += static_cast<std::int64_t>(ids.size());
-      ++report.batches;
-      return Status::Ok();
-    }));
-    if (done) break;
-    if (progress) progress(report.deleted);
-  }
-  if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+      }));
+      if (done) break;
+      if (progress) progress(report.deleted);
+    }
+    if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+    return Status::Ok();
+  };
+  ABIS_RETURN_IF_ERROR(EraseWithIndexSnapshots(erase));
   return report;
 }
 

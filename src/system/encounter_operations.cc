@@ -96,7 +96,8 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
   // Every sample is extracted before anything changes: a bad one leaves the encounter as it was.
   ABIS_ASSIGN_OR_RETURN(std::vector<ExtractedSample> extracted, ExtractSamples(samples, "sample"));
   std::vector<EnrolResult> results;
-  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(EraseWithIndexSnapshots([&]() {
+    return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto old_templates, store_->ListEncounterTemplates(record.id));
@@ -116,6 +117,7 @@ Result<std::vector<EnrolResult>> AbisSystem::ReplaceEncounter(const Operator& op
       results.push_back(std::move(enrolled));
     }
     return Status::Ok();
+    });
   }));
   ABIS_RETURN_IF_ERROR(store_->Checkpoint());
   return results;
@@ -125,7 +127,8 @@ Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person
                                    const std::string& reason, bool delete_person_when_empty) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kDeletePerson, "delete encounters"));
   if (reason.empty()) return Status::InvalidArgument("deleting an encounter needs a reason");
-  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+  ABIS_RETURN_IF_ERROR(EraseWithIndexSnapshots([&]() {
+    return store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(auto found_encounter, FindPersonEncounter(person, encounter));
     const auto& [found, record] = found_encounter;
     ABIS_ASSIGN_OR_RETURN(auto templates, store_->ListEncounterTemplates(record.id));
@@ -140,6 +143,7 @@ Status AbisSystem::DeleteEncounter(const Operator& op, const std::string& person
                     {"templates_erased", templates.size()},
                     {"person_deleted", delete_person}};
     return AppendAuditEntry(*store_, event).status();
+    });
   }));
   return store_->Checkpoint();
 }

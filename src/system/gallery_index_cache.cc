@@ -1,5 +1,7 @@
 #include "abis/system/gallery_index_cache.h"
 
+#include <atomic>
+#include <chrono>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -19,6 +21,11 @@ struct GalleryIndexCache::Entry {
   std::map<std::int64_t, std::pair<std::string, QuarantinedTemplate>> quarantine;
   std::vector<QuarantinedTemplate> quarantined;  // the values of `quarantine`, for views
   std::size_t skipped = 0;
+  // Snapshots: whether a first build may still load one (private builds never do), whether the
+  // index has one on disk, and templates added or removed since it was loaded or written.
+  bool may_load_snapshot = true;
+  std::atomic<bool> has_snapshot{false};
+  std::atomic<std::int64_t> changed_since_snapshot{0};
 };
 
 std::int64_t GalleryIndexView::PersonOfTemplate(std::int64_t template_id) const {
@@ -33,7 +40,8 @@ std::shared_ptr<GalleryIndexCache::Entry> GalleryIndexCache::EntryFor(const Gall
   return entry;
 }
 
-GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry, std::shared_lock<std::shared_mutex> lock) {
+GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry,
+                                           std::shared_lock<std::shared_mutex> lock) {
   GalleryIndexView view;
   view.lock_ = std::move(lock);
   view.keep_alive_ = entry;
@@ -46,6 +54,30 @@ GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry, 
 
 Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
                                   std::int64_t generation) {
+  std::shared_ptr<const GalleryIndexSnapshots> snapshots;
+  {
+    std::lock_guard lock(mutex_);
+    snapshots = snapshots_;
+  }
+  if (snapshots && entry.may_load_snapshot && !entry.index) {
+    entry.may_load_snapshot = false;
+    std::unique_ptr<ModalityGallery> loaded = engine.NewGallery();
+    Result<GalleryIndexSnapshotContent> content = snapshots->Read(key, *loaded);
+    std::lock_guard lock(mutex_);
+    if (content.ok()) {
+      // Its templates are checked against the store's listing below like any cached index's.
+      entry.index = std::move(loaded);
+      for (SnapshotTemplate& item : content->templates) {
+        entry.person_of_template.emplace(item.template_id, item.person_id);
+        entry.seal_of_template.emplace(item.template_id, std::move(item.seal_id));
+      }
+      entry.has_snapshot = true;
+      ++stats_.snapshots_loaded;
+    } else if (content.status().code() != StatusCode::kNotFound) {
+      ++stats_.snapshots_discarded;
+      snapshot_warnings_.push_back(content.status().message());
+    }
+  }
   ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListGalleryTemplates(key.gallery_id, key.modality));
   if (!entry.index) entry.index = engine.NewGallery();
   std::unordered_map<std::int64_t, const TemplateInfo*> wanted;
@@ -66,6 +98,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
       gone.push_back(template_id);
     }
   }
+  entry.changed_since_snapshot += static_cast<std::int64_t>(gone.size());
   for (std::int64_t template_id : gone) {
     entry.index->Remove(template_id);
     entry.person_of_template.erase(template_id);
@@ -107,6 +140,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     entry.seal_of_template.emplace(template_id, info->seal_id);
     ++decrypted;
   }
+  entry.changed_since_snapshot += decrypted;
   entry.quarantined.clear();
   for (const auto& [template_id, item] : entry.quarantine) entry.quarantined.push_back(item.second);
   entry.skipped = skipped;
@@ -158,6 +192,7 @@ Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const Modality
   // The cached index is newer than this snapshot: build a private one from the snapshot so the
   // search sees exactly its own gallery.
   auto own = std::make_shared<Entry>();
+  own->may_load_snapshot = false;  // a snapshot may be newer than this search's own
   {
     std::unique_lock own_write(own->mutex);
     ABIS_RETURN_IF_ERROR(Refresh(*own, store, engine, key, generation));
@@ -182,6 +217,104 @@ std::vector<QuarantinedTemplate> GalleryIndexCache::TakeNewlyQuarantined() {
 void GalleryIndexCache::Clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+}
+
+void GalleryIndexCache::EnableSnapshots(const std::filesystem::path& dir, const DerivedKey& key) {
+  std::lock_guard lock(mutex_);
+  snapshots_ = std::make_shared<const GalleryIndexSnapshots>(dir, key);
+}
+
+bool GalleryIndexCache::snapshots_enabled() const {
+  std::lock_guard lock(mutex_);
+  return snapshots_ != nullptr;
+}
+
+SnapshotSaveReport GalleryIndexCache::SaveSnapshots(const SnapshotSavePolicy& policy) {
+  const auto start = std::chrono::steady_clock::now();
+  SnapshotSaveReport report;
+  std::shared_ptr<const GalleryIndexSnapshots> snapshots;
+  std::vector<std::pair<GalleryIndexKey, std::shared_ptr<Entry>>> entries;
+  {
+    std::lock_guard lock(mutex_);
+    snapshots = snapshots_;
+    entries.assign(entries_.begin(), entries_.end());
+  }
+  if (!snapshots) return report;
+  for (const auto& [key, entry] : entries) {
+    std::shared_lock read(entry->mutex);
+    if (entry->generation == 0 || !entry->index) continue;
+    const std::int64_t changed = entry->changed_since_snapshot.load();
+    const auto size = static_cast<double>(entry->index->size());
+    if (entry->has_snapshot &&
+        (changed < policy.min_changed_templates || static_cast<double>(changed) < policy.min_changed_fraction * size)) {
+      ++report.unchanged;
+      continue;
+    }
+    GalleryIndexSnapshotContent content;
+    content.generation = entry->generation;
+    content.skipped_templates = entry->skipped;
+    content.templates.reserve(entry->person_of_template.size());
+    for (const auto& [template_id, person_id] : entry->person_of_template) {
+      const auto seal = entry->seal_of_template.find(template_id);
+      content.templates.push_back({template_id, person_id, seal == entry->seal_of_template.end() ? "" : seal->second});
+    }
+    Result<std::uint64_t> written = snapshots->Write(key, content, *entry->index);
+    if (!written.ok() && written.status().code() == StatusCode::kUnimplemented) {
+      ++report.unsupported;
+      continue;
+    }
+    if (!written.ok()) {
+      report.errors.push_back("gallery " + std::to_string(key.gallery_id) + " " +
+                              std::string(ModalityName(key.modality)) + " index: " + written.status().message());
+      continue;
+    }
+    // Changes made by a refresh since are counted afresh (the refresh waited for this lock).
+    entry->changed_since_snapshot -= changed;
+    entry->has_snapshot = true;
+    report.bytes += *written;
+    ++report.written;
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::lock_guard lock(mutex_);
+  stats_.snapshots_written += report.written;
+  return report;
+}
+
+Result<int> GalleryIndexCache::EraseSnapshots(std::int64_t generation) {
+  std::shared_ptr<const GalleryIndexSnapshots> snapshots;
+  std::vector<std::shared_ptr<Entry>> entries;
+  {
+    std::lock_guard lock(mutex_);
+    snapshots = snapshots_;
+    for (const auto& [key, entry] : entries_) entries.push_back(entry);
+  }
+  if (!snapshots) return 0;
+  ABIS_ASSIGN_OR_RETURN(int deleted, snapshots->Erase(generation));
+  for (const std::shared_ptr<Entry>& entry : entries) {
+    std::unique_lock write(entry->mutex);
+    entry->has_snapshot = false;  // the next SaveSnapshots writes it again
+  }
+  return deleted;
+}
+
+std::vector<std::string> GalleryIndexCache::TakeSnapshotWarnings() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(snapshot_warnings_, {});
+}
+
+std::vector<GalleryIndexMemory> GalleryIndexCache::MemoryUse() const {
+  std::vector<std::pair<GalleryIndexKey, std::shared_ptr<Entry>>> entries;
+  {
+    std::lock_guard lock(mutex_);
+    entries.assign(entries_.begin(), entries_.end());
+  }
+  std::vector<GalleryIndexMemory> memory;
+  for (const auto& [key, entry] : entries) {
+    std::shared_lock read(entry->mutex);
+    if (!entry->index) continue;
+    memory.push_back({key, entry->index->size(), entry->index->MemoryBytes()});
+  }
+  return memory;
 }
 
 }  // namespace abis

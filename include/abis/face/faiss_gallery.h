@@ -112,6 +112,11 @@ class FaissFaceGallery : public ModalityGallery {
   // The method Search uses at the current size: "exact", "sign_scan" or "hnsw".
   const char* search_method() const;
   FaissGalleryMemory MemoryUse() const;
+  std::size_t MemoryBytes() const override;  // MemoryUse's parts plus the ids and their map
+  // Snapshots (ModalityGallery): the ids and float rows; loading re-adds them in chunks (sign
+  // codes are recomputed, an HNSW graph rebuilt). Another model or dimension is kDataLoss.
+  Status SaveState(GalleryStateWriter& out) const override;
+  Status LoadState(GalleryStateReader& in) override;
 
   // Benchmarks only (the product never reads a saved graph): a large HNSW build takes minutes,
   // so the bench may keep the built graph in a cache file.

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "abis/finger/mcc.h"
@@ -86,8 +87,15 @@ class FingerGallery : public ModalityGallery {
   void Reserve(std::size_t templates, std::size_t cylinders, std::size_t orientation_cells = 0);
   void ShrinkToFit();
   // Bytes held by the gallery's arrays: as allocated (capacity) and as used (size).
-  std::size_t MemoryBytes() const;
+  std::size_t MemoryBytes() const override;
   std::size_t UsedBytes() const;
+
+  // Snapshots (ModalityGallery): the packed arrays as they are, behind a header that names their
+  // layout and a fingerprint of the cylinder builder (the cylinders and signature it makes of a
+  // fixed synthetic finger with this gallery's MCC parameters), so a state written by another
+  // build, another parameter set or another layout is refused (kDataLoss), never searched.
+  Status SaveState(GalleryStateWriter& out) const override;
+  Status LoadState(GalleryStateReader& in) override;
   std::size_t CylinderCount() const { return cylinder_cells_.size() - garbage_cylinders_; }
 
  private:
@@ -115,9 +123,11 @@ class FingerGallery : public ModalityGallery {
   // Unpacks the cylinders and the orientation map of `slot` into `out` (reusing its capacity).
   void UnpackCylinders(std::size_t slot, MccTemplate& out) const;
   void CompactArena();
+  std::size_t SlotMapBytes() const;  // the id -> slot map, estimated
 
   FingerGalleryOptions options_;
   std::vector<std::int64_t> ids_;
+  std::unordered_map<std::int64_t, std::uint32_t> slot_of_;  // reference id -> slot (Remove is O(1))
   std::vector<SignatureBits> signatures_;
   std::vector<std::uint32_t> signature_set_bits_;
   std::vector<CylinderRange> ranges_;

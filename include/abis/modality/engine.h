@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,10 +79,34 @@ struct SubjectInSample {
 
 class KinshipEvaluator;
 
+// Where a gallery writes its contents for a snapshot (abis/system/gallery_index_snapshot.h: the
+// snapshot file seals them), and where it reads them back.
+class GalleryStateWriter {
+ public:
+  virtual ~GalleryStateWriter() = default;
+  virtual Status Write(std::span<const std::uint8_t> bytes) = 0;
+};
+class GalleryStateReader {
+ public:
+  virtual ~GalleryStateReader() = default;
+  // Exactly bytes.size() bytes; kDataLoss when the state ends before or is damaged.
+  virtual Status Read(std::span<std::uint8_t> bytes) = 0;
+};
+
 // In-memory 1:N search structure for one modality.
 class ModalityGallery {
  public:
   virtual ~ModalityGallery() = default;
+  // Snapshots: a gallery that can write its prepared contents (what Add() computed from every
+  // template) lets a restarted process skip decrypting and preparing the whole gallery again.
+  // SaveState writes them; LoadState reads them into an empty gallery made by the same engine
+  // with the same options, and refuses (kDataLoss) a state it cannot trust: another layout
+  // version or parameters, sizes that do not add up. The default: kUnimplemented (no snapshot;
+  // the index is rebuilt from the store).
+  virtual Status SaveState(GalleryStateWriter& out) const;
+  virtual Status LoadState(GalleryStateReader& in);
+  // Bytes the gallery holds in memory (its arrays' capacity); 0 when the gallery does not say.
+  virtual std::size_t MemoryBytes() const { return 0; }
   // Adds (or replaces) the template under `reference_id`. Fails on a template of another algorithm.
   virtual Status Add(std::int64_t reference_id, const BiometricTemplate& reference) = 0;
   // Removes every template added under `reference_id`; no-op when absent.

@@ -46,6 +46,9 @@ struct ServiceConfig {
   std::vector<std::string> allowed_callback_hosts;  // beyond loopback
   std::filesystem::path tls_certificate;          // both set: HTTPS (OpenSSL)
   std::filesystem::path tls_private_key;
+  // Gallery index snapshots are written this often when their index changed enough, and at
+  // shutdown (0: only at shutdown).
+  std::chrono::seconds snapshot_interval{300};
 };
 
 class AbisService {

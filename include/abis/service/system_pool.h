@@ -48,6 +48,11 @@ class SystemPool {
   // transaction): the next Acquire opens a fresh one instead of reusing it.
   std::size_t discarded() const;
   GalleryIndexCacheStats gallery_index_stats() const { return gallery_indexes_->stats(); }
+  std::vector<GalleryIndexMemory> gallery_index_memory() const { return gallery_indexes_->MemoryUse(); }
+  // Writes the shared indexes' snapshots (GalleryIndexCache::SaveSnapshots).
+  SnapshotSaveReport SaveIndexSnapshots(const SnapshotSavePolicy& policy) {
+    return gallery_indexes_->SaveSnapshots(policy);
+  }
 
  private:
   void Return(std::unique_ptr<AbisSystem> system);

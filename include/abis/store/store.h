@@ -23,6 +23,7 @@
 #include "abis/store/audit_storage.h"
 #include "abis/store/records.h"
 #include "abis/store/review_records.h"
+#include "abis/store/sealed_stream.h"
 #include "abis/store/service_task.h"
 #include "abis/store/watchlist_alert.h"
 
@@ -39,6 +40,9 @@ struct StoreLayout {
   // Env ABIS_KEY_COMMAND: a command whose standard output is the master key in hex (the hook
   // for an HSM or key service). When set, the key file is neither read nor written.
   std::string key_command;
+  // Sealed snapshots of gallery indexes (derived data, rebuilt when missing): env
+  // ABIS_SNAPSHOT_DIR, else <dir>/index-snapshots.
+  std::filesystem::path snapshot_dir;
   static StoreLayout ForDir(const std::filesystem::path& dir);
   // Where the master key comes from, for messages: the command or the key file.
   std::string KeySourceDescription() const;
@@ -64,6 +68,9 @@ class Store : public AuditStorage {
   virtual bool Healthy() const = 0;
   // The schema version of the store (for health checks).
   virtual Result<int> SchemaVersion() = 0;
+  // The key gallery index snapshots are sealed under: derived from the master key for that
+  // purpose only (abis/store/sealed_stream.h), so the master key never leaves the store.
+  virtual DerivedKey IndexSnapshotKey() const = 0;
 
   // --- persons ---
   // Validates and inserts; sets person.id and created_at. Duplicate external_id: kAlreadyExists.

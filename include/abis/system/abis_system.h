@@ -449,9 +449,20 @@ class AbisSystem {
   // Everything held about a person and every audited action that concerned them.
   Result<SubjectAccessReport> SubjectReport(const Operator& op, const std::string& external_id);
 
+  // Gallery index snapshots (abis/system/gallery_index_snapshot.h): writes the snapshots of the
+  // cached indexes the policy selects (the CLI after a search, the service at shutdown and
+  // after changes). Maintenance of derived data: no operator, nothing audited but failures.
+  SnapshotSaveReport SaveIndexSnapshots(const SnapshotSavePolicy& policy = {});
+  // Bytes each cached gallery index holds in memory.
+  std::vector<GalleryIndexMemory> IndexMemory() const;
+
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
       : store_(std::move(store)), engines_(std::move(engines)), gallery_indexes_(std::move(gallery_indexes)) {}
+  // Runs an erasing operation between two erasures of the gallery index snapshots
+  // (GalleryIndexSnapshots::Erase), so that no snapshot keeps what it erased.
+  Status EraseWithIndexSnapshots(const std::function<Status()>& erase);
+  Status DeletePersonNow(const Operator& op, const std::string& external_id, const std::string& reason);
   // Checks the role; a refusal is audited and returned as kPermissionDenied.
   Status Require(const Operator& op, Action action, const std::string& what);
   Status RequirePurpose(const Operator& op, Action action, Purpose purpose, const std::string& case_ref);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,18 +27,10 @@
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
 #include "abis/store/store.h"
+#include "abis/system/gallery_index_key.h"
+#include "abis/system/gallery_index_snapshot.h"
 
 namespace abis {
-
-// What one index holds: the templates of `algorithm` and `modality` of the members of a gallery,
-// restricted to one finger position (kUnknown: every position).
-struct GalleryIndexKey {
-  std::int64_t gallery_id = 0;
-  Modality modality = Modality::kFace;
-  FingerPosition position = FingerPosition::kUnknown;
-  std::string algorithm;
-  auto operator<=>(const GalleryIndexKey&) const = default;
-};
 
 // A template left out of an index because its stored row is damaged: it fails authentication
 // or decryption (kDataLoss: tampered, moved or corrupt ciphertext or wrapped key), or the engine
@@ -73,11 +66,37 @@ class GalleryIndexView {
 };
 
 struct GalleryIndexCacheStats {
-  std::int64_t hits = 0;          // searches served by a current index
-  std::int64_t refreshes = 0;     // indexes brought up to date (first builds included)
+  std::int64_t hits = 0;       // searches served by a current index
+  std::int64_t refreshes = 0;  // indexes brought up to date (first builds included)
   std::int64_t templates_decrypted = 0;
-  std::int64_t private_builds = 0;  // searches whose snapshot was older than the cached index
+  std::int64_t private_builds = 0;         // searches whose snapshot was older than the cached index
   std::int64_t templates_quarantined = 0;  // times a damaged template was put in quarantine
+  std::int64_t snapshots_loaded = 0;       // first builds served by a snapshot
+  std::int64_t snapshots_discarded = 0;    // snapshots refused (and deleted) on loading
+  std::int64_t snapshots_written = 0;
+};
+
+// When SaveSnapshots rewrites an index's snapshot: the index has none yet, or at least
+// max(min_changed_templates, min_changed_fraction * size) templates were added or removed since.
+struct SnapshotSavePolicy {
+  std::int64_t min_changed_templates = 1000;
+  double min_changed_fraction = 0.02;
+};
+
+struct SnapshotSaveReport {
+  int written = 0;
+  int unchanged = 0;    // below the policy's threshold
+  int unsupported = 0;  // the modality's gallery keeps no state (it is rebuilt from the store)
+  std::uint64_t bytes = 0;
+  double seconds = 0;
+  std::vector<std::string> errors;  // one per index that could not be written, naming it
+};
+
+// Memory of one cached index (ModalityGallery::MemoryBytes).
+struct GalleryIndexMemory {
+  GalleryIndexKey key;
+  std::size_t templates = 0;
+  std::size_t bytes = 0;
 };
 
 class GalleryIndexCache {
@@ -101,6 +120,21 @@ class GalleryIndexCache {
   // Drops every index (e.g. when memory must be returned).
   void Clear();
 
+  // Snapshots (abis/system/gallery_index_snapshot.h) in `dir`, sealed under `key` (the store's
+  // IndexSnapshotKey): a first build loads the index's snapshot when there is one, and
+  // SaveSnapshots writes them. Off until called.
+  void EnableSnapshots(const std::filesystem::path& dir, const DerivedKey& key);
+  bool snapshots_enabled() const;
+  // Writes the snapshot of every cached, current index the policy selects; searches go on
+  // meanwhile (updates of an index wait while it is written).
+  SnapshotSaveReport SaveSnapshots(const SnapshotSavePolicy& policy = {});
+  // GalleryIndexSnapshots::Erase (around an erasing operation); 0 when snapshots are off.
+  Result<int> EraseSnapshots(std::int64_t generation);
+  // Why snapshots were discarded since the last call (each a sentence naming the file).
+  std::vector<std::string> TakeSnapshotWarnings();
+  // The memory of every cached index.
+  std::vector<GalleryIndexMemory> MemoryUse() const;
+
  private:
   struct Entry;
   std::shared_ptr<Entry> EntryFor(const GalleryIndexKey& key);
@@ -112,7 +146,9 @@ class GalleryIndexCache {
   std::map<GalleryIndexKey, std::shared_ptr<Entry>> entries_;
   GalleryIndexCacheStats stats_;
   std::vector<QuarantinedTemplate> newly_quarantined_;
-  std::unordered_set<std::string> reported_damage_;  // "<template id>/<seal>" already reported
+  std::unordered_set<std::string> reported_damage_;         // "<template id>/<seal>" already reported
+  std::shared_ptr<const GalleryIndexSnapshots> snapshots_;  // null: snapshots off
+  std::vector<std::string> snapshot_warnings_;
 };
 
 }  // namespace abis

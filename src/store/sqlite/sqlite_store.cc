@@ -116,6 +116,8 @@ StoreLayout StoreLayout::ForDir(const std::filesystem::path& dir) {
   layout.key_file = !key_file.empty() ? std::filesystem::path(key_file) : dir / "master.key";
   layout.key_passphrase_file = env("ABIS_KEY_PASSPHRASE_FILE");
   layout.key_command = env("ABIS_KEY_COMMAND");
+  const std::string snapshot_dir = env("ABIS_SNAPSHOT_DIR");
+  layout.snapshot_dir = !snapshot_dir.empty() ? std::filesystem::path(snapshot_dir) : dir / "index-snapshots";
   return layout;
 }
 
@@ -556,6 +558,8 @@ Result<std::vector<TemplateInfo>> SqliteStore::ListEncounterTemplates(std::int64
   return QueryTemplates(*db_, "JOIN samples s ON s.id = t.sample_id WHERE s.encounter_id = ? ORDER BY t.id",
                         [&](Statement& s) { s.Bind(1, encounter_id); });
 }
+
+DerivedKey SqliteStore::IndexSnapshotKey() const { return DeriveKey(key_, "abisgidx", 1); }
 
 Result<std::int64_t> SqliteStore::GalleryGeneration() {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT value FROM gallery_generation WHERE id = 1"));

@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality) override;
   Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id) override;
   Result<std::int64_t> GalleryGeneration() override;
+  DerivedKey IndexSnapshotKey() const override;
   Result<std::int64_t> CountSamples(std::int64_t person_id) override;
   Result<std::int64_t> CreateGallery(const Gallery& gallery) override;
   Result<Gallery> FindGallery(std::string_view name) override;

@@ -1,0 +1,76 @@
+// Sealed snapshots of gallery indexes (issue 20 item 3): a restarted process, or a CLI search,
+// loads a gallery's prepared index from one file instead of decrypting and preparing every
+// template, then brings it up to date through the gallery generation (GalleryIndexCache).
+//
+// A snapshot is derived data, sealed (abis/store/sealed_stream.h) under a key derived from the
+// store's master key, and bound to what it indexes (gallery, modality, finger position, algorithm).
+// It is never trusted over the store: every template it holds is checked against the store's
+// listing (id, person, seal) when loaded, and a snapshot that fails authentication, was written by
+// another layout or builder, or predates the last erasure is deleted and the index rebuilt.
+//
+// Erasure is real: before an erasing operation (deleting a person or an encounter, retention) the
+// snapshots are deleted and a floor generation recorded; after it commits, again, with the floor
+// raised to the generation after the erasure. A snapshot older than the floor is neither written
+// nor loaded, so a save racing the erasure cannot bring erased data back. Files: <dir>/*.snap, the
+// floor in <dir>/erasure-floor, a lock file <dir>/.lock (flock) around publish and erase.
+// Thread-safety: all methods are safe to call concurrently, also from several processes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "abis/core/status.h"
+#include "abis/modality/engine.h"
+#include "abis/store/sealed_stream.h"
+#include "abis/system/gallery_index_key.h"
+
+namespace abis {
+
+// One template an index holds, as the store listed it when it was added.
+struct SnapshotTemplate {
+  std::int64_t template_id = 0;
+  std::int64_t person_id = 0;
+  std::string seal_id;
+};
+
+// What a snapshot holds besides the gallery's own state.
+struct GalleryIndexSnapshotContent {
+  std::int64_t generation = 0;
+  std::vector<SnapshotTemplate> templates;
+  std::uint64_t skipped_templates = 0;
+};
+
+class GalleryIndexSnapshots {
+ public:
+  GalleryIndexSnapshots(std::filesystem::path dir, const DerivedKey& key);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  // The file of `key`'s snapshot.
+  std::filesystem::path FileOf(const GalleryIndexKey& key) const;
+
+  // Writes `gallery` (which must support ModalityGallery::SaveState; kUnimplemented otherwise)
+  // with `content` to a temporary file, then publishes it atomically. kFailedPrecondition, and
+  // nothing published, when content.generation is below the erasure floor. Returns the bytes
+  // written.
+  Result<std::uint64_t> Write(const GalleryIndexKey& key, const GalleryIndexSnapshotContent& content,
+                              const ModalityGallery& gallery) const;
+  // Loads the snapshot of `key` into `gallery` (empty, made by the engine of key.algorithm).
+  // kNotFound: there is none. Any other failure (authentication, format, a generation below the
+  // erasure floor) deletes the file and is returned, kDataLoss; `gallery` is then unusable.
+  Result<GalleryIndexSnapshotContent> Read(const GalleryIndexKey& key, ModalityGallery& gallery) const;
+
+  // Around an erasing operation: deletes every snapshot and raises the floor to `generation`
+  // (called before the operation with the current generation + 1, after it with the generation
+  // that followed it). Returns how many files were deleted.
+  Result<int> Erase(std::int64_t generation) const;
+  // The erasure floor (0: none recorded).
+  Result<std::int64_t> ErasureFloor() const;
+
+ private:
+  std::filesystem::path dir_;
+  DerivedKey key_;
+};
+
+}  // namespace abis

@@ -1,0 +1,252 @@
+#include "abis/system/gallery_index_snapshot.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "abis/store/crypto.h"
+
+namespace abis {
+namespace {
+
+constexpr std::uint64_t kContentFormat = 1;
+constexpr std::size_t kMaxSealIdBytes = 256;
+constexpr std::string_view kSuffix = ".snap";
+
+// An exclusive flock on <dir>/.lock for as long as it lives (publishing and erasing exclude
+// each other, across processes).
+class DirectoryLock {
+ public:
+  static Result<DirectoryLock> Take(const std::filesystem::path& dir) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) return Status::IoError("cannot create the snapshot folder " + dir.string() + ": " + error.message());
+    const std::filesystem::path file = dir / ".lock";
+    const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::IoError("cannot open " + file.string() + ": " + std::strerror(errno));
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        ::close(fd);
+        return Status::IoError("cannot lock " + file.string() + ": " + std::strerror(errno));
+      }
+    }
+    return DirectoryLock(fd);
+  }
+  DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DirectoryLock& operator=(DirectoryLock&&) = delete;
+  ~DirectoryLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the flock
+  }
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+void SyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// The associated data a snapshot is sealed with: what it is an index of.
+std::string AssociatedData(const GalleryIndexKey& key) {
+  return "abis-gallery-index-snapshot/1 gallery=" + std::to_string(key.gallery_id) +
+         " modality=" + std::string(ModalityName(key.modality)) +
+         " position=" + std::to_string(static_cast<int>(key.position)) + " algorithm=" + key.algorithm;
+}
+
+class StreamWriterAdapter final : public GalleryStateWriter {
+ public:
+  explicit StreamWriterAdapter(SealedStreamWriter& out) : out_(out) {}
+  Status Write(std::span<const std::uint8_t> bytes) override { return out_.Write(bytes); }
+
+ private:
+  SealedStreamWriter& out_;
+};
+
+class StreamReaderAdapter final : public GalleryStateReader {
+ public:
+  explicit StreamReaderAdapter(SealedStreamReader& in) : in_(in) {}
+  Status Read(std::span<std::uint8_t> bytes) override { return in_.Read(bytes); }
+
+ private:
+  SealedStreamReader& in_;
+};
+
+Status WriteWord(SealedStreamWriter& out, std::uint64_t word) {
+  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
+}
+
+Result<std::uint64_t> ReadWord(SealedStreamReader& in) {
+  std::uint64_t word = 0;
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
+  return word;
+}
+
+Result<std::int64_t> ReadFloorFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::int64_t{0};
+  std::int64_t floor = 0;
+  if (!(in >> floor) || floor < 0) return Status::DataLoss("the erasure floor " + file.string() + " is malformed");
+  return floor;
+}
+
+Status WriteFloorFile(const std::filesystem::path& dir, std::int64_t floor) {
+  const std::filesystem::path file = dir / "erasure-floor";
+  const std::filesystem::path temporary = dir / ".erasure-floor.tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << floor << "\n";
+    out.flush();
+    if (!out) return Status::IoError("cannot write " + temporary.string());
+  }
+  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, file, error);
+  if (error) return Status::IoError("cannot write " + file.string() + ": " + error.message());
+  SyncDirectory(dir);
+  return Status::Ok();
+}
+
+}  // namespace
+
+GalleryIndexSnapshots::GalleryIndexSnapshots(std::filesystem::path dir, const DerivedKey& key)
+    : dir_(std::move(dir)), key_(key) {}
+
+std::filesystem::path GalleryIndexSnapshots::FileOf(const GalleryIndexKey& key) const {
+  // The algorithm id may hold any character: its hash names the file.
+  return dir_ / ("gallery-" + std::to_string(key.gallery_id) + "-" + std::string(ModalityName(key.modality)) + "-" +
+                 std::to_string(static_cast<int>(key.position)) + "-" + Sha256Hex(key.algorithm).substr(0, 16) +
+                 std::string(kSuffix));
+}
+
+Result<std::int64_t> GalleryIndexSnapshots::ErasureFloor() const { return ReadFloorFile(dir_ / "erasure-floor"); }
+
+Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
+                                                   const GalleryIndexSnapshotContent& content,
+                                                   const ModalityGallery& gallery) const {
+  std::error_code error;
+  std::filesystem::create_directories(dir_, error);
+  if (error) return Status::IoError("cannot create the snapshot folder " + dir_.string() + ": " + error.message());
+  static std::atomic<std::uint64_t> sequence{0};
+  const std::filesystem::path temporary =
+      dir_ / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(sequence.fetch_add(1)) + "-" +
+              HexEncode(RandomBytes(4)));
+  struct RemoveTemporary {
+    const std::filesystem::path& file;
+    ~RemoveTemporary() {
+      std::error_code ignored;
+      std::filesystem::remove(file, ignored);
+    }
+  } remove_temporary{temporary};
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedStreamWriter> out,
+                        SealedStreamWriter::Create(temporary, key_, AssociatedData(key)));
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, kContentFormat));
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.generation)));
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, content.skipped_templates));
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, content.templates.size()));
+  for (const SnapshotTemplate& item : content.templates) {
+    if (item.seal_id.size() > kMaxSealIdBytes) return Status::InvalidArgument("a seal id longer than 256 bytes");
+    ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(item.template_id)));
+    ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(item.person_id)));
+    ABIS_RETURN_IF_ERROR(WriteWord(*out, item.seal_id.size()));
+    ABIS_RETURN_IF_ERROR(out->Write({reinterpret_cast<const std::uint8_t*>(item.seal_id.data()), item.seal_id.size()}));
+  }
+  StreamWriterAdapter state(*out);
+  ABIS_RETURN_IF_ERROR(gallery.SaveState(state));
+  ABIS_RETURN_IF_ERROR(out->Finish());
+  const std::uint64_t bytes = out->bytes_written();
+  // Publish under the lock, unless an erasure raised the floor past this index meanwhile.
+  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
+  if (content.generation < floor) {
+    return Status::FailedPrecondition("the index (generation " + std::to_string(content.generation) +
+                                      ") predates an erasure (generation " + std::to_string(floor) + "): not written");
+  }
+  std::filesystem::rename(temporary, FileOf(key), error);
+  if (error) return Status::IoError("cannot publish snapshot " + FileOf(key).string() + ": " + error.message());
+  SyncDirectory(dir_);
+  return bytes;
+}
+
+Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryIndexKey& key,
+                                                                ModalityGallery& gallery) const {
+  const std::filesystem::path file = FileOf(key);
+  auto read = [&]() -> Result<GalleryIndexSnapshotContent> {
+    ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedStreamReader> in,
+                          SealedStreamReader::Open(file, key_, AssociatedData(key)));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t format, ReadWord(*in));
+    if (format != kContentFormat) return Status::DataLoss("snapshot format " + std::to_string(format));
+    GalleryIndexSnapshotContent content;
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t generation, ReadWord(*in));
+    content.generation = static_cast<std::int64_t>(generation);
+    ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
+    if (content.generation < floor) {
+      return Status::DataLoss("snapshot of generation " + std::to_string(content.generation) +
+                              " predates an erasure (generation " + std::to_string(floor) + ")");
+    }
+    ABIS_ASSIGN_OR_RETURN(content.skipped_templates, ReadWord(*in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadWord(*in));
+    if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("snapshot template count out of range");
+    content.templates.reserve(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+      SnapshotTemplate item;
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t template_id, ReadWord(*in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t person_id, ReadWord(*in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t seal_size, ReadWord(*in));
+      if (seal_size > kMaxSealIdBytes) return Status::DataLoss("snapshot seal id longer than 256 bytes");
+      item.template_id = static_cast<std::int64_t>(template_id);
+      item.person_id = static_cast<std::int64_t>(person_id);
+      item.seal_id.resize(seal_size);
+      ABIS_RETURN_IF_ERROR(in->Read({reinterpret_cast<std::uint8_t*>(item.seal_id.data()), seal_size}));
+      content.templates.push_back(std::move(item));
+    }
+    StreamReaderAdapter state(*in);
+    ABIS_RETURN_IF_ERROR(gallery.LoadState(state));
+    ABIS_RETURN_IF_ERROR(in->ExpectEnd());
+    if (gallery.size() != content.templates.size()) {
+      return Status::DataLoss("snapshot lists " + std::to_string(content.templates.size()) + " templates, its index " +
+                              std::to_string(gallery.size()));
+    }
+    return content;
+  };
+  Result<GalleryIndexSnapshotContent> content = read();
+  if (content.ok() || content.status().code() == StatusCode::kNotFound) return content;
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);  // never trusted again: the index is rebuilt from the store
+  return Status::DataLoss("snapshot " + file.filename().string() + " discarded: " + content.status().message());
+}
+
+Result<int> GalleryIndexSnapshots::Erase(std::int64_t generation) const {
+  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
+  if (generation > floor) ABIS_RETURN_IF_ERROR(WriteFloorFile(dir_, generation));
+  int deleted = 0;
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(dir_, error)) {
+    // Published snapshots, and temporary ones (a writer's in progress then fails to publish).
+    const std::string name = item.path().filename().string();
+    if (item.path().extension() != kSuffix && !name.starts_with(".tmp-")) continue;
+    std::error_code removed;
+    if (std::filesystem::remove(item.path(), removed)) ++deleted;
+    if (removed) return Status::IoError("cannot delete snapshot " + item.path().string() + ": " + removed.message());
+  }
+  if (error) return Status::IoError("cannot list the snapshot folder " + dir_.string() + ": " + error.message());
+  SyncDirectory(dir_);
+  return deleted;
+}
+
+}  // namespace abis

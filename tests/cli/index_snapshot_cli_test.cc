@@ -1,0 +1,117 @@
+// Gallery index snapshots through the CLI: a search leaves a sealed snapshot in the store's
+// index-snapshots folder; a tampered one is discarded (audited as index_snapshot.discarded) and
+// the search still answers as before; deleting a person erases every snapshot.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/cli_runner.h"
+#include "../support/test_engine.h"
+#include "abis/finger/minutiae_record.h"
+#include "abis/finger/synthetic_minutiae.h"
+
+namespace abis {
+namespace {
+
+using testing::CliRun;
+using testing::RunCli;
+
+class IndexSnapshotCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = (dir_.path() / "store").string();
+    CliRun init = RunCli({"init", "--store", store_});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    admin_ = init.LastLine().substr(9);
+    ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin_).exit_code, 0);
+    CliRun user = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin_);
+    ASSERT_EQ(user.exit_code, 0) << user.err;
+    key_ = user.LastLine().substr(9);
+    std::ofstream manifest(dir_.path() / "m.csv");
+    manifest << "person,category,legal_basis,retention_until,modality,position,file\n";
+    for (int i = 1; i <= 6; ++i) {
+      manifest << "P-" << i << ",citizen,Register Act,2099-01-01,finger,right_index," << Record(i) << "\n";
+    }
+    manifest.close();
+    CliRun imported = Run({"import", "batch", "--manifest", (dir_.path() / "m.csv").string(), "--gallery", "register",
+                           "--purpose", "deduplication", "--case", "SNAP-1", "--json"},
+                          key_);
+    ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  }
+
+  CliRun Run(std::vector<std::string> args, const std::string& key) {
+    args.insert(args.begin(), {"--store", store_});
+    return RunCli(args, {{"ABIS_API_KEY", key}});
+  }
+
+  std::string Record(std::uint32_t seed) {
+    auto bytes = finger::WriteMinutiaeRecord(
+        finger::SingleViewRecord(finger::SyntheticFinger(seed), finger::MinutiaeRecordFormat::kIso19794_2_2005));
+    EXPECT_TRUE(bytes.ok());
+    const std::string name = (dir_.path() / ("f" + std::to_string(seed) + ".iso")).string();
+    std::ofstream(name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+    return name;
+  }
+
+  // The candidates' external ids of a search with stored person `probe`.
+  std::vector<std::string> Search(const std::string& probe) {
+    CliRun search = Run({"search", "--person", probe, "--gallery", "register", "--purpose", "deduplication", "--case",
+                         "SNAP-1", "--json"},
+                        key_);
+    EXPECT_EQ(search.exit_code, 0) << search.err;
+    auto found = nlohmann::json::parse(search.LastLine(), nullptr, false);
+    std::vector<std::string> ids;
+    if (found.is_discarded()) return ids;
+    for (const auto& candidate : found["candidates"]) ids.push_back(candidate["external_id"]);
+    return ids;
+  }
+
+  std::vector<std::filesystem::path> Snapshots() const {
+    std::vector<std::filesystem::path> files;
+    const auto folder = std::filesystem::path(store_) / "index-snapshots";
+    if (!std::filesystem::exists(folder)) return files;
+    for (const auto& item : std::filesystem::directory_iterator(folder)) {
+      if (item.path().extension() == ".snap") files.push_back(item.path());
+    }
+    return files;
+  }
+
+  int AuditEntries(const std::string& action) {
+    CliRun exported = Run({"audit", "export", "--action", action}, admin_);
+    EXPECT_EQ(exported.exit_code, 0) << exported.err;
+    return static_cast<int>(std::count(exported.out.begin(), exported.out.end(), '\n'));
+  }
+
+  testing::TempDir dir_;
+  std::string store_;
+  std::string admin_;
+  std::string key_;
+};
+
+TEST_F(IndexSnapshotCliTest, ASearchLeavesASnapshotATamperedOneIsDiscardedAndDeletionErasesThem) {
+  EXPECT_TRUE(Snapshots().empty());
+  const auto first = Search("P-3");
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(Snapshots().size(), 1u) << "the search wrote its index's snapshot";
+  EXPECT_EQ(Search("P-3"), first) << "answered from the snapshot";
+  EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 0);
+
+  {
+    std::fstream file(Snapshots().front(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put('\x42');
+  }
+  EXPECT_EQ(Search("P-3"), first) << "rebuilt from the store";
+  EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 1);
+  ASSERT_EQ(Snapshots().size(), 1u) << "written again after the rebuild";
+
+  ASSERT_EQ(Run({"person", "delete", "--id", "P-5", "--reason", "court order"}, admin_).exit_code, 0);
+  EXPECT_TRUE(Snapshots().empty()) << "an erasure deletes every snapshot";
+  const auto after = Search("P-3");
+  EXPECT_EQ(std::count(after.begin(), after.end(), "P-5"), 0);
+  EXPECT_EQ(Snapshots().size(), 1u);
+}
+
+}  // namespace
+}  // namespace abis
