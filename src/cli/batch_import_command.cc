@@ -13,10 +13,13 @@ namespace {
 
 struct BatchImportOptions {
   std::string manifest, gallery, purpose, case_ref, errors;
+  std::string dna_collection, sample_column = "sample", category, legal_basis, retention_until, id_prefix;
   bool dedup = false;
   bool resume = false;
   bool progress = false;
   int workers = 0;
+  std::size_t batch_size = 256;
+  int batch_ms = 200;
   double fmr = 1e-4;
 };
 
@@ -42,17 +45,38 @@ class ProgressLine {
 };
 
 void RunBatchImportCommand(CliContext& context, const BatchImportOptions& options) {
+  if (options.manifest.empty() == options.dna_collection.empty()) {
+    context.Failed(Status::InvalidArgument("abis import batch reads --manifest FILE or --dna-collection FILE"));
+    return;
+  }
   BatchImportRequest request;
   auto purpose = ParsePurpose(options.purpose);
   if (context.Failed(purpose.status())) return;
   request.purpose = *purpose;
   request.manifest = options.manifest;
+  request.dna_collection = options.dna_collection;
+  if (!options.dna_collection.empty()) {
+    if (options.category.empty() || options.legal_basis.empty() || options.retention_until.empty()) {
+      context.Failed(Status::InvalidArgument(
+          "--dna-collection needs --category, --legal-basis and --retention-until (every sample becomes a person)"));
+      return;
+    }
+    auto category = ParsePersonCategory(options.category);
+    if (context.Failed(category.status())) return;
+    request.collection_persons.category = *category;
+    request.collection_persons.legal_basis = options.legal_basis;
+    request.collection_persons.retention_until = options.retention_until;
+    request.collection_persons.id_prefix = options.id_prefix;
+    request.collection_persons.sample_column = options.sample_column;
+  }
   request.gallery = options.gallery;
   request.case_ref = options.case_ref;
   request.dedup = options.dedup;
   request.resume = options.resume;
   request.errors_file = options.errors;
   request.workers = options.workers;
+  request.batch_size = options.batch_size;
+  request.batch_milliseconds = options.batch_ms;
   request.target_false_match_rate = options.fmr;
   auto progress = std::make_shared<ProgressLine>(options.progress);
   request.progress = [progress](const BatchImportProgress& p) { (*progress)(p); };
@@ -83,11 +107,22 @@ void AddImportCommands(CLI::App& root, CliContext& context) {
       root.add_subcommand("import", "enrol from a standard container or a manifest")->require_subcommand(1);
   auto options = std::make_shared<BatchImportOptions>();
   CLI::App* batch = import->add_subcommand("batch", "create and enrol the persons of a CSV manifest, in parallel");
-  batch
-      ->add_option(
-          "--manifest", options->manifest,
-          "CSV: person,category,legal_basis,retention_until,modality,position,file[,sample_options][,encounter]")
-      ->required();
+  CLI::Option* manifest =
+      batch->add_option("--manifest", options->manifest,
+                        "CSV: person,category,legal_basis,retention_until,modality,position,file[,sample_options]"
+                        "[,encounter][,sample]");
+  CLI::Option* collection = batch->add_option(
+      "--dna-collection", options->dna_collection,
+      "instead of a manifest: a DNA collection CSV (sample,[population,]locus,allele1,allele2); each sample a person");
+  manifest->excludes(collection);
+  batch->add_option("--sample-column", options->sample_column, "with --dna-collection: the column naming the sample")
+      ->capture_default_str();
+  batch->add_option("--category", options->category, "with --dna-collection: every person's category");
+  batch->add_option("--legal-basis", options->legal_basis, "with --dna-collection: every person's legal basis");
+  batch->add_option("--retention-until", options->retention_until,
+                    "with --dna-collection: every person's retention date (YYYY-MM-DD)");
+  batch->add_option("--id-prefix", options->id_prefix,
+                    "with --dna-collection: person ids are this prefix and the sample name");
   batch->add_option("--gallery", options->gallery, "every person joins this gallery")->required();
   batch->add_option("--purpose", options->purpose, "why the persons are enrolled (deduplication with --dedup)")
       ->required();
@@ -98,8 +133,16 @@ void AddImportCommands(CLI::App& root, CliContext& context) {
       ->capture_default_str();
   batch->add_flag("--resume", options->resume, "skip the persons that exist already (a rerun after an interruption)");
   batch->add_option("--errors", options->errors, "the error file (default: <manifest>.errors.csv)");
-  batch->add_option("--workers", options->workers, "worker threads (default: one per core)")->check(CLI::Range(0, 256));
-  batch->add_flag("--progress", options->progress, "progress on stderr even for a short manifest");
+  batch->add_option("--workers", options->workers, "extraction threads (default: one per core; one more commits)")
+      ->check(CLI::Range(0, 256));
+  batch->add_option("--batch-size", options->batch_size, "persons per transaction at most")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  batch->add_option("--batch-ms", options->batch_ms, "a batch commits at the latest this long after its first person")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  batch->add_flag("--progress", options->progress,
+                  "progress on stderr even for a short manifest (persons counted once their batch committed)");
   batch->callback([&context, options] { RunBatchImportCommand(context, *options); });
 }
 

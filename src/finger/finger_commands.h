@@ -17,6 +17,9 @@ void AddEvalFingerQualityCommand(CLI::App& root, CliGlobals& globals);
 // `abis bench finger`: 1:1 speed of both matcher stages, 1:N search time and pre-selection loss.
 void AddBenchFingerCommand(CLI::App& root, CliGlobals& globals);
 
+// `abis synth finger-templates`: synthetic ISO 19794-2 records and a batch import manifest.
+void AddSynthFingerTemplatesCommand(CLI::App& root, CliGlobals& globals);
+
 // The subcommand `name` of `root`, created when missing.
 CLI::App* SubcommandOf(CLI::App& root, const std::string& name, const std::string& description);
 

@@ -21,6 +21,7 @@ ModalityPlugin MakePlugin() {
     internal::AddEvalFingerCommand(root, globals);
     internal::AddEvalFingerQualityCommand(root, globals);
     internal::AddBenchFingerCommand(root, globals);
+    internal::AddSynthFingerTemplatesCommand(root, globals);
 #if defined(ABIS_FINGER_HAVE_IMAGE_COMMANDS)
     // The image commands read and write minutiae records with this library's codecs.
     FingerImageCommandHooks hooks;

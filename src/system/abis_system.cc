@@ -19,21 +19,10 @@
 #include "abis/system/candidate_review.h"
 #include "audit_object_ids.h"
 #include "case_reference.h"
+#include "kept_sample_options.h"
 
 namespace abis {
 namespace {
-
-// The options that shaped a sample's template, as the engine declares them: what is stored with
-// the sample and used again when it is re-extracted. Everything else (a debug folder, notes) is
-// dropped, so that no option writes decrypted data anywhere or keeps free text in clear.
-nlohmann::json KeptSampleOptions(const ModalityEngine& engine, const nlohmann::json& options) {
-  nlohmann::json kept = nlohmann::json::object();
-  if (!options.is_object()) return kept;
-  for (const std::string& key : engine.TemplateOptionKeys()) {
-    if (options.contains(key)) kept[key] = options[key];
-  }
-  return kept;
-}
 
 // Overwrites decrypted sample bytes before their memory is released.
 void WipeBytes(std::vector<std::uint8_t>& bytes) {
@@ -806,6 +795,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         for (const Candidate& candidate : *candidates) {
           std::int64_t person = person_of_template(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
+          if (request.earlier_persons_only && probe_person_id != 0 && person > probe_person_id) continue;
           const int rank = rank_of_person.emplace(person, static_cast<int>(rank_of_person.size()) + 1).first->second;
           offer(probe_index, person, rank, candidate.reference_id, candidate.score, candidate.log_lr);
         }
@@ -928,6 +918,10 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
+    if (request.completes_pending_dedup && probe_person_id != 0) {
+      ABIS_ASSIGN_OR_RETURN(bool owed, store_->RemovePendingDedup(probe_person_id));
+      event.result["completed_pending_dedup"] = owed;
+    }
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
     return RecordLeadsAndAlerts(op, request, result);

@@ -13,13 +13,11 @@ namespace {
 constexpr std::string_view kRequiredColumns[] = {"person",   "category", "legal_basis", "retention_until",
                                                  "modality", "position", "file"};
 
-struct CsvRecord {
-  std::size_t line = 0;
-  std::vector<std::string> cells;
-};
+std::string At(std::size_t line) { return "line " + std::to_string(line) + ": "; }
 
-// Splits the text into records; a quoted field may hold commas, doubled quotes and line ends.
-Result<std::vector<CsvRecord>> SplitCsv(std::string_view text) {
+}  // namespace
+
+Result<std::vector<CsvRecord>> SplitCsvRecords(std::string_view text) {
   std::vector<CsvRecord> records;
   CsvRecord record;
   std::string cell;
@@ -74,10 +72,6 @@ Result<std::vector<CsvRecord>> SplitCsv(std::string_view text) {
   return records;
 }
 
-std::string At(std::size_t line) { return "line " + std::to_string(line) + ": "; }
-
-}  // namespace
-
 std::string CsvLine(const std::vector<std::string>& cells) {
   std::string out;
   for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -106,7 +100,7 @@ Result<ImportManifest> ParseImportManifest(std::string_view text, const std::fil
     return Status::ResourceExhausted("the manifest has more than " + std::to_string(kMaxManifestRows) + " rows");
   }
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  ABIS_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, SplitCsv(text));
+  ABIS_ASSIGN_OR_RETURN(std::vector<CsvRecord> records, SplitCsvRecords(text));
   if (records.empty()) return Status::InvalidArgument("the manifest is empty: it needs a header line");
 
   ImportManifest manifest;
@@ -190,6 +184,12 @@ Result<ImportManifest> ParseImportManifest(std::string_view text, const std::fil
         }
       }
       if (const std::string kind = cell(record, "encounter"); !kind.empty()) encounter_kind = kind;
+      if (const std::string sample = cell(record, "sample"); !sample.empty()) {
+        if (row.modality != Modality::kDna) {
+          errors.push_back(At(record.line) + "a sample of a collection file is for dna rows only");
+        }
+        row.collection_sample = sample;
+      }
     }
 
     auto [entry, added] = person_index.emplace(external_id, manifest.persons.size());

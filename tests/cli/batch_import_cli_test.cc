@@ -1,9 +1,15 @@
 // `abis import batch` and `abis search --person` end to end, on ISO/IEC 19794-2 records of
 // synthetic minutiae: the JSON summary, the error file, a manifest imported in two halves (the
 // second run resumes without duplicates), dedup leads, and refusal of a rerun without --resume.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
+#include <regex>
 
 #include "../support/cli_runner.h"
 #include "../support/test_engine.h"
@@ -22,9 +28,9 @@ class BatchImportCliTest : public ::testing::Test {
     store_ = (dir_.path() / "store").string();
     CliRun init = RunCli({"init", "--store", store_});
     ASSERT_EQ(init.exit_code, 0) << init.err;
-    const std::string admin = init.LastLine().substr(9);
-    ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin).exit_code, 0);
-    CliRun user = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin);
+    admin_ = init.LastLine().substr(9);
+    ASSERT_EQ(Run({"gallery", "create", "--name", "register"}, admin_).exit_code, 0);
+    CliRun user = Run({"user", "add", "--name", "eve", "--role", "enroller"}, admin_);
     ASSERT_EQ(user.exit_code, 0) << user.err;
     key_ = user.LastLine().substr(9);
   }
@@ -62,6 +68,7 @@ class BatchImportCliTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string store_;
+  std::string admin_;
   std::string key_;
 };
 
@@ -110,6 +117,83 @@ TEST_F(BatchImportCliTest, ImportsInTwoHalvesResumesAndFindsTheDuplicate) {
   EXPECT_TRUE(found["candidates"][0]["hit"].get<bool>());
   EXPECT_EQ(found["gallery_size"], 9);
   for (const auto& candidate : found["candidates"]) EXPECT_NE(candidate["external_id"], "P-1-twin");
+}
+
+// Starts `abis <args>` with stderr on a pipe; returns the child's pid and the pipe's read end.
+std::pair<pid_t, FILE*> SpawnCli(const std::vector<std::string>& args, const std::string& key) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return {-1, nullptr};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    close(pipe_fds[0]);
+    setenv("ABIS_API_KEY", key.c_str(), 1);
+    const std::string cli = testing::CliPath();
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(cli.c_str()));
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(cli.c_str(), argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  return {pid, fdopen(pipe_fds[0], "r")};
+}
+
+// kill -9 in the middle of an import: every person the progress line had acknowledged is in the
+// store, and --resume enrols the rest, nobody twice (one template per person, the audit intact).
+TEST_F(BatchImportCliTest, AnImportKilledMidwayLosesNoAcknowledgedPersonAndResumesWithoutDuplicates) {
+  constexpr int kPersons = 1500;
+  CliRun synth = RunCli({"synth", "finger-templates", "--count", std::to_string(kPersons), "--out",
+                         (dir_.path() / "synthetic").string(), "--json"});
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  const std::string manifest = (dir_.path() / "synthetic" / "manifest.csv").string();
+  auto [pid, progress] =
+      SpawnCli({"--store", store_, "import", "batch", "--manifest", manifest, "--gallery", "register", "--purpose",
+                "deduplication", "--case", "KILL-1", "--progress", "--batch-size", "16", "--json"},
+               key_);
+  ASSERT_GT(pid, 0);
+  ASSERT_NE(progress, nullptr);
+  // The event: the first progress line that acknowledges some persons but not all.
+  long acknowledged = 0;
+  char line[512];
+  const std::regex done_rows(R"(^import: (\d+)/(\d+) rows)");
+  while (fgets(line, sizeof line, progress) != nullptr) {
+    std::cmatch match;
+    if (std::regex_search(line, match, done_rows) && std::stol(match[1]) > 0) {
+      acknowledged = std::stol(match[1]);
+      break;
+    }
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  fclose(progress);
+  ASSERT_GT(acknowledged, 0) << "no progress line before the import ended";
+  ASSERT_LT(acknowledged, kPersons) << "the import finished before it could be killed";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the import finished before it could be killed";
+
+  CliRun resumed = Run({"import", "batch", "--manifest", manifest, "--gallery", "register", "--purpose",
+                        "deduplication", "--case", "KILL-1", "--resume", "--json"},
+                       key_);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  auto summary = nlohmann::json::parse(resumed.LastLine(), nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << resumed.out;
+  EXPECT_GE(summary["skipped_existing"].get<long>(), acknowledged) << "an acknowledged person was lost";
+  EXPECT_EQ(summary["skipped_existing"].get<long>() + summary["enrolled"].get<long>(), kPersons);
+  EXPECT_EQ(summary["failed"], 0);
+
+  // One template per person: the gallery holds exactly kPersons, nobody was enrolled twice.
+  CliRun search = Run({"search", "--person", "SYN-0000000", "--gallery", "register", "--purpose", "deduplication",
+                       "--case", "KILL-1", "--json"},
+                      key_);
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  EXPECT_EQ(nlohmann::json::parse(search.LastLine())["gallery_size"], kPersons);
+  CliRun verify = Run({"audit", "verify", "--json"}, admin_);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_TRUE(nlohmann::json::parse(verify.LastLine())["intact"].get<bool>()) << verify.out;
 }
 
 // A single enrolment can be deduplicated too: `abis enrol --dedup GALLERY --case C` searches the

@@ -91,6 +91,36 @@ TEST_F(StoreTest, AuditRowsOfOnePersonAreFoundThroughTheSubjectIndex) {
   EXPECT_NE(plan_of(since).find("audit_log"), std::string::npos);
 }
 
+// A savepoint undoes exactly its own rows when its body fails; the transaction and the rows
+// written before and after it commit (a batch import leaves a refused person out whole).
+TEST_F(StoreTest, AFailedSavepointUndoesOnlyItsOwnRows) {
+  EXPECT_EQ(store_->Savepoint([] { return Status::Ok(); }).code(), StatusCode::kFailedPrecondition);
+  Status committed = store_->Transaction([&]() -> Status {
+    Person first = MakePerson("S-1");
+    EXPECT_TRUE(store_->Savepoint([&] { return store_->AddPerson(first); }).ok());
+    Status refused = store_->Savepoint([&]() -> Status {
+      Person second = MakePerson("S-2");
+      ABIS_RETURN_IF_ERROR(store_->AddPerson(second));
+      EnrolBytes(second.id, std::vector<std::uint8_t>(64, 7));
+      return Status::InvalidArgument("refused after its rows were written");
+    });
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+    EXPECT_TRUE(store_->InTransaction());
+    Person duplicate = MakePerson("S-1");
+    EXPECT_EQ(store_->Savepoint([&] { return store_->AddPerson(duplicate); }).code(), StatusCode::kAlreadyExists);
+    Person third = MakePerson("S-3");
+    return store_->Savepoint([&] { return store_->AddPerson(third); });
+  });
+  ASSERT_TRUE(committed.ok()) << committed.ToString();
+  EXPECT_TRUE(store_->FindPerson("S-1").ok());
+  EXPECT_FALSE(store_->FindPerson("S-2").ok());
+  EXPECT_TRUE(store_->FindPerson("S-3").ok());
+  auto samples = store_->ListSamplesOfModality(Modality::kFace, 0, 10);
+  ASSERT_TRUE(samples.ok());
+  EXPECT_TRUE(samples->empty()) << "the refused person's sample stayed";
+  EXPECT_TRUE(store_->Healthy());
+}
+
 TEST_F(StoreTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
   Person no_basis = MakePerson("A");
   no_basis.legal_basis = "";

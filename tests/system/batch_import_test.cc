@@ -157,6 +157,73 @@ TEST_F(BatchImportTest, AnImportStoppedPartWayIsFinishedByAResumeWithoutDuplicat
   EXPECT_EQ(Count("SELECT count(*) FROM encounters"), 12);
 }
 
+TEST_F(BatchImportTest, PersonsCommitInBatchesWithOneAuditEntryAndAPersonTheStoreRefusesIsLeftOutWhole) {
+  std::ofstream out(dir_.path() / "mixed.csv", std::ios::binary);
+  out << "person,category,legal_basis,retention_until,modality,position,file\n"
+      << "P-1,citizen,Register Act,2099-01-01,face,," << Sample("m1", 31) << "\n"
+      << "P-2,citizen,Register Act,2099-13-45,face,," << Sample("m2", 32) << "\n"  // the store refuses the date
+      << "P-3,citizen,Register Act,2099-01-01,face,," << Sample("m3", 33) << "\n";
+  out.close();
+  BatchImportRequest request = Request(dir_.path() / "mixed.csv");
+  request.workers = 1;
+  request.batch_milliseconds = 60'000;  // one batch: extraction ends before the time is up
+  auto report = Run(request);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->enrolled, 2u);
+  EXPECT_EQ(report->failed, 1u);
+  EXPECT_EQ(report->batches, 1u);
+  EXPECT_FALSE(Exists("P-2"));
+  EXPECT_EQ(Count("SELECT count(*) FROM persons"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM encounters"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM samples"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM templates"), 2);
+  // One entry for the batch, naming both persons (ids), with the samples' hashes, not their bytes.
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'enrol.batch'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action IN ('enrol', 'person.add')"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_subjects s JOIN audit_log a ON a.seq = s.seq "
+                  "WHERE a.action = 'enrol.batch'"),
+            2);
+  EXPECT_EQ(Count("SELECT json_array_length(input_sha256) FROM audit_log WHERE action = 'enrol.batch'"), 2);
+  std::ifstream errors(dir_.path() / "mixed.csv.errors.csv");
+  std::stringstream text;
+  text << errors.rdbuf();
+  EXPECT_NE(text.str().find("P-2,"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("retention"), std::string::npos) << text.str();
+  auto verified = system_->VerifyAudit(admin_);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact);
+}
+
+// A stop between a batch's commit and its deduplication searches (as kill -9 would) leaves the
+// searches owed, in the store; the resumed import runs them before anything else.
+TEST_F(BatchImportTest, DeduplicationOwedByAnInterruptedImportIsCompletedByTheResume) {
+  auto manifest = Manifest({{"D-1", Sample("d1", 41)}, {"D-2", Sample("d2", 42)}, {"D-1-again", "d1"}});
+  BatchImportRequest interrupted = Request(manifest);
+  interrupted.dedup = true;
+  interrupted.workers = 1;
+  interrupted.batch_milliseconds = 60'000;
+  interrupted.TEST_before_dedup = [](const std::string&) { return Status::Internal("killed"); };
+  ASSERT_FALSE(Run(interrupted).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM persons"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_dedup"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'search'"), 0);
+
+  BatchImportRequest resume = Request(manifest);
+  resume.dedup = true;
+  resume.resume = true;
+  auto finished = Run(resume);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->skipped_existing, 3u);
+  EXPECT_EQ(finished->dedup_completed, 3u);
+  EXPECT_EQ(finished->possible_duplicates, 1u);  // D-1-again against the earlier D-1, once
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_dedup"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'search' AND purpose = 'deduplication'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM search_candidates c JOIN persons p ON p.id = c.person_id "
+                  "WHERE p.external_id = 'D-1'"),
+            1);
+  EXPECT_EQ(finished->ToJson()["dedup_completed_from_earlier_run"], 3);
+}
+
 TEST_F(BatchImportTest, DedupRecordsALeadForAPersonEnrolledTwice) {
   auto manifest = Manifest({{"P-1", Sample("same", 7)}, {"P-2", Sample("other", 8)}, {"P-1-again", "same"}});
   BatchImportRequest request = Request(manifest);

@@ -71,6 +71,11 @@ class Store : public AuditStorage {
   // The key gallery index snapshots are sealed under: derived from the master key for that
   // purpose only (abis/store/sealed_stream.h), so the master key never leaves the store.
   virtual DerivedKey IndexSnapshotKey() const = 0;
+  // Inside a Transaction: runs `body` so that, when it returns an error, exactly its changes are
+  // undone and the transaction goes on (all-or-nothing per person within a batch). An error that
+  // ended the whole transaction comes back as kIoError (the caller must then fail its
+  // transaction). Outside a transaction: kFailedPrecondition.
+  virtual Status Savepoint(const std::function<Status()>& body) = 0;
 
   // --- persons ---
   // Validates and inserts; sets person.id and created_at. Duplicate external_id: kAlreadyExists.
@@ -168,6 +173,24 @@ class Store : public AuditStorage {
   // snapshot's searchable content.
   virtual Result<std::int64_t> GalleryGeneration() = 0;
   virtual Result<std::int64_t> CountSamples(std::int64_t person_id) = 0;
+
+  // --- deduplication owed (a batch import with --dedup; docs/INTEROP.md "Batch import") ---
+  // A marker recorded in the transaction that creates the person: its deduplication search
+  // against the gallery is owed. kAlreadyExists when the person has one.
+  struct PendingDedup {
+    std::int64_t person_id = 0;
+    std::string external_id;  // filled by ListPendingDedup
+    std::int64_t gallery_id = 0;
+    std::string case_ref;
+    double target_fmr = 1e-4;
+  };
+  virtual Status AddPendingDedup(const PendingDedup& marker) = 0;
+  // Markers of the gallery with a person id above `after_person_id`, by person id, at most
+  // `limit` (>= 1).
+  virtual Result<std::vector<PendingDedup>> ListPendingDedup(std::int64_t gallery_id, std::int64_t after_person_id,
+                                                             int limit) = 0;
+  // Removes the person's marker; false when there was none.
+  virtual Result<bool> RemovePendingDedup(std::int64_t person_id) = 0;
 
   // --- galleries and watchlists ---
   virtual Result<std::int64_t> CreateGallery(const Gallery& gallery) = 0;

@@ -41,6 +41,10 @@ struct KinshipSearchRequest;
 struct KinshipSearchResult;
 struct DviJobRequest;
 struct DviJobResult;
+// Enrolment of many new persons in few transactions (abis/system/batch_enrolment.h).
+struct PreparedPerson;
+struct NewPersonsBatch;
+struct NewPersonsCommit;
 
 // Gives the engine for a modality (created lazily by the caller, e.g. from the CLI plugins).
 // The engine must outlive the AbisSystem.
@@ -126,6 +130,12 @@ struct SearchRequest {
   // Only candidates that pass the operating point are kept and recorded (a deduplication check:
   // every lead is a possible duplicate).
   bool hits_only = false;
+  // With probe_person: only persons created before it (a lower store id) are candidates, so that
+  // the deduplication of a batch compares each pair of new persons once, from the later one.
+  bool earlier_persons_only = false;
+  // With probe_person: the person's pending-deduplication marker (Store::AddPendingDedup) is
+  // removed in the transaction of the search's audit entry and leads: the owed search is done.
+  bool completes_pending_dedup = false;
   // New watchlist alerts are marked for webhook delivery (the caller delivers them).
   bool alerts_via_webhook = false;
 };
@@ -371,6 +381,21 @@ class AbisSystem {
   // sample audited as "enrol" (and a new person as "person.add"). A failure stores nothing and
   // names the sample (index from 1 and source name).
   Result<EncounterEnrolmentResult> EnrolEncounter(const Operator& op, const EncounterEnrolment& request);
+  // The first half of a batch enrolment (rules: batch_enrolment.h): checks the request and the
+  // roles and extracts every sample; reads and writes nothing stored, so any number of threads
+  // (each with its own AbisSystem) prepare while one commits. A bad sample fails the person
+  // (naming the sample); nothing is stored either way.
+  Result<PreparedPerson> PrepareNewPerson(const Operator& op, EncounterEnrolment request);
+  // The second half: one write transaction, one "enrol.batch" audit entry. An error means nothing
+  // of the batch was written.
+  Result<NewPersonsCommit> CommitNewPersons(const Operator& op, const std::vector<PreparedPerson>& persons,
+                                            const NewPersonsBatch& batch);
+  // Persons of the gallery whose deduplication search is owed (Store::PendingDedup), by person id
+  // after `after_person_id`, at most `limit` (1-10000); role: enrol. Not audited (ids only, and
+  // the search that completes each is).
+  Result<std::vector<std::string>> ListPendingDedup(const Operator& op, const std::string& gallery,
+                                                    std::int64_t after_person_id, int limit,
+                                                    std::int64_t* last_person_id);
   Result<SearchResult> Search(const Operator& op, const SearchRequest& request);
   // One ordinary search per usable face of one probe still (rules: each_face_search.h).
   Result<EachFaceSearchResult> SearchEachFace(const Operator& op, const EachFaceSearchRequest& request);

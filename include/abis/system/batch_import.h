@@ -1,9 +1,17 @@
 // A batch import: the persons of a manifest (abis/system/import_manifest.h) created and enrolled
-// on several worker threads, each with its own AbisSystem on the same store. Each person is one
-// AbisSystem::EnrolEncounter with a new person (person, encounter, samples, gallery membership
-// and audit in one transaction): all or nothing per person, so a run killed at any point leaves
-// whole persons only, and a rerun with `resume` skips them. Thread-safety: RunBatchImport may be
-// called from any thread; it calls `progress` from one thread at a time.
+// as a pipeline. Worker threads (each with its own AbisSystem on the same store) read and extract
+// persons (AbisSystem::PrepareNewPerson) while one committing thread writes them in batches of up
+// to `batch_size` persons or `batch_milliseconds`, whichever comes first: one transaction and one
+// audit entry ("enrol.batch") per batch (AbisSystem::CommitNewPersons, abis/system/batch_enrolment.h).
+// All or nothing per person: a person whose sample or rows fail is not created and its rows go
+// to the error file; a failure of the store rolls the batch back and its persons are retried one
+// by one. A person is reported done (progress) only after its batch committed, so a run killed at
+// any point leaves whole, acknowledged persons, and a rerun with `resume` skips them.
+// Deduplication (`dedup`) is durable: each person's transaction also records that its search is
+// owed (Store::PendingDedup); the search, run after the commit, removes the marker in the
+// transaction of its audit entry, and a resumed import first completes every owed search.
+// Thread-safety: RunBatchImport may be called from any thread; it calls `progress` from one
+// thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +24,7 @@
 #include "abis/access/policy.h"
 #include "abis/core/status.h"
 #include "abis/system/abis_system.h"
+#include "abis/system/dna_collection.h"
 
 namespace abis {
 
@@ -27,23 +36,34 @@ struct BatchImportProgress {
 
 struct BatchImportRequest {
   std::filesystem::path manifest;
+  // Instead of a manifest: every sample of this DNA collection file becomes a person
+  // (DnaCollectionManifest, with `collection_persons`).
+  std::filesystem::path dna_collection;
+  DnaCollectionPersons collection_persons;
   std::string gallery;  // every person joins it (it must exist and not be a watchlist)
   Purpose purpose = Purpose::kIdentityVerification;
   std::string case_ref;  // recorded in every audit entry of the import
-  // Each new person is searched against the gallery right after its commit (purpose
-  // deduplication, this case): candidates that pass the operating point become leads for
-  // two-person review (AbisSystem::Search with probe_person); nothing is merged or dropped.
+  // Each new person is searched against the gallery after its batch commits (purpose
+  // deduplication, this case), against the persons created before it (the gallery and the
+  // import's earlier persons, so each pair is compared once): candidates that pass the operating
+  // point become leads for two-person review (AbisSystem::Search with probe_person); nothing is
+  // merged or dropped. Owed searches of an interrupted run are completed first.
   bool dedup = false;
   double target_false_match_rate = 1e-4;  // the operating point of the dedup search
   // A person that already exists is skipped as imported before; without it the import is
   // refused (kAlreadyExists naming the person) before anything is enrolled.
   bool resume = false;
-  std::filesystem::path errors_file;  // empty: <manifest>.errors.csv
-  int workers = 0;                    // 0: one per core
+  std::filesystem::path errors_file;  // empty: <manifest or collection>.errors.csv
+  int workers = 0;                    // extraction threads; 0: one per core
+  std::size_t batch_size = 256;       // persons per transaction at most (1-10000)
+  int batch_milliseconds = 200;       // a batch commits at the latest this long after its first person
   std::function<void(const BatchImportProgress&)> progress;
-  // For tests: called before each person's enrolment; an error stops the import there (as a
-  // kill would), the persons committed so far stay.
+  // For tests: called before each person's extraction; an error stops the import there (the
+  // persons extracted already are committed, later ones not).
   std::function<Status(const std::string& person)> TEST_before_person;
+  // For tests: called before each deduplication search; an error stops the import there (as a
+  // kill between a commit and its searches would): the searches are owed.
+  std::function<Status(const std::string& person)> TEST_before_dedup;
 };
 
 struct BatchImportReport {
@@ -54,6 +74,8 @@ struct BatchImportReport {
   std::size_t failed_rows = 0;
   std::size_t skipped_existing = 0;     // persons that existed already (resume)
   std::size_t possible_duplicates = 0;  // dedup leads above the operating point
+  std::size_t batches = 0;              // transactions that created persons
+  std::size_t dedup_completed = 0;      // owed searches of an earlier, interrupted run done now
   double seconds = 0.0;
   std::filesystem::path errors_file;  // written only when a person failed
   nlohmann::json ToJson() const;
@@ -64,6 +86,7 @@ using SystemOpener = std::function<Result<std::unique_ptr<AbisSystem>>()>;
 
 // Runs the import as `op` (roles: enrol and add persons; search with --dedup). The manifest is
 // parsed whole first (a bad header or a limit refuses the import); bad rows fail their person.
+// `open_system` is called once per worker thread, from that thread.
 // Returns an error when the import could not run or stopped (a store failure, the test hook);
 // persons committed before then stay and a rerun with `resume` finishes the job.
 Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const Operator& op,

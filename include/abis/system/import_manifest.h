@@ -1,7 +1,9 @@
 // The manifest of a batch import (`abis import batch`, docs/INTEROP.md "Batch import"): a CSV
 // file with the header person,category,legal_basis,retention_until,modality,position,file and the
-// optional columns sample_options (a JSON object) and encounter (the encounter kind). The rows of
-// one person form one encounter. Thread-safety: plain values and a pure function.
+// optional columns sample_options (a JSON object), encounter (the encounter kind) and sample (for
+// a dna row: the sample of the DNA collection file `file` that is the person's profile,
+// abis/system/dna_collection.h). The rows of one person form one encounter. Thread-safety: plain
+// values and pure functions.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +30,7 @@ struct ManifestRow {
   FingerPosition position = FingerPosition::kUnknown;
   std::filesystem::path file;  // resolved against the manifest's folder
   nlohmann::json sample_options = nlohmann::json::object();
+  std::string collection_sample;  // set: `file` is a DNA collection and this is the sample in it
 };
 
 // The rows of one person, in file order, and the person's record.
@@ -58,5 +61,14 @@ Result<ImportManifest> ReadImportManifest(const std::filesystem::path& file);
 
 // One CSV line of cells, quoted where needed (for the error file), without a line end.
 std::string CsvLine(const std::vector<std::string>& cells);
+
+// One record of a CSV text: its first line (from 1) and its cells, unquoted.
+struct CsvRecord {
+  std::size_t line = 0;
+  std::vector<std::string> cells;
+};
+// Splits RFC 4180 CSV text (quoted fields with commas, doubled quotes and line ends; LF or CRLF;
+// blank lines skipped) into records. An unclosed quote is kInvalidArgument naming its line.
+Result<std::vector<CsvRecord>> SplitCsvRecords(std::string_view text);
 
 }  // namespace abis

@@ -45,6 +45,12 @@ class Database {
   // same file (that is kFailedPrecondition, see writer_lock_).
   Status Transaction(const std::function<Status()>& body);
   bool InTransaction() const { return transaction_depth_ > 0; }
+  // Inside Transaction: runs `body` under a SAVEPOINT. When it returns an error or throws, exactly
+  // its changes are rolled back and the transaction stays open; should SQLite have ended the whole
+  // transaction (e.g. after SQLITE_FULL), the error is kIoError and the connection is unusable for
+  // the rest of the transaction (Transaction then returns that error). Outside a transaction:
+  // kFailedPrecondition.
+  Status Savepoint(const std::function<Status()>& body);
   // Runs `body` inside a deferred (read) transaction: every read sees one snapshot of the
   // database (WAL), and writers are not blocked. Inside another transaction it just runs `body`.
   // Ends on every path, as Transaction does.

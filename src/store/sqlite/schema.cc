@@ -290,8 +290,22 @@ constexpr const char* kMigration7 = R"sql(
 ALTER TABLE search_candidates ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Version 8: persons whose deduplication search is still owed (a batch import with --dedup
+// records the marker in the transaction that creates the person; the search's audit transaction
+// removes it; a resumed import completes what a kill left).
+constexpr const char* kMigration8 = R"sql(
+CREATE TABLE pending_dedup (
+  person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
+  gallery_id INTEGER NOT NULL REFERENCES galleries(id) ON DELETE CASCADE,
+  case_ref TEXT NOT NULL,
+  target_fmr REAL NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX pending_dedup_gallery ON pending_dedup(gallery_id, person_id);
+)sql";
+
 constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                       kMigration5, kMigration6, kMigration7};
+                                       kMigration5, kMigration6, kMigration7, kMigration8};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

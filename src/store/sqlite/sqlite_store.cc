@@ -896,6 +896,57 @@ bool SqliteStore::Healthy() const { return db_->Healthy(); }
 
 Result<int> SqliteStore::SchemaVersion() { return ReadSchemaVersion(*db_); }
 
+Status SqliteStore::Savepoint(const std::function<Status()>& body) { return db_->Savepoint(body); }
+
+Status SqliteStore::AddPendingDedup(const PendingDedup& marker) {
+  if (!(marker.target_fmr > 0.0 && marker.target_fmr < 1.0)) {
+    return Status::InvalidArgument("the pending deduplication's false match rate must be in (0, 1)");
+  }
+  ABIS_RETURN_IF_ERROR(ValidateFreeText(marker.case_ref, "case reference", 128, /*required=*/false));
+  ABIS_ASSIGN_OR_RETURN(auto exists, db_->Prepare("SELECT count(*) FROM pending_dedup WHERE person_id = ?"));
+  exists.Bind(1, marker.person_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, exists.Step());
+  if (row && exists.ColumnInt(0) > 0) {
+    return Status::AlreadyExists("person " + std::to_string(marker.person_id) + " already owes a deduplication");
+  }
+  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO pending_dedup (person_id, gallery_id, case_ref, "
+                                                  "target_fmr, created_at) VALUES (?, ?, ?, ?, ?)"));
+  insert.Bind(1, marker.person_id)
+      .Bind(2, marker.gallery_id)
+      .Bind(3, marker.case_ref)
+      .Bind(4, marker.target_fmr)
+      .Bind(5, NowUtcIso8601());
+  return insert.Run();
+}
+
+Result<std::vector<Store::PendingDedup>> SqliteStore::ListPendingDedup(std::int64_t gallery_id,
+                                                                       std::int64_t after_person_id, int limit) {
+  if (limit < 1) return Status::InvalidArgument("the limit must be at least 1");
+  ABIS_ASSIGN_OR_RETURN(auto query,
+                        db_->Prepare("SELECT d.person_id, p.external_id, d.gallery_id, d.case_ref, d.target_fmr "
+                                     "FROM pending_dedup d JOIN persons p ON p.id = d.person_id "
+                                     "WHERE d.gallery_id = ? AND d.person_id > ? ORDER BY d.person_id LIMIT ?"));
+  query.Bind(1, gallery_id).Bind(2, after_person_id).Bind(3, limit);
+  std::vector<PendingDedup> out;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    PendingDedup marker;
+    marker.person_id = query.ColumnInt(0);
+    marker.external_id = query.ColumnText(1);
+    marker.gallery_id = query.ColumnInt(2);
+    marker.case_ref = query.ColumnText(3);
+    marker.target_fmr = query.ColumnDouble(4);
+    out.push_back(std::move(marker));
+  }
+  return out;
+}
+
+Result<bool> SqliteStore::RemovePendingDedup(std::int64_t person_id) {
+  ABIS_RETURN_IF_ERROR(RunWithId(*db_, "DELETE FROM pending_dedup WHERE person_id = ?", person_id));
+  return db_->Changes() > 0;
+}
+
 Result<AuditHead> SqliteStore::ReadAuditHead() { return sqlite_audit::ReadHead(*db_); }
 
 Status SqliteStore::AppendAuditRow(const AuditRow& row, std::span<const std::int64_t> person_ids) {

@@ -29,6 +29,11 @@ class SqliteStore final : public Store {
   bool InTransaction() const override;
   bool Healthy() const override;
   Result<int> SchemaVersion() override;
+  Status Savepoint(const std::function<Status()>& body) override;
+  Status AddPendingDedup(const PendingDedup& marker) override;
+  Result<std::vector<PendingDedup>> ListPendingDedup(std::int64_t gallery_id, std::int64_t after_person_id,
+                                                     int limit) override;
+  Result<bool> RemovePendingDedup(std::int64_t person_id) override;
   Status AddPerson(Person& person) override;
   Result<Person> GetPerson(std::int64_t id) override;
   Result<Person> FindPerson(std::string_view external_id) override;
