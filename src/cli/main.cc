@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
 #endif
   abis::cli::AddMosipCommands(root, context);
   root.add_subcommand("eval", "accuracy evaluation of a modality (NIST-style figures)")->require_subcommand(1);
+  abis::cli::AddSlapEvalCommand(root, context);
   root.add_subcommand("bench", "speed benchmarks of a modality")->require_subcommand(1);
   root.add_subcommand("synth", "generate synthetic biometric data with ground truth")->require_subcommand(1);
   for (const abis::ModalityPlugin& plugin : abis::ModalityPlugins()) {

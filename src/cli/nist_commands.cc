@@ -21,6 +21,7 @@
 #if defined(ABIS_HAVE_INTEROP) && defined(ABIS_HAVE_FINGER)
 #include "abis/finger/minutiae_record.h"
 #endif
+#include "nist_slaps.h"
 
 namespace abis::cli {
 
@@ -184,6 +185,8 @@ std::string TenYearsFromToday() {
 struct ImportOptions {
   std::string file, person, category = "unknown", legal_basis, retention_until, purpose, case_ref;
   std::vector<std::string> galleries;
+  int min_quality = 20;  // the print-quality floor for slap fingers (finger::kDefaultMinPrintQuality)
+  std::string annotated_out;  // write the transaction back with 14.021 SEG / 14.025 ASEG here
 };
 
 void RunImport(CliContext& context, const ImportOptions& options) {
@@ -200,11 +203,47 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   if (context.Failed(transaction.status().WithContext(options.file))) return;
   auto bundle = interop::ExtractEnrolmentBundle(*transaction);
   if (context.Failed(bundle.status().WithContext(options.file))) return;
-  if (bundle->fingers.empty() && bundle->minutiae.empty() && bundle->faces.empty() && bundle->dna.empty()) {
+  if (bundle->fingers.empty() && bundle->slaps.empty() && bundle->minutiae.empty() && bundle->faces.empty() &&
+      bundle->dna.empty()) {
     context.Failed(Status::InvalidArgument(
-        options.file + ": the transaction holds no fingerprint image, minutiae, face or STR profile to enrol"));
+        options.file + ": the transaction holds no fingerprint image, slap, minutiae, face or STR profile to enrol"));
     return;
   }
+  // Slaps are cut into fingers before anything is enrolled (docs/SLAPS.md).
+  nlohmann::json slap_report = nlohmann::json::array();
+  int sequence_errors = 0;
+#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
+  TransactionSlaps slaps;
+  if (!bundle->slaps.empty()) {
+    auto segmented = SegmentTransactionSlaps(*bundle, options.file, options.min_quality);
+    if (context.Failed(segmented.status())) return;
+    slaps = std::move(segmented).value();
+    slap_report = slaps.report;
+    sequence_errors = slaps.sequence_errors;
+    for (const std::string& line : slaps.skipped) bundle->skipped.push_back(line);
+  }
+  if (!options.annotated_out.empty()) {
+    // The transaction as read, with each Type-14 slap's segments written into it.
+    interop::An2kTransaction annotated = *transaction;
+    const auto [written, refused] = AnnotateSlapSegments(annotated, slaps.segments);
+    if (refused > 0) {
+      bundle->skipped.push_back(std::to_string(refused) +
+                                " Type-4 slaps: segment positions not written to --annotated-out (Type-4 has no "
+                                "field for them)");
+    }
+    if (context.Failed(interop::WriteAn2kFile(annotated, options.annotated_out))) return;
+    std::error_code ignored;
+    std::filesystem::permissions(options.annotated_out,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ignored);
+    (void)written;
+  }
+#else
+  for (const auto& slap : bundle->slaps) {
+    bundle->skipped.push_back(options.file + " (IDC " + std::to_string(slap.source_idc) +
+                              "): slap not segmented: this build has no fingerprint image module");
+  }
+#endif
   auto session = context.OpenAsOperator();
   if (context.Failed(session.status())) return;
   auto [system, op] = *session;
@@ -226,7 +265,7 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   // Every sample of the transaction goes into one encounter (a booking), created with the person
   // in one transaction; samples an engine rejects are listed, and when none is left nothing is
   // created.
-  enum class Kind { kFinger, kMinutiae, kFace, kDna };
+  enum class Kind { kFinger, kSlapFinger, kMinutiae, kFace, kDna };
   std::vector<Kind> kinds;
   EncounterEnrolment request;
   request.person = person.external_id;
@@ -250,6 +289,17 @@ void RunImport(CliContext& context, const ImportOptions& options) {
                          std::to_string(finger.source_idc) + ")";
     add(std::move(sample), Kind::kFinger);
   }
+#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
+  for (auto& slap_finger : slaps.fingers) {
+    SampleInput sample;
+    sample.modality = Modality::kFinger;
+    sample.bytes = std::move(slap_finger.png);
+    sample.position = static_cast<FingerPosition>(slap_finger.position);
+    sample.source_name = slap_finger.source;
+    sample.options = {{"min_quality", options.min_quality}};
+    add(std::move(sample), Kind::kSlapFinger);
+  }
+#endif
   for (const auto& face : bundle->faces) {
     SampleInput sample;
     sample.modality = Modality::kFace;
@@ -321,11 +371,12 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     stored[rejection.index] = false;
     failures.push_back({{"item", request.samples[rejection.index].source_name}, {"error", rejection.status.ToString()}});
   }
-  int fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
+  int fingers = 0, slap_fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
   for (std::size_t i = 0; i < kinds.size(); ++i) {
     if (!stored[i]) continue;
     switch (kinds[i]) {
       case Kind::kFinger: ++fingers; break;
+      case Kind::kSlapFinger: ++slap_fingers; break;
       case Kind::kMinutiae: ++minutiae_sets; break;
       case Kind::kFace: ++faces; break;
       case Kind::kDna: dna_loci = static_cast<int>(named_loci.size()); break;
@@ -334,7 +385,10 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   nlohmann::json out = {{"person", person.external_id},
                         {"person_id", enrolled->person_id},
                         {"encounter", enrolled->encounter_external_id},
-                        {"fingers", fingers},
+                        {"fingers", fingers + slap_fingers},
+                        {"slap_fingers", slap_fingers},
+                        {"slaps", slap_report},
+                        {"sequence_errors", sequence_errors},
                         {"minutiae_sets", minutiae_sets},
                         {"faces", faces},
                         {"dna_loci", dna_loci},
@@ -343,11 +397,15 @@ void RunImport(CliContext& context, const ImportOptions& options) {
                         {"deviations", deviations}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
     s << "imported '" << EscapeForDisplay(person.external_id) << "' (encounter " << enrolled->encounter_external_id
-      << "): " << fingers << " fingers, " << minutiae_sets << " minutiae sets, " << faces << " faces, " << dna_loci
+      << "): " << fingers + slap_fingers << " fingers (" << slap_fingers << " from slaps), " << minutiae_sets << " minutiae sets, " << faces << " faces, " << dna_loci
       << " DNA loci\n";
     for (const auto& failure : failures) s << "  not enrolled: " << failure["item"].get<std::string>() << ": "
                                            << failure["error"].get<std::string>() << "\n";
     for (const auto& skipped : bundle->skipped) s << "  skipped: " << skipped << "\n";
+    if (sequence_errors > 0) {
+      s << "  WARNING: " << sequence_errors
+        << " slap fingers match another position's rolled print (finger or hand swap); not enrolled\n";
+    }
   });
 }
 
@@ -440,6 +498,12 @@ void AddNistCommands(CLI::App& root, CliContext& context) {
   nist->add_option("--legal-basis", import_options->legal_basis, "default: the purpose and case");
   nist->add_option("--retention-until", import_options->retention_until, "YYYY-MM-DD (default: ten years)");
   nist->add_option("--gallery", import_options->galleries, "also add the person to this gallery (repeatable)");
+  nist->add_option("--annotated-out", import_options->annotated_out,
+                   "also write the transaction with each Type-14 slap's finger segments (14.021 SEG, 14.025 ASEG)");
+  nist->add_option("--min-quality", import_options->min_quality,
+                   "print-quality floor (0-100) for the fingers cut from slaps; 0 = none")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   nist->callback([&context, import_options] { RunImport(context, *import_options); });
 
   CLI::App* exporter = root.add_subcommand("export", "write a person to a standard container")->require_subcommand(1);

@@ -260,6 +260,8 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
     Status status = RunRender(*render_args, *shared_hooks, globals);
     if (!status.ok()) ReportError(globals, status);
   });
+
+  AddSlapSegmentCommand(finger, globals);
 }
 
 }  // namespace abis::finger

@@ -45,6 +45,11 @@ GrayImage ResampleToStandardResolution(const GrayImage& image) {
 }
 
 Result<GrayImage> DecodeFingerprintImage(std::span<const std::uint8_t> bytes, const std::string& source_name) {
+  ABIS_ASSIGN_OR_RETURN(GrayImage gray, DecodeFingerprintImageAsStored(bytes, source_name));
+  return ResampleToStandardResolution(gray);
+}
+
+Result<GrayImage> DecodeFingerprintImageAsStored(std::span<const std::uint8_t> bytes, const std::string& source_name) {
   if (bytes.empty()) return Status::InvalidArgument(source_name + ": empty image");
   ABIS_ASSIGN_OR_RETURN(const image::ImageHeader header, image::ReadImageHeader(bytes, source_name));
   ABIS_RETURN_IF_ERROR(image::CheckImageSize(header, kFingerprintImageLimits, source_name));
@@ -60,10 +65,15 @@ Result<GrayImage> DecodeFingerprintImage(std::span<const std::uint8_t> bytes, co
     gray.pixels = std::move(decoded.pixels);
   }
   gray.resolution_ppi = PlausibleResolution(gray.resolution_ppi);
-  return ResampleToStandardResolution(gray);
+  return gray;
 }
 
 Result<GrayImage> ReadFingerprintImage(const std::string& path) {
+  ABIS_ASSIGN_OR_RETURN(GrayImage gray, ReadFingerprintImageAsStored(path));
+  return ResampleToStandardResolution(gray);
+}
+
+Result<GrayImage> ReadFingerprintImageAsStored(const std::string& path) {
   std::error_code error;
   std::uintmax_t size = std::filesystem::file_size(path, error);
   if (error) return Status::IoError(path + ": cannot read: " + error.message());
@@ -74,7 +84,7 @@ Result<GrayImage> ReadFingerprintImage(const std::string& path) {
   if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
     return Status::IoError(path + ": read failed");
   }
-  return DecodeFingerprintImage(bytes, path);
+  return DecodeFingerprintImageAsStored(bytes, path);
 }
 
 Status WritePng(const GrayImage& image, const std::string& path) {
@@ -85,6 +95,21 @@ Status WritePng(const GrayImage& image, const std::string& path) {
     return Status::IoError(path + ": cannot write PNG: " + e.what());
   }
   return Status::Ok();
+}
+
+Result<std::vector<std::uint8_t>> EncodePng(const GrayImage& image) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
+    return Status::InvalidArgument("PNG encoding: the image is empty or inconsistent");
+  }
+  cv::Mat mat(image.height, image.width, CV_8UC1, const_cast<std::uint8_t*>(image.pixels.data()));
+  std::vector<std::uint8_t> bytes;
+  try {
+    if (!cv::imencode(".png", mat, bytes)) return Status::Internal("PNG encoding failed");
+  } catch (const cv::Exception& e) {
+    return Status::Internal(std::string("PNG encoding failed: ") + e.what());
+  }
+  return bytes;
 }
 
 }  // namespace abis::finger

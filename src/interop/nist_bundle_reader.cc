@@ -28,6 +28,27 @@ double NativeResolution(const TransactionInformationView& info) {
 
 void AddFinger(const FingerprintImageView& view, std::size_t index, NistEnrolmentBundle& bundle) {
   const std::string where = Where(index, view.record_type);
+  constexpr int kFirstSlapPosition = 11;  // plain right thumb; 12-15 left thumb, right/left four, both thumbs
+  constexpr int kLastSlapPosition = 15;
+  if (view.finger_positions.size() == 1 && view.finger_positions.front() >= kFirstSlapPosition &&
+      view.finger_positions.front() <= kLastSlapPosition) {
+    NistSlapImage slap;
+    slap.slap_position = view.finger_positions.front();
+    slap.compression = view.compression;
+    slap.width = view.width;
+    slap.height = view.height;
+    slap.pixels_per_mm = view.pixels_per_mm;
+    slap.impression_type = view.impression_type;
+    slap.source_record_type = view.record_type;
+    slap.source_idc = view.idc;
+    slap.bytes = view.image;
+    slap.segments = view.segments;
+    if (!view.segment_problem.empty()) {
+      bundle.skipped.push_back(where + ": segment positions not read: " + view.segment_problem);
+    }
+    bundle.slaps.push_back(std::move(slap));
+    return;
+  }
   if (view.finger_positions.size() != 1 || view.finger_positions.front() > kMaxSingleFingerPosition) {
     std::string positions;
     for (int position : view.finger_positions) {
@@ -35,7 +56,7 @@ void AddFinger(const FingerprintImageView& view, std::size_t index, NistEnrolmen
       positions += std::to_string(position);
     }
     bundle.skipped.push_back(where + ": finger positions " + positions +
-                             " are not one single finger (0-10); multi-finger images need segmentation");
+                             " are not one single finger (0-10) nor one plain slap (11-15)");
     return;
   }
   NistFingerImage finger;

@@ -97,6 +97,72 @@ Result<TaggedRecord> FingerRecord(const NistFingerImage& finger, int idc, const 
   return record;
 }
 
+// A slap as Type-14: the finger record's fields with the slap's FGP, then 14.021 SEG and 14.025
+// ASEG from its segments.
+Result<TaggedRecord> SlapRecord(const NistSlapImage& slap, int idc, const NistTransactionOptions& options,
+                                const std::string& date, std::size_t number) {
+  const std::string where = "slap " + std::to_string(number + 1) + " (FGP " + std::to_string(slap.slap_position) + ")";
+  constexpr int kFirstSlapPosition = 11;
+  constexpr int kLastSlapPosition = 15;
+  if (slap.slap_position < kFirstSlapPosition || slap.slap_position > kLastSlapPosition) {
+    return Status::InvalidArgument(where + ": not a plain slap or thumb position (11-15)");
+  }
+  NistFingerImage image;
+  image.compression = slap.compression;
+  image.width = slap.width;
+  image.height = slap.height;
+  image.pixels_per_mm = slap.pixels_per_mm;
+  image.impression_type = slap.impression_type;
+  image.bytes = slap.bytes;
+  ABIS_ASSIGN_OR_RETURN(TaggedRecord record, FingerRecord(image, idc, options, date, number));
+  const int width = std::stoi(record.Find(6)->FirstItem());
+  const int height = std::stoi(record.Find(7)->FirstItem());
+  record.Find(13)->subfields = {{std::to_string(slap.slap_position)}};
+  std::vector<std::vector<std::string>> boxes, polygons;
+  constexpr int kMinPoints = 3;
+  constexpr int kMaxPoints = 99;
+  for (const FingerSegmentPosition& segment : slap.segments) {
+    const std::string finger = where + " finger " + std::to_string(segment.position);
+    if (segment.position < 1 || segment.position > 10) {
+      return Status::InvalidArgument(finger + ": segment position outside 1-10");
+    }
+    if (segment.has_box) {
+      if (segment.left < 0 || segment.left >= segment.right || segment.right > width || segment.top < 0 ||
+          segment.top >= segment.bottom || segment.bottom > height) {
+        return Status::InvalidArgument(finger + ": box " + std::to_string(segment.left) + "-" +
+                                       std::to_string(segment.right) + " x " + std::to_string(segment.top) + "-" +
+                                       std::to_string(segment.bottom) + " is empty or outside the " +
+                                       std::to_string(width) + "x" + std::to_string(height) + " image");
+      }
+      boxes.push_back({std::to_string(segment.position), std::to_string(segment.left), std::to_string(segment.right),
+                       std::to_string(segment.top), std::to_string(segment.bottom)});
+    }
+    if (!segment.polygon.empty()) {
+      const int points = static_cast<int>(segment.polygon.size());
+      if (points < kMinPoints || points > kMaxPoints) {
+        return Status::InvalidArgument(finger + ": polygon of " + std::to_string(points) + " points (3-99)");
+      }
+      std::vector<std::string> items = {std::to_string(segment.position), std::to_string(points)};
+      for (const auto& point : segment.polygon) {
+        if (point[0] < 0 || point[0] >= width || point[1] < 0 || point[1] >= height) {
+          return Status::InvalidArgument(finger + ": polygon point (" + std::to_string(point[0]) + ", " +
+                                         std::to_string(point[1]) + ") outside the image");
+        }
+        items.push_back(std::to_string(point[0]));
+        items.push_back(std::to_string(point[1]));
+      }
+      polygons.push_back(std::move(items));
+    }
+  }
+  // Fields in number order, before 999.
+  An2kField data = record.fields.back();
+  record.fields.pop_back();
+  if (!boxes.empty()) record.fields.push_back(An2kField::Items(21, std::move(boxes)));
+  if (!polygons.empty()) record.fields.push_back(An2kField::Items(25, std::move(polygons)));
+  record.fields.push_back(std::move(data));
+  return record;
+}
+
 // The INCITS 378 block of Type-9 for one minutiae set: pixels back from 0.01 mm with the set's
 // scale, angles in units of 2 degrees, types 1 ridge ending / 2 bifurcation / 0 other.
 Result<TaggedRecord> MinutiaeRecord(const NistMinutiae& set, int idc, std::size_t number) {
@@ -291,6 +357,10 @@ Result<An2kTransaction> BuildTransactionFromBundle(const NistEnrolmentBundle& bu
 
   for (std::size_t i = 0; i < bundle.fingers.size(); ++i) {
     ABIS_ASSIGN_OR_RETURN(TaggedRecord record, FingerRecord(bundle.fingers[i], idc++, options, date, i));
+    transaction.records.emplace_back(std::move(record));
+  }
+  for (std::size_t i = 0; i < bundle.slaps.size(); ++i) {
+    ABIS_ASSIGN_OR_RETURN(TaggedRecord record, SlapRecord(bundle.slaps[i], idc++, options, date, i));
     transaction.records.emplace_back(std::move(record));
   }
   for (std::size_t i = 0; i < bundle.minutiae.size(); ++i) {

@@ -263,7 +263,7 @@ TEST_F(NistImportTest, ATransactionWhoseOnlyMinutiaeAreUnreadableIsRefusedInOneL
   EXPECT_FALSE(run.crashed) << run.err;
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
   EXPECT_EQ(run.ErrLines(), 1) << run.err;
-  EXPECT_NE(run.err.find("no fingerprint image, minutiae, face or STR profile"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("no fingerprint image, slap, minutiae, face or STR profile"), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
   auto var = ExtractEnrolmentBundle(*var##_transaction);                                  \
   ASSERT_TRUE(var.ok()) << var.status().ToString()
 
-TEST(NistEnrolmentBundleSamples, TenPrintCardYieldsTenRolledFingersAndSkipsSlaps) {
+TEST(NistEnrolmentBundleSamples, TenPrintCardYieldsTenRolledFingersAndFourSlaps) {
   LOAD_SAMPLE_BUNDLE(bundle, "eftviewer_nist-type-14-tpcard_v0500.eft");
   ASSERT_EQ(bundle->fingers.size(), 10u);
   for (std::size_t i = 0; i < 10; ++i) {
@@ -39,7 +39,14 @@ TEST(NistEnrolmentBundleSamples, TenPrintCardYieldsTenRolledFingersAndSkipsSlaps
   }
   EXPECT_EQ(bundle->fingers[0].width, 804);
   EXPECT_EQ(bundle->fingers[0].height, 752);
-  EXPECT_EQ(bundle->skipped.size(), 4u);  // the four slap images
+  EXPECT_TRUE(bundle->skipped.empty());
+  ASSERT_EQ(bundle->slaps.size(), 4u);  // left four, left thumb, right thumb, right four
+  EXPECT_EQ(bundle->slaps[0].slap_position, 14);
+  EXPECT_EQ(bundle->slaps[1].slap_position, 12);
+  EXPECT_EQ(bundle->slaps[2].slap_position, 11);
+  EXPECT_EQ(bundle->slaps[3].slap_position, 13);
+  EXPECT_EQ(bundle->slaps[0].width, 1608);
+  EXPECT_TRUE(bundle->slaps[0].segments.empty());  // the sample carries no 14.021
   const auto wsq = testing::An2kSampleDir().parent_path() / "wsq" / "eftviewer_nist-type-14-tpcard_v0500_type14_0.wsq";
   if (std::filesystem::exists(wsq)) {
     EXPECT_EQ(bundle->fingers[0].bytes, ReadBytes(wsq));
@@ -204,6 +211,115 @@ TEST(NistEnrolmentBundleWriter, WrittenTransactionReadsBackToTheSameBundle) {
   ASSERT_EQ(bundle->descriptive_text.size(), 1u);
   EXPECT_EQ(bundle->descriptive_text[0], original.descriptive_text[0]);
   EXPECT_TRUE(bundle->skipped.empty());
+}
+
+NistEnrolmentBundle SlapBundle() {
+  NistEnrolmentBundle bundle;
+  NistSlapImage slap;
+  slap.slap_position = 13;
+  slap.compression = "PNG";
+  slap.pixels_per_mm = 500 / 25.4;
+  slap.impression_type = 0;
+  slap.bytes = PngHeader(1600, 1000);
+  FingerSegmentPosition index;
+  index.position = 2;
+  index.has_box = true;
+  index.left = 100;
+  index.right = 420;
+  index.top = 80;
+  index.bottom = 500;
+  index.polygon = {{120, 80}, {420, 120}, {380, 500}, {100, 460}};
+  FingerSegmentPosition middle;
+  middle.position = 3;
+  middle.has_box = true;
+  middle.left = 450;
+  middle.right = 760;
+  middle.top = 20;
+  middle.bottom = 440;
+  slap.segments = {index, middle};
+  bundle.slaps.push_back(slap);
+  return bundle;
+}
+
+TEST(NistEnrolmentBundleWriter, SlapSegmentsSurviveWriteAndRead) {
+  auto transaction = BuildTransactionFromBundle(SlapBundle(), FixedTime());
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  const std::string text(bytes->begin(), bytes->end());
+  // 14.021 SEG: FGP, LHC, RHC, TVC, BVC per finger; 14.025 ASEG: FGP, NOP, then the points.
+  EXPECT_NE(text.find("14.021:2\x1F" "100\x1F" "420\x1F" "80\x1F" "500\x1E" "3\x1F" "450"), std::string::npos);
+  EXPECT_NE(text.find("14.025:2\x1F" "4\x1F" "120\x1F" "80\x1F" "420"), std::string::npos);
+  EXPECT_NE(text.find("14.013:13\x1D"), std::string::npos);
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  auto bundle = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  ASSERT_EQ(bundle->slaps.size(), 1u);
+  const NistSlapImage& slap = bundle->slaps[0];
+  EXPECT_EQ(slap.slap_position, 13);
+  EXPECT_EQ(slap.width, 1600);
+  const NistSlapImage original = SlapBundle().slaps[0];
+  ASSERT_EQ(slap.segments.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(slap.segments[i].position, original.segments[i].position);
+    EXPECT_EQ(slap.segments[i].left, original.segments[i].left);
+    EXPECT_EQ(slap.segments[i].right, original.segments[i].right);
+    EXPECT_EQ(slap.segments[i].top, original.segments[i].top);
+    EXPECT_EQ(slap.segments[i].bottom, original.segments[i].bottom);
+    EXPECT_EQ(slap.segments[i].polygon, original.segments[i].polygon);
+  }
+}
+
+TEST(NistEnrolmentBundleWriter, SlapSegmentsOutsideTheImageAreRefused) {
+  NistEnrolmentBundle bundle = SlapBundle();
+  bundle.slaps[0].segments[0].right = 1700;
+  auto transaction = BuildTransactionFromBundle(bundle, FixedTime());
+  ASSERT_FALSE(transaction.ok());
+  EXPECT_NE(transaction.status().message().find("slap 1 (FGP 13) finger 2"), std::string::npos)
+      << transaction.status().message();
+  bundle = SlapBundle();
+  bundle.slaps[0].segments[0].polygon.resize(2);
+  EXPECT_FALSE(BuildTransactionFromBundle(bundle, FixedTime()).ok());
+  bundle = SlapBundle();
+  bundle.slaps[0].slap_position = 4;
+  EXPECT_FALSE(BuildTransactionFromBundle(bundle, FixedTime()).ok());
+}
+
+// Segment positions are advisory: malformed ones are dropped with the reason, the slap stays.
+TEST(NistEnrolmentBundleReader, MalformedSegmentFieldsAreSkippedNamingTheSubfield) {
+  auto transaction = BuildTransactionFromBundle(SlapBundle(), FixedTime());
+  ASSERT_TRUE(transaction.ok());
+  auto& record = std::get<TaggedRecord>(transaction->records.back());
+  An2kField* seg = record.Find(21);
+  ASSERT_NE(seg, nullptr);
+  auto skipped_with = [&](const std::string& text) {
+    auto bundle = ExtractEnrolmentBundle(*transaction);
+    EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
+    if (!bundle.ok()) return;
+    ASSERT_EQ(bundle->slaps.size(), 1u);
+    EXPECT_TRUE(bundle->slaps[0].segments.empty());
+    ASSERT_EQ(bundle->skipped.size(), 1u);
+    EXPECT_NE(bundle->skipped[0].find(text), std::string::npos) << bundle->skipped[0];
+  };
+  seg->subfields[1].pop_back();  // four items instead of five
+  skipped_with("14.021 SEG subfield 2: 4 items");
+  seg->subfields[1] = {"3", "450", "300", "20", "440"};  // right before left
+  skipped_with("RHC");
+  seg->subfields[1] = {"3", "450", "760", "20", "440"};
+  record.Find(25)->subfields[0][1] = "5";  // NOP says 5 points, 4 given
+  skipped_with("14.025 ASEG subfield 1: NOP 5");
+}
+
+TEST(NistEnrolmentBundleReader, TruncatedSlapTransactionIsRefused) {
+  auto transaction = BuildTransactionFromBundle(SlapBundle(), FixedTime());
+  ASSERT_TRUE(transaction.ok());
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok());
+  bytes->resize(bytes->size() - 7);
+  auto parsed = ParseAn2kTransaction(*bytes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("Type-14"), std::string::npos) << parsed.status().message();
 }
 
 TEST(NistEnrolmentBundleWriter, RejectsLocusWithoutReferenceNumber) {

@@ -44,6 +44,11 @@ inline constexpr double kMaxPlausiblePpi = 2000.0;
 Result<GrayImage> DecodeFingerprintImage(std::span<const std::uint8_t> bytes,
                                          const std::string& source_name);
 
+// DecodeFingerprintImage without the resampling: the pixels as stored, resolution_ppi as the file
+// states it (0 when absent or implausible). For callers that know the resolution better than the
+// file (an ANSI/NIST-ITL record's own scale; WSQ files that state "PPI 255").
+Result<GrayImage> DecodeFingerprintImageAsStored(std::span<const std::uint8_t> bytes, const std::string& source_name);
+
 // Returns `image` resampled to kStandardResolutionPpi when its resolution_ppi is known (> 0)
 // and differs by more than 1%; otherwise a copy. REQUIRES: image.pixels.size() == width*height.
 GrayImage ResampleToStandardResolution(const GrayImage& image);
@@ -51,6 +56,13 @@ GrayImage ResampleToStandardResolution(const GrayImage& image);
 // Reads an image file and decodes it with DecodeFingerprintImage. kIoError when unreadable;
 // files above 256 MiB are refused before reading.
 Result<GrayImage> ReadFingerprintImage(const std::string& path);
+
+// ReadFingerprintImage without the resampling (DecodeFingerprintImageAsStored).
+Result<GrayImage> ReadFingerprintImageAsStored(const std::string& path);
+
+// `image` as the bytes of an 8-bit grey PNG (no resolution stated: read back as 500 ppi).
+// kInvalidArgument when the image is empty or inconsistent.
+Result<std::vector<std::uint8_t>> EncodePng(const GrayImage& image);
 
 // Writes `image` as 8-bit grey PNG. kIoError when the file cannot be written.
 Status WritePng(const GrayImage& image, const std::string& path);

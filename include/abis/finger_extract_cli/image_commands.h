@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "abis/cli/plugin.h"
+#include "abis/finger_extract/slap_segmentation.h"
 #include "abis/minutiae/minutiae.h"
 
 namespace abis::finger {
@@ -30,5 +31,13 @@ struct FingerImageCommandHooks {
 // extract` / `finger render` under "finger" (looked up first: the finger plugin adds to it too).
 void AddFingerImageCommands(CLI::App& root, CliGlobals& globals);
 void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageCommandHooks hooks);
+
+// `finger segment IMAGE --slap K [--out-dir D] [--overlay F.png] [--min-quality Q]` under `finger`
+// (added by AddFingerImageCommands). JSON: SlapSegmentationJson plus `crop` paths and `overlay`.
+void AddSlapSegmentCommand(CLI::App& finger, CliGlobals& globals);
+
+// A segmentation as JSON: slap, fgp, hand_angle_degrees, segments (position, centre_x, centre_y,
+// width, height, angle_degrees, corners, quality, quality_problem), missing_positions, notes.
+nlohmann::json SlapSegmentationJson(const SlapSegmentation& segmentation);
 
 }  // namespace abis::finger

@@ -3,6 +3,7 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,15 @@ std::string CompressionNameFromCode(int code);
 // The Table 15 code of a name, or -1.
 int CompressionCodeFromName(const std::string& name);
 
+// One finger of a multi-finger image (Type-14 only): 14.021 SEG gives its box, 14.025 ASEG its
+// polygon (ANSI/NIST-ITL 1-2011, 8.14.21 and 8.14.25; layouts as docs/SLAPS.md states).
+struct FingerSegmentPosition {
+  int position = 0;                           // FGP 1-10
+  int left = 0, right = 0, top = 0, bottom = 0;  // 14.021 LHC, RHC, TVC, BVC in pixels (0 when absent)
+  bool has_box = false;                       // given in 14.021
+  std::vector<std::array<int, 2>> polygon;    // 14.025 HPO/VPO points, 3-99; empty when absent
+};
+
 struct FingerprintImageView {
   int record_type = 0;                 // 4 or 14
   int idc = 0;
@@ -30,6 +40,8 @@ struct FingerprintImageView {
   int height = 0;
   double pixels_per_mm = 0;            // 0 when the record does not say
   std::vector<std::uint8_t> image;     // the encoded image exactly as stored
+  std::vector<FingerSegmentPosition> segments;  // Type-14 14.021 / 14.025, by position
+  std::string segment_problem;  // why 14.021 / 14.025 were not read (segments then empty)
 };
 
 // REQUIRES record.type == 4. `native_pixels_per_mm` is 1.011 NSR, used when ISR is 1 (native).
@@ -38,7 +50,9 @@ struct FingerprintImageView {
 Result<FingerprintImageView> ReadType4FingerprintImage(const BinaryImageRecord& record, double native_pixels_per_mm);
 
 // Fails on a missing or malformed 14.003 IMP, 14.006 HLL, 14.007 VLL, 14.011 CGA, 14.013 FGP or
-// 14.999 DATA, naming the field.
+// 14.999 DATA, naming the field. A malformed 14.021 SEG (5 items: FGP 1-10, then left < right <=
+// HLL, top < bottom <= VLL) or 14.025 ASEG (FGP 1-10, NOP 3-99, then NOP points inside the image)
+// leaves `segments` empty and `segment_problem` naming the subfield.
 Result<FingerprintImageView> ReadType14FingerprintImage(const TaggedRecord& record);
 
 }  // namespace abis::interop

@@ -11,6 +11,7 @@
 
 #include "abis/core/modality.h"
 #include "abis/core/status.h"
+#include "abis/interop/an2k_fingerprint_image_view.h"
 #include "abis/interop/an2k_record.h"
 #include "abis/interop/an2k_type9_view.h"
 
@@ -26,6 +27,21 @@ struct NistFingerImage {
   int source_record_type = 0;    // 4 or 14 when read from a transaction
   int source_idc = 0;
   std::vector<std::uint8_t> bytes;  // the encoded image exactly as in the record
+};
+
+// A plain multi-finger or plain thumb image (FGP 11-15), to be segmented into fingers.
+struct NistSlapImage {
+  int slap_position = 0;         // Table 8: 11 right thumb, 12 left thumb, 13 right four, 14 left four, 15 both thumbs
+  std::string compression;       // Table 15 name
+  int width = 0;                 // pixels; 0 lets the writer read it from a WSQ/JPEG/PNG header
+  int height = 0;
+  double pixels_per_mm = 0;      // 0 = not stated
+  int impression_type = 0;
+  int source_record_type = 0;    // 4 or 14 when read from a transaction
+  int source_idc = 0;
+  std::vector<std::uint8_t> bytes;
+  // 14.021 SEG / 14.025 ASEG: read when the record has them; written on export.
+  std::vector<FingerSegmentPosition> segments;
 };
 
 struct NistFaceImage {
@@ -54,14 +70,16 @@ struct NistEnrolmentBundle {
   std::string originating_agency;           // 1.008 ORI
   std::vector<An2kField> descriptive_text;  // Type-2 fields other than IDC, in record order
   std::vector<NistFingerImage> fingers;     // single-finger images only (positions 0-10)
+  std::vector<NistSlapImage> slaps;         // plain slaps and plain thumbs (positions 11-15)
   std::vector<NistFaceImage> faces;         // Type-10 records with IMT "FACE"
   std::map<std::string, std::vector<std::string>> dna;  // locus name -> allele calls as text
   std::vector<NistMinutiae> minutiae;
   std::vector<std::string> skipped;  // one line per record or item not carried over, with why
 };
 
-// Builds the bundle from a parsed transaction. Records that are well formed but not usable for
-// enrolment (multi-finger slaps, latents, palms, non-face Type-10, Type-9 without standard
+// Builds the bundle from a parsed transaction. Plain slaps and plain thumbs (FGP 11-15, one
+// position) go to `slaps`. Records that are well formed but not usable for enrolment (other
+// multi-position images, latents, palms, non-face Type-10, Type-9 without standard
 // minutiae) are listed in `skipped`, and so is a Type-9 whose minutiae are malformed (with the
 // error). Any other malformed record of a type the bundle reads is an error naming it. A DNA locus seen twice is an error (two profiles in one transaction).
 Result<NistEnrolmentBundle> ExtractEnrolmentBundle(const An2kTransaction& transaction);
@@ -76,14 +94,17 @@ struct NistTransactionOptions {
   std::string timestamp_utc;                    // "YYYYMMDDhhmmss"; "" = now
 };
 
-// Writes Type-1, Type-2 (descriptive_text), one Type-14 per finger, one Type-9 per minutiae set,
+// Writes Type-1, Type-2 (descriptive_text), one Type-14 per finger, one Type-14 per slap (FGP
+// 11-15, with 14.021 SEG for the segments with a box and 14.025 ASEG for those with a polygon),
+// one Type-9 per minutiae set,
 // one Type-10 per face and one Type-18 when dna is not empty, in that order, with IDCs 0, 1, 2, ...
 // and 1.003 CNT listing them. A minutiae set is written as the INCITS 378 block (9.003 IMP, 9.004
 // FMT "U", 9.128-9.132, 9.134 FGP, 9.136 NOM, 9.137 FMD; SLC 1 when the scale is a whole number
 // of pixels per inch, else SLC 2 pixels per cm) and needs its image size and scale. Fails, naming
 // the item, on a finger without bytes, a compression name outside Table 15, unknown dimensions
 // that cannot be read from the image header, a minutiae set without image size or scale or with
-// a minutia outside the image, a DNA locus without an ANSI/NIST-ITL reference number (see
+// a minutia outside the image, a slap position outside 11-15, a segment position outside 1-10,
+// a segment box or polygon point outside the image or a polygon of other than 3-99 points, a DNA locus without an ANSI/NIST-ITL reference number (see
 // LocusReferenceForName), more than three alleles, or text holding separator characters. The
 // result serialises with SerializeAn2kTransaction.
 Result<An2kTransaction> BuildTransactionFromBundle(const NistEnrolmentBundle& bundle,

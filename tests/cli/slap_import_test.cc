@@ -1,0 +1,189 @@
+// `abis import nist` with slaps: the shared 4-4-2 transactions enrol ten fingers from their slaps,
+// and a slap whose fingers disagree with the transaction's rolled prints (a finger or hand swap)
+// is reported with the scores, its swapped fingers not enrolled. `abis finger segment` refuses bad
+// input with the reason.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../support/cli_runner.h"
+#include "../support/test_engine.h"
+#include "abis/core/paths.h"
+#include "abis/finger_extract/image.h"
+#include "abis/finger_extract/slap_composer.h"
+#include "abis/finger_extract/synth.h"
+#include "abis/interop/an2k_reader.h"
+#include "abis/interop/an2k_writer.h"
+#include "abis/interop/nist_enrolment_bundle.h"
+
+namespace abis {
+namespace {
+
+using testing::CliRun;
+using testing::RunCli;
+
+class SlapImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = (dir_.path() / "store").string();
+    CliRun init = RunCli({"init", "--store", store_});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    const std::string admin_key = init.LastLine().substr(9);
+    CliRun user = RunCli({"--store", store_, "user", "add", "--name", "ena", "--role", "enroller"},
+                         {{"ABIS_API_KEY", admin_key}});
+    ASSERT_EQ(user.exit_code, 0) << user.err;
+    enroller_key_ = user.LastLine().substr(9);
+  }
+
+  nlohmann::json Import(const std::string& file, const std::string& person, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--store",       store_,   "import", "nist",     file,   "--purpose",
+                                     "deduplication", "--case", "C-1",    "--person", person, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliRun run = RunCli(args, {{"ABIS_API_KEY", enroller_key_}});
+    EXPECT_FALSE(run.crashed) << run.err;
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    auto json = nlohmann::json::parse(run.LastLine(), nullptr, false);
+    EXPECT_FALSE(json.is_discarded()) << run.out << run.err;
+    return json;
+  }
+
+  static bool Mentions(const nlohmann::json& lines, const std::string& text) {
+    for (const auto& line : lines) {
+      if (line.get<std::string>().find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  testing::TempDir dir_;
+  std::string store_, enroller_key_;
+};
+
+std::vector<std::uint8_t> Png(const finger::GrayImage& image) {
+  auto bytes = finger::EncodePng(image);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  return bytes.ok() ? *bytes : std::vector<std::uint8_t>{};
+}
+
+// A transaction with a right four-finger slap of synthetic fingers 0-3 (impression 1) and rolled
+// prints of the same fingers (impression 2) at `rolled_positions`.
+std::string SlapTransaction(const std::filesystem::path& dir, const std::string& name,
+                            const std::vector<int>& rolled_positions) {
+  std::vector<finger::GrayImage> slap_prints;
+  interop::NistEnrolmentBundle bundle;
+  bundle.transaction_control_number = name;
+  for (int i = 0; i < 4; ++i) {
+    finger::SyntheticFinger synthetic = finger::GenerateSyntheticFinger(77, i, 2);
+    slap_prints.push_back(synthetic.impressions[0].image);
+    interop::NistFingerImage rolled;
+    rolled.position = static_cast<FingerPosition>(rolled_positions[static_cast<std::size_t>(i)]);
+    rolled.compression = "PNG";
+    rolled.pixels_per_mm = 500 / 25.4;
+    rolled.impression_type = 1;
+    rolled.bytes = Png(synthetic.impressions[1].image);
+    bundle.fingers.push_back(rolled);
+  }
+  finger::SlapComposition composition;
+  composition.seed = 5;
+  auto slap = finger::ComposeSlap(slap_prints, composition);
+  EXPECT_TRUE(slap.ok()) << slap.status().ToString();
+  interop::NistSlapImage image;
+  image.slap_position = 13;
+  image.compression = "PNG";
+  image.pixels_per_mm = 500 / 25.4;
+  image.bytes = Png(slap->image);
+  bundle.slaps.push_back(image);
+  interop::NistTransactionOptions options;
+  options.timestamp_utc = "20261207120000";
+  auto transaction = interop::BuildTransactionFromBundle(bundle, options);
+  EXPECT_TRUE(transaction.ok()) << transaction.status().ToString();
+  const std::string path = (dir / (name + ".an2")).string();
+  EXPECT_TRUE(interop::WriteAn2kFile(*transaction, path).ok());
+  return path;
+}
+
+TEST_F(SlapImportTest, SlapFingersMatchingTheirRolledPrintsAreEnrolled) {
+  const std::string annotated = (dir_.path() / "annotated.an2").string();
+  nlohmann::json out =
+      Import(SlapTransaction(dir_.path(), "T-ok", {2, 3, 4, 5}), "P-ok", {"--annotated-out", annotated});
+  EXPECT_EQ(out["slap_fingers"], 4) << out.dump();
+  EXPECT_EQ(out["fingers"], 8);
+  EXPECT_EQ(out["sequence_errors"], 0);
+  ASSERT_EQ(out["slaps"].size(), 1u);
+  for (const auto& segment : out["slaps"][0]["segments"]) {
+    EXPECT_EQ(segment["sequence_check"]["verdict"], "confirmed") << segment.dump();
+  }
+  // The transaction written back carries the segments as 14.021 SEG / 14.025 ASEG, and they read
+  // back as the boxes reported.
+  auto transaction = interop::ReadAn2kFile(annotated);
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bundle = interop::ExtractEnrolmentBundle(*transaction);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  ASSERT_EQ(bundle->slaps.size(), 1u);
+  const auto& segments = bundle->slaps[0].segments;
+  ASSERT_EQ(segments.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto& reported = out["slaps"][0]["segments"][i];
+    EXPECT_EQ(segments[i].position, reported["position"].get<int>());
+    EXPECT_TRUE(segments[i].has_box);
+    EXPECT_NEAR((segments[i].left + segments[i].right) / 2.0, reported["centre_x"].get<double>(), 2.0);
+    EXPECT_NEAR((segments[i].top + segments[i].bottom) / 2.0, reported["centre_y"].get<double>(), 2.0);
+    ASSERT_EQ(segments[i].polygon.size(), 4u);
+    EXPECT_NEAR(segments[i].polygon[0][0], reported["corners"][0][0].get<double>(), 1.0);
+  }
+}
+
+TEST_F(SlapImportTest, FingerSwapIsFlaggedWithScoresNotEnrolled) {
+  // The rolled prints say fingers 0 and 1 are the middle and index fingers: the slap disagrees.
+  nlohmann::json out = Import(SlapTransaction(dir_.path(), "T-swap", {3, 2, 4, 5}), "P-swap");
+  EXPECT_EQ(out["sequence_errors"], 2) << out.dump();
+  EXPECT_EQ(out["slap_fingers"], 2);
+  EXPECT_TRUE(Mentions(out["skipped"],
+                       "finger 2 (right_index): not enrolled: sequence check: finger_swap: matches "
+                       "the rolled print of finger 3 (score"))
+      << out["skipped"].dump();
+}
+
+TEST_F(SlapImportTest, HandSwapIsFlagged) {
+  // The rolled prints of the slap's fingers are filed as the left hand.
+  nlohmann::json out = Import(SlapTransaction(dir_.path(), "T-hand", {7, 8, 9, 10}), "P-hand");
+  EXPECT_EQ(out["sequence_errors"], 4) << out.dump();
+  EXPECT_TRUE(Mentions(out["skipped"], "hand_swap")) << out["skipped"].dump();
+}
+
+TEST_F(SlapImportTest, SharedFourFourTwoTransactionsEnrolTenFingers) {
+  const auto dir = SharedDataDir() / "interop" / "ansi-nist";
+  const auto card = dir / "eftviewer_nist-type-14-tpcard_v0500.eft";
+  const auto slaps = dir / "libbiomeval_type4-slaps.an2k";
+  if (!std::filesystem::exists(card) || !std::filesystem::exists(slaps)) GTEST_SKIP() << "shared samples absent";
+  // Type-4 FGP 13/14 and plain thumbs 11/12, no rolled prints: ten fingers from the slaps.
+  nlohmann::json out = Import(slaps.string(), "P-slaps");
+  EXPECT_EQ(out["slap_fingers"], 10) << out.dump();
+  std::set<int> positions;
+  for (const auto& slap : out["slaps"]) {
+    for (const auto& segment : slap["segments"]) positions.insert(segment["position"].get<int>());
+  }
+  EXPECT_EQ(positions.size(), 10u);
+  // Type-14 ten-print card with slaps: every slap finger matches its own rolled print best.
+  out = Import(card.string(), "P-card");
+  EXPECT_EQ(out["fingers"], 20) << out.dump();
+  EXPECT_EQ(out["sequence_errors"], 0);
+  for (const auto& slap : out["slaps"]) {
+    for (const auto& segment : slap["segments"]) {
+      EXPECT_EQ(segment["sequence_check"]["best_position"], segment["position"]) << segment.dump();
+    }
+  }
+}
+
+TEST_F(SlapImportTest, SegmentCommandRefusesBadInput) {
+  const std::string empty = (dir_.path() / "empty.png").string();
+  std::ofstream(empty).close();
+  CliRun run = RunCli({"finger", "segment", empty, "--slap", "right"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("empty"), std::string::npos) << run.err;
+  run = RunCli({"finger", "segment", empty, "--slap", "upper"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("'upper' is not one of right, left, thumbs"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace abis
