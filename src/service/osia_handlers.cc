@@ -52,6 +52,14 @@ Result<Reply> OsiaHandlers::CreateEncounters(AbisSystem& system, const Call& cal
   request.encounter_kind = kind;
   request.source_agency = agency;
   request.galleries = galleries;
+  // Deduplication at enrolment (an extension of OSIA's create, as `abis enrol --dedup`): with the
+  // query parameters dedupGallery and caseRef (and targetFmr), the person is searched against the
+  // gallery after the commit under purpose deduplication; hits become two-person review leads.
+  const std::string dedup_gallery = call.HasQuery("dedupGallery") ? call.Query("dedupGallery") : "";
+  if (!dedup_gallery.empty() && !call.HasQuery("caseRef")) {
+    return Status::InvalidArgument("dedupGallery needs the query parameter caseRef (the deduplication case)");
+  }
+  ABIS_ASSIGN_OR_RETURN(double dedup_fmr, TargetFalseMatchRate(call));
   if (!RoleAllows(call.op.role, Action::kEnrol)) return system.EnrolEncounter(call.op, request).status();  // audited refusal
   bool create = new_person;
   if (!create) {
@@ -72,6 +80,33 @@ Result<Reply> OsiaHandlers::CreateEncounters(AbisSystem& system, const Call& cal
   nlohmann::json body = {{"personId", external_id},
                          {"encounterId", enrolled.encounter_external_id},
                          {"others", {{"templates", templates}, {"personCreated", enrolled.person_created}}}};
+  if (!dedup_gallery.empty()) {
+    // The enrolment has committed: a failed search is reported beside it, not as the request's
+    // failure (a client retrying the create would meet its own person).
+    SearchRequest search;
+    search.purpose = Purpose::kDeduplication;
+    search.case_ref = call.Query("caseRef");
+    search.gallery = dedup_gallery;
+    search.probe_person = external_id;
+    search.probe_encounter = enrolled.encounter_external_id;
+    search.target_false_match_rate = dedup_fmr;
+    search.hits_only = true;
+    Result<SearchResult> found = system.Search(call.op, search);
+    nlohmann::json dedup = {{"gallery", dedup_gallery}};
+    if (found.ok()) {
+      nlohmann::json duplicates = nlohmann::json::array();
+      for (const CandidateResult& candidate : found->candidates) {
+        duplicates.push_back({{"personId", candidate.external_id},
+                              {"fusedLnLr", candidate.fused_log_lr},
+                              {"reviewId", candidate.review_id}});
+      }
+      dedup["possibleDuplicates"] = std::move(duplicates);
+      dedup["searchAuditSeq"] = found->audit_seq;
+    } else {
+      dedup["error"] = found.status().ToString();
+    }
+    body["others"]["deduplication"] = std::move(dedup);
+  }
   return Reply{200, body, {}};
 }
 

@@ -55,6 +55,34 @@ TEST_F(OsiaEncounterTest, CallerChosenEncounterIdHoldsEverySampleAndADuplicateIs
   EXPECT_EQ(Client().Get("/v1/persons/p-41/encounters/nope", Auth("ian"))->status, 404);
 }
 
+// Deduplication at enrolment: dedupGallery and caseRef search the new encounter against the
+// gallery after the commit; the twin comes back as a possible duplicate with its review lead.
+TEST_F(OsiaEncounterTest, CreateWithDedupListsTheTwinAsAPossibleDuplicate) {
+  ASSERT_EQ(CreateEncounter("p-61", "e1", NewPersonEncounter(61))->status, 200);
+  auto refused = Client().Post("/v1/persons/p-62/encounters/e1?dedupGallery=register", Auth("eve"),
+                               NewPersonEncounter(61).dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_TRUE(ReadEncounter("p-62", "e1").is_null()) << "refused before anything was stored";
+
+  auto created = Client().Post("/v1/persons/p-62/encounters/e1?dedupGallery=register&caseRef=DEDUP-1", Auth("eve"),
+                               NewPersonEncounter(61).dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  const nlohmann::json dedup = nlohmann::json::parse(created->body).at("others").at("deduplication");
+  ASSERT_TRUE(dedup.contains("possibleDuplicates")) << dedup.dump();
+  ASSERT_EQ(dedup.at("possibleDuplicates").size(), 1u) << dedup.dump();
+  EXPECT_EQ(dedup.at("possibleDuplicates")[0].at("personId"), "p-61");
+  EXPECT_GT(dedup.at("possibleDuplicates")[0].at("reviewId").get<std::int64_t>(), 0);
+  EXPECT_GT(dedup.at("searchAuditSeq").get<std::int64_t>(), 0);
+
+  auto unique = Client().Post("/v1/persons/p-63/encounters/e1?dedupGallery=register&caseRef=DEDUP-1", Auth("eve"),
+                              NewPersonEncounter(63).dump(), "application/json");
+  ASSERT_TRUE(unique);
+  ASSERT_EQ(unique->status, 200) << unique->body;
+  EXPECT_TRUE(nlohmann::json::parse(unique->body)["others"]["deduplication"]["possibleDuplicates"].empty());
+}
+
 TEST_F(OsiaEncounterTest, InactiveEncounterIsNotSearchedUntilReactivated) {
   ASSERT_EQ(CreateEncounter("p-51", "e1", NewPersonEncounter(51))->status, 200);
   EXPECT_EQ(CandidateIds(Identify("ian", {{"biometricData", {BiometricItem(51)}}}, "purpose=criminal_investigation&caseRef=C&threshold=5")),
