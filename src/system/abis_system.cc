@@ -897,8 +897,12 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     if (request.within_persons) event.result["restricted_to_persons"] = request.within_persons->size();
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
+    // The probes are kept with a search that has leads to review (the examiners compare them).
+    const bool keep_probes = !result.candidates.empty() && !request.probes.empty();
+    if (keep_probes) event.result["probes_kept"] = request.probes.size();
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
+    if (keep_probes) ABIS_RETURN_IF_ERROR(KeepSearchProbes(*store_, op, request, entry.seq));
     return RecordLeadsAndAlerts(op, request, result);
   }));
   return result;
@@ -1226,7 +1230,17 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
     if (done) break;
     if (progress) progress(report.deleted);
   }
-  if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
+  // Probes kept with searches go when their own retention date has passed.
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(report.probes_deleted, store_->DeleteSearchProbes(today, ""));
+    if (report.probes_deleted == 0) return Status::Ok();
+    AuditEvent event = EventFor(op, "retention.delete_probes");
+    event.result = {{"reason", "retention period of kept search probes ended before " + today},
+                    {"deleted", report.probes_deleted}};
+    if (moved_date) event.result["reference_date_reason"] = request.date_reason;
+    return AppendAuditEntry(*store_, event).status();
+  }));
+  if (report.deleted > 0 || report.probes_deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
   return report;
 }
 

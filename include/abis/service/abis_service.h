@@ -46,6 +46,8 @@ struct ServiceConfig {
   std::vector<std::string> allowed_callback_hosts;  // beyond loopback
   std::filesystem::path tls_certificate;          // both set: HTTPS (OpenSSL)
   std::filesystem::path tls_private_key;
+  std::chrono::milliseconds session_lifetime{30 * 60 * 1000};  // examiner workstation sign-ins end after this
+  std::size_t max_sessions = 10000;               // sessions held at once; the oldest goes first
 };
 
 class AbisService {

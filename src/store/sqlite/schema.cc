@@ -290,8 +290,49 @@ constexpr const char* kMigration7 = R"sql(
 ALTER TABLE search_candidates ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// Version 8: the probe samples of searches, sealed like samples (key context bound to the search,
+// the probe's place in it, modality, format and position), kept with their search for the review
+// and erased with their case or at their retention date. Examiners may also record "inconclusive"
+// (candidate_decisions is rebuilt: SQLite cannot change a CHECK constraint in place).
+constexpr const char* kMigration8 = R"sql(
+CREATE TABLE search_probes (
+  id INTEGER PRIMARY KEY,
+  search_seq INTEGER NOT NULL,
+  probe_index INTEGER NOT NULL,
+  case_ref TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  searched_by TEXT NOT NULL,
+  modality TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  retain_until TEXT NOT NULL,
+  UNIQUE (search_seq, probe_index)
+);
+CREATE INDEX search_probes_case ON search_probes(case_ref);
+CREATE INDEX search_probes_retention ON search_probes(retain_until);
+
+CREATE TABLE candidate_decisions_v8 (
+  id INTEGER PRIMARY KEY,
+  candidate_id INTEGER NOT NULL REFERENCES search_candidates(id) ON DELETE CASCADE,
+  examiner_id INTEGER NOT NULL REFERENCES users(id),
+  examiner TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('confirm','reject','inconclusive')),
+  comment TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL,
+  UNIQUE (candidate_id, examiner_id)
+);
+INSERT INTO candidate_decisions_v8 (id, candidate_id, examiner_id, examiner, decision, comment, decided_at)
+  SELECT id, candidate_id, examiner_id, examiner, decision, comment, decided_at FROM candidate_decisions;
+DROP TABLE candidate_decisions;
+ALTER TABLE candidate_decisions_v8 RENAME TO candidate_decisions;
+)sql";
+
 constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                       kMigration5, kMigration6, kMigration7};
+                                       kMigration5, kMigration6, kMigration7, kMigration8};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

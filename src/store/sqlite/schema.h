@@ -8,7 +8,7 @@
 
 namespace abis {
 
-inline constexpr int kCurrentSchemaVersion = 7;
+inline constexpr int kCurrentSchemaVersion = 8;
 
 // The version recorded in the database; 0 for an empty database.
 Result<int> ReadSchemaVersion(Database& db);
