@@ -795,9 +795,11 @@ class AbisService::Impl {
       }
       return fail(401, "The API key was not accepted.");
     }
-    WebSessions::Issued issued = sessions_.Create(*op);
     long long max_age = std::max<long long>(
         1, std::chrono::duration_cast<std::chrono::seconds>(config_.session_lifetime).count());
+    Status audited = (*lease)->AuditWebSession(*op, true, request.remote_addr, max_age);
+    if (!audited.ok()) return fail(503, "The sign-in could not be recorded; try again later.");
+    WebSessions::Issued issued = sessions_.Create(*op);
     response.status = 303;
     response.set_header("Set-Cookie", SessionCookieHeader(issued.token, max_age, tls_));
     response.set_header("Location", "/ui/reviews");
@@ -843,11 +845,15 @@ class AbisService::Impl {
                                   {"csrfToken", session->csrf_token},
                                   {"expiresInMs", left.count()}};
           });
-    server_->Post("/ui/api/session/end", [this](const httplib::Request&, httplib::Response& response,
+    server_->Post("/ui/api/session/end", [this](const httplib::Request& request, httplib::Response& response,
                                                 const httplib::ContentReader&) {
       t_timing.route = "/ui/api/session/end";
       SetPageSecurityHeaders(response);
-      if (!t_timing.session_token.empty()) sessions_.End(t_timing.session_token);
+      if (!t_timing.session_token.empty()) {
+        sessions_.End(t_timing.session_token);
+        auto lease = pool_.Acquire();
+        if (lease.ok() && t_timing.op) (void)(*lease)->AuditWebSession(*t_timing.op, false, request.remote_addr, 0);
+      }
       response.set_header("Set-Cookie", SessionCookieHeader("", 0, tls_));
       response.status = 204;
     });

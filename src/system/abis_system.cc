@@ -261,6 +261,14 @@ Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::st
   return AppendAuditEntry(*store_, event).status();
 }
 
+Status AbisSystem::AuditWebSession(const Operator& op, bool start, const std::string& source,
+                                   std::int64_t lifetime_seconds) {
+  AuditEvent event = EventFor(op, start ? "session.start" : "session.end");
+  event.result = {{"source", source}};
+  if (start) event.result["lifetime_seconds"] = lifetime_seconds;
+  return AppendAuditEntry(*store_, event).status();
+}
+
 Status AbisSystem::AuditRejectedRequest(const Operator& op, const RejectedRequest& request) {
   AuditEvent event = EventFor(op, "http.rejected");
   if (!request.body_sha256.empty()) event.input_sha256 = {request.body_sha256};

@@ -84,6 +84,9 @@ async function signIn(browser, base, key) {
     check(new URL(page.url()).pathname === '/', 'sign-out returns to the sign-in page');
     const after = await http(base + '/ui/api/session', { headers: { Cookie: 'abis_session=' + cookie.value } });
     check(after.status === 401, 'the ended session is refused afterwards (' + after.status + ')');
+    const audit = store.cli('admin', 'audit', 'export', '--operator', 'examiner1');
+    check(/"session\.start"/.test(audit) && /"session\.end"/.test(audit), 'sign-in and sign-out are audited');
+    check(!audit.includes(cookie.value), 'the audit never holds the session token');
     await context.close();
 
     // Expiry: a service whose sessions last 3 s. The session endpoint is polled until refused,

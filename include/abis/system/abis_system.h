@@ -326,6 +326,10 @@ class AbisSystem {
   // `failures` failures within `window_seconds` (action "auth.throttled").
   Status AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
                               std::int64_t window_seconds);
+  // Records a browser session of the examiner workstation starting ("session.start") or ended by
+  // sign-out ("session.end"): who, from which address, and the session's lifetime in seconds
+  // (start only). The session token is never recorded.
+  Status AuditWebSession(const Operator& op, bool start, const std::string& source, std::int64_t lifetime_seconds);
   // Records a request refused for its content (HTTP 400/413/415): who, which route, why (the error
   // code), and the body's size and SHA-256 and the query's parameter names, never their bytes.
   Status AuditRejectedRequest(const Operator& op, const RejectedRequest& request);
