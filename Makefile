@@ -15,6 +15,7 @@ deps:
 
 models: deps
 	@if [ -f tools/fetch_models.sh ]; then bash tools/fetch_models.sh; fi
+	@bash tools/fetch_browser_deps.sh
 
 build: models
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)

@@ -72,9 +72,10 @@ void AddReviewCommand(CLI::App& root, CliContext& context) {
     std::string comment;
   };
   auto options = std::make_shared<DecideOptions>();
-  CLI::App* decide = review->add_subcommand("decide", "record this examiner's decision (confirm or reject)");
+  CLI::App* decide =
+      review->add_subcommand("decide", "record this examiner's decision (confirm, reject or inconclusive)");
   decide->add_option("candidate,--candidate", options->candidate, "candidate id")->required();
-  decide->add_option("--decision", options->decision, "confirm or reject")->required();
+  decide->add_option("--decision", options->decision, "confirm, reject or inconclusive")->required();
   decide->add_option("--comment", options->comment, "the examiner's reasons (audited)");
   decide->callback([&context, options] {
     auto decision = ParseCandidateDecision(options->decision);

@@ -18,6 +18,7 @@ struct ServeOptions {
   std::size_t max_body_mib = 16;
   int key_cache_seconds = 30;
   int snapshot_interval_seconds = 300;
+  double session_minutes = 30;
   std::string alert_webhook;
   std::vector<std::string> callback_hosts;
   std::string tls_certificate;
@@ -70,6 +71,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
   config.max_body_bytes = options.max_body_mib << 20;
   config.key_cache_ttl = std::chrono::seconds(options.key_cache_seconds);
   config.snapshot_interval = std::chrono::seconds(options.snapshot_interval_seconds);
+  config.session_lifetime = std::chrono::milliseconds(static_cast<std::int64_t>(options.session_minutes * 60000.0));
   config.alert_webhook = options.alert_webhook;
   config.allowed_callback_hosts = options.callback_hosts;
   config.tls_certificate = options.tls_certificate;
@@ -121,6 +123,9 @@ void AddServeCommand(CLI::App& root, CliContext& context) {
   serve->add_option("--key-cache-seconds", options->key_cache_seconds,
                     "reuse a successful API-key check this long (default 30; 0 disables)")
       ->check(CLI::Range(0, 3600));
+  serve->add_option("--session-minutes", options->session_minutes,
+                    "examiner workstation sign-ins end after this many minutes (default 30; 0.01-1440)")
+      ->check(CLI::Range(0.01, 1440.0));
   serve->add_option("--alert-webhook", options->alert_webhook, "URL that watchlist alerts are POSTed to");
   serve->add_option("--allow-callback-host", options->callback_hosts,
                     "a non-loopback host that callbacks and webhooks may go to (repeatable)");

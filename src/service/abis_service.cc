@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <tuple>
 
@@ -19,18 +20,22 @@
 #include "abis/core/time.h"
 #include "abis/service/api_key_cache.h"
 #include "abis/service/callback_client.h"
+#include "abis/service/display_image.h"
 #include "abis/service/http_errors.h"
 #include "abis/service/osia_mapping.h"
 #include "abis/service/service_metrics.h"
 #include "abis/service/sign_in_throttle.h"
 #include "abis/service/system_pool.h"
+#include "abis/service/web_sessions.h"
 #include "abis/store/crypto.h"
+#include "abis/system/candidate_review.h"
 #include "background_queue.h"
 #include "index_snapshot_saver.h"
 #include "openapi_document.h"
 #include "osia_handlers.h"
 #include "request_parsing.h"
 #include "service_call.h"
+#include "web_ui.h"
 
 namespace abis::service {
 namespace {
@@ -44,11 +49,24 @@ struct RequestTiming {
   Clock::time_point start;
   std::string route = "unmatched";
   std::optional<Operator> op;
+  std::string session_token;  // set when the operator signed in through the browser (cookie)
 };
 thread_local RequestTiming t_timing;
 
 bool HasBody(const httplib::Request& request) {
   return request.has_header("Content-Length") || request.has_header("Transfer-Encoding");
+}
+
+// The browser pages and their assets, which need no key: the sign-in page, its form, the static
+// files. Other /ui/ pages need a session (PreRoute sends the browser to the sign-in page).
+bool IsPublicWebPath(const httplib::Request& request) {
+  if (request.path == "/" && (request.method == "GET" || request.method == "HEAD")) return true;
+  if (request.path == "/ui/session" && request.method == "POST") return true;
+  return request.path.rfind("/ui/static/", 0) == 0 && request.method == "GET";
+}
+
+bool IsWebPage(const httplib::Request& request) {
+  return request.method == "GET" && request.path.rfind("/ui/", 0) == 0 && request.path.rfind("/ui/api/", 0) != 0;
 }
 
 // The names of the query parameters, for the audit: each a short identifier, or "?".
@@ -73,7 +91,8 @@ class AbisService::Impl {
                   [this](const WatchlistAlert& alert) {
                     if (alert_webhook_) PostAlert(alert);
                   }),
-        throttle_(SignInThrottle::Limits{config_.sign_in_failures_per_window, config_.sign_in_window, 10000}) {}
+        throttle_(SignInThrottle::Limits{config_.sign_in_failures_per_window, config_.sign_in_window, 10000}),
+        sessions_(config_.session_lifetime, config_.max_sessions) {}
 
   Status Init() {
     ABIS_RETURN_IF_ERROR(InitCrypto());
@@ -86,6 +105,9 @@ class AbisService::Impl {
       return Status::InvalidArgument("maximum JSON nesting depth must be 4-256");
     }
     if (config_.sign_in_failures_per_window < 1) return Status::InvalidArgument("sign-in failure limit must be at least 1");
+    if (config_.session_lifetime.count() < 100 || config_.session_lifetime > std::chrono::hours(24)) {
+      return Status::InvalidArgument("the session lifetime must be 0.1 s to 24 hours");
+    }
     if (!config_.alert_webhook.empty()) {
       auto target = ParseCallbackUrl(config_.alert_webhook, config_.allowed_callback_hosts);
       if (!target.ok()) return target.status().WithContext("alert webhook");
@@ -105,6 +127,7 @@ class AbisService::Impl {
                                        "' or key '" + config_.tls_private_key.string() + "'");
       }
       server_ = std::move(server);
+      tls_ = true;
     } else {
       server_ = std::make_unique<httplib::Server>();
     }
@@ -219,7 +242,9 @@ class AbisService::Impl {
       t_timing.route = "unmatched";
       return refuse(Status::InvalidArgument("method " + EscapeForDisplay(method, 16) + " is not allowed"), 405);
     }
+    t_timing.session_token.clear();
     if (request.path == "/health" || request.path == "/v1/openapi.json") return Outcome::Unhandled;
+    if (IsPublicWebPath(request)) return Outcome::Unhandled;
     std::string encoding = Lowercase(request.get_header_value("Content-Encoding"));
     if (!encoding.empty() && encoding != "identity") {
       t_timing.route = "unsupported_encoding";
@@ -227,6 +252,32 @@ class AbisService::Impl {
     }
     auto lease = pool_.Acquire();
     if (!lease.ok()) return refuse(lease.status(), 503);
+    // A browser signed in to the examiner workstation sends its session cookie instead of a key;
+    // every change of state it asks for must carry the session's CSRF token.
+    std::string session_token = CookieValue(request, kSessionCookie);
+    if (!request.has_header("Authorization") && (!session_token.empty() || IsWebPage(request))) {
+      auto session = sessions_.Find(session_token);
+      if (!session) {
+        if (!session_token.empty()) response.set_header("Set-Cookie", SessionCookieHeader("", 0, tls_));
+        if (IsWebPage(request)) {
+          response.status = 303;
+          response.set_header("Location", "/");
+          SetPageSecurityHeaders(response);
+          return Outcome::Handled;
+        }
+        return refuse(Status::Unauthenticated("the session has ended or is unknown: sign in again"));
+      }
+      if (method != "GET" && method != "HEAD" &&
+          !ConstantTimeEquals(request.get_header_value(std::string(kCsrfHeader)), session->csrf_token)) {
+        t_timing.route = "csrf";
+        Status status = Status::PermissionDenied("the request lacks the session's CSRF token (header X-CSRF-Token)");
+        AuditRejection(**lease, session->op, request.method + " " + request.path.substr(0, 200), status, {},
+                       request.params);
+        return refuse(status, 403);
+      }
+      t_timing.op = session->op;
+      t_timing.session_token = session_token;
+    } else {
     auto op = Authenticate(request, response, **lease);
     if (!op.ok()) {
       if (response.status == 429) {
@@ -236,6 +287,8 @@ class AbisService::Impl {
       return refuse(op.status());
     }
     t_timing.op = *op;
+    }
+    const Operator& caller = *t_timing.op;
     if (!request.has_header("Content-Length")) return Outcome::Unhandled;
     std::string length_text = request.get_header_value("Content-Length");
     std::uint64_t length = 0;
@@ -248,7 +301,7 @@ class AbisService::Impl {
                               : Status::ResourceExhausted("request body of " + std::to_string(length) +
                                                           " bytes exceeds the limit of " +
                                                           std::to_string(config_.max_body_bytes) + " bytes");
-    AuditRejection(**lease, *op, request.method + " " + request.path.substr(0, 200), status, {}, request.params);
+    AuditRejection(**lease, caller, request.method + " " + request.path.substr(0, 200), status, {}, request.params);
     return refuse(status);
   }
 
@@ -260,6 +313,16 @@ class AbisService::Impl {
     std::string key;
     if (header.rfind("Bearer ", 0) == 0) key = header.substr(7);
     while (!key.empty() && key.back() == ' ') key.pop_back();
+    auto op = AuthenticateKey(key, request, response, system);
+    if (!op.ok() && header.empty() && response.status != 429) {
+      return Status::Unauthenticated("no API key: send the header 'Authorization: Bearer <key>'");
+    }
+    return op;
+  }
+
+  // Checks `key` (from the header, or the sign-in form), throttled as Authenticate says.
+  Result<Operator> AuthenticateKey(const std::string& key, const httplib::Request& request, httplib::Response& response,
+                                   AbisSystem& system) {
     if (!key.empty()) {
       if (auto cached = key_cache_.Find(key)) return *cached;
     }
@@ -294,7 +357,6 @@ class AbisService::Impl {
     if (std::int64_t reached = throttle_.RecordFailure(source, key_id, now); reached > 0) {
       (void)system.AuditSignInThrottled(request.remote_addr, key_id, reached, config_.sign_in_window.count());
     }
-    if (header.empty()) return Status::Unauthenticated("no API key: send the header 'Authorization: Bearer <key>'");
     return op.status();
   }
 
@@ -696,7 +758,274 @@ class AbisService::Impl {
     Route("GET", encounter + "/templates", encounter_name + "/templates",
           OsiaHandlers::NotImplemented("reading templates (export samples with `abis export nist`, which is purpose-bound and audited)"),
           false, false);
+    RegisterWebRoutes();
     RouteEverythingElse();
+  }
+
+  // --- the examiner workstation (docs/EXAMINER.md): pages, sign-in, and the JSON the pages read ---
+  // A UI JSON route: authenticated by PreRoute (session cookie or key), answered with `body`.
+  void UiGet(const std::string& pattern, const std::string& name,
+             const std::function<Result<nlohmann::json>(AbisSystem&, const Operator&, const httplib::Request&)>& body) {
+    server_->Get(pattern, [this, name, body](const httplib::Request& request, httplib::Response& response) {
+      t_timing.route = name;
+      SetPageSecurityHeaders(response);
+      if (!t_timing.op) return SendError(response, Status::Unauthenticated("the request was not authenticated"));
+      auto lease = pool_.Acquire();
+      if (!lease.ok()) return SendError(response, lease.status(), 503);
+      Result<nlohmann::json> reply = Status::Internal("unexpected error");
+      try {
+        reply = body(**lease, *t_timing.op, request);
+      } catch (const std::exception&) {
+        reply = Status::Internal("unexpected error");
+      }
+      if (!reply.ok()) return SendError(response, reply.status());
+      response.set_content(ToJsonText(*reply), "application/json");
+    });
+  }
+
+  static Result<std::int64_t> UiId(const httplib::Request& request, std::size_t index, const char* what) {
+    if (request.matches.size() <= index) return Status::InvalidArgument(std::string("missing ") + what);
+    return ParseId(request.matches[index].str(), what);
+  }
+
+  void SignIn(const httplib::Request& request, httplib::Response& response, const httplib::ContentReader& reader) {
+    t_timing.route = "/ui/session";
+    SetPageSecurityHeaders(response);
+    auto fail = [&](int status, const std::string& message) {
+      response.status = status;
+      response.set_content(SignInPage(message), "text/html; charset=utf-8");
+    };
+    // A sign-in form posted from another site is refused (login CSRF).
+    std::string origin = request.get_header_value("Origin");
+    std::string host = request.get_header_value("Host");
+    if (!origin.empty() && origin != "null" && origin != (tls_ ? "https://" : "http://") + host) {
+      return fail(403, "Sign-in is only accepted from this site's own page.");
+    }
+    std::string body;
+    Status read = ReadBody(request, reader, body);
+    if (!read.ok() || body.size() > 4096) {
+      response.set_header("Connection", "close");
+      return fail(400, "The sign-in form could not be read.");
+    }
+    std::map<std::string, std::string> form = DecodeForm(body);
+    std::string key = form.contains("api_key") ? form.at("api_key") : "";
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\n' || key.back() == '\r')) key.pop_back();
+    while (!key.empty() && key.front() == ' ') key.erase(key.begin());
+    auto lease = pool_.Acquire();
+    if (!lease.ok()) return fail(503, "The service cannot open its store; try again later.");
+    auto op = AuthenticateKey(key, request, response, **lease);
+    if (!op.ok()) {
+      if (response.status == 429) {
+        return fail(429, "Too many failed sign-ins; retry after " + response.get_header_value("Retry-After") + " s.");
+      }
+      return fail(401, "The API key was not accepted.");
+    }
+    long long max_age = std::max<long long>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(config_.session_lifetime).count());
+    Status audited = (*lease)->AuditWebSession(*op, true, request.remote_addr, max_age);
+    if (!audited.ok()) return fail(503, "The sign-in could not be recorded; try again later.");
+    WebSessions::Issued issued = sessions_.Create(*op);
+    response.status = 303;
+    response.set_header("Set-Cookie", SessionCookieHeader(issued.token, max_age, tls_));
+    response.set_header("Location", "/ui/reviews");
+    response.set_content("", "text/plain");
+  }
+
+  void RegisterWebRoutes() {
+    server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
+      t_timing.route = "/";
+      SetPageSecurityHeaders(response);
+      response.set_content(SignInPage(""), "text/html; charset=utf-8");
+    });
+    server_->Post("/ui/session", [this](const httplib::Request& request, httplib::Response& response,
+                                        const httplib::ContentReader& reader) { SignIn(request, response, reader); });
+    server_->Get("/ui/static/([A-Za-z0-9_.-]+)", [](const httplib::Request& request, httplib::Response& response) {
+      t_timing.route = "/ui/static/{file}";
+      SetPageSecurityHeaders(response);
+      std::string name = request.matches[1].str();
+      auto file = name.ends_with(".html") ? std::nullopt : FindWebFile(name);
+      if (!file) return SendErrorStatic(response, 404, "no such file");
+      response.set_header("Cache-Control", "no-cache");
+      response.set_content(std::string(file->first), file->second);
+    });
+    for (const auto& [pattern, page] : std::initializer_list<std::pair<const char*, const char*>>{
+             {"/ui/reviews", "reviews.html"}, {"/ui/candidates/[0-9]{1,18}", "candidate.html"},
+             {"/ui/alerts", "alerts.html"}, {"/ui/watchlists", "watchlists.html"}, {"/ui/audit", "audit.html"},
+             {"/ui/subjects", "subject.html"}}) {
+      std::string file = page;
+      std::string route = pattern;
+      server_->Get(pattern, [file, route](const httplib::Request&, httplib::Response& response) {
+        t_timing.route = route;
+        SendPage(response, file);
+      });
+    }
+    UiGet("/ui/api/session", "/ui/api/session",
+          [this](AbisSystem&, const Operator& op, const httplib::Request&) -> Result<nlohmann::json> {
+            auto session = sessions_.Find(t_timing.session_token);
+            if (!session) return Status::Unauthenticated("this request was not made with a browser session");
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(session->expires -
+                                                                              WebSessions::Clock::now());
+            return nlohmann::json{{"user", op.name},
+                                  {"role", RoleName(op.role)},
+                                  {"csrfToken", session->csrf_token},
+                                  {"expiresInMs", left.count()}};
+          });
+    server_->Post("/ui/api/session/end", [this](const httplib::Request& request, httplib::Response& response,
+                                                const httplib::ContentReader&) {
+      t_timing.route = "/ui/api/session/end";
+      SetPageSecurityHeaders(response);
+      if (!t_timing.session_token.empty()) {
+        sessions_.End(t_timing.session_token);
+        auto lease = pool_.Acquire();
+        if (lease.ok() && t_timing.op) (void)(*lease)->AuditWebSession(*t_timing.op, false, request.remote_addr, 0);
+      }
+      response.set_header("Set-Cookie", SessionCookieHeader("", 0, tls_));
+      response.status = 204;
+    });
+    UiGet("/ui/api/reviews", "/ui/api/reviews",
+          [](AbisSystem& system, const Operator& op, const httplib::Request& request) -> Result<nlohmann::json> {
+            ABIS_ASSIGN_OR_RETURN(std::vector<CandidateReview> reviews, system.ListOpenReviews(op, 1000));
+            auto wanted = [&](const char* name, const std::string& value) {
+              std::string filter = request.get_param_value(name);
+              return filter.empty() || filter == value;
+            };
+            nlohmann::json list = nlohmann::json::array();
+            for (const CandidateReview& review : reviews) {
+              if (!wanted("case", review.case_ref) || !wanted("purpose", review.purpose) ||
+                  !wanted("gallery", review.gallery) || !wanted("state", std::string(ReviewStateName(review.state)))) {
+                continue;
+              }
+              nlohmann::json item = CamelCaseKeys(review.ToJson());
+              item["decidedByMe"] = std::any_of(review.decisions.begin(), review.decisions.end(),
+                                                [&](const CandidateDecisionRecord& r) { return r.examiner == op.name; });
+              list.push_back(std::move(item));
+            }
+            return list;
+          });
+    UiGet("/ui/api/candidates/([0-9]{1,18})", "/ui/api/candidates/{candidateId}",
+          [](AbisSystem& system, const Operator& op, const httplib::Request& request) -> Result<nlohmann::json> {
+            ABIS_ASSIGN_OR_RETURN(std::int64_t id, UiId(request, 1, "candidate id"));
+            ABIS_ASSIGN_OR_RETURN(CandidateReview review, system.ReadCandidateReview(op, id));
+            ABIS_ASSIGN_OR_RETURN(CandidateComparison comparison, system.ReadCandidateComparison(op, id));
+            auto samples = [](const std::vector<ComparedSample>& list) {
+              nlohmann::json out = nlohmann::json::array();
+              for (const ComparedSample& sample : list) {
+                out.push_back({{"id", sample.id},
+                               {"modality", ModalityName(sample.modality)},
+                               {"format", sample.format},
+                               {"position", static_cast<int>(sample.position)},
+                               {"encounterId", sample.encounter_id}});
+              }
+              return out;
+            };
+            nlohmann::json out = CamelCaseKeys(review.ToJson());
+            out["probes"] = samples(comparison.probes);
+            out["candidateSamples"] = samples(comparison.candidate_samples);
+            nlohmann::json compared = nlohmann::json::array();
+            for (const ProbeComparison& c : comparison.comparisons) {
+              nlohmann::json fmr = c.details.contains("estimated_fmr") ? c.details.at("estimated_fmr")
+                                   : c.false_match_rate                 ? nlohmann::json(*c.false_match_rate)
+                                                                        : nlohmann::json(nullptr);
+              compared.push_back({{"probeId", c.probe_id},
+                                  {"sampleId", c.sample_id},
+                                  {"score", c.score},
+                                  {"lnLr", c.log_lr},
+                                  {"fmr", fmr},
+                                  {"matchedPairs", c.details.contains("matched_pairs") ? c.details.at("matched_pairs").size() : 0}});
+            }
+            out["comparisons"] = compared;
+            out["comparisonErrors"] = comparison.comparison_errors;
+            out["you"] = op.name;
+            return out;
+          });
+    // For auditors: the audit log with filters (the newest 500 entries that match) and the chain
+    // verification; the subject report of one person. Each read is audited by the system.
+    UiGet("/ui/api/audit", "/ui/api/audit",
+          [](AbisSystem& system, const Operator& op, const httplib::Request& request) -> Result<nlohmann::json> {
+            AuditFilter filter;
+            filter.action = request.get_param_value("action");
+            filter.operator_name = request.get_param_value("operator");
+            filter.case_ref = request.get_param_value("case");
+            filter.purpose = request.get_param_value("purpose");
+            filter.since = request.get_param_value("since");
+            filter.until = request.get_param_value("until");
+            std::ostringstream lines;
+            ABIS_ASSIGN_OR_RETURN(std::int64_t total, system.ExportAudit(op, filter, lines));
+            std::vector<nlohmann::json> entries;
+            std::istringstream in(lines.str());
+            for (std::string line; std::getline(in, line);) {
+              auto entry = nlohmann::json::parse(line, nullptr, false);
+              if (entry.is_discarded()) continue;
+              entries.push_back(std::move(entry));
+              if (entries.size() > 500) entries.erase(entries.begin());
+            }
+            return nlohmann::json{{"total", total}, {"entries", entries}};
+          });
+    UiGet("/ui/api/audit/verify", "/ui/api/audit/verify",
+          [](AbisSystem& system, const Operator& op, const httplib::Request&) -> Result<nlohmann::json> {
+            ABIS_ASSIGN_OR_RETURN(AuditVerification verification, system.VerifyAudit(op));
+            return nlohmann::json{{"intact", verification.intact},
+                                  {"entries", verification.entries},
+                                  {"headHash", verification.head_hash},
+                                  {"firstBadSeq", verification.first_bad_seq},
+                                  {"problem", verification.problem}};
+          });
+    UiGet("/ui/api/subject", "/ui/api/subject",
+          [](AbisSystem& system, const Operator& op, const httplib::Request& request) -> Result<nlohmann::json> {
+            std::string person = request.get_param_value("person");
+            ABIS_RETURN_IF_ERROR(ValidateIdentifier(person, "person id", 200));
+            ABIS_ASSIGN_OR_RETURN(SubjectAccessReport report, system.SubjectReport(op, person));
+            auto lines = [](const std::vector<AuditHistoryLine>& list) {
+              nlohmann::json out = nlohmann::json::array();
+              for (const AuditHistoryLine& line : list) {
+                out.push_back({{"seq", line.seq},
+                               {"time", line.time},
+                               {"operator", line.operator_name},
+                               {"role", line.role},
+                               {"action", line.action},
+                               {"purpose", line.purpose},
+                               {"caseRef", line.case_ref}});
+              }
+              return out;
+            };
+            nlohmann::json templates = nlohmann::json::array();
+            for (const TemplateInfo& info : report.templates) {
+              templates.push_back({{"id", info.id},
+                                   {"modality", ModalityName(info.modality)},
+                                   {"algorithm", info.algorithm},
+                                   {"createdAt", info.created_at}});
+            }
+            return nlohmann::json{{"personId", report.person.external_id},
+                                  {"legalBasis", report.person.legal_basis},
+                                  {"retentionUntil", report.person.retention_until},
+                                  {"createdAt", report.person.created_at},
+                                  {"galleries", report.galleries},
+                                  {"templates", templates},
+                                  {"searches", lines(report.searches_returning_subject)},
+                                  {"history", lines(report.history)}};
+          });
+    server_->Get("/ui/api/candidates/([0-9]{1,18})/(probes|samples)/([0-9]{1,18})/image",
+                 [this](const httplib::Request& request, httplib::Response& response) {
+                   t_timing.route = "/ui/api/candidates/{candidateId}/{kind}/{id}/image";
+                   SetPageSecurityHeaders(response);
+                   if (!t_timing.op) return SendError(response, Status::Unauthenticated("the request was not authenticated"));
+                   auto candidate = UiId(request, 1, "candidate id");
+                   auto id = UiId(request, 3, "sample id");
+                   if (!candidate.ok() || !id.ok()) return SendError(response, Status::InvalidArgument("bad id"));
+                   auto lease = pool_.Acquire();
+                   if (!lease.ok()) return SendError(response, lease.status(), 503);
+                   auto viewed = (*lease)->ReadCandidateImage(*t_timing.op, *candidate, request.matches[2].str() == "probes", *id);
+                   if (!viewed.ok()) return SendError(response, viewed.status());
+                   auto image = ToDisplayImage(viewed->bytes);
+                   if (!image.ok()) return SendError(response, image.status());
+                   response.set_header("Cache-Control", "no-store");
+                   response.set_content(image->body, image->content_type);
+                 });
+  }
+
+  static void SendErrorStatic(httplib::Response& response, int code, const std::string& message) {
+    response.status = code;
+    response.set_content(ToJsonText({{"code", code}, {"message", message}}), "application/json");
   }
 
   ServiceConfig config_;
@@ -705,6 +1034,8 @@ class AbisService::Impl {
   OsiaHandlers handlers_;
   std::vector<std::pair<std::string, std::string>> routes_;  // (method, pattern) of every Route()
   SignInThrottle throttle_;
+  WebSessions sessions_;
+  bool tls_ = false;
   ServiceMetrics metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<BackgroundQueue> background_;

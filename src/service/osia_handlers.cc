@@ -416,7 +416,7 @@ Result<Reply> OsiaHandlers::ReadReview(AbisSystem& system, const Call& call) {
 
 Result<Reply> OsiaHandlers::Decide(AbisSystem& system, const Call& call) {
   ABIS_ASSIGN_OR_RETURN(std::int64_t id, ParseId(call.path.at(0), "candidate id"));
-  if (!call.body.contains("decision")) return Status::InvalidArgument("decision (confirm or reject) is required");
+  if (!call.body.contains("decision")) return Status::InvalidArgument("decision (confirm, reject or inconclusive) is required");
   ABIS_ASSIGN_OR_RETURN(std::string text, OptionalString(call.body, "decision", "decision", 16));
   ABIS_ASSIGN_OR_RETURN(CandidateDecision decision, ParseCandidateDecision(text));
   ABIS_ASSIGN_OR_RETURN(std::string comment, OptionalString(call.body, "comment", "comment", 1000));

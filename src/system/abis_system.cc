@@ -253,6 +253,14 @@ Status AbisSystem::AuditSignInThrottled(const std::string& source, const std::st
   return AppendAuditEntry(*store_, event).status();
 }
 
+Status AbisSystem::AuditWebSession(const Operator& op, bool start, const std::string& source,
+                                   std::int64_t lifetime_seconds) {
+  AuditEvent event = EventFor(op, start ? "session.start" : "session.end");
+  event.result = {{"source", source}};
+  if (start) event.result["lifetime_seconds"] = lifetime_seconds;
+  return AppendAuditEntry(*store_, event).status();
+}
+
 Status AbisSystem::AuditRejectedRequest(const Operator& op, const RejectedRequest& request) {
   AuditEvent event = EventFor(op, "http.rejected");
   if (!request.body_sha256.empty()) event.input_sha256 = {request.body_sha256};
@@ -922,8 +930,12 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
       ABIS_ASSIGN_OR_RETURN(bool owed, store_->RemovePendingDedup(probe_person_id));
       event.result["completed_pending_dedup"] = owed;
     }
+    // The probes are kept with a search that has leads to review (the examiners compare them).
+    const bool keep_probes = !result.candidates.empty() && !request.probes.empty();
+    if (keep_probes) event.result["probes_kept"] = request.probes.size();
     ABIS_ASSIGN_OR_RETURN(AuditEntry entry, AppendAuditEntry(*store_, event));
     result.audit_seq = entry.seq;
+    if (keep_probes) ABIS_RETURN_IF_ERROR(KeepSearchProbes(*store_, op, request, entry.seq));
     return RecordLeadsAndAlerts(op, request, result);
   }));
   return result;
@@ -1225,8 +1237,8 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
   if (batch_size < 1 || batch_size > 10000) return Status::InvalidArgument("retention batch size must be 1-10000");
   const bool moved_date = reference.moved;
   RetentionReport report;
+  // Persons: an erasure (index snapshots erased around it) only when someone has expired.
   ABIS_ASSIGN_OR_RETURN(auto any_expired, store_->ListExpiredPersons(today, 1));
-  if (any_expired.empty()) return report;
   auto erase = [&]() -> Status {
     while (true) {
       bool done = false;
@@ -1254,10 +1266,20 @@ Result<RetentionReport> AbisSystem::ApplyRetention(const Operator& op, const Ret
       if (done) break;
       if (progress) progress(report.deleted);
     }
-    if (report.deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
     return Status::Ok();
   };
-  ABIS_RETURN_IF_ERROR(EraseWithIndexSnapshots(erase));
+  if (!any_expired.empty()) ABIS_RETURN_IF_ERROR(EraseWithIndexSnapshots(erase));
+  // Probes kept with searches go when their own retention date has passed.
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    ABIS_ASSIGN_OR_RETURN(report.probes_deleted, store_->DeleteSearchProbes(today, ""));
+    if (report.probes_deleted == 0) return Status::Ok();
+    AuditEvent event = EventFor(op, "retention.delete_probes");
+    event.result = {{"reason", "retention period of kept search probes ended before " + today},
+                    {"deleted", report.probes_deleted}};
+    if (moved_date) event.result["reference_date_reason"] = request.date_reason;
+    return AppendAuditEntry(*store_, event).status();
+  }));
+  if (report.deleted > 0 || report.probes_deleted > 0) ABIS_RETURN_IF_ERROR(store_->Checkpoint());
   return report;
 }
 

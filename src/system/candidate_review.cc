@@ -29,8 +29,9 @@ Status AuditRefusal(Store& store, const Operator& op, const std::string& action,
   return AppendAuditEntry(store, event).status();
 }
 
-// Loads one candidate with its decisions; kNotFound when absent.
-Result<CandidateReview> LoadReview(Store& store, std::int64_t candidate_id) {
+}  // namespace
+
+Result<CandidateReview> LoadCandidateReview(Store& store, std::int64_t candidate_id) {
   ABIS_ASSIGN_OR_RETURN(SearchCandidateRecord candidate, store.GetSearchCandidate(candidate_id));
   CandidateReview review;
   review.candidate_id = candidate.id;
@@ -57,6 +58,21 @@ Result<CandidateReview> LoadReview(Store& store, std::int64_t candidate_id) {
   return review;
 }
 
+namespace {
+
+// The operator whose search (the audit entry `search_seq`) produced a lead; "" when the entry
+// is not found.
+Result<std::string> SearcherOf(Store& store, std::int64_t search_seq) {
+  AuditRowFilter filter;
+  filter.seq = search_seq;
+  std::string searcher;
+  ABIS_RETURN_IF_ERROR(store.ForEachAuditRow(filter, [&](const AuditRow& row) {
+    searcher = row.operator_name;
+    return Status::Ok();
+  }));
+  return searcher;
+}
+
 }  // namespace
 
 std::string_view ReviewStateName(ReviewState state) {
@@ -72,18 +88,25 @@ std::string_view ReviewStateName(ReviewState state) {
 Result<CandidateDecision> ParseCandidateDecision(std::string_view text) {
   if (text == "confirm") return CandidateDecision::kConfirm;
   if (text == "reject") return CandidateDecision::kReject;
-  return Status::InvalidArgument("unknown candidate decision '" + std::string(text) + "' (expected confirm or reject)");
+  if (text == "inconclusive") return CandidateDecision::kInconclusive;
+  return Status::InvalidArgument("unknown candidate decision '" + std::string(text) +
+                                 "' (expected confirm, reject or inconclusive)");
 }
 
 std::string_view CandidateDecisionName(CandidateDecision decision) {
-  return decision == CandidateDecision::kConfirm ? "confirm" : "reject";
+  switch (decision) {
+    case CandidateDecision::kConfirm: return "confirm";
+    case CandidateDecision::kReject: return "reject";
+    case CandidateDecision::kInconclusive: return "inconclusive";
+  }
+  return "confirm";
 }
 
 ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions) {
   std::size_t confirmations = 0;
   for (const auto& record : decisions) {
     if (record.decision == CandidateDecision::kReject) return ReviewState::kRejected;
-    ++confirmations;
+    if (record.decision == CandidateDecision::kConfirm) ++confirmations;
   }
   if (confirmations >= 2) return ReviewState::kConfirmed;
   return confirmations == 1 ? ReviewState::kOneConfirmation : ReviewState::kUnreviewed;
@@ -161,9 +184,18 @@ Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std:
     return Status::InvalidArgument("decision comment longer than " + std::to_string(kMaxCommentLength) + " characters");
   }
   std::optional<std::string> refusal;
+  bool searcher_refusal = false;
   CandidateReview review;
   ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(review, LoadReview(store, candidate_id));
+    ABIS_ASSIGN_OR_RETURN(review, LoadCandidateReview(store, candidate_id));
+    // Separation of duties: the examiners who decide are never the one who ran the search.
+    ABIS_ASSIGN_OR_RETURN(std::string searcher, SearcherOf(store, review.search_seq));
+    if (searcher == op.name) {
+      refusal = "examiner " + op.name + " ran search " + std::to_string(review.search_seq) +
+                "; its candidates must be decided by other examiners";
+      searcher_refusal = true;
+      return Status::Ok();
+    }
     bool decided_before =
         std::any_of(review.decisions.begin(), review.decisions.end(),
                     [&](const CandidateDecisionRecord& record) { return record.examiner == op.name; });
@@ -197,6 +229,7 @@ Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std:
   }));
   if (refusal) {
     ABIS_RETURN_IF_ERROR(AuditRefusal(store, op, action, candidate_id, *refusal));
+    if (searcher_refusal) return Status::PermissionDenied(*refusal);
     return Status::FailedPrecondition(*refusal);
   }
   return review;
@@ -211,7 +244,7 @@ Result<CandidateReview> ReadCandidateReview(Store& store, const Operator& op, st
   }
   CandidateReview review;
   ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(review, LoadReview(store, candidate_id));
+    ABIS_ASSIGN_OR_RETURN(review, LoadCandidateReview(store, candidate_id));
     AuditEvent event = EventFor(op, action);
     event.object_ids = {{"persons", {review.person_id}}, {"candidates", {candidate_id}}};
     event.result = {{"state", ReviewStateName(review.state)}};
@@ -234,7 +267,7 @@ Result<std::vector<CandidateReview>> ReadSearchReviews(Store& store, const Opera
     ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, store.ListSearchCandidateIds(search_seq));
     std::vector<std::int64_t> persons;
     for (std::int64_t id : ids) {
-      ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadReview(store, id));
+      ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadCandidateReview(store, id));
       persons.push_back(review.person_id);
       reviews.push_back(std::move(review));
     }

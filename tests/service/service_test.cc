@@ -450,7 +450,7 @@ TEST_F(ServiceTest, TwoDifferentExaminersAreNeededToConfirmACandidate) {
 
 TEST_F(ServiceTest, OneRejectionRejectsTheCandidate) {
   EnrolNewPerson(81);
-  auto response = Identify("exa", {{"biometricData", {BiometricItem(81)}}});
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(81)}}});
   ASSERT_EQ(response->status, 200) << response->body;
   std::string seq = response->get_header_value("X-Abis-Search-Seq");
   std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
@@ -462,6 +462,68 @@ TEST_F(ServiceTest, OneRejectionRejectsTheCandidate) {
   auto list = client.Get("/v1/searches/" + seq + "/candidates", Auth("ian"));
   ASSERT_EQ(list->status, 200);
   EXPECT_EQ(nlohmann::json::parse(list->body).at("candidates").at(0).at("state"), "rejected");
+}
+
+TEST_F(ServiceTest, TheExaminerWhoRanTheSearchNeverDecidesOnItsCandidates) {
+  EnrolNewPerson(82);
+  auto response = Identify("exa", {{"biometricData", {BiometricItem(82)}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
+  std::string path = "/v1/candidates/" + std::to_string(candidate) + "/decisions";
+  auto own = Client().Post(path, Auth("exa"), R"({"decision":"confirm","comment":"mine"})", "application/json");
+  EXPECT_EQ(own->status, 403) << own->body;
+  EXPECT_NE(own->body.find("ran search"), std::string::npos) << own->body;
+  EXPECT_EQ(AuditCount("candidate.decision.refused"), 1);
+  EXPECT_EQ(Client().Post(path, Auth("exb"), R"({"decision":"confirm"})", "application/json")->status, 200);
+}
+
+TEST_F(ServiceTest, InconclusiveNeitherConfirmsNorRejectsButCountsAsTheExaminersSay) {
+  EnrolNewPerson(83);
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(83)}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
+  std::string path = "/v1/candidates/" + std::to_string(candidate) + "/decisions";
+  auto unsure = Client().Post(path, Auth("exa"), R"({"decision":"inconclusive","comment":"blurred"})", "application/json");
+  ASSERT_EQ(unsure->status, 200) << unsure->body;
+  EXPECT_EQ(nlohmann::json::parse(unsure->body).at("state"), "unreviewed");
+  EXPECT_EQ(Client().Post(path, Auth("exa"), R"({"decision":"confirm"})", "application/json")->status, 409);
+  auto sure = Client().Post(path, Auth("exb"), R"({"decision":"confirm"})", "application/json");
+  EXPECT_EQ(nlohmann::json::parse(sure->body).at("state"), "one_confirmation");
+}
+
+// The probe of a search with candidates is kept sealed with it; the examiner's comparison lists
+// it beside the candidate's samples and every view of a sample is audited.
+TEST_F(ServiceTest, TheProbeIsKeptWithTheSearchAndViewingItIsAudited) {
+  EnrolNewPerson(84);
+  auto response = Identify("ian", {{"biometricData", {BiometricItem(84)}}});
+  ASSERT_EQ(response->status, 200) << response->body;
+  std::int64_t candidate = nlohmann::json::parse(response->body).at(0).at("others").at("candidateId");
+  {  // (the statement ends with the block: it would hold a read snapshot)
+    auto search = RawDatabase(system_->TEST_store()).Prepare(
+        "SELECT count(*), min(case_ref), min(searched_by), min(length(sealed)) FROM search_probes");
+    ASSERT_TRUE(*search->Step());
+    EXPECT_EQ(search->ColumnInt(0), 1);
+    EXPECT_EQ(search->ColumnText(1), "CASE-1");
+    EXPECT_EQ(search->ColumnText(2), "ian");
+    EXPECT_GT(search->ColumnInt(3), 0);
+  }
+  auto view = Client().Get("/ui/api/candidates/" + std::to_string(candidate), Auth("exa"));
+  ASSERT_EQ(view->status, 200) << view->body;
+  auto body = nlohmann::json::parse(view->body);
+  ASSERT_EQ(body.at("probes").size(), 1u);
+  ASSERT_FALSE(body.at("candidateSamples").empty());
+  EXPECT_EQ(AuditCount("candidate.comparison.read"), 1);
+  std::string probe = std::to_string(body.at("probes").at(0).at("id").get<std::int64_t>());
+  auto image = Client().Get("/ui/api/candidates/" + std::to_string(candidate) + "/probes/" + probe + "/image", Auth("exa"));
+  EXPECT_EQ(AuditCount("candidate.image.read"), 1);  // the test engine's samples are no pictures (501)
+  EXPECT_EQ(image->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(Client().Get("/ui/api/candidates/" + std::to_string(candidate) + "/probes/999/image", Auth("exa"))->status,
+            404);
+  EXPECT_EQ(Client().Get("/ui/api/candidates/" + std::to_string(candidate), Auth("eve"))->status, 403);
+  // The search's audit entry says the probe was kept.
+  auto entry = RawDatabase(system_->TEST_store()).Prepare("SELECT result FROM audit_log WHERE action = 'search'");
+  ASSERT_TRUE(*entry->Step());
+  EXPECT_NE(entry->ColumnText(0).find("\"probes_kept\":1"), std::string::npos) << entry->ColumnText(0);
 }
 
 class CallbackServiceTest : public ServiceTest {

@@ -49,6 +49,8 @@ struct ServiceConfig {
   // Gallery index snapshots are written this often when their index changed enough, and at
   // shutdown (0: only at shutdown).
   std::chrono::seconds snapshot_interval{300};
+  std::chrono::milliseconds session_lifetime{30 * 60 * 1000};  // examiner workstation sign-ins end after this
+  std::size_t max_sessions = 10000;               // sessions held at once; the oldest goes first
 };
 
 class AbisService {

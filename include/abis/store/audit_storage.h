@@ -40,6 +40,7 @@ struct AuditRowFilter {
   std::string purpose;
   std::string case_ref;
   std::optional<std::int64_t> person_id;  // only entries that name this person
+  std::optional<std::int64_t> seq;        // only the entry with this sequence number
 };
 
 class AuditStorage {

@@ -244,6 +244,22 @@ class Store : public AuditStorage {
   // The decisions on a candidate, oldest first.
   virtual Result<std::vector<CandidateDecisionRow>> ListCandidateDecisions(std::int64_t candidate_id) = 0;
 
+  // Ids of the candidates still waiting for a decision (no rejection, fewer than two
+  // confirmations), ordered by case reference, search and rank; at most `limit`.
+  virtual Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(int limit) = 0;
+
+  // --- probes kept with their search (sealed like samples) ---
+  // Seals and inserts one probe sample; returns its id. (search_seq, probe_index) is unique.
+  virtual Result<std::int64_t> AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) = 0;
+  // The probes of one search, in probe order (metadata only).
+  virtual Result<std::vector<SearchProbeRecord>> ListSearchProbes(std::int64_t search_seq) = 0;
+  // The probe's record and its unsealed bytes; kNotFound when absent, kDataLoss when it fails
+  // authentication.
+  virtual Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> LoadSearchProbe(std::int64_t probe_id) = 0;
+  // Erases (deletes) the probes whose retain_until is before `today` (YYYY-MM-DD), or, with a
+  // non-empty `case_ref`, every probe of that case; returns how many.
+  virtual Result<std::int64_t> DeleteSearchProbes(std::string_view today, std::string_view case_ref) = 0;
+
   // --- watchlist alerts ---
   // Inserts the alert (alert.candidate_id 0: none recorded); returns its id.
   virtual Result<std::int64_t> AddWatchlistAlert(const WatchlistAlert& alert) = 0;

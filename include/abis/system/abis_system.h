@@ -109,6 +109,8 @@ struct EncounterEnrolmentResult {
   std::vector<SampleRejection> rejected;  // with kSkip only
 };
 
+inline constexpr int kDefaultProbeRetentionDays = 365;
+
 struct SearchRequest {
   Purpose purpose = Purpose::kIdentityVerification;
   std::string case_ref;
@@ -138,6 +140,9 @@ struct SearchRequest {
   bool completes_pending_dedup = false;
   // New watchlist alerts are marked for webhook delivery (the caller delivers them).
   bool alerts_via_webhook = false;
+  // The probe samples of a search that found candidates are kept sealed with it (for the
+  // examiners' comparison) for this many days (1-3650), then erased by ApplyRetention.
+  int probe_retention_days = kDefaultProbeRetentionDays;
 };
 
 struct CandidateResult {
@@ -165,6 +170,40 @@ struct SearchResult {
 };
 
 inline constexpr std::size_t kMaxRestrictedPersons = 10000;
+
+// A sample an examiner compares (metadata; the bytes come from ReadCandidateImage).
+struct ComparedSample {
+  std::int64_t id = 0;            // sample id (candidate) or kept probe id (probe)
+  std::int64_t encounter_id = 0;  // candidate samples only
+  Modality modality = Modality::kFace;
+  std::string format;
+  FingerPosition position = FingerPosition::kUnknown;
+};
+
+// A kept probe compared again with the candidate's templates of its modality (and finger): the
+// best comparison, and the false match rate of the engine's calibration at that score.
+struct ProbeComparison {
+  std::int64_t probe_id = 0;
+  std::int64_t sample_id = 0;  // the candidate's sample whose template compared best
+  double score = 0.0;
+  double log_lr = 0.0;
+  std::optional<double> false_match_rate;  // unset when the engine's calibration cannot say
+  nlohmann::json details = nlohmann::json::object();  // the engine's (e.g. minutiae paired)
+};
+
+struct CandidateComparison {
+  std::vector<ComparedSample> probes;             // the kept probes of the search, in probe order
+  std::vector<ComparedSample> candidate_samples;  // the candidate person's samples, oldest first
+  std::vector<ProbeComparison> comparisons;       // one per probe that has a comparable template
+  std::vector<std::string> comparison_errors;     // probes that could not be compared, and why
+};
+
+struct ViewedSample {
+  Modality modality = Modality::kFace;
+  std::string format;
+  FingerPosition position = FingerPosition::kUnknown;
+  std::vector<std::uint8_t> bytes;
+};
 
 struct VerifyRequest {
   Purpose purpose = Purpose::kIdentityVerification;
@@ -235,6 +274,7 @@ struct RetentionRequest {
 
 struct RetentionReport {
   std::int64_t deleted = 0;
+  std::int64_t probes_deleted = 0;  // kept search probes past their retention date
   std::int64_t batches = 0;
   std::vector<std::string> deleted_external_ids;
 };
@@ -296,6 +336,10 @@ class AbisSystem {
   // `failures` failures within `window_seconds` (action "auth.throttled").
   Status AuditSignInThrottled(const std::string& source, const std::string& key_id, std::int64_t failures,
                               std::int64_t window_seconds);
+  // Records a browser session of the examiner workstation starting ("session.start") or ended by
+  // sign-out ("session.end"): who, from which address, and the session's lifetime in seconds
+  // (start only). The session token is never recorded.
+  Status AuditWebSession(const Operator& op, bool start, const std::string& source, std::int64_t lifetime_seconds);
   // Records a request refused for its content (HTTP 400/413/415): who, which route, why (the error
   // code), and the body's size and SHA-256 and the query's parameter names, never their bytes.
   Status AuditRejectedRequest(const Operator& op, const RejectedRequest& request);
@@ -455,6 +499,16 @@ class AbisSystem {
                                             const std::string& comment);
   Result<CandidateReview> ReadCandidateReview(const Operator& op, std::int64_t candidate_id);
   Result<std::vector<CandidateReview>> ReadSearchReviews(const Operator& op, std::int64_t search_seq);
+  // The candidates waiting for a decision (no rejection, fewer than two confirmations), ordered
+  // by case, search and rank, at most `limit` (1-1000); audited (role: read_candidate_reviews).
+  Result<std::vector<CandidateReview>> ListOpenReviews(const Operator& op, int limit);
+  // What an examiner compares for a candidate: the kept probes of its search and the candidate's
+  // samples (metadata, never bytes); audited "candidate.comparison.read".
+  Result<CandidateComparison> ReadCandidateComparison(const Operator& op, std::int64_t candidate_id);
+  // The bytes of one kept probe (`probe` true) or one of the candidate person's samples, viewed for
+  // the review of `candidate_id`; any other id is kNotFound. Audited "candidate.image.read" with
+  // the search's purpose and case (role: read_candidate_reviews).
+  Result<ViewedSample> ReadCandidateImage(const Operator& op, std::int64_t candidate_id, bool probe, std::int64_t id);
   // Alerts with id > after_id, oldest first, at most `limit` (1-1000); audited (role: read_alerts).
   Result<std::vector<WatchlistAlert>> ListAlerts(const Operator& op, std::int64_t after_id, int limit);
   // Records one webhook delivery attempt of an alert (the service's background delivery).

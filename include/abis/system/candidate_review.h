@@ -23,8 +23,10 @@ enum class ReviewState : std::uint8_t { kUnreviewed, kOneConfirmation, kConfirme
 // "unreviewed", "one_confirmation", "confirmed", "rejected".
 std::string_view ReviewStateName(ReviewState state);
 
-enum class CandidateDecision : std::uint8_t { kConfirm, kReject };
-// Accepts "confirm" or "reject"; anything else is kInvalidArgument.
+// kInconclusive records that the examiner could not decide: it neither confirms nor rejects, and
+// the examiner has then had their say on the candidate (a second decision of theirs is refused).
+enum class CandidateDecision : std::uint8_t { kConfirm, kReject, kInconclusive };
+// Accepts "confirm", "reject" or "inconclusive"; anything else is kInvalidArgument.
 Result<CandidateDecision> ParseCandidateDecision(std::string_view text);
 std::string_view CandidateDecisionName(CandidateDecision decision);
 
@@ -54,6 +56,14 @@ struct CandidateReview {
   nlohmann::json ToJson() const;
 };
 
+// Keeps the probe samples of `request` sealed with the search audited as `search_seq` (its case,
+// purpose and operator), until today plus request.probe_retention_days. Inside the caller's
+// transaction.
+Status KeepSearchProbes(Store& store, const Operator& op, const SearchRequest& request, std::int64_t search_seq);
+
+// Loads one candidate with its decisions, unaudited (callers audit the read); kNotFound when absent.
+Result<CandidateReview> LoadCandidateReview(Store& store, std::int64_t candidate_id);
+
 // The state that a list of decisions implies (any reject: rejected; two or more confirmations:
 // confirmed; one: one_confirmation; none: unreviewed).
 ReviewState ReviewStateOf(const std::vector<CandidateDecisionRecord>& decisions);
@@ -79,7 +89,8 @@ Result<std::vector<std::int64_t>> RecordSearchLeads(Store& store, std::int64_t s
                                                     const std::vector<SearchLead>& leads);
 
 // Records one examiner's decision and returns the review after it. Refused, and audited as
-// "candidate.decision.refused": a role other than examiner (kPermissionDenied), a second decision
+// "candidate.decision.refused": a role other than examiner, or the examiner who ran the search
+// (the operator of the audit entry search_seq) (kPermissionDenied), a second decision
 // by the same examiner, or a decision on a confirmed or rejected candidate (kFailedPrecondition).
 // An unknown candidate is kNotFound. `comment` is at most 1000 characters.
 Result<CandidateReview> DecideOnCandidate(Store& store, const Operator& op, std::int64_t candidate_id,

@@ -302,10 +302,49 @@ CREATE TABLE pending_dedup (
   created_at TEXT NOT NULL
 );
 CREATE INDEX pending_dedup_gallery ON pending_dedup(gallery_id, person_id);
+// Version 9: the probe samples of searches, sealed like samples (key context bound to the search,
+// the probe's place in it, modality, format and position), kept with their search for the review
+// and erased with their case or at their retention date. Examiners may also record "inconclusive"
+// (candidate_decisions is rebuilt: SQLite cannot change a CHECK constraint in place).
+constexpr const char* kMigration9 = R"sql(
+CREATE TABLE search_probes (
+  id INTEGER PRIMARY KEY,
+  search_seq INTEGER NOT NULL,
+  probe_index INTEGER NOT NULL,
+  case_ref TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  searched_by TEXT NOT NULL,
+  modality TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  position INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL,
+  wrapped_key BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  retain_until TEXT NOT NULL,
+  UNIQUE (search_seq, probe_index)
+);
+CREATE INDEX search_probes_case ON search_probes(case_ref);
+CREATE INDEX search_probes_retention ON search_probes(retain_until);
+
+CREATE TABLE candidate_decisions_v9 (
+  id INTEGER PRIMARY KEY,
+  candidate_id INTEGER NOT NULL REFERENCES search_candidates(id) ON DELETE CASCADE,
+  examiner_id INTEGER NOT NULL REFERENCES users(id),
+  examiner TEXT NOT NULL,
+  decision TEXT NOT NULL CHECK (decision IN ('confirm','reject','inconclusive')),
+  comment TEXT NOT NULL DEFAULT '',
+  decided_at TEXT NOT NULL,
+  UNIQUE (candidate_id, examiner_id)
+);
+INSERT INTO candidate_decisions_v9 (id, candidate_id, examiner_id, examiner, decision, comment, decided_at)
+  SELECT id, candidate_id, examiner_id, examiner, decision, comment, decided_at FROM candidate_decisions;
+DROP TABLE candidate_decisions;
+ALTER TABLE candidate_decisions_v9 RENAME TO candidate_decisions;
 )sql";
 
 constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                       kMigration5, kMigration6, kMigration7, kMigration8};
+                                       kMigration5, kMigration6, kMigration7, kMigration8, kMigration9};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 namespace abis {
 
-inline constexpr int kCurrentSchemaVersion = 8;
+inline constexpr int kCurrentSchemaVersion = 9;
 
 // The version recorded in the database; 0 for an empty database.
 Result<int> ReadSchemaVersion(Database& db);

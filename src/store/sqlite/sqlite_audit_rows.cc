@@ -82,6 +82,7 @@ std::string RowsQuery(const AuditRowFilter& filter) {
   if (!filter.action.empty()) conditions.emplace_back("action = :action");
   if (!filter.purpose.empty()) conditions.emplace_back("purpose = :purpose");
   if (!filter.case_ref.empty()) conditions.emplace_back("case_ref = :case_ref");
+  if (filter.seq) conditions.emplace_back("seq = :seq");
   for (std::size_t i = 0; i < conditions.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
   return sql + " ORDER BY seq";
 }
@@ -95,6 +96,7 @@ Status ForEachRow(Database& db, const AuditRowFilter& filter, const std::functio
        {&filter.since, &filter.until, &filter.operator_name, &filter.action, &filter.purpose, &filter.case_ref}) {
     if (!value->empty()) query.Bind(++index, *value);
   }
+  if (filter.seq) query.Bind(++index, *filter.seq);
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
     if (!row) return Status::Ok();

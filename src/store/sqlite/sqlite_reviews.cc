@@ -1,8 +1,40 @@
 // SqliteStore: search candidates kept for review and the examiners' decisions (tables
 // search_candidates, candidate_decisions).
+#include "abis/store/crypto.h"
 #include "sqlite/sqlite_store.h"
 
 namespace abis {
+namespace {
+
+// The key context of a kept probe: a sealed probe opens only as the probe it was sealed as.
+std::string ProbeContext(const SearchProbeRecord& probe) {
+  return "abis/search-probe/v1|search=" + std::to_string(probe.search_seq) +
+         "|probe=" + std::to_string(probe.probe_index) + "|case=" + probe.case_ref + "|" + probe.modality + "|" +
+         probe.format + "|" + std::to_string(probe.position);
+}
+
+constexpr const char* kProbeColumns =
+    "SELECT id, search_seq, probe_index, case_ref, purpose, searched_by, modality, format, position, size, "
+    "created_at, retain_until FROM search_probes ";
+
+SearchProbeRecord ReadProbe(const Statement& query) {
+  SearchProbeRecord probe;
+  probe.id = query.ColumnInt(0);
+  probe.search_seq = query.ColumnInt(1);
+  probe.probe_index = static_cast<int>(query.ColumnInt(2));
+  probe.case_ref = query.ColumnText(3);
+  probe.purpose = query.ColumnText(4);
+  probe.searched_by = query.ColumnText(5);
+  probe.modality = query.ColumnText(6);
+  probe.format = query.ColumnText(7);
+  probe.position = static_cast<int>(query.ColumnInt(8));
+  probe.bytes = query.ColumnInt(9);
+  probe.created_at = query.ColumnText(10);
+  probe.retain_until = query.ColumnText(11);
+  return probe;
+}
+
+}  // namespace
 
 Result<std::int64_t> SqliteStore::AddSearchCandidate(const SearchCandidateRecord& candidate) {
   ABIS_ASSIGN_OR_RETURN(auto insert,
@@ -88,6 +120,85 @@ Result<std::vector<CandidateDecisionRow>> SqliteStore::ListCandidateDecisions(st
     decision.decided_at = query.ColumnText(4);
     decisions.push_back(std::move(decision));
   }
+}
+
+Result<std::vector<std::int64_t>> SqliteStore::ListOpenSearchCandidateIds(int limit) {
+  ABIS_ASSIGN_OR_RETURN(
+      auto query,
+      db_->Prepare("SELECT c.id FROM search_candidates c WHERE NOT EXISTS (SELECT 1 FROM candidate_decisions d "
+                   "WHERE d.candidate_id = c.id AND d.decision = 'reject') AND (SELECT count(*) FROM "
+                   "candidate_decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm') < 2 ORDER BY "
+                   "c.case_ref, c.search_seq, c.rank "
+                   "LIMIT ?"));
+  query.Bind(1, limit);
+  std::vector<std::int64_t> ids;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) return ids;
+    ids.push_back(query.ColumnInt(0));
+  }
+}
+
+Result<std::int64_t> SqliteStore::AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) {
+  if (probe.search_seq <= 0 || probe.probe_index <= 0) {
+    return Status::InvalidArgument("a kept probe needs its search's audit sequence number and its index (from 1)");
+  }
+  ABIS_ASSIGN_OR_RETURN(SealedRecord sealed, Seal(key_, bytes, ProbeContext(probe)));
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO search_probes (search_seq, probe_index, case_ref, purpose, "
+                                     "searched_by, modality, format, position, size, wrapped_key, sealed, created_at, "
+                                     "retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  insert.Bind(1, probe.search_seq)
+      .Bind(2, probe.probe_index)
+      .Bind(3, probe.case_ref)
+      .Bind(4, probe.purpose)
+      .Bind(5, probe.searched_by)
+      .Bind(6, probe.modality)
+      .Bind(7, probe.format)
+      .Bind(8, probe.position)
+      .Bind(9, static_cast<std::int64_t>(bytes.size()))
+      .BindBlob(10, sealed.wrapped_key)
+      .BindBlob(11, sealed.ciphertext)
+      .Bind(12, probe.created_at)
+      .Bind(13, probe.retain_until);
+  ABIS_RETURN_IF_ERROR(insert.Run());
+  return db_->LastInsertRowId();
+}
+
+Result<std::vector<SearchProbeRecord>> SqliteStore::ListSearchProbes(std::int64_t search_seq) {
+  ABIS_ASSIGN_OR_RETURN(auto query,
+                        db_->Prepare(std::string(kProbeColumns) + "WHERE search_seq = ? ORDER BY probe_index"));
+  query.Bind(1, search_seq);
+  std::vector<SearchProbeRecord> probes;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) return probes;
+    probes.push_back(ReadProbe(query));
+  }
+}
+
+Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> SqliteStore::LoadSearchProbe(std::int64_t probe_id) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kProbeColumns) + "WHERE id = ?"));
+  query.Bind(1, probe_id);
+  ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
+  if (!row) return Status::NotFound("no kept probe with id " + std::to_string(probe_id));
+  SearchProbeRecord probe = ReadProbe(query);
+  ABIS_ASSIGN_OR_RETURN(auto sealed_query, db_->Prepare("SELECT wrapped_key, sealed FROM search_probes WHERE id = ?"));
+  sealed_query.Bind(1, probe_id);
+  ABIS_ASSIGN_OR_RETURN(row, sealed_query.Step());
+  if (!row) return Status::NotFound("no kept probe with id " + std::to_string(probe_id));
+  SealedRecord sealed{sealed_query.ColumnBlob(0), sealed_query.ColumnBlob(1)};
+  auto plaintext = Unseal(key_, sealed, ProbeContext(probe));
+  if (!plaintext.ok()) return plaintext.status().WithContext("kept probe " + std::to_string(probe_id));
+  return std::make_pair(std::move(probe), std::move(plaintext).value());
+}
+
+Result<std::int64_t> SqliteStore::DeleteSearchProbes(std::string_view today, std::string_view case_ref) {
+  ABIS_ASSIGN_OR_RETURN(auto erase, case_ref.empty() ? db_->Prepare("DELETE FROM search_probes WHERE retain_until < ?")
+                                                     : db_->Prepare("DELETE FROM search_probes WHERE case_ref = ?"));
+  erase.Bind(1, case_ref.empty() ? today : case_ref);
+  ABIS_RETURN_IF_ERROR(erase.Run());
+  return static_cast<std::int64_t>(db_->Changes());
 }
 
 }  // namespace abis

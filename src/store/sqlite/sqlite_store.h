@@ -95,6 +95,11 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> ListSearchCandidateIds(std::int64_t search_seq) override;
   Status AddCandidateDecision(const CandidateDecisionRow& decision) override;
   Result<std::vector<CandidateDecisionRow>> ListCandidateDecisions(std::int64_t candidate_id) override;
+  Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(int limit) override;
+  Result<std::int64_t> AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) override;
+  Result<std::vector<SearchProbeRecord>> ListSearchProbes(std::int64_t search_seq) override;
+  Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> LoadSearchProbe(std::int64_t probe_id) override;
+  Result<std::int64_t> DeleteSearchProbes(std::string_view today, std::string_view case_ref) override;
   Result<std::int64_t> AddWatchlistAlert(const WatchlistAlert& alert) override;
   Result<std::vector<WatchlistAlert>> ListWatchlistAlerts(std::int64_t after_id, int limit) override;
   Status RecordAlertDelivery(std::int64_t alert_id, bool delivered) override;
