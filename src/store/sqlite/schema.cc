@@ -302,6 +302,8 @@ CREATE TABLE pending_dedup (
   created_at TEXT NOT NULL
 );
 CREATE INDEX pending_dedup_gallery ON pending_dedup(gallery_id, person_id);
+)sql";
+
 // Version 9: the probe samples of searches, sealed like samples (key context bound to the search,
 // the probe's place in it, modality, format and position), kept with their search for the review
 // and erased with their case or at their retention date. Examiners may also record "inconclusive"
