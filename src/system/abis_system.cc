@@ -399,14 +399,18 @@ SnapshotSaveReport AbisSystem::SaveIndexSnapshots(const SnapshotSavePolicy& poli
 std::vector<GalleryIndexMemory> AbisSystem::IndexMemory() const { return gallery_indexes_->MemoryUse(); }
 
 Status AbisSystem::EraseWithIndexSnapshots(const std::function<Status()>& erase) {
-  // Before: no snapshot holding what is about to be erased survives a crash after the commit.
-  // After: a snapshot written meanwhile from an index older than the erasure is deleted too, and
-  // the floor keeps such a snapshot from being written or loaded again.
+  // Before: every snapshot goes and a marker stops new ones being published or loaded while the
+  // erasure runs (a crash leaves the marker; the next process to meet it deletes every snapshot).
+  // After, on every path (an erasure in batches may have committed in part when it fails): the
+  // snapshots go again and the floor keeps any index older than the erasure from coming back.
   ABIS_ASSIGN_OR_RETURN(std::int64_t before, store_->GalleryGeneration());
-  ABIS_RETURN_IF_ERROR(gallery_indexes_->EraseSnapshots(before + 1).status());
-  ABIS_RETURN_IF_ERROR(erase());
-  ABIS_ASSIGN_OR_RETURN(std::int64_t after, store_->GalleryGeneration());
-  return gallery_indexes_->EraseSnapshots(after).status();
+  ABIS_ASSIGN_OR_RETURN(std::string marker, gallery_indexes_->BeginSnapshotErasure(before + 1));
+  const Status erased = erase();
+  Result<std::int64_t> after = store_->GalleryGeneration();
+  const Status ended = gallery_indexes_->EndSnapshotErasure(marker, after.ok() ? *after : before + 1);
+  if (!erased.ok()) return erased;
+  if (!after.ok()) return after.status().WithContext("erased; reading the gallery generation afterwards failed");
+  return ended.WithContext("erased; removing the gallery index snapshots failed");
 }
 
 Status AbisSystem::DeletePerson(const Operator& op, const std::string& external_id, const std::string& reason) {
@@ -927,7 +931,14 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     if (!vanished.empty()) event.result["candidates_deleted_since_search"] = vanished;
     if (result.quarantined_templates > 0) event.result["quarantined_templates"] = result.quarantined_templates;
     if (request.completes_pending_dedup && probe_person_id != 0) {
-      ABIS_ASSIGN_OR_RETURN(bool owed, store_->RemovePendingDedup(probe_person_id));
+      // The id was read in the search's snapshot: it must still be the probe's (an id freed by a
+      // deletion meanwhile and given to a new person must not lose that person's marker).
+      Result<Person> probe = store_->GetPerson(probe_person_id);
+      const bool same = probe.ok() && probe->external_id == request.probe_person;
+      bool owed = false;
+      if (same) {
+        ABIS_ASSIGN_OR_RETURN(owed, store_->RemovePendingDedup(probe_person_id));
+      }
       event.result["completed_pending_dedup"] = owed;
     }
     // The probes are kept with a search that has leads to review (the examiners compare them).

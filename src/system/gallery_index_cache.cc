@@ -280,7 +280,18 @@ SnapshotSaveReport GalleryIndexCache::SaveSnapshots(const SnapshotSavePolicy& po
   return report;
 }
 
-Result<int> GalleryIndexCache::EraseSnapshots(std::int64_t generation) {
+Result<std::string> GalleryIndexCache::BeginSnapshotErasure(std::int64_t generation) {
+  std::shared_ptr<const GalleryIndexSnapshots> snapshots;
+  {
+    std::lock_guard lock(mutex_);
+    snapshots = snapshots_;
+    for (const auto& [key, entry] : entries_) entry->has_snapshot = false;  // the files go now
+  }
+  if (!snapshots) return std::string();
+  return snapshots->BeginErasure(generation);
+}
+
+Status GalleryIndexCache::EndSnapshotErasure(const std::string& marker, std::int64_t generation) {
   std::shared_ptr<const GalleryIndexSnapshots> snapshots;
   std::vector<std::shared_ptr<Entry>> entries;
   {
@@ -288,13 +299,12 @@ Result<int> GalleryIndexCache::EraseSnapshots(std::int64_t generation) {
     snapshots = snapshots_;
     for (const auto& [key, entry] : entries_) entries.push_back(entry);
   }
-  if (!snapshots) return 0;
-  ABIS_ASSIGN_OR_RETURN(int deleted, snapshots->Erase(generation));
-  for (const std::shared_ptr<Entry>& entry : entries) {
-    std::unique_lock write(entry->mutex);
-    entry->has_snapshot = false;  // the next SaveSnapshots writes it again
-  }
-  return deleted;
+  if (!snapshots) return Status::Ok();
+  Status ended = snapshots->EndErasure(marker, generation);
+  // The files are gone: the next SaveSnapshots writes every index again (an atomic flag, so no
+  // index lock is waited for).
+  for (const std::shared_ptr<Entry>& entry : entries) entry->has_snapshot = false;
+  return ended;
 }
 
 std::vector<std::string> GalleryIndexCache::TakeSnapshotWarnings() {

@@ -1,11 +1,13 @@
 #include "abis/system/gallery_index_snapshot.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -92,12 +94,65 @@ Result<std::uint64_t> ReadWord(SealedStreamReader& in) {
   return word;
 }
 
+// Only absence means "no floor": any other failure to read it is an error (fail closed).
 Result<std::int64_t> ReadFloorFile(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::int64_t{0};
-  std::int64_t floor = 0;
-  if (!(in >> floor) || floor < 0) return Status::DataLoss("the erasure floor " + file.string() + " is malformed");
-  return floor;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::int64_t{0};
+    return Status::IoError("cannot read the erasure floor " + file.string() + ": " + std::strerror(errno));
+  }
+  char text[32] = {};
+  const ssize_t got = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  char* end = nullptr;
+  const long long floor = got > 0 ? std::strtoll(text, &end, 10) : -1;
+  if (got <= 0 || end == text || floor < 0) {
+    return Status::DataLoss("the erasure floor " + file.string() + " is malformed");
+  }
+  return static_cast<std::int64_t>(floor);
+}
+
+// Deletes every published and temporary snapshot in `dir`; returns how many.
+Result<int> DeleteAllSnapshots(const std::filesystem::path& dir) {
+  int deleted = 0;
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(dir, error)) {
+    // Published snapshots, and temporary ones (a writer's in progress then fails to publish).
+    const std::string name = item.path().filename().string();
+    if (item.path().extension() != ".snap" && !name.starts_with(".tmp-")) continue;
+    std::error_code removed;
+    if (std::filesystem::remove(item.path(), removed)) ++deleted;
+    if (removed) return Status::IoError("cannot delete snapshot " + item.path().string() + ": " + removed.message());
+  }
+  if (error) return Status::IoError("cannot list the snapshot folder " + dir.string() + ": " + error.message());
+  SyncDirectory(dir);
+  return deleted;
+}
+
+bool ProcessAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+// Under the folder's lock: true when an erasure of a live process is in progress. Markers of dead
+// processes are cleared, after deleting every snapshot (their erasure may have committed).
+Result<bool> ErasureInProgress(const std::filesystem::path& dir) {
+  bool live = false;
+  std::vector<std::filesystem::path> stale;
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = item.path().filename().string();
+    if (!name.starts_with(".erasing-")) continue;
+    const long pid = std::strtol(name.c_str() + std::strlen(".erasing-"), nullptr, 10);
+    if (ProcessAlive(pid)) {
+      live = true;
+    } else {
+      stale.push_back(item.path());
+    }
+  }
+  if (error) return Status::IoError("cannot list the snapshot folder " + dir.string() + ": " + error.message());
+  if (!stale.empty()) {
+    ABIS_RETURN_IF_ERROR(DeleteAllSnapshots(dir).status());
+    for (const auto& marker : stale) std::filesystem::remove(marker, error);
+  }
+  return live;
 }
 
 Status WriteFloorFile(const std::filesystem::path& dir, std::int64_t floor) {
@@ -141,6 +196,15 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
   std::error_code error;
   std::filesystem::create_directories(dir_, error);
   if (error) return Status::IoError("cannot create the snapshot folder " + dir_.string() + ": " + error.message());
+  {
+    // Not worth writing (gigabytes at national scale) when it would be refused at publishing.
+    ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
+    if (content.generation < floor) {
+      return Status::FailedPrecondition("the index (generation " + std::to_string(content.generation) +
+                                        ") predates an erasure (generation " + std::to_string(floor) +
+                                        "): not written");
+    }
+  }
   static std::atomic<std::uint64_t> sequence{0};
   const std::filesystem::path temporary =
       dir_ / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(sequence.fetch_add(1)) + "-" +
@@ -171,6 +235,8 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
   const std::uint64_t bytes = out->bytes_written();
   // Publish under the lock, unless an erasure raised the floor past this index meanwhile.
   ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+  ABIS_ASSIGN_OR_RETURN(bool erasing, ErasureInProgress(dir_));
+  if (erasing) return Status::FailedPrecondition("an erasure is in progress: not written");
   ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
   if (content.generation < floor) {
     return Status::FailedPrecondition("the index (generation " + std::to_string(content.generation) +
@@ -185,6 +251,12 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
 Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryIndexKey& key,
                                                                 ModalityGallery& gallery) const {
   const std::filesystem::path file = FileOf(key);
+  if (!std::filesystem::exists(file)) return Status::NotFound("no snapshot " + file.filename().string());
+  {
+    ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+    ABIS_ASSIGN_OR_RETURN(bool erasing, ErasureInProgress(dir_));
+    if (erasing) return Status::FailedPrecondition("an erasure is in progress: the snapshot is not loaded");
+  }
   auto read = [&]() -> Result<GalleryIndexSnapshotContent> {
     ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedStreamReader> in,
                           SealedStreamReader::Open(file, key_, AssociatedData(key)));
@@ -224,29 +296,38 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
     return content;
   };
   Result<GalleryIndexSnapshotContent> content = read();
-  if (content.ok() || content.status().code() == StatusCode::kNotFound) return content;
+  if (content.ok() || content.status().code() != StatusCode::kDataLoss) return content;
+  // Never trusted again: the index is rebuilt from the store (and its snapshot written anew).
+  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
   std::error_code ignored;
-  std::filesystem::remove(file, ignored);  // never trusted again: the index is rebuilt from the store
+  std::filesystem::remove(file, ignored);
   return Status::DataLoss("snapshot " + file.filename().string() + " discarded: " + content.status().message());
 }
 
-Result<int> GalleryIndexSnapshots::Erase(std::int64_t generation) const {
+Result<std::string> GalleryIndexSnapshots::BeginErasure(std::int64_t generation) const {
   ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
   ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
   if (generation > floor) ABIS_RETURN_IF_ERROR(WriteFloorFile(dir_, generation));
-  int deleted = 0;
-  std::error_code error;
-  for (const auto& item : std::filesystem::directory_iterator(dir_, error)) {
-    // Published snapshots, and temporary ones (a writer's in progress then fails to publish).
-    const std::string name = item.path().filename().string();
-    if (item.path().extension() != kSuffix && !name.starts_with(".tmp-")) continue;
-    std::error_code removed;
-    if (std::filesystem::remove(item.path(), removed)) ++deleted;
-    if (removed) return Status::IoError("cannot delete snapshot " + item.path().string() + ": " + removed.message());
+  const std::string marker = ".erasing-" + std::to_string(::getpid()) + "-" + HexEncode(RandomBytes(6));
+  const int fd = ::open((dir_ / marker).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot create " + (dir_ / marker).string() + ": " + std::strerror(errno));
+  ::close(fd);
+  ABIS_RETURN_IF_ERROR(DeleteAllSnapshots(dir_).status());
+  return marker;
+}
+
+Status GalleryIndexSnapshots::EndErasure(const std::string& marker, std::int64_t generation) const {
+  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+  ABIS_ASSIGN_OR_RETURN(std::int64_t floor, ErasureFloor());
+  if (generation > floor) ABIS_RETURN_IF_ERROR(WriteFloorFile(dir_, generation));
+  ABIS_RETURN_IF_ERROR(DeleteAllSnapshots(dir_).status());
+  if (!marker.empty()) {
+    std::error_code error;
+    std::filesystem::remove(dir_ / marker, error);
+    if (error) return Status::IoError("cannot remove " + (dir_ / marker).string() + ": " + error.message());
+    SyncDirectory(dir_);
   }
-  if (error) return Status::IoError("cannot list the snapshot folder " + dir_.string() + ": " + error.message());
-  SyncDirectory(dir_);
-  return deleted;
+  return Status::Ok();
 }
 
 }  // namespace abis

@@ -169,9 +169,24 @@ TEST_F(GalleryIndexSnapshotTest, AnErasureDeletesSnapshotsAndKeepsOlderIndexesFr
   ASSERT_EQ(cache->SaveSnapshots(kAlways).written, 1);
 
   // The erasure, as AbisSystem runs it: snapshots erased before and after the commit.
-  ASSERT_EQ(*cache->EraseSnapshots(Generation() + 1), 1);
+  auto marker = cache->BeginSnapshotErasure(Generation() + 1);
+  ASSERT_TRUE(marker.ok()) << marker.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(SnapshotFile()));
+  // While it runs, nothing is published or loaded, whatever its generation.
+  SnapshotSaveReport during = cache->SaveSnapshots(kAlways);
+  EXPECT_EQ(during.written, 0);
+  EXPECT_EQ(during.errors.size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(SnapshotFile()));
+  // ... even an index as new as the erasure's floor (the marker stops it).
+  GalleryIndexSnapshotContent current;
+  current.generation = Generation() + 1;
+  auto empty = engine_.NewGallery();
+  const GalleryIndexSnapshots files(store_->layout().snapshot_dir, store_->IndexSnapshotKey());
+  const Status blocked = files.Write(Key(), current, *empty).status();
+  EXPECT_EQ(blocked.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(blocked.message().find("erasure is in progress"), std::string::npos) << blocked.message();
   ASSERT_TRUE(store_->DeletePerson(a).ok());
-  ASSERT_EQ(*cache->EraseSnapshots(Generation()), 0);
+  ASSERT_TRUE(cache->EndSnapshotErasure(*marker, Generation()).ok());
   EXPECT_FALSE(std::filesystem::exists(SnapshotFile()));
 
   // The cached index still predates the erasure: saving it now is refused.
@@ -195,6 +210,35 @@ TEST_F(GalleryIndexSnapshotTest, AnErasureDeletesSnapshotsAndKeepsOlderIndexesFr
   auto next = NewCache();
   EXPECT_EQ(Search(*next, 2), ids);
   EXPECT_EQ(next->stats().snapshots_loaded, 1);
+}
+
+TEST_F(GalleryIndexSnapshotTest, AnErasureLeftUnfinishedByADeadProcessDeletesEverySnapshot) {
+  Enrol("a", 1);
+  auto cache = NewCache();
+  Search(*cache, 1);
+  ASSERT_EQ(cache->SaveSnapshots(kAlways).written, 1);
+  // The marker of a process that died mid-erasure (pid 2^22 + 7 is above Linux's pid_max default
+  // of 2^22 and cannot be alive).
+  const auto dir = store_->layout().snapshot_dir;
+  std::ofstream(dir / ".erasing-4194311-deadbeef").put('x');
+  auto next = NewCache();
+  Search(*next, 1);
+  EXPECT_EQ(next->stats().snapshots_loaded, 0) << "the dead erasure's snapshots were deleted, not loaded";
+  EXPECT_FALSE(std::filesystem::exists(dir / ".erasing-4194311-deadbeef"));
+  EXPECT_EQ(next->SaveSnapshots(kAlways).written, 1) << "and the cleared marker no longer blocks";
+}
+
+TEST_F(GalleryIndexSnapshotTest, AnUnreadableErasureFloorRefusesSnapshotsInsteadOfIgnoringIt) {
+  Enrol("a", 1);
+  auto cache = NewCache();
+  Search(*cache, 1);
+  const auto dir = store_->layout().snapshot_dir;
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "erasure-floor") << "not a number\n";
+  SnapshotSaveReport report = cache->SaveSnapshots(kAlways);
+  EXPECT_EQ(report.written, 0);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_NE(report.errors.front().find("malformed"), std::string::npos) << report.errors.front();
 }
 
 }  // namespace

@@ -128,8 +128,11 @@ class GalleryIndexCache {
   // Writes the snapshot of every cached, current index the policy selects; searches go on
   // meanwhile (updates of an index wait while it is written).
   SnapshotSaveReport SaveSnapshots(const SnapshotSavePolicy& policy = {});
-  // GalleryIndexSnapshots::Erase (around an erasing operation); 0 when snapshots are off.
-  Result<int> EraseSnapshots(std::int64_t generation);
+  // GalleryIndexSnapshots::BeginErasure / EndErasure around an erasing operation (a marker
+  // name to hand to the end; "" and no-ops when snapshots are off). Every cached index is then
+  // due for a new snapshot.
+  Result<std::string> BeginSnapshotErasure(std::int64_t generation);
+  Status EndSnapshotErasure(const std::string& marker, std::int64_t generation);
   // Why snapshots were discarded since the last call (each a sentence naming the file).
   std::vector<std::string> TakeSnapshotWarnings();
   // The memory of every cached index.

@@ -8,11 +8,14 @@
 // listing (id, person, seal) when loaded, and a snapshot that fails authentication, was written by
 // another layout or builder, or predates the last erasure is deleted and the index rebuilt.
 //
-// Erasure is real: before an erasing operation (deleting a person or an encounter, retention) the
-// snapshots are deleted and a floor generation recorded; after it commits, again, with the floor
-// raised to the generation after the erasure. A snapshot older than the floor is neither written
-// nor loaded, so a save racing the erasure cannot bring erased data back. Files: <dir>/*.snap, the
-// floor in <dir>/erasure-floor, a lock file <dir>/.lock (flock) around publish and erase.
+// Erasure is real: an erasing operation (deleting a person or an encounter, retention) begins by
+// deleting every snapshot, raising a floor generation and leaving an "erasure in progress" marker;
+// while a marker of a live process exists no snapshot is published or loaded. It ends (on every
+// path, failures included) by deleting the snapshots again, raising the floor to the generation
+// after the erasure and removing its marker. A marker whose process died is cleared by deleting
+// every snapshot. A snapshot older than the floor is neither written nor loaded. Files:
+// <dir>/*.snap, the floor in <dir>/erasure-floor, markers <dir>/.erasing-<pid>-<random>, a lock
+// file <dir>/.lock (flock) around publish, erase and marker checks.
 // Thread-safety: all methods are safe to call concurrently, also from several processes.
 #pragma once
 
@@ -61,11 +64,13 @@ class GalleryIndexSnapshots {
   // erasure floor) deletes the file and is returned, kDataLoss; `gallery` is then unusable.
   Result<GalleryIndexSnapshotContent> Read(const GalleryIndexKey& key, ModalityGallery& gallery) const;
 
-  // Around an erasing operation: deletes every snapshot and raises the floor to `generation`
-  // (called before the operation with the current generation + 1, after it with the generation
-  // that followed it). Returns how many files were deleted.
-  Result<int> Erase(std::int64_t generation) const;
-  // The erasure floor (0: none recorded).
+  // Before an erasing operation: deletes every snapshot, raises the floor to `generation` (the
+  // current generation + 1) and leaves this process's marker; returns the marker's name.
+  Result<std::string> BeginErasure(std::int64_t generation) const;
+  // After it, on every path: deletes every snapshot, raises the floor to `generation` (the one that
+  // followed the erasure) and removes `marker`.
+  Status EndErasure(const std::string& marker, std::int64_t generation) const;
+  // The erasure floor (0: none recorded). Any failure to read it but absence is an error.
   Result<std::int64_t> ErasureFloor() const;
 
  private:

@@ -182,8 +182,11 @@ Status Database::ReadTransaction(const std::function<Status()>& body) {
 
 Status Database::Savepoint(const std::function<Status()>& body) {
   if (broken_) return BrokenStatus();
-  if (transaction_depth_ == 0 || sqlite3_get_autocommit(db_) != 0) {
-    return Status::FailedPrecondition("a savepoint needs an open write transaction");
+  if (transaction_depth_ == 0) return Status::FailedPrecondition("a savepoint needs an open write transaction");
+  if (sqlite3_get_autocommit(db_) != 0) {
+    // Inside Transaction() but SQLite already rolled the whole transaction back (e.g. after an
+    // I/O error): the caller's transaction has ended, not this person's part of it.
+    return Status::IoError("SQLite rolled back the whole transaction of " + path_.string());
   }
   ABIS_RETURN_IF_ERROR(Execute("SAVEPOINT person"));
   // Rolls back to the savepoint on every way out but success (exceptions included).

@@ -345,8 +345,8 @@ DROP TABLE candidate_decisions;
 ALTER TABLE candidate_decisions_v9 RENAME TO candidate_decisions;
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                       kMigration5, kMigration6, kMigration7, kMigration8, kMigration9};
+constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
+                                       kMigration6, kMigration7, kMigration8, kMigration9};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace
