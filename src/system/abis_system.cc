@@ -405,7 +405,7 @@ Status AbisSystem::EraseWithIndexSnapshots(const std::function<Status()>& erase)
   // snapshots go again and the floor keeps any index older than the erasure from coming back.
   ABIS_ASSIGN_OR_RETURN(std::int64_t before, store_->GalleryGeneration());
   ABIS_ASSIGN_OR_RETURN(std::string marker, gallery_indexes_->BeginSnapshotErasure(before + 1));
-  const Status erased = erase();
+  Status erased = erase();
   Result<std::int64_t> after = store_->GalleryGeneration();
   const Status ended = gallery_indexes_->EndSnapshotErasure(marker, after.ok() ? *after : before + 1);
   if (!erased.ok()) return erased;
