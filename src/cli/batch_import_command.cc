@@ -97,7 +97,7 @@ void RunBatchImportCommand(CliContext& context, const BatchImportOptions& option
       s << "possible duplicates are leads for two-person review: abis review list (nothing was merged)\n";
     }
   });
-  if (report->failed > 0) context.globals().exit_code = 1;
+  if (report->failed > 0 || !report->dedup_failures.empty()) context.globals().exit_code = 1;
 }
 
 }  // namespace

@@ -267,6 +267,12 @@ class AbisService::Impl {
         }
         return refuse(Status::Unauthenticated("the session has ended or is unknown: sign in again"));
       }
+      // A user disabled (or whose role changed) since signing in loses the session at once.
+      if (Status still = (*lease)->CheckSignedInOperator(session->op); !still.ok()) {
+        sessions_.End(session_token);
+        response.set_header("Set-Cookie", SessionCookieHeader("", 0, tls_));
+        return refuse(still);
+      }
       if (method != "GET" && method != "HEAD" &&
           !ConstantTimeEquals(request.get_header_value(std::string(kCsrfHeader)), session->csrf_token)) {
         t_timing.route = "csrf";

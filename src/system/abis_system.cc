@@ -237,6 +237,15 @@ Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std:
   return op;
 }
 
+Status AbisSystem::CheckSignedInOperator(const Operator& op) {
+  Result<User> user = FindUser(*store_, op.name);
+  if (!user.ok() && user.status().code() != StatusCode::kNotFound) return user.status();
+  if (!user.ok() || user->id != op.user_id || user->disabled || user->role != op.role) {
+    return Status::Unauthenticated("user '" + op.name + "' was disabled or changed since signing in: sign in again");
+  }
+  return Status::Ok();
+}
+
 Result<bool> AbisSystem::KnownApiKeyId(const std::string& key_id) {
   Result<std::pair<ApiKeyRecord, UserRecord>> key = store_->FindApiKey(key_id);
   if (key.ok()) return true;

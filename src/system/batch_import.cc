@@ -148,6 +148,7 @@ class ImportRun {
   std::size_t possible_duplicates() const { return possible_duplicates_; }
   std::size_t batches() const { return batches_; }
   std::size_t dedup_completed() const { return dedup_completed_; }
+  const std::vector<std::pair<std::string, std::string>>& dedup_failures() const { return dedup_failures_; }
 
  private:
   struct DedupJob {
@@ -332,6 +333,16 @@ class ImportRun {
     search.earlier_persons_only = true;
     search.completes_pending_dedup = true;
     auto found = system.Search(op_, search);
+    // A search that fails for this person alone (deleted meanwhile, no template this build can
+    // compare any more) is reported and the import goes on: an owed search must not block every
+    // resume. Its marker stays, so a later resume tries again.
+    const StatusCode code = found.ok() ? StatusCode::kOk : found.status().code();
+    if (code == StatusCode::kNotFound || code == StatusCode::kFailedPrecondition ||
+        code == StatusCode::kInvalidArgument) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dedup_failures_.push_back({job.person, found.status().ToString()});
+      return;
+    }
     if (!found.ok()) {
       return Stop(found.status().WithContext("the deduplication search of person '" + job.person +
                                              "' (enrolled; the search is owed and a rerun with --resume --dedup "
@@ -376,6 +387,7 @@ class ImportRun {
   std::size_t possible_duplicates_ = 0;
   std::size_t batches_ = 0;
   std::size_t dedup_completed_ = 0;
+  std::vector<std::pair<std::string, std::string>> dedup_failures_;  // person, reason
 };
 
 Status WriteErrorFile(const std::filesystem::path& path, const ImportManifest& manifest,
@@ -423,6 +435,11 @@ nlohmann::json BatchImportReport::ToJson() const {
                         {"batches", batches},
                         {"seconds", seconds}};
   if (dedup_completed > 0) out["dedup_completed_from_earlier_run"] = dedup_completed;
+  if (!dedup_failures.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [person, reason] : dedup_failures) list.push_back({{"person", person}, {"reason", reason}});
+    out["dedup_failed"] = list;
+  }
   if (failed > 0) out["errors_file"] = errors_file.string();
   return out;
 }
@@ -523,6 +540,7 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
   report.possible_duplicates = run.possible_duplicates();
   report.batches = run.batches();
   report.dedup_completed = run.dedup_completed();
+  report.dedup_failures = run.dedup_failures();
   // The error file lists this run's failures; a stale one from an earlier run is removed.
   if (report.failed > 0) {
     ABIS_RETURN_IF_ERROR(WriteErrorFile(report.errors_file, manifest, run.outcomes()));

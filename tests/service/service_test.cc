@@ -608,3 +608,30 @@ TEST_F(ServiceTest, SearchesRunWhileEnrolmentsCommitAndNothingIsLostOrDuplicated
 
 }  // namespace
 }  // namespace abis::service
+
+namespace abis::service {
+namespace {
+
+// A browser session of a user who is disabled afterwards ends at its next request (the cookie is
+// cleared), instead of living on until it expires.
+TEST_F(ServiceTest, ASessionEndsWhenItsUserIsDisabled) {
+  auto signed_in = Client().Post("/ui/session", "api_key=" + keys_.at("exa"), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 303) << signed_in->body;
+  const std::string cookie = signed_in->get_header_value("Set-Cookie");
+  const std::string token = cookie.substr(0, cookie.find(';'));  // "abis_session=..."
+  const httplib::Headers with_session = {{"Cookie", token}};
+  auto before = Client().Get("/ui/api/session", with_session);
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->status, 200) << before->body;
+
+  ASSERT_TRUE(DisableUser(system_->TEST_store(), "exa").ok());
+  auto after = Client().Get("/ui/api/session", with_session);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+  EXPECT_NE(after->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos)
+      << after->get_header_value("Set-Cookie");
+}
+
+}  // namespace
+}  // namespace abis::service

@@ -224,6 +224,33 @@ TEST_F(BatchImportTest, DeduplicationOwedByAnInterruptedImportIsCompletedByTheRe
   EXPECT_EQ(finished->ToJson()["dedup_completed_from_earlier_run"], 3);
 }
 
+// An owed search that cannot succeed for its person (here: the person's only encounter was
+// deactivated between the runs) is reported, not fatal: the resume completes the others.
+TEST_F(BatchImportTest, AnOwedSearchThatFailsForItsPersonDoesNotBlockTheResume) {
+  auto manifest = Manifest({{"E-1", Sample("e1", 51)}, {"E-2", Sample("e2", 52)}, {"E-3", Sample("e3", 53)}});
+  BatchImportRequest interrupted = Request(manifest);
+  interrupted.dedup = true;
+  interrupted.workers = 1;
+  interrupted.batch_milliseconds = 60'000;
+  interrupted.TEST_before_dedup = [](const std::string&) { return Status::Internal("killed"); };
+  ASSERT_FALSE(Run(interrupted).ok());
+  ASSERT_EQ(Count("SELECT count(*) FROM pending_dedup"), 3);
+  const std::int64_t encounter =
+      Count("SELECT e.id FROM encounters e JOIN persons p ON p.id = e.person_id WHERE p.external_id = 'E-2'");
+  ASSERT_TRUE(system_->TEST_store().SetEncounterActive(encounter, false).ok());
+
+  BatchImportRequest resume = Request(manifest);
+  resume.dedup = true;
+  resume.resume = true;
+  auto finished = Run(resume);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  EXPECT_EQ(finished->dedup_completed, 2u);
+  ASSERT_EQ(finished->dedup_failures.size(), 1u);
+  EXPECT_EQ(finished->dedup_failures.front().first, "E-2");
+  EXPECT_EQ(Count("SELECT count(*) FROM pending_dedup"), 1) << "E-2's search stays owed";
+  EXPECT_EQ(finished->ToJson()["dedup_failed"][0]["person"], "E-2");
+}
+
 TEST_F(BatchImportTest, DedupRecordsALeadForAPersonEnrolledTwice) {
   auto manifest = Manifest({{"P-1", Sample("same", 7)}, {"P-2", Sample("other", 8)}, {"P-1-again", "same"}});
   BatchImportRequest request = Request(manifest);

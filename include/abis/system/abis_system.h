@@ -329,6 +329,9 @@ class AbisSystem {
   // Checks an API key; a refusal is audited (action "auth.refused") with the key's public id and
   // `source` (the client's address, empty for the CLI); the secret is never recorded.
   Result<Operator> Authenticate(const std::string& api_key, const std::string& source = "");
+  // For a browser session signed in earlier as `op`: kUnauthenticated when that user has since
+  // been disabled, removed or given another role (the session must end).
+  Status CheckSignedInOperator(const Operator& op);
   // Whether an API key with this public id exists (enabled or not): cheap, unaudited, for the
   // service's sign-in throttle. The id is not secret.
   Result<bool> KnownApiKeyId(const std::string& key_id);

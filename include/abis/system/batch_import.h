@@ -76,6 +76,9 @@ struct BatchImportReport {
   std::size_t possible_duplicates = 0;  // dedup leads above the operating point
   std::size_t batches = 0;              // transactions that created persons
   std::size_t dedup_completed = 0;      // owed searches of an earlier, interrupted run done now
+  // Deduplication searches that failed for their person alone (person, reason); their markers
+  // stay owed for the next --resume --dedup.
+  std::vector<std::pair<std::string, std::string>> dedup_failures;
   double seconds = 0.0;
   std::filesystem::path errors_file;  // written only when a person failed
   nlohmann::json ToJson() const;
