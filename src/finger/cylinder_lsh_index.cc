@@ -87,8 +87,8 @@ CylinderLshKeys BuildCylinderLshKeys(const MccTemplate& cylinders) {
 }
 
 void CylinderLshIndex::Build(const std::vector<CylinderLshKeys>& templates) {
-  // One 64-bit word per posting: table (4 bits) << 55 | key (23 bits) << 32 | slot << 8 | cylinder.
-  static_assert(kCylinderLshTables <= 16);
+  // One 64-bit word per posting: table (5 bits) << 55 | key (23 bits) << 32 | slot << 8 | cylinder.
+  static_assert(kCylinderLshTables <= 32);
   std::vector<std::uint64_t> entries;
   std::size_t total = 0;
   for (const CylinderLshKeys& keys : templates) total += keys.keys.size();
@@ -124,9 +124,11 @@ void CylinderLshIndex::Build(const std::vector<CylinderLshKeys>& templates) {
 std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshKeys& probe, std::size_t keep) const {
   std::vector<float> score(slot_count_, 0);
   std::vector<std::uint32_t> touched_slots;
-  std::vector<std::uint32_t> hits;
+  std::vector<std::uint32_t> hits, merged;
+  std::vector<std::size_t> bounds;  // starts of the sorted runs in `hits`, then its end
   for (std::size_t c = 0; c < probe.cylinders(); ++c) {
     hits.clear();
+    bounds.clear();
     for (int t = 0; t < kCylinderLshTables; ++t) {
       const std::uint32_t key = probe.keys[c * kCylinderLshTables + t];
       if (key == 0) continue;
@@ -134,9 +136,28 @@ std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshK
       const auto run = std::lower_bound(table_keys_.begin(), table_keys_.end(), table_key);
       if (run == table_keys_.end() || *run != table_key) continue;
       const std::size_t r = static_cast<std::size_t>(run - table_keys_.begin());
+      bounds.push_back(hits.size());
       hits.insert(hits.end(), postings_.begin() + run_begin_[r], postings_.begin() + run_begin_[r + 1]);
     }
-    std::sort(hits.begin(), hits.end());
+    // Each run is sorted (postings are sorted within a key): merge them pairwise, log2(runs) passes.
+    bounds.push_back(hits.size());
+    while (bounds.size() > 2) {
+      merged.resize(hits.size());
+      std::vector<std::size_t> next;
+      for (std::size_t b = 0; b + 1 < bounds.size(); b += 2) {
+        next.push_back(bounds[b]);
+        const std::size_t middle = bounds[b + 1];
+        const std::size_t end = b + 2 < bounds.size() ? bounds[b + 2] : middle;
+        std::merge(hits.begin() + static_cast<std::ptrdiff_t>(bounds[b]),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle),
+                   hits.begin() + static_cast<std::ptrdiff_t>(middle), hits.begin() + static_cast<std::ptrdiff_t>(end),
+                   merged.begin() + static_cast<std::ptrdiff_t>(bounds[b]));
+        if (b + 2 >= bounds.size()) break;
+      }
+      next.push_back(hits.size());
+      hits.swap(merged);
+      bounds.swap(next);
+    }
     // Runs of equal entries count the keys shared with one gallery cylinder; runs of one slot
     // (contiguous, the slot being the high bits) keep their best cylinder.
     std::size_t i = 0;
