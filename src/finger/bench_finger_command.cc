@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "abis/finger/cylinder_lsh_index.h"
 #include "abis/finger/finger_gallery.h"
 #include "abis/finger/fvc_evaluation.h"
 #include "abis/finger/mcc_matcher.h"
@@ -38,6 +39,7 @@ struct BenchFingerArguments {
   std::size_t impostor_sample = 0;    // > 0: estimate exhaustive rank-1 from this many non-mates
   bool signatures_only = false;
   bool skip_one_to_one = false;
+  bool cylinder_lsh = false;  // also measure the cylinder-LSH stage 1 (cylinder_lsh_index.h)
   std::string fvc_root;
 };
 
@@ -107,7 +109,9 @@ std::pair<double, double> ResidentBytes() {
 }
 
 // Penetration rates at which the share of probes with a mate in the shortlist is reported.
-constexpr std::array<double, 3> kReportedPenetrations = {0.01, 0.05, 0.10};
+constexpr std::array<double, 5> kReportedPenetrations = {0.005, 0.01, 0.02, 0.05, 0.10};
+// Penetrations at which the cylinder-LSH stage 1 is followed by stage 2 (rank-1).
+constexpr std::array<double, 3> kRankedPenetrations = {0.005, 0.01, 0.02};
 
 std::size_t ShortlistSize(double penetration, std::size_t gallery) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(penetration * static_cast<double>(gallery))));
@@ -167,12 +171,19 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
   // Build in chunks: prepared templates (about 13 KB each) are never all held at once.
   constexpr std::size_t kChunk = 8192;
   std::vector<PreparedFingerTemplate> chunk(kChunk);
+  std::vector<CylinderLshKeys> lsh_keys(arguments.cylinder_lsh ? n : 0);
+  double lsh_key_seconds = 0;
   const auto build_start = Clock::now();
   {
     PhaseProgress progress("gallery build (templates)", n);
     for (std::size_t begin = 0; begin < n; begin += kChunk) {
       const std::size_t count = std::min(kChunk, n - begin);
       ParallelFor(count, [&](std::size_t i) { chunk[i] = PrepareFingerTemplate(SyntheticSample(begin + i, 0)); });
+      if (arguments.cylinder_lsh) {
+        const auto key_start = Clock::now();
+        ParallelFor(count, [&](std::size_t i) { lsh_keys[begin + i] = BuildCylinderLshKeys(chunk[i].cylinders); });
+        lsh_key_seconds += SecondsSince(key_start);
+      }
       for (std::size_t i = 0; i < count; ++i) {
         ABIS_RETURN_IF_ERROR(gallery.AddPrepared(static_cast<std::int64_t>(begin + i), chunk[i]));
       }
@@ -232,6 +243,76 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
       {"mate_in_shortlist_rate", hit_rates},
       {"penetration", arguments.penetration},
   };
+
+  if (arguments.cylinder_lsh) {
+    CylinderLshIndex index;
+    const auto index_start = Clock::now();
+    index.Build(lsh_keys);
+    const double index_seconds = SecondsSince(index_start);
+    std::size_t key_bytes = 0;
+    for (const CylinderLshKeys& keys : lsh_keys) key_bytes += keys.keys.size() * sizeof(std::uint32_t);
+    lsh_keys = {};
+    std::array<std::size_t, kReportedPenetrations.size()> lsh_hits{};
+    std::array<std::size_t, kRankedPenetrations.size()> lsh_rank1{}, bloom_rank1{};
+    double query_seconds = 0, stage2_seconds = 0;
+    const std::size_t search_probes =
+        arguments.search_probes == 0 ? probes : std::min(probes, arguments.search_probes);
+    PhaseProgress lsh_progress("cylinder-LSH stage 1 (probes)", probes);
+    for (std::size_t p = 0; p < probes; ++p) {
+      lsh_progress.Update(p);
+      const CylinderLshKeys probe_keys = BuildCylinderLshKeys(probe_templates[p].cylinders);
+      const auto start = Clock::now();
+      const std::vector<CylinderLshIndex::Scored> shortlist = index.Query(probe_keys, widest);
+      query_seconds += SecondsSince(start);
+      for (std::size_t r = 0; r < shortlist.size(); ++r) {
+        if (static_cast<std::int64_t>(shortlist[r].slot) != mates[p]) continue;  // slot = id here
+        for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+          lsh_hits[k] += r < ShortlistSize(kReportedPenetrations[k], n);
+        }
+        break;
+      }
+      if (p >= search_probes || arguments.signatures_only) continue;
+      const std::vector<PreselectedReference> bloom =
+          gallery.Preselect(probe_templates[p].signature, ShortlistSize(kRankedPenetrations.back(), n));
+      for (std::size_t k = 0; k < kRankedPenetrations.size(); ++k) {
+        const std::size_t keep = ShortlistSize(kRankedPenetrations[k], n);
+        std::vector<std::int64_t> ids;
+        for (std::size_t r = 0; r < shortlist.size() && r < keep; ++r) ids.push_back(shortlist[r].slot);
+        const auto stage2_start = Clock::now();
+        const std::vector<Candidate> best = gallery.SearchShortlist(probe_templates[p], ids, 1);
+        stage2_seconds += SecondsSince(stage2_start);
+        lsh_rank1[k] += !best.empty() && best[0].reference_id == mates[p];
+        ids.clear();
+        for (std::size_t r = 0; r < bloom.size() && r < keep; ++r) ids.push_back(bloom[r].reference_id);
+        const std::vector<Candidate> bloom_best = gallery.SearchShortlist(probe_templates[p], ids, 1);
+        bloom_rank1[k] += !bloom_best.empty() && bloom_best[0].reference_id == mates[p];
+      }
+    }
+    lsh_progress.Finish();
+    nlohmann::json lsh_rates = nlohmann::json::object(), lsh_ranked = nlohmann::json::object(),
+                   bloom_ranked = nlohmann::json::object();
+    for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+      lsh_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(lsh_hits[k]) / probes;
+    }
+    const double ranked_probes = static_cast<double>(arguments.signatures_only ? 0 : search_probes);
+    for (std::size_t k = 0; k < kRankedPenetrations.size() && ranked_probes > 0; ++k) {
+      lsh_ranked[std::to_string(kRankedPenetrations[k])] = static_cast<double>(lsh_rank1[k]) / ranked_probes;
+      bloom_ranked[std::to_string(kRankedPenetrations[k])] = static_cast<double>(bloom_rank1[k]) / ranked_probes;
+    }
+    result["cylinder_lsh"] = {
+        {"key_seconds_per_template", lsh_key_seconds / static_cast<double>(n)},
+        {"index_build_seconds", index_seconds},
+        {"index_memory_bytes", index.MemoryBytes()},
+        {"index_bytes_per_template", static_cast<double>(index.MemoryBytes()) / static_cast<double>(n)},
+        {"key_bytes_per_template", static_cast<double>(key_bytes) / static_cast<double>(n)},
+        {"stage1_seconds_per_probe", query_seconds / static_cast<double>(probes)},
+        {"mate_in_shortlist_rate", lsh_rates},
+        {"ranked_probes", ranked_probes},
+        {"rank1_rate_preselected", lsh_ranked},
+        {"rank1_rate_preselected_signature", bloom_ranked},
+        {"stage2_seconds_per_probe_all_penetrations", ranked_probes > 0 ? stage2_seconds / ranked_probes : 0.0},
+    };
+  }
 
   // Stage 1 + stage 2 at the chosen penetration.
   const std::size_t keep = std::max<std::size_t>(100, ShortlistSize(arguments.penetration, n));
@@ -357,6 +438,11 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
     }
   }
   if (templates.size() < 2) return Status::NotFound(root + ": no FVC ISO templates found");
+  std::vector<CylinderLshKeys> lsh_keys;
+  for (const PreparedFingerTemplate& prepared : templates) lsh_keys.push_back(BuildCylinderLshKeys(prepared.cylinders));
+  CylinderLshIndex lsh_index;
+  lsh_index.Build(lsh_keys);
+  std::array<std::size_t, kReportedPenetrations.size()> lsh_in_shortlist{};
   const std::size_t keep = std::max<std::size_t>(1, static_cast<std::size_t>(penetration * (templates.size() - 1)));
   std::size_t hits = 0, exhaustive_rank1 = 0, preselected_rank1 = 0;
   std::array<std::size_t, kReportedPenetrations.size()> mate_in_shortlist{};
@@ -381,6 +467,21 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
       }
       break;
     }
+    {
+      std::size_t rank = 0;
+      for (const CylinderLshIndex::Scored& scored : lsh_index.Query(lsh_keys[p], templates.size())) {
+        if (scored.slot == p) continue;
+        if (identities[scored.slot] == identities[p]) {
+          for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
+            const std::size_t shortlist = std::max<std::size_t>(
+                1, static_cast<std::size_t>(kReportedPenetrations[k] * static_cast<double>(templates.size() - 1)));
+            lsh_in_shortlist[k] += rank < shortlist;
+          }
+          break;
+        }
+        ++rank;
+      }
+    }
     const auto best_of = [&](std::size_t limit) {
       double best = -1;
       std::size_t best_index = 0;
@@ -394,11 +495,13 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
     if (identities[best_of(keep)] == identities[p]) ++preselected_rank1;
   }
   const double n = static_cast<double>(templates.size());
-  nlohmann::json hit_rates = nlohmann::json::object();
+  nlohmann::json hit_rates = nlohmann::json::object(), lsh_rates = nlohmann::json::object();
   for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {
     hit_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(mate_in_shortlist[k]) / n;
+    lsh_rates[std::to_string(kReportedPenetrations[k])] = static_cast<double>(lsh_in_shortlist[k]) / n;
   }
   return nlohmann::json{{"templates", templates.size()},
+                        {"cylinder_lsh_mate_in_shortlist_rate_by_penetration", lsh_rates},
                         {"mate_in_shortlist_rate_by_penetration", hit_rates},
                         {"penetration", penetration},
                         {"shortlist", keep},
@@ -451,6 +554,8 @@ void AddBenchFingerCommand(CLI::App& root, CliGlobals& globals) {
                       "Probes searched exhaustively (0 = all of --probes)");
   command->add_flag("--signatures-only", arguments->signatures_only,
                     "Gallery keeps signatures only; stage 2 runs on templates regenerated on demand (1M scale)");
+  command->add_flag("--cylinder-lsh", arguments->cylinder_lsh,
+                    "Also measure the cylinder-LSH stage 1 (hit rates, rank-1 at 0.5/1/2 %, time, memory)");
   command->add_flag("--skip-one-to-one", arguments->skip_one_to_one, "Do not time the 1:1 stages");
   command->add_option("--fvc-root", arguments->fvc_root,
                       "Folder of FVC DB folders: measure pre-selection on their pooled .iso templates");

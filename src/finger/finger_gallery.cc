@@ -338,8 +338,25 @@ std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplat
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
 
   // Stage 1: signature scan.
-  const std::vector<Scored> shortlist = ScanSignatures(probe.signature, keep);
+  return RankSlots(probe, ScanSignatures(probe.signature, keep), max_candidates);
+}
 
+std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,
+                                                      const std::vector<std::int64_t>& reference_ids,
+                                                      std::size_t max_candidates) const {
+  if (options_.signatures_only || max_candidates == 0) return {};
+  std::vector<Scored> shortlist;
+  shortlist.reserve(reference_ids.size());
+  for (const std::int64_t id : reference_ids) {
+    const auto found = slot_of_.find(id);
+    if (found != slot_of_.end()) shortlist.push_back({0.0f, found->second});
+  }
+  return RankSlots(probe, shortlist, max_candidates);
+}
+
+std::vector<Candidate> FingerGallery::RankSlots(const PreparedFingerTemplate& probe,
+                                                const std::vector<Scored>& shortlist,
+                                                std::size_t max_candidates) const {
   // Stage 2: full MCC LSS-R on the shortlist, each thread unpacking into its own buffer.
   std::vector<float> final_scores(shortlist.size());
   std::vector<int> pair_counts(shortlist.size());

@@ -1,6 +1,7 @@
 // The packed 1:N gallery: scores equal a direct comparison of the unpacked templates, removal and
 // arena compaction keep every template intact, malformed cylinder sets are refused, and a
-// signatures-only gallery pre-selects without holding cylinders.
+// signatures-only gallery pre-selects without holding cylinders; a shortlist search scores only the
+// given known references.
 #include "abis/finger/finger_gallery.h"
 
 #include <gtest/gtest.h>
@@ -33,6 +34,27 @@ TEST(FingerGalleryTest, ExhaustiveScoresEqualDirectComparisonOfTheStoredTemplate
     EXPECT_EQ(candidate.score, static_cast<float>(direct)) << "reference " << candidate.reference_id;
   }
   EXPECT_GT(gallery.UsedBytes(), 12 * sizeof(FingerSignature));
+}
+
+TEST(FingerGalleryTest, ShortlistSearchScoresOnlyTheGivenKnownReferences) {
+  FingerGallery gallery({1.0, 1, 2, {}});
+  std::vector<PreparedFingerTemplate> references;
+  for (std::uint64_t f = 0; f < 8; ++f) {
+    references.push_back(Prepared(f, 0));
+    ASSERT_TRUE(gallery.AddPrepared(static_cast<std::int64_t>(100 + f), references.back()).ok());
+  }
+  const PreparedFingerTemplate probe = Prepared(5, 1);
+  const std::vector<Candidate> without_mate = gallery.SearchShortlist(probe, {101, 102, 999}, 10);
+  ASSERT_EQ(without_mate.size(), 2u);  // 999 is not in the gallery
+  for (const Candidate& candidate : without_mate) {
+    EXPECT_NE(candidate.reference_id, 105);
+    const double direct = CompareMcc(probe.cylinders, references[candidate.reference_id - 100].cylinders).score;
+    EXPECT_EQ(candidate.score, static_cast<float>(direct));
+  }
+  const std::vector<Candidate> with_mate = gallery.SearchShortlist(probe, {101, 105, 102}, 1);
+  ASSERT_EQ(with_mate.size(), 1u);
+  EXPECT_EQ(with_mate[0].reference_id, 105);
+  EXPECT_TRUE(gallery.SearchShortlist(probe, {}, 5).empty());
 }
 
 TEST(FingerGalleryTest, RemovalAndArenaCompactionKeepTheOtherTemplatesIntact) {

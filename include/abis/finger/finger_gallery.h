@@ -75,6 +75,10 @@ class FingerGallery : public ModalityGallery {
   // Returns nothing on a signatures-only gallery.
   std::vector<Candidate> SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
                                         double penetration, std::size_t min_candidates) const;
+  // Stage 2 alone on the given references (ids not in the gallery are skipped): full MCC, best
+  // first, at most `max_candidates`. Returns nothing on a signatures-only gallery.
+  std::vector<Candidate> SearchShortlist(const PreparedFingerTemplate& probe, const std::vector<std::int64_t>& reference_ids,
+                                         std::size_t max_candidates) const;
   // Stage 1 alone: the `keep` references with the highest signature similarity, best first
   // (ties by insertion slot).
   std::vector<PreselectedReference> Preselect(const FingerSignature& probe, std::size_t keep) const;
@@ -120,6 +124,9 @@ class FingerGallery : public ModalityGallery {
   };
 
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
+  // Stage 2: full MCC of `probe` with the shortlisted slots, ranked.
+  std::vector<Candidate> RankSlots(const PreparedFingerTemplate& probe, const std::vector<Scored>& shortlist,
+                                   std::size_t max_candidates) const;
   // Unpacks the cylinders and the orientation map of `slot` into `out` (reusing its capacity).
   void UnpackCylinders(std::size_t slot, MccTemplate& out) const;
   void CompactArena();

@@ -1,0 +1,67 @@
+// A 1:N pre-selection index over MCC cylinders, in the spirit of Cappelli, Ferrara, Maltoni,
+// "Fingerprint indexing based on Minutia Cylinder-Code", IEEE TPAMI 33(5), 2011: every cylinder
+// gets `kCylinderLshTables` locality-sensitive keys, and a candidate's score is built from its
+// best-matching cylinders, not from one global signature.
+//
+// Keys: cylinders are sparse (5-10 % of the 1,248 bits set), so the keys are MinHash pairs
+// (Broder): hash function f reads the cylinder's set bits within `kCylinderLshKeyRadius` of R,
+// ranks them under two fixed random permutations and keeps the two minimum ranks. Two cylinders
+// share a key with probability about J^2 (J: Jaccard similarity of their bit sets), so the cylinders
+// of the same minutia in two impressions share several of the keys and unrelated cylinders almost
+// none. A cylinder with fewer than `kCylinderLshMinBits` set bits gets no keys.
+// Score of a gallery template T for a probe: for each probe cylinder c, the largest number of keys
+// c shares with one cylinder of T (exact key equality, counted through the inverted index), summed
+// over the probe's cylinders.
+//
+// The index is static: built once from all templates' keys (sorted postings), then queried
+// concurrently. Memory: 4 bytes per posting (tables x keyed cylinders) + 8 bytes per posting
+// during the build, plus 12 bytes per distinct (table, key).
+// Sizing (10k synthetic, mate in the 1 % shortlist; docs/notes/finger_scale_runs.md): 8 tables
+// 93.3 %, 16 tables 98.3 % (2.4-2.7 KB per template), 24 tables 99.3 % (4.2 KB).
+// Thread-safety: Build() needs exclusive access; Query() is const and reentrant.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "abis/finger/mcc.h"
+
+namespace abis::finger {
+
+inline constexpr int kCylinderLshTables = 16;
+inline constexpr int kCylinderLshMinBits = 6;
+inline constexpr double kCylinderLshKeyRadius = 0.85;
+
+// The keys of one template: kCylinderLshTables per cylinder (row-major), 0 = no key.
+struct CylinderLshKeys {
+  std::vector<std::uint32_t> keys;
+  std::size_t cylinders() const { return keys.size() / kCylinderLshTables; }
+};
+
+CylinderLshKeys BuildCylinderLshKeys(const MccTemplate& cylinders);
+
+class CylinderLshIndex {
+ public:
+  struct Scored {
+    float score = 0;
+    std::uint32_t slot = 0;
+  };
+  // Builds the index over `templates` (slot = position). Cylinders past the 255th of a template
+  // are left out.
+  void Build(const std::vector<CylinderLshKeys>& templates);
+  // The `keep` slots with the highest score, best first (ties by slot); slots sharing no key
+  // with the probe are not returned.
+  std::vector<Scored> Query(const CylinderLshKeys& probe, std::size_t keep) const;
+  std::size_t MemoryBytes() const;
+  std::size_t size() const { return slot_count_; }
+
+ private:
+  // Postings sorted by (table, key): the entry is slot << 8 | cylinder.
+  std::vector<std::uint64_t> table_keys_;  // (table << 32 | key) of each run of postings
+  std::vector<std::uint32_t> run_begin_;   // first posting of each run (size = runs + 1)
+  std::vector<std::uint32_t> postings_;
+  std::size_t slot_count_ = 0;
+};
+
+}  // namespace abis::finger
