@@ -57,6 +57,7 @@ void AddDemoCommand(CLI::App& root, CliContext& context);
 void AddImportCommands(CLI::App& root, CliContext& context);  // `abis import` and its `batch`
 void AddNistCommands(CLI::App& root, CliContext& context);    // after AddImportCommands
 void AddSlapEvalCommand(CLI::App& root, CliContext& context);  // `eval slap-seg`, after "eval" exists
+void AddBenchStoreCommand(CLI::App& root, CliContext& context);  // `bench store`, after "bench" exists
 void AddReviewCommand(CLI::App& root, CliContext& context);
 void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
 void AddMosipCommands(CLI::App& root, CliContext& context);  // empty without ABIS_HAVE_MOSIP

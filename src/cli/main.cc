@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   root.add_subcommand("eval", "accuracy evaluation of a modality (NIST-style figures)")->require_subcommand(1);
   abis::cli::AddSlapEvalCommand(root, context);
   root.add_subcommand("bench", "speed benchmarks of a modality")->require_subcommand(1);
+  abis::cli::AddBenchStoreCommand(root, context);
   root.add_subcommand("synth", "generate synthetic biometric data with ground truth")->require_subcommand(1);
   for (const abis::ModalityPlugin& plugin : abis::ModalityPlugins()) {
     if (plugin.add_commands) plugin.add_commands(root, globals);

@@ -28,9 +28,10 @@ bool IsPersonLevelFailure(const Status& status) {
          status.code() == StatusCode::kFailedPrecondition;
 }
 
-Result<PreparedPerson> AbisSystem::PrepareNewPerson(const Operator& op, EncounterEnrolment request) {
-  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "enrol samples"));
-  ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
+namespace {
+
+// The checks of a new person's encounter common to both ways of preparing it.
+Status CheckNewPersonRequest(const EncounterEnrolment& request) {
   if (!request.new_person) return Status::InvalidArgument("a batch enrolment creates its persons: no new person given");
   if (request.new_person->external_id != request.person) {
     return Status::InvalidArgument("the new person's id differs from the encounter's person");
@@ -47,6 +48,47 @@ Result<PreparedPerson> AbisSystem::PrepareNewPerson(const Operator& op, Encounte
     return Status::InvalidArgument("retention date " + EscapeForDisplay(person.retention_until) +
                                    " is in the past (today is " + TodayUtc() + ")");
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PreparedPerson> AbisSystem::PrepareNewPersonWithTemplates(const Operator& op, EncounterEnrolment request,
+                                                                 std::vector<BiometricTemplate> templates) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "enrol samples"));
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
+  ABIS_RETURN_IF_ERROR(CheckNewPersonRequest(request));
+  if (templates.size() != request.samples.size()) {
+    return Status::InvalidArgument("one template per sample is needed: " + std::to_string(request.samples.size()) +
+                                   " samples, " + std::to_string(templates.size()) + " templates");
+  }
+  PreparedPerson prepared;
+  for (std::size_t i = 0; i < request.samples.size(); ++i) {
+    const SampleInput& sample = request.samples[i];
+    BiometricTemplate& biometric_template = templates[i];
+    ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(sample.modality));
+    if (biometric_template.modality != sample.modality || biometric_template.algorithm != engine->algorithm() ||
+        biometric_template.position != sample.position) {
+      return Status::InvalidArgument("the template is not one of the " + std::string(ModalityName(sample.modality)) +
+                                     " engine '" + engine->algorithm() + "' for this sample's position")
+          .WithContext(SampleName(sample, i))
+          .WithContext("nothing was enrolled");
+    }
+    Result<Comparison> itself = engine->Compare(biometric_template, biometric_template);
+    if (!itself.ok()) return itself.status().WithContext(SampleName(sample, i)).WithContext("nothing was enrolled");
+    prepared.templates.push_back(std::move(biometric_template));
+    prepared.kept_options.push_back(KeptSampleOptions(*engine, sample.options));
+    prepared.sample_sha256.push_back(Sha256Hex(sample.bytes));
+  }
+  prepared.request = std::move(request);
+  return prepared;
+}
+
+Result<PreparedPerson> AbisSystem::PrepareNewPerson(const Operator& op, EncounterEnrolment request) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "enrol samples"));
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
+  ABIS_RETURN_IF_ERROR(CheckNewPersonRequest(request));
+  const Person& person = *request.new_person;
   PreparedPerson prepared;
   for (std::size_t i = 0; i < request.samples.size(); ++i) {
     const SampleInput& sample = request.samples[i];

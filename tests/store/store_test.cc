@@ -91,6 +91,42 @@ TEST_F(StoreTest, AuditRowsOfOnePersonAreFoundThroughTheSubjectIndex) {
   EXPECT_NE(plan_of(since).find("audit_log"), std::string::npos);
 }
 
+// An encounter's templates (listed once per search with a stored person) are found through the
+// person's index, never by scanning every template (0.35 s per search at 200k templates); the
+// listing holds exactly that encounter's templates.
+TEST_F(StoreTest, EncounterTemplatesAreListedThroughThePersonIndex) {
+  auto explain = RawDatabase(*store_).Prepare(std::string("EXPLAIN QUERY PLAN SELECT t.id FROM templates t ") +
+                                              kEncounterTemplatesClause);
+  ASSERT_TRUE(explain.ok()) << explain.status().ToString();
+  std::string plan;
+  while (true) {
+    auto row = explain->Step();
+    if (!row.ok() || !*row) break;
+    plan += explain->ColumnText(3) + "\n";
+  }
+  EXPECT_EQ(plan.find("SCAN t"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("templates_person"), std::string::npos) << plan;
+
+  Person first = MakePerson("E-1"), second = MakePerson("E-2");
+  ASSERT_TRUE(store_->AddPerson(first).ok());
+  ASSERT_TRUE(store_->AddPerson(second).ok());
+  const std::int64_t a = EnrolBytes(first.id, RandomSample(1));
+  const std::int64_t b = EnrolBytes(first.id, RandomSample(2));
+  EnrolBytes(second.id, RandomSample(3));
+  auto samples = store_->ListSamples(first.id);
+  ASSERT_TRUE(samples.ok()) << samples.status().ToString();
+  ASSERT_EQ(samples->size(), 2u);
+  std::set<std::int64_t> listed_ids;
+  for (const Store::SampleInfo& sample : *samples) {
+    auto listed = store_->ListEncounterTemplates(sample.encounter_id);
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    ASSERT_EQ(listed->size(), 1u);
+    EXPECT_EQ(listed->front().sample_id, sample.id);
+    listed_ids.insert(listed->front().id);
+  }
+  EXPECT_EQ(listed_ids, (std::set<std::int64_t>{a, b}));
+}
+
 // A savepoint undoes exactly its own rows when its body fails; the transaction and the rows
 // written before and after it commit (a batch import leaves a refused person out whole).
 TEST_F(StoreTest, AFailedSavepointUndoesOnlyItsOwnRows) {

@@ -9,6 +9,7 @@
 
 #include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
+#include "abis/system/batch_enrolment.h"
 
 namespace abis {
 namespace {
@@ -273,6 +274,74 @@ TEST_F(BatchImportTest, DedupRecordsALeadForAPersonEnrolledTwice) {
   wrong_purpose.dedup = true;
   wrong_purpose.purpose = Purpose::kBorderControl;
   EXPECT_EQ(Run(wrong_purpose).status().code(), StatusCode::kInvalidArgument);
+}
+
+// A template-level enrolment (`abis bench store`'s face path): the engine checks each template
+// instead of extracting it, and the ordinary commit seals, audits and indexes it; a template of
+// another algorithm, one the engine refuses, a missing template or an operator without the
+// enrol right stores nothing.
+TEST_F(BatchImportTest, TemplatesPreparedWithoutExtractionAreCheckedThenCommittedAndSearchable) {
+  auto request_for = [](const std::string& id, std::uint32_t seed) {
+    EncounterEnrolment request;
+    request.person = id;
+    request.new_person = Person{};
+    request.new_person->external_id = id;
+    request.new_person->category = PersonCategory::kCitizen;
+    request.new_person->legal_basis = "Register Act";
+    request.new_person->retention_until = "2099-01-01";
+    SampleInput sample;
+    sample.modality = Modality::kFace;
+    sample.bytes = RandomSample(seed);
+    request.samples.push_back(sample);
+    return request;
+  };
+  auto template_of = [this](std::uint32_t seed) {
+    SampleInput sample;
+    sample.modality = Modality::kFace;
+    sample.bytes = RandomSample(seed);
+    return *engine_.Extract(sample);
+  };
+  BiometricTemplate foreign = template_of(51);
+  foreign.algorithm = "other/1";
+  EXPECT_EQ(system_->PrepareNewPersonWithTemplates(enroller_, request_for("T-0", 50), {foreign}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(system_->PrepareNewPersonWithTemplates(enroller_, request_for("T-0", 50), {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(system_->PrepareNewPersonWithTemplates(admin_, request_for("T-0", 50), {template_of(50)}).status().code(),
+            StatusCode::kPermissionDenied);
+  BiometricTemplate wrong_position = template_of(50);
+  wrong_position.position = FingerPosition::kLeftThumb;
+  EXPECT_EQ(system_->PrepareNewPersonWithTemplates(enroller_, request_for("T-0", 50), {wrong_position}).status().code(),
+            StatusCode::kInvalidArgument);
+
+  std::vector<PreparedPerson> prepared;
+  for (std::uint32_t seed : {60u, 61u}) {
+    auto person = system_->PrepareNewPersonWithTemplates(enroller_, request_for("T-" + std::to_string(seed), seed),
+                                                         {template_of(seed)});
+    ASSERT_TRUE(person.ok()) << person.status().ToString();
+    prepared.push_back(std::move(person).value());
+  }
+  NewPersonsBatch batch;
+  batch.gallery = "register";
+  batch.case_ref = "TEMPLATES-1";
+  auto commit = system_->CommitNewPersons(enroller_, prepared, batch);
+  ASSERT_TRUE(commit.ok()) << commit.status().ToString();
+  EXPECT_FALSE(Exists("T-0"));
+  EXPECT_EQ(Count("SELECT count(*) FROM templates"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE action = 'enrol.batch'"), 1);
+
+  SearchRequest search;
+  search.gallery = "register";
+  search.case_ref = "TEMPLATES-1";
+  SampleInput probe;
+  probe.modality = Modality::kFace;
+  probe.bytes = RandomSample(61);
+  search.probes.push_back(probe);
+  auto found = system_->Search(enroller_, search);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_FALSE(found->candidates.empty());
+  EXPECT_EQ(found->candidates.front().external_id, "T-61");
+  EXPECT_EQ(found->gallery_size, 2u);
 }
 
 }  // namespace

@@ -433,6 +433,13 @@ class AbisSystem {
   // (each with its own AbisSystem) prepare while one commits. A bad sample fails the person
   // (naming the sample); nothing is stored either way.
   Result<PreparedPerson> PrepareNewPerson(const Operator& op, EncounterEnrolment request);
+  // As PrepareNewPerson for samples that are already templates of this system's engines
+  // (template-level imports and benchmarks such as `abis bench store`): `templates[i]` is sample
+  // i's template, checked by its engine (modality, algorithm, position, and a comparison with
+  // itself, which parses and validates the payload) instead of extracted. The sample bytes are
+  // still sealed and hashed at commit like any sample's; the commit is the ordinary one.
+  Result<PreparedPerson> PrepareNewPersonWithTemplates(const Operator& op, EncounterEnrolment request,
+                                                       std::vector<BiometricTemplate> templates);
   // The second half: one write transaction, one "enrol.batch" audit entry. An error means nothing
   // of the batch was written.
   Result<NewPersonsCommit> CommitNewPersons(const Operator& op, const std::vector<PreparedPerson>& persons,

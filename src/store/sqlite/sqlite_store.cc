@@ -555,8 +555,10 @@ Result<std::vector<TemplateInfo>> SqliteStore::ListGalleryTemplates(std::int64_t
 }
 
 Result<std::vector<TemplateInfo>> SqliteStore::ListEncounterTemplates(std::int64_t encounter_id) {
-  return QueryTemplates(*db_, "JOIN samples s ON s.id = t.sample_id WHERE s.encounter_id = ? ORDER BY t.id",
-                        [&](Statement& s) { s.Bind(1, encounter_id); });
+  return QueryTemplates(*db_, kEncounterTemplatesClause, [&](Statement& s) {
+    s.Bind(1, encounter_id);
+    s.Bind(2, encounter_id);
+  });
 }
 
 DerivedKey SqliteStore::IndexSnapshotKey() const { return DeriveKey(key_, "abisgidx", 1); }

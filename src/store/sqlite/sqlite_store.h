@@ -11,6 +11,15 @@
 
 namespace abis {
 
+// The FROM/WHERE clause after "FROM templates t" that lists an encounter's templates (both
+// parameters the encounter id). Samples have no index by encounter: the person's templates are
+// found through templates_person, then kept when their sample belongs to the encounter, so the
+// listing costs a few rows, not a scan of every template (it ran once per search with a stored
+// person: 0.35 s at 200k templates). Exposed for the test of its query plan.
+inline constexpr char kEncounterTemplatesClause[] =
+    "JOIN samples s ON s.id = t.sample_id WHERE t.person_id = (SELECT person_id FROM encounters WHERE id = ?) "
+    "AND s.encounter_id = ? ORDER BY t.id";
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(StoreLayout layout, std::unique_ptr<Database> db, const MasterKey& key)
