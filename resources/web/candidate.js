@@ -50,8 +50,71 @@
   function pairView(modality, probe, candidate, probeIndex) {
     const view = { scale: 1, x: 0, y: 0 };
     const images = [];
+    const found = (review.comparisons || []).find((c) => c.probeId === probe.id);
+    const overlay = modality === 'finger' && found && found.sampleId === candidate.id && found.examinerView &&
+      found.examinerView.probe ? found.examinerView : null;
+    const canvas = overlay ? el('canvas', { class: 'overlay', 'aria-hidden': 'true' }) : null;
+    let showMinutiae = true;
     function apply() {
       for (const img of images) img.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+      drawOverlay();
+    }
+    // The minutiae of both prints over the images (same zoom and pan), and a line between each
+    // pair the matcher made, drawn from the coordinates the server computed for this page only.
+    function drawOverlay() {
+      if (!canvas || !canvas.parentNode) return;
+      const host = canvas.parentNode.getBoundingClientRect();
+      canvas.width = Math.round(host.width);
+      canvas.height = Math.round(host.height);
+      const g = canvas.getContext('2d');
+      g.clearRect(0, 0, canvas.width, canvas.height);
+      if (!showMinutiae) return;
+      const places = [];
+      for (const [index, print] of [overlay.probe, overlay.candidate].entries()) {
+        const img = images[index];
+        if (!img || !img.naturalWidth || !img.isConnected) return;
+        const box = img.parentNode.getBoundingClientRect();
+        const across = print.width > 0 ? print.width : img.naturalWidth;
+        const ratio = img.clientWidth / across * view.scale;
+        const left = box.left - host.left + img.parentNode.clientLeft;
+        const top = box.top - host.top + img.parentNode.clientTop;
+        places.push({
+          box: [box.left - host.left, box.top - host.top, box.width, box.height],
+          at: (m) => [left + view.x + m[0] * ratio, top + view.y + m[1] * ratio],
+        });
+      }
+      const colours = { ending: '#e00000', bifurcation: '#0060ff', other: '#808080' };
+      for (const [index, print] of [overlay.probe, overlay.candidate].entries()) {
+        const place = places[index];
+        g.save();
+        g.beginPath();
+        g.rect(...place.box);
+        g.clip();
+        g.lineWidth = 1.5;
+        for (const m of print.minutiae) {
+          const [x, y] = place.at(m);
+          g.strokeStyle = colours[m[3]] || colours.other;
+          g.beginPath();
+          g.arc(x, y, 4, 0, 2 * Math.PI);
+          g.moveTo(x, y);
+          g.lineTo(x + 10 * Math.cos(m[2]), y - 10 * Math.sin(m[2]));
+          g.stroke();
+        }
+        g.restore();
+      }
+      g.strokeStyle = '#00b000';
+      g.lineWidth = 1;
+      for (const [a, b] of overlay.pairs) {
+        const p = overlay.probe.minutiae[a];
+        const q = overlay.candidate.minutiae[b];
+        if (!p || !q) continue;
+        const [x1, y1] = places[0].at(p);
+        const [x2, y2] = places[1].at(q);
+        g.beginPath();
+        g.moveTo(x1, y1);
+        g.lineTo(x2, y2);
+        g.stroke();
+      }
     }
     function zoom(factor) { view.scale = Math.min(8, Math.max(0.5, view.scale * factor)); apply(); }
     function pane(kind, sample) {
@@ -61,6 +124,7 @@
       const src = '/ui/api/candidates/' + encodeURIComponent(id) + '/' + (kind === 'Probe' ? 'probes' : 'samples') + '/' +
         encodeURIComponent(sample.id) + '/image';
       const img = el('img', { src, alt, draggable: 'false' });
+      img.addEventListener('load', drawOverlay);
       img.addEventListener('error', () => { img.replaceWith(el('p', {}, alt + ': no picture the browser can show')); });
       images.push(img);
       const box = el('div', { class: 'pane', tabindex: '0', role: 'group', 'aria-label': alt + ' (arrow keys pan, + and - zoom)' },
@@ -87,7 +151,6 @@
     zoomIn.addEventListener('click', () => zoom(1.2));
     zoomOut.addEventListener('click', () => zoom(1 / 1.2));
     reset.addEventListener('click', () => { view.scale = 1; view.x = 0; view.y = 0; apply(); });
-    const found = (review.comparisons || []).find((c) => c.probeId === probe.id);
     let evidence = null;
     if (found) {
       const best = found.sampleId === candidate.id ? ' (best of the candidate\'s samples)' : '';
@@ -96,8 +159,53 @@
         'Score ' + Number(found.score).toFixed(3) + ', log-LR ' + Number(found.lnLr).toFixed(2) +
         ', FMR at this score ' + fmr + (found.matchedPairs ? ', ' + found.matchedPairs + ' minutiae paired' : '') + best);
     }
-    return el('div', {}, el('div', { class: 'pair' }, pane('Probe', probe), pane('Candidate', candidate)), evidence,
-      el('p', { role: 'group', 'aria-label': 'View of ' + modality + ' ' + probeIndex }, zoomIn, ' ', zoomOut, ' ', reset));
+    const controls = el('p', { role: 'group', 'aria-label': 'View of ' + modality + ' ' + probeIndex }, zoomIn, ' ', zoomOut, ' ', reset);
+    const pair = el('div', { class: 'pair' }, pane('Probe', probe), pane('Candidate', candidate), canvas);
+    if (overlay) {
+      pair.dataset.minutiae = overlay.probe.minutiae.length + '/' + overlay.candidate.minutiae.length;
+      pair.dataset.pairs = String(overlay.pairs.length);
+      const toggle = el('button', { type: 'button', 'aria-pressed': 'true' }, 'Minutiae and pairs');
+      toggle.addEventListener('click', () => {
+        showMinutiae = !showMinutiae;
+        toggle.setAttribute('aria-pressed', String(showMinutiae));
+        drawOverlay();
+      });
+      controls.append(' ', toggle);
+      window.addEventListener('resize', drawOverlay);
+    }
+    return el('div', {}, pair, evidence, controls);
+  }
+
+  // DNA: the locus-by-locus table of a probe and the candidate's best profile (text only).
+  function lrText(lr) {
+    if (lr === null || lr === undefined) return '—';
+    const value = Number(lr);
+    return value === 0 ? '0 (excludes)' : value.toPrecision(3);
+  }
+  function locusTable(probe, probeIndex) {
+    const found = (review.comparisons || []).find((c) => c.probeId === probe.id);
+    const view = found && found.examinerView;
+    if (!view || !Array.isArray(view.loci)) {
+      return el('p', {}, 'DNA probe ' + probeIndex + ': no locus comparison with the candidate.');
+    }
+    const caption = 'Loci of DNA probe ' + probeIndex + ' and candidate profile, sample ' + found.sampleId +
+      ' (match at ' + view.stringency + ' stringency; LR in population ' + view.population + ')';
+    const head = el('tr', {}, el('th', { scope: 'col' }, 'Locus'), el('th', { scope: 'col' }, 'Probe alleles'),
+      el('th', { scope: 'col' }, 'Candidate alleles'), el('th', { scope: 'col' }, 'Match class'),
+      el('th', { scope: 'col', class: 'evidence hidden' }, 'Locus LR'));
+    const body = el('tbody');
+    for (const row of view.loci) {
+      body.append(el('tr', { class: 'locus-' + String(row.class).replace(/[^a-z]+/g, '-') },
+        el('th', { scope: 'row' }, String(row.locus)),
+        el('td', {}, row.probe === null ? '—' : String(row.probe)),
+        el('td', {}, row.candidate === null ? '—' : String(row.candidate)),
+        el('td', {}, String(row.class)),
+        el('td', { class: 'evidence hidden' }, lrText(row.lr))));
+    }
+    const blindMode = scores.classList.contains('hidden');
+    const table = el('table', { class: 'loci' }, el('caption', {}, caption), el('thead', {}, head), body);
+    for (const node of table.querySelectorAll('.evidence')) node.classList.toggle('hidden', blindMode);
+    return table;
   }
 
   const comparisons = document.getElementById('comparisons');
@@ -108,8 +216,8 @@
     if (probes.length === 0 && samples.length === 0) continue;
     const section = el('section', { 'aria-label': modality }, el('h2', {}, modality === 'dna' ? 'DNA' : modality[0].toUpperCase() + modality.slice(1)));
     if (modality === 'dna') {
-      section.append(el('p', {}, 'DNA profiles: ' + probes.length + ' probe(s), ' + samples.length +
-        ' candidate profile(s). The locus table is shown by `abis review show`.'));
+      section.append(el('p', {}, 'DNA profiles: ' + probes.length + ' probe(s), ' + samples.length + ' candidate profile(s).'));
+      probes.forEach((probe, index) => section.append(locusTable(probe, index + 1)));
     } else if (probes.length === 0) {
       section.append(el('p', {}, 'The search kept no ' + modality + ' probe (searched from stored data or before probes were kept).'));
     } else {

@@ -215,6 +215,59 @@ class DnaEngine final : public ModalityEngine {
     return Score(probe_profile, reference_profile);
   }
 
+  // The locus-by-locus table of a comparison, for the examiner: every locus either profile types
+  // (amelogenin shown, never compared), both genotypes, the match class and the locus's LR in the
+  // population Score() reports (the most conservative): 1/match probability where consistent, 0
+  // where the loci exclude, null where it cannot be said (not compared, no frequencies).
+  Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
+    ABIS_ASSIGN_OR_RETURN(StrProfile probe_profile, ProfileFromTemplate(probe));
+    ABIS_ASSIGN_OR_RETURN(StrProfile reference_profile, ProfileFromTemplate(reference));
+    ABIS_ASSIGN_OR_RETURN(Comparison scored, Score(probe_profile, reference_profile));
+    const PopulationFrequencies* population = nullptr;
+    for (const PopulationFrequencies* candidate : populations_) {
+      if (scored.details.value("population", "") == candidate->name()) population = candidate;
+    }
+    std::set<std::string> names;
+    for (const auto& [locus, genotype] : probe_profile.loci) names.insert(locus);
+    for (const auto& [locus, genotype] : reference_profile.loci) names.insert(locus);
+    nlohmann::json loci = nlohmann::json::array();
+    for (const std::string& locus : names) {
+      const auto in_probe = probe_profile.loci.find(locus);
+      const auto in_reference = reference_profile.loci.find(locus);
+      const bool typed_probe = in_probe != probe_profile.loci.end() && !in_probe->second.alleles.empty();
+      const bool typed_reference = in_reference != reference_profile.loci.end() && !in_reference->second.alleles.empty();
+      nlohmann::json row = {{"locus", locus},
+                            {"probe", typed_probe ? nlohmann::json(in_probe->second.Key()) : nlohmann::json(nullptr)},
+                            {"candidate", typed_reference ? nlohmann::json(in_reference->second.Key())
+                                                          : nlohmann::json(nullptr)},
+                            {"lr", nullptr}};
+      if (locus == kAmelogenin || !typed_probe || !typed_reference) {
+        row["class"] = "not compared";
+      } else {
+        const LocusGenotype& a = in_probe->second;
+        const LocusGenotype& b = in_reference->second;
+        row["class"] = LocusMatches(a, b, MatchStringency::kHigh)       ? "identical"
+                       : LocusMatches(a, b, MatchStringency::kModerate) ? "consistent"
+                       : LocusMatches(a, b, MatchStringency::kLow)      ? "shares an allele"
+                                                                        : "mismatch";
+        const bool matches = LocusMatches(a, b, settings_.criteria.stringency);
+        row["match"] = matches;
+        std::optional<LocusGenotype> evidence = EvidenceGenotype(a, b);
+        if (!matches) {
+          row["lr"] = 0.0;
+        } else if (evidence && population != nullptr && population->HasLocus(locus)) {
+          auto probability = ComputeLocusMatchProbability(locus, *evidence, *population, settings_.probability);
+          if (probability.ok() && probability->probability > 0) row["lr"] = 1.0 / probability->probability;
+        }
+      }
+      loci.push_back(std::move(row));
+    }
+    return nlohmann::json{{"loci", loci},
+                          {"stringency", MatchStringencyName(settings_.criteria.stringency)},
+                          {"population", scored.details.value("population", "")},
+                          {"log10_lr", scored.details.value("log10_lr", 0.0)}};
+  }
+
   // The most conservative (lowest) identity log-LR over the configured populations.
   Result<Comparison> Score(const StrProfile& probe, const StrProfile& reference) const {
     Comparison result;

@@ -177,6 +177,30 @@ class FingerEngine final : public ModalityEngine {
     return comparison;
   }
 
+  // The examiner's overlay: both prints' minutiae (x, y in pixels of the image the template came
+  // from, angle in radians, type) and the pairs the matcher made (indices into the two lists).
+  Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe,
+                                      const BiometricTemplate& reference) const override {
+    ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate probe_minutiae, MinutiaeOfTemplate(probe));
+    ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate reference_minutiae, MinutiaeOfTemplate(reference));
+    const MccComparison mcc =
+        CompareMcc(BuildMccTemplate(probe_minutiae, options_.gallery.mcc),
+                   BuildMccTemplate(reference_minutiae, options_.gallery.mcc), options_.gallery.mcc);
+    auto print = [](const MinutiaeTemplate& t) {
+      nlohmann::json minutiae = nlohmann::json::array();
+      for (const Minutia& m : t.minutiae) {
+        const char* type = m.type == MinutiaType::kEnding        ? "ending"
+                           : m.type == MinutiaType::kBifurcation ? "bifurcation"
+                                                                 : "other";
+        minutiae.push_back({m.x, m.y, m.angle, type});
+      }
+      return nlohmann::json{{"width", t.width}, {"height", t.height}, {"minutiae", minutiae}};
+    };
+    nlohmann::json pairs = nlohmann::json::array();
+    for (const MatchedMinutiaPair& pair : mcc.pairs) pairs.push_back({pair.probe_minutia, pair.reference_minutia});
+    return nlohmann::json{{"probe", print(probe_minutiae)}, {"candidate", print(reference_minutiae)}, {"pairs", pairs}};
+  }
+
   std::unique_ptr<ModalityGallery> NewGallery() const override { return NewFingerGallery(options_.gallery); }
 
   Result<double> ThresholdForFalseMatchRate(double false_match_rate) const override {

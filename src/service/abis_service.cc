@@ -937,7 +937,8 @@ class AbisService::Impl {
                                   {"score", c.score},
                                   {"lnLr", c.log_lr},
                                   {"fmr", fmr},
-                                  {"matchedPairs", c.details.contains("matched_pairs") ? c.details.at("matched_pairs").size() : 0}});
+                                  {"matchedPairs", c.details.contains("matched_pairs") ? c.details.at("matched_pairs").size() : 0},
+                                  {"examinerView", c.examiner_view}});
             }
             out["comparisons"] = compared;
             out["comparisonErrors"] = comparison.comparison_errors;

@@ -141,6 +141,7 @@ Result<CandidateComparison> AbisSystem::ReadCandidateComparison(const Operator& 
       continue;
     }
     std::optional<ProbeComparison> best;
+    const BiometricTemplate* best_reference = nullptr;
     for (const auto& [info, reference] : references) {
       if (info.modality != input.modality || info.algorithm != probe->algorithm) continue;
       if (input.position != FingerPosition::kUnknown && info.position != FingerPosition::kUnknown &&
@@ -150,8 +151,9 @@ Result<CandidateComparison> AbisSystem::ReadCandidateComparison(const Operator& 
       auto compared = (*engine)->Compare(*probe, reference);
       if (!compared.ok()) continue;
       if (!best || compared->log_lr > best->log_lr) {
-        best = ProbeComparison{record.id,        info.sample_id, compared->score,
-                               compared->log_lr, std::nullopt,   compared->details};
+        best = ProbeComparison{record.id,    info.sample_id,    compared->score,         compared->log_lr,
+                               std::nullopt, compared->details, nlohmann::json::object()};
+        best_reference = &reference;
       }
     }
     if (!best) {
@@ -159,6 +161,13 @@ Result<CandidateComparison> AbisSystem::ReadCandidateComparison(const Operator& 
       continue;
     }
     best->false_match_rate = FalseMatchRateAt(**engine, best->score);
+    // The engine's detail for the examiner (alleles, minutiae positions): only in this answer.
+    auto view = (*engine)->ExaminerView(*probe, *best_reference);
+    if (view.ok()) {
+      best->examiner_view = std::move(*view);
+    } else {
+      comparison.comparison_errors.push_back(input.source_name + ": " + view.status().message());
+    }
     comparison.comparisons.push_back(std::move(*best));
   }
   AuditEvent event = EventFor(op, "candidate.comparison.read");

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -60,6 +61,49 @@ TEST(DnaEngine, ExclusionIsStronglyNegative) {
   EXPECT_DOUBLE_EQ(comparison->log_lr, kExcludedLocusLogLr);
   EXPECT_EQ(comparison->details["excluded"], true);
   EXPECT_EQ(comparison->details["mismatched_loci"], nlohmann::json::array({"vWA"}));
+}
+
+// The examiner's locus table: every locus of either profile, both genotypes, the match class and
+// the locus LR (1/match probability; 0 where the locus excludes); alleles never in Compare().
+TEST(DnaEngine, ExaminerViewListsEveryLocusWithItsClassAndLr) {
+  auto engine = Engine();
+  const BiometricTemplate probe = Extract(*engine, FullProfileCsv());
+  const BiometricTemplate candidate = Extract(*engine, FullProfileCsv("14,15"));
+  auto view = engine->ExaminerView(probe, candidate);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  ASSERT_EQ(view->at("loci").size(), 21u);  // 20 STR loci and amelogenin
+  EXPECT_EQ(view->at("population"), "Caucasian");
+  std::map<std::string, nlohmann::json> rows;
+  for (const auto& row : view->at("loci")) rows[row.at("locus").get<std::string>()] = row;
+  EXPECT_EQ(rows.at("vWA").at("probe"), "17/18");
+  EXPECT_EQ(rows.at("vWA").at("candidate"), "14/15");
+  EXPECT_EQ(rows.at("vWA").at("class"), "mismatch");
+  EXPECT_EQ(rows.at("vWA").at("lr"), 0.0);
+  EXPECT_EQ(rows.at("AMEL").at("class"), "not compared");
+  EXPECT_TRUE(rows.at("AMEL").at("lr").is_null());
+  EXPECT_EQ(rows.at("TH01").at("class"), "identical");
+  EXPECT_EQ(rows.at("TH01").at("probe"), "6/9.3");
+  auto table = AlleleFrequencyTable::LoadFile(AlleleFrequencyTable::ShippedTablePath());
+  LocusGenotype th01 = testing::Profile(FullProfileCsv()).loci.at("TH01");
+  auto probability = ComputeLocusMatchProbability("TH01", th01, **table->Population("Caucasian"));
+  ASSERT_TRUE(probability.ok());
+  EXPECT_NEAR(rows.at("TH01").at("lr").get<double>(), 1.0 / probability->probability, 1e-9);
+  // One allele of a locus missing in the candidate (drop-out): consistent at moderate stringency.
+  std::string partial = FullProfileCsv();
+  partial.replace(partial.find("D18S51,14,16"), 12, "D18S51,14,");
+  auto consistent = engine->ExaminerView(probe, Extract(*engine, partial));
+  ASSERT_TRUE(consistent.ok()) << consistent.status().ToString();
+  for (const auto& row : consistent->at("loci")) {
+    if (row.at("locus") == "D18S51") {
+      EXPECT_EQ(row.at("class"), "consistent");
+      EXPECT_GE(row.at("lr").get<double>(), 1.0);
+    }
+  }
+  // The score's details (which reach search answers) carry no allele.
+  auto compared = engine->Compare(probe, candidate);
+  ASSERT_TRUE(compared.ok());
+  EXPECT_EQ(compared->details.dump().find("17/18"), std::string::npos);
+  EXPECT_EQ(compared->details.dump().find("9.3"), std::string::npos);
 }
 
 TEST(DnaEngine, ThresholdIsTheTuringBound) {

@@ -111,6 +111,18 @@ TEST(FingerEngineTest, ComparisonDetailsShowTheScoresParts) {
   auto without_map = engine->Compare(templates[0], record);
   ASSERT_TRUE(without_map.ok());
   EXPECT_TRUE(without_map->details.at("orientation_agreement").is_null());
+  // The examiner's overlay: both prints' minutiae in image pixels and the same pairs as Compare();
+  // the comparison details (which reach search answers) carry indices only, never positions.
+  auto view = engine->ExaminerView(templates[0], templates[1]);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  const MinutiaeTemplate probe_minutiae = MinutiaeOfTemplate(templates[0]).value();
+  ASSERT_EQ(view->at("probe").at("minutiae").size(), probe_minutiae.minutiae.size());
+  EXPECT_EQ(view->at("probe").at("width"), probe_minutiae.width);
+  EXPECT_EQ(view->at("probe").at("minutiae").at(0).at(0), probe_minutiae.minutiae[0].x);
+  EXPECT_EQ(view->at("probe").at("minutiae").at(0).at(1), probe_minutiae.minutiae[0].y);
+  EXPECT_EQ(view->at("pairs"), comparison->details.at("matched_pairs"));
+  EXPECT_FALSE(view->at("pairs").empty());
+  EXPECT_FALSE(comparison->details.contains("probe"));
 }
 
 TEST(FingerEngineTest, ResolutionOptionRescalesImagesThatDeclareNone) {

@@ -513,6 +513,19 @@ TEST_F(ServiceTest, TheProbeIsKeptWithTheSearchAndViewingItIsAudited) {
   ASSERT_EQ(body.at("probes").size(), 1u);
   ASSERT_FALSE(body.at("candidateSamples").empty());
   EXPECT_EQ(AuditCount("candidate.comparison.read"), 1);
+  // The engine's examiner view (alleles, minutiae positions) reaches this page only: not the
+  // search answer, not the audit log.
+  ASSERT_EQ(body.at("comparisons").size(), 1u) << view->body;
+  EXPECT_EQ(body.at("comparisons").at(0).at("examinerView").at("marker"), abis::testing::TestEngine::kExaminerViewMarker);
+  EXPECT_EQ(response->body.find(abis::testing::TestEngine::kExaminerViewMarker), std::string::npos);
+  {
+    auto leaked = RawDatabase(system_->TEST_store())
+                      .Prepare(std::string("SELECT count(*) FROM audit_log WHERE instr(result, '") +
+                               abis::testing::TestEngine::kExaminerViewMarker + "') > 0 OR instr(object_ids, '" +
+                               abis::testing::TestEngine::kExaminerViewMarker + "') > 0");
+    ASSERT_TRUE(*leaked->Step());
+    EXPECT_EQ(leaked->ColumnInt(0), 0);
+  }
   std::string probe = std::to_string(body.at("probes").at(0).at("id").get<std::int64_t>());
   auto image = Client().Get("/ui/api/candidates/" + std::to_string(candidate) + "/probes/" + probe + "/image", Auth("exa"));
   EXPECT_EQ(AuditCount("candidate.image.read"), 1);  // the test engine's samples are no pictures (501)

@@ -82,6 +82,10 @@ class StillTestEngine final : public ModalityEngine {
   Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override {
     return plain_.Compare(probe, reference);
   }
+  Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe,
+                                      const BiometricTemplate& reference) const override {
+    return plain_.ExaminerView(probe, reference);
+  }
   std::unique_ptr<ModalityGallery> NewGallery() const override { return NewExhaustiveGallery(*this); }
   Result<double> ThresholdForFalseMatchRate(double fmr) const override {
     return plain_.ThresholdForFalseMatchRate(fmr);

@@ -50,6 +50,13 @@ class TestEngine final : public ModalityEngine {
     return comparison;
   }
 
+  // A recognisable marker standing in for the biometric detail an examiner sees (tests check it
+  // reaches the examiner's page and nothing else).
+  Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe, const BiometricTemplate&) const override {
+    return nlohmann::json{{"marker", kExaminerViewMarker}, {"probe_length", probe.data.size()}};
+  }
+  static constexpr const char* kExaminerViewMarker = "examiner-view-only-7f3a9c";
+
   std::unique_ptr<ModalityGallery> NewGallery() const override { return NewExhaustiveGallery(*this); }
   Result<double> ThresholdForFalseMatchRate(double) const override { return 0.9; }
 

@@ -136,6 +136,10 @@ class ModalityEngine {
   virtual Result<std::vector<SubjectInSample>> FindSubjects(const SampleInput& sample) const;
   // 1:1 comparison. Templates of another algorithm are kInvalidArgument.
   virtual Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const = 0;
+  // What an examiner sees of one comparison beyond the score: engine-specific detail that may
+  // hold biometric data (alleles per locus, minutiae positions). Only for the examiner's candidate
+  // page: never copied into search answers or the audit log. The default: an empty object.
+  virtual Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe, const BiometricTemplate& reference) const;
   // A new, empty gallery for this engine's templates.
   virtual std::unique_ptr<ModalityGallery> NewGallery() const = 0;
   // Raw-score threshold whose estimated false-match rate is `false_match_rate` (0 < fmr < 1).

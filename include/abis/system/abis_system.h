@@ -189,6 +189,9 @@ struct ProbeComparison {
   double log_lr = 0.0;
   std::optional<double> false_match_rate;  // unset when the engine's calibration cannot say
   nlohmann::json details = nlohmann::json::object();  // the engine's (e.g. minutiae paired)
+  // ModalityEngine::ExaminerView of the pair (alleles per locus, minutiae positions): biometric
+  // data for the examiner's page only, never in search answers or the audit log.
+  nlohmann::json examiner_view = nlohmann::json::object();
 };
 
 struct CandidateComparison {
