@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/sqlite_access.h"
+#include "../support/store_enrolment.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
 
@@ -26,22 +27,7 @@ class GalleryIndexCacheTest : public ::testing::Test {
   }
 
   std::int64_t Enrol(const std::string& external_id, std::uint32_t seed) {
-    Person person;
-    person.external_id = external_id;
-    person.legal_basis = "Test Act";
-    person.retention_until = "2099-01-01";
-    EXPECT_TRUE(writer_->AddPerson(person).ok());
-    Encounter encounter;
-    encounter.person_id = person.id;
-    encounter.operator_id = operator_id_;
-    std::int64_t encounter_id = *writer_->AddEncounter(encounter);
-    SampleInput sample;
-    sample.bytes = RandomSample(seed);
-    std::int64_t sample_id =
-        *writer_->AddSample(encounter_id, person.id, Modality::kFace, "raw", FingerPosition::kUnknown, sample.bytes);
-    EXPECT_TRUE(writer_->AddTemplate(sample_id, person.id, *engine_.Extract(sample)).ok());
-    EXPECT_TRUE(writer_->AddGalleryMember(gallery_id_, person.id).ok());
-    return person.id;
+    return testing::EnrolStoredFace(*writer_, engine_, operator_id_, gallery_id_, external_id, seed);
   }
 
   // Size of the index `store` sees in a snapshot, through the shared cache.

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "../support/store_enrolment.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
 #include "abis/system/gallery_index_cache.h"
@@ -31,22 +32,7 @@ class GalleryIndexSnapshotTest : public ::testing::Test {
   }
 
   std::int64_t Enrol(const std::string& external_id, std::uint32_t seed) {
-    Person person;
-    person.external_id = external_id;
-    person.legal_basis = "Test Act";
-    person.retention_until = "2099-01-01";
-    EXPECT_TRUE(store_->AddPerson(person).ok());
-    Encounter encounter;
-    encounter.person_id = person.id;
-    encounter.operator_id = operator_id_;
-    std::int64_t encounter_id = *store_->AddEncounter(encounter);
-    SampleInput sample;
-    sample.bytes = RandomSample(seed);
-    std::int64_t sample_id =
-        *store_->AddSample(encounter_id, person.id, Modality::kFace, "raw", FingerPosition::kUnknown, sample.bytes);
-    EXPECT_TRUE(store_->AddTemplate(sample_id, person.id, *engine_.Extract(sample)).ok());
-    EXPECT_TRUE(store_->AddGalleryMember(gallery_id_, person.id).ok());
-    return person.id;
+    return testing::EnrolStoredFace(*store_, engine_, operator_id_, gallery_id_, external_id, seed);
   }
 
   // A process's cache with snapshots on, as AbisSystem::Open makes it.
