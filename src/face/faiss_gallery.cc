@@ -167,26 +167,16 @@ namespace {
 constexpr std::uint64_t kFaceStateMagic = 0x3153474641534942 ^ 0x0000000000000600;  // face state, format 1
 constexpr std::size_t kFaceStateRowsPerChunk = 16384;
 
-Status WriteFaceWord(GalleryStateWriter& out, std::uint64_t word) {
-  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
-}
-
-Result<std::uint64_t> ReadFaceWord(GalleryStateReader& in) {
-  std::uint64_t word = 0;
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
-  return word;
-}
-
 }  // namespace
 
 Status FaissFaceGallery::SaveState(GalleryStateWriter& out) const {
   const FaceRowStore& rows = impl_->rows;
-  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, kFaceStateMagic));
-  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, rows.dimension()));
-  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, impl_->model_id.size()));
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, kFaceStateMagic));
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.dimension()));
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, impl_->model_id.size()));
   ABIS_RETURN_IF_ERROR(
       out.Write({reinterpret_cast<const std::uint8_t*>(impl_->model_id.data()), impl_->model_id.size()}));
-  ABIS_RETURN_IF_ERROR(WriteFaceWord(out, rows.size()));
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.size()));
   const std::span<const std::int64_t> ids = rows.ids();
   ABIS_RETURN_IF_ERROR(out.Write({reinterpret_cast<const std::uint8_t*>(ids.data()), ids.size_bytes()}));
   const std::span<const float> vectors = rows.Rows();
@@ -196,20 +186,20 @@ Status FaissFaceGallery::SaveState(GalleryStateWriter& out) const {
 Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
   if (impl_->rows.size() != 0)
     return Status::FailedPrecondition("face gallery: a state loads only into an empty gallery");
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadFaceWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadStateWord(in));
   if (magic != kFaceStateMagic) return Status::DataLoss("face gallery state: another format");
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t dimension, ReadFaceWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t dimension, ReadStateWord(in));
   if (dimension != static_cast<std::uint64_t>(impl_->dimension)) {
     return Status::DataLoss("face gallery state: dimension " + std::to_string(dimension) + ", the gallery's is " +
                             std::to_string(impl_->dimension));
   }
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t model_size, ReadFaceWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t model_size, ReadStateWord(in));
   if (model_size != impl_->model_id.size()) return Status::DataLoss("face gallery state: another model");
   std::string model(model_size, '\0');
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(model.data()), model.size()}));
   if (model != impl_->model_id)
     return Status::DataLoss("face gallery state: model '" + model + "', not '" + impl_->model_id + "'");
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadFaceWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadStateWord(in));
   if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("face gallery state: row count out of range");
   std::vector<std::int64_t> ids(count);
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(ids.data()), ids.size() * sizeof(std::int64_t)}));

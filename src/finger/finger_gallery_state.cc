@@ -66,16 +66,8 @@ Status ReadArray(GalleryStateReader& in, std::vector<T>& values, std::uint64_t c
 }
 
 Status WriteWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words) {
-  for (std::uint64_t word : words) {
-    ABIS_RETURN_IF_ERROR(out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word}));
-  }
+  for (std::uint64_t word : words) ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
   return Status::Ok();
-}
-
-Result<std::uint64_t> ReadWord(GalleryStateReader& in) {
-  std::uint64_t word = 0;
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
-  return word;
 }
 
 }  // namespace
@@ -120,14 +112,14 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
                          "cylinder builder (code or MCC parameters changed)",
                          "signatures-only setting"};
   for (std::size_t i = 0; i < std::size(expected); ++i) {
-    ABIS_ASSIGN_OR_RETURN(std::uint64_t word, ReadWord(in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t word, ReadStateWord(in));
     if (word != expected[i]) return Status::DataLoss(std::string("finger gallery state: another ") + names[i]);
   }
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t templates, ReadWord(in));
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t cylinders, ReadWord(in));
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t orientation_cells, ReadWord(in));
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t garbage_cylinders, ReadWord(in));
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t garbage_orientation_cells, ReadWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t templates, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t cylinders, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t orientation_cells, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t garbage_cylinders, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t garbage_orientation_cells, ReadStateWord(in));
   if (templates > kMaxTemplates || cylinders > kMaxCylinders || orientation_cells > kMaxOrientationCells ||
       garbage_cylinders > cylinders || garbage_orientation_cells > orientation_cells) {
     return Status::DataLoss("finger gallery state: sizes out of range");

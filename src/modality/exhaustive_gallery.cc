@@ -11,23 +11,13 @@ namespace {
 constexpr std::uint64_t kStateMagic = 0x3153474541534942;  // exhaustive gallery state, format 1
 constexpr std::uint64_t kMaxStateString = std::uint64_t{1} << 28;
 
-Status WriteWord(GalleryStateWriter& out, std::uint64_t word) {
-  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
-}
-
-Result<std::uint64_t> ReadWord(GalleryStateReader& in) {
-  std::uint64_t word = 0;
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
-  return word;
-}
-
 Status WriteBytes(GalleryStateWriter& out, std::string_view bytes) {
-  ABIS_RETURN_IF_ERROR(WriteWord(out, bytes.size()));
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, bytes.size()));
   return out.Write({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
 }
 
 Result<std::string> ReadBytes(GalleryStateReader& in) {
-  ABIS_ASSIGN_OR_RETURN(std::uint64_t size, ReadWord(in));
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t size, ReadStateWord(in));
   if (size > kMaxStateString) return Status::DataLoss("gallery state: a string longer than 256 MiB");
   std::string bytes(size, '\0');
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()}));
@@ -53,12 +43,12 @@ class ExhaustiveGallery final : public ModalityGallery {
 
   // The state: every template as added (id, modality, position, algorithm, data, quality).
   Status SaveState(GalleryStateWriter& out) const override {
-    ABIS_RETURN_IF_ERROR(WriteWord(out, kStateMagic));
-    ABIS_RETURN_IF_ERROR(WriteWord(out, references_.size()));
+    ABIS_RETURN_IF_ERROR(WriteStateWord(out, kStateMagic));
+    ABIS_RETURN_IF_ERROR(WriteStateWord(out, references_.size()));
     for (const auto& [id, reference] : references_) {
-      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(id)));
-      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(reference.modality)));
-      ABIS_RETURN_IF_ERROR(WriteWord(out, static_cast<std::uint64_t>(reference.position)));
+      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(id)));
+      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(reference.modality)));
+      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(reference.position)));
       ABIS_RETURN_IF_ERROR(WriteBytes(out, reference.algorithm));
       ABIS_RETURN_IF_ERROR(WriteBytes(
           out, std::string_view(reinterpret_cast<const char*>(reference.data.data()), reference.data.size())));
@@ -69,15 +59,15 @@ class ExhaustiveGallery final : public ModalityGallery {
 
   Status LoadState(GalleryStateReader& in) override {
     if (!references_.empty()) return Status::FailedPrecondition("a gallery state loads only into an empty gallery");
-    ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadWord(in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t magic, ReadStateWord(in));
     if (magic != kStateMagic) return Status::DataLoss("exhaustive gallery state: another format");
-    ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadWord(in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadStateWord(in));
     std::map<std::int64_t, BiometricTemplate> loaded;
     for (std::uint64_t i = 0; i < count; ++i) {
       BiometricTemplate reference;
-      ABIS_ASSIGN_OR_RETURN(std::uint64_t id, ReadWord(in));
-      ABIS_ASSIGN_OR_RETURN(std::uint64_t modality, ReadWord(in));
-      ABIS_ASSIGN_OR_RETURN(std::uint64_t position, ReadWord(in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t id, ReadStateWord(in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t modality, ReadStateWord(in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t position, ReadStateWord(in));
       if (modality > 16 || position > 255) return Status::DataLoss("exhaustive gallery state: a bad template header");
       reference.modality = static_cast<Modality>(modality);
       reference.position = static_cast<FingerPosition>(position);

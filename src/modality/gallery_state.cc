@@ -2,6 +2,16 @@
 
 namespace abis {
 
+Status WriteStateWord(GalleryStateWriter& out, std::uint64_t word) {
+  return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
+}
+
+Result<std::uint64_t> ReadStateWord(GalleryStateReader& in) {
+  std::uint64_t word = 0;
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
+  return word;
+}
+
 Status ModalityGallery::SaveState(GalleryStateWriter& /*out*/) const {
   return Status::Unimplemented("this gallery keeps no snapshot state");
 }

@@ -93,6 +93,10 @@ class GalleryStateReader {
   virtual Status Read(std::span<std::uint8_t> bytes) = 0;
 };
 
+// One 64-bit word of a gallery state, in the machine's byte order (states are local caches).
+Status WriteStateWord(GalleryStateWriter& out, std::uint64_t word);
+Result<std::uint64_t> ReadStateWord(GalleryStateReader& in);
+
 // In-memory 1:N search structure for one modality.
 class ModalityGallery {
  public:
