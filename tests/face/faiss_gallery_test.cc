@@ -13,6 +13,7 @@
 
 #include "abis/face/face_template.h"
 #include "../../src/face/inner_product_kernel.h"
+#include "../support/memory_gallery_state.h"
 
 namespace abis::face {
 namespace {
@@ -65,6 +66,47 @@ TEST(FaissFaceGalleryTest, FindsTheMateAndSwitchesToHnswAboveTheExactLimit) {
   const Result<std::vector<Candidate>> gone = gallery.Search(Template("m/1", references[5]), 40);
   ASSERT_TRUE(gone.ok());
   for (const Candidate& c : *gone) EXPECT_NE(c.reference_id, 1005);
+}
+
+// A snapshot state (ids and float rows) loads into a gallery that answers exactly as the original,
+// and one of another model or dimension is refused, leaving the gallery empty.
+TEST(FaissFaceGalleryTest, ASavedStateLoadsIntoAGalleryThatAnswersTheSame) {
+  std::mt19937 random(5);
+  FaissFaceGallery original("m/1", kDimension, {}, nullptr);
+  std::vector<std::vector<float>> references;
+  for (int i = 0; i < 120; ++i) {
+    references.push_back(RandomUnit(random));
+    ASSERT_TRUE(original.Add(500 + i, Template("m/1", references.back())).ok());
+  }
+  original.Remove(510);
+  abis::testing::MemoryStateWriter writer;
+  ASSERT_TRUE(original.SaveState(writer).ok());
+
+  FaissFaceGallery loaded("m/1", kDimension, {}, nullptr);
+  abis::testing::MemoryStateReader reader(writer.bytes());
+  const Status status = loaded.LoadState(reader);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(reader.at_end());
+  ASSERT_EQ(loaded.size(), original.size());
+  for (int i : {0, 10, 64, 119}) {
+    const auto expected = original.Search(Template("m/1", references[i]), 5);
+    const auto actual = loaded.Search(Template("m/1", references[i]), 5);
+    ASSERT_TRUE(expected.ok() && actual.ok());
+    ASSERT_EQ(actual->size(), expected->size());
+    for (std::size_t k = 0; k < expected->size(); ++k) {
+      EXPECT_EQ((*actual)[k].reference_id, (*expected)[k].reference_id);
+      EXPECT_EQ((*actual)[k].score, (*expected)[k].score);
+    }
+  }
+
+  FaissFaceGallery other_model("m/2", kDimension, {}, nullptr);
+  abis::testing::MemoryStateReader again(writer.bytes());
+  EXPECT_EQ(other_model.LoadState(again).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(other_model.size(), 0u);
+  FaissFaceGallery other_dimension("m/1", kDimension * 2, {}, nullptr);
+  abis::testing::MemoryStateReader third(writer.bytes());
+  EXPECT_EQ(other_dimension.LoadState(third).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(other_dimension.size(), 0u);
 }
 
 TEST(FaissFaceGalleryTest, BulkAddedHnswAgreesWithExactSearchAndKeepsTheCallersThreadCount) {
