@@ -17,6 +17,7 @@ struct BatchImportOptions {
   bool dedup = false;
   bool resume = false;
   bool progress = false;
+  bool no_index_refresh = false;
   int workers = 0;
   std::size_t batch_size = 256;
   int batch_ms = 200;
@@ -80,6 +81,11 @@ void RunBatchImportCommand(CliContext& context, const BatchImportOptions& option
   request.target_false_match_rate = options.fmr;
   auto progress = std::make_shared<ProgressLine>(options.progress);
   request.progress = [progress](const BatchImportProgress& p) { (*progress)(p); };
+  request.refresh_indexes = !options.no_index_refresh;
+  request.index_refresh_started = [] {
+    std::cerr << "import: bringing the gallery index up to date and writing its snapshot, so that the first search "
+                 "need not (--no-index-refresh skips this)\n";
+  };
   auto session = context.OpenAsOperator();
   if (context.Failed(session.status())) return;
   const Operator op = session->second;
@@ -93,6 +99,11 @@ void RunBatchImportCommand(CliContext& context, const BatchImportOptions& option
         report->enrolled, report->persons, report->rows, options.gallery, report->seconds, report->failed,
         report->skipped_existing, report->possible_duplicates);
     if (report->failed > 0) s << "failed rows, with the reason: " << report->errors_file.string() << "\n";
+    if (report->indexed_templates > 0) {
+      s << fmt::format("gallery index up to date: {} templates in {:.1f} s\n", report->indexed_templates,
+                       report->index_seconds);
+    }
+    for (const std::string& warning : report->index_warnings) s << "warning: gallery index: " << warning << "\n";
     if (report->possible_duplicates > 0) {
       s << "possible duplicates are leads for two-person review: abis review list (nothing was merged)\n";
     }
@@ -143,6 +154,9 @@ void AddImportCommands(CLI::App& root, CliContext& context) {
       ->capture_default_str();
   batch->add_flag("--progress", options->progress,
                   "progress on stderr even for a short manifest (persons counted once their batch committed)");
+  batch->add_flag("--no-index-refresh", options->no_index_refresh,
+                  "leave the gallery index to the first search (default: bring it up to date and write its sealed "
+                  "snapshot after the import)");
   batch->callback([&context, options] { RunBatchImportCommand(context, *options); });
 }
 

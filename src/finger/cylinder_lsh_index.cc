@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <limits>
+#include <string>
 
 namespace abis::finger {
 namespace {
@@ -121,9 +122,8 @@ void CylinderLshIndex::Build(const std::vector<CylinderLshKeys>& templates) {
   slot_count_ = templates.size();
 }
 
-std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshKeys& probe, std::size_t keep) const {
-  std::vector<float> score(slot_count_, 0);
-  std::vector<std::uint32_t> touched_slots;
+void CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<float>& score,
+                                  std::vector<std::uint32_t>& touched_slots) const {
   std::vector<std::uint32_t> hits, merged;
   std::vector<std::size_t> bounds;  // starts of the sorted runs in `hits`, then its end
   for (std::size_t c = 0; c < probe.cylinders(); ++c) {
@@ -174,6 +174,12 @@ std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshK
       score[slot] += static_cast<float>(best);
     }
   }
+}
+
+std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshKeys& probe, std::size_t keep) const {
+  std::vector<float> score(slot_count_, 0);
+  std::vector<std::uint32_t> touched_slots;
+  Accumulate(probe, score, touched_slots);
   std::vector<Scored> ranked;
   ranked.reserve(touched_slots.size());
   for (const std::uint32_t slot : touched_slots) ranked.push_back({score[slot], slot});
@@ -186,6 +192,81 @@ std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshK
   }
   std::sort(ranked.begin(), ranked.end(), better);
   return ranked;
+}
+
+CylinderLshIndex CylinderLshIndex::Merge(const CylinderLshIndex& first, const std::vector<std::uint32_t>& first_slots,
+                                         const CylinderLshIndex& second, const std::vector<std::uint32_t>& second_slots,
+                                         std::size_t slots) {
+  CylinderLshIndex merged;
+  merged.slot_count_ = slots;
+  merged.postings_.reserve(first.postings_.size() + second.postings_.size());
+  merged.table_keys_.reserve(std::max(first.table_keys_.size(), second.table_keys_.size()));
+  merged.run_begin_.reserve(merged.table_keys_.capacity() + 1);
+  const auto copy_run = [&merged](const CylinderLshIndex& from, const std::vector<std::uint32_t>& new_slots,
+                                  std::size_t run) {
+    for (std::uint32_t i = from.run_begin_[run]; i < from.run_begin_[run + 1]; ++i) {
+      const std::uint32_t slot = new_slots[from.postings_[i] >> 8];
+      if (slot != kDropped) merged.postings_.push_back(slot << 8 | (from.postings_[i] & 0xFF));
+    }
+  };
+  std::size_t a = 0, b = 0;
+  while (a < first.table_keys_.size() || b < second.table_keys_.size()) {
+    const bool take_first = b == second.table_keys_.size() ||
+                            (a < first.table_keys_.size() && first.table_keys_[a] <= second.table_keys_[b]);
+    const std::uint64_t table_key = take_first ? first.table_keys_[a] : second.table_keys_[b];
+    const std::size_t begin = merged.postings_.size();
+    if (a < first.table_keys_.size() && first.table_keys_[a] == table_key) copy_run(first, first_slots, a++);
+    if (b < second.table_keys_.size() && second.table_keys_[b] == table_key) copy_run(second, second_slots, b++);
+    if (merged.postings_.size() == begin) continue;  // every posting of the key was dropped
+    merged.table_keys_.push_back(table_key);
+    merged.run_begin_.push_back(static_cast<std::uint32_t>(begin));
+  }
+  merged.run_begin_.push_back(static_cast<std::uint32_t>(merged.postings_.size()));
+  return merged;
+}
+
+Status CylinderLshIndex::SaveState(GalleryStateWriter& out) const {
+  for (const std::uint64_t word :
+       {std::uint64_t{slot_count_}, std::uint64_t{table_keys_.size()}, std::uint64_t{postings_.size()}}) {
+    ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
+  }
+  ABIS_RETURN_IF_ERROR(out.Write(
+      {reinterpret_cast<const std::uint8_t*>(table_keys_.data()), table_keys_.size() * sizeof(std::uint64_t)}));
+  ABIS_RETURN_IF_ERROR(
+      out.Write({reinterpret_cast<const std::uint8_t*>(run_begin_.data()), run_begin_.size() * sizeof(std::uint32_t)}));
+  return out.Write({reinterpret_cast<const std::uint8_t*>(postings_.data()), postings_.size() * sizeof(std::uint32_t)});
+}
+
+Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
+  ABIS_ASSIGN_OR_RETURN(const std::uint64_t slot_count, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(const std::uint64_t runs, ReadStateWord(in));
+  ABIS_ASSIGN_OR_RETURN(const std::uint64_t postings, ReadStateWord(in));
+  if (slot_count != slots || slots > kCylinderLshMaxSlots || postings > std::numeric_limits<std::uint32_t>::max() ||
+      runs > postings) {
+    return Status::DataLoss("cylinder index state: sizes out of range");
+  }
+  CylinderLshIndex loaded;
+  loaded.slot_count_ = slots;
+  loaded.table_keys_.resize(runs);
+  loaded.run_begin_.resize(runs + 1);
+  loaded.postings_.resize(postings);
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.table_keys_.data()), runs * 8}));
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.run_begin_.data()), (runs + 1) * 4}));
+  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.postings_.data()), postings * 4}));
+  if (loaded.run_begin_.front() != 0 || loaded.run_begin_.back() != postings) {
+    return Status::DataLoss("cylinder index state: the runs do not cover the postings");
+  }
+  for (std::size_t r = 0; r < runs; ++r) {
+    if (loaded.run_begin_[r] >= loaded.run_begin_[r + 1] ||
+        (r > 0 && loaded.table_keys_[r - 1] >= loaded.table_keys_[r])) {
+      return Status::DataLoss("cylinder index state: runs out of order at run " + std::to_string(r));
+    }
+  }
+  for (const std::uint32_t posting : loaded.postings_) {
+    if ((posting >> 8) >= slots) return Status::DataLoss("cylinder index state: a posting names a slot out of range");
+  }
+  *this = std::move(loaded);
+  return Status::Ok();
 }
 
 std::size_t CylinderLshIndex::MemoryBytes() const {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "abis/core/search_executor.h"
+#include "abis/finger/cylinder_lsh_index.h"
 #include "abis/finger/finger_engine.h"
 #include "abis/finger/finger_template_format.h"
 #include "abis/finger/mcc_matcher.h"
@@ -59,6 +60,29 @@ Status FingerGallery::Add(std::int64_t reference_id, const BiometricTemplate& re
   return AddPrepared(reference_id, PrepareFingerTemplate(minutiae, options_.mcc));
 }
 
+namespace {
+
+class PreparedFingerReference final : public ModalityGallery::PreparedReference {
+ public:
+  explicit PreparedFingerReference(PreparedFingerTemplate prepared) : prepared(std::move(prepared)) {}
+  PreparedFingerTemplate prepared;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ModalityGallery::PreparedReference>> FingerGallery::PrepareReference(
+    const BiometricTemplate& reference) const {
+  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(reference));
+  return std::unique_ptr<PreparedReference>(
+      std::make_unique<PreparedFingerReference>(PrepareFingerTemplate(minutiae, options_.mcc)));
+}
+
+Status FingerGallery::AddReference(std::int64_t reference_id, std::unique_ptr<PreparedReference> prepared) {
+  auto* finger = dynamic_cast<PreparedFingerReference*>(prepared.get());
+  if (finger == nullptr) return Status::InvalidArgument("finger gallery: a reference prepared by another gallery");
+  return AddPrepared(reference_id, finger->prepared);
+}
+
 Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared) {
   const MccTemplate& cylinders = prepared.cylinders;
   const std::size_t count = options_.signatures_only ? 0 : cylinders.size();
@@ -104,6 +128,10 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
     }
   }
   Remove(reference_id);
+  if (UsesCylinderIndex() && ids_.size() >= kCylinderLshMaxSlots) {
+    return Status::InvalidArgument(where + ": the gallery is full (" + std::to_string(kCylinderLshMaxSlots) +
+                                   " templates)");
+  }
   if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
     CompactArena();
     if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
@@ -130,6 +158,7 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
     orientation_cells_.insert(orientation_cells_.end(), map.cells.begin(), map.cells.end());
   }
   orientation_ranges_.push_back(orientation);
+  if (UsesCylinderIndex()) return cylinder_index_.Add(BuildCylinderLshKeys(cylinders));
   return Status::Ok();
 }
 
@@ -138,6 +167,7 @@ void FingerGallery::Remove(std::int64_t reference_id) {
   if (found == slot_of_.end()) return;
   const std::size_t i = found->second;
   slot_of_.erase(found);
+  if (UsesCylinderIndex()) cylinder_index_.SwapRemove(static_cast<std::uint32_t>(i));
   garbage_cylinders_ += ranges_[i].count;
   garbage_orientation_cells_ += static_cast<std::size_t>(orientation_ranges_[i].columns) * orientation_ranges_[i].rows;
   const std::size_t last = ids_.size() - 1;
@@ -268,13 +298,14 @@ std::size_t FingerGallery::UsedBytes() const {
          signature_set_bits_.size() * sizeof(std::uint32_t) + ranges_.size() * sizeof(CylinderRange) +
          cylinder_cells_.size() * sizeof(MccBits) + cylinder_centres_.size() * sizeof(MccTemplate::Centre) +
          cylinder_validity_.size() * sizeof(SpatialValidity) + orientation_ranges_.size() * sizeof(OrientationRange) +
-         orientation_cells_.size();
+         orientation_cells_.size() + cylinder_index_.MemoryBytes();
 }
 
 std::size_t FingerGallery::MemoryBytes() const {
   return SlotMapBytes() + CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
          CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_) + CapacityBytes(cylinder_centres_) +
-         CapacityBytes(cylinder_validity_) + CapacityBytes(orientation_ranges_) + CapacityBytes(orientation_cells_);
+         CapacityBytes(cylinder_validity_) + CapacityBytes(orientation_ranges_) + CapacityBytes(orientation_cells_) +
+         cylinder_index_.MemoryBytes();
 }
 
 std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSignature& probe, std::size_t keep) const {
@@ -337,8 +368,25 @@ std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplat
       n, std::max({min_candidates, max_candidates,
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
 
-  // Stage 1: signature scan.
+  if (UsesCylinderIndex()) return RankSlots(probe, PreselectByCylinders(probe, keep), max_candidates);
   return RankSlots(probe, ScanSignatures(probe.signature, keep), max_candidates);
+}
+
+std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
+                                                                       std::size_t keep) const {
+  std::vector<Scored> shortlist;
+  for (const CylinderLshIndex::Scored& scored : cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep)) {
+    shortlist.push_back({scored.score, scored.slot});
+  }
+  if (shortlist.size() < keep) {  // too few templates share a key: the signatures fill the rest
+    std::vector<bool> listed(ids_.size(), false);
+    for (const Scored& scored : shortlist) listed[scored.slot] = true;
+    for (const Scored& scored : ScanSignatures(probe.signature, keep)) {
+      if (shortlist.size() == keep) break;
+      if (!listed[scored.slot]) shortlist.push_back({0.0f, scored.slot});
+    }
+  }
+  return shortlist;
 }
 
 std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,

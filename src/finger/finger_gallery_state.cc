@@ -4,13 +4,14 @@
 #include <string>
 #include <type_traits>
 
+#include "abis/finger/cylinder_lsh_index.h"
 #include "abis/finger/finger_gallery.h"
 #include "abis/finger/synthetic_minutiae.h"
 
 namespace abis::finger {
 namespace {
 
-constexpr std::uint64_t kStateMagic = 0x3153474641534942;  // "BISAFGS1" read little-endian: format 1
+constexpr std::uint64_t kStateMagic = 0x3253474641534942;  // "BISAFGS2" read little-endian: format 2
 constexpr std::uint64_t kByteOrderMark = 0x0102030405060708;
 // A state holds at most this many templates and cylinders (the arena's 32-bit offsets).
 constexpr std::uint64_t kMaxTemplates = std::numeric_limits<std::uint32_t>::max();
@@ -49,6 +50,8 @@ std::uint64_t BuilderFingerprint(const MccParameters& mcc) {
   MixValue(hash, prepared.cylinders.orientation_scale);
   MixValue(hash, prepared.signature.bits);
   MixValue(hash, prepared.signature.set_bits);
+  const CylinderLshKeys keys = BuildCylinderLshKeys(prepared.cylinders);
+  Mix(hash, keys.keys.data(), keys.keys.size() * sizeof(std::uint32_t));
   return hash;
 }
 
@@ -76,8 +79,8 @@ Status FingerGallery::SaveState(GalleryStateWriter& out) const {
   ABIS_RETURN_IF_ERROR(WriteWords(
       out, {kStateMagic, kByteOrderMark, sizeof(SignatureBits), sizeof(MccBits), sizeof(MccTemplate::Centre),
             sizeof(SpatialValidity), sizeof(CylinderRange), sizeof(OrientationRange), BuilderFingerprint(options_.mcc),
-            options_.signatures_only ? 1U : 0U, ids_.size(), cylinder_cells_.size(), orientation_cells_.size(),
-            garbage_cylinders_, garbage_orientation_cells_}));
+            options_.signatures_only ? 1U : 0U, UsesCylinderIndex() ? 1U : 0U, ids_.size(), cylinder_cells_.size(),
+            orientation_cells_.size(), garbage_cylinders_, garbage_orientation_cells_}));
   ABIS_RETURN_IF_ERROR(WriteArray(out, ids_));
   ABIS_RETURN_IF_ERROR(WriteArray(out, signatures_));
   ABIS_RETURN_IF_ERROR(WriteArray(out, signature_set_bits_));
@@ -86,7 +89,8 @@ Status FingerGallery::SaveState(GalleryStateWriter& out) const {
   ABIS_RETURN_IF_ERROR(WriteArray(out, cylinder_centres_));
   ABIS_RETURN_IF_ERROR(WriteArray(out, cylinder_validity_));
   ABIS_RETURN_IF_ERROR(WriteArray(out, orientation_ranges_));
-  return WriteArray(out, orientation_cells_);
+  ABIS_RETURN_IF_ERROR(WriteArray(out, orientation_cells_));
+  return UsesCylinderIndex() ? cylinder_index_.SaveState(out) : Status::Ok();
 }
 
 Status FingerGallery::LoadState(GalleryStateReader& in) {
@@ -100,7 +104,8 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
                                     sizeof(CylinderRange),
                                     sizeof(OrientationRange),
                                     BuilderFingerprint(options_.mcc),
-                                    options_.signatures_only ? 1U : 0U};
+                                    options_.signatures_only ? 1U : 0U,
+                                    UsesCylinderIndex() ? 1U : 0U};
   const char* names[] = {"format",
                          "byte order",
                          "signature size",
@@ -110,7 +115,8 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
                          "range size",
                          "orientation range size",
                          "cylinder builder (code or MCC parameters changed)",
-                         "signatures-only setting"};
+                         "signatures-only setting",
+                         "pre-selection"};
   for (std::size_t i = 0; i < std::size(expected); ++i) {
     ABIS_ASSIGN_OR_RETURN(std::uint64_t word, ReadStateWord(in));
     if (word != expected[i]) return Status::DataLoss(std::string("finger gallery state: another ") + names[i]);
@@ -135,6 +141,7 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
   ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.cylinder_validity_, cylinders));
   ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.orientation_ranges_, templates));
   ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.orientation_cells_, orientation_cells));
+  if (UsesCylinderIndex()) ABIS_RETURN_IF_ERROR(loaded.cylinder_index_.LoadState(in, templates));
   // The sizes must add up: every range inside its arena, every id once, the garbage as counted.
   std::uint64_t live_cylinders = 0;
   std::uint64_t live_orientation_cells = 0;
@@ -176,6 +183,7 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
   orientation_cells_ = std::move(loaded.orientation_cells_);
   garbage_cylinders_ = loaded.garbage_cylinders_;
   garbage_orientation_cells_ = loaded.garbage_orientation_cells_;
+  cylinder_index_ = std::move(loaded.cylinder_index_);
   return Status::Ok();
 }
 

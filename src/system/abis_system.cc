@@ -405,6 +405,35 @@ SnapshotSaveReport AbisSystem::SaveIndexSnapshots(const SnapshotSavePolicy& poli
   return gallery_indexes_->SaveSnapshots(policy);
 }
 
+Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const std::string& gallery_name) {
+  ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "bring gallery indexes up to date"));
+  ABIS_ASSIGN_OR_RETURN(const Gallery gallery, store_->FindGallery(gallery_name));
+  std::size_t templates = 0;
+  for (const Modality modality : {Modality::kFace, Modality::kFinger}) {
+    auto engine = engines_(modality);
+    if (!engine.ok()) continue;  // no engine of this modality in this build
+    std::set<FingerPosition> positions;
+    ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
+      ABIS_ASSIGN_OR_RETURN(const std::vector<TemplateInfo> listed, store_->ListGalleryTemplates(gallery.id, modality));
+      for (const TemplateInfo& info : listed) {
+        if (info.algorithm == (*engine)->algorithm()) positions.insert(info.position);
+      }
+      return Status::Ok();
+    }));
+    for (const FingerPosition position : positions) {
+      ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
+        ABIS_ASSIGN_OR_RETURN(const std::int64_t generation, store_->GalleryGeneration());
+        const GalleryIndexKey key{gallery.id, modality, position, (*engine)->algorithm()};
+        ABIS_ASSIGN_OR_RETURN(const GalleryIndexView view,
+                              gallery_indexes_->Acquire(*store_, **engine, key, generation));
+        templates += view.index().size();
+        return Status::Ok();
+      }));
+    }
+  }
+  return templates;
+}
+
 std::vector<GalleryIndexMemory> AbisSystem::IndexMemory() const { return gallery_indexes_->MemoryUse(); }
 
 Status AbisSystem::EraseWithIndexSnapshots(const std::function<Status()>& erase) {

@@ -441,6 +441,11 @@ nlohmann::json BatchImportReport::ToJson() const {
     out["dedup_failed"] = list;
   }
   if (failed > 0) out["errors_file"] = errors_file.string();
+  if (indexed_templates > 0 || index_seconds > 0) {
+    out["indexed_templates"] = indexed_templates;
+    out["index_seconds"] = index_seconds;
+  }
+  if (!index_warnings.empty()) out["index_warnings"] = index_warnings;
   return out;
 }
 
@@ -553,6 +558,18 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
                                    " persons were enrolled (rerun with --resume to finish it)");
   }
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (request.refresh_indexes && report.enrolled > 0) {
+    if (request.index_refresh_started) request.index_refresh_started();
+    const auto refresh_started = Clock::now();
+    Result<std::size_t> indexed = committer->RefreshGalleryIndexes(op, request.gallery);
+    if (indexed.ok()) {
+      report.indexed_templates = *indexed;
+      report.index_warnings = committer->SaveIndexSnapshots().errors;
+    } else {
+      report.index_warnings.push_back(indexed.status().ToString());
+    }
+    report.index_seconds = std::chrono::duration<double>(Clock::now() - refresh_started).count();
+  }
   return report;
 }
 

@@ -1,10 +1,15 @@
 #include "abis/system/gallery_index_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "abis/core/search_executor.h"
 
 namespace abis {
 
@@ -115,30 +120,65 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     entry.quarantine[info.id] = {info.seal_id, damaged};
     found_damaged.emplace_back(info.seal_id, std::move(damaged));
   };
+  // New templates, in id order (so an index built twice is built the same), in chunks: each
+  // chunk is loaded (decrypted) in this thread, prepared on the search executor's threads (the
+  // costly part: e.g. a finger's cylinders) and added in order.
+  std::vector<std::int64_t> added_ids;
   for (const auto& [template_id, info] : wanted) {
-    if (entry.person_of_template.contains(template_id) || entry.quarantine.contains(template_id)) continue;
-    auto reference = store.LoadTemplate(template_id);
-    if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) {
-      quarantine(*info, reference.status());
-      continue;
+    if (!entry.person_of_template.contains(template_id) && !entry.quarantine.contains(template_id)) {
+      added_ids.push_back(template_id);
     }
-    if (!reference.ok()) {
-      entry.generation = 0;  // partly updated: the next search rebuilds what is missing
-      return reference.status();
+  }
+  std::sort(added_ids.begin(), added_ids.end());
+  constexpr std::size_t kChunk = 1024;
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::optional<BiometricTemplate>> loaded;
+  std::vector<Result<std::unique_ptr<ModalityGallery::PreparedReference>>> prepared;
+  for (std::size_t first = 0; first < added_ids.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, added_ids.size() - first);
+    loaded.assign(count, std::nullopt);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::int64_t template_id = added_ids[first + i];
+      auto reference = store.LoadTemplate(template_id);
+      if (!reference.ok() && reference.status().code() == StatusCode::kDataLoss) {
+        quarantine(*wanted.at(template_id), reference.status());
+        continue;
+      }
+      if (!reference.ok()) {
+        entry.generation = 0;  // partly updated: the next search rebuilds what is missing
+        return reference.status();
+      }
+      loaded[i] = std::move(*reference);
     }
-    Status added = entry.index->Add(template_id, *reference);
-    if (!added.ok() && (added.code() == StatusCode::kInvalidArgument || added.code() == StatusCode::kDataLoss)) {
-      entry.index->Remove(template_id);
-      quarantine(*info, added.WithContext("template " + std::to_string(template_id)));
-      continue;
+    prepared.clear();
+    for (std::size_t i = 0; i < count; ++i) prepared.emplace_back(Status::NotFound("not loaded"));
+    const ModalityGallery& index = *entry.index;
+    const std::size_t slices = std::min(threads, count);
+    SearchExecutor::Shared().ParallelFor(slices, [&](std::size_t slice) {
+      for (std::size_t i = SearchExecutor::SliceBegin(count, slices, slice);
+           i < SearchExecutor::SliceBegin(count, slices, slice + 1); ++i) {
+        if (loaded[i]) prepared[i] = index.PrepareReference(*loaded[i]);
+      }
+    });
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!loaded[i]) continue;
+      const std::int64_t template_id = added_ids[first + i];
+      const TemplateInfo* info = wanted.at(template_id);
+      Status added =
+          prepared[i].ok() ? entry.index->AddReference(template_id, std::move(*prepared[i])) : prepared[i].status();
+      if (!added.ok() && (added.code() == StatusCode::kInvalidArgument || added.code() == StatusCode::kDataLoss)) {
+        entry.index->Remove(template_id);
+        quarantine(*info, added.WithContext("template " + std::to_string(template_id)));
+        continue;
+      }
+      if (!added.ok()) {
+        entry.generation = 0;
+        return added.WithContext("template " + std::to_string(template_id));
+      }
+      entry.person_of_template.emplace(template_id, info->person_id);
+      entry.seal_of_template.emplace(template_id, info->seal_id);
+      ++decrypted;
     }
-    if (!added.ok()) {
-      entry.generation = 0;
-      return added.WithContext("template " + std::to_string(template_id));
-    }
-    entry.person_of_template.emplace(template_id, info->person_id);
-    entry.seal_of_template.emplace(template_id, info->seal_id);
-    ++decrypted;
   }
   entry.changed_since_snapshot += decrypted;
   entry.quarantined.clear();

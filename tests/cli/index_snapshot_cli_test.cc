@@ -34,7 +34,7 @@ class IndexSnapshotCliTest : public ::testing::Test {
     }
     manifest.close();
     CliRun imported = Run({"import", "batch", "--manifest", (dir_.path() / "m.csv").string(), "--gallery", "register",
-                           "--purpose", "deduplication", "--case", "SNAP-1", "--json"},
+                           "--purpose", "deduplication", "--case", "SNAP-1", "--json", "--no-index-refresh"},
                           key_);
     ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
   }
@@ -111,6 +111,31 @@ TEST_F(IndexSnapshotCliTest, ASearchLeavesASnapshotATamperedOneIsDiscardedAndDel
   const auto after = Search("P-3");
   EXPECT_EQ(std::count(after.begin(), after.end(), "P-5"), 0);
   EXPECT_EQ(Snapshots().size(), 1u);
+}
+
+TEST_F(IndexSnapshotCliTest, ABatchImportLeavesTheGalleryIndexAndItsSnapshotForTheFirstSearch) {
+  EXPECT_TRUE(Snapshots().empty()) << "the set-up import ran with --no-index-refresh";
+  std::ofstream manifest(dir_.path() / "more.csv");
+  manifest << "person,category,legal_basis,retention_until,modality,position,file\n";
+  for (int i = 7; i <= 9; ++i) {
+    manifest << "P-" << i << ",citizen,Register Act,2099-01-01,finger,right_index," << Record(i) << "\n";
+  }
+  manifest.close();
+  CliRun imported = Run({"import", "batch", "--manifest", (dir_.path() / "more.csv").string(), "--gallery", "register",
+                         "--purpose", "deduplication", "--case", "SNAP-1", "--json"},
+                        key_);
+  ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
+  const auto report = nlohmann::json::parse(imported.LastLine(), nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << imported.out;
+  EXPECT_EQ(report.value("indexed_templates", 0), 9) << "the whole gallery, not only this import";
+  EXPECT_FALSE(report.contains("index_warnings")) << report.dump();
+  ASSERT_EQ(Snapshots().size(), 1u) << "the import wrote the index's snapshot";
+  const auto written = std::filesystem::last_write_time(Snapshots().front());
+  const auto found = Search("P-8");
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(std::count(found.begin(), found.end(), "P-8"), 0) << "the probe person is never a candidate";
+  EXPECT_EQ(std::filesystem::last_write_time(Snapshots().front()), written)
+      << "the search loaded the snapshot as it was: nothing had changed since the import";
 }
 
 }  // namespace

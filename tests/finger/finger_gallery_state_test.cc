@@ -76,7 +76,7 @@ TEST(FingerGalleryStateTest, DamagedOrInconsistentStatesAreRefusedAndLeaveTheGal
   MemoryStateWriter writer;
   ASSERT_TRUE(original.SaveState(writer).ok());
   const std::vector<std::uint8_t> good = writer.bytes();
-  constexpr std::size_t kHeaderWords = 15;
+  constexpr std::size_t kHeaderWords = 16;
   struct Case {
     const char* what;
     std::size_t offset;
@@ -84,7 +84,7 @@ TEST(FingerGalleryStateTest, DamagedOrInconsistentStatesAreRefusedAndLeaveTheGal
   };
   const Case cases[] = {
       {"format", 0, 7},
-      {"garbage larger than the arena", 13 * 8, 1u << 30},
+      {"garbage larger than the arena", 14 * 8, 1u << 30},
       {"a range outside the arena", kHeaderWords * 8 + 3 * 8 + 3 * kSignatureWords * 8 + 3 * 4, 0xFFFFFFF0},
   };
   for (const Case& c : cases) {

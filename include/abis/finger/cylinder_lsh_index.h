@@ -14,24 +14,29 @@
 // over the probe's cylinders.
 //
 // The index is static: built once from all templates' keys (sorted postings), then queried
-// concurrently. Memory: 4 bytes per posting (tables x keyed cylinders) + 8 bytes per posting
-// during the build, plus 12 bytes per distinct (table, key).
-// Sizing (10k synthetic, mate in the 1 % shortlist; docs/notes/finger_scale_runs.md): 8 tables
-// 93.3 %, 16 tables 98.3 % (2.4-2.7 KB per template), 24 tables 99.3 % (4.2 KB).
-// Thread-safety: Build() needs exclusive access; Query() is const and reentrant.
+// concurrently; a changing gallery keeps several and merges them (cylinder_lsh_segments.h). Memory: 4 bytes per posting
+// (tables x keyed cylinders) + 8 bytes per posting during the build, plus 12 bytes per distinct (table, key). Sizing
+// (10k synthetic, mate in the 1 % shortlist; docs/notes/finger_scale_runs.md): 8 tables 93.3 %, 16 tables 98.3 %
+// (2.4-2.7 KB per template), 24 tables 99.3 % (4.2 KB). Thread-safety: Build() needs exclusive access; Query() is const
+// and reentrant.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "abis/core/status.h"
 #include "abis/finger/mcc.h"
+#include "abis/modality/engine.h"
 
 namespace abis::finger {
 
 inline constexpr int kCylinderLshTables = 16;
 inline constexpr int kCylinderLshMinBits = 6;
 inline constexpr double kCylinderLshKeyRadius = 0.85;
+// Slots are 24 bits in a posting, and a template's cylinders past the 255th get no posting.
+inline constexpr std::size_t kCylinderLshMaxSlots = (std::size_t{1} << 24) - 1;
+inline constexpr std::size_t kCylinderLshMaxCylinders = 255;
 
 // The keys of one template: kCylinderLshTables per cylinder (row-major), 0 = no key.
 struct CylinderLshKeys {
@@ -47,14 +52,32 @@ class CylinderLshIndex {
     float score = 0;
     std::uint32_t slot = 0;
   };
-  // Builds the index over `templates` (slot = position). Cylinders past the 255th of a template
-  // are left out.
+  // Builds the index over `templates` (slot = position; at most kCylinderLshMaxSlots). Cylinders
+  // past the 255th of a template are left out.
   void Build(const std::vector<CylinderLshKeys>& templates);
   // The `keep` slots with the highest score, best first (ties by slot); slots sharing no key
   // with the probe are not returned.
   std::vector<Scored> Query(const CylinderLshKeys& probe, std::size_t keep) const;
+  // The scores behind Query(): adds each slot's score to scores[slot] (scores.size() == size()),
+  // appending a slot to `touched` when its score first leaves 0.
+  void Accumulate(const CylinderLshKeys& probe, std::vector<float>& scores, std::vector<std::uint32_t>& touched) const;
+  // The index of `first`'s and `second`'s templates: slot s of `first` becomes first_slots[s] and
+  // slot s of `second` becomes second_slots[s], or is dropped when that is kDropped. The new slots
+  // must keep the order of the old ones and put all of `first` before all of `second` (then the
+  // merge is one linear pass); `slots` is the new index's size.
+  static constexpr std::uint32_t kDropped = 0xFFFFFFFF;
+  static CylinderLshIndex Merge(const CylinderLshIndex& first, const std::vector<std::uint32_t>& first_slots,
+                                const CylinderLshIndex& second, const std::vector<std::uint32_t>& second_slots,
+                                std::size_t slots);
   std::size_t MemoryBytes() const;
   std::size_t size() const { return slot_count_; }
+  std::size_t postings() const { return postings_.size(); }
+
+  // Snapshot form: the arrays as they are. LoadState checks that they form an index over `slots`
+  // slots (runs sorted and inside the postings, every posting's slot below `slots`): kDataLoss
+  // otherwise, leaving this index unchanged.
+  Status SaveState(GalleryStateWriter& out) const;
+  Status LoadState(GalleryStateReader& in, std::size_t slots);
 
  private:
   // Postings sorted by (table, key): the entry is slot << 8 | cylinder.

@@ -1,12 +1,17 @@
 // The finger 1:N gallery: templates held in a packed layout, searched in two stages:
-//   1. pre-selection: every signature is compared with the probe's (AND + popcount, AVX2 when
-//      available) in contiguous slices on the shared SearchExecutor (abis/core/search_executor.h); the best
-//      max(min_candidates, penetration * size) survive;
+//   1. pre-selection: the best max(min_candidates, penetration * size) templates survive, by
+//      - the cylinder-LSH index (default; cylinder_lsh_segments.h): a template's score counts the
+//        locality-sensitive keys its cylinders share with the probe's, minutia by minutia; the
+//        shortlist is topped up from the signature scan when fewer templates share any key;
+//      - or the signature scan: every signature is compared with the probe's (AND + popcount, AVX2
+//        when available) in contiguous slices on the shared SearchExecutor
+//        (abis/core/search_executor.h);
 //   2. the survivors are compared with full MCC LSS-R (again in slices on the executor) and ranked.
 // penetration = 1 makes the search exhaustive. Accuracy loss and speed of the pre-selection are
 // measured by `abis bench finger` (docs/FINGER_SCALE.md).
 //
-// Layout (per template, about 200 bytes per valid cylinder + 540 bytes; MemoryBytes() reports):
+// Layout (per template, about 200 bytes per valid cylinder + 540 bytes, plus about 2.5 KB of
+// cylinder-LSH postings; MemoryBytes() reports):
 //   - signatures: one contiguous array of 512-byte, 64-byte-aligned bit sets (stage 1 streams it);
 //   - cylinders: one arena of packed cylinders (cell bits 160 B, centre 16 B, and the validity mask
 //     per *spatial* cell, 32 B: in the bit variant all Nd angular cells of a spatial cell share
@@ -29,18 +34,22 @@
 #include <unordered_map>
 #include <vector>
 
+#include "abis/finger/cylinder_lsh_segments.h"
 #include "abis/finger/mcc.h"
 #include "abis/finger/mcc_signature.h"
 #include "abis/modality/engine.h"
 
 namespace abis::finger {
 
+enum class FingerPreselection { kCylinderLsh, kSignature };
+
 struct FingerGalleryOptions {
-  double penetration = 0.05;         // fraction of the gallery passed to stage 2
+  double penetration = 0.01;         // fraction of the gallery passed to stage 2 (docs/FINGER_SCALE.md)
   std::size_t min_candidates = 100;  // ... but never fewer than this
   unsigned threads = 0;              // slices per search, run on the shared SearchExecutor; 0 = hardware concurrency
   MccParameters mcc;
   bool signatures_only = false;      // keep no cylinders: stage 1 only (see above)
+  FingerPreselection preselection = FingerPreselection::kCylinderLsh;  // ignored with signatures_only
 };
 
 // A pre-processed template: what the gallery stores per reference.
@@ -68,10 +77,14 @@ class FingerGallery : public ModalityGallery {
   // when the template has more than 65535 cylinders, the arena would pass 2^32 cylinders, or its
   // orientation map's cells do not match its size.
   Status AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared);
+  // Decodes the template and builds its cylinders and signature (the costly part of Add()).
+  Result<std::unique_ptr<PreparedReference>> PrepareReference(const BiometricTemplate& reference) const override;
+  Status AddReference(std::int64_t reference_id, std::unique_ptr<PreparedReference> prepared) override;
   void Remove(std::int64_t reference_id) override;
   std::size_t size() const override { return ids_.size(); }
   Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const override;
-  // Search with a prepared probe and explicit stage-1 settings (penetration 1 = exhaustive).
+  // Search with a prepared probe and explicit stage-1 settings (penetration 1 = exhaustive), by
+  // the gallery's pre-selection.
   // Returns nothing on a signatures-only gallery.
   std::vector<Candidate> SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
                                         double penetration, std::size_t min_candidates) const;
@@ -124,6 +137,11 @@ class FingerGallery : public ModalityGallery {
   };
 
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
+  // Stage 1 by the cylinder-LSH index, topped up from the signature scan to `keep`.
+  std::vector<Scored> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
+  bool UsesCylinderIndex() const {
+    return options_.preselection == FingerPreselection::kCylinderLsh && !options_.signatures_only;
+  }
   // Stage 2: full MCC of `probe` with the shortlisted slots, ranked.
   std::vector<Candidate> RankSlots(const PreparedFingerTemplate& probe, const std::vector<Scored>& shortlist,
                                    std::size_t max_candidates) const;
@@ -146,6 +164,7 @@ class FingerGallery : public ModalityGallery {
   std::vector<OrientationRange> orientation_ranges_;  // per template, as ranges_
   std::vector<std::uint8_t> orientation_cells_;        // the map arena
   std::size_t garbage_orientation_cells_ = 0;
+  CylinderLshSegments cylinder_index_;  // slot for slot with ids_ (empty unless UsesCylinderIndex())
 };
 
 std::unique_ptr<FingerGallery> NewFingerGallery(FingerGalleryOptions options = {});

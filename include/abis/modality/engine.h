@@ -113,6 +113,17 @@ class ModalityGallery {
   virtual std::size_t MemoryBytes() const { return 0; }
   // Adds (or replaces) the template under `reference_id`. Fails on a template of another algorithm.
   virtual Status Add(std::int64_t reference_id, const BiometricTemplate& reference) = 0;
+  // Add() in two steps, so that a bulk update can run the costly part on several threads:
+  // PrepareReference() (const, safe to call concurrently with other PrepareReference() calls and
+  // with searches) does the work that needs no gallery state, AddReference() adds its result, with
+  // the same outcome as Add() of the template. Errors are those of Add(), from either step.
+  // The default prepares nothing: the template is kept and added by Add().
+  class PreparedReference {
+   public:
+    virtual ~PreparedReference() = default;
+  };
+  virtual Result<std::unique_ptr<PreparedReference>> PrepareReference(const BiometricTemplate& reference) const;
+  virtual Status AddReference(std::int64_t reference_id, std::unique_ptr<PreparedReference> prepared);
   // Removes every template added under `reference_id`; no-op when absent.
   virtual void Remove(std::int64_t reference_id) = 0;
   virtual std::size_t size() const = 0;

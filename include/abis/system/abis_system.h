@@ -545,6 +545,12 @@ class AbisSystem {
   // cached indexes the policy selects (the CLI after a search, the service at shutdown and
   // after changes). Maintenance of derived data: no operator, nothing audited but failures.
   SnapshotSaveReport SaveIndexSnapshots(const SnapshotSavePolicy& policy = {});
+  // Brings the cached indexes of `gallery` up to date (building or loading them as a search
+  // would: one per modality with a gallery state, and per finger position present), so that the
+  // next SaveIndexSnapshots writes them: after a batch import, the first search then loads a
+  // snapshot instead of preparing every template. Needs the right to enrol; nothing is audited
+  // (no template leaves the process). Returns the templates the indexes hold.
+  Result<std::size_t> RefreshGalleryIndexes(const Operator& op, const std::string& gallery);
   // Bytes each cached gallery index holds in memory.
   std::vector<GalleryIndexMemory> IndexMemory() const;
 

@@ -58,6 +58,11 @@ struct BatchImportRequest {
   std::size_t batch_size = 256;       // persons per transaction at most (1-10000)
   int batch_milliseconds = 200;       // a batch commits at the latest this long after its first person
   std::function<void(const BatchImportProgress&)> progress;
+  // After the persons are in: the gallery's indexes are brought up to date and their snapshots
+  // written (AbisSystem::RefreshGalleryIndexes), so that the first search loads them instead of
+  // preparing every template. `index_refresh_started` is called before (it may take a while).
+  bool refresh_indexes = true;
+  std::function<void()> index_refresh_started;
   // For tests: called before each person's extraction; an error stops the import there (the
   // persons extracted already are committed, later ones not).
   std::function<Status(const std::string& person)> TEST_before_person;
@@ -79,8 +84,11 @@ struct BatchImportReport {
   // Deduplication searches that failed for their person alone (person, reason); their markers
   // stay owed for the next --resume --dedup.
   std::vector<std::pair<std::string, std::string>> dedup_failures;
-  double seconds = 0.0;
-  std::filesystem::path errors_file;  // written only when a person failed
+  double seconds = 0.0;                     // the import, up to the last commit and deduplication search
+  std::size_t indexed_templates = 0;        // templates in the refreshed indexes
+  double index_seconds = 0.0;               // bringing the indexes up to date and writing their snapshots
+  std::vector<std::string> index_warnings;  // a refresh or snapshot that failed (the import stands)
+  std::filesystem::path errors_file;        // written only when a person failed
   nlohmann::json ToJson() const;
 };
 
