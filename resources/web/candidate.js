@@ -161,6 +161,10 @@
     }
     const controls = el('p', { role: 'group', 'aria-label': 'View of ' + modality + ' ' + probeIndex }, zoomIn, ' ', zoomOut, ' ', reset);
     const pair = el('div', { class: 'pair' }, pane('Probe', probe), pane('Candidate', candidate), canvas);
+    if (modality === 'face') {
+      const crops = el('div', { class: 'crops' }, alignedCrop('Probe', probe, probeIndex), alignedCrop('Candidate', candidate, probeIndex));
+      return el('div', {}, pair, crops, evidence, controls);
+    }
     if (overlay) {
       pair.dataset.minutiae = overlay.probe.minutiae.length + '/' + overlay.candidate.minutiae.length;
       pair.dataset.pairs = String(overlay.pairs.length);
@@ -174,6 +178,30 @@
       window.addEventListener('resize', drawOverlay);
     }
     return el('div', {}, pair, evidence, controls);
+  }
+
+  // Face: the crop the face engine embeds (detector landmarks, similarity transform to the
+  // model's input), fetched as a blob so that a face the server cannot align is said in text.
+  function alignedCrop(kind, sample, probeIndex) {
+    const alt = kind === 'Probe' ? 'Probe aligned face ' + probeIndex : 'Candidate aligned face, sample ' + sample.id;
+    const figure = el('figure', { class: 'crop' }, el('figcaption', {}, kind + ' aligned'));
+    const url = '/ui/api/candidates/' + encodeURIComponent(id) + '/' + (kind === 'Probe' ? 'probes' : 'samples') + '/' +
+      encodeURIComponent(sample.id) + '/image/aligned';
+    const fail = (why) => figure.append(el('p', { class: 'no-crop' }, alt + ': ' + why));
+    fetch(url, { credentials: 'same-origin' }).then(async (response) => {
+      if (!response.ok) {
+        let message = 'HTTP ' + response.status;
+        try { message = (await response.json()).message || message; } catch (e) { /* not JSON */ }
+        fail('no aligned face (' + message + ')');
+        return;
+      }
+      const src = URL.createObjectURL(await response.blob());
+      const img = el('img', { src, alt });
+      img.addEventListener('load', () => URL.revokeObjectURL(src));
+      img.addEventListener('error', () => { URL.revokeObjectURL(src); img.replaceWith(el('p', { class: 'no-crop' }, alt + ': not a picture')); });
+      figure.prepend(img);
+    }).catch(() => fail('the aligned face could not be loaded'));
+    return figure;
   }
 
   // DNA: the locus-by-locus table of a probe and the candidate's best profile (text only).

@@ -1,6 +1,7 @@
 #include "abis/face/face_engine.h"
 
 #include <cmath>
+#include <opencv2/imgcodecs.hpp>
 
 #include "abis/face/alignment.h"
 #include "abis/face/face_template.h"
@@ -231,6 +232,22 @@ Result<BiometricTemplate> FaceEngine::Extract(const SampleInput& sample) const {
                                              {"gates", false}};
   }
   return result;
+}
+
+Result<std::vector<std::uint8_t>> FaceEngine::PreparedImage(const SampleInput& sample) const {
+  if (sample.modality != Modality::kFace) {
+    return Status::InvalidArgument(sample.source_name + ": the face engine got a sample of another modality");
+  }
+  ABIS_ASSIGN_OR_RETURN(const int face_index, FaceIndexOption(sample));
+  const std::string source = sample.source_name.empty() ? std::string("face sample") : sample.source_name;
+  ABIS_ASSIGN_OR_RETURN(const DetectedFaces detected, DetectFaces(sample.bytes, source));
+  ABIS_ASSIGN_OR_RETURN(const std::size_t chosen, ChooseFace(detected.faces, face_index, source));
+  ABIS_ASSIGN_OR_RETURN(const AssessedFace assessed, Assess(detected.image, detected.faces[chosen]));
+  std::vector<std::uint8_t> png;
+  if (!cv::imencode(".png", assessed.aligned, png) || png.empty()) {
+    return Status::Internal(source + ": the aligned face could not be encoded as PNG");
+  }
+  return png;
 }
 
 Result<Comparison> FaceEngine::Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const {

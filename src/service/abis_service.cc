@@ -267,8 +267,9 @@ class AbisService::Impl {
         }
         return refuse(Status::Unauthenticated("the session has ended or is unknown: sign in again"));
       }
-      // A user disabled (or whose role changed) since signing in loses the session at once.
-      if (Status still = (*lease)->CheckSignedInOperator(session->op); !still.ok()) {
+      // A user disabled (or whose role changed), or the key signed in with revoked or expired,
+      // since signing in: the session ends at once.
+      if (Status still = (*lease)->CheckSignedInOperator(session->op, session->key_id); !still.ok()) {
         sessions_.End(session_token);
         response.set_header("Set-Cookie", SessionCookieHeader("", 0, tls_));
         return refuse(still);
@@ -830,7 +831,7 @@ class AbisService::Impl {
         1, std::chrono::duration_cast<std::chrono::seconds>(config_.session_lifetime).count());
     Status audited = (*lease)->AuditWebSession(*op, true, request.remote_addr, max_age);
     if (!audited.ok()) return fail(503, "The sign-in could not be recorded; try again later.");
-    WebSessions::Issued issued = sessions_.Create(*op);
+    WebSessions::Issued issued = sessions_.Create(*op, ApiKeyId(key));
     response.status = 303;
     response.set_header("Set-Cookie", SessionCookieHeader(issued.token, max_age, tls_));
     response.set_header("Location", "/ui/reviews");
@@ -890,17 +891,12 @@ class AbisService::Impl {
     });
     UiGet("/ui/api/reviews", "/ui/api/reviews",
           [](AbisSystem& system, const Operator& op, const httplib::Request& request) -> Result<nlohmann::json> {
-            ABIS_ASSIGN_OR_RETURN(std::vector<CandidateReview> reviews, system.ListOpenReviews(op, 1000));
-            auto wanted = [&](const char* name, const std::string& value) {
-              std::string filter = request.get_param_value(name);
-              return filter.empty() || filter == value;
-            };
+            // Filtered by the store before the limit, so that no matching candidate is missed.
+            ReviewQueueFilter filter{request.get_param_value("case"), request.get_param_value("purpose"),
+                                     request.get_param_value("gallery"), request.get_param_value("state")};
+            ABIS_ASSIGN_OR_RETURN(std::vector<CandidateReview> reviews, system.ListOpenReviews(op, filter, 1000));
             nlohmann::json list = nlohmann::json::array();
             for (const CandidateReview& review : reviews) {
-              if (!wanted("case", review.case_ref) || !wanted("purpose", review.purpose) ||
-                  !wanted("gallery", review.gallery) || !wanted("state", std::string(ReviewStateName(review.state)))) {
-                continue;
-              }
               nlohmann::json item = CamelCaseKeys(review.ToJson());
               item["decidedByMe"] = std::any_of(review.decisions.begin(), review.decisions.end(),
                                                 [&](const CandidateDecisionRecord& r) { return r.examiner == op.name; });
@@ -1011,9 +1007,11 @@ class AbisService::Impl {
                                   {"searches", lines(report.searches_returning_subject)},
                                   {"history", lines(report.history)}};
           });
-    server_->Get("/ui/api/candidates/([0-9]{1,18})/(probes|samples)/([0-9]{1,18})/image",
+    // The sample as stored (".../image") or as its engine prepares it (".../image/aligned": the
+    // aligned face crop): one route, one access check, one audit.
+    server_->Get("/ui/api/candidates/([0-9]{1,18})/(probes|samples)/([0-9]{1,18})/image(/aligned)?",
                  [this](const httplib::Request& request, httplib::Response& response) {
-                   t_timing.route = "/ui/api/candidates/{candidateId}/{kind}/{id}/image";
+                   t_timing.route = "/ui/api/candidates/{candidateId}/{kind}/{id}/image[/aligned]";
                    SetPageSecurityHeaders(response);
                    if (!t_timing.op) return SendError(response, Status::Unauthenticated("the request was not authenticated"));
                    auto candidate = UiId(request, 1, "candidate id");
@@ -1021,7 +1019,9 @@ class AbisService::Impl {
                    if (!candidate.ok() || !id.ok()) return SendError(response, Status::InvalidArgument("bad id"));
                    auto lease = pool_.Acquire();
                    if (!lease.ok()) return SendError(response, lease.status(), 503);
-                   auto viewed = (*lease)->ReadCandidateImage(*t_timing.op, *candidate, request.matches[2].str() == "probes", *id);
+                   const SampleView view = request.matches[4].length() > 0 ? SampleView::kPrepared : SampleView::kAsStored;
+                   auto viewed = (*lease)->ReadCandidateImage(*t_timing.op, *candidate, request.matches[2].str() == "probes",
+                                                              *id, view);
                    if (!viewed.ok()) return SendError(response, viewed.status());
                    auto image = ToDisplayImage(viewed->bytes);
                    if (!image.ok()) return SendError(response, image.status());

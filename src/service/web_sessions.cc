@@ -11,7 +11,7 @@ namespace abis::service {
 WebSessions::WebSessions(std::chrono::milliseconds lifetime, std::size_t max_sessions)
     : lifetime_(lifetime), max_sessions_(std::max<std::size_t>(max_sessions, 1)) {}
 
-WebSessions::Issued WebSessions::Create(const Operator& op, Clock::time_point now) {
+WebSessions::Issued WebSessions::Create(const Operator& op, std::string_view key_id, Clock::time_point now) {
   Issued issued{HexEncode(RandomBytes(32)), HexEncode(RandomBytes(32))};  // libsodium randombytes
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& entry) { return entry.second.expires <= now; });
@@ -20,7 +20,7 @@ WebSessions::Issued WebSessions::Create(const Operator& op, Clock::time_point no
                                    [](const auto& a, const auto& b) { return a.second.expires < b.second.expires; });
     sessions_.erase(oldest);
   }
-  sessions_[Sha256Hex(issued.token)] = Session{op, issued.csrf_token, now + lifetime_};
+  sessions_[Sha256Hex(issued.token)] = Session{op, std::string(key_id), issued.csrf_token, now + lifetime_};
   return issued;
 }
 

@@ -237,11 +237,18 @@ Result<Operator> AbisSystem::Authenticate(const std::string& api_key, const std:
   return op;
 }
 
-Status AbisSystem::CheckSignedInOperator(const Operator& op) {
+Status AbisSystem::CheckSignedInOperator(const Operator& op, const std::string& key_id) {
   Result<User> user = FindUser(*store_, op.name);
   if (!user.ok() && user.status().code() != StatusCode::kNotFound) return user.status();
   if (!user.ok() || user->id != op.user_id || user->disabled || user->role != op.role) {
     return Status::Unauthenticated("user '" + op.name + "' was disabled or changed since signing in: sign in again");
+  }
+  Result<std::pair<ApiKeyRecord, UserRecord>> key = store_->FindApiKey(key_id);
+  if (!key.ok() && key.status().code() != StatusCode::kNotFound) return key.status();
+  if (!key.ok() || key->second.id != op.user_id || key->first.revoked ||
+      (key->first.expires_at && *key->first.expires_at <= NowUtcIso8601())) {
+    return Status::Unauthenticated("the API key user '" + op.name +
+                                   "' signed in with was revoked or has expired since: sign in again");
   }
   return Status::Ok();
 }

@@ -69,12 +69,38 @@ Status KeepSearchProbes(Store& store, const Operator& op, const SearchRequest& r
   return Status::Ok();
 }
 
-Result<std::vector<CandidateReview>> AbisSystem::ListOpenReviews(const Operator& op, int limit) {
+Result<std::vector<CandidateReview>> AbisSystem::ListOpenReviews(const Operator& op, const ReviewQueueFilter& filter,
+                                                                 int limit) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadCandidateReviews, "read candidate reviews"));
   if (limit < 1 || limit > 1000) return Status::InvalidArgument("the review queue limit must be 1-1000");
+  OpenCandidateFilter selected{filter.case_ref, filter.purpose, filter.gallery, -1};
+  nlohmann::json filters_used = nlohmann::json::array();  // names only, never the values
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"case", &filter.case_ref},
+                                    {"purpose", &filter.purpose},
+                                    {"gallery", &filter.gallery},
+                                    {"state", &filter.state}}) {
+    if (value->size() > 200)
+      return Status::InvalidArgument(std::string("the review queue filter '") + name + "' is over 200 characters");
+    if (!value->empty()) filters_used.push_back(name);
+  }
+  bool never_open = false;
+  if (filter.state == ReviewStateName(ReviewState::kUnreviewed)) {
+    selected.confirmations = 0;
+  } else if (filter.state == ReviewStateName(ReviewState::kOneConfirmation)) {
+    selected.confirmations = 1;
+  } else if (filter.state == ReviewStateName(ReviewState::kConfirmed) ||
+             filter.state == ReviewStateName(ReviewState::kRejected)) {
+    never_open = true;
+  } else if (!filter.state.empty()) {
+    return Status::InvalidArgument(
+        "the review queue state filter must be unreviewed, one_confirmation, confirmed or rejected");
+  }
   std::vector<CandidateReview> reviews;
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, store_->ListOpenSearchCandidateIds(limit));
+    std::vector<std::int64_t> ids;
+    if (!never_open) {
+      ABIS_ASSIGN_OR_RETURN(ids, store_->ListOpenSearchCandidateIds(selected, limit));
+    }
     std::vector<std::int64_t> persons;
     for (std::int64_t id : ids) {
       ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadCandidateReview(*store_, id));
@@ -83,7 +109,7 @@ Result<std::vector<CandidateReview>> AbisSystem::ListOpenReviews(const Operator&
     }
     AuditEvent event = EventFor(op, "candidate.queue.read");
     event.object_ids = Ids({{"persons", persons}, {"candidates", ids}});
-    event.result = {{"listed", ids.size()}};
+    event.result = {{"listed", ids.size()}, {"filters", filters_used}};
     return AppendAuditEntry(*store_, event).status();
   }));
   return reviews;
@@ -183,9 +209,10 @@ Result<CandidateComparison> AbisSystem::ReadCandidateComparison(const Operator& 
 }
 
 Result<ViewedSample> AbisSystem::ReadCandidateImage(const Operator& op, std::int64_t candidate_id, bool probe,
-                                                    std::int64_t id) {
+                                                    std::int64_t id, SampleView view) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadCandidateReviews, "view the samples of a candidate review"));
   ViewedSample viewed;
+  nlohmann::json options = nlohmann::json::object();  // the sample's engine options (face_index)
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(CandidateReview review, LoadCandidateReview(*store_, candidate_id));
     AuditEvent event = EventFor(op, "candidate.image.read");
@@ -216,10 +243,24 @@ Result<ViewedSample> AbisSystem::ReadCandidateImage(const Operator& op, std::int
       viewed.format = found->format;
       viewed.position = found->position;
       event.object_ids = Ids({{"persons", {review.person_id}}, {"candidates", {candidate_id}}, {"samples", {id}}});
+      if (found->options.is_object()) options = found->options;
       event.result = {{"search_seq", review.search_seq}, {"bytes", viewed.bytes.size()}};
     }
+    if (view == SampleView::kPrepared) event.result["view"] = "prepared";
     return AppendAuditEntry(*store_, event).status();
   }));
+  if (view == SampleView::kAsStored) return viewed;
+  // Prepared outside the transaction (face detection is slow), as Extract() would prepare it.
+  SampleInput input;
+  input.modality = viewed.modality;
+  input.bytes = std::move(viewed.bytes);
+  input.format_hint = viewed.format;
+  input.position = viewed.position;
+  input.options = std::move(options);
+  input.source_name = (probe ? "probe " : "sample ") + std::to_string(id);
+  ABIS_ASSIGN_OR_RETURN(const ModalityEngine* engine, engines_(input.modality));
+  ABIS_ASSIGN_OR_RETURN(viewed.bytes, engine->PreparedImage(input));
+  viewed.format = "png";
   return viewed;
 }
 

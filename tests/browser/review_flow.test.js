@@ -114,8 +114,20 @@ async function noPayloadRan(page, where) {
 
     await openCandidate(second.page, base, 1);
     const sizes = await second.page.$$eval('img', (imgs) => imgs.map((img) => [img.alt, img.naturalWidth]));
-    check(sizes.some(([alt, w]) => alt.startsWith('Probe') && w > 0) && sizes.some(([alt, w]) => alt.startsWith('Candidate') && w > 0),
+    const full = sizes.filter(([alt]) => !alt.includes(' aligned '));
+    check(full.some(([alt, w]) => alt.startsWith('Probe') && w > 0) && full.some(([alt, w]) => alt.startsWith('Candidate') && w > 0),
       'probe and candidate images are loaded: ' + JSON.stringify(sizes));
+    // The aligned face crops (what the face engine embeds) beside them, or a sentence saying why not.
+    await second.page.waitForFunction(() => {
+      const done = (prefix) => [...document.querySelectorAll(`img[alt^="${prefix} aligned"]`)].some((img) => img.complete) ||
+        [...document.querySelectorAll('.no-crop')].some((p) => p.textContent.startsWith(prefix + ' aligned'));
+      return done('Probe') && done('Candidate');
+    }, { timeout: 15000 });
+    const crops = await second.page.$$eval('img[alt*=" aligned "]', (imgs) => imgs.map((img) => [img.alt, img.naturalWidth, img.naturalHeight]));
+    const noCrop = await second.page.$$eval('.no-crop', (nodes) => nodes.map((n) => n.textContent));
+    check(crops.some(([alt, w]) => alt.startsWith('Probe aligned') && w > 0) &&
+      crops.some(([alt, w]) => alt.startsWith('Candidate aligned') && w > 0) && noCrop.length === 0,
+      'both aligned face crops are loaded: ' + JSON.stringify(crops) + ' ' + JSON.stringify(noCrop));
     const hidden = await second.page.$$eval('.scores', (nodes) => nodes.every((n) => n.classList.contains('hidden')));
     check(hidden, 'blind mode hides the scores and rank at first');
     await second.page.click('aria/Show scores and rank[role="button"]');

@@ -33,7 +33,8 @@ class ServiceTest : public ::testing::Test {
   }
   void TearDown() override { StopService(); }
 
-  EngineProvider Engines() {
+  // Fixtures override this to serve other engines.
+  virtual EngineProvider Engines() {
     return [this](Modality modality) -> Result<const ModalityEngine*> {
       if (modality == Modality::kFinger) return static_cast<const ModalityEngine*>(&finger_engine_);
       return static_cast<const ModalityEngine*>(&face_engine_);

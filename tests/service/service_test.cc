@@ -646,5 +646,30 @@ TEST_F(ServiceTest, ASessionEndsWhenItsUserIsDisabled) {
       << after->get_header_value("Set-Cookie");
 }
 
+// Revoking the key a session signed in with (here by rotating the user's key) ends that session
+// at its next request, although the user is not disabled; a session of the new key lives on.
+TEST_F(ServiceTest, ASessionEndsWhenTheKeyItSignedInWithIsRevoked) {
+  auto sign_in = [&](const std::string& key) {
+    auto signed_in = Client().Post("/ui/session", "api_key=" + key, "application/x-www-form-urlencoded");
+    EXPECT_TRUE(signed_in && signed_in->status == 303);
+    const std::string cookie = signed_in ? signed_in->get_header_value("Set-Cookie") : "";
+    return httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  };
+  const httplib::Headers old_session = sign_in(keys_.at("exa"));
+  ASSERT_EQ(Client().Get("/ui/api/session", old_session)->status, 200);
+
+  auto rotated = system_->IssueUserKey(operators_.at("root"), "exa", /*revoke_existing=*/true);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  const httplib::Headers new_session = sign_in(*rotated);
+  auto after = Client().Get("/ui/api/session", old_session);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << after->body;
+  EXPECT_NE(after->body.find("revoked"), std::string::npos) << after->body;
+  EXPECT_NE(after->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(Client().Get("/ui/api/session", old_session)->status, 401);  // ended, not only refused once
+  EXPECT_EQ(Client().Get("/ui/api/session", new_session)->status, 200);
+  EXPECT_EQ(Client().Get("/ui/api/reviews", new_session)->status, 200);
+}
+
 }  // namespace
 }  // namespace abis::service

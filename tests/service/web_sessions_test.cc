@@ -13,7 +13,7 @@ TEST(WebSessionsTest, ASessionLivesUntilItsExpiryOrItsEnd) {
   WebSessions sessions(1000ms, 10);
   Operator op{7, "exa", Role::kExaminer};
   auto now = WebSessions::Clock::now();
-  auto issued = sessions.Create(op, now);
+  auto issued = sessions.Create(op, "0123456789abcdef", now);
   EXPECT_EQ(issued.token.size(), 64u);
   EXPECT_EQ(issued.csrf_token.size(), 64u);
   EXPECT_NE(issued.token, issued.csrf_token);
@@ -21,9 +21,10 @@ TEST(WebSessionsTest, ASessionLivesUntilItsExpiryOrItsEnd) {
   ASSERT_TRUE(found);
   EXPECT_EQ(found->op.name, "exa");
   EXPECT_EQ(found->csrf_token, issued.csrf_token);
+  EXPECT_EQ(found->key_id, "0123456789abcdef");
   EXPECT_FALSE(sessions.Find(issued.token, now + 1000ms));  // expired, and removed
   EXPECT_FALSE(sessions.Find(issued.token, now));
-  auto second = sessions.Create(op, now);
+  auto second = sessions.Create(op, "0123456789abcdef", now);
   sessions.End(second.token);
   EXPECT_FALSE(sessions.Find(second.token, now));
   EXPECT_FALSE(sessions.Find("", now));
@@ -34,9 +35,9 @@ TEST(WebSessionsTest, TheOldestSessionGivesWayPastTheLimit) {
   WebSessions sessions(10s, 2);
   Operator op{1, "a", Role::kExaminer};
   auto now = WebSessions::Clock::now();
-  auto first = sessions.Create(op, now);
-  auto second = sessions.Create(op, now + 1ms);
-  auto third = sessions.Create(op, now + 2ms);
+  auto first = sessions.Create(op, "0123456789abcdef", now);
+  auto second = sessions.Create(op, "0123456789abcdef", now + 1ms);
+  auto third = sessions.Create(op, "0123456789abcdef", now + 2ms);
   EXPECT_EQ(sessions.size(), 2u);
   EXPECT_FALSE(sessions.Find(first.token, now + 3ms));
   EXPECT_TRUE(sessions.Find(second.token, now + 3ms));

@@ -70,6 +70,10 @@ class FaceEngine : public ModalityEngine {
   // Detection and quality only: no embedding is computed.
   Result<std::vector<SubjectInSample>> FindSubjects(const SampleInput& sample) const override;
   Result<Comparison> Compare(const BiometricTemplate& probe, const BiometricTemplate& reference) const override;
+  // The face Extract() would embed (same face_index option), aligned to the model's input
+  // (input_width x input_height, five-point similarity transform), as an 8-bit colour PNG.
+  // Quality limits are not applied: the examiner sees the crop even of a face Extract() refuses.
+  Result<std::vector<std::uint8_t>> PreparedImage(const SampleInput& sample) const override;
   std::unique_ptr<ModalityGallery> NewGallery() const override;
   Result<double> ThresholdForFalseMatchRate(double false_match_rate) const override;
 

@@ -155,6 +155,11 @@ class ModalityEngine {
   // hold biometric data (alleles per locus, minutiae positions). Only for the examiner's candidate
   // page: never copied into search answers or the audit log. The default: an empty object.
   virtual Result<nlohmann::json> ExaminerView(const BiometricTemplate& probe, const BiometricTemplate& reference) const;
+  // The sample as the engine prepares it before extraction, as a PNG for the examiner's page
+  // (faces: the crop aligned to the embedding model's input). Biometric data like the sample
+  // itself. kUnimplemented (the default) when the engine prepares no image; the engine's
+  // rejection (e.g. no face) when the sample yields none.
+  virtual Result<std::vector<std::uint8_t>> PreparedImage(const SampleInput& sample) const;
   // A new, empty gallery for this engine's templates.
   virtual std::unique_ptr<ModalityGallery> NewGallery() const = 0;
   // Raw-score threshold whose estimated false-match rate is `false_match_rate` (0 < fmr < 1).

@@ -39,6 +39,14 @@ struct SearchProbeRecord {
   std::string retain_until;
 };
 
+// What a list of open candidates is narrowed to; an empty field (or -1) does not narrow.
+struct OpenCandidateFilter {
+  std::string case_ref;
+  std::string purpose;
+  std::string gallery;
+  int confirmations = -1;  // 0 or 1: exactly that many confirmations
+};
+
 struct CandidateDecisionRow {
   std::int64_t candidate_id = 0;
   std::int64_t examiner_id = 0;

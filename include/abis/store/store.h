@@ -245,8 +245,10 @@ class Store : public AuditStorage {
   virtual Result<std::vector<CandidateDecisionRow>> ListCandidateDecisions(std::int64_t candidate_id) = 0;
 
   // Ids of the candidates still waiting for a decision (no rejection, fewer than two
-  // confirmations), ordered by case reference, search and rank; at most `limit`.
-  virtual Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(int limit) = 0;
+  // confirmations) that `filter` selects, ordered by case reference, search and rank; at most
+  // `limit` (the filter applies before the limit).
+  virtual Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(const OpenCandidateFilter& filter,
+                                                                       int limit) = 0;
 
   // --- probes kept with their search (sealed like samples) ---
   // Seals and inserts one probe sample; returns its id. (search_seq, probe_index) is unique.

@@ -194,6 +194,16 @@ struct ProbeComparison {
   nlohmann::json examiner_view = nlohmann::json::object();
 };
 
+// What the review queue is narrowed to (applied by the store, before the queue's limit); an empty
+// field does not narrow. `state`: "unreviewed" or "one_confirmation" ("confirmed" and "rejected"
+// are never open, so select nothing); any other text is kInvalidArgument.
+struct ReviewQueueFilter {
+  std::string case_ref;
+  std::string purpose;
+  std::string gallery;
+  std::string state;
+};
+
 struct CandidateComparison {
   std::vector<ComparedSample> probes;             // the kept probes of the search, in probe order
   std::vector<ComparedSample> candidate_samples;  // the candidate person's samples, oldest first
@@ -201,9 +211,13 @@ struct CandidateComparison {
   std::vector<std::string> comparison_errors;     // probes that could not be compared, and why
 };
 
+// How the examiner's page shows a sample: as stored, or as its engine prepares it before
+// extraction (ModalityEngine::PreparedImage: for faces the aligned crop the model embeds).
+enum class SampleView : std::uint8_t { kAsStored, kPrepared };
+
 struct ViewedSample {
   Modality modality = Modality::kFace;
-  std::string format;
+  std::string format;  // kPrepared: "png"
   FingerPosition position = FingerPosition::kUnknown;
   std::vector<std::uint8_t> bytes;
 };
@@ -332,9 +346,10 @@ class AbisSystem {
   // Checks an API key; a refusal is audited (action "auth.refused") with the key's public id and
   // `source` (the client's address, empty for the CLI); the secret is never recorded.
   Result<Operator> Authenticate(const std::string& api_key, const std::string& source = "");
-  // For a browser session signed in earlier as `op`: kUnauthenticated when that user has since
-  // been disabled, removed or given another role (the session must end).
-  Status CheckSignedInOperator(const Operator& op);
+  // For a browser session signed in earlier as `op` with the API key `key_id` (ApiKeyId):
+  // kUnauthenticated when that user has since been disabled, removed or given another role, or
+  // the key revoked, expired or removed (the session must end).
+  Status CheckSignedInOperator(const Operator& op, const std::string& key_id);
   // Whether an API key with this public id exists (enabled or not): cheap, unaudited, for the
   // service's sign-in throttle. The id is not secret.
   Result<bool> KnownApiKeyId(const std::string& key_id);
@@ -512,16 +527,19 @@ class AbisSystem {
                                             const std::string& comment);
   Result<CandidateReview> ReadCandidateReview(const Operator& op, std::int64_t candidate_id);
   Result<std::vector<CandidateReview>> ReadSearchReviews(const Operator& op, std::int64_t search_seq);
-  // The candidates waiting for a decision (no rejection, fewer than two confirmations), ordered
-  // by case, search and rank, at most `limit` (1-1000); audited (role: read_candidate_reviews).
-  Result<std::vector<CandidateReview>> ListOpenReviews(const Operator& op, int limit);
+  // The candidates waiting for a decision (no rejection, fewer than two confirmations) that
+  // `filter` selects, ordered by case, search and rank, at most `limit` (1-1000); audited with
+  // the names of the filters used (role: read_candidate_reviews).
+  Result<std::vector<CandidateReview>> ListOpenReviews(const Operator& op, const ReviewQueueFilter& filter, int limit);
   // What an examiner compares for a candidate: the kept probes of its search and the candidate's
   // samples (metadata, never bytes); audited "candidate.comparison.read".
   Result<CandidateComparison> ReadCandidateComparison(const Operator& op, std::int64_t candidate_id);
   // The bytes of one kept probe (`probe` true) or one of the candidate person's samples, viewed for
   // the review of `candidate_id`; any other id is kNotFound. Audited "candidate.image.read" with
-  // the search's purpose and case (role: read_candidate_reviews).
-  Result<ViewedSample> ReadCandidateImage(const Operator& op, std::int64_t candidate_id, bool probe, std::int64_t id);
+  // the search's purpose and case (role: read_candidate_reviews), also when the engine then
+  // prepares no image (`view` kPrepared: the engine's error, e.g. no face found).
+  Result<ViewedSample> ReadCandidateImage(const Operator& op, std::int64_t candidate_id, bool probe, std::int64_t id,
+                                          SampleView view = SampleView::kAsStored);
   // Alerts with id > after_id, oldest first, at most `limit` (1-1000); audited (role: read_alerts).
   Result<std::vector<WatchlistAlert>> ListAlerts(const Operator& op, std::int64_t after_id, int limit);
   // Records one webhook delivery attempt of an alert (the service's background delivery).

@@ -122,15 +122,22 @@ Result<std::vector<CandidateDecisionRow>> SqliteStore::ListCandidateDecisions(st
   }
 }
 
-Result<std::vector<std::int64_t>> SqliteStore::ListOpenSearchCandidateIds(int limit) {
+Result<std::vector<std::int64_t>> SqliteStore::ListOpenSearchCandidateIds(const OpenCandidateFilter& filter,
+                                                                          int limit) {
   ABIS_ASSIGN_OR_RETURN(
       auto query,
-      db_->Prepare("SELECT c.id FROM search_candidates c WHERE NOT EXISTS (SELECT 1 FROM candidate_decisions d "
-                   "WHERE d.candidate_id = c.id AND d.decision = 'reject') AND (SELECT count(*) FROM "
-                   "candidate_decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm') < 2 ORDER BY "
-                   "c.case_ref, c.search_seq, c.rank "
-                   "LIMIT ?"));
-  query.Bind(1, limit);
+      db_->Prepare(
+          "SELECT c.id FROM search_candidates c WHERE NOT EXISTS (SELECT 1 FROM candidate_decisions d "
+          "WHERE d.candidate_id = c.id AND d.decision = 'reject') AND (?1 = '' OR c.case_ref = ?1) AND (?2 = "
+          "'' OR c.purpose = ?2) AND (?3 = '' OR c.gallery = ?3) AND (SELECT count(*) FROM candidate_decisions "
+          "d WHERE d.candidate_id = c.id AND d.decision = 'confirm') < 2 AND (?4 < 0 OR (SELECT "
+          "count(*) FROM candidate_decisions d WHERE d.candidate_id = c.id AND d.decision = 'confirm') = ?4) "
+          "ORDER BY c.case_ref, c.search_seq, c.rank LIMIT ?5"));
+  query.Bind(1, filter.case_ref)
+      .Bind(2, filter.purpose)
+      .Bind(3, filter.gallery)
+      .Bind(4, filter.confirmations)
+      .Bind(5, limit);
   std::vector<std::int64_t> ids;
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());

@@ -104,7 +104,7 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> ListSearchCandidateIds(std::int64_t search_seq) override;
   Status AddCandidateDecision(const CandidateDecisionRow& decision) override;
   Result<std::vector<CandidateDecisionRow>> ListCandidateDecisions(std::int64_t candidate_id) override;
-  Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(int limit) override;
+  Result<std::vector<std::int64_t>> ListOpenSearchCandidateIds(const OpenCandidateFilter& filter, int limit) override;
   Result<std::int64_t> AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) override;
   Result<std::vector<SearchProbeRecord>> ListSearchProbes(std::int64_t search_seq) override;
   Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> LoadSearchProbe(std::int64_t probe_id) override;
