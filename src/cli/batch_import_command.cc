@@ -1,5 +1,6 @@
-// `abis import batch`: the persons of a CSV manifest created and enrolled in parallel (the rules
-// are abis/system/batch_import.h's), with progress on stderr and a JSON summary.
+// `abis import batch`: the persons of a CSV manifest (a DNA collection, a folder of ANSI/NIST-ITL
+// transactions) created and enrolled in parallel (the rules are abis/system/batch_import.h's),
+// with progress on stderr and a JSON summary.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -7,6 +8,7 @@
 
 #include "abis/system/batch_import.h"
 #include "cli_context.h"
+#include "nist_transaction_encounter.h"
 
 namespace abis::cli {
 namespace {
@@ -14,6 +16,9 @@ namespace {
 struct BatchImportOptions {
   std::string manifest, gallery, purpose, case_ref, errors;
   std::string dna_collection, sample_column = "sample", category, legal_basis, retention_until, id_prefix;
+  std::string nist_folder;
+  int min_quality = 20;
+  bool id_from_file_name = false;
   bool dedup = false;
   bool resume = false;
   bool progress = false;
@@ -45,9 +50,33 @@ class ProgressLine {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// ANSI/NIST-ITL transactions (folder files and manifest rows of modality `nist`) read as
+// `abis import nist` reads one: one code path (nist_transaction_encounter.h).
+EncounterFileReader TransactionReader(int min_quality) {
+  EncounterFileReader reader;
+#ifdef ABIS_HAVE_INTEROP
+  reader.read = [min_quality](const std::filesystem::path& file) -> Result<FileEncounter> {
+    TransactionEncounterOptions options;
+    options.min_quality = min_quality;
+    ABIS_ASSIGN_OR_RETURN(TransactionEncounter encounter, ReadTransactionEncounter(file, options));
+    FileEncounter out;
+    out.samples = std::move(encounter.samples);
+    out.source_agency = encounter.originating_agency;
+    return out;
+  };
+  reader.identify = [](const std::filesystem::path& file) { return IdentifyTransactionFile(file); };
+#else
+  (void)min_quality;
+#endif
+  return reader;
+}
+
 void RunBatchImportCommand(CliContext& context, const BatchImportOptions& options) {
-  if (options.manifest.empty() == options.dna_collection.empty()) {
-    context.Failed(Status::InvalidArgument("abis import batch reads --manifest FILE or --dna-collection FILE"));
+  const int inputs = (options.manifest.empty() ? 0 : 1) + (options.dna_collection.empty() ? 0 : 1) +
+                     (options.nist_folder.empty() ? 0 : 1);
+  if (inputs != 1) {
+    context.Failed(Status::InvalidArgument(
+        "abis import batch reads one of --manifest FILE, --dna-collection FILE or --nist-folder DIR"));
     return;
   }
   BatchImportRequest request;
@@ -56,10 +85,18 @@ void RunBatchImportCommand(CliContext& context, const BatchImportOptions& option
   request.purpose = *purpose;
   request.manifest = options.manifest;
   request.dna_collection = options.dna_collection;
-  if (!options.dna_collection.empty()) {
+  request.encounter_folder = options.nist_folder;
+  request.encounter_files = TransactionReader(options.min_quality);
+  if (!options.nist_folder.empty() && !request.encounter_files.identify) {
+    context.Failed(Status::Unimplemented("--nist-folder: this build has no ANSI/NIST-ITL module (interop)"));
+    return;
+  }
+  if (!options.dna_collection.empty() || !options.nist_folder.empty()) {
+    const char* input = options.nist_folder.empty() ? "--dna-collection" : "--nist-folder";
     if (options.category.empty() || options.legal_basis.empty() || options.retention_until.empty()) {
       context.Failed(Status::InvalidArgument(
-          "--dna-collection needs --category, --legal-basis and --retention-until (every sample becomes a person)"));
+          std::string(input) + " needs --category, --legal-basis and --retention-until (every " +
+          (options.nist_folder.empty() ? "sample" : "transaction") + " becomes a person)"));
       return;
     }
     auto category = ParsePersonCategory(options.category);
@@ -69,6 +106,11 @@ void RunBatchImportCommand(CliContext& context, const BatchImportOptions& option
     request.collection_persons.retention_until = options.retention_until;
     request.collection_persons.id_prefix = options.id_prefix;
     request.collection_persons.sample_column = options.sample_column;
+    request.folder_persons.category = *category;
+    request.folder_persons.legal_basis = options.legal_basis;
+    request.folder_persons.retention_until = options.retention_until;
+    request.folder_persons.id_prefix = options.id_prefix;
+    request.folder_persons.id_from_file_name = options.id_from_file_name;
   }
   request.gallery = options.gallery;
   request.case_ref = options.case_ref;
@@ -117,7 +159,9 @@ void AddImportCommands(CLI::App& root, CliContext& context) {
   CLI::App* import =
       root.add_subcommand("import", "enrol from a standard container or a manifest")->require_subcommand(1);
   auto options = std::make_shared<BatchImportOptions>();
-  CLI::App* batch = import->add_subcommand("batch", "create and enrol the persons of a CSV manifest, in parallel");
+  CLI::App* batch = import->add_subcommand("batch",
+                                           "create and enrol the persons of a CSV manifest (or a DNA collection, or a "
+                                           "folder of ANSI/NIST-ITL transactions), in parallel");
   CLI::Option* manifest =
       batch->add_option("--manifest", options->manifest,
                         "CSV: person,category,legal_basis,retention_until,modality,position,file[,sample_options]"
@@ -125,15 +169,30 @@ void AddImportCommands(CLI::App& root, CliContext& context) {
   CLI::Option* collection = batch->add_option(
       "--dna-collection", options->dna_collection,
       "instead of a manifest: a DNA collection CSV (sample,[population,]locus,allele1,allele2); each sample a person");
+  CLI::Option* folder = batch->add_option(
+      "--nist-folder", options->nist_folder,
+      "instead of a manifest: a folder of ANSI/NIST-ITL transactions (.an2, .an2k, .eft, .nist or any file that "
+      "parses as one); each a person, its id the transaction control number 1.009 (else the file name)");
   manifest->excludes(collection);
+  manifest->excludes(folder);
+  collection->excludes(folder);
+  batch->add_flag("--id-from-file-name", options->id_from_file_name,
+                  "with --nist-folder: person ids are the file names (without extension), not the control numbers");
+  batch
+      ->add_option("--min-quality", options->min_quality,
+                   "transactions: print-quality floor (0-100) for the fingers cut from slaps; 0 = none")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   batch->add_option("--sample-column", options->sample_column, "with --dna-collection: the column naming the sample")
       ->capture_default_str();
-  batch->add_option("--category", options->category, "with --dna-collection: every person's category");
-  batch->add_option("--legal-basis", options->legal_basis, "with --dna-collection: every person's legal basis");
+  batch->add_option("--category", options->category, "with --dna-collection or --nist-folder: every person's category");
+  batch->add_option("--legal-basis", options->legal_basis,
+                    "with --dna-collection or --nist-folder: every person's legal basis");
   batch->add_option("--retention-until", options->retention_until,
-                    "with --dna-collection: every person's retention date (YYYY-MM-DD)");
-  batch->add_option("--id-prefix", options->id_prefix,
-                    "with --dna-collection: person ids are this prefix and the sample name");
+                    "with --dna-collection or --nist-folder: every person's retention date (YYYY-MM-DD)");
+  batch->add_option(
+      "--id-prefix", options->id_prefix,
+      "with --dna-collection or --nist-folder: person ids are this prefix and the sample name or control number");
   batch->add_option("--gallery", options->gallery, "every person joins this gallery")->required();
   batch->add_option("--purpose", options->purpose, "why the persons are enrolled (deduplication with --dedup)")
       ->required();

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <numbers>
 #include <sstream>
+#include <tuple>
 
 #include "abis/core/time.h"
 #include "abis/core/text_validation.h"
@@ -22,28 +23,15 @@
 #include "abis/finger/minutiae_record.h"
 #endif
 #include "nist_slaps.h"
+#include "nist_transaction_encounter.h"
 
 namespace abis::cli {
 
 #ifdef ABIS_HAVE_INTEROP
 namespace {
 
-// The STR profile as the DNA engine's CSV (locus,allele1,allele2[,allele3]).
-std::vector<std::uint8_t> DnaCsv(const std::map<std::string, std::vector<std::string>>& loci) {
-  std::size_t widest = 2;
-  for (const auto& [locus, alleles] : loci) widest = std::max(widest, alleles.size());
-  std::string csv = "locus,allele1,allele2";
-  if (widest > 2) csv += ",allele3";
-  csv += "\n";
-  for (const auto& [locus, alleles] : loci) {
-    csv += locus;
-    for (std::size_t i = 0; i < widest; ++i) csv += "," + (i < alleles.size() ? alleles[i] : std::string());
-    csv += "\n";
-  }
-  return {csv.begin(), csv.end()};
-}
-
-// Reads the CSV written above (and by `abis dna` users) back into locus -> alleles.
+// Reads the DNA engine's CSV (locus,allele1,allele2[,allele3], as `abis import nist` writes it)
+// back into locus -> alleles.
 std::map<std::string, std::vector<std::string>> ParseDnaCsv(const std::vector<std::uint8_t>& bytes) {
   std::map<std::string, std::vector<std::string>> loci;
   std::istringstream lines(std::string(bytes.begin(), bytes.end()));
@@ -69,71 +57,7 @@ std::map<std::string, std::vector<std::string>> ParseDnaCsv(const std::vector<st
   return loci;
 }
 
-const char* MinutiaeBlockName(interop::An2kMinutiaeBlock block) {
-  switch (block) {
-    case interop::An2kMinutiaeBlock::kLegacyStandard: return "standard-format (9.012)";
-    case interop::An2kMinutiaeBlock::kExtendedFeatureSet: return "EFS (9.331)";
-    case interop::An2kMinutiaeBlock::kIncits378: return "INCITS 378 (9.137)";
-  }
-  return "unknown";
-}
-
 #ifdef ABIS_HAVE_FINGER
-// A Type-9 INCITS 378 minutiae set as an ANSI INCITS 378-2004 minutiae record with one finger
-// view, written by the finger module's record writer (the format the finger engine enrols).
-// Pixel coordinates come back from 0.01 mm with the block's own scale (exact below 100 pixels/mm,
-// see MinutiaeView), angles keep their 2-degree units, types 1/2/other and quality 0-100 carry
-// over, the image size and resolution (pixels per cm, rounded) go into the record header.
-// A record holds at most 255 minutiae: above that the 255 of highest quality are kept (stable)
-// and `note` says how many were left out. Fails, naming the set, for the standard-format and EFS
-// blocks (they give no image size or pixel scale, so a record would rest on a guess), an empty
-// set, a missing scale or size, and anything the record writer refuses (size above 65535,
-// coordinates above 16383).
-Result<std::vector<std::uint8_t>> MinutiaeRecordOfType9(const interop::NistMinutiae& set, const std::string& where,
-                                                        std::string* note) {
-  if (set.block != interop::An2kMinutiaeBlock::kIncits378) {
-    return Status::Unimplemented(where + ": not enrolled: the block gives no image size or pixel scale, which an "
-                                 "ISO/ANSI minutiae record needs; only the INCITS 378 block (9.126-9.150) is converted");
-  }
-  if (set.minutiae.empty()) return Status::InvalidArgument(where + ": 9.136 NOM is 0: no minutiae to enrol");
-  if (set.image_width <= 0 || set.image_height <= 0 || !(set.pixels_per_mm > 0) ||
-      !std::isfinite(set.pixels_per_mm)) {
-    return Status::InvalidArgument(where + ": no image size (9.128/9.129) or pixel scale (9.130-9.132)");
-  }
-  finger::MinutiaeTemplate minutiae;
-  minutiae.width = set.image_width;
-  minutiae.height = set.image_height;
-  minutiae.resolution_ppi = set.pixels_per_mm * 25.4;
-  minutiae.position = set.position;
-  const auto to_pixels = [&](int hundredths_of_mm, int size) {
-    const long pixels = std::lround(static_cast<double>(hundredths_of_mm) * set.pixels_per_mm / 100.0);
-    return static_cast<int>(std::clamp<long>(pixels, 0, size - 1));
-  };
-  for (const interop::An2kMinutia& source : set.minutiae) {
-    finger::Minutia minutia;
-    minutia.x = to_pixels(source.x, set.image_width);
-    minutia.y = to_pixels(source.y, set.image_height);
-    minutia.angle = static_cast<double>(((source.theta_degrees % 360) + 360) % 360) * std::numbers::pi / 180.0;
-    minutia.type = source.type == interop::An2kMinutiaType::kRidgeEnding   ? finger::MinutiaType::kEnding
-                   : source.type == interop::An2kMinutiaType::kBifurcation ? finger::MinutiaType::kBifurcation
-                                                                            : finger::MinutiaType::kOther;
-    minutia.quality = std::clamp(source.quality, 0, 100);
-    minutiae.minutiae.push_back(minutia);
-  }
-  if (minutiae.minutiae.size() > static_cast<std::size_t>(finger::kMaxMinutiaePerView)) {
-    std::stable_sort(minutiae.minutiae.begin(), minutiae.minutiae.end(),
-                     [](const finger::Minutia& a, const finger::Minutia& b) { return a.quality > b.quality; });
-    *note = where + ": " + std::to_string(minutiae.minutiae.size() - finger::kMaxMinutiaePerView) + " of " +
-            std::to_string(minutiae.minutiae.size()) +
-            " minutiae of lowest quality left out (a minutiae record holds at most 255)";
-    minutiae.minutiae.resize(static_cast<std::size_t>(finger::kMaxMinutiaePerView));
-  }
-  auto bytes = finger::WriteMinutiaeRecord(
-      finger::SingleViewRecord(minutiae, finger::MinutiaeRecordFormat::kAnsi378_2004));
-  if (!bytes.ok()) return bytes.status().WithContext(where);
-  return bytes;
-}
-
 // The finger views of a stored ISO/IEC 19794-2 or ANSI INCITS 378 record as minutiae sets for a
 // Type-9 INCITS 378 block: pixel coordinates to 0.01 mm with the record's resolution (pixels per
 // cm), the image size and impression type of the record, the view's finger position (the stored
@@ -201,35 +125,21 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   std::vector<std::string> deviations;
   auto transaction = interop::ReadAn2kFile(options.file, &deviations);
   if (context.Failed(transaction.status().WithContext(options.file))) return;
-  auto bundle = interop::ExtractEnrolmentBundle(*transaction);
-  if (context.Failed(bundle.status().WithContext(options.file))) return;
-  if (bundle->fingers.empty() && bundle->slaps.empty() && bundle->minutiae.empty() && bundle->faces.empty() &&
-      bundle->dna.empty()) {
-    context.Failed(Status::InvalidArgument(
-        options.file + ": the transaction holds no fingerprint image, slap, minutiae, face or STR profile to enrol"));
-    return;
-  }
-  // Slaps are cut into fingers before anything is enrolled (docs/SLAPS.md).
-  nlohmann::json slap_report = nlohmann::json::array();
-  int sequence_errors = 0;
+  // The samples, slaps cut into fingers (one code path with `abis import batch --nist-folder`).
+  TransactionEncounterOptions conversion;
+  conversion.min_quality = options.min_quality;
+  auto converted = TransactionEncounterOf(*transaction, options.file, conversion);
+  if (context.Failed(converted.status())) return;
+  TransactionEncounter& encounter = *converted;
 #if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
-  TransactionSlaps slaps;
-  if (!bundle->slaps.empty()) {
-    auto segmented = SegmentTransactionSlaps(*bundle, options.file, options.min_quality);
-    if (context.Failed(segmented.status())) return;
-    slaps = std::move(segmented).value();
-    slap_report = slaps.report;
-    sequence_errors = slaps.sequence_errors;
-    for (const std::string& line : slaps.skipped) bundle->skipped.push_back(line);
-  }
   if (!options.annotated_out.empty()) {
     // The transaction as read, with each Type-14 slap's segments written into it.
     interop::An2kTransaction annotated = *transaction;
-    const auto [written, refused] = AnnotateSlapSegments(annotated, slaps.segments);
+    const auto [written, refused] = AnnotateSlapSegments(annotated, encounter.slap_segments);
     if (refused > 0) {
-      bundle->skipped.push_back(std::to_string(refused) +
-                                " Type-4 slaps: segment positions not written to --annotated-out (Type-4 has no "
-                                "field for them)");
+      encounter.skipped.push_back(std::to_string(refused) +
+                                  " Type-4 slaps: segment positions not written to --annotated-out (Type-4 has no "
+                                  "field for them)");
     }
     if (context.Failed(interop::WriteAn2kFile(annotated, options.annotated_out))) return;
     std::error_code ignored;
@@ -238,11 +148,6 @@ void RunImport(CliContext& context, const ImportOptions& options) {
                                  std::filesystem::perm_options::replace, ignored);
     (void)written;
   }
-#else
-  for (const auto& slap : bundle->slaps) {
-    bundle->skipped.push_back(options.file + " (IDC " + std::to_string(slap.source_idc) +
-                              "): slap not segmented: this build has no fingerprint image module");
-  }
 #endif
   auto session = context.OpenAsOperator();
   if (context.Failed(session.status())) return;
@@ -250,13 +155,10 @@ void RunImport(CliContext& context, const ImportOptions& options) {
 
   // The person's id: --person, else the transaction control number (1.009) with its spaces
   // turned into '-' (an id a shell user can type unquoted), else one derived from the file.
-  std::string control_number = bundle->transaction_control_number;
-  std::replace(control_number.begin(), control_number.end(), ' ', '-');
-  while (!control_number.empty() && control_number.front() == '-') control_number.erase(control_number.begin());
   Person person;
-  person.external_id = !options.person.empty() ? options.person
-                       : !control_number.empty() ? control_number
-                                                 : "nist-" + Sha256Hex(options.file).substr(0, 12);
+  person.external_id = !options.person.empty()                ? options.person
+                       : !encounter.control_number.empty() ? encounter.control_number
+                                                           : "nist-" + Sha256Hex(options.file).substr(0, 12);
   person.category = *category;
   person.legal_basis = !options.legal_basis.empty()
                            ? options.legal_basis
@@ -265,97 +167,15 @@ void RunImport(CliContext& context, const ImportOptions& options) {
   // Every sample of the transaction goes into one encounter (a booking), created with the person
   // in one transaction; samples an engine rejects are listed, and when none is left nothing is
   // created.
-  enum class Kind { kFinger, kSlapFinger, kMinutiae, kFace, kDna };
-  std::vector<Kind> kinds;
   EncounterEnrolment request;
   request.person = person.external_id;
   request.new_person = person;
   request.encounter_kind = "booking";
-  request.source_agency = bundle->originating_agency;
+  request.source_agency = encounter.originating_agency;
   request.galleries = options.galleries;
   request.case_ref = options.case_ref;
   request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
-  auto add = [&](SampleInput sample, Kind kind) {
-    request.samples.push_back(std::move(sample));
-    kinds.push_back(kind);
-  };
-  for (const auto& finger : bundle->fingers) {
-    SampleInput sample;
-    sample.modality = Modality::kFinger;
-    sample.bytes = finger.bytes;
-    sample.position = finger.position;
-    sample.format_hint = finger.compression == "WSQ20" ? "wsq" : "";
-    sample.source_name = options.file + " (Type-" + std::to_string(finger.source_record_type) + " IDC " +
-                         std::to_string(finger.source_idc) + ")";
-    add(std::move(sample), Kind::kFinger);
-  }
-#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
-  for (auto& slap_finger : slaps.fingers) {
-    SampleInput sample;
-    sample.modality = Modality::kFinger;
-    sample.bytes = std::move(slap_finger.png);
-    sample.position = static_cast<FingerPosition>(slap_finger.position);
-    sample.source_name = slap_finger.source;
-    sample.options = {{"min_quality", options.min_quality}};
-    add(std::move(sample), Kind::kSlapFinger);
-  }
-#endif
-  for (const auto& face : bundle->faces) {
-    SampleInput sample;
-    sample.modality = Modality::kFace;
-    sample.bytes = face.bytes;
-    sample.source_name = options.file + " (Type-10 IDC " + std::to_string(face.source_idc) + ")";
-    add(std::move(sample), Kind::kFace);
-  }
-  // Type-9 INCITS 378 minutiae become ANSI INCITS 378 records, the finger engine's minutiae
-  // format, and are enrolled at their finger position next to any image of the same finger (a
-  // search keeps a person's best template per probe sample, so the two never add up). The other
-  // blocks, and sets the conversion or the engine refuses, are listed with the reason.
-  for (const auto& set : bundle->minutiae) {
-    const std::string where = options.file + " (Type-9 IDC " + std::to_string(set.source_idc) + ", " +
-                              std::to_string(set.minutiae.size()) + " " + MinutiaeBlockName(set.block) + " minutiae)";
-#ifdef ABIS_HAVE_FINGER
-    std::string note;
-    auto record = MinutiaeRecordOfType9(set, where, &note);
-    if (!record.ok()) {
-      bundle->skipped.push_back(record.status().message());
-      continue;
-    }
-    if (!note.empty()) bundle->skipped.push_back(note);
-    SampleInput sample;
-    sample.modality = Modality::kFinger;
-    sample.bytes = std::move(record).value();
-    sample.position = set.position;
-    sample.format_hint = std::string(finger::MinutiaeRecordFormatName(finger::MinutiaeRecordFormat::kAnsi378_2004));
-    sample.source_name = where;
-    add(std::move(sample), Kind::kMinutiae);
-#else
-    bundle->skipped.push_back(where + ": not enrolled: this build has no finger module");
-#endif
-  }
-  // Loci the interop layer could not name (ANSI/NIST locus numbers it does not know) are listed,
-  // not guessed.
-  std::map<std::string, std::vector<std::string>> named_loci;
-  for (const auto& [locus, alleles] : bundle->dna) {
-    if (locus.rfind("DLR-", 0) == 0) {
-      bundle->skipped.push_back("Type-18 locus " + locus + ": no locus name known for this reference number");
-    } else {
-      named_loci[locus] = alleles;
-    }
-  }
-  if (!named_loci.empty()) {
-    SampleInput sample;
-    sample.modality = Modality::kDna;
-    sample.format_hint = "csv";
-    sample.bytes = DnaCsv(named_loci);
-    sample.source_name = options.file + " (Type-18)";
-    add(std::move(sample), Kind::kDna);
-  }
-  if (request.samples.empty()) {
-    context.Failed(Status::InvalidArgument(options.file + ": no sample of the transaction could be converted for "
-                                           "enrolment; nothing was created"));
-    return;
-  }
+  request.samples = encounter.samples;
   auto enrolled = system->EnrolEncounter(op, request);
   if (context.Failed(enrolled.status().WithContext(options.file))) return;
   if (enrolled->samples.empty()) {
@@ -372,36 +192,37 @@ void RunImport(CliContext& context, const ImportOptions& options) {
     failures.push_back({{"item", request.samples[rejection.index].source_name}, {"error", rejection.status.ToString()}});
   }
   int fingers = 0, slap_fingers = 0, minutiae_sets = 0, faces = 0, dna_loci = 0;
-  for (std::size_t i = 0; i < kinds.size(); ++i) {
+  for (std::size_t i = 0; i < encounter.kinds.size(); ++i) {
     if (!stored[i]) continue;
-    switch (kinds[i]) {
-      case Kind::kFinger: ++fingers; break;
-      case Kind::kSlapFinger: ++slap_fingers; break;
-      case Kind::kMinutiae: ++minutiae_sets; break;
-      case Kind::kFace: ++faces; break;
-      case Kind::kDna: dna_loci = static_cast<int>(named_loci.size()); break;
+    switch (encounter.kinds[i]) {
+      case TransactionSampleKind::kFinger: ++fingers; break;
+      case TransactionSampleKind::kSlapFinger: ++slap_fingers; break;
+      case TransactionSampleKind::kMinutiae: ++minutiae_sets; break;
+      case TransactionSampleKind::kFace: ++faces; break;
+      case TransactionSampleKind::kDna: dna_loci = encounter.dna_loci; break;
     }
   }
+  const int sequence_errors = encounter.sequence_errors;
   nlohmann::json out = {{"person", person.external_id},
                         {"person_id", enrolled->person_id},
                         {"encounter", enrolled->encounter_external_id},
                         {"fingers", fingers + slap_fingers},
                         {"slap_fingers", slap_fingers},
-                        {"slaps", slap_report},
+                        {"slaps", encounter.slap_report},
                         {"sequence_errors", sequence_errors},
                         {"minutiae_sets", minutiae_sets},
                         {"faces", faces},
                         {"dna_loci", dna_loci},
                         {"failed", failures},
-                        {"skipped", bundle->skipped},
+                        {"skipped", encounter.skipped},
                         {"deviations", deviations}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
     s << "imported '" << EscapeForDisplay(person.external_id) << "' (encounter " << enrolled->encounter_external_id
-      << "): " << fingers + slap_fingers << " fingers (" << slap_fingers << " from slaps), " << minutiae_sets << " minutiae sets, " << faces << " faces, " << dna_loci
-      << " DNA loci\n";
+      << "): " << fingers + slap_fingers << " fingers (" << slap_fingers << " from slaps), " << minutiae_sets
+      << " minutiae sets, " << faces << " faces, " << dna_loci << " DNA loci\n";
     for (const auto& failure : failures) s << "  not enrolled: " << failure["item"].get<std::string>() << ": "
                                            << failure["error"].get<std::string>() << "\n";
-    for (const auto& skipped : bundle->skipped) s << "  skipped: " << skipped << "\n";
+    for (const auto& skipped : encounter.skipped) s << "  skipped: " << skipped << "\n";
     if (sequence_errors > 0) {
       s << "  WARNING: " << sequence_errors
         << " slap fingers match another position's rolled print (finger or hand swap); not enrolled\n";
@@ -423,12 +244,43 @@ void RunExport(CliContext& context, const ExportOptions& options) {
   if (context.Failed(samples.status())) return;
   interop::NistEnrolmentBundle bundle;
   bundle.transaction_control_number = options.person;
+  static constexpr std::uint8_t kPngSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  const auto is_png = [](const std::vector<std::uint8_t>& bytes) {
+    return bytes.size() > sizeof kPngSignature && std::equal(std::begin(kPngSignature), std::end(kPngSignature), bytes.begin());
+  };
+#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
+  // Fingers cut from a slap (their kept option "slap") go back as that slap, one Type-14 per
+  // slap of an encounter, with 14.021 SEG / 14.025 ASEG (docs/SLAPS.md).
+  std::map<std::tuple<std::int64_t, int, int>, std::vector<SlapCropForExport>> slaps;
+#endif
   for (const StoredSample& sample : *samples) {
+#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
+    if (sample.modality == Modality::kFinger && is_png(sample.bytes) && sample.options.is_object() &&
+        sample.options.contains("slap") && sample.options["slap"].is_object()) {
+      const nlohmann::json& slap = sample.options["slap"];
+      const auto number = [&](const char* key) {
+        return slap.contains(key) && slap[key].is_number_integer() ? slap[key].get<int>() : 0;
+      };
+      slaps[{sample.encounter_id, number("position"), number("idc")}].push_back(
+          {static_cast<int>(sample.position), slap, sample.bytes});
+      continue;
+    }
+#endif
     if (sample.modality == Modality::kFinger && sample.bytes.size() > 2 && sample.bytes[0] == 0xFF &&
         sample.bytes[1] == 0xA0) {
       interop::NistFingerImage finger;
       finger.position = sample.position;
       finger.compression = "WSQ20";
+      finger.bytes = sample.bytes;
+      bundle.fingers.push_back(std::move(finger));
+    } else if (sample.modality == Modality::kFinger && is_png(sample.bytes)) {
+      interop::NistFingerImage finger;
+      finger.position = sample.position;
+      finger.compression = "PNG";
+      if (sample.options.is_object() && sample.options.contains("resolution_ppi") &&
+          sample.options["resolution_ppi"].is_number()) {
+        finger.pixels_per_mm = sample.options["resolution_ppi"].get<double>() / 25.4;
+      }
       finger.bytes = sample.bytes;
       bundle.fingers.push_back(std::move(finger));
     } else if (sample.modality == Modality::kFace && sample.bytes.size() > 3 && sample.bytes[0] == 0xFF &&
@@ -457,10 +309,21 @@ void RunExport(CliContext& context, const ExportOptions& options) {
     } else {
       bundle.skipped.push_back("sample " + std::to_string(sample.sample_id) + " (" +
                                std::string(ModalityName(sample.modality)) +
-                               "): only WSQ fingerprints, ISO/ANSI minutiae records, JPEG faces and STR "
+                               "): only WSQ and PNG fingerprints, ISO/ANSI minutiae records, JPEG faces and STR "
                                "profiles are exported");
     }
   }
+#if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
+  for (const auto& [key, crops] : slaps) {
+    auto slap = ReassembleSlap(crops);
+    if (slap.ok()) {
+      bundle.slaps.push_back(std::move(slap).value());
+    } else {
+      bundle.skipped.push_back("slap FGP " + std::to_string(std::get<1>(key)) + " of encounter " +
+                               std::to_string(std::get<0>(key)) + ": not exported: " + slap.status().message());
+    }
+  }
+#endif
   auto transaction = interop::BuildTransactionFromBundle(bundle);
   if (context.Failed(transaction.status())) return;
   if (context.Failed(interop::WriteAn2kFile(*transaction, options.out))) return;
@@ -471,12 +334,14 @@ void RunExport(CliContext& context, const ExportOptions& options) {
   nlohmann::json out = {{"person", options.person},
                         {"out", options.out},
                         {"fingers", bundle.fingers.size()},
+                        {"slaps", bundle.slaps.size()},
                         {"minutiae_sets", bundle.minutiae.size()},
                         {"faces", bundle.faces.size()},
                         {"dna_loci", bundle.dna.size()},
                         {"skipped", bundle.skipped}};
   PrintResult(context.globals(), out, [&](std::ostream& s) {
-    s << "wrote " << options.out << ": " << bundle.fingers.size() << " fingers, " << bundle.minutiae.size()
+    s << "wrote " << options.out << ": " << bundle.fingers.size() << " fingers, " << bundle.slaps.size()
+      << " slaps (14.021 SEG, 14.025 ASEG), " << bundle.minutiae.size()
       << " minutiae sets, " << bundle.faces.size() << " faces, " << bundle.dna.size() << " DNA loci\n";
     for (const auto& skipped : bundle.skipped) s << "  skipped: " << skipped << "\n";
   });

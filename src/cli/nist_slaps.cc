@@ -2,9 +2,11 @@
 
 #if defined(ABIS_HAVE_INTEROP) && defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <numbers>
 
 #include "abis/finger/score_calibration.h"
 #include "abis/finger_extract/extractor.h"
@@ -160,7 +162,14 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
         out.skipped.push_back(finger_where + ": not enrolled: " + png.status().message());
         continue;
       }
-      out.fingers.push_back({segment.position, std::move(png).value(), finger_where});
+      const nlohmann::json geometry = {{"position", slap.slap_position},
+                                       {"idc", slap.source_idc},
+                                       {"width", image->width},
+                                       {"height", image->height},
+                                       {"box",
+                                        {segment.box.centre_x, segment.box.centre_y, segment.box.width,
+                                         segment.box.height, segment.box.angle_degrees}}};
+      out.fingers.push_back({segment.position, std::move(png).value(), finger_where, geometry});
     }
     for (int position : segmentation->missing_positions) {
       out.skipped.push_back(where + ": finger " + std::to_string(position) + " (" +
@@ -169,6 +178,120 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
     }
     out.report.push_back(std::move(report));
   }
+  return out;
+}
+
+namespace {
+
+// The slap geometry kept with a crop (SlapFingerForEnrolment::slap), checked.
+struct CropPlace {
+  int slap_position = 0, width = 0, height = 0;
+  finger::RotatedBox box;
+};
+
+Result<CropPlace> ReadCropPlace(const nlohmann::json& slap, const std::string& where) {
+  const auto bad = [&](const std::string& what) {
+    return Status::InvalidArgument(where + ": the kept slap geometry " + what);
+  };
+  if (!slap.is_object() || !slap.contains("position") || !slap["position"].is_number_integer() ||
+      !slap.contains("width") || !slap["width"].is_number_integer() || !slap.contains("height") ||
+      !slap["height"].is_number_integer() || !slap.contains("box") || !slap["box"].is_array() ||
+      slap["box"].size() != 5) {
+    return bad("lacks position, width, height or a box of five numbers");
+  }
+  CropPlace place;
+  place.slap_position = slap["position"].get<int>();
+  place.width = slap["width"].get<int>();
+  place.height = slap["height"].get<int>();
+  if (place.slap_position < 11 || place.slap_position > 15) return bad("names no slap position (11-15)");
+  constexpr int kMaxSide = 20000;
+  if (place.width < 1 || place.height < 1 || place.width > kMaxSide || place.height > kMaxSide) {
+    return bad("has a slap size outside 1-20000 pixels");
+  }
+  std::array<double, 5> values{};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!slap["box"][i].is_number() || !std::isfinite(slap["box"][i].get<double>())) return bad("box is not numbers");
+    values[i] = slap["box"][i].get<double>();
+  }
+  place.box.centre_x = values[0];
+  place.box.centre_y = values[1];
+  place.box.width = values[2];
+  place.box.height = values[3];
+  place.box.angle_degrees = values[4];
+  if (!(place.box.width >= 1 && place.box.height >= 1 && place.box.width <= kMaxSide && place.box.height <= kMaxSide)) {
+    return bad("box has no plausible size");
+  }
+  return place;
+}
+
+}  // namespace
+
+Result<interop::NistSlapImage> ReassembleSlap(const std::vector<SlapCropForExport>& crops) {
+  if (crops.empty()) return Status::InvalidArgument("a slap needs at least one crop");
+  finger::GrayImage canvas;
+  interop::NistSlapImage out;
+  for (std::size_t i = 0; i < crops.size(); ++i) {
+    const std::string where = "slap finger " + std::to_string(crops[i].finger_position);
+    ABIS_ASSIGN_OR_RETURN(const CropPlace place, ReadCropPlace(crops[i].slap, where));
+    if (i == 0) {
+      canvas.width = place.width;
+      canvas.height = place.height;
+      canvas.resolution_ppi = 500;
+      canvas.pixels.assign(static_cast<std::size_t>(place.width) * static_cast<std::size_t>(place.height), 255);
+      out.slap_position = place.slap_position;
+    } else if (place.slap_position != out.slap_position || place.width != canvas.width ||
+               place.height != canvas.height) {
+      return Status::InvalidArgument(where + ": its kept slap geometry names another slap than the first crop's");
+    }
+    ABIS_ASSIGN_OR_RETURN(const finger::GrayImage crop, finger::DecodeFingerprintImageAsStored(crops[i].png, where));
+    // Each canvas pixel of the box from the crop (bilinear), the inverse of the segmenter's upright
+    // warp: u = w/2 + d.n, v = h/2 - d.t with d the offset from the box centre, n across the finger
+    // and t towards its tip. Where boxes overlap the darker pixel wins (ridges are dark).
+    const finger::RotatedBox& box = place.box;
+    const double a = box.angle_degrees * std::numbers::pi / 180.0;
+    const double tx = -std::sin(a), ty = -std::cos(a), nx = std::cos(a), ny = -std::sin(a);
+    const auto bounds = box.Bounds(canvas.width - 1, canvas.height - 1);
+    for (int y = bounds[1]; y <= bounds[3]; ++y) {
+      for (int x = bounds[0]; x <= bounds[2]; ++x) {
+        const double dx = x - box.centre_x, dy = y - box.centre_y;
+        const double u = box.width / 2 + dx * nx + dy * ny;
+        const double v = box.height / 2 - (dx * tx + dy * ty);
+        if (u < 0 || v < 0 || u > crop.width - 1 || v > crop.height - 1) continue;
+        const int u0 = static_cast<int>(u), v0 = static_cast<int>(v);
+        const int u1 = std::min(u0 + 1, crop.width - 1), v1 = std::min(v0 + 1, crop.height - 1);
+        const double fu = u - u0, fv = v - v0;
+        const auto at = [&](int cu, int cv) {
+          return static_cast<double>(crop.pixels[static_cast<std::size_t>(cv) * static_cast<std::size_t>(crop.width) +
+                                                 static_cast<std::size_t>(cu)]);
+        };
+        const double value =
+            (at(u0, v0) * (1 - fu) + at(u1, v0) * fu) * (1 - fv) + (at(u0, v1) * (1 - fu) + at(u1, v1) * fu) * fv;
+        std::uint8_t& pixel = canvas.pixels[static_cast<std::size_t>(y) * static_cast<std::size_t>(canvas.width) +
+                                            static_cast<std::size_t>(x)];
+        pixel = std::min(pixel, static_cast<std::uint8_t>(std::clamp(std::lround(value), 0L, 255L)));
+      }
+    }
+    interop::FingerSegmentPosition segment;
+    segment.position = crops[i].finger_position;
+    const auto box_bounds = box.Bounds(canvas.width, canvas.height);
+    if (box_bounds[0] < box_bounds[2] && box_bounds[1] < box_bounds[3]) {
+      segment.has_box = true;
+      segment.left = box_bounds[0];
+      segment.top = box_bounds[1];
+      segment.right = box_bounds[2];
+      segment.bottom = box_bounds[3];
+    }
+    for (const auto& corner : box.Corners()) {
+      segment.polygon.push_back({static_cast<int>(std::clamp(std::lround(corner[0]), 0L, canvas.width - 1L)),
+                                 static_cast<int>(std::clamp(std::lround(corner[1]), 0L, canvas.height - 1L))});
+    }
+    out.segments.push_back(std::move(segment));
+  }
+  ABIS_ASSIGN_OR_RETURN(out.bytes, finger::EncodePng(canvas));
+  out.compression = "PNG";
+  out.width = canvas.width;
+  out.height = canvas.height;
+  out.pixels_per_mm = 500 / kMillimetresPerInch;
   return out;
 }
 

@@ -21,7 +21,23 @@ struct SlapFingerForEnrolment {
   int position = 0;
   std::vector<std::uint8_t> png;  // the upright crop, 500 ppi
   std::string source;             // "<file> (Type-14 IDC 11, FGP 13, finger 3)"
+  // Where the crop lies in its slap (kept with the sample, the finger engine's option "slap", so
+  // that `abis export nist` can write the slap back with 14.021 SEG / 14.025 ASEG): {"position":
+  // FGP 11-15, "idc": the record's IDC, "width"/"height": the slap at 500 ppi, "box": [centre_x,
+  // centre_y, width, height, angle_degrees] as RotatedBox, in that image's pixels}.
+  nlohmann::json slap = nlohmann::json::object();
 };
+
+// A slap written back from the crops enrolled from it (abis export nist): each crop turned back
+// into its box on a white canvas of the slap's size (500 ppi), and each box as a segment (14.021 SEG
+// and 14.025 ASEG). The store keeps the crops, not the slap: pixels outside every box are white.
+struct SlapCropForExport {
+  int finger_position = 0;
+  nlohmann::json slap;            // SlapFingerForEnrolment::slap as kept with the sample
+  std::vector<std::uint8_t> png;  // the crop
+};
+// Fails (naming the sample) when a crop does not decode or its geometry is not one written above.
+Result<interop::NistSlapImage> ReassembleSlap(const std::vector<SlapCropForExport>& crops);
 
 // A slap's segments in its record's own pixels, for 14.021 SEG / 14.025 ASEG.
 struct SlapSegmentsOfRecord {

@@ -111,7 +111,11 @@ class FingerEngine final : public ModalityEngine {
 
   Modality modality() const override { return Modality::kFinger; }
   std::string algorithm() const override { return std::string(kFingerAlgorithm); }
-  std::vector<std::string> TemplateOptionKeys() const override { return {"view", "resolution_ppi", "min_quality"}; }
+  // "slap": where a finger cut from a slap lay in it (no effect on the template; kept so that the
+  // slap can be written back with its segments, src/cli/nist_slaps.h).
+  std::vector<std::string> TemplateOptionKeys() const override {
+    return {"view", "resolution_ppi", "min_quality", "slap"};
+  }
 
   Result<BiometricTemplate> Extract(const SampleInput& sample) const override {
     if (sample.modality != Modality::kFinger) {

@@ -1188,7 +1188,7 @@ Result<std::vector<StoredSample>> AbisSystem::ExportSamples(const Operator& op, 
     std::vector<std::int64_t> sample_ids;
     std::vector<std::string> hashes;
     for (const auto& info : samples) {
-      StoredSample sample{info.id, info.modality, info.format, info.position, {}};
+      StoredSample sample{info.id, info.modality, info.format, info.position, {}, info.encounter_id, info.options};
       ABIS_ASSIGN_OR_RETURN(sample.bytes, store_->LoadSample(info.id));
       sample_ids.push_back(info.id);
       hashes.push_back(Sha256Hex(sample.bytes));

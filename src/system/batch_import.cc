@@ -178,6 +178,23 @@ class ImportRun {
       sample.position = row.position;
       sample.options = row.sample_options;
       sample.source_name = "line " + std::to_string(row.line) + ": " + row.file.string();
+      if (row.encounter_file) {
+        // A whole encounter (an ANSI/NIST-ITL transaction): its samples join the person's.
+        if (!request_.encounter_files.read) {
+          return Finish(index, {Outcome::Kind::kFailed, "line " + std::to_string(row.line) + ": " + row.file.string() +
+                                                            ": this build reads no ANSI/NIST-ITL transactions"});
+        }
+        Result<FileEncounter> read = request_.encounter_files.read(row.file);
+        if (!read.ok()) {
+          if (!IsPersonFailure(read.status())) {
+            return Stop(read.status().WithContext("person '" + entry.person.external_id + "'"));
+          }
+          return Finish(index, {Outcome::Kind::kFailed, read.status().message()});
+        }
+        if (enrolment.source_agency.empty()) enrolment.source_agency = read->source_agency;
+        for (SampleInput& part : read->samples) enrolment.samples.push_back(std::move(part));
+        continue;
+      }
       if (!row.collection_sample.empty()) {
         Result<std::string> profile = CollectionProfile(row);
         if (!profile.ok()) return Finish(index, {Outcome::Kind::kFailed, profile.status().message()});
@@ -440,6 +457,7 @@ nlohmann::json BatchImportReport::ToJson() const {
     for (const auto& [person, reason] : dedup_failures) list.push_back({{"person", person}, {"reason", reason}});
     out["dedup_failed"] = list;
   }
+  if (ignored_files > 0) out["ignored_files"] = ignored_files;
   if (failed > 0) out["errors_file"] = errors_file.string();
   if (indexed_templates > 0 || index_seconds > 0) {
     out["indexed_templates"] = indexed_templates;
@@ -465,11 +483,21 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
   if (request.batch_milliseconds < 0 || request.batch_milliseconds > 60'000) {
     return Status::InvalidArgument("the batch time must be 0-60000 ms");
   }
-  if (request.manifest.empty() == request.dna_collection.empty()) {
-    return Status::InvalidArgument("a batch import reads a manifest or a DNA collection (one of them)");
+  const int inputs = (request.manifest.empty() ? 0 : 1) + (request.dna_collection.empty() ? 0 : 1) +
+                     (request.encounter_folder.empty() ? 0 : 1);
+  if (inputs != 1) {
+    return Status::InvalidArgument(
+        "a batch import reads a manifest, a DNA collection or a folder of transactions (one of them)");
   }
   ImportManifest manifest;
-  if (!request.dna_collection.empty()) {
+  std::size_t ignored_files = 0;
+  if (!request.encounter_folder.empty()) {
+    ABIS_ASSIGN_OR_RETURN(
+        FolderManifest folder,
+        EncounterFolderManifest(request.encounter_folder, request.folder_persons, request.encounter_files));
+    manifest = std::move(folder.manifest);
+    ignored_files = folder.ignored_files;
+  } else if (!request.dna_collection.empty()) {
     ABIS_ASSIGN_OR_RETURN(manifest, DnaCollectionManifest(request.dna_collection, request.collection_persons));
   } else {
     ABIS_ASSIGN_OR_RETURN(manifest, ReadImportManifest(request.manifest));
@@ -527,7 +555,12 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
   BatchImportReport report;
   report.rows = manifest.rows;
   report.persons = manifest.persons.size();
-  const std::filesystem::path input = request.dna_collection.empty() ? request.manifest : request.dna_collection;
+  // A folder's error file sits beside it (named after it), not inside it.
+  std::filesystem::path folder = request.encounter_folder.lexically_normal();
+  if (folder.has_parent_path() && folder.filename().empty()) folder = folder.parent_path();
+  const std::filesystem::path input = !request.dna_collection.empty()     ? request.dna_collection
+                                      : !request.encounter_folder.empty() ? folder
+                                                                          : request.manifest;
   report.errors_file =
       request.errors_file.empty() ? std::filesystem::path(input.string() + ".errors.csv") : request.errors_file;
   for (std::size_t i = 0; i < run.outcomes().size(); ++i) {
@@ -545,6 +578,7 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
   report.possible_duplicates = run.possible_duplicates();
   report.batches = run.batches();
   report.dedup_completed = run.dedup_completed();
+  report.ignored_files = ignored_files;
   report.dedup_failures = run.dedup_failures();
   // The error file lists this run's failures; a stale one from an earlier run is removed.
   if (report.failed > 0) {

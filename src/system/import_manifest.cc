@@ -155,13 +155,18 @@ Result<ImportManifest> ParseImportManifest(std::string_view text, const std::fil
       person.retention_until = cell(record, "retention_until");
       if (person.legal_basis.empty()) errors.push_back(At(record.line) + "no legal_basis");
       if (person.retention_until.empty()) errors.push_back(At(record.line) + "no retention_until");
-      auto modality = ParseModality(cell(record, "modality"));
-      if (modality.ok()) {
+      if (cell(record, "modality") == kTransactionModality) {
+        row.encounter_file = true;
+      } else if (auto modality = ParseModality(cell(record, "modality")); modality.ok()) {
         row.modality = *modality;
       } else {
-        errors.push_back(At(record.line) + modality.status().message());
+        errors.push_back(At(record.line) + modality.status().message() + " (or " + std::string(kTransactionModality) +
+                         ": an ANSI/NIST-ITL transaction)");
       }
-      if (const std::string position = cell(record, "position"); !position.empty()) {
+      if (const std::string position = cell(record, "position"); !position.empty() && row.encounter_file) {
+        errors.push_back(At(record.line) + "a " + std::string(kTransactionModality) +
+                         " row has no position (the transaction states its fingers')");
+      } else if (!position.empty()) {
         auto parsed = ParseFingerPosition(position);
         if (parsed.ok()) {
           row.position = *parsed;
@@ -185,7 +190,7 @@ Result<ImportManifest> ParseImportManifest(std::string_view text, const std::fil
       }
       if (const std::string kind = cell(record, "encounter"); !kind.empty()) encounter_kind = kind;
       if (const std::string sample = cell(record, "sample"); !sample.empty()) {
-        if (row.modality != Modality::kDna) {
+        if (row.modality != Modality::kDna || row.encounter_file) {
           errors.push_back(At(record.line) + "a sample of a collection file is for dna rows only");
         }
         row.collection_sample = sample;

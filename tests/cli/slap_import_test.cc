@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "../support/cli_runner.h"
 #include "../support/test_engine.h"
@@ -132,6 +134,64 @@ TEST_F(SlapImportTest, SlapFingersMatchingTheirRolledPrintsAreEnrolled) {
   }
 }
 
+// `abis export nist` writes the fingers cut from a slap back as that slap (Type-14 FGP 13) with
+// 14.021 SEG and 14.025 ASEG from the boxes kept at enrolment, and importing the export again gives
+// the same fingers at the same places.
+TEST_F(SlapImportTest, ExportWritesTheSlapWithItsSegmentsAndReimportGivesTheSameFingers) {
+  nlohmann::json first = Import(SlapTransaction(dir_.path(), "T-rt", {2, 3, 4, 5}), "P-rt");
+  ASSERT_EQ(first["slap_fingers"], 4) << first.dump();
+  const std::string exported = (dir_.path() / "exported.an2").string();
+  CliRun run = RunCli({"--store", store_, "export", "nist", "P-rt", "--out", exported, "--purpose", "deduplication",
+                       "--case", "C-1", "--json"},
+                      {{"ABIS_API_KEY", enroller_key_}});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto summary = nlohmann::json::parse(run.LastLine(), nullptr, false);
+  EXPECT_EQ(summary["slaps"], 1) << run.out;
+  EXPECT_EQ(summary["fingers"], 4) << run.out;  // the rolled prints (PNG)
+
+  auto transaction = interop::ReadAn2kFile(exported);
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bundle = interop::ExtractEnrolmentBundle(*transaction);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  ASSERT_EQ(bundle->slaps.size(), 1u);
+  EXPECT_EQ(bundle->slaps[0].slap_position, 13);
+  EXPECT_EQ(bundle->slaps[0].source_record_type, 14);
+  const auto& segments = bundle->slaps[0].segments;
+  ASSERT_EQ(segments.size(), 4u) << "14.021 SEG / 14.025 ASEG not read back";
+  std::map<int, nlohmann::json> enrolled;  // position -> the first import's segment
+  for (const auto& segment : first["slaps"][0]["segments"]) enrolled[segment["position"].get<int>()] = segment;
+  for (const auto& segment : segments) {
+    ASSERT_TRUE(enrolled.contains(segment.position)) << segment.position;
+    const nlohmann::json& kept = enrolled[segment.position];
+    EXPECT_TRUE(segment.has_box);
+    EXPECT_NEAR((segment.left + segment.right) / 2.0, kept["centre_x"].get<double>(), 2.0);
+    EXPECT_NEAR((segment.top + segment.bottom) / 2.0, kept["centre_y"].get<double>(), 2.0);
+    ASSERT_EQ(segment.polygon.size(), 4u);
+    for (std::size_t c = 0; c < 4; ++c) {
+      EXPECT_NEAR(segment.polygon[c][0], kept["corners"][c][0].get<double>(), 1.0);
+      EXPECT_NEAR(segment.polygon[c][1], kept["corners"][c][1].get<double>(), 1.0);
+    }
+  }
+
+  // Import -> export -> import: the same four fingers, found at the same places, confirmed again
+  // by the rolled prints that travelled with them.
+  nlohmann::json second = Import(exported, "P-rt2");
+  EXPECT_EQ(second["slap_fingers"], 4) << second.dump();
+  EXPECT_EQ(second["fingers"], 8);
+  EXPECT_EQ(second["sequence_errors"], 0);
+  ASSERT_EQ(second["slaps"].size(), 1u);
+  for (const auto& segment : second["slaps"][0]["segments"]) {
+    const int position = segment["position"].get<int>();
+    ASSERT_TRUE(enrolled.contains(position)) << position;
+    const nlohmann::json& kept = enrolled[position];
+    const double tolerance = kept["width"].get<double>() / 4;
+    EXPECT_NEAR(segment["centre_x"].get<double>(), kept["centre_x"].get<double>(), tolerance) << position;
+    EXPECT_NEAR(segment["centre_y"].get<double>(), kept["centre_y"].get<double>(), kept["height"].get<double>() / 4)
+        << position;
+    EXPECT_EQ(segment["sequence_check"]["verdict"], "confirmed") << segment.dump();
+  }
+}
+
 TEST_F(SlapImportTest, FingerSwapIsFlaggedWithScoresNotEnrolled) {
   // The rolled prints say fingers 0 and 1 are the middle and index fingers: the slap disagrees.
   nlohmann::json out = Import(SlapTransaction(dir_.path(), "T-swap", {3, 2, 4, 5}), "P-swap");
@@ -172,6 +232,83 @@ TEST_F(SlapImportTest, SharedFourFourTwoTransactionsEnrolTenFingers) {
       EXPECT_EQ(segment["sequence_check"]["best_position"], segment["position"]) << segment.dump();
     }
   }
+}
+
+// An ISO/IEC 19794-4:2011 finger image record with one representation at `position`, a PNG image
+// (compression 6) at 500 ppi.
+std::vector<std::uint8_t> IsoFingerImageRecord(int position, const finger::GrayImage& image) {
+  const std::vector<std::uint8_t> png = Png(image);
+  auto put = [](std::vector<std::uint8_t>& out, std::uint32_t value, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  };
+  std::vector<std::uint8_t> representation;
+  put(representation, 0, 4);  // length, patched below
+  put(representation, 2026, 2);
+  for (int v : {12, 7, 12, 0, 0}) put(representation, static_cast<std::uint32_t>(v), 1);
+  put(representation, 0, 2);
+  put(representation, 0, 1);  // technology
+  put(representation, 0, 2);  // vendor
+  put(representation, 0, 2);  // type
+  put(representation, 0, 1);  // no quality block
+  put(representation, static_cast<std::uint32_t>(position), 1);
+  put(representation, 1, 1);  // representation number
+  put(representation, 1, 1);  // pixels per inch
+  for (int i = 0; i < 4; ++i) put(representation, 500, 2);
+  put(representation, 8, 1);  // bit depth
+  put(representation, 6, 1);  // PNG
+  put(representation, 0, 1);  // live-scan plain
+  put(representation, static_cast<std::uint32_t>(image.width), 2);
+  put(representation, static_cast<std::uint32_t>(image.height), 2);
+  put(representation, static_cast<std::uint32_t>(png.size()), 4);
+  representation.insert(representation.end(), png.begin(), png.end());
+  const auto length = static_cast<std::uint32_t>(representation.size());
+  for (int i = 0; i < 4; ++i)
+    representation[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(length >> (24 - 8 * i));
+  std::vector<std::uint8_t> record = {'F', 'I', 'R', 0, '0', '2', '0', 0};
+  put(record, 16 + length, 4);
+  put(record, 1, 2);  // one representation
+  put(record, 0, 1);  // no certification
+  put(record, 1, 1);  // one distinct position
+  record.insert(record.end(), representation.begin(), representation.end());
+  return record;
+}
+
+// `abis finger segment` on an ISO/IEC 19794-4 record whose image is a right four-finger slap
+// (position 13): segmented as the record says, without --slap; a --slap that contradicts the
+// record and a record without a multi-finger image are refused.
+TEST_F(SlapImportTest, SegmentCommandCutsTheMultiFingerImageOfAnIso19794_4Record) {
+  std::vector<finger::GrayImage> prints;
+  for (int i = 0; i < 4; ++i) prints.push_back(finger::GenerateSyntheticFinger(91, i, 1).impressions[0].image);
+  finger::SlapComposition composition;
+  composition.seed = 3;
+  auto slap = finger::ComposeSlap(prints, composition);
+  ASSERT_TRUE(slap.ok()) << slap.status().ToString();
+  const std::filesystem::path record = dir_.path() / "slap.fir";
+  const std::vector<std::uint8_t> bytes = IsoFingerImageRecord(13, slap->image);
+  std::ofstream(record, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+
+  CliRun run = RunCli({"finger", "segment", record.string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto json = nlohmann::json::parse(run.LastLine(), nullptr, false);
+  ASSERT_FALSE(json.is_discarded()) << run.out;
+  ASSERT_EQ(json["slaps"].size(), 1u) << run.out;
+  EXPECT_EQ(json["slaps"][0]["fgp"], 13);
+  std::set<int> positions;
+  for (const auto& segment : json["slaps"][0]["segments"]) positions.insert(segment["position"].get<int>());
+  EXPECT_EQ(positions, (std::set<int>{2, 3, 4, 5})) << run.out;
+
+  run = RunCli({"finger", "segment", record.string(), "--slap", "left"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("the record says a right slap, not --slap left"), std::string::npos) << run.err;
+
+  const std::filesystem::path single = dir_.path() / "single.fir";
+  const std::vector<std::uint8_t> one = IsoFingerImageRecord(2, prints[0]);
+  std::ofstream(single, std::ios::binary)
+      .write(reinterpret_cast<const char*>(one.data()), static_cast<std::streamsize>(one.size()));
+  run = RunCli({"finger", "segment", single.string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("holds no multi-finger image (11-15); its positions: 2"), std::string::npos) << run.err;
 }
 
 TEST_F(SlapImportTest, SegmentCommandRefusesBadInput) {

@@ -220,6 +220,8 @@ struct ViewedSample {
   std::string format;  // kPrepared: "png"
   FingerPosition position = FingerPosition::kUnknown;
   std::vector<std::uint8_t> bytes;
+  std::int64_t encounter_id = 0;
+  nlohmann::json options = nlohmann::json::object();  // the engine options kept with the sample
 };
 
 struct VerifyRequest {
@@ -269,6 +271,8 @@ struct StoredSample {
   std::string format;
   FingerPosition position = FingerPosition::kUnknown;
   std::vector<std::uint8_t> bytes;
+  std::int64_t encounter_id = 0;
+  nlohmann::json options = nlohmann::json::object();  // the engine options kept with the sample
 };
 
 // A request refused for its content, as the audit log keeps it (AbisSystem::AuditRejectedRequest).

@@ -25,6 +25,7 @@
 #include "abis/core/status.h"
 #include "abis/system/abis_system.h"
 #include "abis/system/dna_collection.h"
+#include "abis/system/encounter_file_folder.h"
 
 namespace abis {
 
@@ -40,6 +41,13 @@ struct BatchImportRequest {
   // (DnaCollectionManifest, with `collection_persons`).
   std::filesystem::path dna_collection;
   DnaCollectionPersons collection_persons;
+  // Instead of a manifest: every encounter file of this folder (ANSI/NIST-ITL transactions) is a
+  // person (EncounterFolderManifest, with `folder_persons`).
+  std::filesystem::path encounter_folder;
+  FolderPersons folder_persons;
+  // Reads the encounter files of a folder and of manifest rows of modality `nist`; without one
+  // such rows fail their person.
+  EncounterFileReader encounter_files;
   std::string gallery;  // every person joins it (it must exist and not be a watchlist)
   Purpose purpose = Purpose::kIdentityVerification;
   std::string case_ref;  // recorded in every audit entry of the import
@@ -53,7 +61,7 @@ struct BatchImportRequest {
   // A person that already exists is skipped as imported before; without it the import is
   // refused (kAlreadyExists naming the person) before anything is enrolled.
   bool resume = false;
-  std::filesystem::path errors_file;  // empty: <manifest or collection>.errors.csv
+  std::filesystem::path errors_file;  // empty: <manifest, collection or folder>.errors.csv
   int workers = 0;                    // extraction threads; 0: one per core
   std::size_t batch_size = 256;       // persons per transaction at most (1-10000)
   int batch_milliseconds = 200;       // a batch commits at the latest this long after its first person
@@ -81,6 +89,7 @@ struct BatchImportReport {
   std::size_t possible_duplicates = 0;  // dedup leads above the operating point
   std::size_t batches = 0;              // transactions that created persons
   std::size_t dedup_completed = 0;      // owed searches of an earlier, interrupted run done now
+  std::size_t ignored_files = 0;        // folder import: files that are not encounter files
   // Deduplication searches that failed for their person alone (person, reason); their markers
   // stay owed for the next --resume --dedup.
   std::vector<std::pair<std::string, std::string>> dedup_failures;

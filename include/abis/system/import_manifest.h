@@ -2,8 +2,8 @@
 // file with the header person,category,legal_basis,retention_until,modality,position,file and the
 // optional columns sample_options (a JSON object), encounter (the encounter kind) and sample (for
 // a dna row: the sample of the DNA collection file `file` that is the person's profile,
-// abis/system/dna_collection.h). The rows of one person form one encounter. Thread-safety: plain
-// values and pure functions.
+// abis/system/dna_collection.h). Modality `nist`: the file is an ANSI/NIST-ITL transaction. The rows of one person form
+// one encounter. Thread-safety: plain values and pure functions.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,8 @@ namespace abis {
 
 inline constexpr std::size_t kMaxManifestBytes = 512u << 20;  // checked before parsing
 inline constexpr std::size_t kMaxManifestRows = 10'000'000;   // data rows, checked before parsing
+// The modality cell of a row whose file is a whole ANSI/NIST-ITL transaction.
+inline constexpr std::string_view kTransactionModality = "nist";
 
 // One sample row, as read (fields are the CSV cells, unquoted).
 struct ManifestRow {
@@ -31,6 +33,9 @@ struct ManifestRow {
   std::filesystem::path file;  // resolved against the manifest's folder
   nlohmann::json sample_options = nlohmann::json::object();
   std::string collection_sample;  // set: `file` is a DNA collection and this is the sample in it
+  // Modality `nist`: `file` is an ANSI/NIST-ITL transaction whose samples (every modality, the
+  // positions it states) join the encounter, read by BatchImportRequest::encounter_files.
+  bool encounter_file = false;
 };
 
 // The rows of one person, in file order, and the person's record.
