@@ -302,6 +302,7 @@ struct InitializedStore {
   Operator admin;
   std::string admin_api_key;
   std::string key_source;  // where the master key lives (StoreLayout::KeySourceDescription)
+  std::string location;    // the store: its folder, or its database URI without the password
 };
 
 class AbisSystem {
