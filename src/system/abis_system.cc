@@ -173,6 +173,10 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
   return out;
 }
 
+std::string AbisSystem::DescribeStore(const std::filesystem::path& store_dir) {
+  return StoreLayout::Redacted(store_dir.native());
+}
+
 Result<AuditVerification> AbisSystem::VerifyAuditOffline(const std::filesystem::path& store_dir,
                                                          const AuditCheckpoint* anchor,
                                                          const std::optional<std::array<std::uint8_t, 32>>& trusted_key) {
