@@ -15,10 +15,10 @@ void RunInit(CliContext& context, const std::string& admin_name) {
   auto initialized = AbisSystem::Initialize(*dir, admin_name);
   if (context.Failed(initialized.status())) return;
   const std::string& api_key = initialized->admin_api_key;
-  nlohmann::json result = {{"store", *dir}, {"admin", admin_name}, {"api_key", api_key},
+  nlohmann::json result = {{"store", initialized->location}, {"admin", admin_name}, {"api_key", api_key},
                            {"key_file", initialized->key_source}};
   PrintResult(globals, result, [&](std::ostream& out) {
-    out << "created store " << *dir << "\n"
+    out << "created store " << initialized->location << "\n"
         << "master key: " << initialized->key_source
         << " (keep a backup: without it the templates cannot be read)\n"
         << "admin user '" << admin_name << "'; its API key is shown once:\n"

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   root.name("abis");
   root.fallthrough();
   root.require_subcommand(1);
-  root.add_option("--store", globals.store_dir, "store folder (default: env ABIS_STORE)");
+  root.add_option("--store", globals.store_dir,
+                  "store folder, or postgresql://USER@HOST:PORT/DB (default: env ABIS_STORE)");
   root.add_option("--key-file", globals.key_file, "file holding the operator's API key (default: env ABIS_API_KEY)");
   root.add_flag("--json", globals.json, "print one JSON object as the last line of output");
 

@@ -89,7 +89,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
   auto port = (*service)->Bind();
   if (context.Failed(port.status())) return;
   std::string scheme = config.tls_certificate.empty() ? "http" : "https";
-  std::cout << "abis: serving " << *dir << " on " << scheme << "://" << config.host << ":" << *port
+  std::cout << "abis: serving " << AbisSystem::DescribeStore(*dir) << " on " << scheme << "://" << config.host << ":" << *port
             << " (Ctrl-C to stop)" << std::endl;
   std::thread stopper([&signals, &service] {
     int received = 0;

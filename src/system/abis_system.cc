@@ -144,7 +144,7 @@ Result<std::unique_ptr<AbisSystem>> AbisSystem::Open(const std::filesystem::path
                                                       std::shared_ptr<GalleryIndexCache> gallery_indexes) {
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Open(store_dir));
   if (!gallery_indexes) gallery_indexes = std::make_shared<GalleryIndexCache>();
-  if (!gallery_indexes->snapshots_enabled()) {
+  if (!gallery_indexes->snapshots_enabled() && !store->layout().snapshot_dir.empty()) {
     gallery_indexes->EnableSnapshots(store->layout().snapshot_dir, store->IndexSnapshotKey());
   }
   return std::unique_ptr<AbisSystem>(new AbisSystem(std::move(store), std::move(engines), std::move(gallery_indexes)));
@@ -156,6 +156,7 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
   ABIS_ASSIGN_OR_RETURN(auto store, Store::Create(store_dir));
   InitializedStore out;
   out.key_source = store->layout().KeySourceDescription();
+  out.location = store->layout().Location();
   ABIS_RETURN_IF_ERROR(store->Transaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(User admin, abis::AddUser(*store, admin_name, Role::kAdmin));
     ABIS_ASSIGN_OR_RETURN(out.admin_api_key, IssueApiKey(*store, admin.id));
@@ -166,10 +167,14 @@ Result<InitializedStore> AbisSystem::Initialize(const std::filesystem::path& sto
     event.action = "store.init";
     event.object_ids = Ids({{"users", {admin.id}}});
     event.result = details.is_object() ? details : nlohmann::json::object();
-    event.result["store"] = store_dir.string();
+    event.result["store"] = out.location;
     return AppendAuditEntry(*store, event).status();
   }));
   return out;
+}
+
+std::string AbisSystem::DescribeStore(const std::filesystem::path& store_dir) {
+  return StoreLayout::Redacted(store_dir.native());
 }
 
 Result<AuditVerification> AbisSystem::VerifyAuditOffline(const std::filesystem::path& store_dir,

@@ -8,12 +8,13 @@
 #include <optional>
 #include <set>
 
+#include "../support/postgres_server.h"
 #include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
 #include "abis/audit/audit_log.h"
 #include "sqlite/schema.h"
-#include "sqlite/sqlite_audit_rows.h"
+#include "sql/sql_audit_rows.h"
 
 namespace abis {
 namespace {
@@ -32,10 +33,48 @@ Person MakePerson(const std::string& id, const std::string& retention = "2099-01
   return person;
 }
 
-class StoreTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+// Sets an environment variable for one scope (the store reads its key settings from the
+// environment, as the CLI and the service do), restoring its previous value.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) previous_ = std::string(old);
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (previous_) {
+      setenv(name_, previous_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
+
+// A new store on the back end the test runs on: a folder (SQLite) or a fresh database of the
+// test process's throw-away PostgreSQL server, its master key in a local folder (ABIS_LOCAL_DIR).
+// StoreOnEachBackendTest runs on both; StoreTest (white-box tests of the SQLite files) on SQLite.
+class StoreTestBase : public ::testing::TestWithParam<Backend> {
  protected:
+  virtual Backend backend() const { return GetParam(); }
   void SetUp() override {
-    auto store = Store::Create(dir_.path() / "store");
+    location_ = (dir_.path() / "store").string();
+    if (backend() == Backend::kPostgres) {
+      std::string why;
+      testing::PostgresServer* server = testing::PostgresServer::Get(&why);
+      if (server == nullptr) GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+      location_ = server->NewDatabase(&why);
+      ASSERT_FALSE(location_.empty()) << why;
+      local_dir_.emplace("ABIS_LOCAL_DIR", (dir_.path() / "local").string());
+    }
+    auto store = Store::Create(location_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     auto user = AddUser(*store_, "clerk", Role::kEnroller);
@@ -61,16 +100,32 @@ class StoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string location_;
+  std::optional<ScopedEnv> local_dir_;
   std::unique_ptr<Store> store_;
   std::int64_t operator_id_ = 0;
   TestEngine engine_;
 };
 
+class StoreTest : public StoreTestBase {
+ protected:
+  Backend backend() const override { return Backend::kSqlite; }
+};
+
+class StoreOnEachBackendTest : public StoreTestBase {};
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& backend) {
+  return backend.param == Backend::kSqlite ? "sqlite" : "postgres";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreOnEachBackendTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         BackendName);
+
 // A subject access report reads a person's audit entries through the subject index, never by
 // scanning the whole log (which only grows, and is read inside a write transaction).
 TEST_F(StoreTest, AuditRowsOfOnePersonAreFoundThroughTheSubjectIndex) {
   auto plan_of = [&](const AuditRowFilter& filter) {
-    auto explain = RawDatabase(*store_).Prepare("EXPLAIN QUERY PLAN " + sqlite_audit::RowsQuery(filter));
+    auto explain = RawDatabase(*store_).Prepare("EXPLAIN QUERY PLAN " + sql_audit::RowsQuery(filter));
     EXPECT_TRUE(explain.ok()) << explain.status().ToString();
     std::string plan;
     while (explain.ok()) {
@@ -129,7 +184,7 @@ TEST_F(StoreTest, EncounterTemplatesAreListedThroughThePersonIndex) {
 
 // A savepoint undoes exactly its own rows when its body fails; the transaction and the rows
 // written before and after it commit (a batch import leaves a refused person out whole).
-TEST_F(StoreTest, AFailedSavepointUndoesOnlyItsOwnRows) {
+TEST_P(StoreOnEachBackendTest, AFailedSavepointUndoesOnlyItsOwnRows) {
   EXPECT_EQ(store_->Savepoint([] { return Status::Ok(); }).code(), StatusCode::kFailedPrecondition);
   Status committed = store_->Transaction([&]() -> Status {
     Person first = MakePerson("S-1");
@@ -157,7 +212,7 @@ TEST_F(StoreTest, AFailedSavepointUndoesOnlyItsOwnRows) {
   EXPECT_TRUE(store_->Healthy());
 }
 
-TEST_F(StoreTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
+TEST_P(StoreOnEachBackendTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
   Person no_basis = MakePerson("A");
   no_basis.legal_basis = "";
   EXPECT_EQ(store_->AddPerson(no_basis).code(), StatusCode::kInvalidArgument);
@@ -169,7 +224,7 @@ TEST_F(StoreTest, RejectsPersonWithoutLegalBasisOrWithBadDates) {
   EXPECT_EQ(store_->AddPerson(duplicate).code(), StatusCode::kAlreadyExists);
 }
 
-TEST_F(StoreTest, TemplatesRoundTripThroughTheSeal) {
+TEST_P(StoreOnEachBackendTest, TemplatesRoundTripThroughTheSeal) {
   Person person = MakePerson("P1");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   auto bytes = RandomSample(11);
@@ -236,13 +291,13 @@ TEST_F(StoreTest, TamperedCiphertextIsDataLossNotGarbage) {
   EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(StoreTest, SwappingCiphertextsBetweenPersonsIsDetected) {
+TEST_P(StoreOnEachBackendTest, SwappingCiphertextsBetweenPersonsIsDetected) {
   Person a = MakePerson("A"), b = MakePerson("B");
   ASSERT_TRUE(store_->AddPerson(a).ok());
   ASSERT_TRUE(store_->AddPerson(b).ok());
   std::int64_t ta = EnrolBytes(a.id, RandomSample(15));
   std::int64_t tb = EnrolBytes(b.id, RandomSample(16));
-  ASSERT_TRUE(RawDatabase(*store_)
+  ASSERT_TRUE(RawSql(*store_)
                   .Execute("UPDATE templates SET person_id = CASE id WHEN " + std::to_string(ta) + " THEN " +
                            std::to_string(b.id) + " ELSE " + std::to_string(a.id) + " END WHERE id IN (" +
                            std::to_string(ta) + "," + std::to_string(tb) + ")")
@@ -250,7 +305,7 @@ TEST_F(StoreTest, SwappingCiphertextsBetweenPersonsIsDetected) {
   EXPECT_EQ(store_->LoadTemplate(ta).status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(StoreTest, ExpiredPersonsAreListedByRetentionDate) {
+TEST_P(StoreOnEachBackendTest, ExpiredPersonsAreListedByRetentionDate) {
   Person old_one = MakePerson("old", "2020-01-01"), current = MakePerson("current", "2099-01-01");
   ASSERT_TRUE(store_->AddPerson(old_one).ok());
   ASSERT_TRUE(store_->AddPerson(current).ok());
@@ -294,14 +349,14 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
 }
 
 Result<std::vector<std::uint8_t>> SealedTemplateBytes(Store& store, std::int64_t template_id) {
-  ABIS_ASSIGN_OR_RETURN(auto query, RawDatabase(store).Prepare("SELECT sealed FROM templates WHERE id = ?"));
+  ABIS_ASSIGN_OR_RETURN(auto query, RawSql(store).Prepare("SELECT sealed FROM templates WHERE id = ?"));
   query.Bind(1, template_id);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   if (!row) return Status::NotFound("no template");
   return query.ColumnBlob(0);
 }
 
-TEST_F(StoreTest, MovingAnEncounterReSealsItsDataForTheNewPerson) {
+TEST_P(StoreOnEachBackendTest, MovingAnEncounterReSealsItsDataForTheNewPerson) {
   Person from = MakePerson("FROM");
   Person to = MakePerson("TO");
   ASSERT_TRUE(store_->AddPerson(from).ok());
@@ -322,13 +377,13 @@ TEST_F(StoreTest, MovingAnEncounterReSealsItsDataForTheNewPerson) {
   ASSERT_EQ(samples->size(), 1u);
   EXPECT_EQ(*store_->LoadSample((*samples)[0].id), RandomSample(81));
   // The old ciphertext put back under the new person does not decrypt: the person is bound in.
-  auto restore = RawDatabase(*store_).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  auto restore = RawSql(*store_).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
   restore->BindBlob(1, *before).Bind(2, template_id);
   ASSERT_TRUE(restore->Run().ok());
   EXPECT_EQ(store_->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
 }
 
-TEST_F(StoreTest, MergeKeepsEveryEncounterAndTheEarlierRetentionDate) {
+TEST_P(StoreOnEachBackendTest, MergeKeepsEveryEncounterAndTheEarlierRetentionDate) {
   Person target = MakePerson("TARGET", "2099-01-01");
   Person source = MakePerson("SOURCE", "2040-06-30");
   ASSERT_TRUE(store_->AddPerson(target).ok());
@@ -347,7 +402,7 @@ TEST_F(StoreTest, MergeKeepsEveryEncounterAndTheEarlierRetentionDate) {
   EXPECT_EQ(store_->MergePersonInto(target.id, target.id).code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(StoreTest, GalleryGenerationCountsEveryChangeASearchCouldSee) {
+TEST_P(StoreOnEachBackendTest, GalleryGenerationCountsEveryChangeASearchCouldSee) {
   Person person = MakePerson("GEN");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   Gallery gallery;
@@ -372,7 +427,7 @@ TEST_F(StoreTest, GalleryGenerationCountsEveryChangeASearchCouldSee) {
   EXPECT_EQ(*store_->GalleryGeneration(), before_unrelated) << "a new person alone changes nothing searchable";
 }
 
-TEST_F(StoreTest, CallerChosenEncounterIdsAreValidatedAndUniquePerPerson) {
+TEST_P(StoreOnEachBackendTest, CallerChosenEncounterIdsAreValidatedAndUniquePerPerson) {
   Person person = MakePerson("ENC");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   Encounter encounter;
@@ -390,7 +445,7 @@ TEST_F(StoreTest, CallerChosenEncounterIdsAreValidatedAndUniquePerPerson) {
   EXPECT_TRUE(store_->FindEncounter(person.id, "border-2026-11-25").ok());
 }
 
-TEST_F(StoreTest, AGeneratedEncounterIdNeverCollidesWithACallersNumericId) {
+TEST_P(StoreOnEachBackendTest, AGeneratedEncounterIdNeverCollidesWithACallersNumericId) {
   Person person = MakePerson("NUM");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   Encounter encounter;
@@ -411,7 +466,7 @@ TEST_F(StoreTest, AGeneratedEncounterIdNeverCollidesWithACallersNumericId) {
   EXPECT_EQ(ids.size(), 6u) << "every encounter id of a person is distinct";
 }
 
-TEST_F(StoreTest, IdsAreNeverReusedAfterTheNewestRowIsDeleted) {
+TEST_P(StoreOnEachBackendTest, IdsAreNeverReusedAfterTheNewestRowIsDeleted) {
   Person first = MakePerson("FIRST");
   ASSERT_TRUE(store_->AddPerson(first).ok());
   std::int64_t first_template = EnrolBytes(first.id, RandomSample(111));
@@ -423,7 +478,7 @@ TEST_F(StoreTest, IdsAreNeverReusedAfterTheNewestRowIsDeleted) {
   EXPECT_GT(second_template, first_template);
 }
 
-TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
+TEST_P(StoreOnEachBackendTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
   Person target = MakePerson("KEEP");
   Person source = MakePerson("GONE");
   ASSERT_TRUE(store_->AddPerson(target).ok());
@@ -453,7 +508,7 @@ TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
   ASSERT_TRUE(store_->MergePersonInto(source.id, target.id).ok());
   EXPECT_EQ(store_->ListGalleryTemplates(register_id, Modality::kFace)->size(), 1u) << "membership followed";
   EXPECT_EQ(store_->ActiveWatchlistEntries(wanted_id, target.id, "2026-01-01T00:00:00Z")->size(), 1u);
-  auto subjects = RawDatabase(*store_).Prepare("SELECT count(*) FROM audit_subjects WHERE seq = ? AND person_id = ?");
+  auto subjects = RawSql(*store_).Prepare("SELECT count(*) FROM audit_subjects WHERE seq = ? AND person_id = ?");
   subjects->Bind(1, entry->seq).Bind(2, target.id);
   ASSERT_TRUE(*subjects->Step());
   EXPECT_EQ(subjects->ColumnInt(0), 1) << "the source's audit history is part of the target's subject report";
@@ -461,7 +516,7 @@ TEST_F(StoreTest, MergeRepointsMembershipsWatchlistEntriesAndTheAuditIndex) {
 
 // Two records watched under the same warrant become one person with one active entry for it (the
 // earlier); an entry under another reference stays active.
-TEST_F(StoreTest, MergeEndsADuplicateWatchlistEntryOfTheSameAuthorityReference) {
+TEST_P(StoreOnEachBackendTest, MergeEndsADuplicateWatchlistEntryOfTheSameAuthorityReference) {
   Person target = MakePerson("KEEP");
   Person source = MakePerson("GONE");
   ASSERT_TRUE(store_->AddPerson(target).ok());
@@ -491,8 +546,8 @@ TEST_F(StoreTest, MergeEndsADuplicateWatchlistEntryOfTheSameAuthorityReference) 
   EXPECT_EQ(store_->GetWatchlistEntry(duplicate)->ended_by, "merge");
 }
 
-TEST_F(StoreTest, ASecondWriteTransactionOnTheSameFileFromOneThreadIsRefusedNotAHang) {
-  auto other = Store::Open(dir_.path() / "store");
+TEST_P(StoreOnEachBackendTest, ASecondWriteTransactionOnTheSameFileFromOneThreadIsRefusedNotAHang) {
+  auto other = Store::Open(location_);
   ASSERT_TRUE(other.ok());
   Status nested = store_->Transaction([&]() -> Status {
     return (*other)->Transaction([]() -> Status { return Status::Ok(); });
@@ -526,7 +581,7 @@ TEST(SchemaTest, OpeningAVersion1StoreUpgradesItAndKeepsItsData) {
   EXPECT_TRUE((*store)->GalleryGeneration().ok()) << "migration 4 adds the gallery generation";
 }
 
-TEST_F(StoreTest, SampleOptionsAreKeptAndCheckedAndTemplatesReplacedPerSample) {
+TEST_P(StoreOnEachBackendTest, SampleOptionsAreKeptAndCheckedAndTemplatesReplacedPerSample) {
   Person person = MakePerson("P");
   ASSERT_TRUE(store_->AddPerson(person).ok());
   const std::int64_t person_id = person.id;
@@ -667,28 +722,6 @@ TEST(SchemaTest, RefusesAStoreFromANewerProgram) {
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("99"), std::string::npos);
 }
-
-// Sets an environment variable for one scope (the store reads its key settings from the
-// environment, as the CLI and the service do).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    const char* old = std::getenv(name);
-    if (old != nullptr) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // A person with one sample; returns the sample id.
 std::int64_t AddPersonWithSample(Store& store, const std::vector<std::uint8_t>& bytes) {

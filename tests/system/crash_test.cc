@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "../support/postgres_server.h"
 #include "../support/test_engine.h"
 #include "abis/system/abis_system.h"
 
@@ -130,9 +131,8 @@ std::string DescribeExit(int status) {
   return fmt::format("status {}", status);
 }
 
-TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain) {
-  testing::TempDir dir;
-  auto store_dir = dir.path() / "store";
+// `rounds` kills of an enrolling child of the store at `store_dir` (a folder or a database URI).
+void SigkillRounds(const std::filesystem::path& store_dir, const int rounds) {
   std::int64_t admin_id = 0;
   {
     auto store = Store::Create(store_dir);
@@ -145,8 +145,7 @@ TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain)
   std::uniform_real_distribution<double> fraction_of_an_enrolment(0.0, 1.0);
   std::set<std::string> committed;
   std::size_t killed_before_the_next_acknowledgement = 0;
-  constexpr int kRounds = 24;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
     pid_t child = fork();
@@ -200,9 +199,28 @@ TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain)
       ASSERT_TRUE((*store)->LoadTemplate(templates->front().id).ok()) << id;
     }
   }
-  EXPECT_GE(committed.size(), static_cast<std::size_t>(2 * kRounds));
-  fmt::print("{} rounds, {} enrolments acknowledged, {} kills inside an enrolment\n", kRounds, committed.size(),
+  EXPECT_GE(committed.size(), static_cast<std::size_t>(2 * rounds));
+  fmt::print("{} rounds, {} enrolments acknowledged, {} kills inside an enrolment\n", rounds, committed.size(),
              killed_before_the_next_acknowledgement);
+}
+
+TEST(CrashTest, SigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain) {
+  testing::TempDir dir;
+  SigkillRounds(dir.path() / "store", 24);
+}
+
+// The same against PostgreSQL (a throw-away server): the server rolls back the killed client's
+// transaction and frees the writers' lock; fewer rounds, each kill costs a server backend.
+TEST(CrashTest, OnPostgresSigkillDuringEnrolmentLosesNothingReportedAndKeepsTheAuditChain) {
+  std::string why;
+  testing::PostgresServer* server = testing::PostgresServer::Get(&why);
+  if (server == nullptr) GTEST_SKIP() << "PostgreSQL cannot start here: " << why;
+  const std::string uri = server->NewDatabase(&why);
+  ASSERT_FALSE(uri.empty()) << why;
+  testing::TempDir dir;
+  setenv("ABIS_LOCAL_DIR", (dir.path() / "local").c_str(), 1);
+  SigkillRounds(uri, 8);
+  unsetenv("ABIS_LOCAL_DIR");
 }
 
 }  // namespace

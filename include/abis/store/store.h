@@ -1,7 +1,8 @@
 // The store: persons, encounters, samples, templates, galleries, watchlists, users, the review
 // of candidates, alerts, service tasks and the audit log's rows, with samples and templates sealed
 // under the master key. Store is the interface a back end implements; Create and Open give the
-// embedded SQLite one (src/store/sqlite/, the only code that sees SQL). Methods join the caller's
+// embedded SQLite one (src/store/sqlite/) for a folder and the PostgreSQL one (src/store/pg/) for a
+// postgresql:// URI; only src/store sees SQL. Methods join the caller's
 // transaction when one is open (Transaction), so an operation and its audit entry commit together.
 // Thread-safety: one Store per thread (SQLite WAL allows concurrent readers across processes).
 #pragma once
@@ -31,8 +32,13 @@ namespace abis {
 
 // Where a store's files and master key are (docs/STORE_SCHEMA.md "The master key").
 struct StoreLayout {
+  // SQLite: the store folder. PostgreSQL: the machine-local folder of the store (env
+  // ABIS_LOCAL_DIR, may be empty), holding master.key and index-snapshots/ by default.
   std::filesystem::path dir;
-  std::filesystem::path database;  // <dir>/abis.db
+  std::filesystem::path database;  // SQLite: <dir>/abis.db; PostgreSQL: empty
+  // PostgreSQL: the libpq URI (postgresql://user[:password]@host[:port]/db[?...]); never shown:
+  // messages and the audit log name Location() instead. Empty for SQLite.
+  std::string database_uri;
   std::filesystem::path key_file;  // env ABIS_KEY_FILE, else <dir>/master.key
   // Env ABIS_KEY_PASSPHRASE_FILE: a file (mode 0600) holding the passphrase the key file is
   // wrapped under (version 2). Create writes a wrapped key file; Open needs it for one.
@@ -44,15 +50,26 @@ struct StoreLayout {
   // ABIS_SNAPSHOT_DIR, else <dir>/index-snapshots.
   std::filesystem::path snapshot_dir;
   static StoreLayout ForDir(const std::filesystem::path& dir);
+  // A PostgreSQL store's layout: key file ABIS_KEY_FILE, else <ABIS_LOCAL_DIR>/master.key;
+  // snapshots ABIS_SNAPSHOT_DIR, else <ABIS_LOCAL_DIR>/index-snapshots (empty when neither is set:
+  // no snapshots).
+  static StoreLayout ForUri(std::string_view uri);
+  // Whether `location` (a --store value) names a PostgreSQL database (postgresql:// or postgres://).
+  static bool IsDatabaseUri(std::string_view location);
+  // `location` with any password replaced by "***" (safe for messages and the audit log).
+  static std::string Redacted(std::string_view location);
+  // The store for messages and the audit log: the folder, or the URI without its password.
+  std::string Location() const;
   // Where the master key comes from, for messages: the command or the key file.
   std::string KeySourceDescription() const;
 };
 
 class Store : public AuditStorage {
  public:
-  // Creates a new store folder: the database at the current schema and a new master key (a key
-  // file, passphrase-wrapped when layout.key_passphrase_file is set; none with a key command).
-  // An existing store there is kAlreadyExists.
+  // Creates a new store folder (or, for a postgresql:// URI, the store's tables in that existing
+  // database): the database at the current schema and a new master key (a key file,
+  // passphrase-wrapped when layout.key_passphrase_file is set; none with a key command). An
+  // existing store there is kAlreadyExists.
   static Result<std::unique_ptr<Store>> Create(const std::filesystem::path& dir);
   // Opens an existing store, upgrading its schema when older. The master key comes from the
   // key command, else the key file (MasterKey::LoadFile: a file group or others may read or write

@@ -320,6 +320,7 @@ struct InitializedStore {
   Operator admin;
   std::string admin_api_key;
   std::string key_source;  // where the master key lives (StoreLayout::KeySourceDescription)
+  std::string location;    // the store: its folder, or its database URI without the password
 };
 
 class AbisSystem {
@@ -328,6 +329,9 @@ class AbisSystem {
   // as "store.init" with `details` in the entry's result. An existing store is kAlreadyExists.
   static Result<InitializedStore> Initialize(const std::filesystem::path& store_dir, const std::string& admin_name,
                                              const nlohmann::json& details = nlohmann::json::object());
+  // The store at `store_dir` (a folder or a database URI) as messages may show it: a URI's
+  // password replaced by "***".
+  static std::string DescribeStore(const std::filesystem::path& store_dir);
   // Verifies the audit chain of the store in `store_dir` without the master key or an operator
   // (an oversight body checking a copy), optionally against an anchor. Nothing is written.
   static Result<AuditVerification> VerifyAuditOffline(

@@ -4,11 +4,10 @@
 #pragma once
 
 #include "abis/core/status.h"
+#include "schema_version.h"
 #include "sqlite/database.h"
 
 namespace abis {
-
-inline constexpr int kCurrentSchemaVersion = 9;
 
 // The version recorded in the database; 0 for an empty database.
 Result<int> ReadSchemaVersion(Database& db);

@@ -1,5 +1,5 @@
-// SqliteStore: watchlist alerts (table watchlist_alerts).
-#include "sqlite/sqlite_store.h"
+// SqlStore: watchlist alerts (table watchlist_alerts).
+#include "sql/sql_store.h"
 
 namespace abis {
 namespace {
@@ -9,7 +9,7 @@ constexpr const char* kAlertColumns =
     "coalesce(g.name, ''), a.authority_reference, a.reason, a.fused_log_lr, a.operator, a.purpose, a.case_ref, "
     "a.raised_at, a.delivery, a.delivery_attempts";
 
-Result<WatchlistAlert> ReadAlertRow(const Statement& row) {
+Result<WatchlistAlert> ReadAlertRow(const SqlStatement& row) {
   WatchlistAlert alert;
   alert.id = row.ColumnInt(0);
   alert.search_seq = row.ColumnInt(1);
@@ -33,11 +33,12 @@ Result<WatchlistAlert> ReadAlertRow(const Statement& row) {
 
 }  // namespace
 
-Result<std::int64_t> SqliteStore::AddWatchlistAlert(const WatchlistAlert& alert) {
+Result<std::int64_t> SqlStore::AddWatchlistAlert(const WatchlistAlert& alert) {
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO watchlist_alerts (search_seq, candidate_id, entry_id, person_id, "
                                      "gallery_id, authority_reference, reason, fused_log_lr, operator, purpose, "
-                                     "case_ref, raised_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "case_ref, raised_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                     "RETURNING id"));
   insert.Bind(1, alert.search_seq);
   if (alert.candidate_id > 0) {
     insert.Bind(2, alert.candidate_id);
@@ -55,11 +56,10 @@ Result<std::int64_t> SqliteStore::AddWatchlistAlert(const WatchlistAlert& alert)
       .Bind(11, alert.case_ref)
       .Bind(12, alert.raised_at)
       .Bind(13, AlertDeliveryName(alert.delivery));
-  ABIS_RETURN_IF_ERROR(insert.Run());
-  return db_->LastInsertRowId();
+  return insert.RunReturningId();
 }
 
-Result<std::vector<WatchlistAlert>> SqliteStore::ListWatchlistAlerts(std::int64_t after_id, int limit) {
+Result<std::vector<WatchlistAlert>> SqlStore::ListWatchlistAlerts(std::int64_t after_id, int limit) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kAlertColumns +
                                                  " FROM watchlist_alerts a JOIN persons p ON p.id = a.person_id "
                                                  "LEFT JOIN galleries g ON g.id = a.gallery_id WHERE a.id > ? "
@@ -74,7 +74,7 @@ Result<std::vector<WatchlistAlert>> SqliteStore::ListWatchlistAlerts(std::int64_
   }
 }
 
-Status SqliteStore::RecordAlertDelivery(std::int64_t alert_id, bool delivered) {
+Status SqlStore::RecordAlertDelivery(std::int64_t alert_id, bool delivered) {
   ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE watchlist_alerts SET delivery = ?, delivery_attempts = "
                                                   "delivery_attempts + 1 WHERE id = ?"));
   update.Bind(1, AlertDeliveryName(delivered ? AlertDelivery::kDelivered : AlertDelivery::kFailed)).Bind(2, alert_id);

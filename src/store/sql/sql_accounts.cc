@@ -1,12 +1,12 @@
-// SqliteStore: users and API keys (tables users, api_keys).
-#include "sqlite/sqlite_store.h"
+// SqlStore: users and API keys (tables users, api_keys).
+#include "sql/sql_store.h"
 
 namespace abis {
 namespace {
 
 constexpr const char* kUserColumns = "id, name, role, disabled, created_at";
 
-UserRecord ReadUser(const Statement& row, int first) {
+UserRecord ReadUser(const SqlStatement& row, int first) {
   UserRecord user;
   user.id = row.ColumnInt(first);
   user.name = row.ColumnText(first + 1);
@@ -18,15 +18,15 @@ UserRecord ReadUser(const Statement& row, int first) {
 
 }  // namespace
 
-Result<std::int64_t> SqliteStore::AddUser(const UserRecord& user) {
+Result<std::int64_t> SqlStore::AddUser(const UserRecord& user) {
   if (FindUser(user.name).ok()) return Status::AlreadyExists("user '" + user.name + "' already exists");
-  ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?)"));
+  ABIS_ASSIGN_OR_RETURN(auto insert,
+                        db_->Prepare("INSERT INTO users (name, role, created_at) VALUES (?, ?, ?) RETURNING id"));
   insert.Bind(1, user.name).Bind(2, user.role).Bind(3, user.created_at);
-  ABIS_RETURN_IF_ERROR(insert.Run());
-  return db_->LastInsertRowId();
+  return insert.RunReturningId();
 }
 
-Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
+Result<std::vector<UserRecord>> SqlStore::ListUsers() {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kUserColumns + " FROM users ORDER BY id"));
   std::vector<UserRecord> users;
   while (true) {
@@ -36,7 +36,7 @@ Result<std::vector<UserRecord>> SqliteStore::ListUsers() {
   }
 }
 
-Result<UserRecord> SqliteStore::FindUser(std::string_view name) {
+Result<UserRecord> SqlStore::FindUser(std::string_view name) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?"));
   query.Bind(1, name);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -44,13 +44,13 @@ Result<UserRecord> SqliteStore::FindUser(std::string_view name) {
   return ReadUser(query, 0);
 }
 
-Status SqliteStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
+Status SqlStore::SetUserDisabled(std::int64_t user_id, bool disabled) {
   ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE users SET disabled = ? WHERE id = ?"));
   update.Bind(1, disabled ? 1 : 0).Bind(2, user_id);
   return update.Run();
 }
 
-Status SqliteStore::AddApiKey(const ApiKeyRecord& key) {
+Status SqlStore::AddApiKey(const ApiKeyRecord& key) {
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO api_keys (user_id, key_id, secret_hash, created_at, "
                                                   "expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?)"));
   insert.Bind(1, key.user_id)
@@ -62,13 +62,13 @@ Status SqliteStore::AddApiKey(const ApiKeyRecord& key) {
   return insert.Run();
 }
 
-Status SqliteStore::RevokeApiKeys(std::int64_t user_id) {
+Status SqlStore::RevokeApiKeys(std::int64_t user_id) {
   ABIS_ASSIGN_OR_RETURN(auto revoke, db_->Prepare("UPDATE api_keys SET revoked = 1 WHERE user_id = ?"));
   revoke.Bind(1, user_id);
   return revoke.Run();
 }
 
-Result<std::pair<ApiKeyRecord, UserRecord>> SqliteStore::FindApiKey(std::string_view key_id) {
+Result<std::pair<ApiKeyRecord, UserRecord>> SqlStore::FindApiKey(std::string_view key_id) {
   ABIS_ASSIGN_OR_RETURN(
       auto query, db_->Prepare("SELECT k.user_id, k.key_id, k.secret_hash, k.created_at, k.expires_at, k.revoked, "
                                "u.id, u.name, u.role, u.disabled, u.created_at FROM api_keys k JOIN users u ON "

@@ -1,7 +1,7 @@
-// SqliteStore: search candidates kept for review and the examiners' decisions (tables
+// SqlStore: search candidates kept for review and the examiners' decisions (tables
 // search_candidates, candidate_decisions).
 #include "abis/store/crypto.h"
-#include "sqlite/sqlite_store.h"
+#include "sql/sql_store.h"
 
 namespace abis {
 namespace {
@@ -17,7 +17,7 @@ constexpr const char* kProbeColumns =
     "SELECT id, search_seq, probe_index, case_ref, purpose, searched_by, modality, format, position, size, "
     "created_at, retain_until FROM search_probes ";
 
-SearchProbeRecord ReadProbe(const Statement& query) {
+SearchProbeRecord ReadProbe(const SqlStatement& query) {
   SearchProbeRecord probe;
   probe.id = query.ColumnInt(0);
   probe.search_seq = query.ColumnInt(1);
@@ -36,11 +36,11 @@ SearchProbeRecord ReadProbe(const Statement& query) {
 
 }  // namespace
 
-Result<std::int64_t> SqliteStore::AddSearchCandidate(const SearchCandidateRecord& candidate) {
+Result<std::int64_t> SqlStore::AddSearchCandidate(const SearchCandidateRecord& candidate) {
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO search_candidates (search_seq, rank, person_id, gallery, "
                                      "purpose, case_ref, fused_log_lr, created_at, context) VALUES (?, ?, ?, "
-                                     "?, ?, ?, ?, ?, ?)"));
+                                     "?, ?, ?, ?, ?, ?) RETURNING id"));
   insert.Bind(1, candidate.search_seq)
       .Bind(2, candidate.rank)
       .Bind(3, candidate.person_id)
@@ -50,11 +50,10 @@ Result<std::int64_t> SqliteStore::AddSearchCandidate(const SearchCandidateRecord
       .Bind(7, candidate.fused_log_lr)
       .Bind(8, candidate.created_at)
       .Bind(9, candidate.context);
-  ABIS_RETURN_IF_ERROR(insert.Run());
-  return db_->LastInsertRowId();
+  return insert.RunReturningId();
 }
 
-Result<SearchCandidateRecord> SqliteStore::GetSearchCandidate(std::int64_t candidate_id) {
+Result<SearchCandidateRecord> SqlStore::GetSearchCandidate(std::int64_t candidate_id) {
   ABIS_ASSIGN_OR_RETURN(
       auto query,
       db_->Prepare("SELECT c.id, c.search_seq, c.rank, c.person_id, p.external_id, c.gallery, "
@@ -78,7 +77,7 @@ Result<SearchCandidateRecord> SqliteStore::GetSearchCandidate(std::int64_t candi
   return candidate;
 }
 
-Result<std::vector<std::int64_t>> SqliteStore::ListSearchCandidateIds(std::int64_t search_seq) {
+Result<std::vector<std::int64_t>> SqlStore::ListSearchCandidateIds(std::int64_t search_seq) {
   ABIS_ASSIGN_OR_RETURN(auto query,
                         db_->Prepare("SELECT id FROM search_candidates WHERE search_seq = ? ORDER BY rank"));
   query.Bind(1, search_seq);
@@ -90,7 +89,7 @@ Result<std::vector<std::int64_t>> SqliteStore::ListSearchCandidateIds(std::int64
   }
 }
 
-Status SqliteStore::AddCandidateDecision(const CandidateDecisionRow& decision) {
+Status SqlStore::AddCandidateDecision(const CandidateDecisionRow& decision) {
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO candidate_decisions (candidate_id, examiner_id, examiner, "
                                      "decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -103,7 +102,7 @@ Status SqliteStore::AddCandidateDecision(const CandidateDecisionRow& decision) {
   return insert.Run();
 }
 
-Result<std::vector<CandidateDecisionRow>> SqliteStore::ListCandidateDecisions(std::int64_t candidate_id) {
+Result<std::vector<CandidateDecisionRow>> SqlStore::ListCandidateDecisions(std::int64_t candidate_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT examiner_id, examiner, decision, comment, decided_at FROM "
                                                  "candidate_decisions WHERE candidate_id = ? ORDER BY id"));
   query.Bind(1, candidate_id);
@@ -122,8 +121,7 @@ Result<std::vector<CandidateDecisionRow>> SqliteStore::ListCandidateDecisions(st
   }
 }
 
-Result<std::vector<std::int64_t>> SqliteStore::ListOpenSearchCandidateIds(const OpenCandidateFilter& filter,
-                                                                          int limit) {
+Result<std::vector<std::int64_t>> SqlStore::ListOpenSearchCandidateIds(const OpenCandidateFilter& filter, int limit) {
   ABIS_ASSIGN_OR_RETURN(
       auto query,
       db_->Prepare(
@@ -146,7 +144,7 @@ Result<std::vector<std::int64_t>> SqliteStore::ListOpenSearchCandidateIds(const 
   }
 }
 
-Result<std::int64_t> SqliteStore::AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) {
+Result<std::int64_t> SqlStore::AddSearchProbe(const SearchProbeRecord& probe, std::span<const std::uint8_t> bytes) {
   if (probe.search_seq <= 0 || probe.probe_index <= 0) {
     return Status::InvalidArgument("a kept probe needs its search's audit sequence number and its index (from 1)");
   }
@@ -154,7 +152,7 @@ Result<std::int64_t> SqliteStore::AddSearchProbe(const SearchProbeRecord& probe,
   ABIS_ASSIGN_OR_RETURN(auto insert,
                         db_->Prepare("INSERT INTO search_probes (search_seq, probe_index, case_ref, purpose, "
                                      "searched_by, modality, format, position, size, wrapped_key, sealed, created_at, "
-                                     "retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                     "retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
   insert.Bind(1, probe.search_seq)
       .Bind(2, probe.probe_index)
       .Bind(3, probe.case_ref)
@@ -168,11 +166,10 @@ Result<std::int64_t> SqliteStore::AddSearchProbe(const SearchProbeRecord& probe,
       .BindBlob(11, sealed.ciphertext)
       .Bind(12, probe.created_at)
       .Bind(13, probe.retain_until);
-  ABIS_RETURN_IF_ERROR(insert.Run());
-  return db_->LastInsertRowId();
+  return insert.RunReturningId();
 }
 
-Result<std::vector<SearchProbeRecord>> SqliteStore::ListSearchProbes(std::int64_t search_seq) {
+Result<std::vector<SearchProbeRecord>> SqlStore::ListSearchProbes(std::int64_t search_seq) {
   ABIS_ASSIGN_OR_RETURN(auto query,
                         db_->Prepare(std::string(kProbeColumns) + "WHERE search_seq = ? ORDER BY probe_index"));
   query.Bind(1, search_seq);
@@ -184,7 +181,7 @@ Result<std::vector<SearchProbeRecord>> SqliteStore::ListSearchProbes(std::int64_
   }
 }
 
-Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> SqliteStore::LoadSearchProbe(std::int64_t probe_id) {
+Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> SqlStore::LoadSearchProbe(std::int64_t probe_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare(std::string(kProbeColumns) + "WHERE id = ?"));
   query.Bind(1, probe_id);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -200,7 +197,7 @@ Result<std::pair<SearchProbeRecord, std::vector<std::uint8_t>>> SqliteStore::Loa
   return std::make_pair(std::move(probe), std::move(plaintext).value());
 }
 
-Result<std::int64_t> SqliteStore::DeleteSearchProbes(std::string_view today, std::string_view case_ref) {
+Result<std::int64_t> SqlStore::DeleteSearchProbes(std::string_view today, std::string_view case_ref) {
   ABIS_ASSIGN_OR_RETURN(auto erase, case_ref.empty() ? db_->Prepare("DELETE FROM search_probes WHERE retain_until < ?")
                                                      : db_->Prepare("DELETE FROM search_probes WHERE case_ref = ?"));
   erase.Bind(1, case_ref.empty() ? today : case_ref);

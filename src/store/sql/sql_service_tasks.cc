@@ -1,9 +1,9 @@
-// SqliteStore: the service's asynchronous tasks (table service_tasks).
-#include "sqlite/sqlite_store.h"
+// SqlStore: the service's asynchronous tasks (table service_tasks).
+#include "sql/sql_store.h"
 
 namespace abis {
 
-Status SqliteStore::AddServiceTask(const ServiceTask& task, std::string_view now) {
+Status SqlStore::AddServiceTask(const ServiceTask& task, std::string_view now) {
   ABIS_ASSIGN_OR_RETURN(auto insert, db_->Prepare("INSERT INTO service_tasks (id, operation, operator, transaction_id, "
                                                   "callback, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, "
                                                   "'PENDING', ?, ?)"));
@@ -17,8 +17,8 @@ Status SqliteStore::AddServiceTask(const ServiceTask& task, std::string_view now
   return insert.Run();
 }
 
-Status SqliteStore::UpdateServiceTask(const std::string& task_id, const std::string& status, int http_status,
-                                      const std::string& result, bool count_attempt, std::string_view now) {
+Status SqlStore::UpdateServiceTask(const std::string& task_id, const std::string& status, int http_status,
+                                   const std::string& result, bool count_attempt, std::string_view now) {
   ABIS_ASSIGN_OR_RETURN(auto update, db_->Prepare("UPDATE service_tasks SET status = ?, http_status = ?, result = ?, "
                                                   "attempts = attempts + ?, updated_at = ? WHERE id = ?"));
   update.Bind(1, status)
@@ -30,7 +30,7 @@ Status SqliteStore::UpdateServiceTask(const std::string& task_id, const std::str
   return update.Run();
 }
 
-Result<ServiceTask> SqliteStore::GetServiceTask(const std::string& task_id) {
+Result<ServiceTask> SqlStore::GetServiceTask(const std::string& task_id) {
   ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT operation, operator, transaction_id, callback, status, "
                                                  "http_status, result, attempts FROM service_tasks WHERE id = ?"));
   query.Bind(1, task_id);
