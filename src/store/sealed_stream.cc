@@ -148,7 +148,7 @@ SealedStreamReader::~SealedStreamReader() {
   if (!buffer_.empty()) sodium_memzero(buffer_.data(), buffer_.size());
 }
 
-Status SealedStreamReader::PullChunk() {
+Status SealedStreamReader::PullChunk(std::span<std::uint8_t> direct, std::size_t* direct_bytes) {
   const std::string where = "sealed file " + file_.string();
   if (final_seen_) return Status::DataLoss(where + ": read past the end of the sealed content");
   std::array<std::uint8_t, 4> prefix{};
@@ -159,19 +159,27 @@ Status SealedStreamReader::PullChunk() {
   if (length < kTagBytes || length > kMaxSealedChunk) return Status::DataLoss(where + ": chunk length out of range");
   sealed_.resize(length);
   if (std::fread(sealed_.data(), 1, length, in_) != length) return Status::DataLoss(where + ": cut short in a chunk");
-  buffer_.resize(length - kTagBytes);
+  // Opening straight into the caller's memory saves a copy of every byte of a large read.
+  const bool into_direct = direct_bytes != nullptr && direct.size() >= length - kTagBytes;
+  if (!into_direct) buffer_.resize(length - kTagBytes);
+  unsigned char* plain = into_direct ? direct.data() : buffer_.data();
   unsigned long long plain_size = 0;
   unsigned char tag = 0;
   const auto* ad = first_chunk_ ? reinterpret_cast<const unsigned char*>(associated_data_.data()) : nullptr;
   const std::size_t ad_size = first_chunk_ ? associated_data_.size() : 0;
-  if (crypto_secretstream_xchacha20poly1305_pull(AsState(state_), buffer_.data(), &plain_size, &tag, sealed_.data(),
-                                                 length, ad, ad_size) != 0) {
+  if (crypto_secretstream_xchacha20poly1305_pull(AsState(state_), plain, &plain_size, &tag, sealed_.data(), length, ad,
+                                                 ad_size) != 0) {
     return Status::DataLoss(where +
                             ": a chunk fails authentication (tampered, reordered, another key or "
                             "another index)");
   }
   first_chunk_ = false;
-  buffer_.resize(plain_size);
+  if (into_direct) {
+    *direct_bytes = plain_size;
+    buffer_.clear();
+  } else {
+    buffer_.resize(plain_size);
+  }
   position_ = 0;
   if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) final_seen_ = true;
   return Status::Ok();
@@ -179,7 +187,12 @@ Status SealedStreamReader::PullChunk() {
 
 Status SealedStreamReader::Read(std::span<std::uint8_t> bytes) {
   while (!bytes.empty()) {
-    if (position_ == buffer_.size()) ABIS_RETURN_IF_ERROR(PullChunk());
+    if (position_ == buffer_.size()) {
+      std::size_t direct_bytes = 0;
+      ABIS_RETURN_IF_ERROR(PullChunk(bytes, &direct_bytes));
+      bytes = bytes.subspan(direct_bytes);
+      continue;
+    }
     const std::size_t take = std::min(bytes.size(), buffer_.size() - position_);
     std::memcpy(bytes.data(), buffer_.data() + position_, take);
     position_ += take;

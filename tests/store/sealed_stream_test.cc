@@ -1,4 +1,5 @@
-// Sealed streams: what is written is read back across chunk boundaries, and every kind of damage
+// Sealed streams: what is written is read back across chunk boundaries (in one read or in pieces
+// of every size), and every kind of damage
 // (a flipped byte, a cut, a chunk dropped, another key, other associated data, bytes appended)
 // is kDataLoss, never partial content.
 #include "abis/store/sealed_stream.h"
@@ -74,6 +75,21 @@ TEST(SealedStreamTest, ContentComesBackAcrossChunkBoundaries) {
     const Status status = ReadAll(file, size, KeyOf(1), "ad", &read);
     ASSERT_TRUE(status.ok()) << size << ": " << status.ToString();
     EXPECT_EQ(read, content) << size;
+    // Again in pieces that grow from a byte to more than a chunk: reads served from the reader's
+    // buffer and reads opened straight into the caller's memory, mixed.
+    auto reader = SealedStreamReader::Open(file, KeyOf(1), "ad");
+    ASSERT_TRUE(reader.ok());
+    std::vector<std::uint8_t> pieces(size);
+    std::size_t done = 0;
+    std::size_t piece = 1;
+    while (done < size) {
+      const std::size_t take = std::min(piece, size - done);
+      ASSERT_TRUE((*reader)->Read({pieces.data() + done, take}).ok()) << size << " at " << done;
+      done += take;
+      piece = piece * 5 + 3;
+    }
+    EXPECT_TRUE((*reader)->ExpectEnd().ok()) << size;
+    EXPECT_EQ(pieces, content) << size;
   }
 }
 

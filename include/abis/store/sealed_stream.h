@@ -76,7 +76,9 @@ class SealedStreamReader {
 
  private:
   SealedStreamReader() = default;
-  Status PullChunk();
+  // Reads and opens the next chunk: into `direct` when its plaintext fits there whole (then
+  // `*direct_bytes` is its size and the buffer stays empty), else into the buffer.
+  Status PullChunk(std::span<std::uint8_t> direct = {}, std::size_t* direct_bytes = nullptr);
   std::filesystem::path file_;
   std::FILE* in_ = nullptr;
   std::array<std::uint8_t, 52> state_{};
