@@ -32,11 +32,13 @@ Status WriteWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> 
 }
 
 Status WriteU32s(GalleryStateWriter& out, const std::vector<std::uint32_t>& values) {
+  if (values.empty()) return Status::Ok();  // an empty vector's data() may be null
   return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(std::uint32_t)});
 }
 
 Status ReadU32s(GalleryStateReader& in, std::vector<std::uint32_t>& values, std::size_t count) {
   values.resize(count);
+  if (count == 0) return Status::Ok();  // an empty vector's data() may be null
   return in.Read({reinterpret_cast<std::uint8_t*>(values.data()), count * sizeof(std::uint32_t)});
 }
 

@@ -27,6 +27,7 @@ class MemoryStateReader final : public GalleryStateReader {
   explicit MemoryStateReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
   Status Read(std::span<std::uint8_t> out) override {
     if (out.size() > bytes_.size() - position_) return Status::DataLoss("state ends early");
+    if (out.empty()) return Status::Ok();  // memcpy must not see a null pointer, even for 0 bytes
     std::memcpy(out.data(), bytes_.data() + position_, out.size());
     position_ += out.size();
     return Status::Ok();
