@@ -1,6 +1,7 @@
 #include "abis/finger/cylinder_lsh_segments.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -136,7 +137,12 @@ void CylinderLshSegments::SealFresh() {
   fresh.live = keys.size();
   fresh.index.Build(keys);
   segments_.push_back(std::move(fresh));
-  while (segments_.size() >= 2 && segments_[segments_.size() - 2].live <= segments_.back().live) {
+  // A merge never makes a segment of more postings than its 32-bit run offsets address.
+  const auto fits = [](const Segment& a, const Segment& b) {
+    return a.index.postings() + b.index.postings() <= std::numeric_limits<std::uint32_t>::max();
+  };
+  while (segments_.size() >= 2 && segments_[segments_.size() - 2].live <= segments_.back().live &&
+         fits(segments_[segments_.size() - 2], segments_.back())) {
     Segment merged = MergeSegments(segments_[segments_.size() - 2], &segments_.back());
     segments_.pop_back();
     segments_.back() = std::move(merged);

@@ -176,6 +176,7 @@ Status SealedStreamReader::PullChunk(std::span<std::uint8_t> direct, std::size_t
   first_chunk_ = false;
   if (into_direct) {
     *direct_bytes = plain_size;
+    sodium_memzero(buffer_.data(), buffer_.size());  // the previous chunk's plaintext, read already
     buffer_.clear();
   } else {
     buffer_.resize(plain_size);

@@ -417,10 +417,35 @@ SnapshotSaveReport AbisSystem::SaveIndexSnapshots(const SnapshotSavePolicy& poli
   return gallery_indexes_->SaveSnapshots(policy);
 }
 
+Status AbisSystem::AuditIndexFindings(const Operator& op, const std::vector<QuarantinedTemplate>& also_quarantined) {
+  std::vector<QuarantinedTemplate> quarantined = gallery_indexes_->TakeNewlyQuarantined();
+  // A snapshot refused on loading (tampered, another build, older than an erasure) was deleted
+  // and its index rebuilt from the store; each refusal is recorded.
+  for (const std::string& warning : gallery_indexes_->TakeSnapshotWarnings()) {
+    AuditEvent discarded = EventFor(op, "index_snapshot.discarded");
+    discarded.result = {{"reason", warning}};
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, discarded).status());
+  }
+  std::set<std::int64_t> reported;
+  for (const QuarantinedTemplate& damaged : also_quarantined) {
+    if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
+  }
+  for (const QuarantinedTemplate& damaged : quarantined) {
+    AuditEvent alert = EventFor(op, "template.quarantined");
+    alert.object_ids = Ids({{"persons", {damaged.person_id}},
+                            {"templates", {damaged.template_id}},
+                            {"galleries", {damaged.gallery_id}}});
+    alert.result = {{"reason", damaged.reason}};
+    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, alert).status());
+  }
+  return Status::Ok();
+}
+
 Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const std::string& gallery_name) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "bring gallery indexes up to date"));
   ABIS_ASSIGN_OR_RETURN(const Gallery gallery, store_->FindGallery(gallery_name));
   std::size_t templates = 0;
+  Status first_failure = Status::Ok();  // an index that fails does not stop the others
   for (const Modality modality : {Modality::kFace, Modality::kFinger}) {
     auto engine = engines_(modality);
     if (!engine.ok()) continue;  // no engine of this modality in this build
@@ -433,16 +458,20 @@ Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const 
       return Status::Ok();
     }));
     for (const FingerPosition position : positions) {
-      ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
+      const Status refreshed = store_->ReadTransaction([&]() -> Status {
         ABIS_ASSIGN_OR_RETURN(const std::int64_t generation, store_->GalleryGeneration());
         const GalleryIndexKey key{gallery.id, modality, position, (*engine)->algorithm()};
         ABIS_ASSIGN_OR_RETURN(const GalleryIndexView view,
                               gallery_indexes_->Acquire(*store_, **engine, key, generation));
         templates += view.index().size();
         return Status::Ok();
-      }));
+      });
+      if (!refreshed.ok() && first_failure.ok()) first_failure = refreshed;
     }
   }
+  // What the refresh met (a snapshot refused, a damaged template) is audited as a search would.
+  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status { return AuditIndexFindings(op, {}); }));
+  if (!first_failure.ok()) return first_failure;
   return templates;
 }
 
@@ -924,26 +953,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     // A damaged template (it fails authentication) was left out of the index and the search went
     // on; each one is recorded once, naming its owner, for the administrators to restore it.
     // A restricted search's private indexes report what they met each time (they keep no state).
-    std::vector<QuarantinedTemplate> quarantined = gallery_indexes_->TakeNewlyQuarantined();
-    // A snapshot refused on loading (tampered, another build, older than an erasure) was deleted
-    // and its index rebuilt from the store; each refusal is recorded.
-    for (const std::string& warning : gallery_indexes_->TakeSnapshotWarnings()) {
-      AuditEvent discarded = EventFor(op, "index_snapshot.discarded");
-      discarded.result = {{"reason", warning}};
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, discarded).status());
-    }
-    std::set<std::int64_t> reported;
-    for (const QuarantinedTemplate& damaged : restricted_damaged) {
-      if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
-    }
-    for (const QuarantinedTemplate& damaged : quarantined) {
-      AuditEvent alert = EventFor(op, "template.quarantined");
-      alert.object_ids = Ids({{"persons", {damaged.person_id}},
-                              {"templates", {damaged.template_id}},
-                              {"galleries", {damaged.gallery_id}}});
-      alert.result = {{"reason", damaged.reason}};
-      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, alert).status());
-    }
+    ABIS_RETURN_IF_ERROR(AuditIndexFindings(op, restricted_damaged));
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
       bool gone = !store_->GetPerson(candidate.person_id).ok();

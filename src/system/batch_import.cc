@@ -598,10 +598,11 @@ Result<BatchImportReport> RunBatchImport(const SystemOpener& open_system, const 
     Result<std::size_t> indexed = committer->RefreshGalleryIndexes(op, request.gallery);
     if (indexed.ok()) {
       report.indexed_templates = *indexed;
-      report.index_warnings = committer->SaveIndexSnapshots().errors;
     } else {
       report.index_warnings.push_back(indexed.status().ToString());
     }
+    // Only current indexes are written: one whose refresh failed is left to the first search.
+    for (std::string& error : committer->SaveIndexSnapshots().errors) report.index_warnings.push_back(std::move(error));
     report.index_seconds = std::chrono::duration<double>(Clock::now() - refresh_started).count();
   }
   return report;

@@ -115,6 +115,14 @@ TEST_F(IndexSnapshotCliTest, ASearchLeavesASnapshotATamperedOneIsDiscardedAndDel
 
 TEST_F(IndexSnapshotCliTest, ABatchImportLeavesTheGalleryIndexAndItsSnapshotForTheFirstSearch) {
   EXPECT_TRUE(Snapshots().empty()) << "the set-up import ran with --no-index-refresh";
+  // A search leaves a snapshot; damaged, it is refused by the import's refresh, which audits that.
+  ASSERT_FALSE(Search("P-3").empty());
+  ASSERT_EQ(Snapshots().size(), 1u);
+  {
+    std::fstream file(Snapshots().front(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.put('\x42');
+  }
   std::ofstream manifest(dir_.path() / "more.csv");
   manifest << "person,category,legal_basis,retention_until,modality,position,file\n";
   for (int i = 7; i <= 9; ++i) {
@@ -130,6 +138,7 @@ TEST_F(IndexSnapshotCliTest, ABatchImportLeavesTheGalleryIndexAndItsSnapshotForT
   EXPECT_EQ(report.value("indexed_templates", 0), 9) << "the whole gallery, not only this import";
   EXPECT_FALSE(report.contains("index_warnings")) << report.dump();
   ASSERT_EQ(Snapshots().size(), 1u) << "the import wrote the index's snapshot";
+  EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 1) << "the damaged snapshot's refusal is audited";
   const auto written = std::filesystem::last_write_time(Snapshots().front());
   const auto found = Search("P-8");
   ASSERT_FALSE(found.empty());

@@ -65,7 +65,7 @@ class CylinderLshSegments {
   void AccumulateFresh(const CylinderLshKeys& probe, std::vector<float>& scores,
                        std::vector<std::uint32_t>& touched) const;
   // Turns the fresh list into a segment, then merges while the previous segment is no larger than
-  // the last.
+  // the last (and the merged one would hold at most 2^32 - 1 postings: its run offsets are 32-bit).
   void SealFresh();
   // The segment of `first`'s and `second`'s live templates (second may be null: compaction).
   Segment MergeSegments(const Segment& first, const Segment* second);

@@ -574,8 +574,9 @@ class AbisSystem {
   // Brings the cached indexes of `gallery` up to date (building or loading them as a search
   // would: one per modality with a gallery state, and per finger position present), so that the
   // next SaveIndexSnapshots writes them: after a batch import, the first search then loads a
-  // snapshot instead of preparing every template. Needs the right to enrol; nothing is audited
-  // (no template leaves the process). Returns the templates the indexes hold.
+  // snapshot instead of preparing every template. Needs the right to enrol. A refused snapshot or
+  // a damaged template met on the way is audited as a search audits it; an index that fails does
+  // not stop the others (the first failure is returned). Returns the templates the indexes hold.
   Result<std::size_t> RefreshGalleryIndexes(const Operator& op, const std::string& gallery);
   // Bytes each cached gallery index holds in memory.
   std::vector<GalleryIndexMemory> IndexMemory() const;
@@ -583,6 +584,9 @@ class AbisSystem {
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
       : store_(std::move(store)), engines_(std::move(engines)), gallery_indexes_(std::move(gallery_indexes)) {}
+  // Inside a transaction: audits what the index cache met since the last call (snapshots refused
+  // on loading, templates put in quarantine) and `also_quarantined` (each template once).
+  Status AuditIndexFindings(const Operator& op, const std::vector<QuarantinedTemplate>& also_quarantined);
   // Runs an erasing operation between two erasures of the gallery index snapshots
   // (GalleryIndexSnapshots::Erase), so that no snapshot keeps what it erased.
   Status EraseWithIndexSnapshots(const std::function<Status()>& erase);
