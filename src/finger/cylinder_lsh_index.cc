@@ -226,15 +226,10 @@ CylinderLshIndex CylinderLshIndex::Merge(const CylinderLshIndex& first, const st
 }
 
 Status CylinderLshIndex::SaveState(GalleryStateWriter& out) const {
-  for (const std::uint64_t word :
-       {std::uint64_t{slot_count_}, std::uint64_t{table_keys_.size()}, std::uint64_t{postings_.size()}}) {
-    ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
-  }
-  ABIS_RETURN_IF_ERROR(out.Write(
-      {reinterpret_cast<const std::uint8_t*>(table_keys_.data()), table_keys_.size() * sizeof(std::uint64_t)}));
-  ABIS_RETURN_IF_ERROR(
-      out.Write({reinterpret_cast<const std::uint8_t*>(run_begin_.data()), run_begin_.size() * sizeof(std::uint32_t)}));
-  return out.Write({reinterpret_cast<const std::uint8_t*>(postings_.data()), postings_.size() * sizeof(std::uint32_t)});
+  ABIS_RETURN_IF_ERROR(WriteStateWords(out, {slot_count_, table_keys_.size(), postings_.size()}));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, table_keys_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, run_begin_));
+  return WriteStateArray(out, postings_);
 }
 
 Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
@@ -247,12 +242,9 @@ Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
   }
   CylinderLshIndex loaded;
   loaded.slot_count_ = slots;
-  loaded.table_keys_.resize(runs);
-  loaded.run_begin_.resize(runs + 1);
-  loaded.postings_.resize(postings);
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.table_keys_.data()), runs * 8}));
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.run_begin_.data()), (runs + 1) * 4}));
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(loaded.postings_.data()), postings * 4}));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.table_keys_, runs));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.run_begin_, runs + 1));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.postings_, postings));
   if (loaded.run_begin_.front() != 0 || loaded.run_begin_.back() != postings) {
     return Status::DataLoss("cylinder index state: the runs do not cover the postings");
   }

@@ -27,22 +27,6 @@ float DirectScore(const CylinderLshKeys& probe, const CylinderLshKeys& gallery) 
   return score;
 }
 
-Status WriteWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words) {
-  for (const std::uint64_t word : words) ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
-  return Status::Ok();
-}
-
-Status WriteU32s(GalleryStateWriter& out, const std::vector<std::uint32_t>& values) {
-  if (values.empty()) return Status::Ok();  // an empty vector's data() may be null
-  return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(std::uint32_t)});
-}
-
-Status ReadU32s(GalleryStateReader& in, std::vector<std::uint32_t>& values, std::size_t count) {
-  values.resize(count);
-  if (count == 0) return Status::Ok();  // an empty vector's data() may be null
-  return in.Read({reinterpret_cast<std::uint8_t*>(values.data()), count * sizeof(std::uint32_t)});
-}
-
 }  // namespace
 
 Status CylinderLshSegments::Add(CylinderLshKeys keys) {
@@ -203,16 +187,16 @@ std::size_t CylinderLshSegments::MemoryBytes() const {
 }
 
 Status CylinderLshSegments::SaveState(GalleryStateWriter& out) const {
-  ABIS_RETURN_IF_ERROR(WriteWords(out, {homes_.size(), segments_.size(), fresh_slots_.size()}));
+  ABIS_RETURN_IF_ERROR(WriteStateWords(out, {homes_.size(), segments_.size(), fresh_slots_.size()}));
   for (const Segment& segment : segments_) {
     ABIS_RETURN_IF_ERROR(WriteStateWord(out, segment.slot_of_local.size()));
-    ABIS_RETURN_IF_ERROR(WriteU32s(out, segment.slot_of_local));
+    ABIS_RETURN_IF_ERROR(WriteStateArray(out, segment.slot_of_local));
     ABIS_RETURN_IF_ERROR(segment.index.SaveState(out));
   }
-  ABIS_RETURN_IF_ERROR(WriteU32s(out, fresh_slots_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, fresh_slots_));
   for (const CylinderLshKeys& keys : fresh_keys_) {
     ABIS_RETURN_IF_ERROR(WriteStateWord(out, keys.keys.size()));
-    ABIS_RETURN_IF_ERROR(WriteU32s(out, keys.keys));
+    ABIS_RETURN_IF_ERROR(WriteStateArray(out, keys.keys));
   }
   return Status::Ok();
 }
@@ -240,7 +224,7 @@ Status CylinderLshSegments::LoadState(GalleryStateReader& in, std::size_t slots)
     ABIS_ASSIGN_OR_RETURN(const std::uint64_t locals, ReadStateWord(in));
     if (locals > kCylinderLshMaxSlots) return Status::DataLoss("cylinder index state: a segment out of range");
     Segment segment;
-    ABIS_RETURN_IF_ERROR(ReadU32s(in, segment.slot_of_local, locals));
+    ABIS_RETURN_IF_ERROR(ReadStateArray(in, segment.slot_of_local, locals));
     ABIS_RETURN_IF_ERROR(segment.index.LoadState(in, locals));
     for (std::size_t l = 0; l < locals; ++l) {
       ABIS_RETURN_IF_ERROR(
@@ -249,14 +233,14 @@ Status CylinderLshSegments::LoadState(GalleryStateReader& in, std::size_t slots)
     }
     loaded.segments_.push_back(std::move(segment));
   }
-  ABIS_RETURN_IF_ERROR(ReadU32s(in, loaded.fresh_slots_, fresh));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.fresh_slots_, fresh));
   for (std::uint64_t f = 0; f < fresh; ++f) {
     ABIS_ASSIGN_OR_RETURN(const std::uint64_t count, ReadStateWord(in));
     if (count % kCylinderLshTables != 0 || count > 65535 * kCylinderLshTables) {
       return Status::DataLoss("cylinder index state: fresh keys out of range");
     }
     CylinderLshKeys keys;
-    ABIS_RETURN_IF_ERROR(ReadU32s(in, keys.keys, count));
+    ABIS_RETURN_IF_ERROR(ReadStateArray(in, keys.keys, count));
     loaded.fresh_keys_.push_back(std::move(keys));
     ABIS_RETURN_IF_ERROR(home(loaded.fresh_slots_[f], {kFresh, static_cast<std::uint32_t>(f)}));
   }

@@ -55,41 +55,23 @@ std::uint64_t BuilderFingerprint(const MccParameters& mcc) {
   return hash;
 }
 
-template <typename T>
-Status WriteArray(GalleryStateWriter& out, const std::vector<T>& values) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(T)});
-}
-
-template <typename T>
-Status ReadArray(GalleryStateReader& in, std::vector<T>& values, std::uint64_t count) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  values.resize(count);
-  return in.Read({reinterpret_cast<std::uint8_t*>(values.data()), values.size() * sizeof(T)});
-}
-
-Status WriteWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words) {
-  for (std::uint64_t word : words) ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status FingerGallery::SaveState(GalleryStateWriter& out) const {
-  ABIS_RETURN_IF_ERROR(WriteWords(
+  ABIS_RETURN_IF_ERROR(WriteStateWords(
       out, {kStateMagic, kByteOrderMark, sizeof(SignatureBits), sizeof(MccBits), sizeof(MccTemplate::Centre),
             sizeof(SpatialValidity), sizeof(CylinderRange), sizeof(OrientationRange), BuilderFingerprint(options_.mcc),
             options_.signatures_only ? 1U : 0U, UsesCylinderIndex() ? 1U : 0U, ids_.size(), cylinder_cells_.size(),
             orientation_cells_.size(), garbage_cylinders_, garbage_orientation_cells_}));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, ids_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, signatures_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, signature_set_bits_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, ranges_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, cylinder_cells_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, cylinder_centres_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, cylinder_validity_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, orientation_ranges_));
-  ABIS_RETURN_IF_ERROR(WriteArray(out, orientation_cells_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, ids_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, signatures_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, signature_set_bits_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, ranges_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_cells_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_centres_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_validity_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, orientation_ranges_));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, orientation_cells_));
   return UsesCylinderIndex() ? cylinder_index_.SaveState(out) : Status::Ok();
 }
 
@@ -132,15 +114,15 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
   }
   // Read into a scratch gallery so that a refused state leaves this one empty.
   FingerGallery loaded(options_);
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.ids_, templates));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.signatures_, templates));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.signature_set_bits_, templates));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.ranges_, templates));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.cylinder_cells_, cylinders));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.cylinder_centres_, cylinders));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.cylinder_validity_, cylinders));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.orientation_ranges_, templates));
-  ABIS_RETURN_IF_ERROR(ReadArray(in, loaded.orientation_cells_, orientation_cells));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.ids_, templates));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.signatures_, templates));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.signature_set_bits_, templates));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.ranges_, templates));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_cells_, cylinders));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_centres_, cylinders));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_validity_, cylinders));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.orientation_ranges_, templates));
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.orientation_cells_, orientation_cells));
   if (UsesCylinderIndex()) ABIS_RETURN_IF_ERROR(loaded.cylinder_index_.LoadState(in, templates));
   // The sizes must add up: every range inside its arena, every id once, the garbage as counted.
   std::uint64_t live_cylinders = 0;

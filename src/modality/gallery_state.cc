@@ -6,6 +6,11 @@ Status WriteStateWord(GalleryStateWriter& out, std::uint64_t word) {
   return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
 }
 
+Status WriteStateWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words) {
+  for (const std::uint64_t word : words) ABIS_RETURN_IF_ERROR(WriteStateWord(out, word));
+  return Status::Ok();
+}
+
 Result<std::uint64_t> ReadStateWord(GalleryStateReader& in) {
   std::uint64_t word = 0;
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));

@@ -9,11 +9,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "abis/core/modality.h"
@@ -96,6 +98,23 @@ class GalleryStateReader {
 // One 64-bit word of a gallery state, in the machine's byte order (states are local caches).
 Status WriteStateWord(GalleryStateWriter& out, std::uint64_t word);
 Result<std::uint64_t> ReadStateWord(GalleryStateReader& in);
+Status WriteStateWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words);
+
+// An array of plain values of a gallery state, as its bytes (the count is the caller's to write).
+// ReadStateArray resizes `values` to `count` first. An empty array reads and writes nothing.
+template <typename T>
+Status WriteStateArray(GalleryStateWriter& out, const std::vector<T>& values) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if (values.empty()) return Status::Ok();  // an empty vector's data() may be null
+  return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(T)});
+}
+template <typename T>
+Status ReadStateArray(GalleryStateReader& in, std::vector<T>& values, std::uint64_t count) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  values.resize(count);
+  if (values.empty()) return Status::Ok();
+  return in.Read({reinterpret_cast<std::uint8_t*>(values.data()), values.size() * sizeof(T)});
+}
 
 // In-memory 1:N search structure for one modality.
 class ModalityGallery {
