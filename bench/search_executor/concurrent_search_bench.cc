@@ -143,7 +143,7 @@ nlohmann::json BenchFinger(std::size_t size, std::size_t queries, int concurrenc
     probes.push_back(abis::finger::PrepareFingerTemplate(sample(i * 7 % size, 1)));
   const auto search = [&](std::size_t i) {
     const auto found = gallery.SearchPrepared(probes[i], 10, 0.05, 100);
-    if (found.empty()) std::abort();
+    if (!found.ok() || found->empty()) std::abort();
   };
   return {
       {"size", size}, {"single", Measure(queries, 1, search)}, {"concurrent", Measure(queries, concurrency, search)}};

@@ -312,7 +312,8 @@ void AddSearch(CLI::App& root, CliContext& context) {
           Status::InvalidArgument("search needs a probe: --modality M --file F, --probe M:F or --person ID"));
       return;
     }
-    auto session = context.OpenAsOperator();
+    // One search: the finger indexes read only their shortlists' cylinders from the snapshots.
+    auto session = context.OpenAsOperator(SnapshotLoading::kOnDemand);
     if (context.Failed(session.status())) return;
     auto [system, op] = *session;
     if (options->each_face) {

@@ -46,10 +46,13 @@ Result<std::string> CliContext::ReadApiKey() const {
   return Status::Unauthenticated("no API key: set ABIS_API_KEY or pass --key-file FILE");
 }
 
-Result<std::pair<AbisSystem*, Operator>> CliContext::OpenAsOperator() {
+Result<std::pair<AbisSystem*, Operator>> CliContext::OpenAsOperator(SnapshotLoading loading) {
   ABIS_ASSIGN_OR_RETURN(std::string dir, StoreDir());
   if (!system_) {
-    ABIS_ASSIGN_OR_RETURN(system_, AbisSystem::Open(dir, [this](Modality m) { return Engine(m); }));
+    auto indexes = std::make_shared<GalleryIndexCache>();
+    indexes->SetSnapshotLoading(loading);
+    ABIS_ASSIGN_OR_RETURN(system_, AbisSystem::Open(
+                                       dir, [this](Modality m) { return Engine(m); }, indexes));
   }
   ABIS_ASSIGN_OR_RETURN(std::string key, ReadApiKey());
   ABIS_ASSIGN_OR_RETURN(Operator op, system_->Authenticate(key));

@@ -22,7 +22,9 @@ class CliContext {
   // The engine for a modality, built once from its plugin; safe to call from several threads.
   Result<const ModalityEngine*> Engine(Modality modality);
   // Opens the store (once) and authenticates the operator from --key-file or ABIS_API_KEY.
-  Result<std::pair<AbisSystem*, Operator>> OpenAsOperator();
+  // `loading` applies when this call opens the store: kOnDemand for a command that searches once
+  // (GalleryIndexCache::SetSnapshotLoading).
+  Result<std::pair<AbisSystem*, Operator>> OpenAsOperator(SnapshotLoading loading = SnapshotLoading::kWhole);
   // Another AbisSystem on the same store, with this context's engines and one gallery index cache
   // shared by every system opened so (for worker threads: one system per thread). The context
   // must outlive it.

@@ -279,12 +279,13 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
         std::vector<std::int64_t> ids;
         for (std::size_t r = 0; r < shortlist.size() && r < keep; ++r) ids.push_back(shortlist[r].slot);
         const auto stage2_start = Clock::now();
-        const std::vector<Candidate> best = gallery.SearchShortlist(probe_templates[p], ids, 1);
+        // An in-memory gallery: nothing is read back, so no search fails.
+        const std::vector<Candidate> best = gallery.SearchShortlist(probe_templates[p], ids, 1).value();
         stage2_seconds += SecondsSince(stage2_start);
         lsh_rank1[k] += !best.empty() && best[0].reference_id == mates[p];
         ids.clear();
         for (std::size_t r = 0; r < bloom.size() && r < keep; ++r) ids.push_back(bloom[r].reference_id);
-        const std::vector<Candidate> bloom_best = gallery.SearchShortlist(probe_templates[p], ids, 1);
+        const std::vector<Candidate> bloom_best = gallery.SearchShortlist(probe_templates[p], ids, 1).value();
         bloom_rank1[k] += !bloom_best.empty() && bloom_best[0].reference_id == mates[p];
       }
     }
@@ -326,7 +327,7 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
     std::int64_t best = -1;
     if (!arguments.signatures_only) {
       const std::vector<Candidate> candidates =
-          gallery.SearchPrepared(probe_templates[p], 1, arguments.penetration, 100);
+          gallery.SearchPrepared(probe_templates[p], 1, arguments.penetration, 100).value();
       if (!candidates.empty()) best = candidates[0].reference_id;
     } else {
       // Stage 2 on templates regenerated on demand (the gallery holds signatures only).
@@ -367,7 +368,7 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
     PhaseProgress progress("exhaustive searches (probes)", exhaustive_probes);
     for (std::size_t p = 0; p < exhaustive_probes; ++p) {
       progress.Update(p);
-      const std::vector<Candidate> candidates = gallery.SearchPrepared(probe_templates[p], 1, 1.0, n);
+      const std::vector<Candidate> candidates = gallery.SearchPrepared(probe_templates[p], 1, 1.0, n).value();
       exhaustive_hits += !candidates.empty() && candidates[0].reference_id == mates[p];
     }
     result["exhaustive_probes"] = exhaustive_probes;

@@ -133,7 +133,7 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
                                    " templates)");
   }
   if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
-    CompactArena();
+    (void)CompactArena();
     if (cylinder_cells_.size() + count > std::numeric_limits<std::uint32_t>::max()) {
       return Status::InvalidArgument(where + ": the cylinder arena is full (2^32 cylinders)");
     }
@@ -155,7 +155,7 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
     orientation = {orientation_cells_.size(), static_cast<std::uint16_t>(map.block_size),
                    static_cast<std::uint16_t>(map.columns), static_cast<std::uint16_t>(map.rows),
                    cylinders.orientation_scale};
-    orientation_cells_.insert(orientation_cells_.end(), map.cells.begin(), map.cells.end());
+    orientation_cells_.memory().insert(orientation_cells_.memory().end(), map.cells.begin(), map.cells.end());
   }
   orientation_ranges_.push_back(orientation);
   if (UsesCylinderIndex()) return cylinder_index_.Add(BuildCylinderLshKeys(cylinders));
@@ -186,11 +186,19 @@ void FingerGallery::Remove(std::int64_t reference_id) {
   orientation_ranges_.pop_back();
   if ((garbage_cylinders_ > 0 && 2 * garbage_cylinders_ > cylinder_cells_.size()) ||
       (garbage_orientation_cells_ > 0 && 2 * garbage_orientation_cells_ > orientation_cells_.size())) {
-    CompactArena();
+    (void)CompactArena();  // put off (garbage kept) when deferred parts cannot be read in
   }
 }
 
-void FingerGallery::CompactArena() {
+bool FingerGallery::CompactArena() {
+  if (!cylinder_cells_.Materialize().ok() || !cylinder_centres_.Materialize().ok() ||
+      !cylinder_validity_.Materialize().ok() || !orientation_cells_.Materialize().ok()) {
+    return false;
+  }
+  std::vector<MccBits>& cells = cylinder_cells_.memory();
+  std::vector<MccTemplate::Centre>& centres = cylinder_centres_.memory();
+  std::vector<SpatialValidity>& validity = cylinder_validity_.memory();
+  std::vector<std::uint8_t>& map_cells = orientation_cells_.memory();
   std::size_t next = 0;
   // Move ranges down in arena order so that no live cylinder is overwritten before it is moved.
   std::vector<std::size_t> order(ranges_.size());
@@ -200,16 +208,16 @@ void FingerGallery::CompactArena() {
   for (const std::size_t slot : order) {
     CylinderRange& range = ranges_[slot];
     for (std::size_t c = 0; c < range.count; ++c) {
-      cylinder_cells_[next + c] = cylinder_cells_[range.offset + c];
-      cylinder_centres_[next + c] = cylinder_centres_[range.offset + c];
-      cylinder_validity_[next + c] = cylinder_validity_[range.offset + c];
+      cells[next + c] = cells[range.offset + c];
+      centres[next + c] = centres[range.offset + c];
+      validity[next + c] = validity[range.offset + c];
     }
     range.offset = static_cast<std::uint32_t>(next);
     next += range.count;
   }
-  cylinder_cells_.resize(next);
-  cylinder_centres_.resize(next);
-  cylinder_validity_.resize(next);
+  cells.resize(next);
+  centres.resize(next);
+  validity.resize(next);
   garbage_cylinders_ = 0;
 
   // The same for the map arena, in its own order.
@@ -219,27 +227,33 @@ void FingerGallery::CompactArena() {
   std::size_t next_cell = 0;
   for (const std::size_t slot : order) {
     OrientationRange& range = orientation_ranges_[slot];
-    const std::size_t cells = static_cast<std::size_t>(range.columns) * range.rows;
+    const std::size_t count = static_cast<std::size_t>(range.columns) * range.rows;
     if (range.offset != next_cell) {  // moving down: the destination starts before the source
-      std::copy(orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset),
-                orientation_cells_.begin() + static_cast<std::ptrdiff_t>(range.offset + cells),
-                orientation_cells_.begin() + static_cast<std::ptrdiff_t>(next_cell));
+      std::copy(map_cells.begin() + static_cast<std::ptrdiff_t>(range.offset),
+                map_cells.begin() + static_cast<std::ptrdiff_t>(range.offset + count),
+                map_cells.begin() + static_cast<std::ptrdiff_t>(next_cell));
     }
     range.offset = next_cell;
-    next_cell += cells;
+    next_cell += count;
   }
-  orientation_cells_.resize(next_cell);
+  map_cells.resize(next_cell);
   garbage_orientation_cells_ = 0;
+  return true;
 }
 
-void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
+Status FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out, UnpackScratch& scratch) const {
   const CylinderRange range = ranges_[slot];
-  out.centres.assign(cylinder_centres_.begin() + range.offset, cylinder_centres_.begin() + range.offset + range.count);
-  out.cells.assign(cylinder_cells_.begin() + range.offset, cylinder_cells_.begin() + range.offset + range.count);
+  ABIS_ASSIGN_OR_RETURN(const MccTemplate::Centre* centres,
+                        cylinder_centres_.View(range.offset, range.count, scratch.centres));
+  ABIS_ASSIGN_OR_RETURN(const MccBits* cells, cylinder_cells_.View(range.offset, range.count, scratch.cells));
+  ABIS_ASSIGN_OR_RETURN(const SpatialValidity* validity,
+                        cylinder_validity_.View(range.offset, range.count, scratch.validity));
+  out.centres.assign(centres, centres + range.count);
+  out.cells.assign(cells, cells + range.count);
   out.validity.resize(range.count);
   out.valid_cell_bits.resize(range.count);
   for (std::size_t c = 0; c < range.count; ++c) {
-    const SpatialValidity& spatial = cylinder_validity_[range.offset + c];
+    const SpatialValidity& spatial = validity[c];
     MccBits& mask = out.validity[c];
     mask = {};
     int valid = 0;
@@ -257,9 +271,12 @@ void FingerGallery::UnpackCylinders(std::size_t slot, MccTemplate& out) const {
   out.orientation.block_size = orientation.block_size;
   out.orientation.columns = orientation.columns;
   out.orientation.rows = orientation.rows;
-  const auto first = orientation_cells_.begin() + static_cast<std::ptrdiff_t>(orientation.offset);
-  out.orientation.cells.assign(first, first + static_cast<std::ptrdiff_t>(orientation.columns) * orientation.rows);
+  const std::size_t map_cells = static_cast<std::size_t>(orientation.columns) * orientation.rows;
+  ABIS_ASSIGN_OR_RETURN(const std::uint8_t* first,
+                        orientation_cells_.View(orientation.offset, map_cells, scratch.orientation));
+  out.orientation.cells.assign(first, first + map_cells);
   out.orientation_scale = orientation.scale;
+  return Status::Ok();
 }
 
 void FingerGallery::Reserve(std::size_t templates, std::size_t cylinders, std::size_t orientation_cells) {
@@ -281,11 +298,11 @@ void FingerGallery::ShrinkToFit() {
   ReleaseLargeSlack(signatures_);
   ReleaseLargeSlack(signature_set_bits_);
   ReleaseLargeSlack(ranges_);
-  ReleaseLargeSlack(cylinder_cells_);
-  ReleaseLargeSlack(cylinder_centres_);
-  ReleaseLargeSlack(cylinder_validity_);
+  ReleaseLargeSlack(cylinder_cells_.memory());
+  ReleaseLargeSlack(cylinder_centres_.memory());
+  ReleaseLargeSlack(cylinder_validity_.memory());
   ReleaseLargeSlack(orientation_ranges_);
-  ReleaseLargeSlack(orientation_cells_);
+  ReleaseLargeSlack(orientation_cells_.memory());
 }
 
 std::size_t FingerGallery::SlotMapBytes() const {
@@ -296,16 +313,18 @@ std::size_t FingerGallery::SlotMapBytes() const {
 std::size_t FingerGallery::UsedBytes() const {
   return SlotMapBytes() + ids_.size() * sizeof(std::int64_t) + signatures_.size() * sizeof(SignatureBits) +
          signature_set_bits_.size() * sizeof(std::uint32_t) + ranges_.size() * sizeof(CylinderRange) +
-         cylinder_cells_.size() * sizeof(MccBits) + cylinder_centres_.size() * sizeof(MccTemplate::Centre) +
-         cylinder_validity_.size() * sizeof(SpatialValidity) + orientation_ranges_.size() * sizeof(OrientationRange) +
-         orientation_cells_.size() + cylinder_index_.MemoryBytes();
+         cylinder_cells_.memory().size() * sizeof(MccBits) +
+         cylinder_centres_.memory().size() * sizeof(MccTemplate::Centre) +
+         cylinder_validity_.memory().size() * sizeof(SpatialValidity) +
+         orientation_ranges_.size() * sizeof(OrientationRange) + orientation_cells_.memory().size() +
+         cylinder_index_.MemoryBytes();
 }
 
 std::size_t FingerGallery::MemoryBytes() const {
   return SlotMapBytes() + CapacityBytes(ids_) + CapacityBytes(signatures_) + CapacityBytes(signature_set_bits_) +
-         CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_) + CapacityBytes(cylinder_centres_) +
-         CapacityBytes(cylinder_validity_) + CapacityBytes(orientation_ranges_) + CapacityBytes(orientation_cells_) +
-         cylinder_index_.MemoryBytes();
+         CapacityBytes(ranges_) + CapacityBytes(cylinder_cells_.memory()) + CapacityBytes(cylinder_centres_.memory()) +
+         CapacityBytes(cylinder_validity_.memory()) + CapacityBytes(orientation_ranges_) +
+         CapacityBytes(orientation_cells_.memory()) + cylinder_index_.MemoryBytes();
 }
 
 std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSignature& probe, std::size_t keep) const {
@@ -360,10 +379,11 @@ Result<std::vector<Candidate>> FingerGallery::Search(const BiometricTemplate& pr
                         options_.min_candidates);
 }
 
-std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
-                                                     double penetration, std::size_t min_candidates) const {
+Result<std::vector<Candidate>> FingerGallery::SearchPrepared(const PreparedFingerTemplate& probe,
+                                                             std::size_t max_candidates, double penetration,
+                                                             std::size_t min_candidates) const {
   const std::size_t n = ids_.size();
-  if (n == 0 || max_candidates == 0 || options_.signatures_only) return {};
+  if (n == 0 || max_candidates == 0 || options_.signatures_only) return std::vector<Candidate>{};
   const std::size_t keep = std::min(
       n, std::max({min_candidates, max_candidates,
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
@@ -389,10 +409,10 @@ std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const Pre
   return shortlist;
 }
 
-std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,
-                                                      const std::vector<std::int64_t>& reference_ids,
-                                                      std::size_t max_candidates) const {
-  if (options_.signatures_only || max_candidates == 0) return {};
+Result<std::vector<Candidate>> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,
+                                                              const std::vector<std::int64_t>& reference_ids,
+                                                              std::size_t max_candidates) const {
+  if (options_.signatures_only || max_candidates == 0) return std::vector<Candidate>{};
   std::vector<Scored> shortlist;
   shortlist.reserve(reference_ids.size());
   for (const std::int64_t id : reference_ids) {
@@ -402,21 +422,29 @@ std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTempla
   return RankSlots(probe, shortlist, max_candidates);
 }
 
-std::vector<Candidate> FingerGallery::RankSlots(const PreparedFingerTemplate& probe,
-                                                const std::vector<Scored>& shortlist,
-                                                std::size_t max_candidates) const {
+Result<std::vector<Candidate>> FingerGallery::RankSlots(const PreparedFingerTemplate& probe,
+                                                        const std::vector<Scored>& shortlist,
+                                                        std::size_t max_candidates) const {
   // Stage 2: full MCC LSS-R on the shortlist, each thread unpacking into its own buffer.
   std::vector<float> final_scores(shortlist.size());
   std::vector<int> pair_counts(shortlist.size());
-  ParallelSlices(shortlist.size(), options_.threads, 64, [&](std::size_t begin, std::size_t end, unsigned) {
+  std::vector<Status> slice_errors(options_.threads);
+  ParallelSlices(shortlist.size(), options_.threads, 64, [&](std::size_t begin, std::size_t end, unsigned slice) {
     MccTemplate reference;
+    UnpackScratch scratch;
     for (std::size_t s = begin; s < end; ++s) {
-      UnpackCylinders(shortlist[s].slot, reference);
+      if (Status unpacked = UnpackCylinders(shortlist[s].slot, reference, scratch); !unpacked.ok()) {
+        slice_errors[slice] = std::move(unpacked);
+        return;
+      }
       const MccComparison comparison = CompareMcc(probe.cylinders, reference, options_.mcc);
       final_scores[s] = static_cast<float>(comparison.score);
       pair_counts[s] = static_cast<int>(comparison.pairs.size());
     }
   });
+  for (Status& error : slice_errors) {
+    if (!error.ok()) return Status(error.code(), "finger gallery: " + error.message());
+  }
   std::vector<std::size_t> order(shortlist.size());
   for (std::size_t s = 0; s < order.size(); ++s) order[s] = s;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

@@ -67,11 +67,11 @@ Status FingerGallery::SaveState(GalleryStateWriter& out) const {
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, signatures_));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, signature_set_bits_));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, ranges_));
-  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_cells_));
-  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_centres_));
-  ABIS_RETURN_IF_ERROR(WriteStateArray(out, cylinder_validity_));
+  ABIS_RETURN_IF_ERROR(cylinder_cells_.Save(out));
+  ABIS_RETURN_IF_ERROR(cylinder_centres_.Save(out));
+  ABIS_RETURN_IF_ERROR(cylinder_validity_.Save(out));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, orientation_ranges_));
-  ABIS_RETURN_IF_ERROR(WriteStateArray(out, orientation_cells_));
+  ABIS_RETURN_IF_ERROR(orientation_cells_.Save(out));
   return UsesCylinderIndex() ? cylinder_index_.SaveState(out) : Status::Ok();
 }
 
@@ -118,11 +118,12 @@ Status FingerGallery::LoadState(GalleryStateReader& in) {
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.signatures_, templates));
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.signature_set_bits_, templates));
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.ranges_, templates));
-  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_cells_, cylinders));
-  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_centres_, cylinders));
-  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.cylinder_validity_, cylinders));
+  // The arenas stay in the state when the reader offers it (stage 2 reads the shortlist's parts).
+  ABIS_RETURN_IF_ERROR(loaded.cylinder_cells_.Load(in, cylinders));
+  ABIS_RETURN_IF_ERROR(loaded.cylinder_centres_.Load(in, cylinders));
+  ABIS_RETURN_IF_ERROR(loaded.cylinder_validity_.Load(in, cylinders));
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.orientation_ranges_, templates));
-  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.orientation_cells_, orientation_cells));
+  ABIS_RETURN_IF_ERROR(loaded.orientation_cells_.Load(in, orientation_cells));
   if (UsesCylinderIndex()) ABIS_RETURN_IF_ERROR(loaded.cylinder_index_.LoadState(in, templates));
   // The sizes must add up: every range inside its arena, every id once, the garbage as counted.
   std::uint64_t live_cylinders = 0;

@@ -842,6 +842,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         const ModalityGallery* index = nullptr;
         std::function<std::int64_t(std::int64_t)> person_of_template;
         std::optional<GalleryIndexView> view;
+        std::optional<GalleryIndexKey> shared_key;
         if (restricted) {
           auto index_key = std::make_tuple(probe_template.modality, probe_template.position, probe.engine->algorithm());
           auto cached = private_indexes.find(index_key);
@@ -862,6 +863,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           result.quarantined_templates += private_index.damaged.size();
         } else {
           GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+          shared_key = key;
           if (attempt < kAttempts) {
             ABIS_ASSIGN_OR_RETURN(view, gallery_indexes_->TryAcquire(*store_, *probe.engine, key, generation));
             if (!view) {
@@ -881,6 +883,15 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         // for enough to fill the list with other persons; a restricted search ranks all of them.
         std::size_t wanted = restricted ? index->size() : request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
         auto candidates = index->Search(probe_template, std::min<std::size_t>(index->size(), wanted));
+        if (!candidates.ok() && candidates.status().code() == StatusCode::kDataLoss && shared_key &&
+            attempt < kAttempts) {
+          // A cached index found damaged (an array it reads on demand from its snapshot failed to
+          // authenticate): dropped with its snapshot, and the search runs again on a rebuilt one.
+          view.reset();
+          gallery_indexes_->DiscardDamagedIndex(*shared_key, candidates.status());
+          stale = true;
+          return Status::Ok();
+        }
         if (!candidates.ok()) return candidates.status().WithContext(probe.source);
         std::map<std::int64_t, int> rank_of_person;  // in this probe's list, from 1
         for (const Candidate& candidate : *candidates) {

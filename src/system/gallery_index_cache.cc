@@ -60,14 +60,16 @@ GalleryIndexView GalleryIndexCache::ViewOf(const std::shared_ptr<Entry>& entry,
 Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngine& engine, const GalleryIndexKey& key,
                                   std::int64_t generation) {
   std::shared_ptr<const GalleryIndexSnapshots> snapshots;
+  SnapshotLoading loading = SnapshotLoading::kWhole;
   {
     std::lock_guard lock(mutex_);
     snapshots = snapshots_;
+    loading = snapshot_loading_;
   }
   if (snapshots && entry.may_load_snapshot && !entry.index) {
     entry.may_load_snapshot = false;
     std::unique_ptr<ModalityGallery> loaded = engine.NewGallery();
-    Result<GalleryIndexSnapshotContent> content = snapshots->Read(key, *loaded);
+    Result<GalleryIndexSnapshotContent> content = snapshots->Read(key, *loaded, loading);
     std::lock_guard lock(mutex_);
     if (content.ok()) {
       // Its templates are checked against the store's listing below like any cached index's.
@@ -257,6 +259,21 @@ std::vector<QuarantinedTemplate> GalleryIndexCache::TakeNewlyQuarantined() {
 void GalleryIndexCache::Clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+}
+
+void GalleryIndexCache::SetSnapshotLoading(SnapshotLoading loading) {
+  std::lock_guard lock(mutex_);
+  snapshot_loading_ = loading;
+}
+
+void GalleryIndexCache::DiscardDamagedIndex(const GalleryIndexKey& key, const Status& reason) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(key);
+  if (!snapshots_) return;
+  std::string warning = "snapshot " + snapshots_->FileOf(key).filename().string() + " discarded: " + reason.message();
+  if (Status removed = snapshots_->Remove(key); !removed.ok()) warning += " (" + removed.message() + ")";
+  ++stats_.snapshots_discarded;
+  snapshot_warnings_.push_back(std::move(warning));
 }
 
 void GalleryIndexCache::EnableSnapshots(const std::filesystem::path& dir, const DerivedKey& key) {

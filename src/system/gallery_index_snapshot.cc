@@ -66,29 +66,50 @@ std::string AssociatedData(const GalleryIndexKey& key) {
          " position=" + std::to_string(static_cast<int>(key.position)) + " algorithm=" + key.algorithm;
 }
 
-class StreamWriterAdapter final : public GalleryStateWriter {
+class StateWriterAdapter final : public GalleryStateWriter {
  public:
-  explicit StreamWriterAdapter(SealedStreamWriter& out) : out_(out) {}
+  explicit StateWriterAdapter(SealedPageWriter& out) : out_(out) {}
   Status Write(std::span<const std::uint8_t> bytes) override { return out_.Write(bytes); }
 
  private:
-  SealedStreamWriter& out_;
+  SealedPageWriter& out_;
 };
 
-class StreamReaderAdapter final : public GalleryStateReader {
+// The snapshot file, kept open, as the source of a gallery's deferred arrays.
+class SnapshotStateSource final : public GalleryStateSource {
  public:
-  explicit StreamReaderAdapter(SealedStreamReader& in) : in_(in) {}
-  Status Read(std::span<std::uint8_t> bytes) override { return in_.Read(bytes); }
+  explicit SnapshotStateSource(std::shared_ptr<const SealedPageFile> file) : file_(std::move(file)) {}
+  Status ReadAt(std::uint64_t offset, std::span<std::uint8_t> bytes) const override {
+    return file_->ReadAt(offset, bytes);
+  }
 
  private:
-  SealedStreamReader& in_;
+  std::shared_ptr<const SealedPageFile> file_;
 };
 
-Status WriteWord(SealedStreamWriter& out, std::uint64_t word) {
+class StateReaderAdapter final : public GalleryStateReader {
+ public:
+  StateReaderAdapter(SealedPageCursor& in, SnapshotLoading loading) : in_(in), loading_(loading) {}
+  Status Read(std::span<std::uint8_t> bytes) override { return in_.Read(bytes); }
+  Result<DeferredStateBytes> Defer(std::uint64_t bytes) override {
+    if (loading_ != SnapshotLoading::kOnDemand) return DeferredStateBytes{};
+    if (!source_) source_ = std::make_shared<SnapshotStateSource>(in_.file());
+    DeferredStateBytes where{source_, in_.position()};
+    ABIS_RETURN_IF_ERROR(in_.Skip(bytes));
+    return where;
+  }
+
+ private:
+  SealedPageCursor& in_;
+  SnapshotLoading loading_;
+  std::shared_ptr<const GalleryStateSource> source_;
+};
+
+Status WriteWord(SealedPageWriter& out, std::uint64_t word) {
   return out.Write({reinterpret_cast<const std::uint8_t*>(&word), sizeof word});
 }
 
-Result<std::uint64_t> ReadWord(SealedStreamReader& in) {
+Result<std::uint64_t> ReadWord(SealedPageCursor& in) {
   std::uint64_t word = 0;
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
   return word;
@@ -216,8 +237,8 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
       std::filesystem::remove(file, ignored);
     }
   } remove_temporary{temporary};
-  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedStreamWriter> out,
-                        SealedStreamWriter::Create(temporary, key_, AssociatedData(key)));
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedPageWriter> out,
+                        SealedPageWriter::Create(temporary, key_, AssociatedData(key)));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, kContentFormat));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.generation)));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, content.skipped_templates));
@@ -229,7 +250,7 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
     ABIS_RETURN_IF_ERROR(WriteWord(*out, item.seal_id.size()));
     ABIS_RETURN_IF_ERROR(out->Write({reinterpret_cast<const std::uint8_t*>(item.seal_id.data()), item.seal_id.size()}));
   }
-  StreamWriterAdapter state(*out);
+  StateWriterAdapter state(*out);
   ABIS_RETURN_IF_ERROR(gallery.SaveState(state));
   ABIS_RETURN_IF_ERROR(out->Finish());
   const std::uint64_t bytes = out->bytes_written();
@@ -248,8 +269,8 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
   return bytes;
 }
 
-Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryIndexKey& key,
-                                                                ModalityGallery& gallery) const {
+Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryIndexKey& key, ModalityGallery& gallery,
+                                                                SnapshotLoading loading) const {
   const std::filesystem::path file = FileOf(key);
   if (!std::filesystem::exists(file)) return Status::NotFound("no snapshot " + file.filename().string());
   {
@@ -258,8 +279,9 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
     if (erasing) return Status::FailedPrecondition("an erasure is in progress: the snapshot is not loaded");
   }
   auto read = [&]() -> Result<GalleryIndexSnapshotContent> {
-    ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedStreamReader> in,
-                          SealedStreamReader::Open(file, key_, AssociatedData(key)));
+    ABIS_ASSIGN_OR_RETURN(std::shared_ptr<const SealedPageFile> sealed,
+                          SealedPageFile::Open(file, key_, AssociatedData(key)));
+    auto in = std::make_unique<SealedPageCursor>(std::move(sealed));
     ABIS_ASSIGN_OR_RETURN(std::uint64_t format, ReadWord(*in));
     if (format != kContentFormat) return Status::DataLoss("snapshot format " + std::to_string(format));
     GalleryIndexSnapshotContent content;
@@ -286,7 +308,7 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
       ABIS_RETURN_IF_ERROR(in->Read({reinterpret_cast<std::uint8_t*>(item.seal_id.data()), seal_size}));
       content.templates.push_back(std::move(item));
     }
-    StreamReaderAdapter state(*in);
+    StateReaderAdapter state(*in, loading);
     ABIS_RETURN_IF_ERROR(gallery.LoadState(state));
     ABIS_RETURN_IF_ERROR(in->ExpectEnd());
     if (gallery.size() != content.templates.size()) {
@@ -298,10 +320,17 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
   Result<GalleryIndexSnapshotContent> content = read();
   if (content.ok() || content.status().code() != StatusCode::kDataLoss) return content;
   // Never trusted again: the index is rebuilt from the store (and its snapshot written anew).
-  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
-  std::error_code ignored;
-  std::filesystem::remove(file, ignored);
+  (void)Remove(key);
   return Status::DataLoss("snapshot " + file.filename().string() + " discarded: " + content.status().message());
+}
+
+Status GalleryIndexSnapshots::Remove(const GalleryIndexKey& key) const {
+  ABIS_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Take(dir_));
+  std::error_code error;
+  std::filesystem::remove(FileOf(key), error);
+  if (error) return Status::IoError("cannot delete snapshot " + FileOf(key).string() + ": " + error.message());
+  SyncDirectory(dir_);
+  return Status::Ok();
 }
 
 Result<std::string> GalleryIndexSnapshots::BeginErasure(std::int64_t generation) const {

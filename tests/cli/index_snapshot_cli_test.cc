@@ -113,6 +113,35 @@ TEST_F(IndexSnapshotCliTest, ASearchLeavesASnapshotATamperedOneIsDiscardedAndDel
   EXPECT_EQ(Snapshots().size(), 1u);
 }
 
+// The CLI search leaves a finger index's cylinders in the snapshot and reads only its shortlist's:
+// a page of them damaged after the snapshot was written is found by the search that reads it,
+// which drops the index and its snapshot, audits that, and answers from the store.
+TEST_F(IndexSnapshotCliTest, ADamagedPageOnlyASearchReadsIsFoundByThatSearchWhichAnswersFromTheStore) {
+  const auto first = Search("P-3");
+  ASSERT_FALSE(first.empty());
+  ASSERT_EQ(Snapshots().size(), 1u);
+  const auto file = Snapshots().front();
+  // Sealed pages of 16 KiB (+16 bytes of tag) after a 36-byte header. The state holds the template
+  // list, then the finger gallery's ids, signatures (512 bytes each) and ranges (about 4 KiB for
+  // six templates), then its cylinder cells (160 bytes each, about 40 per template): page 1 lies
+  // wholly in the cells.
+  constexpr std::uintmax_t kSealedPage = 16 * 1024 + 16;
+  ASSERT_GT(std::filesystem::file_size(file), 36 + 3 * kSealedPage) << "a state of several pages";
+  {
+    std::fstream damaged(file, std::ios::in | std::ios::out | std::ios::binary);
+    damaged.seekp(static_cast<std::streamoff>(36 + kSealedPage + 200));
+    damaged.put('\x42');
+  }
+  EXPECT_EQ(Search("P-3"), first) << "answered from the store";
+  CliRun audit = Run({"audit", "export", "--action", "index_snapshot.discarded"}, admin_);
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.out.find("finger gallery"), std::string::npos)
+      << "found by the search reading the page, not when loading: " << audit.out;
+  ASSERT_EQ(Snapshots().size(), 1u) << "written again after the rebuild";
+  EXPECT_EQ(Search("P-3"), first);
+  EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 1);
+}
+
 TEST_F(IndexSnapshotCliTest, ABatchImportLeavesTheGalleryIndexAndItsSnapshotForTheFirstSearch) {
   EXPECT_TRUE(Snapshots().empty()) << "the set-up import ran with --no-index-refresh";
   // A search leaves a snapshot; damaged, it is refused by the import's refresh, which audits that.

@@ -39,8 +39,8 @@ TEST(FingerGalleryStateTest, ALoadedGalleryAnswersExactlyAsTheOriginal) {
   EXPECT_EQ(loaded.CylinderCount(), original.CylinderCount());
   for (std::uint64_t f : {0, 3, 7, 15}) {
     const PreparedFingerTemplate probe = Prepared(f, 1);
-    const auto expected = original.SearchPrepared(probe, 18, 1.0, 18);
-    const auto actual = loaded.SearchPrepared(probe, 18, 1.0, 18);
+    const auto expected = original.SearchPrepared(probe, 18, 1.0, 18).value();
+    const auto actual = loaded.SearchPrepared(probe, 18, 1.0, 18).value();
     ASSERT_EQ(actual.size(), expected.size());
     for (std::size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(actual[i].reference_id, expected[i].reference_id);
@@ -51,7 +51,58 @@ TEST(FingerGalleryStateTest, ALoadedGalleryAnswersExactlyAsTheOriginal) {
   loaded.Remove(1);
   EXPECT_EQ(loaded.size(), original.size() - 1);
   ASSERT_TRUE(loaded.AddPrepared(1, Prepared(0, 0)).ok());
-  EXPECT_EQ(loaded.SearchPrepared(Prepared(0, 1), 1, 1.0, 1).front().reference_id, 1);
+  EXPECT_EQ(loaded.SearchPrepared(Prepared(0, 1), 1, 1.0, 1).value().front().reference_id, 1);
+}
+
+// A state loaded with its arenas left in the source (GalleryStateReader::Defer, as a CLI search
+// loads a snapshot): the same answers, the same state written again, templates added and removed
+// after loading (a compaction reads the arenas in), and a source damaged since loading makes the
+// search fail (kDataLoss) instead of answering without the templates it could not read.
+TEST(FingerGalleryStateTest, AGalleryWithItsArenasLeftInTheStateAnswersExactlyAsTheOriginal) {
+  FingerGallery original(Exhaustive());
+  for (std::uint64_t f = 0; f < 20; ++f)
+    ASSERT_TRUE(original.AddPrepared(static_cast<std::int64_t>(f + 1), Prepared(f, 0)).ok());
+  original.Remove(4);
+  MemoryStateWriter writer;
+  ASSERT_TRUE(original.SaveState(writer).ok());
+
+  FingerGallery loaded(Exhaustive());
+  MemoryStateReader reader(writer.bytes(), /*defer=*/true);
+  ASSERT_TRUE(loaded.LoadState(reader).ok());
+  EXPECT_TRUE(reader.at_end());
+  // The arenas were not read: only the ranges, signatures and LSH postings are in memory.
+  EXPECT_EQ(reader.source()->reads(), 0u);
+  EXPECT_LT(loaded.MemoryBytes(), original.MemoryBytes() / 2);
+  for (std::uint64_t f : {0, 7, 15}) {
+    const auto expected = original.SearchPrepared(Prepared(f, 1), 18, 1.0, 18).value();
+    const auto actual = loaded.SearchPrepared(Prepared(f, 1), 18, 1.0, 18).value();
+    ASSERT_EQ(actual.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(actual[i].reference_id, expected[i].reference_id);
+      EXPECT_EQ(actual[i].score, expected[i].score);
+    }
+  }
+  EXPECT_GT(reader.source()->reads(), 0u);
+  MemoryStateWriter again;
+  ASSERT_TRUE(loaded.SaveState(again).ok());
+  EXPECT_EQ(again.bytes(), writer.bytes());
+
+  // Added after loading (in memory, after the deferred part), then enough removed to compact.
+  ASSERT_TRUE(loaded.AddPrepared(40, Prepared(30, 0)).ok());
+  EXPECT_EQ(loaded.SearchPrepared(Prepared(30, 1), 1, 1.0, 1).value().front().reference_id, 40);
+  for (std::int64_t id = 1; id <= 15; ++id) loaded.Remove(id);
+  EXPECT_EQ(loaded.SearchPrepared(Prepared(30, 1), 1, 1.0, 1).value().front().reference_id, 40);
+  EXPECT_EQ(loaded.SearchPrepared(Prepared(17, 1), 1, 1.0, 1).value().front().reference_id, 18);
+
+  FingerGallery damaged(Exhaustive());
+  MemoryStateReader damaged_reader(writer.bytes(), /*defer=*/true);
+  ASSERT_TRUE(damaged.LoadState(damaged_reader).ok());
+  damaged_reader.source()->fail();
+  const auto failed = damaged.SearchPrepared(Prepared(3, 1), 5, 1.0, 5);
+  EXPECT_EQ(failed.status().code(), StatusCode::kDataLoss);
+  // Removals still work; the compaction they would start is put off.
+  for (std::int64_t id = 1; id <= 15; ++id) damaged.Remove(id);
+  EXPECT_EQ(damaged.size(), 5u);
 }
 
 TEST(FingerGalleryStateTest, AStateOfOtherMccParametersIsRefused) {

@@ -26,7 +26,7 @@ TEST(FingerGalleryTest, ExhaustiveScoresEqualDirectComparisonOfTheStoredTemplate
     ASSERT_TRUE(gallery.AddPrepared(static_cast<std::int64_t>(100 + f), references.back()).ok());
   }
   const PreparedFingerTemplate probe = Prepared(3, 1);
-  const std::vector<Candidate> candidates = gallery.SearchPrepared(probe, 12, 1.0, 12);
+  const std::vector<Candidate> candidates = gallery.SearchPrepared(probe, 12, 1.0, 12).value();
   ASSERT_EQ(candidates.size(), 12u);
   EXPECT_EQ(candidates.front().reference_id, 103);
   for (const Candidate& candidate : candidates) {
@@ -44,17 +44,17 @@ TEST(FingerGalleryTest, ShortlistSearchScoresOnlyTheGivenKnownReferences) {
     ASSERT_TRUE(gallery.AddPrepared(static_cast<std::int64_t>(100 + f), references.back()).ok());
   }
   const PreparedFingerTemplate probe = Prepared(5, 1);
-  const std::vector<Candidate> without_mate = gallery.SearchShortlist(probe, {101, 102, 999}, 10);
+  const std::vector<Candidate> without_mate = gallery.SearchShortlist(probe, {101, 102, 999}, 10).value();
   ASSERT_EQ(without_mate.size(), 2u);  // 999 is not in the gallery
   for (const Candidate& candidate : without_mate) {
     EXPECT_NE(candidate.reference_id, 105);
     const double direct = CompareMcc(probe.cylinders, references[candidate.reference_id - 100].cylinders).score;
     EXPECT_EQ(candidate.score, static_cast<float>(direct));
   }
-  const std::vector<Candidate> with_mate = gallery.SearchShortlist(probe, {101, 105, 102}, 1);
+  const std::vector<Candidate> with_mate = gallery.SearchShortlist(probe, {101, 105, 102}, 1).value();
   ASSERT_EQ(with_mate.size(), 1u);
   EXPECT_EQ(with_mate[0].reference_id, 105);
-  EXPECT_TRUE(gallery.SearchShortlist(probe, {}, 5).empty());
+  EXPECT_TRUE(gallery.SearchShortlist(probe, {}, 5).value().empty());
 }
 
 TEST(FingerGalleryTest, RemovalAndArenaCompactionKeepTheOtherTemplatesIntact) {
@@ -71,7 +71,7 @@ TEST(FingerGalleryTest, RemovalAndArenaCompactionKeepTheOtherTemplatesIntact) {
   ASSERT_TRUE(gallery.AddPrepared(1, references[5]).ok());  // replaces reference 1
   EXPECT_EQ(gallery.size(), 4u);
   for (std::int64_t f : {3, 5, 7}) {
-    const std::vector<Candidate> top = gallery.SearchPrepared(references[f], 4, 1.0, 4);
+    const std::vector<Candidate> top = gallery.SearchPrepared(references[f], 4, 1.0, 4).value();
     ASSERT_FALSE(top.empty());
     const double self = CompareMcc(references[f].cylinders, references[f].cylinders).score;
     EXPECT_EQ(top.front().score, static_cast<float>(self));
@@ -135,7 +135,7 @@ TEST(FingerGalleryTest, SignaturesOnlyGalleryPreselectsTheMateWithoutCylinders) 
     }
   }
   EXPECT_GE(mates_in_top5, 8);  // 5 of 50 at random would keep about 1 of 10
-  EXPECT_TRUE(gallery.SearchPrepared(Prepared(0, 1), 3, 1.0, 3).empty());
+  EXPECT_TRUE(gallery.SearchPrepared(Prepared(0, 1), 3, 1.0, 3).value().empty());
 }
 
 // ShrinkToFit copies an array to shrink it, so it only does so where the saving is large: a

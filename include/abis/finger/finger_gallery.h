@@ -37,6 +37,7 @@
 #include "abis/finger/cylinder_lsh_segments.h"
 #include "abis/finger/mcc.h"
 #include "abis/finger/mcc_signature.h"
+#include "abis/modality/deferred_state_array.h"
 #include "abis/modality/engine.h"
 
 namespace abis::finger {
@@ -85,13 +86,15 @@ class FingerGallery : public ModalityGallery {
   Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const override;
   // Search with a prepared probe and explicit stage-1 settings (penetration 1 = exhaustive), by
   // the gallery's pre-selection.
-  // Returns nothing on a signatures-only gallery.
-  std::vector<Candidate> SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
-                                        double penetration, std::size_t min_candidates) const;
+  // Returns nothing on a signatures-only gallery. kDataLoss (or kIoError) when the cylinders of a
+  // shortlisted template, left in the snapshot the gallery was loaded from, cannot be read back.
+  Result<std::vector<Candidate>> SearchPrepared(const PreparedFingerTemplate& probe, std::size_t max_candidates,
+                                                double penetration, std::size_t min_candidates) const;
   // Stage 2 alone on the given references (ids not in the gallery are skipped): full MCC, best
-  // first, at most `max_candidates`. Returns nothing on a signatures-only gallery.
-  std::vector<Candidate> SearchShortlist(const PreparedFingerTemplate& probe, const std::vector<std::int64_t>& reference_ids,
-                                         std::size_t max_candidates) const;
+  // first, at most `max_candidates`. Returns nothing on a signatures-only gallery; errors as above.
+  Result<std::vector<Candidate>> SearchShortlist(const PreparedFingerTemplate& probe,
+                                                 const std::vector<std::int64_t>& reference_ids,
+                                                 std::size_t max_candidates) const;
   // Stage 1 alone: the `keep` references with the highest signature similarity, best first
   // (ties by insertion slot).
   std::vector<PreselectedReference> Preselect(const FingerSignature& probe, std::size_t keep) const;
@@ -111,6 +114,9 @@ class FingerGallery : public ModalityGallery {
   // layout and a fingerprint of the cylinder builder (the cylinders and signature it makes of a
   // fixed synthetic finger with this gallery's MCC parameters), so a state written by another
   // build, another parameter set or another layout is refused (kDataLoss), never searched.
+  // When the reader offers it (GalleryStateReader::Defer), the cylinder arena and the map arena
+  // stay in the snapshot and stage 2 reads the shortlisted templates' parts from it; a
+  // compaction reads them in first (and is put off when that fails).
   Status SaveState(GalleryStateWriter& out) const override;
   Status LoadState(GalleryStateReader& in) override;
   std::size_t CylinderCount() const { return cylinder_cells_.size() - garbage_cylinders_; }
@@ -143,11 +149,19 @@ class FingerGallery : public ModalityGallery {
     return options_.preselection == FingerPreselection::kCylinderLsh && !options_.signatures_only;
   }
   // Stage 2: full MCC of `probe` with the shortlisted slots, ranked.
-  std::vector<Candidate> RankSlots(const PreparedFingerTemplate& probe, const std::vector<Scored>& shortlist,
-                                   std::size_t max_candidates) const;
+  Result<std::vector<Candidate>> RankSlots(const PreparedFingerTemplate& probe, const std::vector<Scored>& shortlist,
+                                           std::size_t max_candidates) const;
+  // Where deferred arena parts are read to while a template is unpacked.
+  struct UnpackScratch {
+    std::vector<MccBits> cells;
+    std::vector<MccTemplate::Centre> centres;
+    std::vector<SpatialValidity> validity;
+    std::vector<std::uint8_t> orientation;
+  };
   // Unpacks the cylinders and the orientation map of `slot` into `out` (reusing its capacity).
-  void UnpackCylinders(std::size_t slot, MccTemplate& out) const;
-  void CompactArena();
+  Status UnpackCylinders(std::size_t slot, MccTemplate& out, UnpackScratch& scratch) const;
+  // Returns false, changing nothing, when deferred arena parts cannot be read in.
+  bool CompactArena();
   std::size_t SlotMapBytes() const;  // the id -> slot map, estimated
 
   FingerGalleryOptions options_;
@@ -157,12 +171,12 @@ class FingerGallery : public ModalityGallery {
   std::vector<std::uint32_t> signature_set_bits_;
   std::vector<CylinderRange> ranges_;
   // The cylinder arena, structure of arrays.
-  std::vector<MccBits> cylinder_cells_;
-  std::vector<MccTemplate::Centre> cylinder_centres_;
-  std::vector<SpatialValidity> cylinder_validity_;
+  DeferredStateArray<MccBits> cylinder_cells_;
+  DeferredStateArray<MccTemplate::Centre> cylinder_centres_;
+  DeferredStateArray<SpatialValidity> cylinder_validity_;
   std::size_t garbage_cylinders_ = 0;
   std::vector<OrientationRange> orientation_ranges_;  // per template, as ranges_
-  std::vector<std::uint8_t> orientation_cells_;        // the map arena
+  DeferredStateArray<std::uint8_t> orientation_cells_;  // the map arena
   std::size_t garbage_orientation_cells_ = 0;
   CylinderLshSegments cylinder_index_;  // slot for slot with ids_ (empty unless UsesCylinderIndex())
 };

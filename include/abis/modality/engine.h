@@ -88,11 +88,31 @@ class GalleryStateWriter {
   virtual ~GalleryStateWriter() = default;
   virtual Status Write(std::span<const std::uint8_t> bytes) = 0;
 };
+// A state that stays readable after it is loaded (a snapshot file kept open): bytes at any
+// offset. Thread-safety: ReadAt may be called from any number of threads at once.
+class GalleryStateSource {
+ public:
+  virtual ~GalleryStateSource() = default;
+  // Exactly bytes.size() bytes at `offset`; kDataLoss when they are not there or are damaged.
+  virtual Status ReadAt(std::uint64_t offset, std::span<std::uint8_t> bytes) const = 0;
+};
+// Bytes of a state left where they are, to be read when needed (GalleryStateReader::Defer).
+struct DeferredStateBytes {
+  std::shared_ptr<const GalleryStateSource> source;  // null: not deferred
+  std::uint64_t offset = 0;
+};
 class GalleryStateReader {
  public:
   virtual ~GalleryStateReader() = default;
   // Exactly bytes.size() bytes; kDataLoss when the state ends before or is damaged.
   virtual Status Read(std::span<std::uint8_t> bytes) = 0;
+  // Moves past the next `bytes` bytes without reading them and says where they can be read later,
+  // when this reader's state stays readable and its owner asked for arrays on demand (a short-lived
+  // process that searches once); else a null source and nothing moved (the caller reads them).
+  virtual Result<DeferredStateBytes> Defer(std::uint64_t bytes) {
+    (void)bytes;
+    return DeferredStateBytes{};
+  }
 };
 
 // One 64-bit word of a gallery state, in the machine's byte order (states are local caches).

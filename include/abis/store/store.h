@@ -24,7 +24,7 @@
 #include "abis/store/audit_storage.h"
 #include "abis/store/records.h"
 #include "abis/store/review_records.h"
-#include "abis/store/sealed_stream.h"
+#include "abis/store/sealed_pages.h"
 #include "abis/store/service_task.h"
 #include "abis/store/watchlist_alert.h"
 
@@ -86,7 +86,7 @@ class Store : public AuditStorage {
   // The schema version of the store (for health checks).
   virtual Result<int> SchemaVersion() = 0;
   // The key gallery index snapshots are sealed under: derived from the master key for that
-  // purpose only (abis/store/sealed_stream.h), so the master key never leaves the store.
+  // purpose only (abis/store/sealed_pages.h), so the master key never leaves the store.
   virtual DerivedKey IndexSnapshotKey() const = 0;
   // Inside a Transaction: runs `body` so that, when it returns an error, exactly its changes are
   // undone and the transaction goes on (all-or-nothing per person within a batch). An error that

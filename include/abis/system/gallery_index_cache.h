@@ -125,6 +125,14 @@ class GalleryIndexCache {
   // SaveSnapshots writes them. Off until called.
   void EnableSnapshots(const std::filesystem::path& dir, const DerivedKey& key);
   bool snapshots_enabled() const;
+  // How first builds load snapshots (kWhole unless set): kOnDemand for a process that searches
+  // once (the CLI search), whose indexes then read their deferred arrays from the snapshot files.
+  void SetSnapshotLoading(SnapshotLoading loading);
+  // Drops the cached index of `key` and deletes its snapshot, after a search found the index
+  // damaged (`reason`: a deferred array failed to read back); the next search rebuilds it from the
+  // store. Views still held keep the old index until they are released. Counted and reported as a
+  // discarded snapshot (TakeSnapshotWarnings).
+  void DiscardDamagedIndex(const GalleryIndexKey& key, const Status& reason);
   // Writes the snapshot of every cached, current index the policy selects; searches go on
   // meanwhile (updates of an index wait while it is written).
   SnapshotSaveReport SaveSnapshots(const SnapshotSavePolicy& policy = {});
@@ -151,6 +159,7 @@ class GalleryIndexCache {
   std::vector<QuarantinedTemplate> newly_quarantined_;
   std::unordered_set<std::string> reported_damage_;         // "<template id>/<seal>" already reported
   std::shared_ptr<const GalleryIndexSnapshots> snapshots_;  // null: snapshots off
+  SnapshotLoading snapshot_loading_ = SnapshotLoading::kWhole;
   std::vector<std::string> snapshot_warnings_;
 };
 

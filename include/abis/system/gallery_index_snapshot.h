@@ -2,7 +2,7 @@
 // loads a gallery's prepared index from one file instead of decrypting and preparing every
 // template, then brings it up to date through the gallery generation (GalleryIndexCache).
 //
-// A snapshot is derived data, sealed (abis/store/sealed_stream.h) under a key derived from the
+// A snapshot is derived data, sealed (abis/store/sealed_pages.h) under a key derived from the
 // store's master key, and bound to what it indexes (gallery, modality, finger position, algorithm).
 // It is never trusted over the store: every template it holds is checked against the store's
 // listing (id, person, seal) when loaded, and a snapshot that fails authentication, was written by
@@ -26,7 +26,7 @@
 
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
-#include "abis/store/sealed_stream.h"
+#include "abis/store/sealed_pages.h"
 #include "abis/system/gallery_index_key.h"
 
 namespace abis {
@@ -45,6 +45,11 @@ struct GalleryIndexSnapshotContent {
   std::uint64_t skipped_templates = 0;
 };
 
+// How Read loads a gallery: wholly into memory (a long-lived process), or leaving the arrays the
+// gallery offers to defer (GalleryStateReader::Defer: a finger gallery's cylinders) in the file,
+// kept open, for its searches to read the few they need (a process that searches once).
+enum class SnapshotLoading { kWhole, kOnDemand };
+
 class GalleryIndexSnapshots {
  public:
   GalleryIndexSnapshots(std::filesystem::path dir, const DerivedKey& key);
@@ -62,7 +67,11 @@ class GalleryIndexSnapshots {
   // Loads the snapshot of `key` into `gallery` (empty, made by the engine of key.algorithm).
   // kNotFound: there is none. Any other failure (authentication, format, a generation below the
   // erasure floor) deletes the file and is returned, kDataLoss; `gallery` is then unusable.
-  Result<GalleryIndexSnapshotContent> Read(const GalleryIndexKey& key, ModalityGallery& gallery) const;
+  Result<GalleryIndexSnapshotContent> Read(const GalleryIndexKey& key, ModalityGallery& gallery,
+                                           SnapshotLoading loading = SnapshotLoading::kWhole) const;
+
+  // Deletes the snapshot of `key` if there is one (an index found damaged after loading).
+  Status Remove(const GalleryIndexKey& key) const;
 
   // Before an erasing operation: deletes every snapshot, raises the floor to `generation` (the
   // current generation + 1) and leaves this process's marker; returns the marker's name.
