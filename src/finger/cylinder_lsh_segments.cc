@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "abis/core/search_executor.h"
+
 namespace abis::finger {
 namespace {
 
@@ -146,9 +148,51 @@ void CylinderLshSegments::AccumulateFresh(const CylinderLshKeys& probe, std::vec
   }
 }
 
-std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep) const {
-  std::vector<float> scores(homes_.size(), 0);
+std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                                 unsigned slices) const {
+  std::vector<float> scores;
   std::vector<std::uint32_t> touched;
+  const std::size_t parts = std::clamp<std::size_t>(slices, 1, std::max<std::size_t>(1, probe.cylinders()));
+  if (parts == 1) {
+    scores.assign(homes_.size(), 0);
+    Score(probe, scores, touched);
+  } else {
+    std::vector<std::vector<float>> part_scores(parts);
+    std::vector<std::vector<std::uint32_t>> part_touched(parts);
+    SearchExecutor::Shared().ParallelFor(parts, [&](std::size_t part) {
+      const auto first = static_cast<std::ptrdiff_t>(SearchExecutor::SliceBegin(probe.cylinders(), parts, part));
+      const auto end = static_cast<std::ptrdiff_t>(SearchExecutor::SliceBegin(probe.cylinders(), parts, part + 1));
+      CylinderLshKeys cylinders;
+      cylinders.keys.assign(probe.keys.begin() + first * kCylinderLshTables,
+                            probe.keys.begin() + end * kCylinderLshTables);
+      part_scores[part].assign(homes_.size(), 0);
+      Score(cylinders, part_scores[part], part_touched[part]);
+    });
+    scores = std::move(part_scores[0]);
+    touched = std::move(part_touched[0]);
+    for (std::size_t part = 1; part < parts; ++part) {
+      for (const std::uint32_t slot : part_touched[part]) {
+        if (scores[slot] == 0) touched.push_back(slot);
+        scores[slot] += part_scores[part][slot];
+      }
+    }
+  }
+  std::vector<CylinderLshIndex::Scored> ranked;
+  ranked.reserve(touched.size());
+  for (const std::uint32_t slot : touched) ranked.push_back({scores[slot], slot});
+  const auto better = [](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.slot < b.slot;
+  };
+  if (ranked.size() > keep) {
+    std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), better);
+    ranked.resize(keep);
+  }
+  std::sort(ranked.begin(), ranked.end(), better);
+  return ranked;
+}
+
+void CylinderLshSegments::Score(const CylinderLshKeys& probe, std::vector<float>& scores,
+                                std::vector<std::uint32_t>& touched) const {
   std::vector<float> local_scores;
   std::vector<std::uint32_t> local_touched;
   for (const Segment& segment : segments_) {
@@ -163,18 +207,6 @@ std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderL
     }
   }
   AccumulateFresh(probe, scores, touched);
-  std::vector<CylinderLshIndex::Scored> ranked;
-  ranked.reserve(touched.size());
-  for (const std::uint32_t slot : touched) ranked.push_back({scores[slot], slot});
-  const auto better = [](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
-    return a.score != b.score ? a.score > b.score : a.slot < b.slot;
-  };
-  if (ranked.size() > keep) {
-    std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), better);
-    ranked.resize(keep);
-  }
-  std::sort(ranked.begin(), ranked.end(), better);
-  return ranked;
 }
 
 std::size_t CylinderLshSegments::MemoryBytes() const {

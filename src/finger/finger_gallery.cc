@@ -62,10 +62,16 @@ Status FingerGallery::Add(std::int64_t reference_id, const BiometricTemplate& re
 
 namespace {
 
+// Galleries this large split a cylinder-LSH query over the search threads (the probe's cylinders
+// in parts); below it one thread answers in a few milliseconds.
+constexpr std::size_t kParallelLshQuerySlots = 50000;
+
 class PreparedFingerReference final : public ModalityGallery::PreparedReference {
  public:
-  explicit PreparedFingerReference(PreparedFingerTemplate prepared) : prepared(std::move(prepared)) {}
+  PreparedFingerReference(PreparedFingerTemplate prepared, CylinderLshKeys keys)
+      : prepared(std::move(prepared)), keys(std::move(keys)) {}
   PreparedFingerTemplate prepared;
+  CylinderLshKeys keys;  // empty unless the gallery keeps the cylinder-LSH index
 };
 
 }  // namespace
@@ -73,17 +79,29 @@ class PreparedFingerReference final : public ModalityGallery::PreparedReference 
 Result<std::unique_ptr<ModalityGallery::PreparedReference>> FingerGallery::PrepareReference(
     const BiometricTemplate& reference) const {
   ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(reference));
+  PreparedFingerTemplate prepared = PrepareFingerTemplate(minutiae, options_.mcc);
+  // The LSH keys too: preparing runs on every core, adding on one.
+  CylinderLshKeys keys = UsesCylinderIndex() ? BuildCylinderLshKeys(prepared.cylinders) : CylinderLshKeys{};
   return std::unique_ptr<PreparedReference>(
-      std::make_unique<PreparedFingerReference>(PrepareFingerTemplate(minutiae, options_.mcc)));
+      std::make_unique<PreparedFingerReference>(std::move(prepared), std::move(keys)));
 }
 
 Status FingerGallery::AddReference(std::int64_t reference_id, std::unique_ptr<PreparedReference> prepared) {
   auto* finger = dynamic_cast<PreparedFingerReference*>(prepared.get());
   if (finger == nullptr) return Status::InvalidArgument("finger gallery: a reference prepared by another gallery");
-  return AddPrepared(reference_id, finger->prepared);
+  if (UsesCylinderIndex() && finger->keys.keys.empty()) {  // prepared by a gallery without the index
+    return AddPrepared(reference_id, finger->prepared);
+  }
+  return AddPreparedWithKeys(reference_id, finger->prepared, std::move(finger->keys));
 }
 
 Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFingerTemplate& prepared) {
+  return AddPreparedWithKeys(reference_id, prepared,
+                             UsesCylinderIndex() ? BuildCylinderLshKeys(prepared.cylinders) : CylinderLshKeys{});
+}
+
+Status FingerGallery::AddPreparedWithKeys(std::int64_t reference_id, const PreparedFingerTemplate& prepared,
+                                          CylinderLshKeys keys) {
   const MccTemplate& cylinders = prepared.cylinders;
   const std::size_t count = options_.signatures_only ? 0 : cylinders.size();
   const std::string where = "finger gallery, reference " + std::to_string(reference_id);
@@ -158,7 +176,7 @@ Status FingerGallery::AddPrepared(std::int64_t reference_id, const PreparedFinge
     orientation_cells_.memory().insert(orientation_cells_.memory().end(), map.cells.begin(), map.cells.end());
   }
   orientation_ranges_.push_back(orientation);
-  if (UsesCylinderIndex()) return cylinder_index_.Add(BuildCylinderLshKeys(cylinders));
+  if (UsesCylinderIndex()) return cylinder_index_.Add(std::move(keys));
   return Status::Ok();
 }
 
@@ -395,7 +413,9 @@ Result<std::vector<Candidate>> FingerGallery::SearchPrepared(const PreparedFinge
 std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
                                                                        std::size_t keep) const {
   std::vector<Scored> shortlist;
-  for (const CylinderLshIndex::Scored& scored : cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep)) {
+  const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
+  for (const CylinderLshIndex::Scored& scored :
+       cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, slices)) {
     shortlist.push_back({scored.score, scored.slot});
   }
   if (shortlist.size() < keep) {  // too few templates share a key: the signatures fill the rest

@@ -73,6 +73,17 @@ TEST(CylinderLshSegmentsTest, ScoresEqualOneStaticIndexAfterAddsAndRemovals) {
   const auto best = segments.Query(Keys(finger_of_slot[5], 1), 1);
   ASSERT_EQ(best.size(), 1u);
   EXPECT_EQ(finger_of_slot[best[0].slot], finger_of_slot[5]);
+  // The probe's cylinders scored in parallel parts give the same list, scores and order.
+  for (unsigned slices : {2u, 3u, 7u, 1000u}) {
+    const CylinderLshKeys probe = Keys(finger_of_slot[9], 1);
+    const auto whole = segments.Query(probe, 50);
+    const auto parts = segments.Query(probe, 50, slices);
+    ASSERT_EQ(parts.size(), whole.size()) << slices;
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_EQ(parts[i].slot, whole[i].slot) << slices << " slices, rank " << i;
+      EXPECT_EQ(parts[i].score, whole[i].score) << slices << " slices, rank " << i;
+    }
+  }
 }
 
 TEST(CylinderLshSegmentsTest, StateRoundTripsAndDamageIsRefused) {

@@ -36,8 +36,11 @@ class CylinderLshSegments {
   std::size_t size() const { return homes_.size(); }
 
   // The `keep` slots with the highest score, best first (ties by lower slot); slots sharing no
-  // key with the probe are not returned.
-  std::vector<CylinderLshIndex::Scored> Query(const CylinderLshKeys& probe, std::size_t keep) const;
+  // key with the probe are not returned. With `slices` > 1 the probe's cylinders are split into
+  // that many parts scored at once on the shared SearchExecutor (a score is a sum over the probe's
+  // cylinders of whole counts, so the answer is the same); each part holds a score per slot.
+  std::vector<CylinderLshIndex::Scored> Query(const CylinderLshKeys& probe, std::size_t keep,
+                                              unsigned slices = 1) const;
 
   std::size_t MemoryBytes() const;
   std::size_t segment_count() const { return segments_.size(); }
@@ -61,6 +64,9 @@ class CylinderLshSegments {
     std::uint32_t local = 0;         // slot in that segment, or position in the fresh list
   };
 
+  // Scores of every live slot for `probe` into scores[slot] (0 before), appending each slot that
+  // scores to `touched`.
+  void Score(const CylinderLshKeys& probe, std::vector<float>& scores, std::vector<std::uint32_t>& touched) const;
   // Scores of the fresh templates, added to scores[slot] (as CylinderLshIndex::Accumulate).
   void AccumulateFresh(const CylinderLshKeys& probe, std::vector<float>& scores,
                        std::vector<std::uint32_t>& touched) const;

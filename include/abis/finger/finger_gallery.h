@@ -49,7 +49,7 @@ struct FingerGalleryOptions {
   std::size_t min_candidates = 100;  // ... but never fewer than this
   unsigned threads = 0;              // slices per search, run on the shared SearchExecutor; 0 = hardware concurrency
   MccParameters mcc;
-  bool signatures_only = false;      // keep no cylinders: stage 1 only (see above)
+  bool signatures_only = false;                                        // keep no cylinders: stage 1 only (see above)
   FingerPreselection preselection = FingerPreselection::kCylinderLsh;  // ignored with signatures_only
 };
 
@@ -130,7 +130,7 @@ class FingerGallery : public ModalityGallery {
     std::uint16_t count = 0;
   };
   struct OrientationRange {
-    std::uint64_t offset = 0;  // into orientation_cells_; the cell count is columns * rows
+    std::uint64_t offset = 0;      // into orientation_cells_; the cell count is columns * rows
     std::uint16_t block_size = 0;  // 0 = no map
     std::uint16_t columns = 0;
     std::uint16_t rows = 0;
@@ -142,6 +142,8 @@ class FingerGallery : public ModalityGallery {
     std::uint32_t slot;
   };
 
+  // AddPrepared with the template's cylinder-LSH keys already built (by PrepareReference).
+  Status AddPreparedWithKeys(std::int64_t reference_id, const PreparedFingerTemplate& prepared, CylinderLshKeys keys);
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
   // Stage 1 by the cylinder-LSH index, topped up from the signature scan to `keep`.
   std::vector<Scored> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
@@ -175,7 +177,7 @@ class FingerGallery : public ModalityGallery {
   DeferredStateArray<MccTemplate::Centre> cylinder_centres_;
   DeferredStateArray<SpatialValidity> cylinder_validity_;
   std::size_t garbage_cylinders_ = 0;
-  std::vector<OrientationRange> orientation_ranges_;  // per template, as ranges_
+  std::vector<OrientationRange> orientation_ranges_;    // per template, as ranges_
   DeferredStateArray<std::uint8_t> orientation_cells_;  // the map arena
   std::size_t garbage_orientation_cells_ = 0;
   CylinderLshSegments cylinder_index_;  // slot for slot with ids_ (empty unless UsesCylinderIndex())
