@@ -3,11 +3,11 @@
 // rate on pooled FVC ISO templates.
 #include <algorithm>
 #include <array>
-#include <cmath>
-#include <functional>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <iterator>
@@ -84,8 +84,8 @@ class PhaseProgress {
     const double elapsed = SecondsSince(start_);
     const double left = elapsed / static_cast<double>(done) * static_cast<double>(total_ - std::min(done, total_));
     std::cerr << "bench finger: " << phase_ << ": " << done << "/" << total_ << " (" << std::fixed
-              << std::setprecision(1) << 100.0 * static_cast<double>(done) / static_cast<double>(total_)
-              << " %), " << elapsed << " s, about " << left << " s left\n";
+              << std::setprecision(1) << 100.0 * static_cast<double>(done) / static_cast<double>(total_) << " %), "
+              << elapsed << " s, about " << left << " s left\n";
   }
 
  private:
@@ -137,7 +137,8 @@ nlohmann::json OneToOneSpeed() {
   const auto fast_start = Clock::now();
   while (SecondsSince(fast_start) < 1.0) {
     for (std::size_t i = 0; i < kTemplates; ++i) {
-      for (std::size_t j = 0; j < kTemplates; ++j) checksum += CompareSignatures(prepared[i].signature, prepared[j].signature);
+      for (std::size_t j = 0; j < kTemplates; ++j)
+        checksum += CompareSignatures(prepared[i].signature, prepared[j].signature);
     }
     fast += kTemplates * kTemplates;
   }
@@ -255,14 +256,13 @@ Result<nlohmann::json> OneToManySpeed(const BenchFingerArguments& arguments) {
     std::array<std::size_t, kReportedPenetrations.size()> lsh_hits{};
     std::array<std::size_t, kRankedPenetrations.size()> lsh_rank1{}, bloom_rank1{};
     double query_seconds = 0, stage2_seconds = 0;
-    const std::size_t search_probes =
-        arguments.search_probes == 0 ? probes : std::min(probes, arguments.search_probes);
+    const std::size_t search_probes = arguments.search_probes == 0 ? probes : std::min(probes, arguments.search_probes);
     PhaseProgress lsh_progress("cylinder-LSH stage 1 (probes)", probes);
     for (std::size_t p = 0; p < probes; ++p) {
       lsh_progress.Update(p);
       const CylinderLshKeys probe_keys = BuildCylinderLshKeys(probe_templates[p].cylinders);
       const auto start = Clock::now();
-      const std::vector<CylinderLshIndex::Scored> shortlist = index.Query(probe_keys, widest);
+      const std::vector<CylinderLshIndex::Scored> shortlist = index.Query(probe_keys, widest).value();
       query_seconds += SecondsSince(start);
       for (std::size_t r = 0; r < shortlist.size(); ++r) {
         if (static_cast<std::int64_t>(shortlist[r].slot) != mates[p]) continue;  // slot = id here
@@ -470,7 +470,8 @@ Result<nlohmann::json> FvcPreselection(const std::string& root, double penetrati
     }
     {
       std::size_t rank = 0;
-      for (const CylinderLshIndex::Scored& scored : lsh_index.Query(lsh_keys[p], templates.size())) {
+      const std::vector<CylinderLshIndex::Scored> lsh_ranked = lsh_index.Query(lsh_keys[p], templates.size()).value();
+      for (const CylinderLshIndex::Scored& scored : lsh_ranked) {
         if (scored.slot == p) continue;
         if (identities[scored.slot] == identities[p]) {
           for (std::size_t k = 0; k < kReportedPenetrations.size(); ++k) {

@@ -109,22 +109,24 @@ void CylinderLshIndex::Build(const std::vector<CylinderLshKeys>& templates) {
   std::sort(entries.begin(), entries.end());
   table_keys_.clear();
   run_begin_.clear();
-  postings_.resize(entries.size());
+  postings_ = {};
+  std::vector<std::uint32_t>& postings = postings_.memory();
+  postings.resize(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::uint64_t table_key = entries[i] >> 32;
     if (table_keys_.empty() || table_keys_.back() != table_key) {
       table_keys_.push_back(table_key);
       run_begin_.push_back(static_cast<std::uint32_t>(i));
     }
-    postings_[i] = static_cast<std::uint32_t>(entries[i]);
+    postings[i] = static_cast<std::uint32_t>(entries[i]);
   }
   run_begin_.push_back(static_cast<std::uint32_t>(entries.size()));
   slot_count_ = templates.size();
 }
 
-void CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<float>& score,
-                                  std::vector<std::uint32_t>& touched_slots) const {
-  std::vector<std::uint32_t> hits, merged;
+Status CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<float>& score,
+                                    std::vector<std::uint32_t>& touched_slots) const {
+  std::vector<std::uint32_t> hits, merged, read;
   std::vector<std::size_t> bounds;  // starts of the sorted runs in `hits`, then its end
   for (std::size_t c = 0; c < probe.cylinders(); ++c) {
     hits.clear();
@@ -137,7 +139,9 @@ void CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<floa
       if (run == table_keys_.end() || *run != table_key) continue;
       const std::size_t r = static_cast<std::size_t>(run - table_keys_.begin());
       bounds.push_back(hits.size());
-      hits.insert(hits.end(), postings_.begin() + run_begin_[r], postings_.begin() + run_begin_[r + 1]);
+      const std::size_t length = run_begin_[r + 1] - run_begin_[r];
+      ABIS_ASSIGN_OR_RETURN(const std::uint32_t* run_postings, postings_.View(run_begin_[r], length, read));
+      hits.insert(hits.end(), run_postings, run_postings + length);
     }
     // Each run is sorted (postings are sorted within a key): merge them pairwise, log2(runs) passes.
     bounds.push_back(hits.size());
@@ -163,6 +167,7 @@ void CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<floa
     std::size_t i = 0;
     while (i < hits.size()) {
       const std::uint32_t slot = hits[i] >> 8;
+      if (slot >= score.size()) return Status::DataLoss("cylinder index: a posting names a slot out of range");
       int best = 0;
       while (i < hits.size() && (hits[i] >> 8) == slot) {
         const std::uint32_t entry = hits[i];
@@ -174,12 +179,14 @@ void CylinderLshIndex::Accumulate(const CylinderLshKeys& probe, std::vector<floa
       score[slot] += static_cast<float>(best);
     }
   }
+  return Status::Ok();
 }
 
-std::vector<CylinderLshIndex::Scored> CylinderLshIndex::Query(const CylinderLshKeys& probe, std::size_t keep) const {
+Result<std::vector<CylinderLshIndex::Scored>> CylinderLshIndex::Query(const CylinderLshKeys& probe,
+                                                                      std::size_t keep) const {
   std::vector<float> score(slot_count_, 0);
   std::vector<std::uint32_t> touched_slots;
-  Accumulate(probe, score, touched_slots);
+  ABIS_RETURN_IF_ERROR(Accumulate(probe, score, touched_slots));
   std::vector<Scored> ranked;
   ranked.reserve(touched_slots.size());
   for (const std::uint32_t slot : touched_slots) ranked.push_back({score[slot], slot});
@@ -199,14 +206,16 @@ CylinderLshIndex CylinderLshIndex::Merge(const CylinderLshIndex& first, const st
                                          std::size_t slots) {
   CylinderLshIndex merged;
   merged.slot_count_ = slots;
-  merged.postings_.reserve(first.postings_.size() + second.postings_.size());
+  std::vector<std::uint32_t>& postings = merged.postings_.memory();
+  postings.reserve(first.postings_.size() + second.postings_.size());
   merged.table_keys_.reserve(std::max(first.table_keys_.size(), second.table_keys_.size()));
   merged.run_begin_.reserve(merged.table_keys_.capacity() + 1);
-  const auto copy_run = [&merged](const CylinderLshIndex& from, const std::vector<std::uint32_t>& new_slots,
-                                  std::size_t run) {
+  const auto copy_run = [&postings](const CylinderLshIndex& from, const std::vector<std::uint32_t>& new_slots,
+                                    std::size_t run) {
+    const std::vector<std::uint32_t>& from_postings = from.postings_.memory();
     for (std::uint32_t i = from.run_begin_[run]; i < from.run_begin_[run + 1]; ++i) {
-      const std::uint32_t slot = new_slots[from.postings_[i] >> 8];
-      if (slot != kDropped) merged.postings_.push_back(slot << 8 | (from.postings_[i] & 0xFF));
+      const std::uint32_t slot = new_slots[from_postings[i] >> 8];
+      if (slot != kDropped) postings.push_back(slot << 8 | (from_postings[i] & 0xFF));
     }
   };
   std::size_t a = 0, b = 0;
@@ -214,22 +223,42 @@ CylinderLshIndex CylinderLshIndex::Merge(const CylinderLshIndex& first, const st
     const bool take_first = b == second.table_keys_.size() ||
                             (a < first.table_keys_.size() && first.table_keys_[a] <= second.table_keys_[b]);
     const std::uint64_t table_key = take_first ? first.table_keys_[a] : second.table_keys_[b];
-    const std::size_t begin = merged.postings_.size();
+    const std::size_t begin = postings.size();
     if (a < first.table_keys_.size() && first.table_keys_[a] == table_key) copy_run(first, first_slots, a++);
     if (b < second.table_keys_.size() && second.table_keys_[b] == table_key) copy_run(second, second_slots, b++);
-    if (merged.postings_.size() == begin) continue;  // every posting of the key was dropped
+    if (postings.size() == begin) continue;  // every posting of the key was dropped
     merged.table_keys_.push_back(table_key);
     merged.run_begin_.push_back(static_cast<std::uint32_t>(begin));
   }
-  merged.run_begin_.push_back(static_cast<std::uint32_t>(merged.postings_.size()));
+  merged.run_begin_.push_back(static_cast<std::uint32_t>(postings.size()));
   return merged;
+}
+
+namespace {
+
+Status CheckPostingSlots(const std::vector<std::uint32_t>& postings, std::size_t slots) {
+  for (const std::uint32_t posting : postings) {
+    if ((posting >> 8) >= slots) return Status::DataLoss("cylinder index state: a posting names a slot out of range");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CylinderLshIndex::Materialize() {
+  if (postings_.deferred() == 0) return Status::Ok();
+  DeferredStateArray<std::uint32_t> read = postings_;
+  ABIS_RETURN_IF_ERROR(read.Materialize());
+  ABIS_RETURN_IF_ERROR(CheckPostingSlots(read.memory(), slot_count_));
+  postings_ = std::move(read);
+  return Status::Ok();
 }
 
 Status CylinderLshIndex::SaveState(GalleryStateWriter& out) const {
   ABIS_RETURN_IF_ERROR(WriteStateWords(out, {slot_count_, table_keys_.size(), postings_.size()}));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, table_keys_));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, run_begin_));
-  return WriteStateArray(out, postings_);
+  return postings_.Save(out);
 }
 
 Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
@@ -244,7 +273,7 @@ Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
   loaded.slot_count_ = slots;
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.table_keys_, runs));
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.run_begin_, runs + 1));
-  ABIS_RETURN_IF_ERROR(ReadStateArray(in, loaded.postings_, postings));
+  ABIS_RETURN_IF_ERROR(loaded.postings_.Load(in, postings));
   if (loaded.run_begin_.front() != 0 || loaded.run_begin_.back() != postings) {
     return Status::DataLoss("cylinder index state: the runs do not cover the postings");
   }
@@ -254,16 +283,14 @@ Status CylinderLshIndex::LoadState(GalleryStateReader& in, std::size_t slots) {
       return Status::DataLoss("cylinder index state: runs out of order at run " + std::to_string(r));
     }
   }
-  for (const std::uint32_t posting : loaded.postings_) {
-    if ((posting >> 8) >= slots) return Status::DataLoss("cylinder index state: a posting names a slot out of range");
-  }
+  ABIS_RETURN_IF_ERROR(CheckPostingSlots(loaded.postings_.memory(), slots));  // deferred ones: when read
   *this = std::move(loaded);
   return Status::Ok();
 }
 
 std::size_t CylinderLshIndex::MemoryBytes() const {
   return table_keys_.capacity() * sizeof(std::uint64_t) + run_begin_.capacity() * sizeof(std::uint32_t) +
-         postings_.capacity() * sizeof(std::uint32_t);
+         postings_.memory().capacity() * sizeof(std::uint32_t);
 }
 
 }  // namespace abis::finger

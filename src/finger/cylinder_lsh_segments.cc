@@ -69,7 +69,9 @@ void CylinderLshSegments::SwapRemove(std::uint32_t slot) {
   homes_.pop_back();
   if (removed.segment != kFresh) {
     Segment& segment = segments_[removed.segment];
-    if (segment.slot_of_local.size() >= kFreshLimit && 2 * segment.live < segment.slot_of_local.size()) {
+    // A segment whose postings are still in the snapshot and cannot be read in stays as it is.
+    if (segment.slot_of_local.size() >= kFreshLimit && 2 * segment.live < segment.slot_of_local.size() &&
+        segment.index.Materialize().ok()) {
       segment = MergeSegments(segment, nullptr);
       RehomeSegment(removed.segment);
     }
@@ -128,7 +130,8 @@ void CylinderLshSegments::SealFresh() {
     return a.index.postings() + b.index.postings() <= std::numeric_limits<std::uint32_t>::max();
   };
   while (segments_.size() >= 2 && segments_[segments_.size() - 2].live <= segments_.back().live &&
-         fits(segments_[segments_.size() - 2], segments_.back())) {
+         fits(segments_[segments_.size() - 2], segments_.back()) &&
+         segments_[segments_.size() - 2].index.Materialize().ok() && segments_.back().index.Materialize().ok()) {
     Segment merged = MergeSegments(segments_[segments_.size() - 2], &segments_.back());
     segments_.pop_back();
     segments_.back() = std::move(merged);
@@ -148,17 +151,18 @@ void CylinderLshSegments::AccumulateFresh(const CylinderLshKeys& probe, std::vec
   }
 }
 
-std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep,
-                                                                 unsigned slices) const {
+Result<std::vector<CylinderLshIndex::Scored>> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                                         unsigned slices) const {
   std::vector<float> scores;
   std::vector<std::uint32_t> touched;
   const std::size_t parts = std::clamp<std::size_t>(slices, 1, std::max<std::size_t>(1, probe.cylinders()));
   if (parts == 1) {
     scores.assign(homes_.size(), 0);
-    Score(probe, scores, touched);
+    ABIS_RETURN_IF_ERROR(Score(probe, scores, touched));
   } else {
     std::vector<std::vector<float>> part_scores(parts);
     std::vector<std::vector<std::uint32_t>> part_touched(parts);
+    std::vector<Status> part_status(parts);
     SearchExecutor::Shared().ParallelFor(parts, [&](std::size_t part) {
       const auto first = static_cast<std::ptrdiff_t>(SearchExecutor::SliceBegin(probe.cylinders(), parts, part));
       const auto end = static_cast<std::ptrdiff_t>(SearchExecutor::SliceBegin(probe.cylinders(), parts, part + 1));
@@ -166,8 +170,9 @@ std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderL
       cylinders.keys.assign(probe.keys.begin() + first * kCylinderLshTables,
                             probe.keys.begin() + end * kCylinderLshTables);
       part_scores[part].assign(homes_.size(), 0);
-      Score(cylinders, part_scores[part], part_touched[part]);
+      part_status[part] = Score(cylinders, part_scores[part], part_touched[part]);
     });
+    for (const Status& status : part_status) ABIS_RETURN_IF_ERROR(status);
     scores = std::move(part_scores[0]);
     touched = std::move(part_touched[0]);
     for (std::size_t part = 1; part < parts; ++part) {
@@ -191,14 +196,14 @@ std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderL
   return ranked;
 }
 
-void CylinderLshSegments::Score(const CylinderLshKeys& probe, std::vector<float>& scores,
-                                std::vector<std::uint32_t>& touched) const {
+Status CylinderLshSegments::Score(const CylinderLshKeys& probe, std::vector<float>& scores,
+                                  std::vector<std::uint32_t>& touched) const {
   std::vector<float> local_scores;
   std::vector<std::uint32_t> local_touched;
   for (const Segment& segment : segments_) {
     local_scores.assign(segment.slot_of_local.size(), 0);
     local_touched.clear();
-    segment.index.Accumulate(probe, local_scores, local_touched);
+    ABIS_RETURN_IF_ERROR(segment.index.Accumulate(probe, local_scores, local_touched));
     for (const std::uint32_t local : local_touched) {
       const std::uint32_t slot = segment.slot_of_local[local];
       if (slot == kDead) continue;
@@ -207,6 +212,7 @@ void CylinderLshSegments::Score(const CylinderLshKeys& probe, std::vector<float>
     }
   }
   AccumulateFresh(probe, scores, touched);
+  return Status::Ok();
 }
 
 std::size_t CylinderLshSegments::MemoryBytes() const {

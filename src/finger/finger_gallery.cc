@@ -406,16 +406,20 @@ Result<std::vector<Candidate>> FingerGallery::SearchPrepared(const PreparedFinge
       n, std::max({min_candidates, max_candidates,
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
 
-  if (UsesCylinderIndex()) return RankSlots(probe, PreselectByCylinders(probe, keep), max_candidates);
+  if (UsesCylinderIndex()) {
+    ABIS_ASSIGN_OR_RETURN(const std::vector<Scored> shortlist, PreselectByCylinders(probe, keep));
+    return RankSlots(probe, shortlist, max_candidates);
+  }
   return RankSlots(probe, ScanSignatures(probe.signature, keep), max_candidates);
 }
 
-std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
-                                                                       std::size_t keep) const {
+Result<std::vector<FingerGallery::Scored>> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
+                                                                               std::size_t keep) const {
   std::vector<Scored> shortlist;
   const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
-  for (const CylinderLshIndex::Scored& scored :
-       cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, slices)) {
+  ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked,
+                        cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, slices));
+  for (const CylinderLshIndex::Scored& scored : ranked) {
     shortlist.push_back({scored.score, scored.slot});
   }
   if (shortlist.size() < keep) {  // too few templates share a key: the signatures fill the rest

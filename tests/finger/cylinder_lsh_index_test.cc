@@ -34,7 +34,7 @@ TEST(CylinderLshIndexTest, RanksTheMateFirstAmongFiftyFingers) {
   EXPECT_GT(index.MemoryBytes(), 0u);
   int first = 0;
   for (int f = 0; f < kFingers; f += 5) {
-    const std::vector<CylinderLshIndex::Scored> ranked = index.Query(BuildCylinderLshKeys(Impression(f, 1)), 3);
+    const std::vector<CylinderLshIndex::Scored> ranked = index.Query(BuildCylinderLshKeys(Impression(f, 1)), 3).value();
     ASSERT_FALSE(ranked.empty());
     EXPECT_LE(ranked.size(), 3u);
     for (std::size_t r = 1; r < ranked.size(); ++r) EXPECT_GE(ranked[r - 1].score, ranked[r].score);
@@ -46,11 +46,11 @@ TEST(CylinderLshIndexTest, RanksTheMateFirstAmongFiftyFingers) {
 TEST(CylinderLshIndexTest, AnEmptyProbeOrIndexReturnsNothing) {
   CylinderLshIndex empty;
   empty.Build({});
-  EXPECT_TRUE(empty.Query(BuildCylinderLshKeys(Impression(1, 1)), 10).empty());
+  EXPECT_TRUE(empty.Query(BuildCylinderLshKeys(Impression(1, 1)), 10).value().empty());
   CylinderLshIndex index;
   index.Build({BuildCylinderLshKeys(Impression(1, 0))});
-  EXPECT_TRUE(index.Query(CylinderLshKeys{}, 10).empty());
-  EXPECT_EQ(index.Query(BuildCylinderLshKeys(Impression(1, 1)), 10).size(), 1u);
+  EXPECT_TRUE(index.Query(CylinderLshKeys{}, 10).value().empty());
+  EXPECT_EQ(index.Query(BuildCylinderLshKeys(Impression(1, 1)), 10).value().size(), 1u);
 }
 
 }  // namespace

@@ -30,8 +30,8 @@ std::map<std::uint64_t, float> SegmentScores(const CylinderLshSegments& segments
                                              const std::vector<std::uint64_t>& finger_of_slot,
                                              const CylinderLshKeys& probe) {
   std::map<std::uint64_t, float> scores;
-  for (const auto& scored : segments.Query(probe, finger_of_slot.size()))
-    scores[finger_of_slot[scored.slot]] = scored.score;
+  const std::vector<CylinderLshIndex::Scored> ranked = segments.Query(probe, finger_of_slot.size()).value();
+  for (const auto& scored : ranked) scores[finger_of_slot[scored.slot]] = scored.score;
   return scores;
 }
 
@@ -41,7 +41,8 @@ std::map<std::uint64_t, float> StaticScores(const std::vector<std::uint64_t>& fi
   CylinderLshIndex index;
   index.Build(keys);
   std::map<std::uint64_t, float> scores;
-  for (const auto& scored : index.Query(probe, fingers.size())) scores[fingers[scored.slot]] = scored.score;
+  const std::vector<CylinderLshIndex::Scored> ranked = index.Query(probe, fingers.size()).value();
+  for (const auto& scored : ranked) scores[fingers[scored.slot]] = scored.score;
   return scores;
 }
 
@@ -70,14 +71,14 @@ TEST(CylinderLshSegmentsTest, ScoresEqualOneStaticIndexAfterAddsAndRemovals) {
         << "probe finger " << probe_finger;
   }
   // The mate of a probe ranks first.
-  const auto best = segments.Query(Keys(finger_of_slot[5], 1), 1);
+  const auto best = segments.Query(Keys(finger_of_slot[5], 1), 1).value();
   ASSERT_EQ(best.size(), 1u);
   EXPECT_EQ(finger_of_slot[best[0].slot], finger_of_slot[5]);
   // The probe's cylinders scored in parallel parts give the same list, scores and order.
   for (unsigned slices : {2u, 3u, 7u, 1000u}) {
     const CylinderLshKeys probe = Keys(finger_of_slot[9], 1);
-    const auto whole = segments.Query(probe, 50);
-    const auto parts = segments.Query(probe, 50, slices);
+    const auto whole = segments.Query(probe, 50).value();
+    const auto parts = segments.Query(probe, 50, slices).value();
     ASSERT_EQ(parts.size(), whole.size()) << slices;
     for (std::size_t i = 0; i < whole.size(); ++i) {
       EXPECT_EQ(parts[i].slot, whole[i].slot) << slices << " slices, rank " << i;
@@ -107,6 +108,26 @@ TEST(CylinderLshSegmentsTest, StateRoundTripsAndDamageIsRefused) {
   const CylinderLshKeys probe = Keys(42, 1);
   EXPECT_EQ(SegmentScores(loaded, finger_of_slot, probe), SegmentScores(segments, finger_of_slot, probe));
 
+  // Loaded with the postings left in the state: the same scores; templates added until segments
+  // merge (reading the postings in) keep them equal to one static index; a state damaged since
+  // loading fails the query instead of answering without postings.
+  CylinderLshSegments deferred;
+  MemoryStateReader deferring(writer.bytes(), /*defer=*/true);
+  ASSERT_TRUE(deferred.LoadState(deferring, segments.size()).ok());
+  EXPECT_EQ(SegmentScores(deferred, finger_of_slot, probe), SegmentScores(segments, finger_of_slot, probe));
+  EXPECT_GT(deferring.source()->reads(), 0u);
+  std::vector<std::uint64_t> grown = finger_of_slot;
+  for (std::uint64_t f = 1000; f < 1000 + 4 * CylinderLshSegments::kFreshLimit; ++f) {
+    ASSERT_TRUE(deferred.Add(Keys(f, 0)).ok());
+    grown.push_back(f);
+  }
+  EXPECT_EQ(SegmentScores(deferred, grown, probe), StaticScores(grown, probe));
+  CylinderLshSegments damaged_later;
+  MemoryStateReader damaged_source(writer.bytes(), /*defer=*/true);
+  ASSERT_TRUE(damaged_later.LoadState(damaged_source, segments.size()).ok());
+  damaged_source.source()->fail();
+  EXPECT_EQ(damaged_later.Query(probe, 10).status().code(), StatusCode::kDataLoss);
+
   // Another slot count, or a posting naming a slot that does not exist, is refused.
   CylinderLshSegments refused;
   MemoryStateReader wrong_size(writer.bytes());
@@ -126,9 +147,9 @@ TEST(CylinderLshSegmentsTest, ARemovedTemplateIsNeverReturned) {
   EXPECT_EQ(segments.segment_count(), 2u);  // 128 + 64 templates, and 8 in the fresh list
   // Remove every slot from the back: each removal is of the last slot.
   for (int i = 0; i < 199; ++i) segments.SwapRemove(static_cast<std::uint32_t>(segments.size() - 1));
-  const auto ranked = segments.Query(Keys(150, 1), 10);
+  const auto ranked = segments.Query(Keys(150, 1), 10).value();
   for (const auto& scored : ranked) EXPECT_EQ(scored.slot, 0u);
-  EXPECT_EQ(segments.Query(Keys(0, 1), 10).size(), 1u);
+  EXPECT_EQ(segments.Query(Keys(0, 1), 10).value().size(), 1u);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 
 #include "abis/core/status.h"
 #include "abis/finger/mcc.h"
+#include "abis/modality/deferred_state_array.h"
 #include "abis/modality/engine.h"
 
 namespace abis::finger {
@@ -56,15 +57,18 @@ class CylinderLshIndex {
   // past the 255th of a template are left out.
   void Build(const std::vector<CylinderLshKeys>& templates);
   // The `keep` slots with the highest score, best first (ties by slot); slots sharing no key
-  // with the probe are not returned.
-  std::vector<Scored> Query(const CylinderLshKeys& probe, std::size_t keep) const;
+  // with the probe are not returned. Fails (kDataLoss, kIoError) only when postings left in the
+  // state the index was loaded from cannot be read back or name a slot out of range.
+  Result<std::vector<Scored>> Query(const CylinderLshKeys& probe, std::size_t keep) const;
   // The scores behind Query(): adds each slot's score to scores[slot] (scores.size() == size()),
-  // appending a slot to `touched` when its score first leaves 0.
-  void Accumulate(const CylinderLshKeys& probe, std::vector<float>& scores, std::vector<std::uint32_t>& touched) const;
+  // appending a slot to `touched` when its score first leaves 0. Fails as Query().
+  Status Accumulate(const CylinderLshKeys& probe, std::vector<float>& scores,
+                    std::vector<std::uint32_t>& touched) const;
   // The index of `first`'s and `second`'s templates: slot s of `first` becomes first_slots[s] and
   // slot s of `second` becomes second_slots[s], or is dropped when that is kDropped. The new slots
   // must keep the order of the old ones and put all of `first` before all of `second` (then the
-  // merge is one linear pass); `slots` is the new index's size.
+  // merge is one linear pass); `slots` is the new index's size. REQUIRES: both have their postings
+  // in memory (Materialize).
   static constexpr std::uint32_t kDropped = 0xFFFFFFFF;
   static CylinderLshIndex Merge(const CylinderLshIndex& first, const std::vector<std::uint32_t>& first_slots,
                                 const CylinderLshIndex& second, const std::vector<std::uint32_t>& second_slots,
@@ -72,10 +76,15 @@ class CylinderLshIndex {
   std::size_t MemoryBytes() const;
   std::size_t size() const { return slot_count_; }
   std::size_t postings() const { return postings_.size(); }
+  // Reads postings left in the state (see LoadState) into memory and checks them as LoadState does
+  // postings it reads; on failure nothing changes.
+  Status Materialize();
 
   // Snapshot form: the arrays as they are. LoadState checks that they form an index over `slots`
   // slots (runs sorted and inside the postings, every posting's slot below `slots`): kDataLoss
-  // otherwise, leaving this index unchanged.
+  // otherwise, leaving this index unchanged. When the reader offers it (GalleryStateReader::Defer)
+  // the postings stay in the state and a query reads the runs of the probe's keys, checking their
+  // slots then.
   Status SaveState(GalleryStateWriter& out) const;
   Status LoadState(GalleryStateReader& in, std::size_t slots);
 
@@ -83,7 +92,7 @@ class CylinderLshIndex {
   // Postings sorted by (table, key): the entry is slot << 8 | cylinder.
   std::vector<std::uint64_t> table_keys_;  // (table << 32 | key) of each run of postings
   std::vector<std::uint32_t> run_begin_;   // first posting of each run (size = runs + 1)
-  std::vector<std::uint32_t> postings_;
+  DeferredStateArray<std::uint32_t> postings_;
   std::size_t slot_count_ = 0;
 };
 

@@ -39,8 +39,9 @@ class CylinderLshSegments {
   // key with the probe are not returned. With `slices` > 1 the probe's cylinders are split into
   // that many parts scored at once on the shared SearchExecutor (a score is a sum over the probe's
   // cylinders of whole counts, so the answer is the same); each part holds a score per slot.
-  std::vector<CylinderLshIndex::Scored> Query(const CylinderLshKeys& probe, std::size_t keep,
-                                              unsigned slices = 1) const;
+  // Fails as CylinderLshIndex::Query (postings left in a snapshot that cannot be read back).
+  Result<std::vector<CylinderLshIndex::Scored>> Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                      unsigned slices = 1) const;
 
   std::size_t MemoryBytes() const;
   std::size_t segment_count() const { return segments_.size(); }
@@ -66,7 +67,7 @@ class CylinderLshSegments {
 
   // Scores of every live slot for `probe` into scores[slot] (0 before), appending each slot that
   // scores to `touched`.
-  void Score(const CylinderLshKeys& probe, std::vector<float>& scores, std::vector<std::uint32_t>& touched) const;
+  Status Score(const CylinderLshKeys& probe, std::vector<float>& scores, std::vector<std::uint32_t>& touched) const;
   // Scores of the fresh templates, added to scores[slot] (as CylinderLshIndex::Accumulate).
   void AccumulateFresh(const CylinderLshKeys& probe, std::vector<float>& scores,
                        std::vector<std::uint32_t>& touched) const;

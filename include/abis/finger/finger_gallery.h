@@ -114,9 +114,10 @@ class FingerGallery : public ModalityGallery {
   // layout and a fingerprint of the cylinder builder (the cylinders and signature it makes of a
   // fixed synthetic finger with this gallery's MCC parameters), so a state written by another
   // build, another parameter set or another layout is refused (kDataLoss), never searched.
-  // When the reader offers it (GalleryStateReader::Defer), the cylinder arena and the map arena
-  // stay in the snapshot and stage 2 reads the shortlisted templates' parts from it; a
-  // compaction reads them in first (and is put off when that fails).
+  // When the reader offers it (GalleryStateReader::Defer), the cylinder arena, the map arena and
+  // the cylinder-LSH postings stay in the snapshot: stage 1 reads the postings of the probe's keys,
+  // stage 2 the shortlisted templates' parts; a compaction or merge reads them in first (and is
+  // put off when that fails).
   Status SaveState(GalleryStateWriter& out) const override;
   Status LoadState(GalleryStateReader& in) override;
   std::size_t CylinderCount() const { return cylinder_cells_.size() - garbage_cylinders_; }
@@ -146,7 +147,7 @@ class FingerGallery : public ModalityGallery {
   Status AddPreparedWithKeys(std::int64_t reference_id, const PreparedFingerTemplate& prepared, CylinderLshKeys keys);
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
   // Stage 1 by the cylinder-LSH index, topped up from the signature scan to `keep`.
-  std::vector<Scored> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
+  Result<std::vector<Scored>> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
   bool UsesCylinderIndex() const {
     return options_.preselection == FingerPreselection::kCylinderLsh && !options_.signatures_only;
   }
