@@ -15,6 +15,7 @@
 #include "abis/system/each_face_search.h"
 #include "abis/system/kinship_search.h"
 #include "cli_context.h"
+#include "slap_enrol.h"
 
 namespace abis::cli {
 namespace {
@@ -145,15 +146,124 @@ struct PurposeOptions {
   }
 };
 
+// After an enrolment: `abis search --person` in `gallery` (purpose deduplication), hits recorded
+// as leads for the two-person review; adds possible_duplicates and dedup_search_seq to `out`.
+Result<SearchResult> SearchDuplicates(AbisSystem& system, const Operator& op, const std::string& person,
+                                      const std::string& gallery, const std::string& case_ref, double fmr,
+                                      nlohmann::json& out) {
+  SearchRequest search;
+  search.purpose = Purpose::kDeduplication;
+  search.case_ref = case_ref;
+  search.gallery = gallery;
+  search.probe_person = person;
+  search.target_false_match_rate = fmr;
+  search.hits_only = true;
+  auto found = system.Search(op, search);
+  if (!found.ok()) return found.status().WithContext("enrolled; the deduplication search failed");
+  SaveIndexSnapshotsQuietly(system);
+  nlohmann::json list = nlohmann::json::array();
+  for (const CandidateResult& c : found->candidates) {
+    list.push_back({{"external_id", c.external_id}, {"fused_ln_lr", c.fused_log_lr}, {"review_id", c.review_id}});
+  }
+  out["possible_duplicates"] = list;
+  out["dedup_search_seq"] = found->audit_seq;
+  return found;
+}
+
+void PrintDuplicates(std::ostream& s, const SearchResult& duplicates, const std::string& gallery) {
+  s << duplicates.candidates.size() << " possible duplicate(s) in '" << gallery << "' (search " << duplicates.audit_seq
+    << "; review with abis review search --search " << duplicates.audit_seq << ")\n";
+  for (const CandidateResult& c : duplicates.candidates) {
+    s << "  " << EscapeForDisplay(c.external_id) << "  fused ln-LR " << c.fused_log_lr << "\n";
+  }
+}
+
+// What `abis enrol` is told.
+struct EnrolOptions {
+  std::string person, encounter = "enrollment", agency;
+  std::vector<std::string> galleries;
+  SampleOptions sample;
+  std::string dedup_gallery, dedup_case;  // deduplication after the enrolment
+  double dedup_fmr = 1e-4;
+  SlapEnrolOptions slap;  // --slap: the file is a slap, cut into fingers (one encounter)
+};
+
+// `abis enrol --slap K --file SLAP`: every finger cut from the slap in one encounter, all or
+// nothing (a finger its engine rejects refuses the encounter unless partial slaps are accepted).
+void EnrolSlap(CliContext& context, const EnrolOptions& options) {
+  const SampleOptions& sample = options.sample;
+  const SlapEnrolOptions& slap = options.slap;
+  const std::string& person = options.person;
+  if (!sample.finger.empty()) {
+    context.Failed(
+        Status::InvalidArgument("--finger and --slap exclude each other: a slap's finger positions come "
+                                "from its hand geometry"));
+    return;
+  }
+  auto modality = ParseModality(sample.modality);
+  if (context.Failed(modality.status())) return;
+  if (*modality != Modality::kFinger) {
+    context.Failed(Status::InvalidArgument("--slap needs --modality finger, not " + sample.modality));
+    return;
+  }
+  auto cut = SlapSamplesFromImage(sample.file, sample.ppi, slap);
+  if (context.Failed(cut.status())) return;
+  EncounterEnrolment request;
+  request.person = person;
+  request.samples = std::move(cut->samples);
+  request.encounter_kind = options.encounter;
+  request.source_agency = options.agency;
+  request.galleries = options.galleries;
+  request.rejected_samples = slap.accept_partial ? EncounterEnrolment::RejectedSamples::kSkip
+                                                 : EncounterEnrolment::RejectedSamples::kRefuseAll;
+  auto session = context.OpenAsOperator();
+  if (context.Failed(session.status())) return;
+  auto [system, op] = *session;
+  auto result = system->EnrolEncounter(op, request);
+  if (context.Failed(result.status())) return;
+  std::vector<std::string> skipped = cut->skipped;
+  for (const SampleRejection& rejection : result->rejected) skipped.push_back(rejection.status.message());
+  if (result->samples.empty()) {
+    context.Failed(Status::FailedPrecondition(sample.file + ": every finger of the slap was rejected; nothing stored"));
+    return;
+  }
+  nlohmann::json fingers = nlohmann::json::array();
+  for (const EnrolResult& enrolled : result->samples) {
+    fingers.push_back({{"position", FingerPositionName(enrolled.biometric_template.position)},
+                       {"fgp", static_cast<int>(enrolled.biometric_template.position)},
+                       {"sample_id", enrolled.sample_id},
+                       {"template_id", enrolled.template_id},
+                       {"quality", enrolled.biometric_template.quality}});
+  }
+  nlohmann::json out = {{"person", person},
+                        {"person_id", result->person_id},
+                        {"encounter", result->encounter_external_id},
+                        {"slap", slap.slap},
+                        {"fingers", fingers},
+                        {"missing_positions", cut->missing_positions},
+                        {"skipped", skipped},
+                        {"segmentation", cut->report}};
+  std::optional<SearchResult> duplicates;
+  if (!options.dedup_gallery.empty()) {
+    auto found =
+        SearchDuplicates(*system, op, person, options.dedup_gallery, options.dedup_case, options.dedup_fmr, out);
+    if (context.Failed(found.status())) return;
+    duplicates = std::move(found).value();
+  }
+  PrintResult(context.globals(), out, [&](std::ostream& s) {
+    s << "enrolled " << fingers.size() << " finger(s) of the " << slap.slap << " slap for '" << person
+      << "' in encounter " << result->encounter_external_id << "\n";
+    for (const auto& finger : fingers) {
+      s << "  finger " << finger["fgp"].get<int>() << " (" << finger["position"].get<std::string>() << ") template "
+        << finger["template_id"].get<std::int64_t>() << "\n";
+    }
+    for (const std::string& line : skipped) s << "  not enrolled: " << line << "\n";
+    if (duplicates) PrintDuplicates(s, *duplicates, options.dedup_gallery);
+  });
+}
+
 void AddEnrol(CLI::App& root, CliContext& context) {
-  struct Options {
-    std::string person, encounter = "enrollment", agency;
-    std::vector<std::string> galleries;
-    SampleOptions sample;
-    std::string dedup_gallery, dedup_case;  // deduplication after the enrolment
-    double dedup_fmr = 1e-4;
-  };
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<EnrolOptions>();
   CLI::App* enrol = root.add_subcommand("enrol", "capture a sample for a person: extract, seal and store its template");
   enrol->alias("enroll");
   enrol->add_option("--person", options->person, "external id")->required();
@@ -168,9 +278,22 @@ void AddEnrol(CLI::App& root, CliContext& context) {
                     "then search this gallery with the person (purpose deduplication): hits become review leads");
   enrol->add_option("--case", options->dedup_case, "case reference of the deduplication search (with --dedup)");
   enrol->add_option("--fmr", options->dedup_fmr, "operating point of the deduplication search")->capture_default_str();
+  enrol->add_option("--slap", options->slap.slap,
+                    "the file is a plain slap (right, left, thumbs, right_thumb, left_thumb): each finger found is "
+                    "enrolled at its position, all in one encounter (docs/SLAPS.md)");
+  enrol->add_flag("--accept-partial-slap", options->slap.accept_partial,
+                  "with --slap: enrol the usable fingers when some are missing or below the quality floor "
+                  "(default: nothing is enrolled)");
+  enrol->add_option("--min-quality", options->slap.min_quality, "with --slap: each finger's print-quality floor")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   enrol->callback([&context, options] {
     if (!options->dedup_gallery.empty() && options->dedup_case.empty()) {
       context.Failed(Status::InvalidArgument("--dedup needs --case: the deduplication search is audited under it"));
+      return;
+    }
+    if (!options->slap.slap.empty()) {
+      EnrolSlap(context, *options);
       return;
     }
     EnrolRequest request;
@@ -199,34 +322,15 @@ void AddEnrol(CLI::App& root, CliContext& context) {
     // `abis search --person`, recording only the hits as leads for the two-person review.
     std::optional<SearchResult> duplicates;
     if (!options->dedup_gallery.empty()) {
-      SearchRequest search;
-      search.purpose = Purpose::kDeduplication;
-      search.case_ref = options->dedup_case;
-      search.gallery = options->dedup_gallery;
-      search.probe_person = options->person;
-      search.target_false_match_rate = options->dedup_fmr;
-      search.hits_only = true;
-      auto found = system->Search(op, search);
-      if (context.Failed(found.status().WithContext("enrolled; the deduplication search failed"))) return;
-      SaveIndexSnapshotsQuietly(*system);
+      auto found = SearchDuplicates(*system, op, options->person, options->dedup_gallery, options->dedup_case,
+                                    options->dedup_fmr, out);
+      if (context.Failed(found.status())) return;
       duplicates = std::move(found).value();
-      nlohmann::json list = nlohmann::json::array();
-      for (const CandidateResult& c : duplicates->candidates) {
-        list.push_back({{"external_id", c.external_id}, {"fused_ln_lr", c.fused_log_lr}, {"review_id", c.review_id}});
-      }
-      out["possible_duplicates"] = list;
-      out["dedup_search_seq"] = duplicates->audit_seq;
     }
     PrintResult(context.globals(), out, [&](std::ostream& s) {
       s << "enrolled " << ModalityName(request.sample.modality) << " template " << result->template_id << " for '"
         << options->person << "' (" << result->biometric_template.algorithm << ")\n";
-      if (duplicates) {
-        s << duplicates->candidates.size() << " possible duplicate(s) in '" << options->dedup_gallery << "' (search "
-          << duplicates->audit_seq << "; review with abis review search --search " << duplicates->audit_seq << ")\n";
-        for (const CandidateResult& c : duplicates->candidates) {
-          s << "  " << EscapeForDisplay(c.external_id) << "  fused ln-LR " << c.fused_log_lr << "\n";
-        }
-      }
+      if (duplicates) PrintDuplicates(s, *duplicates, options->dedup_gallery);
     });
   });
 }

@@ -44,6 +44,8 @@ struct MosipOptions {
   int default_max_results = 10;
   std::string delete_key_file;
   std::string cbeff_dir;
+  bool accept_partial_slaps = false;
+  int slap_min_quality = 20;
   // datashare (http/https referenceURLs)
   std::vector<std::string> datashare_hosts;
   bool datashare_allow_http = false;
@@ -125,6 +127,8 @@ Result<MosipSession> OpenMosipSession(CliContext& context, const MosipOptions& o
   config.legal_basis = options.legal_basis;
   config.retention_years = options.retention_years;
   config.default_false_match_rate = options.default_fmr;
+  config.slaps.accept_partial = options.accept_partial_slaps;
+  config.slaps.min_quality = options.slap_min_quality;
   if (options.default_target_fpir != -1 && (options.default_target_fpir < 0 || options.default_target_fpir > 200)) {
     return Status::InvalidArgument("--default-target-fpir " + std::to_string(options.default_target_fpir) +
                                    " is outside 0-200");
@@ -280,6 +284,12 @@ void AddHandlerOptions(CLI::App* command, MosipOptions& options) {
       ->capture_default_str();
   command->add_option("--delete-key-file", options.delete_key_file, "API key of the admin who performs DELETE");
   command->add_option("--cbeff-dir", options.cbeff_dir, "serve file:// referenceURLs below this folder");
+  command->add_flag("--accept-partial-slaps", options.accept_partial_slaps,
+                    "enrol the usable fingers of a slap (ISO 19794-4 position 11-15) that misses some; default: "
+                    "such an INSERT is refused");
+  command->add_option("--slap-min-quality", options.slap_min_quality, "print-quality floor of each slap finger")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   command->add_option("--datashare-host", options.datashare_hosts,
                       "fetch http(s) referenceURLs from this host or host:port (repeat for more; none: no fetching)");
   command->add_flag("--datashare-allow-http", options.datashare_allow_http,

@@ -8,37 +8,15 @@
 #include <map>
 #include <numbers>
 
-#include "abis/finger/score_calibration.h"
-#include "abis/finger_extract/extractor.h"
 #include "abis/finger_extract/image.h"
-#include "abis/finger_extract_cli/image_commands.h"
 
 namespace abis::cli {
 
 namespace {
 
 constexpr double kMillimetresPerInch = 25.4;
-constexpr double kSequenceFalseMatchRate = 1e-3;
 
-// The record's image at the record's own scale (WSQ files often state a wrong "PPI 255").
-Result<finger::GrayImage> DecodeRecordImage(const std::vector<std::uint8_t>& bytes, const std::string& compression,
-                                            int width, int height, double pixels_per_mm, const std::string& where) {
-  finger::GrayImage image;
-  if (compression == "NONE") {
-    if (width <= 0 || height <= 0 ||
-        bytes.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height)) {
-      return Status::InvalidArgument(where + ": uncompressed image of " + std::to_string(bytes.size()) +
-                                     " bytes is not " + std::to_string(width) + "x" + std::to_string(height));
-    }
-    image.width = width;
-    image.height = height;
-    image.pixels = bytes;
-  } else {
-    ABIS_ASSIGN_OR_RETURN(image, finger::DecodeFingerprintImageAsStored(bytes, where));
-  }
-  if (pixels_per_mm > 0) image.resolution_ppi = pixels_per_mm * kMillimetresPerInch;
-  return finger::ResampleToStandardResolution(image);
-}
+double PixelsPerInch(double pixels_per_mm) { return pixels_per_mm > 0 ? pixels_per_mm * kMillimetresPerInch : 0; }
 
 }  // namespace
 
@@ -48,42 +26,30 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
   if (bundle.slaps.empty()) return out;
   // Reference prints: the single-finger images of the transaction, by position.
   std::map<int, finger::MinutiaeTemplate> rolled;
-  finger::ExtractorOptions lenient;
-  lenient.apply_quality_gate = false;
   for (const interop::NistFingerImage& image : bundle.fingers) {
     const int position = static_cast<int>(image.position);
     if (position < 1 || position > 10 || rolled.contains(position)) continue;
     const std::string where =
         file + " (Type-" + std::to_string(image.source_record_type) + " IDC " + std::to_string(image.source_idc) + ")";
-    auto decoded =
-        DecodeRecordImage(image.bytes, image.compression, image.width, image.height, image.pixels_per_mm, where);
-    if (!decoded.ok()) continue;
-    auto minutiae = finger::ExtractMinutiae(*decoded, lenient);
-    if (minutiae.ok()) rolled.emplace(position, std::move(minutiae).value());
+    auto decoded = finger::DecodeRecordFingerImage(image.bytes, image.compression, image.width, image.height,
+                                                   PixelsPerInch(image.pixels_per_mm), where);
+    if (decoded.ok()) finger::AddSequenceReference(rolled, position, *decoded);
   }
-  ABIS_ASSIGN_OR_RETURN(const double threshold, finger::FingerThresholdForFalseMatchRate(kSequenceFalseMatchRate));
 
   for (const interop::NistSlapImage& slap : bundle.slaps) {
     const std::string where = file + " (Type-" + std::to_string(slap.source_record_type) + " IDC " +
                               std::to_string(slap.source_idc) + ", FGP " + std::to_string(slap.slap_position) + ")";
-    auto kind = finger::SlapKindFromFingerPosition(slap.slap_position);
-    if (!kind.ok()) {
-      out.skipped.push_back(where + ": " + kind.status().message());
-      continue;
-    }
-    auto image = DecodeRecordImage(slap.bytes, slap.compression, slap.width, slap.height, slap.pixels_per_mm, where);
+    auto image = finger::DecodeRecordFingerImage(slap.bytes, slap.compression, slap.width, slap.height,
+                                                 PixelsPerInch(slap.pixels_per_mm), where);
     if (!image.ok()) {
       out.skipped.push_back(where + ": slap not segmented: " + image.status().message());
       continue;
     }
-    finger::SlapSegmenterOptions options;
-    options.min_quality = min_quality;
-    auto segmentation = finger::SegmentSlap(*image, *kind, where, options);
-    if (!segmentation.ok()) {
-      out.skipped.push_back("slap not segmented: " + segmentation.status().message());
+    auto cut = finger::CutSlapForEnrolment(*image, slap.slap_position, slap.source_idc, where, min_quality, rolled);
+    if (!cut.ok()) {
+      out.skipped.push_back("slap not segmented: " + cut.status().message());
       continue;
     }
-    nlohmann::json report = finger::SlapSegmentationJson(*segmentation);
     // The boxes in the record's own pixels (segmentation works at 500 ppi).
     SlapSegmentsOfRecord record_segments;
     record_segments.record_type = slap.source_record_type;
@@ -91,7 +57,7 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
     const double scale = slap.pixels_per_mm > 0 ? slap.pixels_per_mm * kMillimetresPerInch / 500.0 : 1.0;
     const int record_width = slap.width > 0 ? slap.width : static_cast<int>(std::lround(image->width * scale));
     const int record_height = slap.height > 0 ? slap.height : static_cast<int>(std::lround(image->height * scale));
-    for (const finger::SlapSegment& segment : segmentation->segments) {
+    for (const finger::SlapSegment& segment : cut->segmentation.segments) {
       finger::RotatedBox box = segment.box;
       box.centre_x *= scale;
       box.centre_y *= scale;
@@ -114,69 +80,10 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
       record_segments.segments.push_back(std::move(position));
     }
     out.segments.push_back(std::move(record_segments));
-    report["source"] = where;
-    // Sequence check against the rolled prints.
-    std::map<int, finger::MinutiaeTemplate> slap_fingers;
-    for (const finger::SlapSegment& segment : segmentation->segments) {
-      auto minutiae = finger::ExtractMinutiae(segment.crop, lenient);
-      if (minutiae.ok()) slap_fingers.emplace(segment.position, std::move(minutiae).value());
-    }
-    std::map<int, finger::SegmentSequenceCheck> checks;
-    if (!rolled.empty()) {
-      for (const auto& check : finger::CheckSlapSequence(slap_fingers, rolled, threshold))
-        checks[check.position] = check;
-    }
-    for (std::size_t i = 0; i < segmentation->segments.size(); ++i) {
-      const finger::SlapSegment& segment = segmentation->segments[i];
-      const std::string finger_where = where + " finger " + std::to_string(segment.position) + " (" +
-                                       std::string(FingerPositionName(static_cast<FingerPosition>(segment.position))) +
-                                       ")";
-      bool swapped = false;
-      if (auto found = checks.find(segment.position); found != checks.end()) {
-        const finger::SegmentSequenceCheck& check = found->second;
-        report["segments"][i]["sequence_check"] = {{"verdict", finger::SequenceVerdictName(check.verdict)},
-                                                   {"own_score", std::round(check.own_score * 1000) / 1000},
-                                                   {"rolled_present", check.rolled_present},
-                                                   {"best_position", check.best_position},
-                                                   {"best_score", std::round(check.best_score * 1000) / 1000}};
-        swapped = check.verdict == finger::SequenceVerdict::kFingerSwap ||
-                  check.verdict == finger::SequenceVerdict::kHandSwap ||
-                  check.verdict == finger::SequenceVerdict::kOtherSwap;
-        if (swapped) {
-          ++out.sequence_errors;
-          out.skipped.push_back(
-              finger_where + ": not enrolled: sequence check: " + finger::SequenceVerdictName(check.verdict) +
-              ": matches the rolled print of finger " + std::to_string(check.best_position) + " (score " +
-              std::to_string(check.best_score).substr(0, 5) + ") better than its own (" +
-              (check.rolled_present ? "score " + std::to_string(check.own_score).substr(0, 5) : std::string("absent")) +
-              "; threshold " + std::to_string(threshold).substr(0, 5) + " at FMR 1e-3)");
-        }
-      }
-      if (swapped) continue;
-      if (!segment.quality_problem.empty()) {
-        out.skipped.push_back(finger_where + ": not enrolled: " + segment.quality_problem);
-        continue;
-      }
-      auto png = finger::EncodePng(segment.crop);
-      if (!png.ok()) {
-        out.skipped.push_back(finger_where + ": not enrolled: " + png.status().message());
-        continue;
-      }
-      const nlohmann::json geometry = {{"position", slap.slap_position},
-                                       {"idc", slap.source_idc},
-                                       {"width", image->width},
-                                       {"height", image->height},
-                                       {"box",
-                                        {segment.box.centre_x, segment.box.centre_y, segment.box.width,
-                                         segment.box.height, segment.box.angle_degrees}}};
-      out.fingers.push_back({segment.position, std::move(png).value(), finger_where, geometry});
-    }
-    for (int position : segmentation->missing_positions) {
-      out.skipped.push_back(where + ": finger " + std::to_string(position) + " (" +
-                            std::string(FingerPositionName(static_cast<FingerPosition>(position))) +
-                            ") not found in the slap (amputated or not printed?)");
-    }
-    out.report.push_back(std::move(report));
+    out.sequence_errors += cut->sequence_errors;
+    for (finger::SlapFingerForEnrolment& finger : cut->fingers) out.fingers.push_back(std::move(finger));
+    out.skipped.insert(out.skipped.end(), cut->skipped.begin(), cut->skipped.end());
+    out.report.push_back(std::move(cut->report));
   }
   return out;
 }

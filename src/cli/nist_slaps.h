@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "abis/core/status.h"
+#include "abis/finger/slap_enrolment.h"
 #include "abis/finger/slap_sequence_check.h"
 #include "abis/finger_extract/slap_segmentation.h"
 #include "abis/interop/an2k_record.h"
@@ -17,16 +18,7 @@
 
 namespace abis::cli {
 
-struct SlapFingerForEnrolment {
-  int position = 0;
-  std::vector<std::uint8_t> png;  // the upright crop, 500 ppi
-  std::string source;             // "<file> (Type-14 IDC 11, FGP 13, finger 3)"
-  // Where the crop lies in its slap (kept with the sample, the finger engine's option "slap", so
-  // that `abis export nist` can write the slap back with 14.021 SEG / 14.025 ASEG): {"position":
-  // FGP 11-15, "idc": the record's IDC, "width"/"height": the slap at 500 ppi, "box": [centre_x,
-  // centre_y, width, height, angle_degrees] as RotatedBox, in that image's pixels}.
-  nlohmann::json slap = nlohmann::json::object();
-};
+using SlapFingerForEnrolment = finger::SlapFingerForEnrolment;  // abis/finger/slap_enrolment.h
 
 // A slap written back from the crops enrolled from it (abis export nist): each crop turned back
 // into its box on a white canvas of the slap's size (500 ppi), and each box as a segment (14.021 SEG

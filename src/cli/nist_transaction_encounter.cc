@@ -181,13 +181,7 @@ Result<TransactionEncounter> TransactionEncounterOf(const interop::An2kTransacti
   }
 #if defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
   for (auto& slap_finger : slaps.fingers) {
-    SampleInput sample;
-    sample.modality = Modality::kFinger;
-    sample.bytes = std::move(slap_finger.png);
-    sample.position = static_cast<FingerPosition>(slap_finger.position);
-    sample.source_name = slap_finger.source;
-    sample.options = {{"min_quality", options.min_quality}, {"slap", std::move(slap_finger.slap)}};
-    add(std::move(sample), TransactionSampleKind::kSlapFinger);
+    add(finger::SlapFingerSample(std::move(slap_finger), options.min_quality), TransactionSampleKind::kSlapFinger);
   }
 #endif
   for (const auto& face : bundle->faces) {

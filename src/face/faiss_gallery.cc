@@ -171,16 +171,11 @@ constexpr std::size_t kFaceStateRowsPerChunk = 16384;
 
 Status FaissFaceGallery::SaveState(GalleryStateWriter& out) const {
   const FaceRowStore& rows = impl_->rows;
-  ABIS_RETURN_IF_ERROR(WriteStateWord(out, kFaceStateMagic));
-  ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.dimension()));
-  ABIS_RETURN_IF_ERROR(WriteStateWord(out, impl_->model_id.size()));
-  ABIS_RETURN_IF_ERROR(
-      out.Write({reinterpret_cast<const std::uint8_t*>(impl_->model_id.data()), impl_->model_id.size()}));
+  ABIS_RETURN_IF_ERROR(WriteStateWords(out, {kFaceStateMagic, rows.dimension(), impl_->model_id.size()}));
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, std::span<const char>(impl_->model_id)));
   ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.size()));
-  const std::span<const std::int64_t> ids = rows.ids();
-  ABIS_RETURN_IF_ERROR(out.Write({reinterpret_cast<const std::uint8_t*>(ids.data()), ids.size_bytes()}));
-  const std::span<const float> vectors = rows.Rows();
-  return out.Write({reinterpret_cast<const std::uint8_t*>(vectors.data()), vectors.size_bytes()});
+  ABIS_RETURN_IF_ERROR(WriteStateArray(out, rows.ids()));
+  return WriteStateArray(out, rows.Rows());
 }
 
 Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
@@ -195,21 +190,21 @@ Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
   }
   ABIS_ASSIGN_OR_RETURN(std::uint64_t model_size, ReadStateWord(in));
   if (model_size != impl_->model_id.size()) return Status::DataLoss("face gallery state: another model");
-  std::string model(model_size, '\0');
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(model.data()), model.size()}));
+  std::vector<char> model_bytes;
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, model_bytes, model_size));
+  const std::string model(model_bytes.begin(), model_bytes.end());
   if (model != impl_->model_id)
     return Status::DataLoss("face gallery state: model '" + model + "', not '" + impl_->model_id + "'");
   ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadStateWord(in));
   if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("face gallery state: row count out of range");
-  std::vector<std::int64_t> ids(count);
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(ids.data()), ids.size() * sizeof(std::int64_t)}));
+  std::vector<std::int64_t> ids;
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, ids, count));
   // Rows come in chunks, so loading needs one chunk of scratch beside the gallery, not a copy.
   FaissFaceGallery loaded(impl_->model_id, impl_->dimension, impl_->options, impl_->calibration);
   std::vector<float> chunk;
   for (std::size_t begin = 0; begin < ids.size(); begin += kFaceStateRowsPerChunk) {
     const std::size_t rows = std::min(kFaceStateRowsPerChunk, ids.size() - begin);
-    chunk.resize(rows * dimension);
-    ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(chunk.data()), chunk.size() * sizeof(float)}));
+    ABIS_RETURN_IF_ERROR(ReadStateArray(in, chunk, rows * dimension));
     Status added = loaded.AddVectors(std::span<const std::int64_t>(ids).subspan(begin, rows), chunk);
     if (!added.ok()) return Status::DataLoss("face gallery state: " + added.message());
   }

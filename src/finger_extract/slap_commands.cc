@@ -193,30 +193,6 @@ Status RunSegment(const SegmentArgs& args, CliGlobals& globals) {
 
 }  // namespace
 
-nlohmann::json SlapSegmentationJson(const SlapSegmentation& segmentation) {
-  nlohmann::json segments = nlohmann::json::array();
-  for (const SlapSegment& segment : segmentation.segments) {
-    nlohmann::json corners = nlohmann::json::array();
-    for (const auto& corner : segment.box.Corners()) corners.push_back({Round1(corner[0]), Round1(corner[1])});
-    nlohmann::json item = {{"position", segment.position},
-                           {"centre_x", Round1(segment.box.centre_x)},
-                           {"centre_y", Round1(segment.box.centre_y)},
-                           {"width", Round1(segment.box.width)},
-                           {"height", Round1(segment.box.height)},
-                           {"angle_degrees", Round1(segment.box.angle_degrees)},
-                           {"corners", corners}};
-    if (segment.quality >= 0) item["quality"] = segment.quality;
-    if (!segment.quality_problem.empty()) item["quality_problem"] = segment.quality_problem;
-    segments.push_back(item);
-  }
-  return {{"slap", std::string(SlapKindName(segmentation.kind))},
-          {"fgp", SlapKindFingerPosition(segmentation.kind)},
-          {"hand_angle_degrees", Round1(segmentation.hand_angle_degrees)},
-          {"segments", segments},
-          {"missing_positions", segmentation.missing_positions},
-          {"notes", segmentation.notes}};
-}
-
 void AddSlapSegmentCommand(CLI::App& finger, CliGlobals& globals) {
   auto args = std::make_shared<SegmentArgs>();
   CLI::App* segment = finger.add_subcommand(

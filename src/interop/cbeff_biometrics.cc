@@ -33,6 +33,68 @@ void AddDeviations(const CbeffBir& bir, const std::vector<std::string>& found, C
   for (const std::string& line : found) out->deviations.push_back(Describe(bir) + ": " + line);
 }
 
+constexpr int kFirstSlapPosition = 11;  // plain right thumb
+constexpr int kLastSlapPosition = 15;   // both thumbs
+
+// A multi-finger representation: kept with its image (decoded when JPEG 2000 or raw) or with why
+// it cannot be used (an image that does not decode, a CBEFF Subtype naming another finger).
+Status ExtractSlap(const CbeffBir& bir, const IsoFingerImageRepresentation& finger, CbeffBiometrics* out) {
+  CbeffSlapSample sample;
+  sample.bir_index = bir.index;
+  sample.slap_position = finger.finger_position;
+  sample.cbeff_quality = bir.quality_score;
+  sample.compression = IsoFingerImageCompressionName(finger.compression);
+  sample.width = finger.width;
+  sample.height = finger.height;
+  sample.pixels_per_inch = finger.ImagePixelsPerInch();
+  sample.encoded = finger.image_data;
+  if (!bir.subtypes.empty()) {
+    Result<FingerPosition> named = FingerPositionFromCbeffSubtype(bir.subtypes);
+    const bool plain_thumb = (finger.finger_position == 11 && named.ok() && *named == FingerPosition::kRightThumb) ||
+                             (finger.finger_position == 12 && named.ok() && *named == FingerPosition::kLeftThumb);
+    if (named.ok() && !plain_thumb) {
+      sample.problem = "the ISO record's finger position " + std::to_string(finger.finger_position) +
+                       " (a slap) contradicts the CBEFF Subtype " + std::string(FingerPositionName(*named)) +
+                       " (one finger)";
+      out->slaps.push_back(std::move(sample));
+      return Status::Ok();
+    }
+  }
+  switch (static_cast<IsoFingerImageCompression>(finger.compression)) {
+    case IsoFingerImageCompression::kJpeg2000Lossy:
+    case IsoFingerImageCompression::kJpeg2000Lossless: {
+      Result<DecodedImage> decoded = DecodeJpeg2000(finger.image_data);
+      if (!decoded.ok()) {
+        sample.problem = decoded.status().message();
+      } else if (decoded->width != finger.width || decoded->height != finger.height) {
+        sample.problem = fmt::format("JPEG 2000 image is {}x{} but the record declares {}x{}", decoded->width,
+                                     decoded->height, finger.width, finger.height);
+      } else {
+        sample.image = ToGrey(*decoded, sample.pixels_per_inch);
+      }
+      break;
+    }
+    case IsoFingerImageCompression::kUncompressed: {
+      const std::size_t expected = static_cast<std::size_t>(finger.width) * static_cast<std::size_t>(finger.height);
+      if (finger.bit_depth != 8 || finger.image_data.size() != expected) {
+        sample.problem = fmt::format("uncompressed image of {} bytes at {} bits does not fill {}x{} 8-bit",
+                                     finger.image_data.size(), finger.bit_depth, finger.width, finger.height);
+      } else {
+        sample.image = GreyImage{finger.width, finger.height, sample.pixels_per_inch, finger.image_data};
+      }
+      break;
+    }
+    case IsoFingerImageCompression::kWsq:
+    case IsoFingerImageCompression::kJpeg:
+    case IsoFingerImageCompression::kPng:
+      break;  // decoded by the finger side
+    default:
+      sample.problem = "finger image compression " + sample.compression + " is not supported";
+  }
+  out->slaps.push_back(std::move(sample));
+  return Status::Ok();
+}
+
 Status ExtractFinger(const CbeffBir& bir, CbeffBiometrics* out) {
   std::vector<std::string> deviations;
   Result<IsoFingerImageRecord> record = ParseIsoFingerImageRecord(bir.bdb, &deviations);
@@ -43,9 +105,12 @@ Status ExtractFinger(const CbeffBir& bir, CbeffBiometrics* out) {
                                    " finger representations in one BDB (1 expected)");
   }
   const IsoFingerImageRepresentation& finger = record->representations.front();
+  if (finger.finger_position >= kFirstSlapPosition && finger.finger_position <= kLastSlapPosition) {
+    return ExtractSlap(bir, finger, out);
+  }
   if (finger.finger_position > 10) {
     return Status::InvalidArgument("finger position " + std::to_string(finger.finger_position) +
-                                   " is not a single finger (multi-finger or palm)");
+                                   " is not a finger or a slap (palm?)");
   }
   ABIS_ASSIGN_OR_RETURN(FingerPosition position, FingerPositionFromCode(finger.finger_position));
   if (!bir.subtypes.empty()) {

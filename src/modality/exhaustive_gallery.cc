@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "abis/modality/engine.h"
 
@@ -11,17 +13,25 @@ namespace {
 constexpr std::uint64_t kStateMagic = 0x3153474541534942;  // exhaustive gallery state, format 1
 constexpr std::uint64_t kMaxStateString = std::uint64_t{1} << 28;
 
-Status WriteBytes(GalleryStateWriter& out, std::string_view bytes) {
+// A byte string of the state: its length, then its bytes.
+template <typename Byte>
+Status WriteBytes(GalleryStateWriter& out, std::span<const Byte> bytes) {
   ABIS_RETURN_IF_ERROR(WriteStateWord(out, bytes.size()));
-  return out.Write({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  return WriteStateArray(out, bytes);
 }
 
-Result<std::string> ReadBytes(GalleryStateReader& in) {
+template <typename Byte>
+Result<std::vector<Byte>> ReadBytes(GalleryStateReader& in) {
   ABIS_ASSIGN_OR_RETURN(std::uint64_t size, ReadStateWord(in));
   if (size > kMaxStateString) return Status::DataLoss("gallery state: a string longer than 256 MiB");
-  std::string bytes(size, '\0');
-  ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()}));
+  std::vector<Byte> bytes;
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, bytes, size));
   return bytes;
+}
+
+Result<std::string> ReadString(GalleryStateReader& in) {
+  ABIS_ASSIGN_OR_RETURN(const std::vector<char> bytes, ReadBytes<char>(in));
+  return std::string(bytes.begin(), bytes.end());
 }
 
 class ExhaustiveGallery final : public ModalityGallery {
@@ -43,16 +53,15 @@ class ExhaustiveGallery final : public ModalityGallery {
 
   // The state: every template as added (id, modality, position, algorithm, data, quality).
   Status SaveState(GalleryStateWriter& out) const override {
-    ABIS_RETURN_IF_ERROR(WriteStateWord(out, kStateMagic));
-    ABIS_RETURN_IF_ERROR(WriteStateWord(out, references_.size()));
+    ABIS_RETURN_IF_ERROR(WriteStateWords(out, {kStateMagic, references_.size()}));
     for (const auto& [id, reference] : references_) {
-      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(id)));
-      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(reference.modality)));
-      ABIS_RETURN_IF_ERROR(WriteStateWord(out, static_cast<std::uint64_t>(reference.position)));
-      ABIS_RETURN_IF_ERROR(WriteBytes(out, reference.algorithm));
-      ABIS_RETURN_IF_ERROR(WriteBytes(
-          out, std::string_view(reinterpret_cast<const char*>(reference.data.data()), reference.data.size())));
-      ABIS_RETURN_IF_ERROR(WriteBytes(out, reference.quality.dump()));
+      ABIS_RETURN_IF_ERROR(
+          WriteStateWords(out, {static_cast<std::uint64_t>(id), static_cast<std::uint64_t>(reference.modality),
+                                static_cast<std::uint64_t>(reference.position)}));
+      ABIS_RETURN_IF_ERROR(WriteBytes(out, std::span<const char>(reference.algorithm)));
+      ABIS_RETURN_IF_ERROR(WriteBytes(out, std::span<const std::uint8_t>(reference.data)));
+      const std::string quality = reference.quality.dump();
+      ABIS_RETURN_IF_ERROR(WriteBytes(out, std::span<const char>(quality)));
     }
     return Status::Ok();
   }
@@ -71,13 +80,12 @@ class ExhaustiveGallery final : public ModalityGallery {
       if (modality > 16 || position > 255) return Status::DataLoss("exhaustive gallery state: a bad template header");
       reference.modality = static_cast<Modality>(modality);
       reference.position = static_cast<FingerPosition>(position);
-      ABIS_ASSIGN_OR_RETURN(reference.algorithm, ReadBytes(in));
+      ABIS_ASSIGN_OR_RETURN(reference.algorithm, ReadString(in));
       if (reference.algorithm != engine_.algorithm()) {
         return Status::DataLoss("exhaustive gallery state: a template of '" + reference.algorithm + "'");
       }
-      ABIS_ASSIGN_OR_RETURN(std::string data, ReadBytes(in));
-      reference.data.assign(data.begin(), data.end());
-      ABIS_ASSIGN_OR_RETURN(std::string quality, ReadBytes(in));
+      ABIS_ASSIGN_OR_RETURN(reference.data, ReadBytes<std::uint8_t>(in));
+      ABIS_ASSIGN_OR_RETURN(std::string quality, ReadString(in));
       reference.quality = nlohmann::json::parse(quality, nullptr, /*allow_exceptions=*/false);
       if (reference.quality.is_discarded()) return Status::DataLoss("exhaustive gallery state: bad quality JSON");
       if (!loaded.emplace(static_cast<std::int64_t>(id), std::move(reference)).second) {

@@ -1,6 +1,11 @@
 #include "abis/mosip/cbeff_sample_inputs.h"
 
 #include <cstdlib>
+#include <map>
+
+#ifdef ABIS_MOSIP_HAVE_SLAPS
+#include "abis/finger/slap_enrolment.h"
+#endif
 
 namespace abis::mosip {
 
@@ -9,6 +14,61 @@ namespace {
 std::string BirName(const std::string& source, int bir_index, const std::string& what) {
   return source + " BIR " + std::to_string(bir_index) + " (" + what + ")";
 }
+
+#ifdef ABIS_MOSIP_HAVE_SLAPS
+// The grey pixels of a decoded record image, or the encoded bytes decoded by the finger side.
+Result<finger::GrayImage> RecordImage(const interop::GreyImage& decoded, const std::vector<std::uint8_t>& encoded,
+                                      const std::string& compression, int width, int height, int pixels_per_inch,
+                                      const std::string& where) {
+  if (decoded.width > 0) {
+    return finger::DecodeRecordFingerImage(decoded.pixels, "none", decoded.width, decoded.height,
+                                           decoded.pixels_per_inch > 0 ? decoded.pixels_per_inch : pixels_per_inch,
+                                           where);
+  }
+  return finger::DecodeRecordFingerImage(encoded, compression, width, height, pixels_per_inch, where);
+}
+
+// Every slap of the document cut into finger samples, after the single fingers; refuses the
+// document (out->refusal) as CbeffSampleInputs says.
+void AddSlapFingers(const interop::CbeffBiometrics& biometrics, const std::string& source,
+                    const CbeffSlapPolicy& policy, CbeffSampleInputs* out) {
+  std::map<int, finger::MinutiaeTemplate> references;
+  for (const interop::CbeffFingerSample& single : biometrics.fingers) {
+    const std::string where = BirName(source, single.bir_index, "finger");
+    auto image = RecordImage(single.image, single.encoded, single.compression, 0, 0, 0, where);
+    if (image.ok()) finger::AddSequenceReference(references, static_cast<int>(single.position), *image);
+  }
+  for (const interop::CbeffSlapSample& slap : biometrics.slaps) {
+    const std::string where = BirName(source, slap.bir_index, "slap FGP " + std::to_string(slap.slap_position));
+    if (!slap.problem.empty()) {
+      out->refusal = Status::InvalidArgument(where + ": the slap cannot be used: " + slap.problem);
+      return;
+    }
+    auto image =
+        RecordImage(slap.image, slap.encoded, slap.compression, slap.width, slap.height, slap.pixels_per_inch, where);
+    if (!image.ok()) {
+      out->refusal = Status::InvalidArgument("the slap image cannot be used: " + image.status().message());
+      return;
+    }
+    auto cut = finger::CutSlapForEnrolment(*image, slap.slap_position, slap.bir_index, where, policy.min_quality,
+                                          references);
+    if (!cut.ok()) {
+      out->refusal = Status::InvalidArgument(cut.status().message());
+      return;
+    }
+    if (!cut->complete() && !policy.accept_partial) {
+      out->refusal = finger::RequireCompleteSlap(*cut, where);
+      out->skipped.insert(out->skipped.end(), cut->skipped.begin(), cut->skipped.end());
+      return;
+    }
+    out->skipped.insert(out->skipped.end(), cut->skipped.begin(), cut->skipped.end());
+    for (finger::SlapFingerForEnrolment& one : cut->fingers) {
+      out->samples.push_back(finger::SlapFingerSample(std::move(one), policy.min_quality));
+      ++out->slap_fingers;
+    }
+  }
+}
+#endif
 
 }  // namespace
 
@@ -33,7 +93,8 @@ std::vector<std::uint8_t> EncodePnm(const interop::DecodedImage& image) {
   return out;
 }
 
-CbeffSampleInputs SampleInputsFromCbeff(const interop::CbeffBiometrics& biometrics, const std::string& source) {
+CbeffSampleInputs SampleInputsFromCbeff(const interop::CbeffBiometrics& biometrics, const std::string& source,
+                                        const CbeffSlapPolicy& slaps) {
   CbeffSampleInputs out;
   out.skipped = biometrics.skipped;
   for (const interop::CbeffFingerSample& finger : biometrics.fingers) {
@@ -59,6 +120,20 @@ CbeffSampleInputs SampleInputsFromCbeff(const interop::CbeffBiometrics& biometri
       continue;
     }
     out.samples.push_back(std::move(sample));
+  }
+  if (!biometrics.slaps.empty()) {
+#ifdef ABIS_MOSIP_HAVE_SLAPS
+    AddSlapFingers(biometrics, source, slaps, &out);
+#else
+    (void)slaps;
+    out.refusal = Status::Unimplemented(BirName(source, biometrics.slaps.front().bir_index, "slap") +
+                                        ": this build has no fingerprint image module to cut slaps");
+#endif
+    if (!out.refusal.ok()) {
+      out.samples.clear();
+      out.slap_fingers = 0;
+      return out;
+    }
   }
   for (const interop::CbeffFaceSample& face : biometrics.faces) {
     SampleInput sample;

@@ -30,6 +30,15 @@ MosipOutcome Internal(const std::string& what, const Status& status) {
   return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown, what + ": " + status.ToString());
 }
 
+// A CBEFF refused for one of its slaps: a finger missing or under the quality floor is a quality
+// failure (18); an image that cannot be cut or contradicts its position is an invalid CBEFF (16).
+MosipOutcome SlapRefusal(const Status& refusal) {
+  return MosipOutcome::Failure(refusal.code() == StatusCode::kFailedPrecondition
+                                   ? MosipFailureReason::kBiometricQualityCheckFailed
+                                   : MosipFailureReason::kInvalidCbeffFormat,
+                               refusal.message());
+}
+
 // Engine rejections of one sample (bad image, failed quality check): the other samples go on.
 bool IsSampleRejection(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kResourceExhausted;
@@ -183,8 +192,12 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
   }
 
   CbeffSampleInputs inputs =
-      SampleInputsFromCbeff(interop::ExtractCbeffBiometrics(biometrics), "referenceId " + reference_id);
+      SampleInputsFromCbeff(interop::ExtractCbeffBiometrics(biometrics), "referenceId " + reference_id, config_.slaps);
   last_insert_notes_ = inputs.skipped;
+  if (!inputs.refusal.ok()) {
+    last_insert_notes_.push_back(inputs.refusal.message());
+    return SlapRefusal(inputs.refusal);
+  }
   if (inputs.samples.empty()) {
     return MosipOutcome::Failure(MosipFailureReason::kInvalidCbeffFormat,
                                  "no usable finger or face in the CBEFF of '" + reference_id +
@@ -263,8 +276,9 @@ MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& 
     return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown,
                                  "IDENTIFY without a probe referenceId or fetched biometrics");
   }
-  CbeffSampleInputs inputs =
-      SampleInputsFromCbeff(interop::ExtractCbeffBiometrics(*query.probe_biometrics), "IDENTIFY " + query.request_id);
+  CbeffSampleInputs inputs = SampleInputsFromCbeff(interop::ExtractCbeffBiometrics(*query.probe_biometrics),
+                                                   "IDENTIFY " + query.request_id, config_.slaps);
+  if (!inputs.refusal.ok()) return SlapRefusal(inputs.refusal);
   if (inputs.samples.empty()) {
     return MosipOutcome::Failure(MosipFailureReason::kInvalidCbeffFormat,
                                  "no usable finger or face in the probe CBEFF: " + JoinLines(inputs.skipped));

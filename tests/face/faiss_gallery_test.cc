@@ -109,6 +109,42 @@ TEST(FaissFaceGalleryTest, ASavedStateLoadsIntoAGalleryThatAnswersTheSame) {
   EXPECT_EQ(other_dimension.size(), 0u);
 }
 
+// The state keeps its byte layout (format 1), so snapshots of older builds still load: magic,
+// dimension, model id length and bytes, row count, ids, then the rows as floats (machine order).
+TEST(FaissFaceGalleryTest, TheSavedStateKeepsItsByteLayout) {
+  std::mt19937 random(9);
+  FaissFaceGallery gallery("m/1", kDimension, {}, nullptr);
+  const std::vector<float> a = RandomUnit(random), b = RandomUnit(random);
+  ASSERT_TRUE(gallery.Add(7, Template("m/1", a)).ok());
+  ASSERT_TRUE(gallery.Add(-3, Template("m/1", b)).ok());
+  abis::testing::MemoryStateWriter writer;
+  ASSERT_TRUE(gallery.SaveState(writer).ok());
+  std::vector<std::uint8_t> expected;
+  const auto put = [&expected](const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    expected.insert(expected.end(), bytes, bytes + size);
+  };
+  const std::uint64_t header[] = {0x3153474641534942 ^ 0x0000000000000600, kDimension, 3};
+  put(header, sizeof header);
+  put("m/1", 3);
+  const std::uint64_t count = 2;
+  put(&count, sizeof count);
+  const std::int64_t ids[] = {7, -3};
+  put(ids, sizeof ids);
+  put(a.data(), a.size() * sizeof(float));
+  put(b.data(), b.size() * sizeof(float));
+  EXPECT_EQ(writer.bytes(), expected);
+
+  FaissFaceGallery empty("m/1", kDimension, {}, nullptr);
+  abis::testing::MemoryStateWriter empty_writer;
+  ASSERT_TRUE(empty.SaveState(empty_writer).ok());
+  EXPECT_EQ(empty_writer.bytes().size(), 4 * sizeof(std::uint64_t) + 3);  // no ids, no rows
+  FaissFaceGallery loaded("m/1", kDimension, {}, nullptr);
+  abis::testing::MemoryStateReader reader(empty_writer.bytes());
+  ASSERT_TRUE(loaded.LoadState(reader).ok());
+  EXPECT_EQ(loaded.size(), 0u);
+}
+
 TEST(FaissFaceGalleryTest, BulkAddedHnswAgreesWithExactSearchAndKeepsTheCallersThreadCount) {
   std::mt19937 random(23);
   FaissGalleryOptions options;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,7 @@ struct SlapSegmentation {
   std::vector<SlapSegment> segments;   // in image order, left to right
   std::vector<int> missing_positions;  // positions of the slap with no finger found, ascending
   std::vector<std::string> notes;      // what was ambiguous (extra blobs dropped, ...)
+  int fingers_found = 0;               // finger-shaped regions found, before any beyond the slap were left out
 };
 
 struct SlapSegmenterOptions {
@@ -76,6 +78,10 @@ struct SlapSegmenterOptions {
 // height), smaller than 64 pixels per side, or holds no finger at all.
 Result<SlapSegmentation> SegmentSlap(const GrayImage& image, SlapKind kind, const std::string& source,
                                      const SlapSegmenterOptions& options = {});
+
+// A segmentation as JSON: slap, fgp, hand_angle_degrees, segments (position, centre_x, centre_y,
+// width, height, angle_degrees, corners, quality, quality_problem), missing_positions, notes.
+nlohmann::json SlapSegmentationJson(const SlapSegmentation& segmentation);
 
 // The slap with each segment's box drawn (green when its quality passes, red when not) and its
 // position written beside it, as a colour PNG at `path`. kIoError when it cannot be written.

@@ -36,8 +36,4 @@ void AddFingerImageCommands(CLI::App& root, CliGlobals& globals, FingerImageComm
 // (added by AddFingerImageCommands). JSON: SlapSegmentationJson plus `crop` paths and `overlay`.
 void AddSlapSegmentCommand(CLI::App& finger, CliGlobals& globals);
 
-// A segmentation as JSON: slap, fgp, hand_angle_degrees, segments (position, centre_x, centre_y,
-// width, height, angle_degrees, corners, quality, quality_problem), missing_positions, notes.
-nlohmann::json SlapSegmentationJson(const SlapSegmentation& segmentation);
-
 }  // namespace abis::finger

@@ -123,10 +123,14 @@ Status WriteStateWords(GalleryStateWriter& out, std::initializer_list<std::uint6
 // An array of plain values of a gallery state, as its bytes (the count is the caller's to write).
 // ReadStateArray resizes `values` to `count` first. An empty array reads and writes nothing.
 template <typename T>
-Status WriteStateArray(GalleryStateWriter& out, const std::vector<T>& values) {
+Status WriteStateArray(GalleryStateWriter& out, std::span<const T> values) {
   static_assert(std::is_trivially_copyable_v<T>);
-  if (values.empty()) return Status::Ok();  // an empty vector's data() may be null
-  return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size() * sizeof(T)});
+  if (values.empty()) return Status::Ok();  // an empty array's data() may be null
+  return out.Write({reinterpret_cast<const std::uint8_t*>(values.data()), values.size_bytes()});
+}
+template <typename T>
+Status WriteStateArray(GalleryStateWriter& out, const std::vector<T>& values) {
+  return WriteStateArray(out, std::span<const T>(values));
 }
 template <typename T>
 Status ReadStateArray(GalleryStateReader& in, std::vector<T>& values, std::uint64_t count) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "abis/interop/mosip_abis_handler.h"
+#include "abis/mosip/cbeff_sample_inputs.h"
 #include "abis/system/abis_system.h"
 
 namespace abis::mosip {
@@ -40,6 +41,9 @@ struct MosipStoreHandlerConfig {
   // Per-comparison FMR of an IDENTIFY without targetFPIR (flags or the adapter's default).
   double default_false_match_rate = 1e-4;
   std::string source_agency = "MOSIP registration processor";
+  // How slaps (ISO/IEC 19794-4 positions 11-15) are cut into fingers; by default a slap missing a
+  // finger refuses the INSERT (cbeff_sample_inputs.h).
+  CbeffSlapPolicy slaps;
 };
 
 // How the last IDENTIFY was run, for the operator's log (MOSIP's response has no place for it).

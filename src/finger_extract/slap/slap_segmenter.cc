@@ -618,6 +618,7 @@ Result<SlapSegmentation> SegmentSlap(const GrayImage& input, SlapKind kind, cons
     fingers.push_back(finger);
   }
   if (fingers.empty()) return Status::InvalidArgument(source + ": no finger found in the ridge area");
+  result.fingers_found = static_cast<int>(fingers.size());
 
   ABIS_ASSIGN_OR_RETURN(internal::PositionAssignment assignment,
                         internal::AssignPositions(fingers, kind, result.hand_angle_degrees, image.width, image.height));
