@@ -33,6 +33,7 @@ MccParameters OverrideParameters() {
   Override("ABIS_HELDOUT_DISTANCE_TOLERANCE", parameters.consolidation_distance_tolerance);
   Override("ABIS_HELDOUT_TOLERANCE_GROWTH", parameters.consolidation_tolerance_growth);
   Override("ABIS_HELDOUT_ANGLE_TOLERANCE", parameters.consolidation_angle_tolerance);
+  Override("ABIS_HELDOUT_RHO_GROWTH", parameters.rho_distance_growth);
   Override("ABIS_HELDOUT_ORIENTATION_WEIGHT", parameters.orientation_weight);
   Override("ABIS_HELDOUT_NEUTRAL_AGREEMENT", parameters.orientation_neutral_agreement);
   double anchors = parameters.consolidation_anchors;
@@ -55,16 +56,19 @@ void PrintRow(const std::string& name, const ScoreSets& scores, int failures_to_
 int main(int argc, char** argv) {
   std::vector<std::string> folders;
   std::string label = "pooled";
+  bool cross = false;
   for (int i = 1; i < argc; ++i) {
     const std::string argument = argv[i];
     if (argument == "--label" && i + 1 < argc) {
       label = argv[++i];
+    } else if (argument == "--cross") {
+      cross = true;
     } else {
       folders.push_back(argument);
     }
   }
   if (folders.empty()) {
-    std::fprintf(stderr, "usage: finger_heldout_eval [--label NAME] DIR[@PPI] ...\n");
+    std::fprintf(stderr, "usage: finger_heldout_eval [--label NAME] [--cross] DIR[@PPI] ...\n");
     return 2;
   }
   const MccParameters parameters = OverrideParameters();
@@ -107,5 +111,32 @@ int main(int argc, char** argv) {
     pooled.impostor.insert(pooled.impostor.end(), scores.impostor.begin(), scores.impostor.end());
   }
   if (sets->size() > 1) PrintRow(label, pooled, pooled_failures);
+  if (cross && sets->size() > 1) {
+    // Every two impressions of different folders are impostor pairs too (PFT III style: all of them).
+    std::vector<std::pair<const abis::finger::MccTemplate*, const abis::finger::MccTemplate*>> pairs;
+    for (std::size_t s = 0; s < sets->size(); ++s) {
+      for (std::size_t t = s + 1; t < sets->size(); ++t) {
+        for (std::size_t i = 0; i < (*sets)[s].samples.size(); ++i) {
+          for (std::size_t j = 0; j < (*sets)[t].samples.size(); ++j) {
+            if (!(*sets)[s].enrolled[i] || !(*sets)[t].enrolled[j]) continue;
+            pairs.emplace_back(&(*sets)[s].cylinders[i], &(*sets)[t].cylinders[j]);
+          }
+        }
+      }
+    }
+    std::vector<double> results(pairs.size(), 0);
+    std::vector<std::thread> workers;
+    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned w = 0; w < threads; ++w) {
+      workers.emplace_back([&, w] {
+        for (std::size_t p = w; p < pairs.size(); p += threads) {
+          results[p] = abis::finger::CompareMcc(*pairs[p].first, *pairs[p].second, parameters).score;
+        }
+      });
+    }
+    for (auto& worker : workers) worker.join();
+    pooled.impostor.insert(pooled.impostor.end(), results.begin(), results.end());
+    PrintRow(label + "+cross", pooled, pooled_failures);
+  }
   return 0;
 }
