@@ -6,7 +6,8 @@
 
 namespace abis::finger::bench {
 
-Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::string>& folder_arguments) {
+Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::string>& folder_arguments,
+                                                        bool with_iso) {
   const auto engine = MakeFingerEngine();
   std::vector<FvcCylinderSet> sets;
   for (const std::string& argument : folder_arguments) {
@@ -23,6 +24,7 @@ Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::s
     }
     while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     for (const auto source : {FvcTemplateSource::kOwnExtractor, FvcTemplateSource::kIsoTemplates}) {
+      if (source == FvcTemplateSource::kIsoTemplates && !with_iso) continue;
       ABIS_ASSIGN_OR_RETURN(FvcTemplateSet extracted, ExtractFvcFolder(folder, *engine, source, 0, ppi));
       FvcCylinderSet set;
       set.folder = folder;

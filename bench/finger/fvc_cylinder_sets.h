@@ -24,7 +24,9 @@ struct FvcCylinderSet {
 };
 
 // Extracts (or reads) and prepares every sample of every folder, all cores. Errors name the
-// folder or the sample; a malformed @PPI is kInvalidArgument.
-Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::string>& folder_arguments);
+// folder or the sample; a malformed @PPI is kInvalidArgument. `with_iso` false: our extractor's
+// templates only (folders without .iso records).
+Result<std::vector<FvcCylinderSet>> LoadFvcCylinderSets(const std::vector<std::string>& folder_arguments,
+                                                        bool with_iso = true);
 
 }  // namespace abis::finger::bench

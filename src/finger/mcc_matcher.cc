@@ -101,7 +101,12 @@ MccComparison CompareMcc(const MccTemplate& probe, const MccTemplate& reference,
     for (int k = t + 1; k < nr; ++k) {
       const auto& ak = probe.centres[pairs[k].a];
       const auto& bk = reference.centres[pairs[k].b];
-      const double d1 = std::abs(std::hypot(at.x - ak.x, at.y - ak.y) - std::hypot(bt.x - bk.x, bt.y - bk.y));
+      const double da = std::hypot(at.x - ak.x, at.y - ak.y);
+      const double db = std::hypot(bt.x - bk.x, bt.y - bk.y);
+      // Skin stretches in proportion to distance: scaling the difference moves the sigmoid's
+      // midpoint mu_1^rho to mu_1^rho + growth x mean distance (and widens it in proportion).
+      const double d1 = std::abs(da - db) * parameters.mu_rho_distance /
+                        (parameters.mu_rho_distance + parameters.rho_distance_growth * 0.5 * (da + db));
       const double d2 = std::abs(internal::AngleDifference(internal::AngleDifference(at.angle, ak.angle),
                                                            internal::AngleDifference(bt.angle, bk.angle)));
       const double d3 = std::abs(RadialAngleDifference(at, ak, bt, bk));

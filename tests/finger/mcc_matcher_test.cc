@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numbers>
 
 #include "abis/finger/mcc_signature.h"
@@ -53,6 +54,25 @@ TEST(MccMatcherTest, RotationsBeyondNinetyDegreesAreNotMatched) {
   ImpressionOptions upside_down;
   upside_down.rotation = std::numbers::pi;
   EXPECT_LT(Score(finger, SyntheticImpression(finger, 1, upside_down)), 0.2 * Score(finger, finger));
+}
+
+// Skin stretches in proportion to distance: the relaxation's distance tolerance grows with the
+// pairs' distance (MccParameters::rho_distance_growth), so an evenly stretched impression keeps
+// more of its LSS-R score than with the paper's fixed 5 px, and an unstretched one loses nothing.
+TEST(MccMatcherTest, RelaxationToleratesStretchInProportionToDistance) {
+  const MinutiaeTemplate finger = SyntheticFinger(41, {600, 600, 40, 12});
+  MinutiaeTemplate stretched = finger;
+  for (Minutia& m : stretched.minutiae) {
+    m.x = static_cast<decltype(m.x)>(std::lround(300 + 1.08 * (m.x - 300)));
+    m.y = static_cast<decltype(m.y)>(std::lround(300 + 1.08 * (m.y - 300)));
+  }
+  MccParameters fixed_tolerance;
+  fixed_tolerance.rho_distance_growth = 0;
+  const MccTemplate a = BuildMccTemplate(finger), b = BuildMccTemplate(stretched);
+  const double growing = CompareMcc(a, b).lss_r_score;
+  const double fixed = CompareMcc(a, b, fixed_tolerance).lss_r_score;
+  EXPECT_GT(growing, 2 * fixed) << growing << " vs " << fixed;
+  EXPECT_DOUBLE_EQ(CompareMcc(a, a).lss_r_score, CompareMcc(a, a, fixed_tolerance).lss_r_score);
 }
 
 TEST(MccMatcherTest, GenuineImpressionsOutscoreImpostors) {

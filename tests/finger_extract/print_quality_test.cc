@@ -174,6 +174,30 @@ TEST(PrintQualityTest, GateNamesEachFailedFeatureWithItsThreshold) {
       << unusable.ToString();
 }
 
+// A wet or dry print keeps few ridge blocks (its blocks lose orientation certainty first) but its
+// ridges stay clear on average; a texture with a print-sized ridge area (hair, fabric) has few
+// ridge blocks and unclear ridges. The share refuses the texture only.
+TEST(PrintQualityTest, RidgeBlockShareRefusesOnlyWhenTheRidgesAreUnclear) {
+  PrintQuality wet;
+  wet.score = 30;
+  wet.features.blocks = 48;
+  wet.features.ridge_area_mm2 = 20;
+  wet.features.ridge_block_share = 0.21;
+  wet.features.lcs = 0.68;  // FVC2002 DB3_B/107_8: share 0.24, LCS 0.74
+  EXPECT_TRUE(CheckPrintQuality(wet, 20).ok()) << CheckPrintQuality(wet, 20).ToString();
+
+  PrintQuality texture = wet;
+  texture.features.lcs = 0.52;  // the clearest of the shared colour photos
+  const Status refused = CheckPrintQuality(texture, 0);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("not a fingerprint: ridge block share 0.21 below 0.25"), std::string::npos)
+      << refused.ToString();
+
+  PrintQuality small = wet;  // clear ridges do not excuse too small a ridge area
+  small.features.ridge_area_mm2 = 5.3;
+  EXPECT_FALSE(CheckPrintQuality(small, 0).ok());
+}
+
 // Shared data (skipped without it): genuine FVC2002 prints pass, ORL faces are refused.
 TEST(PrintQualityTest, PassesFvcPrintsAndRefusesOrlFaces) {
   const std::filesystem::path fvc = SharedDataDir() / "fingerprint" / "fvc2002";
@@ -181,7 +205,9 @@ TEST(PrintQualityTest, PassesFvcPrintsAndRefusesOrlFaces) {
   if (!std::filesystem::exists(fvc) || !std::filesystem::exists(orl)) {
     GTEST_SKIP() << "shared data absent: " << fvc << " or " << orl << " (set ABIS_DATA)";
   }
-  for (const char* print : {"DB1_B/101_1.tif", "DB2_B/105_3.tif", "DB3_B/102_2.tif", "DB4_B/109_5.tif"}) {
+  // DB3_B/107_8 is a wet print with few ridge blocks (share 0.24) but clear ridges (LCS 0.74).
+  for (const char* print :
+       {"DB1_B/101_1.tif", "DB2_B/105_3.tif", "DB3_B/102_2.tif", "DB4_B/109_5.tif", "DB3_B/107_8.tif"}) {
     Result<GrayImage> image = ReadFingerprintImage((fvc / print).string());
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     Result<ExtractedPrint> extracted = Extract(*image);

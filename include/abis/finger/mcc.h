@@ -46,6 +46,10 @@ struct MccParameters {
   double relaxation_weight = 0.5;      // w_R
   double mu_rho_distance = 5;          // mu_1^rho
   double tau_rho_distance = -8.0 / 5;  // tau_1^rho
+  // Ours: the distance tolerance mu_1^rho grows by this share of the two pairs' mean distance
+  // (skin distortion; 0 = the paper's fixed tolerance). 0.05 chosen on FVC2002 DB1_B + DB3_B
+  // (docs/notes/heldout_accuracy_2026-12-07.md).
+  double rho_distance_growth = 0.05;
   double mu_rho_angle = std::numbers::pi / 12;  // mu_2^rho = mu_3^rho
   double tau_rho_angle = -30;                   // tau_2^rho = tau_3^rho
   // Consolidation under a global alignment (ours, mcc_consolidation.h): anchors tried, pairing

@@ -267,7 +267,11 @@ std::vector<std::string> NonPrintFindings(const PrintQualityFeatures& features) 
     findings.push_back("ridge area " + Fixed(features.ridge_area_mm2, 1) + " mm2 below " +
                        Fixed(kMinPrintRidgeAreaMm2, 0) + " mm2");
   }
-  if (features.ridge_block_share < kMinPrintRidgeBlockShare) {
+  // The share of ridge blocks refuses textures with a print-sized ridge area (hair, fabric), only
+  // when the ridges are not as clear on average as a ridge block's must be (LCS): wet and dry
+  // prints lose their blocks' orientation certainty first (smeared or broken ridges), not the
+  // separation of ridges and valleys, which such textures lack.
+  if (features.ridge_block_share < kMinPrintRidgeBlockShare && features.lcs < kRidgeBlockLcs) {
     findings.push_back("ridge block share " + Fixed(features.ridge_block_share, 2) + " below " +
                        Fixed(kMinPrintRidgeBlockShare, 2) + " (of " + std::to_string(features.blocks) +
                        " blocks; OCL " + Fixed(features.ocl, 2) + ", LCS " + Fixed(features.lcs, 2) + ", FDA " +
