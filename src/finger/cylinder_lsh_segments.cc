@@ -147,6 +147,11 @@ void CylinderLshSegments::AccumulateFresh(const CylinderLshKeys& probe, std::vec
 }
 
 std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep) const {
+  return Query(probe, keep, {});
+}
+
+std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                                 const std::vector<std::int64_t>& id_of_slot) const {
   std::vector<float> scores(homes_.size(), 0);
   std::vector<std::uint32_t> touched;
   std::vector<float> local_scores;
@@ -166,8 +171,10 @@ std::vector<CylinderLshIndex::Scored> CylinderLshSegments::Query(const CylinderL
   std::vector<CylinderLshIndex::Scored> ranked;
   ranked.reserve(touched.size());
   for (const std::uint32_t slot : touched) ranked.push_back({scores[slot], slot});
-  const auto better = [](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
-    return a.score != b.score ? a.score > b.score : a.slot < b.slot;
+  const bool by_id = id_of_slot.size() == homes_.size() && !id_of_slot.empty();
+  const auto better = [&](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return by_id ? id_of_slot[a.slot] < id_of_slot[b.slot] : a.slot < b.slot;
   };
   if (ranked.size() > keep) {
     std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), better);

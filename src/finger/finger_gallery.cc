@@ -312,8 +312,10 @@ std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSig
   const std::size_t n = ids_.size();
   keep = std::min(keep, n);
   if (keep == 0) return {};
-  const auto better = [](const Scored& a, const Scored& b) {
-    return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+  // Ties by lower reference id: the order does not depend on the layout (a shard of the
+  // gallery orders its templates as the whole gallery does).
+  const auto better = [this](const Scored& a, const Scored& b) {
+    return a.score > b.score || (a.score == b.score && ids_[a.slot] < ids_[b.slot]);
   };
   // Each thread keeps its own best `keep` in a min-heap (worst on top).
   std::vector<std::vector<Scored>> per_thread(options_.threads);
@@ -364,10 +366,7 @@ std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplat
                                                      double penetration, std::size_t min_candidates) const {
   const std::size_t n = ids_.size();
   if (n == 0 || max_candidates == 0 || options_.signatures_only) return {};
-  const std::size_t keep = std::min(
-      n, std::max({min_candidates, max_candidates,
-                   static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
-
+  const std::size_t keep = ShortlistLength(n, max_candidates, penetration, min_candidates);
   if (UsesCylinderIndex()) return RankSlots(probe, PreselectByCylinders(probe, keep), max_candidates);
   return RankSlots(probe, ScanSignatures(probe.signature, keep), max_candidates);
 }
@@ -375,7 +374,8 @@ std::vector<Candidate> FingerGallery::SearchPrepared(const PreparedFingerTemplat
 std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
                                                                        std::size_t keep) const {
   std::vector<Scored> shortlist;
-  for (const CylinderLshIndex::Scored& scored : cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep)) {
+  for (const CylinderLshIndex::Scored& scored :
+       cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, ids_)) {
     shortlist.push_back({scored.score, scored.slot});
   }
   if (shortlist.size() < keep) {  // too few templates share a key: the signatures fill the rest
@@ -387,6 +387,61 @@ std::vector<FingerGallery::Scored> FingerGallery::PreselectByCylinders(const Pre
     }
   }
   return shortlist;
+}
+
+std::size_t FingerGallery::ShortlistLength(std::size_t n, std::size_t max_candidates, double penetration,
+                                           std::size_t min_candidates) const {
+  return std::min(
+      n, std::max({min_candidates, max_candidates,
+                   static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
+}
+
+Result<std::optional<ModalityGallery::ShardShortlist>> FingerGallery::ShardPreselect(const BiometricTemplate& probe,
+                                                                                     std::size_t whole_size,
+                                                                                     std::size_t max_candidates) const {
+  if (options_.signatures_only) {
+    return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
+  }
+  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
+  const PreparedFingerTemplate prepared = PrepareFingerTemplate(minutiae, options_.mcc);
+  ShardShortlist shard;
+  if (whole_size == 0 || max_candidates == 0) return std::optional<ShardShortlist>(std::move(shard));
+  shard.keep = ShortlistLength(whole_size, max_candidates, options_.penetration, options_.min_candidates);
+  if (ids_.empty()) return std::optional<ShardShortlist>(std::move(shard));
+  std::vector<Scored> scan;
+  if (UsesCylinderIndex()) {
+    for (const CylinderLshIndex::Scored& scored :
+         cylinder_index_.Query(BuildCylinderLshKeys(prepared.cylinders), shard.keep, ids_)) {
+      shard.indexed.push_back({ids_[scored.slot], scored.score});
+    }
+    // The whole gallery's pre-selection can only come up short when this shard's does.
+    if (shard.indexed.size() < shard.keep) {
+      for (const Scored& scored : ScanSignatures(prepared.signature, shard.keep)) {
+        shard.fill.push_back({ids_[scored.slot], scored.score});
+      }
+    }
+  } else {
+    for (const Scored& scored : ScanSignatures(prepared.signature, shard.keep)) {
+      shard.indexed.push_back({ids_[scored.slot], scored.score});
+    }
+  }
+  return std::optional<ShardShortlist>(std::move(shard));
+}
+
+Result<std::vector<Candidate>> FingerGallery::RankShortlist(const BiometricTemplate& probe,
+                                                            const std::vector<ShortlistEntry>& shortlist,
+                                                            std::size_t max_candidates) const {
+  if (options_.signatures_only) {
+    return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
+  }
+  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
+  std::vector<Scored> slots;
+  for (const ShortlistEntry& entry : shortlist) {
+    const auto found = slot_of_.find(entry.reference_id);
+    if (found != slot_of_.end()) slots.push_back({entry.score, found->second});
+  }
+  if (slots.empty() || max_candidates == 0) return std::vector<Candidate>();
+  return RankSlots(PrepareFingerTemplate(minutiae, options_.mcc), slots, max_candidates);
 }
 
 std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,

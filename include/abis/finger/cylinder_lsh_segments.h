@@ -38,6 +38,10 @@ class CylinderLshSegments {
   // The `keep` slots with the highest score, best first (ties by lower slot); slots sharing no
   // key with the probe are not returned.
   std::vector<CylinderLshIndex::Scored> Query(const CylinderLshKeys& probe, std::size_t keep) const;
+  // As Query, but ties by lower `id_of_slot[slot]` (the gallery's reference ids), so that the
+  // order does not depend on the layout. REQUIRES: id_of_slot.size() == size().
+  std::vector<CylinderLshIndex::Scored> Query(const CylinderLshKeys& probe, std::size_t keep,
+                                              const std::vector<std::int64_t>& id_of_slot) const;
 
   std::size_t MemoryBytes() const;
   std::size_t segment_count() const { return segments_.size(); }
