@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -396,14 +397,29 @@ std::size_t FingerGallery::ShortlistLength(std::size_t n, std::size_t max_candid
                    static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
 }
 
+Result<PreparedFingerTemplate> FingerGallery::PreparedProbe(const BiometricTemplate& probe) const {
+  struct LastProbe {
+    std::string algorithm;
+    std::vector<std::uint8_t> data;
+    MccParameters mcc;
+    PreparedFingerTemplate prepared;
+  };
+  thread_local std::optional<LastProbe> last;
+  if (last && last->algorithm == probe.algorithm && last->data == probe.data && last->mcc == options_.mcc) {
+    return last->prepared;
+  }
+  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
+  last = LastProbe{probe.algorithm, probe.data, options_.mcc, PrepareFingerTemplate(minutiae, options_.mcc)};
+  return last->prepared;
+}
+
 Result<std::optional<ModalityGallery::ShardShortlist>> FingerGallery::ShardPreselect(const BiometricTemplate& probe,
                                                                                      std::size_t whole_size,
                                                                                      std::size_t max_candidates) const {
   if (options_.signatures_only) {
     return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
   }
-  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
-  const PreparedFingerTemplate prepared = PrepareFingerTemplate(minutiae, options_.mcc);
+  ABIS_ASSIGN_OR_RETURN(const PreparedFingerTemplate prepared, PreparedProbe(probe));
   ShardShortlist shard;
   if (whole_size == 0 || max_candidates == 0) return std::optional<ShardShortlist>(std::move(shard));
   shard.keep = ShortlistLength(whole_size, max_candidates, options_.penetration, options_.min_candidates);
@@ -434,14 +450,14 @@ Result<std::vector<Candidate>> FingerGallery::RankShortlist(const BiometricTempl
   if (options_.signatures_only) {
     return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
   }
-  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
   std::vector<Scored> slots;
   for (const ShortlistEntry& entry : shortlist) {
     const auto found = slot_of_.find(entry.reference_id);
     if (found != slot_of_.end()) slots.push_back({entry.score, found->second});
   }
   if (slots.empty() || max_candidates == 0) return std::vector<Candidate>();
-  return RankSlots(PrepareFingerTemplate(minutiae, options_.mcc), slots, max_candidates);
+  ABIS_ASSIGN_OR_RETURN(const PreparedFingerTemplate prepared, PreparedProbe(probe));
+  return RankSlots(prepared, slots, max_candidates);
 }
 
 std::vector<Candidate> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,

@@ -48,7 +48,7 @@ struct FingerGalleryOptions {
   std::size_t min_candidates = 100;  // ... but never fewer than this
   unsigned threads = 0;              // slices per search, run on the shared SearchExecutor; 0 = hardware concurrency
   MccParameters mcc;
-  bool signatures_only = false;      // keep no cylinders: stage 1 only (see above)
+  bool signatures_only = false;                                        // keep no cylinders: stage 1 only (see above)
   FingerPreselection preselection = FingerPreselection::kCylinderLsh;  // ignored with signatures_only
 };
 
@@ -90,7 +90,8 @@ class FingerGallery : public ModalityGallery {
                                         double penetration, std::size_t min_candidates) const;
   // Stage 2 alone on the given references (ids not in the gallery are skipped): full MCC, best
   // first, at most `max_candidates`. Returns nothing on a signatures-only gallery.
-  std::vector<Candidate> SearchShortlist(const PreparedFingerTemplate& probe, const std::vector<std::int64_t>& reference_ids,
+  std::vector<Candidate> SearchShortlist(const PreparedFingerTemplate& probe,
+                                         const std::vector<std::int64_t>& reference_ids,
                                          std::size_t max_candidates) const;
   // Sharded search (ModalityGallery): stage 1 of this shard for a gallery of `whole_size`
   // templates, and stage 2 of the merged shortlist's references held here.
@@ -131,7 +132,7 @@ class FingerGallery : public ModalityGallery {
     std::uint16_t count = 0;
   };
   struct OrientationRange {
-    std::uint64_t offset = 0;  // into orientation_cells_; the cell count is columns * rows
+    std::uint64_t offset = 0;      // into orientation_cells_; the cell count is columns * rows
     std::uint16_t block_size = 0;  // 0 = no map
     std::uint16_t columns = 0;
     std::uint16_t rows = 0;
@@ -144,6 +145,9 @@ class FingerGallery : public ModalityGallery {
   };
 
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
+  // The probe prepared with this gallery's parameters; the last one prepared on this thread is
+  // reused (a grid matcher asks each of its virtual shards' galleries with the same probe).
+  Result<PreparedFingerTemplate> PreparedProbe(const BiometricTemplate& probe) const;
   // The shortlist length for a gallery of `n` templates.
   std::size_t ShortlistLength(std::size_t n, std::size_t max_candidates, double penetration,
                               std::size_t min_candidates) const;
@@ -172,7 +176,7 @@ class FingerGallery : public ModalityGallery {
   std::vector<SpatialValidity> cylinder_validity_;
   std::size_t garbage_cylinders_ = 0;
   std::vector<OrientationRange> orientation_ranges_;  // per template, as ranges_
-  std::vector<std::uint8_t> orientation_cells_;        // the map arena
+  std::vector<std::uint8_t> orientation_cells_;       // the map arena
   std::size_t garbage_orientation_cells_ = 0;
   CylinderLshSegments cylinder_index_;  // slot for slot with ids_ (empty unless UsesCylinderIndex())
 };
