@@ -99,7 +99,8 @@ std::shared_ptr<grid::GridFront> StartGrid(CliContext& context, const GridOption
   for (const grid::MatcherInfo& matcher : *matchers) {
     templates += matcher.templates;
     std::cerr << "abis: grid: matcher rank " << matcher.rank << " pid " << matcher.pid << " on " << matcher.host << ": "
-              << matcher.virtual_shards.size() << " virtual shards, " << matcher.templates << " templates" << std::endl;
+              << matcher.virtual_shards.size() << " virtual shards, " << matcher.templates << " templates, "
+              << matcher.snapshots_loaded << " shard indexes loaded from snapshots" << std::endl;
   }
   std::cerr << "abis: grid: " << matchers->size() << " matcher(s) ready, " << templates << " templates in "
             << options.virtual_shards << " virtual shards" << std::endl;

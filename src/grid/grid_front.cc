@@ -80,6 +80,7 @@ Result<std::vector<MatcherInfo>> GridFront::AwaitMatchers(int matchers, std::chr
     info.host = message.value("host", std::string());
     info.pid = message.value("pid", std::int64_t{0});
     info.templates = message.value("templates", std::size_t{0});
+    info.snapshots_loaded = message.value("snapshots_loaded", std::int64_t{0});
     info.virtual_shards = message.value("shards", std::vector<int>());
     ready[static_cast<std::size_t>(source - 1)] = true;
     --waiting;

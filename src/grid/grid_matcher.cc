@@ -83,6 +83,7 @@ Status RunMatcher(const std::string& store, EngineProvider engines, int virtual_
   shards.SaveSnapshots();
   ready["ok"] = true;
   ready["templates"] = *loaded;
+  ready["snapshots_loaded"] = shards.snapshots_loaded();
   SendTo(0, kReadyTag, ready);
 
   auto last_message = std::chrono::steady_clock::now();

@@ -211,6 +211,12 @@ Result<std::size_t> GalleryShards::LoadAll() {
   return held;
 }
 
+std::int64_t GalleryShards::snapshots_loaded() const {
+  std::int64_t loaded = 0;
+  for (const auto& [shard, cache] : caches_) loaded += cache->stats().snapshots_loaded;
+  return loaded;
+}
+
 SnapshotSaveReport GalleryShards::SaveSnapshots(const SnapshotSavePolicy& policy) {
   SnapshotSaveReport total;
   for (auto& [shard, cache] : caches_) {

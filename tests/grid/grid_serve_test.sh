@@ -56,6 +56,11 @@ if (summary["searched"], summary["skipped_done_before"]) != want or len(lines) !
 print("ok: dedup run", run, json.dumps(summary))
 PY
 done
+# The second grid found the first one's sealed shard snapshots and loaded them.
+if ! grep -Eq "matcher rank 1 .* [1-9][0-9]* shard indexes loaded from snapshots" "$WORK/dedup2.err"; then
+  echo "FAIL: the restarted grid did not load its shard snapshots"; cat "$WORK/dedup2.err"; exit 1
+fi
+echo "ok: the restarted grid loaded its shard snapshots"
 
 "$ABIS" --store "$STORE" serve --listen 127.0.0.1:0 --snapshot-interval-seconds 0 >"$WORK/single.log" 2>&1 &
 PIDS+=($!)

@@ -25,6 +25,7 @@ struct MatcherInfo {
   std::string host;
   std::int64_t pid = 0;
   std::size_t templates = 0;
+  std::int64_t snapshots_loaded = 0;  // shard indexes loaded from sealed snapshots at start
   std::vector<int> virtual_shards;
 };
 

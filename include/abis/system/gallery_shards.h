@@ -65,6 +65,8 @@ class GalleryShards {
   // Writes the changed snapshots of every held shard.
   SnapshotSaveReport SaveSnapshots(const SnapshotSavePolicy& policy = {});
   const std::vector<int>& held() const { return held_; }
+  // Indexes whose first build loaded a sealed snapshot (GalleryIndexCacheStats::snapshots_loaded).
+  std::int64_t snapshots_loaded() const;
 
  private:
   GalleryShards() = default;
