@@ -62,6 +62,7 @@ void AddSlapEvalCommand(CLI::App& root, CliContext& context);  // `eval slap-seg
 void AddBenchStoreCommand(CLI::App& root, CliContext& context);  // `bench store`, after "bench" exists
 void AddReviewCommand(CLI::App& root, CliContext& context);
 void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
+void AddGridCommands(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_GRID (Open MPI found)
 void AddMosipCommands(CLI::App& root, CliContext& context);  // empty without ABIS_HAVE_MOSIP
 
 }  // namespace abis::cli

@@ -21,6 +21,7 @@ int ExitCodeFor(const Status& status) {
     case StatusCode::kDataLoss:
     case StatusCode::kIoError: return 5;
     case StatusCode::kInternal: return 6;
+    case StatusCode::kUnavailable: return 7;
   }
   return 6;
 }

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
 #ifdef ABIS_HAVE_SERVICE
   abis::cli::AddServeCommand(root, context);
 #endif
+#ifdef ABIS_HAVE_GRID
+  abis::cli::AddGridCommands(root, context);
+#endif
   abis::cli::AddMosipCommands(root, context);
   root.add_subcommand("eval", "accuracy evaluation of a modality (NIST-style figures)")->require_subcommand(1);
   abis::cli::AddSlapEvalCommand(root, context);

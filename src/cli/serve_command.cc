@@ -8,22 +8,11 @@
 
 #include "abis/service/abis_service.h"
 #include "cli_context.h"
+#include "serve_options.h"
 
 namespace abis::cli {
 namespace {
 
-struct ServeOptions {
-  std::string listen;
-  std::size_t threads = 8;
-  std::size_t max_body_mib = 16;
-  int key_cache_seconds = 30;
-  int snapshot_interval_seconds = 300;
-  double session_minutes = 30;
-  std::string alert_webhook;
-  std::vector<std::string> callback_hosts;
-  std::string tls_certificate;
-  std::string tls_private_key;
-};
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   std::size_t colon = listen.rfind(':');
@@ -41,7 +30,9 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   return std::make_pair(host, port);
 }
 
-void RunServe(CliContext& context, const ServeOptions& options) {
+}  // namespace
+
+void RunServe(CliContext& context, const ServeOptions& options, const ServeHooks& hooks) {
   auto dir = context.StoreDir();
   if (context.Failed(dir.status())) return;
   auto listen = ParseListen(options.listen);
@@ -76,6 +67,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
   config.allowed_callback_hosts = options.callback_hosts;
   config.tls_certificate = options.tls_certificate;
   config.tls_private_key = options.tls_private_key;
+  config.gallery_searcher = hooks.gallery_searcher;
 
   // Block SIGINT/SIGTERM in every thread; one thread waits for them and stops the service.
   sigset_t signals;
@@ -97,6 +89,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
     (*service)->Stop();
   });
   Status run = (*service)->Run();
+  if (hooks.on_stop) hooks.on_stop();
   // Run() also ends when the server fails; wake the signal thread so it can be joined.
   // The signal is blocked in every thread and consumed by the stopper's sigwait: it ends that wait,
   // it does not terminate the thread (which is what bugprone-bad-signal-to-kill-thread fears).
@@ -107,11 +100,7 @@ void RunServe(CliContext& context, const ServeOptions& options) {
               [](std::ostream& out) { out << "abis: service stopped\n"; });
 }
 
-}  // namespace
-
-void AddServeCommand(CLI::App& root, CliContext& context) {
-  auto options = std::make_shared<ServeOptions>();
-  CLI::App* serve = root.add_subcommand("serve", "run the HTTP service (OSIA ABIS v1.6.0 under /v1/)");
+void AddServeOptions(CLI::App* serve, ServeOptions* options) {
   serve->add_option("--listen", options->listen, "HOST:PORT to listen on, e.g. 127.0.0.1:8080 (port 0: any free port)")
       ->required();
   serve->add_option("--threads", options->threads, "concurrent requests (default 8)")->check(CLI::Range(1, 256));
@@ -131,7 +120,13 @@ void AddServeCommand(CLI::App& root, CliContext& context) {
                     "a non-loopback host that callbacks and webhooks may go to (repeatable)");
   serve->add_option("--tls-cert", options->tls_certificate, "PEM certificate file (enables HTTPS with --tls-key)");
   serve->add_option("--tls-key", options->tls_private_key, "PEM private key file");
-  serve->callback([&context, options] { RunServe(context, *options); });
+}
+
+void AddServeCommand(CLI::App& root, CliContext& context) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* serve = root.add_subcommand("serve", "run the HTTP service (OSIA ABIS v1.6.0 under /v1/)");
+  AddServeOptions(serve, options.get());
+  serve->callback([&context, options] { RunServe(context, *options, {}); });
 }
 
 }  // namespace abis::cli

@@ -152,6 +152,7 @@ void CylinderLshSegments::AccumulateFresh(const CylinderLshKeys& probe, std::vec
 }
 
 Result<std::vector<CylinderLshIndex::Scored>> CylinderLshSegments::Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                                         const std::vector<std::int64_t>& id_of_slot,
                                                                          unsigned slices) const {
   std::vector<float> scores;
   std::vector<std::uint32_t> touched;
@@ -185,8 +186,10 @@ Result<std::vector<CylinderLshIndex::Scored>> CylinderLshSegments::Query(const C
   std::vector<CylinderLshIndex::Scored> ranked;
   ranked.reserve(touched.size());
   for (const std::uint32_t slot : touched) ranked.push_back({scores[slot], slot});
-  const auto better = [](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
-    return a.score != b.score ? a.score > b.score : a.slot < b.slot;
+  const bool by_id = id_of_slot.size() == homes_.size() && !id_of_slot.empty();
+  const auto better = [&](const CylinderLshIndex::Scored& a, const CylinderLshIndex::Scored& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return by_id ? id_of_slot[a.slot] < id_of_slot[b.slot] : a.slot < b.slot;
   };
   if (ranked.size() > keep) {
     std::nth_element(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(), better);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -349,8 +350,10 @@ std::vector<FingerGallery::Scored> FingerGallery::ScanSignatures(const FingerSig
   const std::size_t n = ids_.size();
   keep = std::min(keep, n);
   if (keep == 0) return {};
-  const auto better = [](const Scored& a, const Scored& b) {
-    return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+  // Ties by lower reference id: the order does not depend on the layout (a shard of the
+  // gallery orders its templates as the whole gallery does).
+  const auto better = [this](const Scored& a, const Scored& b) {
+    return a.score > b.score || (a.score == b.score && ids_[a.slot] < ids_[b.slot]);
   };
   // Each thread keeps its own best `keep` in a min-heap (worst on top).
   std::vector<std::vector<Scored>> per_thread(options_.threads);
@@ -402,10 +405,7 @@ Result<std::vector<Candidate>> FingerGallery::SearchPrepared(const PreparedFinge
                                                              std::size_t min_candidates) const {
   const std::size_t n = ids_.size();
   if (n == 0 || max_candidates == 0 || options_.signatures_only) return std::vector<Candidate>{};
-  const std::size_t keep = std::min(
-      n, std::max({min_candidates, max_candidates,
-                   static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
-
+  const std::size_t keep = ShortlistLength(n, max_candidates, penetration, min_candidates);
   if (UsesCylinderIndex()) {
     ABIS_ASSIGN_OR_RETURN(const std::vector<Scored> shortlist, PreselectByCylinders(probe, keep));
     return RankSlots(probe, shortlist, max_candidates);
@@ -418,7 +418,7 @@ Result<std::vector<FingerGallery::Scored>> FingerGallery::PreselectByCylinders(c
   std::vector<Scored> shortlist;
   const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
   ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked,
-                        cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, slices));
+                        cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, ids_, slices));
   for (const CylinderLshIndex::Scored& scored : ranked) {
     shortlist.push_back({scored.score, scored.slot});
   }
@@ -431,6 +431,76 @@ Result<std::vector<FingerGallery::Scored>> FingerGallery::PreselectByCylinders(c
     }
   }
   return shortlist;
+}
+
+std::size_t FingerGallery::ShortlistLength(std::size_t n, std::size_t max_candidates, double penetration,
+                                           std::size_t min_candidates) const {
+  return std::min(
+      n, std::max({min_candidates, max_candidates,
+                   static_cast<std::size_t>(std::ceil(std::clamp(penetration, 0.0, 1.0) * static_cast<double>(n)))}));
+}
+
+Result<PreparedFingerTemplate> FingerGallery::PreparedProbe(const BiometricTemplate& probe) const {
+  struct LastProbe {
+    std::string algorithm;
+    std::vector<std::uint8_t> data;
+    MccParameters mcc;
+    PreparedFingerTemplate prepared;
+  };
+  thread_local std::optional<LastProbe> last;
+  if (last && last->algorithm == probe.algorithm && last->data == probe.data && last->mcc == options_.mcc) {
+    return last->prepared;
+  }
+  ABIS_ASSIGN_OR_RETURN(const MinutiaeTemplate minutiae, MinutiaeOfTemplate(probe));
+  last = LastProbe{probe.algorithm, probe.data, options_.mcc, PrepareFingerTemplate(minutiae, options_.mcc)};
+  return last->prepared;
+}
+
+Result<std::optional<ModalityGallery::ShardShortlist>> FingerGallery::ShardPreselect(const BiometricTemplate& probe,
+                                                                                     std::size_t whole_size,
+                                                                                     std::size_t max_candidates) const {
+  if (options_.signatures_only) {
+    return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
+  }
+  ABIS_ASSIGN_OR_RETURN(const PreparedFingerTemplate prepared, PreparedProbe(probe));
+  ShardShortlist shard;
+  if (whole_size == 0 || max_candidates == 0) return std::optional<ShardShortlist>(std::move(shard));
+  shard.keep = ShortlistLength(whole_size, max_candidates, options_.penetration, options_.min_candidates);
+  if (ids_.empty()) return std::optional<ShardShortlist>(std::move(shard));
+  std::vector<Scored> scan;
+  if (UsesCylinderIndex()) {
+    const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
+    ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked,
+                          cylinder_index_.Query(BuildCylinderLshKeys(prepared.cylinders), shard.keep, ids_, slices));
+    for (const CylinderLshIndex::Scored& scored : ranked) shard.indexed.push_back({ids_[scored.slot], scored.score});
+    // The whole gallery's pre-selection can only come up short when this shard's does.
+    if (shard.indexed.size() < shard.keep) {
+      for (const Scored& scored : ScanSignatures(prepared.signature, shard.keep)) {
+        shard.fill.push_back({ids_[scored.slot], scored.score});
+      }
+    }
+  } else {
+    for (const Scored& scored : ScanSignatures(prepared.signature, shard.keep)) {
+      shard.indexed.push_back({ids_[scored.slot], scored.score});
+    }
+  }
+  return std::optional<ShardShortlist>(std::move(shard));
+}
+
+Result<std::vector<Candidate>> FingerGallery::RankShortlist(const BiometricTemplate& probe,
+                                                            const std::vector<ShortlistEntry>& shortlist,
+                                                            std::size_t max_candidates) const {
+  if (options_.signatures_only) {
+    return Status::FailedPrecondition("finger gallery: built with signatures only, it cannot run full MCC");
+  }
+  std::vector<Scored> slots;
+  for (const ShortlistEntry& entry : shortlist) {
+    const auto found = slot_of_.find(entry.reference_id);
+    if (found != slot_of_.end()) slots.push_back({entry.score, found->second});
+  }
+  if (slots.empty() || max_candidates == 0) return std::vector<Candidate>();
+  ABIS_ASSIGN_OR_RETURN(const PreparedFingerTemplate prepared, PreparedProbe(probe));
+  return RankSlots(prepared, slots, max_candidates);
 }
 
 Result<std::vector<Candidate>> FingerGallery::SearchShortlist(const PreparedFingerTemplate& probe,

@@ -85,7 +85,8 @@ class AbisService::Impl {
  public:
   Impl(ServiceConfig config, EngineProvider engines)
       : config_(std::move(config)),
-        pool_(config_.store_dir, std::move(engines), config_.worker_threads + config_.background_threads + 1),
+        pool_(config_.store_dir, std::move(engines), config_.worker_threads + config_.background_threads + 1,
+              config_.gallery_searcher),
         key_cache_(config_.key_cache_ttl, 10000),
         handlers_(config_.max_probes, !config_.alert_webhook.empty(),
                   [this](const WatchlistAlert& alert) {

@@ -16,6 +16,7 @@ int HttpStatusFor(const Status& status) {
     case StatusCode::kDataLoss: return 500;
     case StatusCode::kIoError: return 500;
     case StatusCode::kInternal: return 500;
+    case StatusCode::kUnavailable: return 503;
   }
   return 500;
 }

@@ -2,8 +2,12 @@
 
 namespace abis::service {
 
-SystemPool::SystemPool(std::filesystem::path store_dir, EngineProvider engines, std::size_t max_systems)
-    : store_dir_(std::move(store_dir)), engines_(std::move(engines)), max_systems_(max_systems < 1 ? 1 : max_systems) {}
+SystemPool::SystemPool(std::filesystem::path store_dir, EngineProvider engines, std::size_t max_systems,
+                       std::shared_ptr<GallerySearcher> gallery_searcher)
+    : store_dir_(std::move(store_dir)),
+      engines_(std::move(engines)),
+      max_systems_(max_systems < 1 ? 1 : max_systems),
+      gallery_searcher_(std::move(gallery_searcher)) {}
 
 Result<SystemPool::Lease> SystemPool::Acquire() {
   std::unique_lock lock(mutex_);
@@ -22,6 +26,7 @@ Result<SystemPool::Lease> SystemPool::Acquire() {
     returned_.notify_one();
     return system.status().WithContext("opening the store for a service worker");
   }
+  if (gallery_searcher_) (*system)->SetGallerySearcher(gallery_searcher_);
   return Lease(this, std::move(system).value());
 }
 

@@ -838,12 +838,42 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
         const BiometricTemplate& probe_template = probe.biometric_template;
         ABIS_ASSIGN_OR_RETURN(thresholds[probe_index],
                               probe.engine->ThresholdForFalseMatchRate(request.target_false_match_rate));
-        // The shared index of the gallery, or a private one of the restricted persons' templates.
+        // Several templates may belong to one person (and the probe person is left out): ask
+        // for enough to fill the list with other persons; a restricted search ranks all of them.
+        const std::size_t wanted_unrestricted = request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
+        // The shared index of the gallery, or a private one of the restricted persons' templates,
+        // or the gallery searcher set on this system (the matcher grid).
         const ModalityGallery* index = nullptr;
         std::function<std::int64_t(std::int64_t)> person_of_template;
         std::optional<GalleryIndexView> view;
         std::optional<GalleryIndexKey> shared_key;
-        if (restricted) {
+        std::vector<Candidate> listed;
+        if (!restricted && gallery_searcher_) {
+          GalleryIndexKey key{gallery.id, probe_template.modality, probe_template.position, probe.engine->algorithm()};
+          Result<GallerySearchAnswer> answer =
+              gallery_searcher_->Search(key, generation, probe_template, wanted_unrestricted);
+          if (!answer.ok()) return answer.status().WithContext(probe.source);
+          if (answer->stale) {
+            if (attempt == kAttempts) {
+              return Status::Unavailable("the gallery changed during the search " + std::to_string(kAttempts) +
+                                         " times: retry the search");
+            }
+            stale = true;
+            return Status::Ok();
+          }
+          result.gallery_size += answer->gallery_size;
+          result.skipped_templates += answer->skipped_templates;
+          result.quarantined_templates += answer->quarantined_templates;
+          auto persons = std::make_shared<std::unordered_map<std::int64_t, std::int64_t>>();
+          for (std::size_t i = 0; i < answer->candidates.size() && i < answer->person_ids.size(); ++i) {
+            persons->emplace(answer->candidates[i].reference_id, answer->person_ids[i]);
+          }
+          person_of_template = [persons](std::int64_t id) {
+            auto found = persons->find(id);
+            return found == persons->end() ? std::int64_t{0} : found->second;
+          };
+          listed = std::move(answer->candidates);
+        } else if (restricted) {
           auto index_key = std::make_tuple(probe_template.modality, probe_template.position, probe.engine->algorithm());
           auto cached = private_indexes.find(index_key);
           if (cached == private_indexes.end()) {
@@ -878,23 +908,24 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           result.skipped_templates += view->skipped_templates();
           result.quarantined_templates += view->quarantined_templates().size();
         }
-        result.gallery_size += index->size();
-        // Several templates may belong to one person (and the probe person is left out): ask
-        // for enough to fill the list with other persons; a restricted search ranks all of them.
-        std::size_t wanted = restricted ? index->size() : request.max_candidates * 4 + (probe_person_id != 0 ? 16 : 0);
-        auto candidates = index->Search(probe_template, std::min<std::size_t>(index->size(), wanted));
-        if (!candidates.ok() && candidates.status().code() == StatusCode::kDataLoss && shared_key &&
-            attempt < kAttempts) {
-          // A cached index found damaged (an array it reads on demand from its snapshot failed to
-          // authenticate): dropped with its snapshot, and the search runs again on a rebuilt one.
-          view.reset();
-          gallery_indexes_->DiscardDamagedIndex(*shared_key, candidates.status());
-          stale = true;
-          return Status::Ok();
+        if (index != nullptr) {
+          result.gallery_size += index->size();
+          std::size_t wanted = restricted ? index->size() : wanted_unrestricted;
+          auto candidates = index->Search(probe_template, std::min<std::size_t>(index->size(), wanted));
+          if (!candidates.ok() && candidates.status().code() == StatusCode::kDataLoss && shared_key &&
+              attempt < kAttempts) {
+            // A cached index found damaged (an array it reads on demand from its snapshot failed to
+            // authenticate): dropped with its snapshot, and the search runs again on a rebuilt one.
+            view.reset();
+            gallery_indexes_->DiscardDamagedIndex(*shared_key, candidates.status());
+            stale = true;
+            return Status::Ok();
+          }
+          if (!candidates.ok()) return candidates.status().WithContext(probe.source);
+          listed = std::move(candidates).value();
         }
-        if (!candidates.ok()) return candidates.status().WithContext(probe.source);
         std::map<std::int64_t, int> rank_of_person;  // in this probe's list, from 1
-        for (const Candidate& candidate : *candidates) {
+        for (const Candidate& candidate : listed) {
           std::int64_t person = person_of_template(candidate.reference_id);
           if (person == 0 || person == probe_person_id) continue;
           if (request.earlier_persons_only && probe_person_id != 0 && person > probe_person_id) continue;

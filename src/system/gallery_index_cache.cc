@@ -90,6 +90,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   std::unordered_map<std::int64_t, const TemplateInfo*> wanted;
   std::size_t skipped = 0;
   for (const TemplateInfo& info : templates) {
+    if (person_filter_ && !person_filter_(info.person_id)) continue;
     if (!FingerPositionsCompatible(key.position, info.position)) continue;
     if (info.algorithm != key.algorithm) {
       ++skipped;
@@ -246,6 +247,14 @@ Result<GalleryIndexView> GalleryIndexCache::Acquire(Store& store, const Modality
   return ViewOf(own, std::shared_lock(own->mutex));
 }
 
+std::optional<GalleryIndexView> GalleryIndexCache::AcquireIfCurrent(const GalleryIndexKey& key,
+                                                                    std::int64_t generation) {
+  std::shared_ptr<Entry> entry = EntryFor(key);
+  std::shared_lock read(entry->mutex);
+  if (entry->generation != generation || !entry->index) return std::nullopt;
+  return ViewOf(entry, std::move(read));
+}
+
 GalleryIndexCacheStats GalleryIndexCache::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -382,6 +391,11 @@ std::vector<GalleryIndexMemory> GalleryIndexCache::MemoryUse() const {
     memory.push_back({key, entry->index->size(), entry->index->MemoryBytes()});
   }
   return memory;
+}
+
+void GalleryIndexCache::SetPersonFilter(std::function<bool(std::int64_t person_id)> member) {
+  std::lock_guard lock(mutex_);
+  person_filter_ = std::move(member);
 }
 
 }  // namespace abis

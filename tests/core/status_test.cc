@@ -58,6 +58,13 @@ TEST(FingerPositionTest, AnUnknownPositionIsCompatibleWithEveryFingerAndAKnownOn
   EXPECT_FALSE(FingerPositionsCompatible(FingerPosition::kRightIndex, FingerPosition::kLeftIndex));
 }
 
+TEST(StatusTest, UnavailableNamesAPartOfTheSystemThatIsDown) {
+  const Status down = Status::Unavailable("matcher rank 1 has died").WithContext("probe 1");
+  EXPECT_EQ(down.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(StatusCodeName(down.code()), "unavailable");
+  EXPECT_EQ(down.ToString(), "unavailable: probe 1: matcher rank 1 has died");
+}
+
 TEST(ModalityTest, ParsesKnownNamesOnly) {
   EXPECT_EQ(*ParseModality("fingerprint"), Modality::kFinger);
   EXPECT_EQ(ModalityName(Modality::kDna), "dna");

@@ -78,7 +78,7 @@ TEST(CylinderLshSegmentsTest, ScoresEqualOneStaticIndexAfterAddsAndRemovals) {
   for (unsigned slices : {2u, 3u, 7u, 1000u}) {
     const CylinderLshKeys probe = Keys(finger_of_slot[9], 1);
     const auto whole = segments.Query(probe, 50).value();
-    const auto parts = segments.Query(probe, 50, slices).value();
+    const auto parts = segments.Query(probe, 50, {}, slices).value();
     ASSERT_EQ(parts.size(), whole.size()) << slices;
     for (std::size_t i = 0; i < whole.size(); ++i) {
       EXPECT_EQ(parts[i].slot, whole[i].slot) << slices << " slices, rank " << i;

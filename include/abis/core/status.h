@@ -27,6 +27,7 @@ enum class StatusCode {
   kResourceExhausted,  // a size or count limit was exceeded
   kUnimplemented,      // not supported (e.g. an unknown format version)
   kInternal,           // a bug: an invariant did not hold
+  kUnavailable,        // a part of the system needed for the answer is down (retry elsewhere or later)
 };
 
 // Returns a stable lower-case name for the code, e.g. "invalid_argument".
@@ -51,6 +52,7 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
   static Status Unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

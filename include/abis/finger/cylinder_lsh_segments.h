@@ -36,11 +36,14 @@ class CylinderLshSegments {
   std::size_t size() const { return homes_.size(); }
 
   // The `keep` slots with the highest score, best first (ties by lower slot); slots sharing no
-  // key with the probe are not returned. With `slices` > 1 the probe's cylinders are split into
-  // that many parts scored at once on the shared SearchExecutor (a score is a sum over the probe's
-  // cylinders of whole counts, so the answer is the same); each part holds a score per slot.
-  // Fails as CylinderLshIndex::Query (postings left in a snapshot that cannot be read back).
+  // key with the probe are not returned. With `id_of_slot` (the gallery's reference ids, one per
+  // slot) ties go to the lower id instead, so that the order does not depend on the layout. With
+  // `slices` > 1 the probe's cylinders are split into that many parts scored at once on the shared
+  // SearchExecutor (a score is a sum over the probe's cylinders of whole counts, so the answer is
+  // the same); each part holds a score per slot. Fails as CylinderLshIndex::Query (postings left
+  // in a snapshot that cannot be read back).
   Result<std::vector<CylinderLshIndex::Scored>> Query(const CylinderLshKeys& probe, std::size_t keep,
+                                                      const std::vector<std::int64_t>& id_of_slot = {},
                                                       unsigned slices = 1) const;
 
   std::size_t MemoryBytes() const;

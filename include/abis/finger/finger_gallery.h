@@ -95,8 +95,15 @@ class FingerGallery : public ModalityGallery {
   Result<std::vector<Candidate>> SearchShortlist(const PreparedFingerTemplate& probe,
                                                  const std::vector<std::int64_t>& reference_ids,
                                                  std::size_t max_candidates) const;
+  // Sharded search (ModalityGallery): stage 1 of this shard for a gallery of `whole_size`
+  // templates, and stage 2 of the merged shortlist's references held here.
+  Result<std::optional<ShardShortlist>> ShardPreselect(const BiometricTemplate& probe, std::size_t whole_size,
+                                                       std::size_t max_candidates) const override;
+  Result<std::vector<Candidate>> RankShortlist(const BiometricTemplate& probe,
+                                               const std::vector<ShortlistEntry>& shortlist,
+                                               std::size_t max_candidates) const override;
   // Stage 1 alone: the `keep` references with the highest signature similarity, best first
-  // (ties by insertion slot).
+  // (ties by lower reference id).
   std::vector<PreselectedReference> Preselect(const FingerSignature& probe, std::size_t keep) const;
 
   // Reserves room for `templates` templates holding `cylinders` cylinders in all (avoids the
@@ -146,6 +153,12 @@ class FingerGallery : public ModalityGallery {
   // AddPrepared with the template's cylinder-LSH keys already built (by PrepareReference).
   Status AddPreparedWithKeys(std::int64_t reference_id, const PreparedFingerTemplate& prepared, CylinderLshKeys keys);
   std::vector<Scored> ScanSignatures(const FingerSignature& probe, std::size_t keep) const;
+  // The probe prepared with this gallery's parameters; the last one prepared on this thread is
+  // reused (a grid matcher asks each of its virtual shards' galleries with the same probe).
+  Result<PreparedFingerTemplate> PreparedProbe(const BiometricTemplate& probe) const;
+  // The shortlist length for a gallery of `n` templates.
+  std::size_t ShortlistLength(std::size_t n, std::size_t max_candidates, double penetration,
+                              std::size_t min_candidates) const;
   // Stage 1 by the cylinder-LSH index, topped up from the signature scan to `keep`.
   Result<std::vector<Scored>> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
   bool UsesCylinderIndex() const {

@@ -74,6 +74,7 @@ struct MccParameters {
   // the factor off (the maps then still define the consolidation's overlap).
   double orientation_weight = 5;
   double orientation_neutral_agreement = 0.90;
+  bool operator==(const MccParameters&) const = default;
 };
 
 using MccBits = std::array<std::uint64_t, kMccWords>;

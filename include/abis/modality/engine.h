@@ -172,6 +172,33 @@ class ModalityGallery {
   virtual std::size_t size() const = 0;
   // Best `max_candidates` candidates, highest score first.
   virtual Result<std::vector<Candidate>> Search(const BiometricTemplate& probe, std::size_t max_candidates) const = 0;
+
+  // Sharded search (the matcher grid, abis/grid/): a gallery split by person over shards answers
+  // exactly as one gallery holding them all. A gallery whose Search ranks every template exactly
+  // (ties by lower reference id) needs nothing more: the shards' Search lists are merged (score
+  // descending, then reference id). A gallery that pre-selects a shortlist first overrides both:
+  // ShardPreselect on every shard with the whole gallery's size, MergeShardShortlists
+  // (abis/modality/shard_shortlist.h) of their answers, then RankShortlist on every shard with
+  // the merged shortlist (each ranks the references it holds), the lists merged as above.
+  struct ShortlistEntry {
+    std::int64_t reference_id = 0;
+    float score = 0;
+  };
+  struct ShardShortlist {
+    std::size_t keep = 0;                 // the shortlist's length for the whole gallery
+    std::vector<ShortlistEntry> indexed;  // the shard's best `keep` by the pre-selection, best first
+    // The shard's best `keep` by the fallback that fills a shortlist the pre-selection leaves
+    // short, best first (empty when the pre-selection alone fills it here).
+    std::vector<ShortlistEntry> fill;
+  };
+  // nullopt (the default): the gallery has no pre-selection; use Search.
+  virtual Result<std::optional<ShardShortlist>> ShardPreselect(const BiometricTemplate& probe, std::size_t whole_size,
+                                                               std::size_t max_candidates) const;
+  // Stage 2 on the entries of `shortlist` this gallery holds (the others are skipped), best
+  // `max_candidates` first. kUnimplemented (the default) for a gallery without pre-selection.
+  virtual Result<std::vector<Candidate>> RankShortlist(const BiometricTemplate& probe,
+                                                       const std::vector<ShortlistEntry>& shortlist,
+                                                       std::size_t max_candidates) const;
 };
 
 class ModalityEngine {

@@ -51,6 +51,9 @@ struct ServiceConfig {
   std::chrono::seconds snapshot_interval{300};
   std::chrono::milliseconds session_lifetime{30 * 60 * 1000};  // examiner workstation sign-ins end after this
   std::size_t max_sessions = 10000;               // sessions held at once; the oldest goes first
+  // Where unrestricted searches get their candidate lists (AbisSystem::SetGallerySearcher); null:
+  // the service's own gallery indexes. The matcher grid (abis grid serve) sets its front here.
+  std::shared_ptr<GallerySearcher> gallery_searcher;
 };
 
 class AbisService {

@@ -22,7 +22,9 @@ class SystemPool {
  public:
   // `engines` must be safe to call from several threads at once.
   // REQUIRES: max_systems >= 1.
-  SystemPool(std::filesystem::path store_dir, EngineProvider engines, std::size_t max_systems);
+  // `gallery_searcher` (null: none) is set on every system (AbisSystem::SetGallerySearcher).
+  SystemPool(std::filesystem::path store_dir, EngineProvider engines, std::size_t max_systems,
+             std::shared_ptr<GallerySearcher> gallery_searcher = nullptr);
 
   class Lease {
    public:
@@ -62,6 +64,7 @@ class SystemPool {
   // (and brings up to date) the indexes the others built.
   std::shared_ptr<GalleryIndexCache> gallery_indexes_ = std::make_shared<GalleryIndexCache>();
   std::size_t max_systems_;
+  std::shared_ptr<GallerySearcher> gallery_searcher_;
   mutable std::mutex mutex_;
   std::condition_variable returned_;
   std::vector<std::unique_ptr<AbisSystem>> idle_;

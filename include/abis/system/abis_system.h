@@ -26,6 +26,7 @@
 #include "abis/store/watchlist_alert.h"
 #include "abis/system/candidate_fusion.h"
 #include "abis/system/gallery_index_cache.h"
+#include "abis/system/gallery_searcher.h"
 #include "abis/system/record_views.h"
 
 namespace abis {
@@ -580,6 +581,9 @@ class AbisSystem {
   Result<std::size_t> RefreshGalleryIndexes(const Operator& op, const std::string& gallery);
   // Bytes each cached gallery index holds in memory.
   std::vector<GalleryIndexMemory> IndexMemory() const;
+  // Unrestricted searches take their candidate lists from `searcher` (abis/system/gallery_searcher.h)
+  // instead of this process's gallery indexes; null: this process's indexes (the default).
+  void SetGallerySearcher(std::shared_ptr<GallerySearcher> searcher) { gallery_searcher_ = std::move(searcher); }
 
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
@@ -634,6 +638,7 @@ class AbisSystem {
   std::unique_ptr<Store> store_;
   EngineProvider engines_;
   std::shared_ptr<GalleryIndexCache> gallery_indexes_;
+  std::shared_ptr<GallerySearcher> gallery_searcher_;
 };
 
 }  // namespace abis

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,8 @@ class GalleryIndexCache {
   // the caller should retry with a fresh snapshot.
   Result<std::optional<GalleryIndexView>> TryAcquire(Store& store, const ModalityEngine& engine,
                                                      const GalleryIndexKey& key, std::int64_t generation);
+  // The cached index for `key` when it is at exactly `generation` (nothing is read or built).
+  std::optional<GalleryIndexView> AcquireIfCurrent(const GalleryIndexKey& key, std::int64_t generation);
   GalleryIndexCacheStats stats() const;
   // Templates put in quarantine since the last call (each once per damaged seal, in the order
   // found), and forgets them: for the caller to audit and alert on each exactly once.
@@ -145,6 +148,10 @@ class GalleryIndexCache {
   std::vector<std::string> TakeSnapshotWarnings();
   // The memory of every cached index.
   std::vector<GalleryIndexMemory> MemoryUse() const;
+  // Indexes of this cache hold only the templates of persons `member` accepts (a shard of the
+  // matcher grid, abis/grid): set before the first Acquire, and give such a cache a snapshot
+  // folder of its own. `member` must be safe to call from several threads.
+  void SetPersonFilter(std::function<bool(std::int64_t person_id)> member);
 
  private:
   struct Entry;
@@ -161,6 +168,7 @@ class GalleryIndexCache {
   std::shared_ptr<const GalleryIndexSnapshots> snapshots_;  // null: snapshots off
   SnapshotLoading snapshot_loading_ = SnapshotLoading::kWhole;
   std::vector<std::string> snapshot_warnings_;
+  std::function<bool(std::int64_t)> person_filter_;  // empty: every person
 };
 
 }  // namespace abis
