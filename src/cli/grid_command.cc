@@ -11,6 +11,8 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "abis/grid/grid_front.h"
 #include "cli_context.h"
@@ -18,6 +20,31 @@
 
 namespace abis::cli {
 namespace {
+
+// Whether mpirun runs with Open MPI's recovery mode (a dead rank does not end the job): given on
+// its command line (--enable-recovery, which the ranks see as OMPI_MCA_orte_enable_recovery) or set
+// in Open MPI's system or user parameter file (`make deps` sets it in the system one).
+bool MpiRecoveryEnabled() {
+  const auto on = [](std::string value) {
+    value.erase(0, value.find_first_not_of(" \t"));
+    value.erase(value.find_last_not_of(" \t\r") + 1);
+    return value == "1" || value == "true";
+  };
+  if (const char* recovery = std::getenv("OMPI_MCA_orte_enable_recovery")) return on(recovery);
+  std::vector<std::filesystem::path> files = {"/etc/openmpi/openmpi-mca-params.conf"};
+  if (const char* home = std::getenv("HOME")) files.push_back(std::filesystem::path(home) / ".openmpi/mca-params.conf");
+  bool enabled = false;
+  for (const auto& file : files) {  // the user's file is read last and wins
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      line.erase(0, line.find_first_not_of(" \t"));
+      if (!line.starts_with("orte_enable_recovery")) continue;
+      const std::size_t equals = line.find('=');
+      if (equals != std::string::npos) enabled = on(line.substr(equals + 1));
+    }
+  }
+  return enabled;
+}
 
 struct GridOptions {
   int virtual_shards = 64;
@@ -104,10 +131,11 @@ std::shared_ptr<grid::GridFront> StartGrid(CliContext& context, const GridOption
   }
   std::cerr << "abis: grid: " << matchers->size() << " matcher(s) ready, " << templates << " templates in "
             << options.virtual_shards << " virtual shards" << std::endl;
-  const char* recovery = std::getenv("OMPI_MCA_orte_enable_recovery");
-  if (recovery == nullptr || std::string(recovery) != "1") {
-    std::cerr << "abis: warning: mpirun was not given --enable-recovery: Open MPI then ends the whole grid when a "
-                 "matcher dies (no 503 answers)\n";
+  if (!MpiRecoveryEnabled()) {
+    std::cerr
+        << "abis: warning: Open MPI's recovery mode is off (mpirun --enable-recovery, or orte_enable_recovery = 1 "
+           "in /etc/openmpi/openmpi-mca-params.conf as make deps sets it): Open MPI then ends the whole grid "
+           "when a matcher dies (no 503 answers)\n";
   }
   return front;
 }
