@@ -105,6 +105,10 @@ std::shared_ptr<grid::GridFront> StartGrid(CliContext& context, const GridOption
   if (provided < MPI_THREAD_SERIALIZED)
     return fail(Status::Unavailable("grid: this MPI does not allow serialized threads"));
   if (size < 2) return fail(Status::InvalidArgument("grid: needs at least 2 ranks (mpirun -np N with N >= 2)"));
+  if (options.virtual_shards < size - 1) {  // a matcher without a shard would answer no search
+    return fail(Status::InvalidArgument("grid: --virtual-shards " + std::to_string(options.virtual_shards) +
+                                        " is fewer than the " + std::to_string(size - 1) + " matchers"));
+  }
   auto dir = context.StoreDir();
   if (!dir.ok()) return fail(dir.status());
 
@@ -272,7 +276,8 @@ void AddGridOptions(CLI::App* command, GridOptions* options) {
   command
       ->add_option("--matcher-timeout-ms", options->matcher_timeout_ms,
                    "a matcher that does not answer one step of a search within this puts the grid out of service "
-                   "(503) until restart (default 10000)")
+                   "(503) until restart (default 10000; a matcher catching up with a large import, or writing its "
+                   "snapshots, answers late: set it above that)")
       ->check(CLI::Range(50, 3600000));
   command
       ->add_option("--load-timeout-seconds", options->load_timeout_seconds,

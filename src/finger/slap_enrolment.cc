@@ -45,7 +45,23 @@ Result<GrayImage> DecodeRecordFingerImage(const std::vector<std::uint8_t>& bytes
   } else {
     ABIS_ASSIGN_OR_RETURN(image, DecodeFingerprintImageAsStored(bytes, where));
   }
-  if (pixels_per_inch > 0) image.resolution_ppi = pixels_per_inch;
+  if (pixels_per_inch > 0) {
+    // The record's own resolution is the sender's word: refused outside what a fingerprint scanner
+    // gives, and the image it would resample to must stay within the decoder's limits.
+    if (!(pixels_per_inch >= kMinPlausiblePpi && pixels_per_inch <= kMaxPlausiblePpi)) {
+      return Status::InvalidArgument(where + ": a resolution of " + std::to_string(pixels_per_inch) + " ppi, outside " +
+                                     std::to_string(static_cast<int>(kMinPlausiblePpi)) + "-" +
+                                     std::to_string(static_cast<int>(kMaxPlausiblePpi)));
+    }
+    const double scale = kStandardResolutionPpi / pixels_per_inch;
+    if (static_cast<double>(image.width) * scale * static_cast<double>(image.height) * scale >
+        static_cast<double>(kMaxFingerprintPixels)) {
+      return Status::InvalidArgument(where + ": " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                                     " pixels at " + std::to_string(pixels_per_inch) +
+                                     " ppi would pass the image size limit at 500 ppi");
+    }
+    image.resolution_ppi = pixels_per_inch;
+  }
   return ResampleToStandardResolution(image);
 }
 

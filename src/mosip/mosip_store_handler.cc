@@ -23,8 +23,8 @@ using interop::MosipModalityAnalytics;
 using interop::MosipOutcome;
 
 constexpr std::size_t kMaxCandidatesPerSearch = 1000;  // AbisSystem::Search's limit
-constexpr double kHighestFalseMatchRate = 0.5;          // a search "accepting everything" still ranks
-constexpr std::size_t kMaxCaseRefLength = 128;          // AbisSystem's limit for case references
+constexpr double kHighestFalseMatchRate = 0.5;         // a search "accepting everything" still ranks
+constexpr std::size_t kMaxCaseRefLength = 128;         // AbisSystem's limit for case references
 
 MosipOutcome Internal(const std::string& what, const Status& status) {
   return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown, what + ": " + status.ToString());
@@ -44,9 +44,7 @@ bool IsSampleRejection(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kResourceExhausted;
 }
 
-MosipKeyValue KeyValue(const std::string& key, const std::string& value) {
-  return {key, nlohmann::json(value).dump()};
-}
+MosipKeyValue KeyValue(const std::string& key, const std::string& value) { return {key, nlohmann::json(value).dump()}; }
 
 std::string Decimal(double value, int digits) {
   char text[64];
@@ -114,8 +112,8 @@ Result<std::string> RetentionDateAfterYears(const std::string& today, int years)
 int MosipConfidencePercent(double log_lr, std::size_t records) {
   if (std::isnan(log_lr)) return 0;
   // 1 / (1 + N e^-L) computed as 1 / (1 + e^(ln N - L)), bounded so exp cannot overflow.
-  const double exponent = std::clamp(std::log(static_cast<double>(std::max<std::size_t>(records, 1))) - log_lr,
-                                     -700.0, 700.0);
+  const double exponent =
+      std::clamp(std::log(static_cast<double>(std::max<std::size_t>(records, 1))) - log_lr, -700.0, 700.0);
   return static_cast<int>(std::lround(100.0 / (1.0 + std::exp(exponent))));
 }
 
@@ -127,13 +125,14 @@ Result<std::unique_ptr<MosipStoreHandler>> MosipStoreHandler::Create(AbisSystem&
   if (config.legal_basis.empty()) {
     return Status::InvalidArgument("MOSIP handler: a legal basis is required for the persons MOSIP registers");
   }
-  ABIS_RETURN_IF_ERROR(RetentionDateAfterYears("2000-01-01", config.retention_years).status().WithContext("MOSIP handler"));
+  ABIS_RETURN_IF_ERROR(
+      RetentionDateAfterYears("2000-01-01", config.retention_years).status().WithContext("MOSIP handler"));
   if (!(config.default_false_match_rate > 0.0 && config.default_false_match_rate < 1.0)) {
     return Status::InvalidArgument("MOSIP handler: default false match rate " +
                                    std::to_string(config.default_false_match_rate) + " is not in (0, 1)");
   }
-  const std::string who = "MOSIP operator '" + service_operator.name + "' (" +
-                          std::string(RoleName(service_operator.role)) + ")";
+  const std::string who =
+      "MOSIP operator '" + service_operator.name + "' (" + std::string(RoleName(service_operator.role)) + ")";
   for (Action action : {Action::kAddPerson, Action::kEnrol, Action::kSearch, Action::kVerify}) {
     if (!RoleAllows(service_operator.role, action)) {
       return Status::PermissionDenied(who + " may not " + std::string(ActionName(action)) +
@@ -141,7 +140,8 @@ Result<std::unique_ptr<MosipStoreHandler>> MosipStoreHandler::Create(AbisSystem&
     }
   }
   if (!RoleAllowsPurpose(service_operator.role, config.purpose)) {
-    return Status::PermissionDenied(who + " may not search for the purpose " + std::string(PurposeName(config.purpose)));
+    return Status::PermissionDenied(who + " may not search for the purpose " +
+                                    std::string(PurposeName(config.purpose)));
   }
   if (deletion_operator && !RoleAllows(deletion_operator->role, Action::kDeletePerson)) {
     return Status::PermissionDenied("MOSIP deletion operator '" + deletion_operator->name + "' (" +
@@ -199,9 +199,9 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
     return SlapRefusal(inputs.refusal);
   }
   if (inputs.samples.empty()) {
-    return MosipOutcome::Failure(MosipFailureReason::kInvalidCbeffFormat,
-                                 "no usable finger or face in the CBEFF of '" + reference_id +
-                                     "': " + JoinLines(inputs.skipped));
+    return MosipOutcome::Failure(
+        MosipFailureReason::kInvalidCbeffFormat,
+        "no usable finger or face in the CBEFF of '" + reference_id + "': " + JoinLines(inputs.skipped));
   }
 
   Person person;
@@ -224,11 +224,24 @@ MosipOutcome MosipStoreHandler::InsertForRequest(const std::string& request_id, 
   request.source_agency = config_.source_agency;
   request.galleries = {config_.gallery};
   request.case_ref = request_id;
-  request.rejected_samples = EncounterEnrolment::RejectedSamples::kSkip;
+  // A slap is all or nothing unless partial slaps are accepted: a finger cut from it that the engine
+  // then rejects refuses the whole INSERT (as a missing finger does), so with slaps in the document
+  // every sample must enrol.
+  request.rejected_samples = inputs.slap_fingers > 0 && !config_.slaps.accept_partial
+                                 ? EncounterEnrolment::RejectedSamples::kRefuseAll
+                                 : EncounterEnrolment::RejectedSamples::kSkip;
   Result<EncounterEnrolmentResult> enrolled = system_.EnrolEncounter(operator_, request);
   if (!enrolled.ok()) {
     if (enrolled.status().code() == StatusCode::kAlreadyExists) {
       return MosipOutcome::Failure(MosipFailureReason::kReferenceIdAlreadyExists, enrolled.status().message());
+    }
+    if (request.rejected_samples == EncounterEnrolment::RejectedSamples::kRefuseAll &&
+        IsSampleRejection(enrolled.status())) {  // a sample its engine rejected
+      return MosipOutcome::Failure(MosipFailureReason::kBiometricQualityCheckFailed,
+                                   "INSERT of '" + reference_id +
+                                       "' with a slap refused (partial slaps are not "
+                                       "accepted): " +
+                                       enrolled.status().message());
     }
     return Internal("INSERT of '" + reference_id + "' rolled back", enrolled.status());
   }
@@ -264,9 +277,9 @@ MosipOutcome MosipStoreHandler::ProbeSamples(const interop::MosipIdentifyQuery& 
       }
     }
     if (templates == 0) {
-      return MosipOutcome::Failure(MosipFailureReason::kInternalErrorUnknown,
-                                   "'" + query.probe_reference_id +
-                                       "' has no finger or face template of the current algorithms to search with");
+      return MosipOutcome::Failure(
+          MosipFailureReason::kInternalErrorUnknown,
+          "'" + query.probe_reference_id + "' has no finger or face template of the current algorithms to search with");
     }
     probe->person = query.probe_reference_id;
     probe->evidence_groups = templates;
@@ -339,15 +352,17 @@ MosipOutcome MosipStoreHandler::Identify(const interop::MosipIdentifyQuery& quer
   }
   Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery);
   if (!gallery.ok()) return Internal("gallery '" + config_.gallery + "'", gallery.status());
-  std::size_t records = restricted ? restricted->size() : static_cast<std::size_t>(std::max<std::int64_t>(gallery->member_count, 0));
+  std::size_t records =
+      restricted ? restricted->size() : static_cast<std::size_t>(std::max<std::int64_t>(gallery->member_count, 0));
   if (!restricted && !own.empty() && records > 0) --records;  // the probe's own record is not compared
 
   // FPIR ≈ records × probe samples × FMR (a candidate is a hit when any probe sample passes), so
   // the per-comparison FMR is the requested FPIR shared out over every comparison.
   double false_match_rate = config_.default_false_match_rate;
   if (query.false_positive_identification_rate) {
-    false_match_rate = *query.false_positive_identification_rate /
-                       (static_cast<double>(std::max<std::size_t>(records, 1)) * static_cast<double>(probe.evidence_groups));
+    false_match_rate =
+        *query.false_positive_identification_rate /
+        (static_cast<double>(std::max<std::size_t>(records, 1)) * static_cast<double>(probe.evidence_groups));
   }
   false_match_rate = std::min(false_match_rate, kHighestFalseMatchRate);
   last_identify_.probe_samples = probe.evidence_groups;

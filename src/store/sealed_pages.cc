@@ -60,11 +60,13 @@ bool WriteAll(std::FILE* out, const void* data, std::size_t size) {
   return size == 0 || std::fwrite(data, 1, size, out) == size;
 }
 
-// preadv until every vector is filled: false on an error or the end of the file.
+// preadv until every vector is filled: false on an error, or on the end of the file (with errno 0:
+// a file cut short since it was opened).
 bool ReadVectors(int fd, iovec* vectors, int count, std::uint64_t offset) {
   while (count > 0) {
     const ssize_t got = ::preadv(fd, vectors, count, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
+    if (got == 0) errno = 0;
     if (got <= 0) return false;
     offset += static_cast<std::uint64_t>(got);
     auto left = static_cast<std::size_t>(got);
@@ -239,6 +241,7 @@ Status SealedPageFile::OpenPages(std::uint64_t first, std::uint64_t count, std::
       vectors[2 * i + 1] = {tags[i].data(), kTagBytes};
     }
     if (!ReadVectors(fd_, vectors.data(), static_cast<int>(2 * batch), kHeaderBytes + (first + done) * kStride)) {
+      if (errno == 0) return Status::DataLoss("sealed file " + file_.string() + ": cut short since it was opened");
       return Status::IoError("cannot read sealed file " + file_.string() + ": " + std::strerror(errno));
     }
     std::atomic<bool> failed{false};

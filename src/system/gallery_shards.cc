@@ -126,9 +126,11 @@ Result<std::optional<ModalityGallery::ShardShortlist>> GalleryShards::Preselect(
                                                                                 std::size_t wanted) {
   std::vector<ModalityGallery::ShardShortlist> answers;
   bool none = false;
+  std::size_t held_templates = 0;
   for (auto& [shard, cache] : caches_) {
     std::optional<GalleryIndexView> view = cache->AcquireIfCurrent(key, generation);
     if (!view) return NotPrepared(key, generation);
+    held_templates += view->index().size();
     ABIS_ASSIGN_OR_RETURN(std::optional<ModalityGallery::ShardShortlist> answer,
                           view->index().ShardPreselect(probe, whole_size, wanted));
     if (!answer) {
@@ -156,7 +158,11 @@ Result<std::optional<ModalityGallery::ShardShortlist>> GalleryShards::Preselect(
   if (merged.indexed.size() >= merged.keep) {
     merged.fill.clear();  // the whole gallery's pre-selection fills its shortlist
   } else {
-    if (!any_fill) return Status::Internal("matcher: a short pre-selection without its fill list");
+    // Shards holding templates fill their short lists; a matcher holding none for this index has
+    // nothing to fill with (a small gallery, or a finger position few persons have).
+    if (!any_fill && held_templates > 0) {
+      return Status::Internal("matcher: a short pre-selection without its fill list");
+    }
     std::sort(merged.fill.begin(), merged.fill.end(), better);
     if (merged.fill.size() > merged.keep) merged.fill.resize(merged.keep);
   }

@@ -7,6 +7,8 @@
 // are composed with known truth from synthetic prints (always) and FVC2002 prints (shared data).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <set>
@@ -19,6 +21,7 @@
 #include "abis/finger_extract/image.h"
 #include "abis/finger_extract/slap_composer.h"
 #include "abis/finger_extract/synth.h"
+#include "abis/interop/cbeff_reader.h"
 #include "abis/mosip/mosip_store_handler.h"
 
 namespace abis::mosip {
@@ -209,6 +212,28 @@ TEST_F(MosipSlapInsertTest, ASlapMissingAFingerRefusesTheInsertUnlessPartialSlap
   EXPECT_NE(Notes(*partial).find("finger 8 (left_middle) not found in the slap"), std::string::npos) << Notes(*partial);
 }
 
+// With a slap in the document and partial slaps not accepted, a sample its engine rejects after the
+// cut (here a face image too short for the test engine) refuses the whole INSERT: never a person
+// with part of the document. Accepting partial slaps, the rest is enrolled and the rejection noted.
+TEST_F(MosipSlapInsertTest, ASampleTheEngineRejectsBesideAStrictSlapRefusesTheInsert) {
+  const TestSlap right = Compose(finger::SlapKind::kRightFour, SyntheticPrints(finger::SlapKind::kRightFour, 51, 0));
+  const std::vector<std::uint8_t> short_jpeg = {0xFF, 0xD8, 0x01, 0x02, 0xFF, 0xD9};
+  const auto birs = std::vector<cbeff::TestBir>{
+      {"Face", "", "8", cbeff::EncodeBase64Url(cbeff::BuildFaceRecord(320, 240, short_jpeg, 0))},
+      FingerBir(13, right.composed.image)};
+  auto strict = Handler();
+  MosipOutcome outcome = strict->Insert("ref-rejected", Document(birs));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.reason(), MosipFailureReason::kBiometricQualityCheckFailed);
+  EXPECT_NE(outcome.detail().find("partial slaps are not accepted"), std::string::npos) << outcome.detail();
+  EXPECT_FALSE(system_->TEST_store().FindPerson("ref-rejected").ok()) << "part of the document was enrolled";
+
+  auto partial = Handler(/*accept_partial=*/true);
+  outcome = partial->Insert("ref-rejected", Document(birs));
+  ASSERT_TRUE(outcome.ok()) << outcome.detail();
+  EXPECT_EQ(EnrolledFingers("ref-rejected").size(), 4u) << Notes(*partial);
+}
+
 TEST_F(MosipSlapInsertTest, ASlapContradictingItsPositionOrNotDecodingRefusesTheInsert) {
   auto handler = Handler(/*accept_partial=*/true);  // refused even when partial slaps are accepted
   const std::vector<finger::GrayImage> single = SyntheticPrints(finger::SlapKind::kRightFour, 47, 0);
@@ -240,7 +265,34 @@ TEST_F(MosipSlapInsertTest, ASlapContradictingItsPositionOrNotDecodingRefusesThe
     EXPECT_EQ(outcome.reason(), MosipFailureReason::kInvalidCbeffFormat) << outcome.detail();
     EXPECT_NE(outcome.detail().find("slap FGP 13"), std::string::npos) << outcome.detail();
   }
+  // A record whose stated resolution is implausible (10 ppi: resampled to 500 ppi it would be 50 times
+  // larger each way) is refused, never resampled: as a slap and as a single finger beside a slap.
+  auto at_ppi = [](const cbeff::TestBir& bir, std::uint16_t ppi) {
+    std::vector<std::uint8_t> record = interop::DecodeBase64Any(bir.bdb).value();
+    const std::array<std::uint8_t, 8> stated = {0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4};  // 4 x 500
+    auto found = std::search(record.begin(), record.end(), stated.begin(), stated.end());
+    EXPECT_NE(found, record.end());
+    for (int i = 0; i < 4 && found != record.end(); ++i) {
+      found[2 * i] = static_cast<std::uint8_t>(ppi >> 8);
+      found[2 * i + 1] = static_cast<std::uint8_t>(ppi);
+    }
+    cbeff::TestBir changed = bir;
+    changed.bdb = cbeff::EncodeBase64Url(record);
+    return changed;
+  };
+  outcome = handler->Insert("ref-bad", Document({good_single, at_ppi(FingerBir(13, four.composed.image), 10)}));
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.reason(), MosipFailureReason::kInvalidCbeffFormat) << outcome.detail();
+  EXPECT_NE(outcome.detail().find("ppi, outside 250-2000"), std::string::npos) << outcome.detail();
   EXPECT_FALSE(system_->TEST_store().FindPerson("ref-bad").ok()) << "a refused INSERT stored a person";
+  // A single finger stating 10 ppi beside a good slap: never resampled by its stated resolution (the
+  // single-finger path reads it as stored, the slap's sequence check leaves it out as a reference);
+  // the INSERT goes through with it and the slap's four fingers.
+  outcome = handler->Insert("ref-low-ppi", Document({at_ppi(good_single, 10), FingerBir(13, four.composed.image)}));
+  ASSERT_TRUE(outcome.ok()) << outcome.detail();
+  auto person = system_->TEST_store().FindPerson("ref-low-ppi");
+  ASSERT_TRUE(person.ok());
+  EXPECT_EQ(system_->TEST_store().ListActiveTemplates(person->id)->size(), 5u);
 }
 
 // 4-4-2 composed from FVC2002 DB3_B prints of ten subjects: ten fingers at the positions where

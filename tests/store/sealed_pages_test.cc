@@ -217,6 +217,14 @@ TEST(SealedPagesTest, EveryKindOfDamageIsDataLoss) {
 
   PutFileBytes(file, good);
   EXPECT_TRUE(ReadAll(file, size, KeyOf(1), "gallery=1").ok());
+
+  // Cut short after it was opened: reads past the cut are damage too (kDataLoss), not an I/O error.
+  auto opened = SealedPageFile::Open(file, KeyOf(1), "gallery=1");
+  ASSERT_TRUE(opened.ok());
+  std::filesystem::resize_file(file, kHeader + kSealedPage);
+  std::vector<std::uint8_t> page(kPage);
+  EXPECT_EQ((*opened)->ReadAt(2 * kPage, page).code(), StatusCode::kDataLoss);
+  EXPECT_TRUE((*opened)->ReadAt(0, page).ok());
 }
 
 TEST(SealedPagesTest, AFileIsNeverOverwrittenAndAMissingOneIsNotFound) {
