@@ -77,6 +77,17 @@ class IndexSnapshotCliTest : public ::testing::Test {
     return files;
   }
 
+  // Changes one byte of `file` (flipping bits, so that it always differs from what was there).
+  static void FlipByte(const std::filesystem::path& file, std::streamoff at) {
+    std::fstream bytes(file, std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekg(at);
+    const int old = bytes.get();
+    ASSERT_NE(old, EOF) << file << " has no byte " << at;
+    bytes.seekp(at);
+    bytes.put(static_cast<char>(old ^ 0x42));
+    ASSERT_TRUE(bytes.good());
+  }
+
   int AuditEntries(const std::string& action) {
     CliRun exported = Run({"audit", "export", "--action", action}, admin_);
     EXPECT_EQ(exported.exit_code, 0) << exported.err;
@@ -97,11 +108,7 @@ TEST_F(IndexSnapshotCliTest, ASearchLeavesASnapshotATamperedOneIsDiscardedAndDel
   EXPECT_EQ(Search("P-3"), first) << "answered from the snapshot";
   EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 0);
 
-  {
-    std::fstream file(Snapshots().front(), std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(100);
-    file.put('\x42');
-  }
+  FlipByte(Snapshots().front(), 100);
   EXPECT_EQ(Search("P-3"), first) << "rebuilt from the store";
   EXPECT_EQ(AuditEntries("index_snapshot.discarded"), 1);
   ASSERT_EQ(Snapshots().size(), 1u) << "written again after the rebuild";
@@ -127,11 +134,7 @@ TEST_F(IndexSnapshotCliTest, ADamagedPageOnlyASearchReadsIsFoundByThatSearchWhic
   // wholly in the cells.
   constexpr std::uintmax_t kSealedPage = 16 * 1024 + 16;
   ASSERT_GT(std::filesystem::file_size(file), 36 + 3 * kSealedPage) << "a state of several pages";
-  {
-    std::fstream damaged(file, std::ios::in | std::ios::out | std::ios::binary);
-    damaged.seekp(static_cast<std::streamoff>(36 + kSealedPage + 200));
-    damaged.put('\x42');
-  }
+  FlipByte(file, static_cast<std::streamoff>(36 + kSealedPage + 200));
   EXPECT_EQ(Search("P-3"), first) << "answered from the store";
   CliRun audit = Run({"audit", "export", "--action", "index_snapshot.discarded"}, admin_);
   ASSERT_EQ(audit.exit_code, 0) << audit.err;
@@ -147,11 +150,7 @@ TEST_F(IndexSnapshotCliTest, ABatchImportLeavesTheGalleryIndexAndItsSnapshotForT
   // A search leaves a snapshot; damaged, it is refused by the import's refresh, which audits that.
   ASSERT_FALSE(Search("P-3").empty());
   ASSERT_EQ(Snapshots().size(), 1u);
-  {
-    std::fstream file(Snapshots().front(), std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(100);
-    file.put('\x42');
-  }
+  FlipByte(Snapshots().front(), 100);
   std::ofstream manifest(dir_.path() / "more.csv");
   manifest << "person,category,legal_basis,retention_until,modality,position,file\n";
   for (int i = 7; i <= 9; ++i) {

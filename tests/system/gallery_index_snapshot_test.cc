@@ -111,8 +111,10 @@ TEST_F(GalleryIndexSnapshotTest, ATamperedSnapshotIsDeletedAndTheIndexRebuiltFro
   ASSERT_EQ(first->SaveSnapshots(kAlways).written, 1);
   {
     std::fstream file(SnapshotFile(), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(60);
+    const int old = file.get();
     file.seekp(60);
-    file.put('\x5a');
+    file.put(static_cast<char>(old ^ 0x5a));  // always a change
   }
   auto second = NewCache();
   EXPECT_EQ(Search(*second, 1), expected);
