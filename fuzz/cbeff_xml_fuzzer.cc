@@ -31,11 +31,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!bir.status.ok() && bir.status.message().empty()) std::abort();
   }
   const CbeffBiometrics biometrics = ExtractCbeffBiometrics(*document);
-  if (biometrics.fingers.size() + biometrics.faces.size() + biometrics.skipped.size() < document->birs.size()) {
-    std::abort();  // every BIR is used or said to be skipped
+  if (biometrics.fingers.size() + biometrics.slaps.size() + biometrics.faces.size() + biometrics.skipped.size() <
+      document->birs.size()) {
+    std::abort();  // every BIR is used (a single finger, a slap, a face) or said to be skipped
   }
   for (const CbeffFingerSample& finger : biometrics.fingers) {
     const GreyImage& image = finger.image;
+    if (image.width < 0 || image.height < 0) std::abort();
+    if (image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
+      std::abort();
+    }
+  }
+  for (const CbeffSlapSample& slap : biometrics.slaps) {
+    const GreyImage& image = slap.image;
     if (image.width < 0 || image.height < 0) std::abort();
     if (image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height)) {
       std::abort();
