@@ -100,15 +100,15 @@ Status NotPrepared(const GalleryIndexKey& key, std::int64_t generation) {
 
 }  // namespace
 
-Result<ShardCandidates> GalleryShards::Search(const GalleryIndexKey& key, std::int64_t generation,
-                                              const BiometricTemplate& probe, std::size_t wanted) {
+template <typename Ask>
+Result<ShardCandidates> GalleryShards::MergedFromShards(const GalleryIndexKey& key, std::int64_t generation,
+                                                        std::size_t wanted, Ask ask) {
   std::vector<std::vector<Candidate>> lists;
   std::map<std::int64_t, std::int64_t> person_of;
   for (auto& [shard, cache] : caches_) {
     std::optional<GalleryIndexView> view = cache->AcquireIfCurrent(key, generation);
     if (!view) return NotPrepared(key, generation);
-    ABIS_ASSIGN_OR_RETURN(std::vector<Candidate> found,
-                          view->index().Search(probe, std::min(wanted, view->index().size())));
+    ABIS_ASSIGN_OR_RETURN(std::vector<Candidate> found, ask(view->index()));
     for (const Candidate& candidate : found)
       person_of[candidate.reference_id] = view->PersonOfTemplate(candidate.reference_id);
     lists.push_back(std::move(found));
@@ -117,6 +117,13 @@ Result<ShardCandidates> GalleryShards::Search(const GalleryIndexKey& key, std::i
   out.candidates = MergeShardCandidates(std::move(lists), wanted);
   for (const Candidate& candidate : out.candidates) out.person_ids.push_back(person_of[candidate.reference_id]);
   return out;
+}
+
+Result<ShardCandidates> GalleryShards::Search(const GalleryIndexKey& key, std::int64_t generation,
+                                              const BiometricTemplate& probe, std::size_t wanted) {
+  return MergedFromShards(key, generation, wanted, [&](const ModalityGallery& index) {
+    return index.Search(probe, std::min(wanted, index.size()));
+  });
 }
 
 Result<std::optional<ModalityGallery::ShardShortlist>> GalleryShards::Preselect(const GalleryIndexKey& key,
@@ -173,20 +180,8 @@ Result<ShardCandidates> GalleryShards::Rank(const GalleryIndexKey& key, std::int
                                             const BiometricTemplate& probe,
                                             const std::vector<ModalityGallery::ShortlistEntry>& shortlist,
                                             std::size_t wanted) {
-  std::vector<std::vector<Candidate>> lists;
-  std::map<std::int64_t, std::int64_t> person_of;
-  for (auto& [shard, cache] : caches_) {
-    std::optional<GalleryIndexView> view = cache->AcquireIfCurrent(key, generation);
-    if (!view) return NotPrepared(key, generation);
-    ABIS_ASSIGN_OR_RETURN(std::vector<Candidate> found, view->index().RankShortlist(probe, shortlist, wanted));
-    for (const Candidate& candidate : found)
-      person_of[candidate.reference_id] = view->PersonOfTemplate(candidate.reference_id);
-    lists.push_back(std::move(found));
-  }
-  ShardCandidates out;
-  out.candidates = MergeShardCandidates(std::move(lists), wanted);
-  for (const Candidate& candidate : out.candidates) out.person_ids.push_back(person_of[candidate.reference_id]);
-  return out;
+  return MergedFromShards(key, generation, wanted,
+                          [&](const ModalityGallery& index) { return index.RankShortlist(probe, shortlist, wanted); });
 }
 
 Result<std::size_t> GalleryShards::LoadAll() {

@@ -71,6 +71,11 @@ class GalleryShards {
  private:
   GalleryShards() = default;
   Result<const ModalityEngine*> EngineFor(const GalleryIndexKey& key) const;
+  // Asks every held shard's index of `key` (current at `generation`) with `ask` and merges their
+  // candidate lists into the best `wanted`, each with its person.
+  template <typename Ask>
+  Result<ShardCandidates> MergedFromShards(const GalleryIndexKey& key, std::int64_t generation, std::size_t wanted,
+                                           Ask ask);
 
   std::unique_ptr<Store> store_;
   EngineProvider engines_;
