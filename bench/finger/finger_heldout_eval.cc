@@ -9,14 +9,29 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "abis/core/search_executor.h"
 #include "abis/finger/mcc_matcher.h"
 #include "abis/finger/verification_metrics.h"
 #include "fvc_cylinder_sets.h"
 
 namespace {
+
+// score(p) for every p in [0, count), on the shared search executor's threads.
+template <typename Score>
+std::vector<double> ScoreEach(std::size_t count, Score score) {
+  std::vector<double> results(count, 0);
+  abis::SearchExecutor& executor = abis::SearchExecutor::Shared();
+  const std::size_t slices = std::max<std::size_t>(1, std::min(count, executor.concurrency()));
+  executor.ParallelFor(slices, [&](std::size_t slice) {
+    for (std::size_t p = abis::SearchExecutor::SliceBegin(count, slices, slice);
+         p < abis::SearchExecutor::SliceBegin(count, slices, slice + 1); ++p) {
+      results[p] = score(p);
+    }
+  });
+  return results;
+}
 
 using abis::finger::MccParameters;
 using abis::finger::ScoreSets;
@@ -85,20 +100,11 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < set.samples.size(); ++i) {
       for (std::size_t j = i + 1; j < set.samples.size(); ++j) pairs.emplace_back(i, j);
     }
-    std::vector<double> results(pairs.size(), 0);
-    std::vector<std::thread> workers;
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned w = 0; w < threads; ++w) {
-      workers.emplace_back([&, w] {
-        for (std::size_t p = w; p < pairs.size(); p += threads) {
-          // A failure to enrol scores 0, as in `abis eval finger`.
-          if (!set.enrolled[pairs[p].first] || !set.enrolled[pairs[p].second]) continue;
-          results[p] =
-              abis::finger::CompareMcc(set.cylinders[pairs[p].first], set.cylinders[pairs[p].second], parameters).score;
-        }
-      });
-    }
-    for (auto& worker : workers) worker.join();
+    const std::vector<double> results = ScoreEach(pairs.size(), [&](std::size_t p) {
+      // A failure to enrol scores 0, as in `abis eval finger`.
+      if (!set.enrolled[pairs[p].first] || !set.enrolled[pairs[p].second]) return 0.0;
+      return abis::finger::CompareMcc(set.cylinders[pairs[p].first], set.cylinders[pairs[p].second], parameters).score;
+    });
     ScoreSets scores;
     for (std::size_t p = 0; p < pairs.size(); ++p) {
       const bool genuine = set.samples[pairs[p].first].finger == set.samples[pairs[p].second].finger;
@@ -124,17 +130,9 @@ int main(int argc, char** argv) {
         }
       }
     }
-    std::vector<double> results(pairs.size(), 0);
-    std::vector<std::thread> workers;
-    const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned w = 0; w < threads; ++w) {
-      workers.emplace_back([&, w] {
-        for (std::size_t p = w; p < pairs.size(); p += threads) {
-          results[p] = abis::finger::CompareMcc(*pairs[p].first, *pairs[p].second, parameters).score;
-        }
-      });
-    }
-    for (auto& worker : workers) worker.join();
+    const std::vector<double> results = ScoreEach(pairs.size(), [&](std::size_t p) {
+      return abis::finger::CompareMcc(*pairs[p].first, *pairs[p].second, parameters).score;
+    });
     pooled.impostor.insert(pooled.impostor.end(), results.begin(), results.end());
     PrintRow(label + "+cross", pooled, pooled_failures);
   }
