@@ -413,12 +413,16 @@ Result<std::vector<Candidate>> FingerGallery::SearchPrepared(const PreparedFinge
   return RankSlots(probe, ScanSignatures(probe.signature, keep), max_candidates);
 }
 
+Result<std::vector<CylinderLshIndex::Scored>> FingerGallery::QueryCylinderIndex(const PreparedFingerTemplate& probe,
+                                                                                std::size_t keep) const {
+  const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
+  return cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, ids_, slices);
+}
+
 Result<std::vector<FingerGallery::Scored>> FingerGallery::PreselectByCylinders(const PreparedFingerTemplate& probe,
                                                                                std::size_t keep) const {
   std::vector<Scored> shortlist;
-  const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
-  ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked,
-                        cylinder_index_.Query(BuildCylinderLshKeys(probe.cylinders), keep, ids_, slices));
+  ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked, QueryCylinderIndex(probe, keep));
   for (const CylinderLshIndex::Scored& scored : ranked) {
     shortlist.push_back({scored.score, scored.slot});
   }
@@ -467,11 +471,8 @@ Result<std::optional<ModalityGallery::ShardShortlist>> FingerGallery::ShardPrese
   if (whole_size == 0 || max_candidates == 0) return std::optional<ShardShortlist>(std::move(shard));
   shard.keep = ShortlistLength(whole_size, max_candidates, options_.penetration, options_.min_candidates);
   if (ids_.empty()) return std::optional<ShardShortlist>(std::move(shard));
-  std::vector<Scored> scan;
   if (UsesCylinderIndex()) {
-    const unsigned slices = ids_.size() >= kParallelLshQuerySlots ? options_.threads : 1;
-    ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked,
-                          cylinder_index_.Query(BuildCylinderLshKeys(prepared.cylinders), shard.keep, ids_, slices));
+    ABIS_ASSIGN_OR_RETURN(const std::vector<CylinderLshIndex::Scored> ranked, QueryCylinderIndex(prepared, shard.keep));
     for (const CylinderLshIndex::Scored& scored : ranked) shard.indexed.push_back({ids_[scored.slot], scored.score});
     // The whole gallery's pre-selection can only come up short when this shard's does.
     if (shard.indexed.size() < shard.keep) {

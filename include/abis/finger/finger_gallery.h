@@ -159,6 +159,10 @@ class FingerGallery : public ModalityGallery {
   // The shortlist length for a gallery of `n` templates.
   std::size_t ShortlistLength(std::size_t n, std::size_t max_candidates, double penetration,
                               std::size_t min_candidates) const;
+  // The cylinder-LSH index's best `keep` for `probe` (ties by reference id; split over the search
+  // threads on large galleries).
+  Result<std::vector<CylinderLshIndex::Scored>> QueryCylinderIndex(const PreparedFingerTemplate& probe,
+                                                                   std::size_t keep) const;
   // Stage 1 by the cylinder-LSH index, topped up from the signature scan to `keep`.
   Result<std::vector<Scored>> PreselectByCylinders(const PreparedFingerTemplate& probe, std::size_t keep) const;
   bool UsesCylinderIndex() const {
