@@ -417,28 +417,40 @@ SnapshotSaveReport AbisSystem::SaveIndexSnapshots(const SnapshotSavePolicy& poli
   return gallery_indexes_->SaveSnapshots(policy);
 }
 
-Status AbisSystem::AuditIndexFindings(const Operator& op, const std::vector<QuarantinedTemplate>& also_quarantined) {
-  std::vector<QuarantinedTemplate> quarantined = gallery_indexes_->TakeNewlyQuarantined();
-  // A snapshot refused on loading (tampered, another build, older than an erasure) was deleted
-  // and its index rebuilt from the store; each refusal is recorded.
-  for (const std::string& warning : gallery_indexes_->TakeSnapshotWarnings()) {
-    AuditEvent discarded = EventFor(op, "index_snapshot.discarded");
-    discarded.result = {{"reason", warning}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, discarded).status());
-  }
-  std::set<std::int64_t> reported;
-  for (const QuarantinedTemplate& damaged : also_quarantined) {
-    if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
-  }
-  for (const QuarantinedTemplate& damaged : quarantined) {
-    AuditEvent alert = EventFor(op, "template.quarantined");
-    alert.object_ids = Ids({{"persons", {damaged.person_id}},
-                            {"templates", {damaged.template_id}},
-                            {"galleries", {damaged.gallery_id}}});
-    alert.result = {{"reason", damaged.reason}};
-    ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, alert).status());
-  }
-  return Status::Ok();
+Status AbisSystem::CommitWithIndexFindings(const Operator& op,
+                                           const std::vector<QuarantinedTemplate>& also_quarantined,
+                                           const std::function<Status()>& body) {
+  GalleryIndexFindings findings = gallery_indexes_->TakeFindings();
+  Status committed = store_->Transaction([&]() -> Status {
+    // A snapshot refused on loading (tampered, another build, older than an erasure) was deleted
+    // and its index rebuilt from the store; each refusal is recorded.
+    for (const std::string& warning : findings.snapshot_warnings) {
+      AuditEvent discarded = EventFor(op, "index_snapshot.discarded");
+      discarded.result = {{"reason", warning}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, discarded).status());
+    }
+    std::set<std::int64_t> reported;
+    std::vector<QuarantinedTemplate> quarantined = findings.quarantined;
+    for (const QuarantinedTemplate& damaged : quarantined) reported.insert(damaged.template_id);
+    for (const QuarantinedTemplate& damaged : also_quarantined) {
+      if (reported.insert(damaged.template_id).second) quarantined.push_back(damaged);
+    }
+    for (const QuarantinedTemplate& damaged : quarantined) {
+      AuditEvent alert = EventFor(op, "template.quarantined");
+      alert.object_ids = Ids({{"persons", {damaged.person_id}},
+                              {"templates", {damaged.template_id}},
+                              {"galleries", {damaged.gallery_id}}});
+      alert.result = {{"reason", damaged.reason}};
+      ABIS_RETURN_IF_ERROR(AppendAuditEntry(*store_, alert).status());
+    }
+    return body ? body() : Status::Ok();
+  });
+  if (!committed.ok()) gallery_indexes_->RestoreFindings(std::move(findings));
+  return committed;
+}
+
+void AbisSystem::AuditIndexFindingsOfFailedSearch(const Operator& op) {
+  (void)CommitWithIndexFindings(op, {}, nullptr);  // best effort: kept for the next audit otherwise
 }
 
 Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const std::string& gallery_name) {
@@ -470,7 +482,7 @@ Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const 
     }
   }
   // What the refresh met (a snapshot refused, a damaged template) is audited as a search would.
-  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status { return AuditIndexFindings(op, {}); }));
+  ABIS_RETURN_IF_ERROR(CommitWithIndexFindings(op, {}, nullptr));
   if (!first_failure.ok()) return first_failure;
   return templates;
 }
@@ -716,7 +728,10 @@ Result<SearchResult> AbisSystem::Search(const Operator& op, const SearchRequest&
   ABIS_RETURN_IF_ERROR(ValidateCaseRef(request.case_ref));
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.purpose, request.case_ref));
   Result<SearchResult> result = RunSearch(op, request);
-  if (!result.ok()) AuditFailedRequest(op, "search", request.purpose, request.case_ref, result.status());
+  if (!result.ok()) {
+    AuditFailedRequest(op, "search", request.purpose, request.case_ref, result.status());
+    AuditIndexFindingsOfFailedSearch(op);
+  }
   return result;
 }
 
@@ -991,11 +1006,10 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
 
   // The audit entry, the recorded leads and the alerts commit together. A candidate whose person
   // was deleted or merged away since the snapshot is not recorded (the audit entry says so).
-  ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-    // A damaged template (it fails authentication) was left out of the index and the search went
-    // on; each one is recorded once, naming its owner, for the administrators to restore it.
-    // A restricted search's private indexes report what they met each time (they keep no state).
-    ABIS_RETURN_IF_ERROR(AuditIndexFindings(op, restricted_damaged));
+  // A damaged template (it fails authentication) was left out of the index and the search went
+  // on; each one is recorded once, naming its owner, for the administrators to restore it.
+  // A restricted search's private indexes report what they met each time (they keep no state).
+  ABIS_RETURN_IF_ERROR(CommitWithIndexFindings(op, restricted_damaged, [&]() -> Status {
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
       bool gone = !store_->GetPerson(candidate.person_id).ok();

@@ -50,7 +50,10 @@ Result<EachFaceSearchResult> AbisSystem::SearchEachFace(const Operator& op, cons
   // The purpose is checked before the still is looked at: finding faces is already processing it.
   ABIS_RETURN_IF_ERROR(RequirePurpose(op, Action::kSearch, request.search.purpose, request.search.case_ref));
   Result<EachFaceSearchResult> result = RunSearchEachFace(op, request);
-  if (!result.ok()) AuditFailedRequest(op, "search", request.search.purpose, request.search.case_ref, result.status());
+  if (!result.ok()) {
+    AuditFailedRequest(op, "search", request.search.purpose, request.search.case_ref, result.status());
+    AuditIndexFindingsOfFailedSearch(op);
+  }
   return result;
 }
 

@@ -265,6 +265,23 @@ std::vector<QuarantinedTemplate> GalleryIndexCache::TakeNewlyQuarantined() {
   return std::exchange(newly_quarantined_, {});
 }
 
+GalleryIndexFindings GalleryIndexCache::TakeFindings() {
+  std::lock_guard lock(mutex_);
+  return {std::exchange(newly_quarantined_, {}), std::exchange(snapshot_warnings_, {})};
+}
+
+void GalleryIndexCache::RestoreFindings(GalleryIndexFindings findings) {
+  std::lock_guard lock(mutex_);
+  // Older findings first, as they were found.
+  findings.quarantined.insert(findings.quarantined.end(), std::make_move_iterator(newly_quarantined_.begin()),
+                              std::make_move_iterator(newly_quarantined_.end()));
+  newly_quarantined_ = std::move(findings.quarantined);
+  findings.snapshot_warnings.insert(findings.snapshot_warnings.end(),
+                                    std::make_move_iterator(snapshot_warnings_.begin()),
+                                    std::make_move_iterator(snapshot_warnings_.end()));
+  snapshot_warnings_ = std::move(findings.snapshot_warnings);
+}
+
 void GalleryIndexCache::Clear() {
   std::lock_guard lock(mutex_);
   entries_.clear();

@@ -307,6 +307,37 @@ TEST_F(AbisSystemTest, AFailedSearchIsAuditedWithItsPurposeCaseAndErrorCode) {
   EXPECT_EQ(AuditCount("search.failed"), 2);
 }
 
+// A search that met a damaged template and then failed for another reason (here its own audit
+// entry cannot be written, so its transaction rolls back) still records the quarantine, once, for
+// the administrators; the next search does not record it again.
+TEST_F(AbisSystemTest, WhatAFailedSearchFoundDamagedIsAuditedOnce) {
+  AddPersonWithSample("alice", 1);
+  AddPersonWithSample("carol", 3);
+  Store& store = system_->TEST_store();
+  const std::int64_t carol_template = store.ListTemplates(store.FindPerson("carol")->id)->front().id;
+  auto read = RawDatabase(store).Prepare("SELECT sealed FROM templates WHERE id = ?");
+  read->Bind(1, carol_template);
+  ASSERT_TRUE(*read->Step());
+  std::vector<std::uint8_t> sealed = read->ColumnBlob(0);
+  sealed[sealed.size() / 2] ^= 0x10;
+  auto write = RawDatabase(store).Prepare("UPDATE templates SET sealed = ? WHERE id = ?");
+  write->BindBlob(1, sealed).Bind(2, carol_template);
+  ASSERT_TRUE(write->Run().ok());
+  ASSERT_TRUE(RawDatabase(store)
+                  .Execute("CREATE TEMP TRIGGER refuse_search BEFORE INSERT ON audit_log WHEN NEW.action = 'search' "
+                           "BEGIN SELECT RAISE(ABORT, 'search entries refused by the test'); END")
+                  .ok());
+  EXPECT_FALSE(system_->Search(investigator_, SearchFor(1, Purpose::kCriminalInvestigation)).ok());
+  EXPECT_EQ(AuditCount("search.failed"), 1);
+  EXPECT_EQ(AuditCount("template.quarantined"), 1);
+
+  ASSERT_TRUE(RawDatabase(store).Execute("DROP TRIGGER refuse_search").ok());
+  auto searched = system_->Search(investigator_, SearchFor(1, Purpose::kCriminalInvestigation));
+  ASSERT_TRUE(searched.ok()) << searched.status().ToString();
+  EXPECT_EQ(searched->quarantined_templates, 1u);
+  EXPECT_EQ(AuditCount("template.quarantined"), 1);
+}
+
 // Issue 18, item 8: a person the finger probe's index search did not return, but who has a finger
 // template, gets the exact comparison's (negative) evidence instead of a neutral 0 (before, "both"
 // tied "finger-only" at +10 and ranked first on its lower id); a person with no finger template

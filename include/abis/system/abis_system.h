@@ -588,9 +588,14 @@ class AbisSystem {
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
       : store_(std::move(store)), engines_(std::move(engines)), gallery_indexes_(std::move(gallery_indexes)) {}
-  // Inside a transaction: audits what the index cache met since the last call (snapshots refused
-  // on loading, templates put in quarantine) and `also_quarantined` (each template once).
-  Status AuditIndexFindings(const Operator& op, const std::vector<QuarantinedTemplate>& also_quarantined);
+  // Runs `body` (may be empty) in one write transaction with the audit of what the index cache met
+  // since the last call (snapshots refused on loading, templates put in quarantine) and of
+  // `also_quarantined` (each template once). When the transaction does not commit, the cache's
+  // findings are handed back to it for the next audit.
+  Status CommitWithIndexFindings(const Operator& op, const std::vector<QuarantinedTemplate>& also_quarantined,
+                                 const std::function<Status()>& body);
+  // After a failed search: audits, best effort, what its index builds met.
+  void AuditIndexFindingsOfFailedSearch(const Operator& op);
   // Runs an erasing operation between two erasures of the gallery index snapshots
   // (GalleryIndexSnapshots::Erase), so that no snapshot keeps what it erased.
   Status EraseWithIndexSnapshots(const std::function<Status()>& erase);

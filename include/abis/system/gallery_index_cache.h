@@ -66,6 +66,13 @@ class GalleryIndexView {
   std::size_t skipped_ = 0;
 };
 
+// What index builds met that is still to be audited: templates put in quarantine and snapshots
+// refused (each a sentence naming the file).
+struct GalleryIndexFindings {
+  std::vector<QuarantinedTemplate> quarantined;
+  std::vector<std::string> snapshot_warnings;
+};
+
 struct GalleryIndexCacheStats {
   std::int64_t hits = 0;       // searches served by a current index
   std::int64_t refreshes = 0;  // indexes brought up to date (first builds included)
@@ -120,6 +127,10 @@ class GalleryIndexCache {
   // Templates put in quarantine since the last call (each once per damaged seal, in the order
   // found), and forgets them: for the caller to audit and alert on each exactly once.
   std::vector<QuarantinedTemplate> TakeNewlyQuarantined();
+  // Both kinds of findings since the last take, forgotten here: the caller audits them, and hands
+  // them back with RestoreFindings when its audit does not commit (so none is lost or repeated).
+  GalleryIndexFindings TakeFindings();
+  void RestoreFindings(GalleryIndexFindings findings);
   // Drops every index (e.g. when memory must be returned).
   void Clear();
 
