@@ -8,8 +8,8 @@
 
 #include <array>
 #include <cstdio>
-#include <iostream>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 
 #include "../support/cli_runner.h"
