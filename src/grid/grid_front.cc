@@ -88,16 +88,54 @@ Result<std::vector<MatcherInfo>> GridFront::AwaitMatchers(int matchers, std::chr
   return matchers_;
 }
 
+void GridFront::ReapAbandoned() {
+  std::erase_if(abandoned_, [](AbandonedSend& pending) {
+    int done = 0;
+    if (MPI_Testall(static_cast<int>(pending.sends.size()), pending.sends.data(), &done, MPI_STATUSES_IGNORE) !=
+        MPI_SUCCESS) {
+      return false;  // kept: its buffer may still be read
+    }
+    return done != 0;
+  });
+}
+
+Status GridFront::CollectQuarantined(const nlohmann::json& reply, int rank) {
+  const auto found = reply.find("quarantined_new");
+  if (found == reply.end()) return Status::Ok();
+  constexpr std::size_t kMaxReported = 100000;
+  constexpr std::size_t kMaxReason = 1000;
+  if (!found->is_array() || found->size() > kMaxReported) {
+    return Status::InvalidArgument("grid: matcher rank " + std::to_string(rank) +
+                                   " reported its quarantined templates in a bad form");
+  }
+  for (const nlohmann::json& item : *found) {
+    if (!item.is_array() || item.size() != 4 || !item[0].is_number_integer() || !item[1].is_number_integer() ||
+        !item[2].is_number_integer() || !item[3].is_string()) {
+      return Status::InvalidArgument("grid: matcher rank " + std::to_string(rank) +
+                                     " reported a quarantined template in a bad form");
+    }
+    QuarantinedTemplate damaged;
+    damaged.template_id = item[0].get<std::int64_t>();
+    damaged.person_id = item[1].get<std::int64_t>();
+    damaged.gallery_id = item[2].get<std::int64_t>();
+    damaged.reason = item[3].get<std::string>().substr(0, kMaxReason);
+    quarantined_.push_back(std::move(damaged));
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request) {
   if (!failure_.empty()) return Fail(failure_);
   if (matchers_.empty()) return Status::FailedPrecondition("grid: no matcher is ready");
+  ReapAbandoned();
   request["seq"] = ++seq_;
   std::vector<std::uint8_t> bytes = Encode(request);
   std::vector<MPI_Request> sends(matchers_.size(), MPI_REQUEST_NULL);
+  const auto abandon = [&]() { abandoned_.push_back({std::move(bytes), std::move(sends)}); };
   for (std::size_t i = 0; i < matchers_.size(); ++i) {
     if (MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, matchers_[i].rank, kRequestTag,
                   MPI_COMM_WORLD, &sends[i]) != MPI_SUCCESS) {
-      abandoned_.push_back(std::move(bytes));
+      abandon();
       return Fail("sending to matcher rank " + std::to_string(matchers_[i].rank) + " failed (MPI)");
     }
   }
@@ -113,15 +151,20 @@ Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request)
       int flag = 0;
       MPI_Status probed;
       if (MPI_Iprobe(matchers_[i].rank, kReplyTag, MPI_COMM_WORLD, &flag, &probed) != MPI_SUCCESS) {
-        abandoned_.push_back(std::move(bytes));
+        abandon();
         return Fail("polling matcher rank " + std::to_string(matchers_[i].rank) + " failed (MPI)");
       }
       if (!flag) continue;
       progress = true;
       Result<nlohmann::json> reply = ReceiveProbed(matchers_[i].rank, kReplyTag, probed);
       if (!reply.ok()) {
-        abandoned_.push_back(std::move(bytes));
+        abandon();
         return Fail(reply.status().message());
+      }
+      // A late reply to a request given up before still reports what its matcher quarantined.
+      if (Status collected = CollectQuarantined(*reply, matchers_[i].rank); !collected.ok()) {
+        abandon();
+        return collected;
       }
       if (reply->value("seq", std::int64_t{-1}) != seq_) continue;  // a late answer to an abandoned request
       replies[i] = std::move(reply).value();
@@ -134,7 +177,7 @@ Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request)
       last_check = now;
       for (std::size_t i = 0; i < matchers_.size(); ++i) {
         if (!answered[i] && MatcherGone(matchers_[i])) {
-          abandoned_.push_back(std::move(bytes));
+          abandon();
           return Fail("matcher rank " + std::to_string(matchers_[i].rank) + " (pid " +
                       std::to_string(matchers_[i].pid) + " on " + matchers_[i].host + ") has died");
         }
@@ -143,10 +186,20 @@ Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request)
     if (now - start > deadline_) {
       std::string late;
       for (std::size_t i = 0; i < matchers_.size(); ++i) {
-        if (!answered[i]) late += (late.empty() ? "" : ", ") + std::to_string(matchers_[i].rank);
+        if (answered[i]) continue;
+        if (MatcherGone(matchers_[i])) {
+          abandon();
+          return Fail("matcher rank " + std::to_string(matchers_[i].rank) + " (pid " +
+                      std::to_string(matchers_[i].pid) + " on " + matchers_[i].host + ") has died");
+        }
+        late += (late.empty() ? "" : ", ") + std::to_string(matchers_[i].rank);
       }
-      abandoned_.push_back(std::move(bytes));
-      return Fail("matcher rank(s) " + late + " did not answer within " + std::to_string(deadline_.count()) + " ms");
+      // The matcher lives (or is on another host): only this search fails. Its answer, when it
+      // comes, is discarded by sequence number; the send completes once it is received.
+      abandon();
+      return Status::Unavailable("grid: matcher rank " + late + " late: no answer within " +
+                                 std::to_string(deadline_.count()) +
+                                 " ms; this search failed, the grid stays in service (retry the search)");
     }
     Pause(start);
   }
@@ -165,6 +218,18 @@ Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request)
 Result<GallerySearchAnswer> GridFront::Search(const GalleryIndexKey& key, std::int64_t generation,
                                               const BiometricTemplate& probe, std::size_t wanted) {
   std::lock_guard lock(mutex_);
+  Result<GallerySearchAnswer> answer = SearchLocked(key, generation, probe, wanted);
+  // What the matchers quarantined (reported in this search's replies or in late ones drained by
+  // it) goes with the first answer the caller will audit; a failed search keeps it for the next.
+  if (answer.ok()) {
+    answer->newly_quarantined = std::move(quarantined_);
+    quarantined_.clear();
+  }
+  return answer;
+}
+
+Result<GallerySearchAnswer> GridFront::SearchLocked(const GalleryIndexKey& key, std::int64_t generation,
+                                                    const BiometricTemplate& probe, std::size_t wanted) {
   GallerySearchAnswer answer;
   const nlohmann::json key_json = KeyToJson(key);
   ABIS_ASSIGN_OR_RETURN(std::vector<nlohmann::json> prepared,

@@ -775,6 +775,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   std::int64_t probe_person_id = 0;
   std::vector<std::int64_t> restricted_person_ids;
   std::vector<QuarantinedTemplate> restricted_damaged;  // met by the private indexes of a restricted search
+  std::vector<QuarantinedTemplate> searcher_damaged;    // newly quarantined by the gallery searcher (the grid)
   // Every read happens in one snapshot, so a search sees a consistent gallery while enrolments
   // go on; the shared gallery index is brought to exactly that snapshot. When another search
   // has already moved the index past this snapshot, the snapshot is taken again (at most twice)
@@ -868,6 +869,9 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
           Result<GallerySearchAnswer> answer =
               gallery_searcher_->Search(key, generation, probe_template, wanted_unrestricted);
           if (!answer.ok()) return answer.status().WithContext(probe.source);
+          // Reported once by the searcher: kept across the retries of a stale snapshot.
+          searcher_damaged.insert(searcher_damaged.end(), answer->newly_quarantined.begin(),
+                                  answer->newly_quarantined.end());
           if (answer->stale) {
             if (attempt == kAttempts) {
               return Status::Unavailable("the gallery changed during the search " + std::to_string(kAttempts) +
@@ -1009,6 +1013,8 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   // A damaged template (it fails authentication) was left out of the index and the search went
   // on; each one is recorded once, naming its owner, for the administrators to restore it.
   // A restricted search's private indexes report what they met each time (they keep no state).
+  // The gallery searcher (the matcher grid) reports what its matchers quarantined, once each.
+  restricted_damaged.insert(restricted_damaged.end(), searcher_damaged.begin(), searcher_damaged.end());
   ABIS_RETURN_IF_ERROR(CommitWithIndexFindings(op, restricted_damaged, [&]() -> Status {
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {

@@ -218,6 +218,15 @@ std::int64_t GalleryShards::snapshots_loaded() const {
   return loaded;
 }
 
+std::vector<QuarantinedTemplate> GalleryShards::TakeNewlyQuarantined() {
+  std::vector<QuarantinedTemplate> all;
+  for (auto& [shard, cache] : caches_) {
+    std::vector<QuarantinedTemplate> found = cache->TakeNewlyQuarantined();
+    all.insert(all.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return all;
+}
+
 SnapshotSaveReport GalleryShards::SaveSnapshots(const SnapshotSavePolicy& policy) {
   SnapshotSaveReport total;
   for (auto& [shard, cache] : caches_) {

@@ -12,6 +12,7 @@
 
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
+#include "abis/system/gallery_index_cache.h"
 #include "abis/system/gallery_index_key.h"
 
 namespace abis {
@@ -26,6 +27,9 @@ struct GallerySearchAnswer {
   std::size_t quarantined_templates = 0;  // left out: damaged
   std::vector<Candidate> candidates;      // best first, at most the wanted count
   std::vector<std::int64_t> person_ids;   // the person of each candidate (same order)
+  // Templates the searcher put in quarantine since its last answer (any gallery: found while
+  // loading or refreshing), each reported once, for the caller to audit and alert on.
+  std::vector<QuarantinedTemplate> newly_quarantined;
 };
 
 class GallerySearcher {

@@ -62,8 +62,12 @@ class GalleryShards {
   // Prepares the index of every gallery, modality, finger position and algorithm the store holds
   // (a grid's start: loads snapshots, decrypts the rest). Returns the templates held.
   Result<std::size_t> LoadAll();
-  // Writes the changed snapshots of every held shard.
+  // Writes the changed snapshots of every held shard. Safe to call from another thread while one
+  // thread drives the searches (the caches are thread-safe; the store is not touched).
   SnapshotSaveReport SaveSnapshots(const SnapshotSavePolicy& policy = {});
+  // Templates any held shard put in quarantine since the last call (GalleryIndexCache::
+  // TakeNewlyQuarantined), for the grid's front to audit once each.
+  std::vector<QuarantinedTemplate> TakeNewlyQuarantined();
   const std::vector<int>& held() const { return held_; }
   // Indexes whose first build loaded a sealed snapshot (GalleryIndexCacheStats::snapshots_loaded).
   std::int64_t snapshots_loaded() const;
