@@ -1,5 +1,7 @@
 // RunBatchImport: a pipeline. Extraction workers (each with its own AbisSystem) read and extract
-// the manifest's persons and queue them; the calling thread commits the queue in batches
+// the manifest's persons and queue them; the calling thread commits the queue in manifest order
+// (so that two imports of one manifest number persons and templates alike, whatever the number
+// of workers: the search's ties between equal scores are broken by template id) in batches
 // (AbisSystem::CommitNewPersons) and reports each person only after its batch committed. With
 // deduplication, the committed persons' searches are queued for the workers, which take them
 // before extracting more.
@@ -86,6 +88,7 @@ class ImportRun {
         outcomes_(manifest.persons.size()),
         started_(Clock::now()),
         extracting_workers_(workers),
+        settled_(manifest.persons.size(), false),
         max_ready_(std::max<std::size_t>(2 * request.batch_size, 64)) {}
 
   // The owed searches of an interrupted run: queued before anything else.
@@ -160,8 +163,8 @@ class ImportRun {
 
   void Extract(AbisSystem& system, std::size_t index) {
     const ManifestPerson& entry = manifest_.persons[index];
-    if (existing_[index]) return Finish(index, {Outcome::Kind::kSkipped, ""});
-    if (!entry.errors.empty()) return Finish(index, {Outcome::Kind::kFailed, JoinErrors(entry.errors)});
+    if (existing_[index]) return Settle(index, {Outcome::Kind::kSkipped, ""});
+    if (!entry.errors.empty()) return Settle(index, {Outcome::Kind::kFailed, JoinErrors(entry.errors)});
     if (request_.TEST_before_person) {
       Status hook = request_.TEST_before_person(entry.person.external_id);
       if (!hook.ok()) return Stop(hook);
@@ -181,7 +184,7 @@ class ImportRun {
       if (row.encounter_file) {
         // A whole encounter (an ANSI/NIST-ITL transaction): its samples join the person's.
         if (!request_.encounter_files.read) {
-          return Finish(index, {Outcome::Kind::kFailed, "line " + std::to_string(row.line) + ": " + row.file.string() +
+          return Settle(index, {Outcome::Kind::kFailed, "line " + std::to_string(row.line) + ": " + row.file.string() +
                                                             ": this build reads no ANSI/NIST-ITL transactions"});
         }
         Result<FileEncounter> read = request_.encounter_files.read(row.file);
@@ -189,7 +192,7 @@ class ImportRun {
           if (!IsPersonFailure(read.status())) {
             return Stop(read.status().WithContext("person '" + entry.person.external_id + "'"));
           }
-          return Finish(index, {Outcome::Kind::kFailed, read.status().message()});
+          return Settle(index, {Outcome::Kind::kFailed, read.status().message()});
         }
         if (enrolment.source_agency.empty()) enrolment.source_agency = read->source_agency;
         for (SampleInput& part : read->samples) enrolment.samples.push_back(std::move(part));
@@ -197,7 +200,7 @@ class ImportRun {
       }
       if (!row.collection_sample.empty()) {
         Result<std::string> profile = CollectionProfile(row);
-        if (!profile.ok()) return Finish(index, {Outcome::Kind::kFailed, profile.status().message()});
+        if (!profile.ok()) return Settle(index, {Outcome::Kind::kFailed, profile.status().message()});
         sample.source_name += " sample " + row.collection_sample;
         sample.format_hint = "csv";
         sample.bytes.assign(profile->begin(), profile->end());
@@ -206,7 +209,7 @@ class ImportRun {
       }
       auto bytes = ReadSampleFile(row.file);
       if (!bytes.ok()) {
-        return Finish(index,
+        return Settle(index,
                       {Outcome::Kind::kFailed, "line " + std::to_string(row.line) + ": " + bytes.status().message()});
       }
       sample.bytes = std::move(bytes).value();
@@ -217,12 +220,40 @@ class ImportRun {
       if (!IsPersonFailure(prepared.status())) {
         return Stop(prepared.status().WithContext("person '" + entry.person.external_id + "'"));
       }
-      return Finish(index, {Outcome::Kind::kFailed, prepared.status().ToString()});
+      return Settle(index, {Outcome::Kind::kFailed, prepared.status().ToString()});
     }
     std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return ready_.size() < max_ready_ || stopped_.load(); });
-    ready_.push_back({index, std::move(prepared).value()});
-    if (ready_.size() >= wanted_) has_ready_.notify_one();
+    // The person the commits wait for is always taken, so a full queue cannot stall them.
+    changed_.wait(lock, [&] { return ready_.size() < max_ready_ || index == next_commit_ || stopped_.load(); });
+    ready_.emplace(index, Ready{index, std::move(prepared).value()});
+    AdvanceLocked();
+  }
+
+  // A person done without a commit (skipped, or failed before it): the commits go past it.
+  void Settle(std::size_t index, Outcome outcome) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    FinishLocked(index, std::move(outcome));
+    settled_[index] = true;
+    AdvanceLocked();
+  }
+
+  // Moves the persons ready in manifest order, up to the first one still being extracted, to the
+  // committable queue.
+  void AdvanceLocked() {
+    bool moved = false;
+    while (next_commit_ < settled_.size()) {
+      if (auto found = ready_.find(next_commit_); found != ready_.end()) {
+        committable_.push_back(std::move(found->second));
+        ready_.erase(found);
+      } else if (!settled_[next_commit_]) {
+        break;
+      }
+      ++next_commit_;
+      moved = true;
+    }
+    if (!moved) return;
+    changed_.notify_all();  // a worker may hold the person now awaited
+    if (committable_.size() >= wanted_) has_ready_.notify_one();
   }
 
   // The profile of the row's sample, cut from its collection file (read once, before the workers).
@@ -244,24 +275,24 @@ class ImportRun {
   std::vector<Ready> TakeBatch() {
     std::unique_lock<std::mutex> lock(mutex_);
     wanted_ = 1;
-    has_ready_.wait(lock, [&] { return !ready_.empty() || extracting_workers_ == 0; });
+    has_ready_.wait(lock, [&] { return !committable_.empty() || extracting_workers_ == 0; });
     std::vector<Ready> batch;
     const auto deadline = Clock::now() + std::chrono::milliseconds(request_.batch_milliseconds);
     while (true) {
-      while (!ready_.empty() && batch.size() < request_.batch_size) {
-        batch.push_back(std::move(ready_.front()));
-        ready_.pop_front();
+      while (!committable_.empty() && batch.size() < request_.batch_size) {
+        batch.push_back(std::move(committable_.front()));
+        committable_.pop_front();
       }
       changed_.notify_all();  // room in the queue
       if (batch.size() >= request_.batch_size || extracting_workers_ == 0 || stopped_.load()) break;
       // Woken when enough persons for the rest of the batch are queued, not for each one.
       wanted_ = request_.batch_size - batch.size();
       if (!has_ready_.wait_until(lock, deadline, [&] {
-            return ready_.size() >= wanted_ || extracting_workers_ == 0 || stopped_.load();
+            return committable_.size() >= wanted_ || extracting_workers_ == 0 || stopped_.load();
           })) {
-        while (!ready_.empty() && batch.size() < request_.batch_size) {
-          batch.push_back(std::move(ready_.front()));
-          ready_.pop_front();
+        while (!committable_.empty() && batch.size() < request_.batch_size) {
+          batch.push_back(std::move(committable_.front()));
+          committable_.pop_front();
         }
         changed_.notify_all();
         break;
@@ -370,11 +401,6 @@ class ImportRun {
     if (job.owed) ++dedup_completed_;
   }
 
-  void Finish(std::size_t index, Outcome outcome) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    FinishLocked(index, std::move(outcome));
-  }
-
   void FinishLocked(std::size_t index, Outcome outcome) {
     rows_done_ += manifest_.persons[index].rows.size();
     outcomes_[index] = std::move(outcome);
@@ -396,8 +422,11 @@ class ImportRun {
   std::size_t wanted_ = 1;
   std::size_t extracting_workers_;
   bool committing_ = true;
+  std::vector<bool> settled_;  // by manifest index: done without a commit
   const std::size_t max_ready_;
-  std::deque<Ready> ready_;
+  std::map<std::size_t, Ready> ready_;  // extracted, waiting for the persons before them
+  std::size_t next_commit_ = 0;         // the first manifest index not yet committable or settled
+  std::deque<Ready> committable_;       // in manifest order
   std::deque<DedupJob> dedup_jobs_;
   Status fatal_;
   std::size_t rows_done_ = 0;

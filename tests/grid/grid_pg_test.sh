@@ -41,12 +41,11 @@ import() {
   admin=$("$ABIS" init --store "$store" | sed -n 's/^api_key: //p' | tail -1)
   ABIS_API_KEY="$admin" "$ABIS" --store "$store" gallery create --name register >/dev/null
   key=$(ABIS_API_KEY="$admin" "$ABIS" --store "$store" user add --name grid --role enroller | sed -n 's/^api_key: //p' | tail -1)
-  # One extraction worker: persons and templates are numbered in manifest order in both stores.
-  # (Parallel workers commit in the order extraction ends, so the stores number them differently;
-  # ties of the stage-1 pre-selection are broken by template id, and a tie at the shortlist's cut
-  # can then keep another template: both answers right, not equal.)
+  # Every core extracts (as the outside check imports); the import commits in manifest order, so
+  # both stores number persons and templates alike and the stage-1 ties (broken by template id)
+  # fall the same way.
   ABIS_API_KEY="$key" "$ABIS" --store "$store" import batch --manifest "$WORK/data/manifest.csv" --gallery register \
-    --purpose identity_verification --case GRID-1 --workers 1 --json >"$WORK/import-$(basename "$store").json"
+    --purpose identity_verification --case GRID-1 --json >"$WORK/import-$(basename "$store").json"
   echo "$key"
 }
 SQLITE_KEY=$(import "$WORK/sqlite")
