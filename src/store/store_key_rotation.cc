@@ -100,8 +100,7 @@ Status CheckNoOtherProcessHasTheStoreOpen(const StoreLayout& layout) {
     return Status::IoError("cannot test the locks of " + shm.string() + ": " + std::strerror(errno));
   }
   if (probe.l_type == F_UNLCK) return Status::Ok();
-  return Status::FailedPrecondition("process " + std::to_string(probe.l_pid) + " has the store " +
-                                    layout.Location() +
+  return Status::FailedPrecondition("process " + std::to_string(probe.l_pid) + " has the store " + layout.Location() +
                                     " open: stop every process of the store (abis serve, MOSIP workers, scheduled "
                                     "jobs) before rotating the master key, or it would seal new records under the "
                                     "old key");
@@ -146,6 +145,8 @@ Result<bool> FinishInterruptedKeyRotation(Store& store, const StoreLayout& layou
   const std::filesystem::path next = NextKeyFile(layout);
   ABIS_ASSIGN_OR_RETURN(std::optional<bool> opens_under_current, store.FirstWrappedKeyOpensUnder(current));
   Result<MasterKey> next_key = LoadNextKey(layout);
+  // Another process opening the store finished the rotation meanwhile: read the key file again.
+  if (next_key.status().code() == StatusCode::kNotFound) return true;
   if (!next_key.ok()) {
     // A crash while the new file was written, before the re-wrap began: the rows cannot be
     // under a key that was never completely written.
@@ -171,7 +172,10 @@ Result<bool> FinishInterruptedKeyRotation(Store& store, const StoreLayout& layou
     return Status::DataLoss("the store's first wrapped data key opens neither under " + layout.key_file.string() +
                             " nor under " + next.string() + " (left by an interrupted rotation); nothing was changed");
   }
-  ABIS_RETURN_IF_ERROR(InstallNextKeyFile(layout));
+  Status installed = InstallNextKeyFile(layout);
+  std::error_code error;
+  if (!installed.ok() && !std::filesystem::exists(next, error)) return true;  // renamed by another process
+  ABIS_RETURN_IF_ERROR(installed);
   std::cerr << "abis: finished an interrupted master key rotation: the store's data keys are under the new key; "
             << "renamed " << next.string() << " over " << layout.key_file.string()
             << " (destroy every copy of the old key)\n";

@@ -36,7 +36,7 @@ Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
 
 // A store opened with the key file's key; when a rotation was interrupted (`<key file>.new`
 // exists), finishes or undoes it first and reopens under the key it leaves.
-Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout, MasterKey key,
+Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout, const MasterKey& key,
                                                       Result<std::unique_ptr<Store>> (*open)(StoreLayout,
                                                                                              const MasterKey&, bool)) {
   ABIS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, open(layout, key, /*create=*/false));

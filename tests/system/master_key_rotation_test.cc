@@ -2,6 +2,7 @@
 // every record still opens and searches answer the same afterwards, the old key opens nothing,
 // the audit chain verifies with the rotation's entry, an interruption between the commit and the
 // rename is finished at the next open, and a damaged row stops the rotation with nothing changed.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "../support/postgres_server.h"
 #include "../support/sqlite_access.h"
@@ -151,7 +150,8 @@ class MasterKeyRotationTest : public ::testing::TestWithParam<Backend> {
     for (const char* table : {"samples", "templates", "search_probes"}) {
       auto query = RawSql(store).Prepare(std::string("SELECT id, wrapped_key FROM ") + table);
       EXPECT_TRUE(query.ok());
-      while (*query->Step()) keys[std::string(table) + "/" + std::to_string(query->ColumnInt(0))] = query->ColumnBlob(1);
+      while (*query->Step())
+        keys[std::string(table) + "/" + std::to_string(query->ColumnInt(0))] = query->ColumnBlob(1);
     }
     return keys;
   }
@@ -364,7 +364,8 @@ TEST_P(MasterKeyRotationTest, AnotherProcessHoldingTheSqliteStoreOpenIsNamedAndR
 
 INSTANTIATE_TEST_SUITE_P(Backends, MasterKeyRotationTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& param_info) {
-                           return param_info.param == Backend::kSqlite ? std::string("Sqlite") : std::string("Postgres");
+                           return param_info.param == Backend::kSqlite ? std::string("Sqlite")
+                                                                       : std::string("Postgres");
                          });
 
 TEST(MasterKeyRotationKeyFileTest, APassphraseKeyFileIsRotatedIntoAPassphraseKeyFile) {
@@ -374,14 +375,15 @@ TEST(MasterKeyRotationKeyFileTest, APassphraseKeyFileIsRotatedIntoAPassphraseKey
     std::ofstream out(passphrase_file);
     out << "correct horse battery staple\n";
   }
-  std::filesystem::permissions(passphrase_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+  std::filesystem::permissions(passphrase_file,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                std::filesystem::perm_options::replace);
   ScopedEnv passphrase("ABIS_KEY_PASSPHRASE_FILE", passphrase_file.string());
   const std::filesystem::path store_dir = dir.path() / "store";
   // A version 2 key file at the minimum Argon2id cost (tests only), written as `abis init` would.
   ASSERT_TRUE(std::filesystem::create_directories(store_dir));
-  auto original =
-      MasterKey::CreateFile(store_dir / "master.key", "correct horse battery staple", PassphraseKdfLimits::MinimumForTests());
+  auto original = MasterKey::CreateFile(store_dir / "master.key", "correct horse battery staple",
+                                        PassphraseKdfLimits::MinimumForTests());
   ASSERT_TRUE(original.ok()) << original.status().ToString();
   {
     auto store = SqliteStore::Open(StoreLayout::ForDir(store_dir), *original, /*create=*/true);
