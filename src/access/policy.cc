@@ -12,10 +12,10 @@ constexpr std::array<std::string_view, 5> kRoleNames = {"admin", "enroller", "in
 constexpr std::array<std::string_view, 6> kPurposeNames = {"identity_verification", "deduplication",
                                                            "criminal_investigation", "missing_person",
                                                            "unidentified_remains", "border_control"};
-constexpr std::array<std::string_view, 16> kActionNames = {
+constexpr std::array<std::string_view, 17> kActionNames = {
     "manage_users",   "manage_galleries", "add_person",      "enrol",          "read_person",   "delete_person",
     "search",         "verify",           "read_audit",      "apply_retention", "subject_report", "merge_records",
-    "reextract",      "decide_candidates", "read_candidate_reviews", "read_alerts"};
+    "reextract",      "decide_candidates", "read_candidate_reviews", "read_alerts", "rotate_master_key"};
 
 // The policy, in one place. Rows: roles in enum order. Separation of duties: the admin manages
 // the system but searches nothing; the auditor reads the audit trail and subject reports only.
@@ -23,14 +23,14 @@ constexpr std::array<std::string_view, 16> kActionNames = {
 // adjudicates, and to the admin. Re-extracting templates after an extractor upgrade is system
 // maintenance: the admin's alone. Candidates of a search are leads that only examiners confirm or
 // reject (two of them, see candidate_review.h); investigators and examiners read the reviews and
-// the watchlist alerts that searches raise.
-//                                         users gall  addP  enrol readP delP  srch  vrfy  audit reten subj  merge reext decide revw  alerts
-constexpr bool kActionTable[5][16] = {
-    /* admin        */ {true, true, true, false, true, true, false, false, true, true, true, true, true, false, false, false},
-    /* enroller     */ {false, false, true, true, true, false, true, true, false, false, false, false, false, false, false, false},
-    /* investigator */ {false, false, false, false, true, false, true, true, false, false, false, false, false, false, true, true},
-    /* examiner     */ {false, true, false, false, true, false, true, true, false, false, false, true, false, true, true, true},
-    /* auditor      */ {false, false, false, false, true, false, false, false, true, false, true, false, false, false, false, false},
+// the watchlist alerts that searches raise. Rotating the master key is the admin's alone.
+//                                         users gall  addP  enrol readP delP  srch  vrfy  audit reten subj  merge reext decide revw  alerts rotate
+constexpr bool kActionTable[5][17] = {
+    /* admin        */ {true, true, true, false, true, true, false, false, true, true, true, true, true, false, false, false, true},
+    /* enroller     */ {false, false, true, true, true, false, true, true, false, false, false, false, false, false, false, false, false},
+    /* investigator */ {false, false, false, false, true, false, true, true, false, false, false, false, false, false, true, true, false},
+    /* examiner     */ {false, true, false, false, true, false, true, true, false, false, false, true, false, true, true, true, false},
+    /* auditor      */ {false, false, false, false, true, false, false, false, true, false, true, false, false, false, false, false, false},
 };
 
 //                                          idver dedup crim  missing remains border

@@ -61,6 +61,7 @@ void AddNistCommands(CLI::App& root, CliContext& context);    // after AddImport
 void AddSlapEvalCommand(CLI::App& root, CliContext& context);  // `eval slap-seg`, after "eval" exists
 void AddBenchStoreCommand(CLI::App& root, CliContext& context);  // `bench store`, after "bench" exists
 void AddReviewCommand(CLI::App& root, CliContext& context);
+void AddStoreCommands(CLI::App& root, CliContext& context);  // `abis store rotate-key`
 void AddServeCommand(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_SERVICE
 void AddGridCommands(CLI::App& root, CliContext& context);  // only with ABIS_HAVE_GRID (Open MPI found)
 void AddMosipCommands(CLI::App& root, CliContext& context);  // empty without ABIS_HAVE_MOSIP

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   abis::cli::AddImportCommands(root, context);
   abis::cli::AddNistCommands(root, context);
   abis::cli::AddReviewCommand(root, context);
+  abis::cli::AddStoreCommands(root, context);
 #ifdef ABIS_HAVE_SERVICE
   abis::cli::AddServeCommand(root, context);
 #endif

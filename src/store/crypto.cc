@@ -227,6 +227,13 @@ Result<MasterKey> MasterKey::FromHex(std::string_view hex, std::string_view sour
   return key;
 }
 
+Result<MasterKey> MasterKey::Generate() {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  MasterKey key;
+  crypto_aead_xchacha20poly1305_ietf_keygen(key.key_.data());
+  return key;
+}
+
 Result<MasterKey> MasterKey::CreateFile(const std::filesystem::path& file, std::string_view passphrase,
                                         PassphraseKdfLimits limits) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
@@ -326,6 +333,21 @@ Result<MasterKey> MasterKey::LoadFile(const std::filesystem::path& file, std::st
   return key;
 }
 
+Result<std::optional<PassphraseKdfLimits>> MasterKey::FileKdfLimits(const std::filesystem::path& file) {
+  ABIS_ASSIGN_OR_RETURN(std::string content, ReadOwnerOnlyFile(file, "key file"));
+  WipeOnExit wipe{content};
+  if (content.starts_with(kKeyFileHeader)) return std::optional<PassphraseKdfLimits>();
+  unsigned long long opslimit = 0, memlimit = 0;
+  if (!content.starts_with(kWrappedKeyFileHeader) ||
+      std::sscanf(content.c_str() + kWrappedKeyFileHeader.size(), "argon2id13 opslimit=%llu memlimit=%llu", &opslimit,
+                  &memlimit) != 2 ||
+      opslimit < crypto_pwhash_OPSLIMIT_MIN || opslimit > kMaxOpslimit || memlimit < crypto_pwhash_MEMLIMIT_MIN ||
+      memlimit > kMaxMemlimit) {
+    return Status::DataLoss("key file " + file.string() + " is not an abis master key with readable KDF limits");
+  }
+  return std::optional<PassphraseKdfLimits>(PassphraseKdfLimits{opslimit, static_cast<std::size_t>(memlimit)});
+}
+
 Result<MasterKey> MasterKey::FromCommand(const std::string& command) {
   ABIS_RETURN_IF_ERROR(InitCrypto());
   const std::string name = "key command (ABIS_KEY_COMMAND)";
@@ -411,6 +433,30 @@ Result<std::vector<std::uint8_t>> Unseal(const MasterKey& master, const SealedRe
   auto plaintext = DecryptWithKey(data_key->data(), record.ciphertext, associated_data, "sealed record");
   sodium_memzero(data_key->data(), data_key->size());
   return plaintext;
+}
+
+Result<std::vector<std::uint8_t>> RewrapDataKey(const MasterKey& from, const MasterKey& to,
+                                                std::span<const std::uint8_t> wrapped_key,
+                                                std::string_view associated_data) {
+  ABIS_RETURN_IF_ERROR(InitCrypto());
+  auto data_key = DecryptWithKey(from.bytes().data(), wrapped_key, associated_data, "wrapped data key");
+  if (!data_key.ok()) return data_key.status();
+  if (data_key->size() != kDataKeySize) {
+    sodium_memzero(data_key->data(), data_key->size());
+    return Status::DataLoss("wrapped data key has the wrong size");
+  }
+  std::vector<std::uint8_t> rewrapped = EncryptWithKey(to.bytes().data(), *data_key, associated_data);
+  sodium_memzero(data_key->data(), data_key->size());
+  return rewrapped;
+}
+
+bool WrappedKeyOpens(const MasterKey& master, std::span<const std::uint8_t> wrapped_key,
+                     std::string_view associated_data) {
+  if (!InitCrypto().ok()) return false;
+  auto data_key = DecryptWithKey(master.bytes().data(), wrapped_key, associated_data, "wrapped data key");
+  if (!data_key.ok()) return false;
+  sodium_memzero(data_key->data(), data_key->size());
+  return data_key->size() == kDataKeySize;
 }
 
 std::string Sha256Hex(std::span<const std::uint8_t> bytes) {

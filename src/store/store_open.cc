@@ -5,7 +5,9 @@
 #include <system_error>
 
 #include "abis/store/crypto.h"
+#include "abis/store/key_rotation.h"
 #include "abis/store/store.h"
+#include "key_files.h"
 #include "pg/pg_store.h"
 #include "sqlite/sqlite_store.h"
 
@@ -25,19 +27,26 @@ Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
                                    " needs a master key outside the database: set ABIS_LOCAL_DIR (a local folder for "
                                    "master.key and index-snapshots/), ABIS_KEY_FILE or ABIS_KEY_COMMAND");
   }
-  std::string passphrase;
-  if (!layout.key_passphrase_file.empty()) {
-    ABIS_ASSIGN_OR_RETURN(passphrase,
-                          ReadOwnerOnlyFile(layout.key_passphrase_file, "passphrase file (ABIS_KEY_PASSPHRASE_FILE)"));
-    while (!passphrase.empty() && (passphrase.back() == '\n' || passphrase.back() == '\r')) passphrase.pop_back();
-    if (passphrase.empty()) {
-      return Status::InvalidArgument("passphrase file " + layout.key_passphrase_file.string() + " is empty");
-    }
-  }
+  ABIS_ASSIGN_OR_RETURN(std::string passphrase, ReadKeyPassphrase(layout));
   auto key =
       create ? MasterKey::CreateFile(layout.key_file, passphrase) : MasterKey::LoadFile(layout.key_file, passphrase);
   WipeSecret(passphrase);
   return key;
+}
+
+// A store opened with the key file's key; when a rotation was interrupted (`<key file>.new`
+// exists), finishes or undoes it first and reopens under the key it leaves.
+Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout, const MasterKey& key,
+                                                      Result<std::unique_ptr<Store>> (*open)(StoreLayout,
+                                                                                             const MasterKey&, bool)) {
+  ABIS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, open(layout, key, /*create=*/false));
+  std::error_code error;
+  if (!layout.key_command.empty() || !std::filesystem::exists(NextKeyFile(layout), error)) return store;
+  ABIS_ASSIGN_OR_RETURN(bool key_changed, FinishInterruptedKeyRotation(*store, layout, key));
+  if (!key_changed) return store;
+  store.reset();
+  ABIS_ASSIGN_OR_RETURN(MasterKey new_key, ObtainMasterKey(layout, /*create=*/false));
+  return open(layout, new_key, /*create=*/false);
 }
 
 Status MakeOwnerOnlyFolder(const std::filesystem::path& dir, std::string_view what) {
@@ -64,6 +73,17 @@ Result<std::unique_ptr<Store>> CreatePgStore(const StoreLayout& layout) {
 }
 
 }  // namespace
+
+Result<std::string> ReadKeyPassphrase(const StoreLayout& layout) {
+  if (layout.key_passphrase_file.empty()) return std::string();
+  ABIS_ASSIGN_OR_RETURN(std::string passphrase,
+                        ReadOwnerOnlyFile(layout.key_passphrase_file, "passphrase file (ABIS_KEY_PASSPHRASE_FILE)"));
+  while (!passphrase.empty() && (passphrase.back() == '\n' || passphrase.back() == '\r')) passphrase.pop_back();
+  if (passphrase.empty()) {
+    return Status::InvalidArgument("passphrase file " + layout.key_passphrase_file.string() + " is empty");
+  }
+  return passphrase;
+}
 
 StoreLayout StoreLayout::ForDir(const std::filesystem::path& dir) {
   StoreLayout layout;
@@ -153,7 +173,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
       return Status::NotFound("no store in " + layout.Location() + " (create one with `abis init --store URI`)");
     }
     ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/false));
-    return PgStore::Open(std::move(layout), key, /*create=*/false);
+    return OpenRecoveringRotation(layout, key, &PgStore::Open);
   }
   StoreLayout layout = StoreLayout::ForDir(dir);
   if (!std::filesystem::exists(layout.database)) {
@@ -161,7 +181,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& dir) {
                             "`)");
   }
   ABIS_ASSIGN_OR_RETURN(MasterKey key, ObtainMasterKey(layout, /*create=*/false));
-  return SqliteStore::Open(std::move(layout), key, /*create=*/false);
+  return OpenRecoveringRotation(layout, key, &SqliteStore::Open);
 }
 
 Result<std::unique_ptr<AuditStorage>> AuditStorage::OpenWithoutKey(const std::filesystem::path& dir) {

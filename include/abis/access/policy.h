@@ -44,6 +44,7 @@ enum class Action : std::uint8_t {
   kDecideCandidates,     // confirm or reject a search's candidate (two-person review)
   kReadCandidateReviews, // read the review of a search's candidates
   kReadAlerts,           // list watchlist alerts
+  kRotateMasterKey,      // re-wrap every data key under a new master key (abis store rotate-key)
 };
 std::string_view ActionName(Action action);
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,6 +60,9 @@ class MasterKey {
   // ignores it. A malformed file is kDataLoss. A version 2 file is derived once per process
   // (the result is kept for the same file content and passphrase).
   static Result<MasterKey> LoadFile(const std::filesystem::path& file, std::string_view passphrase = {});
+  // The Argon2id cost a version 2 key file was written with (nullopt for version 1), so that a
+  // rotated key file keeps it. A malformed file is kDataLoss.
+  static Result<std::optional<PassphraseKdfLimits>> FileKdfLimits(const std::filesystem::path& file);
   // The key from a key service: runs `command` with /bin/sh -c (stdin /dev/null, stderr
   // inherited, at most 30 s) and reads 64 hex characters from its standard output (surrounding
   // white space ignored). A failing, silent or slow command is kFailedPrecondition; the output
@@ -66,6 +70,8 @@ class MasterKey {
   static Result<MasterKey> FromCommand(const std::string& command);
   // A key from 64 hex characters (surrounding white space ignored); `source` names it in errors.
   static Result<MasterKey> FromHex(std::string_view hex, std::string_view source);
+  // A new random key, not written anywhere (key rotation writes it with WriteFile).
+  static Result<MasterKey> Generate();
   // For tests: a key from raw bytes.
   static MasterKey FromBytes(const std::array<std::uint8_t, kSize>& bytes);
   ~MasterKey();
@@ -97,6 +103,16 @@ Result<SealedRecord> Seal(const MasterKey& master, std::span<const std::uint8_t>
 // Decrypts; any tampering, wrong key or wrong associated data is kDataLoss.
 Result<std::vector<std::uint8_t>> Unseal(const MasterKey& master, const SealedRecord& record,
                                          std::string_view associated_data);
+
+// Key rotation: opens a record's wrapped data key under `from` and wraps the same data key under
+// `to` (fresh nonce, same associated data); the ciphertext stays as it is. A wrapped key that does
+// not open under `from` is kDataLoss.
+Result<std::vector<std::uint8_t>> RewrapDataKey(const MasterKey& from, const MasterKey& to,
+                                                std::span<const std::uint8_t> wrapped_key,
+                                                std::string_view associated_data);
+// Whether `wrapped_key` opens under `master` with `associated_data` (the data key is wiped at once).
+bool WrappedKeyOpens(const MasterKey& master, std::span<const std::uint8_t> wrapped_key,
+                     std::string_view associated_data);
 
 // SHA-256 of the bytes as 64 lower-case hex characters.
 std::string Sha256Hex(std::span<const std::uint8_t> bytes);

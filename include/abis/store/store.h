@@ -64,6 +64,14 @@ struct StoreLayout {
   std::string KeySourceDescription() const;
 };
 
+// What RewrapDataKeys re-wrapped, by table.
+struct KeyRewrapCounts {
+  std::int64_t samples = 0;
+  std::int64_t templates = 0;
+  std::int64_t search_probes = 0;
+  std::int64_t total() const { return samples + templates + search_probes; }
+};
+
 class Store : public AuditStorage {
  public:
   // Creates a new store folder (or, for a postgresql:// URI, the store's tables in that existing
@@ -93,6 +101,18 @@ class Store : public AuditStorage {
   // ended the whole transaction comes back as kIoError (the caller must then fail its
   // transaction). Outside a transaction: kFailedPrecondition.
   virtual Status Savepoint(const std::function<Status()>& body) = 0;
+
+  // --- master key rotation (docs/STORE_LIFECYCLE.md "Rotating the master key") ---
+  // Inside a Transaction: wraps the data key of every sealed record (samples, templates, kept
+  // search probes) under `new_key` instead of the store's key; no ciphertext changes. A wrapped
+  // key that does not open under the store's key stops with kDataLoss naming the table and row
+  // (the caller rolls back). `progress` sees the running counts after each page of rows. Outside a
+  // transaction: kFailedPrecondition. The store keeps its old key: close it once committed.
+  virtual Result<KeyRewrapCounts> RewrapDataKeys(const MasterKey& new_key,
+                                                 const std::function<void(const KeyRewrapCounts&)>& progress) = 0;
+  // Whether the store's first wrapped data key (samples, then templates, then kept probes, by id)
+  // opens under `key`; nullopt when the store holds no sealed record.
+  virtual Result<std::optional<bool>> FirstWrappedKeyOpensUnder(const MasterKey& key) = 0;
 
   // --- persons ---
   // Validates and inserts; sets person.id and created_at. Duplicate external_id: kAlreadyExists.

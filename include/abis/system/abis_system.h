@@ -302,6 +302,23 @@ struct RetentionReport {
 };
 
 // What AbisSystem::ReextractTemplates did (also what its progress callback sees after each batch).
+// How AbisSystem::RotateMasterKey reports and what a test may inject.
+struct KeyRotationOptions {
+  // Called with the running counts after each page of re-wrapped rows (progress on stderr).
+  std::function<void(const KeyRewrapCounts&)> progress;
+  // Tests only: runs after the re-wrap committed, before the new key file is renamed over the
+  // old one; an error stops the rotation there, as a crash would.
+  std::function<Status()> after_commit_for_testing;
+};
+
+// What AbisSystem::RotateMasterKey did.
+struct KeyRotationReport {
+  KeyRewrapCounts rewrapped;
+  std::int64_t audit_seq = 0;   // the "store.rotate_key" entry
+  std::string key_file;         // now holding the new key
+  double seconds = 0;           // the re-wrap transaction, commit included
+};
+
 struct ReextractionReport {
   std::string algorithm;             // the engine's algorithm id: every new template has it
   std::int64_t samples = 0;          // samples listed (including any deleted or skipped meanwhile)
@@ -530,6 +547,16 @@ class AbisSystem {
   Result<ReextractionReport> ReextractTemplates(const Operator& op, Modality modality, int batch_size,
                                                 std::int64_t after_sample_id,
                                                 const std::function<void(const ReextractionReport&)>& progress = {});
+  // Rotates the master key (role: rotate_master_key; docs/STORE_LIFECYCLE.md "Rotating the
+  // master key"): writes a new key to `<key file>.new`, re-wraps every data key under it in one
+  // write transaction with the audit entry "store.rotate_key" (counts only), deletes the gallery
+  // index snapshots of this host (sealed under a key derived from the old one), renames the new
+  // file over the key file and syncs the folder, then checkpoints the WAL. A row whose wrapped key
+  // does not open stops the rotation (kDataLoss naming it; nothing changed, audited as
+  // "store.rotate_key.failed"). A key command is refused (kFailedPrecondition with the manual
+  // steps). Other processes of the store must be stopped first: only writers are excluded (the
+  // transaction's write lock). This system keeps the old key: close it afterwards.
+  Result<KeyRotationReport> RotateMasterKey(const Operator& op, const KeyRotationOptions& options = {});
   // --- review of candidates and watchlist alerts (rules: candidate_review.h, alerts.h) ---
   // One examiner's decision (role: decide_candidates); every decision and refusal is audited.
   Result<CandidateReview> DecideOnCandidate(const Operator& op, std::int64_t candidate_id, CandidateDecision decision,

@@ -1,17 +1,11 @@
 // SqlStore: search candidates kept for review and the examiners' decisions (tables
 // search_candidates, candidate_decisions).
 #include "abis/store/crypto.h"
+#include "sql/sealed_contexts.h"
 #include "sql/sql_store.h"
 
 namespace abis {
 namespace {
-
-// The key context of a kept probe: a sealed probe opens only as the probe it was sealed as.
-std::string ProbeContext(const SearchProbeRecord& probe) {
-  return "abis/search-probe/v1|search=" + std::to_string(probe.search_seq) +
-         "|probe=" + std::to_string(probe.probe_index) + "|case=" + probe.case_ref + "|" + probe.modality + "|" +
-         probe.format + "|" + std::to_string(probe.position);
-}
 
 constexpr const char* kProbeColumns =
     "SELECT id, search_seq, probe_index, case_ref, purpose, searched_by, modality, format, position, size, "

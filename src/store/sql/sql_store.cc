@@ -5,24 +5,11 @@
 
 #include "abis/core/text_validation.h"
 #include "abis/core/time.h"
+#include "sql/sealed_contexts.h"
 #include "sql/sql_audit_rows.h"
 
 namespace abis {
 namespace {
-
-std::string SampleContext(std::int64_t person_id, std::int64_t encounter_id, Modality modality, std::string_view format,
-                          FingerPosition position) {
-  return "abis/sample/v1|person=" + std::to_string(person_id) + "|encounter=" + std::to_string(encounter_id) + "|" +
-         std::string(ModalityName(modality)) + "|" + std::string(format) + "|" +
-         std::to_string(static_cast<int>(position));
-}
-
-std::string TemplateContext(std::int64_t person_id, std::int64_t sample_id, Modality modality,
-                            std::string_view algorithm, FingerPosition position) {
-  return "abis/template/v1|person=" + std::to_string(person_id) + "|sample=" + std::to_string(sample_id) + "|" +
-         std::string(ModalityName(modality)) + "|" + std::string(algorithm) + "|" +
-         std::to_string(static_cast<int>(position));
-}
 
 Person ReadPerson(const SqlStatement& row) {
   Person person;

@@ -42,6 +42,9 @@ class SqlStore : public Store {
   bool InTransaction() const override;
   bool Healthy() const override;
   Status Savepoint(const std::function<Status()>& body) override;
+  Result<KeyRewrapCounts> RewrapDataKeys(const MasterKey& new_key,
+                                         const std::function<void(const KeyRewrapCounts&)>& progress) override;
+  Result<std::optional<bool>> FirstWrappedKeyOpensUnder(const MasterKey& key) override;
   Status AddPendingDedup(const PendingDedup& marker) override;
   Result<std::vector<PendingDedup>> ListPendingDedup(std::int64_t gallery_id, std::int64_t after_person_id,
                                                      int limit) override;
