@@ -203,8 +203,8 @@ TEST_F(BatchImportTest, PersonsCommitInBatchesWithOneAuditEntryAndAPersonTheStor
 // manifest number persons and templates alike, and the search's ties (broken by template id) fall
 // the same way on both (the matcher grid's check compares two stores imported so).
 TEST_F(BatchImportTest, PersonsAreCommittedInManifestOrderWhateverOrderTheyAreExtractedIn) {
-  auto manifest =
-      Manifest({{"O-0", Sample("o0", 60)}, {"O-1", Sample("o1", 61)}, {"O-2", Sample("o2", 62)}, {"O-3", Sample("o3", 63)}});
+  auto manifest = Manifest(
+      {{"O-0", Sample("o0", 60)}, {"O-1", Sample("o1", 61)}, {"O-2", Sample("o2", 62)}, {"O-3", Sample("o3", 63)}});
   BatchImportRequest request = Request(manifest);
   request.workers = 2;
   request.batch_size = 1;
@@ -224,8 +224,9 @@ TEST_F(BatchImportTest, PersonsAreCommittedInManifestOrderWhateverOrderTheyAreEx
   auto report = Run(request);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->enrolled, 4u);
-  auto persons = RawDatabase(system_->TEST_store())
-                     .Prepare("SELECT p.external_id FROM templates t JOIN persons p ON p.id = t.person_id ORDER BY t.id");
+  auto persons =
+      RawDatabase(system_->TEST_store())
+          .Prepare("SELECT p.external_id FROM templates t JOIN persons p ON p.id = t.person_id ORDER BY t.id");
   std::vector<std::string> in_template_order;
   while (*persons->Step()) in_template_order.push_back(persons->ColumnText(0));
   EXPECT_EQ(in_template_order, (std::vector<std::string>{"O-0", "O-1", "O-2", "O-3"}));
