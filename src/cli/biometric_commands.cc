@@ -216,6 +216,11 @@ void EnrolSlap(CliContext& context, const EnrolOptions& options) {
   request.galleries = options.galleries;
   request.rejected_samples = slap.accept_partial ? EncounterEnrolment::RejectedSamples::kSkip
                                                  : EncounterEnrolment::RejectedSamples::kRefuseAll;
+  // The slap's fingers are checked against the finger templates the person already holds.
+  auto engine = context.Engine(Modality::kFinger);
+  if (context.Failed(engine.status())) return;
+  request.check_against_stored =
+      SlapSequenceCheckAgainstStored(**engine, sample.file + " (" + slap.slap + " slap)", slap.accept_partial);
   auto session = context.OpenAsOperator();
   if (context.Failed(session.status())) return;
   auto [system, op] = *session;

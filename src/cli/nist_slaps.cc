@@ -45,7 +45,12 @@ Result<TransactionSlaps> SegmentTransactionSlaps(const interop::NistEnrolmentBun
       out.skipped.push_back(where + ": slap not segmented: " + image.status().message());
       continue;
     }
-    auto cut = finger::CutSlapForEnrolment(*image, slap.slap_position, slap.source_idc, where, min_quality, rolled);
+    std::map<int, std::string> declared_missing;  // 14.018 AMP
+    for (const interop::FingerAmputation& amputation : slap.amputations) {
+      declared_missing[amputation.position] = amputation.code;
+    }
+    auto cut = finger::CutSlapForEnrolment(*image, slap.slap_position, slap.source_idc, where, min_quality, rolled,
+                                           declared_missing);
     if (!cut.ok()) {
       out.skipped.push_back("slap not segmented: " + cut.status().message());
       continue;
@@ -193,6 +198,25 @@ Result<interop::NistSlapImage> ReassembleSlap(const std::vector<SlapCropForExpor
                                  static_cast<int>(std::clamp(std::lround(corner[1]), 0L, canvas.height - 1L))});
     }
     out.segments.push_back(std::move(segment));
+    // The slap's missing fingers (14.018 AMP), as kept with every crop of it.
+    if (crops[i].slap.contains("missing") && crops[i].slap["missing"].is_array()) {
+      for (const nlohmann::json& entry : crops[i].slap["missing"]) {
+        if (!entry.is_array() || entry.size() != 2 || !entry[0].is_number_integer() || !entry[1].is_string()) {
+          return Status::InvalidArgument(where +
+                                         ": the kept slap geometry's missing fingers are not [FGP, code] pairs");
+        }
+        const interop::FingerAmputation amputation{entry[0].get<int>(), entry[1].get<std::string>()};
+        if (amputation.position < 1 || amputation.position > 10 || !interop::IsAmputationCode(amputation.code)) {
+          return Status::InvalidArgument(where +
+                                         ": the kept slap geometry names a missing finger outside 1-10 or "
+                                         "a code other than XX / UP");
+        }
+        if (std::none_of(out.amputations.begin(), out.amputations.end(),
+                         [&](const auto& known) { return known.position == amputation.position; })) {
+          out.amputations.push_back(amputation);
+        }
+      }
+    }
   }
   ABIS_ASSIGN_OR_RETURN(out.bytes, finger::EncodePng(canvas));
   out.compression = "PNG";

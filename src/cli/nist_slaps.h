@@ -22,7 +22,8 @@ using SlapFingerForEnrolment = finger::SlapFingerForEnrolment;  // abis/finger/s
 
 // A slap written back from the crops enrolled from it (abis export nist): each crop turned back
 // into its box on a white canvas of the slap's size (500 ppi), and each box as a segment (14.021 SEG
-// and 14.025 ASEG). The store keeps the crops, not the slap: pixels outside every box are white.
+// and 14.025 ASEG), and the slap's missing fingers kept with the crops as 14.018 AMP. The store
+// keeps the crops, not the slap: pixels outside every box are white.
 struct SlapCropForExport {
   int finger_position = 0;
   nlohmann::json slap;            // SlapFingerForEnrolment::slap as kept with the sample

@@ -10,6 +10,7 @@
 
 #include "abis/core/status.h"
 #include "abis/modality/engine.h"
+#include "abis/system/abis_system.h"
 
 namespace abis::cli {
 
@@ -32,5 +33,15 @@ struct SlapSamples {
 // is missing or refused and `accept_partial` is false; kUnimplemented in a build without the
 // fingerprint image module.
 Result<SlapSamples> SlapSamplesFromImage(const std::string& file, double ppi, const SlapEnrolOptions& options);
+
+// The sequence check of a slap's fingers against the single-finger templates the person already
+// holds (any finger templates of `engine`'s algorithm at positions 1-10: rolled, flat, or cut from
+// earlier slaps), for EncounterEnrolment::check_against_stored; the whole-slap rule of
+// abis/finger/slap_sequence_check.h. No stored finger template: nothing to check. A swap: without
+// `accept_partial` kFailedPrecondition naming every swapped position, the position it matches and
+// the scores (nothing enrolled); with it, the swapped fingers are refused and the others enrolled.
+// `where` names the slap. In a build without the fingerprint image module: no check.
+StoredSamplesCheck SlapSequenceCheckAgainstStored(const ModalityEngine& engine, const std::string& where,
+                                                  bool accept_partial);
 
 }  // namespace abis::cli

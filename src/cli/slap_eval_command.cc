@@ -6,11 +6,17 @@
 
 #if defined(ABIS_HAVE_INTEROP) && defined(ABIS_HAVE_FINGER) && defined(ABIS_HAVE_FINGER_EXTRACT)
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <opencv2/imgproc.hpp>
 
+#include "abis/finger/score_calibration.h"
+#include "abis/finger/slap_enrolment.h"
+#include "abis/finger/slap_sequence_check.h"
+#include "abis/finger_extract/extractor.h"
 #include "abis/finger_extract/image.h"
 #include "abis/finger_extract/slap_composer.h"
 #include "abis/finger_extract/slap_segmentation.h"
@@ -33,6 +39,7 @@ struct SlapEvalOptions {
   double max_hand_angle = 25;
   double missing_share = 0.25;  // of four-finger slaps, with one finger left out
   std::string overlay_dir;
+  bool sequence_check = false;  // also measure the sequence check on the composed slaps
 };
 
 // Overlap of two rotated boxes over their union (0-1).
@@ -148,6 +155,173 @@ void ScoreComposed(const finger::ComposedSlap& truth, const finger::SlapSegmenta
   if (all_right) ++tally.slaps_all_right;
 }
 
+// The sequence check on composed slaps (--sequence-check). Each composed slap is one person's:
+// the FVC folder's ten fingers are filed at the ten positions (the slap's fingers at the slap's
+// positions, the others in order), and that person's "rolled prints" are the same fingers at
+// another impression. Scenarios: the rolled prints filed as they are (genuine), two neighbouring
+// fingers of the slap filed at each other's positions (finger_swap; four-finger slaps), or every
+// slap finger filed at the same finger of the other hand (hand_swap; for thumbs: 1 and 6). A slap
+// finger is misplaced when the rolled print filed at its claimed position is not of it (a swap,
+// or a segmentation sequence error); both rules are run on the same scores: the per-finger rule
+// that was used before (a best match at another position at or above the FMR 1e-3 threshold) and
+// the whole-slap assignment rule (slap_sequence_check.h) at several likelihood ratios. Every other
+// impression of the folder is used in turn as the rolled prints (7 trials per slap in FVC).
+struct SequenceRuleTally {
+  int false_alarm_slaps = 0, detected_slaps = 0, false_fingers = 0, caught_fingers = 0;
+  nlohmann::json Json(int correct_slaps, int misplaced_slaps, int correct_fingers, int misplaced_fingers) const {
+    auto share = [](int a, int b) { return b > 0 ? std::round(1000.0 * a / b) / 10 : 0.0; };
+    return {{"false_alarm_slaps", false_alarm_slaps},
+            {"false_alarm_percent", share(false_alarm_slaps, correct_slaps)},
+            {"detected_slaps", detected_slaps},
+            {"detected_percent", share(detected_slaps, misplaced_slaps)},
+            {"fingers_refused_in_place", false_fingers},
+            {"fingers_refused_in_place_percent", share(false_fingers, correct_fingers)},
+            {"misplaced_fingers_caught", caught_fingers},
+            {"misplaced_fingers_caught_percent", share(caught_fingers, misplaced_fingers)}};
+  }
+};
+
+// The assignment rule at the likelihood ratios it is measured at (the kept one is
+// finger::kSequenceSwapMinLikelihoodRatio).
+constexpr std::array<double, 4> kMeasuredLikelihoodRatios = {10, 100, 1000, 10000};
+
+struct SequenceScenarioTally {
+  int slaps = 0, misplaced_slaps = 0, fingers = 0, misplaced_fingers = 0;
+  SequenceRuleTally per_finger;
+  std::array<SequenceRuleTally, kMeasuredLikelihoodRatios.size()> assignment;
+  void Add(const SequenceScenarioTally& t) {
+    slaps += t.slaps;
+    misplaced_slaps += t.misplaced_slaps;
+    fingers += t.fingers;
+    misplaced_fingers += t.misplaced_fingers;
+    std::vector<std::pair<SequenceRuleTally*, const SequenceRuleTally*>> rules = {{&per_finger, &t.per_finger}};
+    for (std::size_t k = 0; k < assignment.size(); ++k) rules.emplace_back(&assignment[k], &t.assignment[k]);
+    for (auto [to, from] : rules) {
+      to->false_alarm_slaps += from->false_alarm_slaps;
+      to->detected_slaps += from->detected_slaps;
+      to->false_fingers += from->false_fingers;
+      to->caught_fingers += from->caught_fingers;
+    }
+  }
+  nlohmann::json Json() const {
+    const int correct_slaps = slaps - misplaced_slaps, correct_fingers = fingers - misplaced_fingers;
+    nlohmann::json out = {
+        {"slaps", slaps},
+        {"slaps_with_misplaced_fingers", misplaced_slaps},
+        {"fingers_checked", fingers},
+        {"misplaced_fingers", misplaced_fingers},
+        {"per_finger_rule", per_finger.Json(correct_slaps, misplaced_slaps, correct_fingers, misplaced_fingers)}};
+    for (std::size_t k = 0; k < assignment.size(); ++k) {
+      const double ratio = kMeasuredLikelihoodRatios[k];
+      const std::string name = ratio == finger::kSequenceSwapMinLikelihoodRatio
+                                   ? std::string("assignment_rule")
+                                   : "assignment_rule_lr_" + std::to_string(static_cast<int>(ratio));
+      out[name] = assignment[k].Json(correct_slaps, misplaced_slaps, correct_fingers, misplaced_fingers);
+    }
+    return out;
+  }
+};
+
+struct SequenceTally {
+  std::map<std::string, SequenceScenarioTally> scenarios;  // genuine, finger_swap, hand_swap
+  void Add(const SequenceTally& t) {
+    for (const auto& [name, scenario] : t.scenarios) scenarios[name].Add(scenario);
+  }
+  nlohmann::json Json() const {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, scenario] : scenarios) out[name] = scenario.Json();
+    return out;
+  }
+};
+
+int MirrorPosition(int position) { return position <= 5 ? position + 5 : position - 5; }
+
+// The rule used before the assignment rule: a finger whose best rolled match, at another position,
+// reaches the threshold.
+bool PerFingerRuleFlags(const finger::SlapSequenceScores& scores, std::size_t finger, double threshold) {
+  int best_position = 0;
+  double best_score = 0;
+  for (std::size_t r = 0; r < scores.rolled_positions.size(); ++r) {
+    if (best_position == 0 || scores.score[finger][r] > best_score) {
+      best_position = scores.rolled_positions[r];
+      best_score = scores.score[finger][r];
+    }
+  }
+  return best_position != 0 && best_position != scores.slap_positions[finger] && best_score >= threshold;
+}
+
+// Runs both rules on one composed slap. `identity`: the print each found segment shows, by its
+// claimed position (-1: no composed finger there); `person`: position 1-10 -> print filed there;
+// `scores`: columns in positions 1-10 for the genuine filing.
+void TallySequenceScenarios(const finger::SlapSequenceScores& scores, const std::map<int, int>& identity,
+                            const std::map<int, int>& person, finger::SlapKind kind, int n, double threshold,
+                            SequenceTally& tally) {
+  const std::vector<int> slap_positions = finger::SlapPositions(kind);
+  std::vector<std::pair<std::string, std::map<int, int>>> filings;  // scenario -> position -> position filed from
+  std::map<int, int> same;
+  for (int p = 1; p <= 10; ++p) same[p] = p;
+  filings.emplace_back("genuine", same);
+  if (slap_positions.size() == 4) {
+    std::map<int, int> swapped = same;
+    const std::size_t k = static_cast<std::size_t>(n % 3);
+    std::swap(swapped[slap_positions[k]], swapped[slap_positions[k + 1]]);
+    filings.emplace_back("finger_swap", swapped);
+  }
+  std::map<int, int> hands = same;
+  for (int p : slap_positions) {
+    hands[p] = MirrorPosition(p);
+    hands[MirrorPosition(p)] = p;
+  }
+  filings.emplace_back("hand_swap", hands);
+
+  for (const auto& [name, filed_from] : filings) {
+    finger::SlapSequenceScores filed = scores;
+    for (std::size_t r = 0; r < filed.rolled_positions.size(); ++r) {
+      const int source = filed_from.at(filed.rolled_positions[r]);
+      const auto column = std::find(scores.rolled_positions.begin(), scores.rolled_positions.end(), source);
+      const std::size_t c = static_cast<std::size_t>(column - scores.rolled_positions.begin());
+      for (std::size_t i = 0; i < filed.slap_positions.size(); ++i) filed.score[i][r] = scores.score[i][c];
+    }
+    std::vector<finger::SlapSequenceDecision> decisions;
+    for (double ratio : kMeasuredLikelihoodRatios)
+      decisions.push_back(finger::DecideSlapSequence(filed, threshold, ratio));
+    SequenceScenarioTally& t = tally.scenarios[name];
+    ++t.slaps;
+    bool misplaced_slap = false, old_flag = false;
+    std::vector<bool> misplaced(filed.slap_positions.size(), false);
+    for (std::size_t i = 0; i < filed.slap_positions.size(); ++i) {
+      const int position = filed.slap_positions[i];
+      const auto shown = identity.find(position);
+      misplaced[i] =
+          shown != identity.end() && shown->second >= 0 && person.at(filed_from.at(position)) != shown->second;
+      misplaced_slap = misplaced_slap || misplaced[i];
+      old_flag = old_flag || PerFingerRuleFlags(filed, i, threshold);
+    }
+    if (misplaced_slap) ++t.misplaced_slaps;
+    for (std::size_t i = 0; i < filed.slap_positions.size(); ++i) {
+      ++t.fingers;
+      const bool old_finger = PerFingerRuleFlags(filed, i, threshold);
+      if (misplaced[i]) ++t.misplaced_fingers;
+      (misplaced[i] ? t.per_finger.caught_fingers : t.per_finger.false_fingers) += old_finger ? 1 : 0;
+      for (std::size_t k = 0; k < decisions.size(); ++k) {
+        const bool new_finger = finger::IsSequenceSwap(decisions[k].checks[i].verdict);
+        (misplaced[i] ? t.assignment[k].caught_fingers : t.assignment[k].false_fingers) += new_finger ? 1 : 0;
+      }
+    }
+    (misplaced_slap ? t.per_finger.detected_slaps : t.per_finger.false_alarm_slaps) += old_flag ? 1 : 0;
+    for (std::size_t k = 0; k < decisions.size(); ++k) {
+      (misplaced_slap ? t.assignment[k].detected_slaps : t.assignment[k].false_alarm_slaps) +=
+          decisions[k].swap ? 1 : 0;
+    }
+  }
+}
+
+finger::ExtractorOptions LenientExtraction() {
+  finger::ExtractorOptions options;
+  options.apply_quality_gate = false;
+  return options;
+}
+
 // The prints of one source: a folder of FVC images (sorted by name) or synthetic fingers.
 Result<std::vector<finger::GrayImage>> LoadPrints(const std::string& dir) {
   std::vector<std::string> paths;
@@ -169,13 +343,29 @@ Result<std::vector<finger::GrayImage>> LoadPrints(const std::string& dir) {
 }
 
 Status RunComposed(const std::vector<finger::GrayImage>& prints, int slaps, const SlapEvalOptions& options,
-                   const std::string& label, Tally& tally) {
+                   const std::string& label, Tally& tally, SequenceTally& sequence) {
   // Prints are FVC-ordered (finger-major); a slap takes its fingers `stride` prints apart so that
   // they come from different fingers.
   const int count = static_cast<int>(prints.size());
   // FVC "B" folders: 10 fingers x 8 impressions, finger-major.
   const int impressions = count % 10 == 0 && count >= 40 ? count / 10 : 1;
   const int fingers = count / impressions;
+  // The sequence check needs ten fingers with a second impression each.
+  const bool check_sequence = options.sequence_check && impressions > 1 && fingers == 10;
+  double threshold = 0;
+  if (check_sequence) {
+    ABIS_ASSIGN_OR_RETURN(threshold, finger::FingerThresholdForFalseMatchRate(finger::kSlapSequenceFalseMatchRate));
+  }
+  std::map<int, finger::MinutiaeTemplate> print_templates;  // by print index, extracted once
+  auto print_template = [&](int index) -> const finger::MinutiaeTemplate* {
+    auto found = print_templates.find(index);
+    if (found == print_templates.end()) {
+      auto minutiae = finger::ExtractMinutiae(prints[static_cast<std::size_t>(index)], LenientExtraction());
+      if (!minutiae.ok()) return nullptr;
+      found = print_templates.emplace(index, std::move(minutiae).value()).first;
+    }
+    return &found->second;
+  };
   for (int n = 0; n < slaps; ++n) {
     finger::SlapComposition composition;
     const finger::SlapKind kinds[3] = {finger::SlapKind::kRightFour, finger::SlapKind::kLeftFour,
@@ -219,6 +409,54 @@ Status RunComposed(const std::vector<finger::GrayImage>& prints, int slaps, cons
       ABIS_RETURN_IF_ERROR(finger::WriteSlapOverlayPng(slap.image, *found, path));
     }
     ScoreComposed(slap, *found, tally);
+    if (!check_sequence) continue;
+    // The person: the slap's fingers at its positions, the folder's other fingers at the others.
+    std::map<int, int> person;
+    std::vector<bool> used(static_cast<std::size_t>(fingers), false);
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      const int finger = (n + 3 * static_cast<int>(k)) % fingers;
+      person[positions[k]] = finger;
+      used[static_cast<std::size_t>(finger)] = true;
+    }
+    int next = 0;
+    for (int p = 1; p <= 10; ++p) {
+      if (person.contains(p)) continue;
+      while (used[static_cast<std::size_t>(next)]) ++next;
+      person[p] = next;
+      used[static_cast<std::size_t>(next)] = true;
+    }
+    const int slap_impression = (n / 3) % impressions;
+    // What each found segment shows: the composed finger nearest its centre, as ScoreComposed.
+    std::map<int, int> identity;
+    std::map<int, finger::MinutiaeTemplate> slap_fingers;
+    for (const finger::SlapSegment& segment : found->segments) {
+      int shown = -1;
+      double nearest = 1e18;
+      for (const finger::ComposedFinger& truth : slap.fingers) {
+        const double d =
+            std::hypot(segment.box.centre_x - truth.box.centre_x, segment.box.centre_y - truth.box.centre_y);
+        if (d < nearest && d < 0.6 * truth.box.height) {
+          nearest = d;
+          shown = person[truth.position];
+        }
+      }
+      auto minutiae = finger::ExtractMinutiae(segment.crop, LenientExtraction());
+      if (!minutiae.ok()) continue;
+      identity[segment.position] = shown;
+      slap_fingers.emplace(segment.position, std::move(minutiae).value());
+    }
+    if (slap_fingers.empty()) continue;
+    // One trial per other impression: its prints are the rolled prints.
+    for (int rolled_impression = 0; rolled_impression < impressions; ++rolled_impression) {
+      if (rolled_impression == slap_impression) continue;
+      std::map<int, finger::MinutiaeTemplate> rolled;
+      for (const auto& [position, finger] : person) {
+        if (const auto* t = print_template(finger * impressions + rolled_impression)) rolled.emplace(position, *t);
+      }
+      if (rolled.size() != 10) continue;
+      TallySequenceScenarios(finger::ScoreSlapSequence(slap_fingers, rolled), identity, person, composition.kind, n,
+                             threshold, sequence);
+    }
   }
   return Status::Ok();
 }
@@ -243,13 +481,15 @@ void RunSlapEval(CliContext& context, const SlapEvalOptions& options) {
     total.ious.insert(total.ious.end(), t.ious.begin(), t.ious.end());
   };
   nlohmann::json composed = nlohmann::json::object();
+  SequenceTally sequence_total;
   if (options.synthetic > 0) {
     std::vector<finger::GrayImage> prints;
     for (int i = 0; i < 12; ++i) {
       prints.push_back(finger::GenerateSyntheticFinger(options.seed, i, 1).impressions.front().image);
     }
     Tally tally;
-    if (context.Failed(RunComposed(prints, options.synthetic, options, "synthetic", tally))) return;
+    SequenceTally sequence;
+    if (context.Failed(RunComposed(prints, options.synthetic, options, "synthetic", tally, sequence))) return;
     composed["synthetic"] = tally.Json();
     merge(tally);
   }
@@ -257,14 +497,18 @@ void RunSlapEval(CliContext& context, const SlapEvalOptions& options) {
     auto prints = LoadPrints(dir);
     if (context.Failed(prints.status())) return;
     Tally tally;
+    SequenceTally sequence;
     const std::string label = std::filesystem::path(dir).filename().string();
-    if (context.Failed(RunComposed(*prints, options.slaps, options, label, tally))) return;
+    if (context.Failed(RunComposed(*prints, options.slaps, options, label, tally, sequence))) return;
     composed[dir] = tally.Json();
+    if (!sequence.scenarios.empty()) composed[dir]["sequence_check"] = sequence.Json();
+    sequence_total.Add(sequence);
     merge(tally);
   }
   if (total.slaps > 0) {
     out["composed"] = composed;
     out["composed_total"] = total.Json();
+    if (!sequence_total.scenarios.empty()) out["composed_total"]["sequence_check"] = sequence_total.Json();
   }
   // Real transactions: each slap finger's best rolled match says its true position.
   nlohmann::json real = nlohmann::json::array();
@@ -347,6 +591,9 @@ void AddSlapEvalCommand(CLI::App& root, CliContext& context) {
   command->add_option("--nist", options->nist_files, "a transaction with slaps and rolled prints (repeatable)");
   command->add_option("--rolled-from", options->rolled_from, "take the rolled prints from this transaction instead");
   command->add_option("--overlay-dir", options->overlay_dir, "write each composed slap with its boxes here");
+  command->add_flag("--sequence-check", options->sequence_check,
+                    "also measure the sequence check on slaps composed from FVC folders (10 fingers x 8 "
+                    "impressions): false swaps and caught finger and hand swaps, per-finger and assignment rules");
   command->callback([&context, options] { RunSlapEval(context, *options); });
 #else
   (void)root;

@@ -1,5 +1,6 @@
 #include "abis/finger/slap_enrolment.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -17,9 +18,9 @@ std::string FingerName(int position) {
 
 std::string Score(double value) { return std::to_string(value).substr(0, 5); }
 
-bool IsSwap(SequenceVerdict verdict) {
-  return verdict == SequenceVerdict::kFingerSwap || verdict == SequenceVerdict::kHandSwap ||
-         verdict == SequenceVerdict::kOtherSwap;
+// A likelihood ratio as a whole number, or "more than 1e9".
+std::string Likelihood(double ratio) {
+  return ratio > 1e9 ? std::string("more than 1e9") : std::to_string(static_cast<long long>(std::llround(ratio)));
 }
 
 ExtractorOptions Lenient() {
@@ -72,7 +73,8 @@ void AddSequenceReference(std::map<int, MinutiaeTemplate>& references, int posit
 }
 
 Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, int idc, const std::string& where,
-                                    int min_quality, const std::map<int, MinutiaeTemplate>& references) {
+                                    int min_quality, const std::map<int, MinutiaeTemplate>& references,
+                                    const std::map<int, std::string>& declared_missing) {
   Result<SlapKind> parsed = SlapKindFromFingerPosition(slap_position);
   if (!parsed.ok()) return parsed.status().WithContext(where);
   const SlapKind kind = *parsed;
@@ -94,11 +96,35 @@ Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, in
   }
   out.report = SlapSegmentationJson(out.segmentation);
   out.report["source"] = where;
-  out.missing_positions = out.segmentation.missing_positions;
+  // The slap's fingers not in its image, as 14.018 AMP will say on export: declared by the record,
+  // or not found ("UP": unable to print; the segmentation cannot tell an amputation).
+  nlohmann::json missing = nlohmann::json::array();
+  for (int position : out.segmentation.missing_positions) {
+    const auto declared = declared_missing.find(position);
+    if (declared != declared_missing.end()) {
+      out.declared_missing_positions.push_back(position);
+      missing.push_back(nlohmann::json::array({position, declared->second}));
+    } else {
+      out.missing_positions.push_back(position);
+      missing.push_back(nlohmann::json::array({position, "UP"}));
+    }
+  }
+  for (const auto& [position, code] : declared_missing) {
+    const auto& found = out.segmentation.missing_positions;
+    if (std::find(found.begin(), found.end(), position) != found.end()) continue;
+    const std::vector<int> fingers_of_slap = SlapPositions(kind);
+    if (std::find(fingers_of_slap.begin(), fingers_of_slap.end(), position) == fingers_of_slap.end()) continue;
+    out.skipped.push_back(where + ": finger " + FingerName(position) + " is declared " +
+                          (code == "XX" ? "amputated" : "unable to print") + " (14.018 AMP " + code +
+                          ") but a finger was found there: the positions from hand geometry may be shifted");
+  }
+  out.report["missing_positions"] = out.missing_positions;
+  out.report["declared_missing_positions"] = out.declared_missing_positions;
 
   // The sequence check against the single-finger prints of the same capture.
   std::map<int, SegmentSequenceCheck> checks;
   double threshold = 0;
+  double swap_likelihood = 1;  // how much likelier the swapped assignment is
   if (!references.empty()) {
     ABIS_ASSIGN_OR_RETURN(threshold, FingerThresholdForFalseMatchRate(kSlapSequenceFalseMatchRate));
     std::map<int, MinutiaeTemplate> slap_fingers;
@@ -106,9 +132,12 @@ Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, in
       auto minutiae = ExtractMinutiae(segment.crop, Lenient());
       if (minutiae.ok()) slap_fingers.emplace(segment.position, std::move(minutiae).value());
     }
-    for (const SegmentSequenceCheck& check : CheckSlapSequence(slap_fingers, references, threshold)) {
-      checks[check.position] = check;
-    }
+    const SlapSequenceDecision decision = CheckSlapSequence(slap_fingers, references, threshold);
+    for (const SegmentSequenceCheck& check : decision.checks) checks[check.position] = check;
+    swap_likelihood = std::exp(std::min(decision.log_likelihood_gain, 50.0));
+    out.report["sequence_check"] = {{"swap", decision.swap},
+                                    {"references", references.size()},
+                                    {"log_likelihood_gain", std::round(decision.log_likelihood_gain * 100) / 100}};
   }
 
   for (std::size_t i = 0; i < out.segmentation.segments.size(); ++i) {
@@ -120,15 +149,18 @@ Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, in
                                                      {"own_score", std::round(check.own_score * 1000) / 1000},
                                                      {"rolled_present", check.rolled_present},
                                                      {"best_position", check.best_position},
-                                                     {"best_score", std::round(check.best_score * 1000) / 1000}};
-      if (IsSwap(check.verdict)) {
+                                                     {"best_score", std::round(check.best_score * 1000) / 1000},
+                                                     {"assigned_position", check.assigned_position}};
+      if (IsSequenceSwap(check.verdict)) {
         ++out.sequence_errors;
         out.refused_positions.push_back(segment.position);
         out.skipped.push_back(finger_where + ": not enrolled: sequence check: " + SequenceVerdictName(check.verdict) +
-                              ": matches the rolled print of finger " + std::to_string(check.best_position) +
-                              " (score " + Score(check.best_score) + ") better than its own (" +
+                              ": matches the rolled print of finger " + std::to_string(check.assigned_position) +
+                              " (score " + Score(check.assigned_score) + ") better than its own (" +
                               (check.rolled_present ? "score " + Score(check.own_score) : std::string("absent")) +
-                              "; threshold " + Score(threshold) + " at FMR 1e-3)");
+                              "); the slap's swapped assignment explains the scores " + Likelihood(swap_likelihood) +
+                              " times better than its declared one (a swap needs " +
+                              Likelihood(kSequenceSwapMinLikelihoodRatio) + ")");
         continue;
       }
     }
@@ -149,12 +181,18 @@ Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, in
                                      {"height", standard.height},
                                      {"box",
                                       {segment.box.centre_x, segment.box.centre_y, segment.box.width,
-                                       segment.box.height, segment.box.angle_degrees}}};
+                                       segment.box.height, segment.box.angle_degrees}},
+                                     {"missing", missing}};
     out.fingers.push_back({segment.position, std::move(png).value(), finger_where, geometry});
   }
   for (int position : out.missing_positions) {
     out.skipped.push_back(where + ": finger " + FingerName(position) +
                           " not found in the slap (amputated or not printed?)");
+  }
+  for (int position : out.declared_missing_positions) {
+    const std::string& code = declared_missing.at(position);
+    out.skipped.push_back(where + ": finger " + FingerName(position) + " not in the slap, as declared: " +
+                          (code == "XX" ? "amputated" : "unable to print") + " (14.018 AMP " + code + ")");
   }
   return out;
 }

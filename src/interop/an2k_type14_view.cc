@@ -1,4 +1,5 @@
 #include "abis/interop/an2k_fingerprint_image_view.h"
+#include "an2k_text.h"
 #include "an2k_view_fields.h"
 
 namespace abis::interop {
@@ -11,6 +12,7 @@ constexpr int kScaleField = 8;
 constexpr int kHorizontalPixelScaleField = 9;
 constexpr int kCompressionField = 11;
 constexpr int kFingerPositionField = 13;
+constexpr int kAmputationField = 18;         // 14.018 AMP
 constexpr int kSegmentField = 21;            // 14.021 SEG
 constexpr int kAlternateSegmentField = 25;   // 14.025 ASEG
 constexpr int kMinPolygonPoints = 3;
@@ -92,7 +94,36 @@ Status ReadSegments(const TaggedRecord& record, FingerprintImageView& view) {
   return Status::Ok();
 }
 
+Status ReadAmputations(const TaggedRecord& record, FingerprintImageView& view) {
+  const An2kField* amp = record.Find(kAmputationField);
+  if (amp == nullptr) return Status::Ok();
+  constexpr std::size_t kMaxFingers = 10;
+  if (amp->subfields.size() > kMaxFingers) {
+    return Status::InvalidArgument(internal::ViewLabel(record) + ": 14.018 AMP: " +
+                                   std::to_string(amp->subfields.size()) + " subfields, at most 10 fingers");
+  }
+  for (std::size_t i = 0; i < amp->subfields.size(); ++i) {
+    const auto& items = amp->subfields[i];
+    const std::string where = internal::ViewLabel(record) + ": 14.018 AMP subfield " + std::to_string(i + 1);
+    if (items.size() != 2) {
+      return Status::InvalidArgument(where + ": " + std::to_string(items.size()) + " items, expected 2 (FGP, AMPCD)");
+    }
+    ABIS_ASSIGN_OR_RETURN(int position, ItemInteger(items[0], 1, 10, where + " FGP"));
+    if (!IsAmputationCode(items[1])) {
+      return Status::InvalidArgument(where + " AMPCD: \"" + internal::Printable(items[1]) +
+                                     "\" is not XX (amputated) or UP (unable to print)");
+    }
+    for (const FingerAmputation& earlier : view.amputations) {
+      if (earlier.position == position) return Status::InvalidArgument(where + ": finger " + items[0] + " given twice");
+    }
+    view.amputations.push_back({position, items[1]});
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+bool IsAmputationCode(const std::string& code) { return code == "XX" || code == "UP"; }
 
 Result<FingerprintImageView> ReadType14FingerprintImage(const TaggedRecord& record) {
   if (record.type != 14) return Status::InvalidArgument(internal::ViewLabel(record) + ": not a Type-14 record");
@@ -112,6 +143,10 @@ Result<FingerprintImageView> ReadType14FingerprintImage(const TaggedRecord& reco
   if (Status segments = ReadSegments(record, view); !segments.ok()) {
     view.segments.clear();
     view.segment_problem = segments.message();
+  }
+  if (Status amputations = ReadAmputations(record, view); !amputations.ok()) {
+    view.amputations.clear();
+    view.amputation_problem = amputations.message();
   }
   return view;
 }

@@ -46,6 +46,10 @@ void AddFinger(const FingerprintImageView& view, std::size_t index, NistEnrolmen
     if (!view.segment_problem.empty()) {
       bundle.skipped.push_back(where + ": segment positions not read: " + view.segment_problem);
     }
+    slap.amputations = view.amputations;
+    if (!view.amputation_problem.empty()) {
+      bundle.skipped.push_back(where + ": amputated fingers not read: " + view.amputation_problem);
+    }
     bundle.slaps.push_back(std::move(slap));
     return;
   }

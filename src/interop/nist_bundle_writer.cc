@@ -154,9 +154,27 @@ Result<TaggedRecord> SlapRecord(const NistSlapImage& slap, int idc, const NistTr
       polygons.push_back(std::move(items));
     }
   }
+  std::vector<std::vector<std::string>> amputations;
+  for (const FingerAmputation& amputation : slap.amputations) {
+    const std::string finger = where + " finger " + std::to_string(amputation.position);
+    if (amputation.position < 1 || amputation.position > 10) {
+      return Status::InvalidArgument(finger + ": amputated finger position outside 1-10");
+    }
+    if (!IsAmputationCode(amputation.code)) {
+      return Status::InvalidArgument(finger + ": AMPCD \"" + internal::Printable(amputation.code) +
+                                     "\" is not XX (amputated) or UP (unable to print)");
+    }
+    for (const auto& earlier : amputations) {
+      if (earlier[0] == std::to_string(amputation.position)) {
+        return Status::InvalidArgument(finger + ": declared amputated twice");
+      }
+    }
+    amputations.push_back({std::to_string(amputation.position), amputation.code});
+  }
   // Fields in number order, before 999.
   An2kField data = record.fields.back();
   record.fields.pop_back();
+  if (!amputations.empty()) record.fields.push_back(An2kField::Items(18, std::move(amputations)));
   if (!boxes.empty()) record.fields.push_back(An2kField::Items(21, std::move(boxes)));
   if (!polygons.empty()) record.fields.push_back(An2kField::Items(25, std::move(polygons)));
   record.fields.push_back(std::move(data));

@@ -20,6 +20,33 @@ std::string SampleName(const SampleInput& sample, std::size_t index) {
 
 }  // namespace
 
+Status AbisSystem::CheckAgainstStored(const EncounterEnrolment& request,
+                                      std::vector<std::pair<std::size_t, BiometricTemplate>>& extracted,
+                                      std::vector<SampleRejection>& rejected) {
+  std::vector<BiometricTemplate> stored;
+  if (!request.new_person) {
+    if (auto person = store_->FindPerson(request.person); person.ok()) {
+      ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store_->ListActiveTemplates(person->id));
+      for (const TemplateInfo& info : templates) {
+        ABIS_ASSIGN_OR_RETURN(BiometricTemplate one, store_->LoadTemplate(info.id));
+        stored.push_back(std::move(one));
+      }
+    }
+  }
+  ABIS_ASSIGN_OR_RETURN(std::vector<SampleRejection> refused, request.check_against_stored(stored, extracted));
+  if (refused.empty()) return Status::Ok();
+  if (request.rejected_samples == EncounterEnrolment::RejectedSamples::kRefuseAll) {
+    std::string why;
+    for (const SampleRejection& one : refused) why += (why.empty() ? "" : "; ") + one.status.message();
+    return Status::FailedPrecondition(why + "; nothing was enrolled");
+  }
+  for (SampleRejection& one : refused) {
+    std::erase_if(extracted, [&](const auto& entry) { return entry.first == one.index; });
+    rejected.push_back(std::move(one));
+  }
+  return Status::Ok();
+}
+
 Result<EncounterEnrolmentResult> AbisSystem::EnrolEncounter(const Operator& op, const EncounterEnrolment& request) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "enrol samples"));
   if (request.new_person) ABIS_RETURN_IF_ERROR(Require(op, Action::kAddPerson, "add persons"));
@@ -54,6 +81,10 @@ Result<EncounterEnrolmentResult> AbisSystem::EnrolEncounter(const Operator& op, 
 
   // One transaction: the person (when new), the encounter and every sample, or nothing.
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
+    if (request.check_against_stored) {
+      ABIS_RETURN_IF_ERROR(CheckAgainstStored(request, extracted, result.rejected));
+      if (extracted.empty()) return Status::Ok();  // kSkip and every sample refused: nothing is stored
+    }
     if (request.new_person) {
       if (store_->FindPerson(request.person).ok()) {
         return Status::AlreadyExists("person '" + request.person + "' already exists");

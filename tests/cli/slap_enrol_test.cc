@@ -1,7 +1,8 @@
 // `abis enrol --slap right|left|thumbs --file SLAP`: a plain slap image enrolled as its fingers, at
 // the positions the hand geometry gives, all in one encounter; a slap missing a finger is refused
 // whole unless partial slaps are accepted; a slap whose content contradicts the declared kind and
-// an image that does not decode are refused, and nothing is stored. On composed slaps with known
+// an image that does not decode are refused, and nothing is stored; a slap whose fingers contradict
+// the person's stored single fingers (a finger swap) is refused naming the positions. On composed slaps with known
 // truth: synthetic prints (always) and FVC2002 prints (shared data; skipped without it).
 #include <gtest/gtest.h>
 
@@ -141,6 +142,60 @@ TEST_F(SlapEnrolTest, ASlapMissingAFingerIsRefusedWholeUnlessPartialSlapsAreAcce
   EXPECT_EQ(Positions(out["fingers"]), (std::multiset<int>{7, 8, 10})) << out.dump();
   EXPECT_EQ(out["missing_positions"], nlohmann::json::array({9}));
   EXPECT_EQ(EnrolledPositions("P-partial"), (std::multiset<int>{7, 8, 10}));
+}
+
+TEST_F(SlapEnrolTest, ASlapContradictingThePersonsStoredFingersIsRefusedNamingThePositions) {
+  // The person's stored fingers say fingers 0 and 1 are the middle and index: the slap, whose hand
+  // geometry puts them at index and middle, contradicts them.
+  std::vector<std::string> singles;
+  finger::SlapComposition composition;
+  composition.seed = 5;
+  std::vector<finger::GrayImage> slap_prints;
+  for (int i = 0; i < 4; ++i) {
+    finger::SyntheticFinger synthetic = finger::GenerateSyntheticFinger(77, i, 2);
+    slap_prints.push_back(synthetic.impressions[0].image);
+    singles.push_back(WritePng(synthetic.impressions[1].image, "single_" + std::to_string(i) + ".png"));
+  }
+  auto composed = finger::ComposeSlap(slap_prints, composition);
+  ASSERT_TRUE(composed.ok()) << composed.status().ToString();
+  const std::string slap = WritePng(composed->image, "right_seq.png");
+  const auto enrol_singles = [&](const std::string& person, const std::vector<int>& positions) {
+    AddPerson(person);
+    for (std::size_t i = 0; i < 4; ++i) {
+      CliRun run = Run({"enrol", "--person", person, "--modality", "finger", "--file", singles[i], "--finger",
+                        std::to_string(positions[i])});
+      ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    }
+  };
+
+  // Stored where the slap says: the slap is enrolled, each finger checked.
+  enrol_singles("P-seq-ok", {2, 3, 4, 5});
+  CliRun ok =
+      Run({"enrol", "--person", "P-seq-ok", "--modality", "finger", "--file", slap, "--slap", "right", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_EQ(Positions(Json(ok)["fingers"]), (std::multiset<int>{2, 3, 4, 5}));
+
+  // Index and middle stored the other way round: refused whole, naming both positions.
+  enrol_singles("P-seq-swap", {3, 2, 4, 5});
+  CliRun refused = Run({"enrol", "--person", "P-seq-swap", "--modality", "finger", "--file", slap, "--slap", "right"});
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  EXPECT_NE(refused.err.find("positions 2, 3 are contradicted"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("finger 2 (right_index) finger_swap: matches the person's stored finger 3"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("--accept-partial-slap"), std::string::npos) << refused.err;
+  EXPECT_EQ(EnrolledPositions("P-seq-swap"), (std::multiset<int>{2, 3, 4, 5})) << "a refused slap stored fingers";
+
+  // Accepting a partial slap enrols the two fingers the stored ones confirm.
+  CliRun partial = Run({"enrol", "--person", "P-seq-swap", "--modality", "finger", "--file", slap, "--slap", "right",
+                        "--accept-partial-slap", "--json"});
+  ASSERT_EQ(partial.exit_code, 0) << partial.out << partial.err;
+  const nlohmann::json out = Json(partial);
+  EXPECT_EQ(Positions(out["fingers"]), (std::multiset<int>{4, 5})) << out.dump();
+  bool named = false;
+  for (const auto& line : out["skipped"])
+    named = named || line.get<std::string>().find("finger_swap") != std::string::npos;
+  EXPECT_TRUE(named) << out["skipped"].dump();
 }
 
 TEST_F(SlapEnrolTest, RefusesASlapThatContradictsItsKindAnUndecodableImageAndAFingerPosition) {

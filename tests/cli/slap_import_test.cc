@@ -69,7 +69,8 @@ std::vector<std::uint8_t> Png(const finger::GrayImage& image) {
 // A transaction with a right four-finger slap of synthetic fingers 0-3 (impression 1) and rolled
 // prints of the same fingers (impression 2) at `rolled_positions`.
 std::string SlapTransaction(const std::filesystem::path& dir, const std::string& name,
-                            const std::vector<int>& rolled_positions) {
+                            const std::vector<int>& rolled_positions, std::vector<int> missing = {},
+                            std::vector<interop::FingerAmputation> amputations = {}) {
   std::vector<finger::GrayImage> slap_prints;
   interop::NistEnrolmentBundle bundle;
   bundle.transaction_control_number = name;
@@ -86,6 +87,7 @@ std::string SlapTransaction(const std::filesystem::path& dir, const std::string&
   }
   finger::SlapComposition composition;
   composition.seed = 5;
+  composition.missing_positions = std::move(missing);
   auto slap = finger::ComposeSlap(slap_prints, composition);
   EXPECT_TRUE(slap.ok()) << slap.status().ToString();
   interop::NistSlapImage image;
@@ -93,6 +95,7 @@ std::string SlapTransaction(const std::filesystem::path& dir, const std::string&
   image.compression = "PNG";
   image.pixels_per_mm = 500 / 25.4;
   image.bytes = Png(slap->image);
+  image.amputations = std::move(amputations);
   bundle.slaps.push_back(image);
   interop::NistTransactionOptions options;
   options.timestamp_utc = "20261207120000";
@@ -190,6 +193,53 @@ TEST_F(SlapImportTest, ExportWritesTheSlapWithItsSegmentsAndReimportGivesTheSame
         << position;
     EXPECT_EQ(segment["sequence_check"]["verdict"], "confirmed") << segment.dump();
   }
+}
+
+// A finger missing from a slap is written on export as 14.018 AMP ("UP": unable to print, when the
+// segmentation did not find it; the code a record declared otherwise), and read on import: a finger
+// declared missing is expected, not reported as not found.
+TEST_F(SlapImportTest, MissingFingersTravelAsAmpAndAreExpectedOnReimport) {
+  nlohmann::json first = Import(SlapTransaction(dir_.path(), "T-amp", {2, 3, 4, 5}, {5}), "P-amp");
+  ASSERT_EQ(first["slap_fingers"], 3) << first.dump();
+  EXPECT_TRUE(Mentions(first["skipped"], "finger 5 (right_little) not found in the slap")) << first["skipped"].dump();
+  const auto export_person = [&](const std::string& person) {
+    const std::string exported = (dir_.path() / (person + ".an2")).string();
+    CliRun run = RunCli({"--store", store_, "export", "nist", person, "--out", exported, "--purpose", "deduplication",
+                         "--case", "C-1", "--json"},
+                        {{"ABIS_API_KEY", enroller_key_}});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    return exported;
+  };
+  const auto amputations_of = [](const std::string& file) {
+    std::vector<std::pair<int, std::string>> out;
+    auto transaction = interop::ReadAn2kFile(file);
+    EXPECT_TRUE(transaction.ok()) << transaction.status().ToString();
+    if (!transaction.ok()) return out;
+    auto bundle = interop::ExtractEnrolmentBundle(*transaction);
+    EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
+    if (!bundle.ok() || bundle->slaps.size() != 1) return out;
+    for (const auto& amputation : bundle->slaps[0].amputations) out.emplace_back(amputation.position, amputation.code);
+    return out;
+  };
+  const std::string exported = export_person("P-amp");
+  EXPECT_EQ(amputations_of(exported), (std::vector<std::pair<int, std::string>>{{5, "UP"}}));
+
+  nlohmann::json second = Import(exported, "P-amp2");
+  EXPECT_EQ(second["slap_fingers"], 3) << second.dump();
+  EXPECT_FALSE(Mentions(second["skipped"], "not found in the slap")) << second["skipped"].dump();
+  EXPECT_TRUE(Mentions(second["skipped"],
+                       "finger 5 (right_little) not in the slap, as declared: unable to print "
+                       "(14.018 AMP UP)"))
+      << second["skipped"].dump();
+  ASSERT_EQ(second["slaps"].size(), 1u);
+  EXPECT_EQ(second["slaps"][0]["declared_missing_positions"], nlohmann::json::array({5}));
+  EXPECT_EQ(second["slaps"][0]["missing_positions"], nlohmann::json::array());
+
+  // Declared amputated by the sender: kept as XX through import and export.
+  nlohmann::json amputated = Import(SlapTransaction(dir_.path(), "T-xx", {2, 3, 4, 5}, {5}, {{5, "XX"}}), "P-xx");
+  EXPECT_TRUE(Mentions(amputated["skipped"], "not in the slap, as declared: amputated (14.018 AMP XX)"))
+      << amputated["skipped"].dump();
+  EXPECT_EQ(amputations_of(export_person("P-xx")), (std::vector<std::pair<int, std::string>>{{5, "XX"}}));
 }
 
 TEST_F(SlapImportTest, FingerSwapIsFlaggedWithScoresNotEnrolled) {

@@ -311,6 +311,68 @@ TEST(NistEnrolmentBundleReader, MalformedSegmentFieldsAreSkippedNamingTheSubfiel
   skipped_with("14.025 ASEG subfield 1: NOP 5");
 }
 
+// 14.018 AMP: the slap's fingers not in its image, FGP and AMPCD (XX amputated, UP unable to print).
+TEST(NistEnrolmentBundleWriter, AmputatedFingersSurviveWriteAndRead) {
+  NistEnrolmentBundle original = SlapBundle();
+  original.slaps[0].amputations = {{4, "XX"}, {5, "UP"}};
+  auto transaction = BuildTransactionFromBundle(original, FixedTime());
+  ASSERT_TRUE(transaction.ok()) << transaction.status().ToString();
+  auto bytes = SerializeAn2kTransaction(*transaction);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  const std::string text(bytes->begin(), bytes->end());
+  EXPECT_NE(text.find("14.018:4\x1FXX\x1E" "5\x1FUP\x1D"), std::string::npos);
+  auto reparsed = ParseAn2kTransaction(*bytes);
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
+  auto bundle = ExtractEnrolmentBundle(*reparsed);
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  ASSERT_EQ(bundle->slaps.size(), 1u);
+  ASSERT_EQ(bundle->slaps[0].amputations.size(), 2u);
+  EXPECT_EQ(bundle->slaps[0].amputations[0].position, 4);
+  EXPECT_EQ(bundle->slaps[0].amputations[0].code, "XX");
+  EXPECT_EQ(bundle->slaps[0].amputations[1].position, 5);
+  EXPECT_EQ(bundle->slaps[0].amputations[1].code, "UP");
+  EXPECT_EQ(bundle->slaps[0].segments.size(), 2u);
+
+  NistEnrolmentBundle bad = original;
+  bad.slaps[0].amputations[1].code = "AA";
+  auto refused = BuildTransactionFromBundle(bad, FixedTime());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("slap 1 (FGP 13) finger 5: AMPCD"), std::string::npos)
+      << refused.status().message();
+  bad = original;
+  bad.slaps[0].amputations[1].position = 11;
+  EXPECT_FALSE(BuildTransactionFromBundle(bad, FixedTime()).ok());
+}
+
+// Like segments, a malformed 14.018 is dropped with the reason; the slap stays.
+TEST(NistEnrolmentBundleReader, MalformedAmputationFieldIsSkippedNamingTheSubfield) {
+  NistEnrolmentBundle original = SlapBundle();
+  original.slaps[0].amputations = {{4, "XX"}, {5, "UP"}};
+  auto transaction = BuildTransactionFromBundle(original, FixedTime());
+  ASSERT_TRUE(transaction.ok());
+  auto& record = std::get<TaggedRecord>(transaction->records.back());
+  An2kField* amp = record.Find(18);
+  ASSERT_NE(amp, nullptr);
+  auto skipped_with = [&](const std::string& text) {
+    auto bundle = ExtractEnrolmentBundle(*transaction);
+    EXPECT_TRUE(bundle.ok()) << bundle.status().ToString();
+    if (!bundle.ok()) return;
+    ASSERT_EQ(bundle->slaps.size(), 1u);
+    EXPECT_TRUE(bundle->slaps[0].amputations.empty());
+    EXPECT_EQ(bundle->slaps[0].segments.size(), 2u);
+    ASSERT_EQ(bundle->skipped.size(), 1u);
+    EXPECT_NE(bundle->skipped[0].find(text), std::string::npos) << bundle->skipped[0];
+  };
+  amp->subfields[1] = {"5", "ZZ"};
+  skipped_with("14.018 AMP subfield 2 AMPCD");
+  amp->subfields[1] = {"4", "UP"};
+  skipped_with("finger 4 given twice");
+  amp->subfields[1] = {"12", "UP"};
+  skipped_with("14.018 AMP subfield 2 FGP");
+  amp->subfields[1] = {"5"};
+  skipped_with("1 items, expected 2");
+}
+
 TEST(NistEnrolmentBundleReader, TruncatedSlapTransactionIsRefused) {
   auto transaction = BuildTransactionFromBundle(SlapBundle(), FixedTime());
   ASSERT_TRUE(transaction.ok());

@@ -31,17 +31,20 @@ struct SlapFingerForEnrolment {
   std::string source;             // "<file> (Type-14 IDC 11, FGP 13) finger 3 (right_middle)"
   // Where the crop lies in its slap: {"position": FGP 11-15, "idc": the record's IDC (0 when
   // none), "width"/"height": the slap at 500 ppi, "box": [centre_x, centre_y, width, height,
-  // angle_degrees] as RotatedBox, in that image's pixels}.
+  // angle_degrees] as RotatedBox, in that image's pixels, "missing": [[FGP, "XX" | "UP"], ...] the
+  // slap's fingers not in its image, as 14.018 AMP writes them: declared amputated or unable to
+  // print by the record, or not found by the segmentation ("UP")}.
   nlohmann::json slap = nlohmann::json::object();
 };
 
 struct SlapCut {
-  SlapSegmentation segmentation;                // at 500 ppi
-  std::vector<SlapFingerForEnrolment> fingers;  // passed the gate and the sequence check
-  std::vector<int> missing_positions;           // no finger found there (amputated, unprinted)
-  std::vector<int> refused_positions;           // found but refused: quality or sequence check
-  std::vector<std::string> skipped;             // one line per missing or refused finger: which and why
-  int sequence_errors = 0;
+  SlapSegmentation segmentation;                     // at 500 ppi
+  std::vector<SlapFingerForEnrolment> fingers;       // passed the gate and the sequence check
+  std::vector<int> missing_positions;                // no finger found there, not declared missing
+  std::vector<int> declared_missing_positions;       // declared missing (14.018 AMP) and not found: expected
+  std::vector<int> refused_positions;                // found but refused: quality or sequence check
+  std::vector<std::string> skipped;                  // one line per missing or refused finger: which and why
+  int sequence_errors = 0;                           // fingers refused by the sequence check (a swap)
   nlohmann::json report = nlohmann::json::object();  // segmentation, quality, sequence check
   // Whether every finger the slap declares is in `fingers`.
   bool complete() const { return missing_positions.empty() && refused_positions.empty(); }
@@ -66,8 +69,11 @@ void AddSequenceReference(std::map<int, MinutiaeTemplate>& references, int posit
 // finger, or its content contradicts the position: two or more finger prints beyond what a slap
 // holds (four fingers in a thumbs record), four or more in a plain-thumb record (a four-finger slap). A finger that
 // matches another position's reference better than its own (a finger or hand swap) is refused, not enrolled.
+// `declared_missing` (position -> AMPCD "XX" amputated / "UP" unable to print, as 14.018 AMP says): such
+// a finger not found is expected, not a missing finger; one found anyway is noted in `skipped`.
 Result<SlapCut> CutSlapForEnrolment(const GrayImage& slap, int slap_position, int idc, const std::string& where,
-                                    int min_quality, const std::map<int, MinutiaeTemplate>& references);
+                                    int min_quality, const std::map<int, MinutiaeTemplate>& references,
+                                    const std::map<int, std::string>& declared_missing = {});
 
 // kFailedPrecondition naming `where` and every finger the slap declares that `cut` does not enrol
 // (missing, under the quality floor, refused by the sequence check); Ok when it is complete.

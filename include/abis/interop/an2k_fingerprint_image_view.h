@@ -29,6 +29,16 @@ struct FingerSegmentPosition {
   std::vector<std::array<int, 2>> polygon;    // 14.025 HPO/VPO points, 3-99; empty when absent
 };
 
+// A finger that is not in the image (Type-14 14.018 AMP, ANSI/NIST-ITL 1-2011 8.14.18):
+// FGP 1-10 and AMPCD "XX" amputated or "UP" unable to print (bandaged, injured, not printed).
+struct FingerAmputation {
+  int position = 0;  // FGP 1-10
+  std::string code;  // "XX" or "UP"
+};
+
+// Whether `code` is an AMPCD ("XX", "UP").
+bool IsAmputationCode(const std::string& code);
+
 struct FingerprintImageView {
   int record_type = 0;                 // 4 or 14
   int idc = 0;
@@ -42,6 +52,8 @@ struct FingerprintImageView {
   std::vector<std::uint8_t> image;     // the encoded image exactly as stored
   std::vector<FingerSegmentPosition> segments;  // Type-14 14.021 / 14.025, by position
   std::string segment_problem;  // why 14.021 / 14.025 were not read (segments then empty)
+  std::vector<FingerAmputation> amputations;  // Type-14 14.018 AMP
+  std::string amputation_problem;  // why 14.018 was not read (amputations then empty)
 };
 
 // REQUIRES record.type == 4. `native_pixels_per_mm` is 1.011 NSR, used when ISR is 1 (native).
@@ -52,7 +64,9 @@ Result<FingerprintImageView> ReadType4FingerprintImage(const BinaryImageRecord& 
 // Fails on a missing or malformed 14.003 IMP, 14.006 HLL, 14.007 VLL, 14.011 CGA, 14.013 FGP or
 // 14.999 DATA, naming the field. A malformed 14.021 SEG (5 items: FGP 1-10, then left < right <=
 // HLL, top < bottom <= VLL) or 14.025 ASEG (FGP 1-10, NOP 3-99, then NOP points inside the image)
-// leaves `segments` empty and `segment_problem` naming the subfield.
+// leaves `segments` empty and `segment_problem` naming the subfield; a malformed 14.018 AMP (2 items:
+// FGP 1-10, AMPCD "XX" or "UP"; each finger once) leaves `amputations` empty and
+// `amputation_problem` naming the subfield.
 Result<FingerprintImageView> ReadType14FingerprintImage(const TaggedRecord& record);
 
 }  // namespace abis::interop

@@ -42,6 +42,9 @@ struct NistSlapImage {
   std::vector<std::uint8_t> bytes;
   // 14.021 SEG / 14.025 ASEG: read when the record has them; written on export.
   std::vector<FingerSegmentPosition> segments;
+  // 14.018 AMP: fingers of the slap that are not in its image (amputated, unable to print); read
+  // from Type-14 slaps, written on export.
+  std::vector<FingerAmputation> amputations;
 };
 
 struct NistFaceImage {

@@ -78,6 +78,21 @@ struct EnrolResult {
 
 // One encounter of a person from one or more samples: what every front end enrols (the CLI,
 // OSIA, MOSIP, ANSI/NIST import).
+struct SampleRejection {
+  std::size_t index = 0;  // into EncounterEnrolment::samples
+  Status status;
+};
+
+// A check of an encounter's samples against what the person already holds (e.g. a slap's fingers
+// against the person's stored single-finger templates). Called inside the enrolment's transaction,
+// before anything is stored, with the person's active templates (none when the person is new) and
+// the templates just extracted (index into the samples, template). An error refuses the whole
+// encounter; each rejection returned refuses its sample as an engine rejection would (kRefuseAll:
+// the encounter).
+using StoredSamplesCheck = std::function<Result<std::vector<SampleRejection>>(
+    const std::vector<BiometricTemplate>& stored,
+    const std::vector<std::pair<std::size_t, BiometricTemplate>>& extracted)>;
+
 struct EncounterEnrolment {
   std::string person;                // external id
   std::optional<Person> new_person;  // set: the person is created with the encounter (its id is `person`)
@@ -92,14 +107,10 @@ struct EncounterEnrolment {
   // lists the rejections and no sample).
   enum class RejectedSamples { kRefuseAll, kSkip };
   RejectedSamples rejected_samples = RejectedSamples::kRefuseAll;
+  StoredSamplesCheck check_against_stored;  // optional
 };
 
 inline constexpr std::size_t kMaxSamplesPerEncounter = 100;
-
-struct SampleRejection {
-  std::size_t index = 0;  // into EncounterEnrolment::samples
-  Status status;
-};
 
 struct EncounterEnrolmentResult {
   std::int64_t person_id = 0;
@@ -615,6 +626,11 @@ class AbisSystem {
  private:
   AbisSystem(std::unique_ptr<Store> store, EngineProvider engines, std::shared_ptr<GalleryIndexCache> gallery_indexes)
       : store_(std::move(store)), engines_(std::move(engines)), gallery_indexes_(std::move(gallery_indexes)) {}
+  // Inside EnrolEncounter's transaction: runs request.check_against_stored on the person's active
+  // templates; under kSkip drops the refused samples from `extracted` into `rejected`.
+  Status CheckAgainstStored(const EncounterEnrolment& request,
+                            std::vector<std::pair<std::size_t, BiometricTemplate>>& extracted,
+                            std::vector<SampleRejection>& rejected);
   // Runs `body` (may be empty) in one write transaction with the audit of what the index cache met
   // since the last call (snapshots refused on loading, templates put in quarantine) and of
   // `also_quarantined` (each template once). When the transaction does not commit, the cache's
