@@ -5,6 +5,6 @@
 
 namespace abis {
 
-inline constexpr int kCurrentSchemaVersion = 9;
+inline constexpr int kCurrentSchemaVersion = 10;
 
 }  // namespace abis

@@ -21,6 +21,10 @@ struct GalleryIndexCache::Entry {
   // The seal (ciphertext nonce) each indexed template was read from: a template re-sealed (moved
   // to another person) or a row replaced under the same id is read again.
   std::unordered_map<std::int64_t, std::string> seal_of_template;
+  // The indexed templates of each person, for a refresh that lists only the changed persons.
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> templates_of_person;
+  // Templates left out because another algorithm made them, by person (only persons with some).
+  std::unordered_map<std::int64_t, std::size_t> skipped_of_person;
   // Damaged templates left out, by id, with the seal they were read from: a row that gets a new
   // seal is tried again.
   std::map<std::int64_t, std::pair<std::string, QuarantinedTemplate>> quarantine;
@@ -66,6 +70,8 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     snapshots = snapshots_;
     loading = snapshot_loading_;
   }
+  // The generation the entry's bookkeeping is exact at (0: unknown; the whole gallery is listed).
+  std::int64_t since = entry.index ? entry.generation : 0;
   if (snapshots && entry.may_load_snapshot && !entry.index) {
     entry.may_load_snapshot = false;
     std::unique_ptr<ModalityGallery> loaded = engine.NewGallery();
@@ -74,10 +80,16 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
     if (content.ok()) {
       // Its templates are checked against the store's listing below like any cached index's.
       entry.index = std::move(loaded);
+      entry.person_of_template.reserve(content->templates.size());
+      entry.seal_of_template.reserve(content->templates.size());
       for (SnapshotTemplate& item : content->templates) {
         entry.person_of_template.emplace(item.template_id, item.person_id);
         entry.seal_of_template.emplace(item.template_id, std::move(item.seal_id));
+        entry.templates_of_person[item.person_id].push_back(item.template_id);
       }
+      // Templates left out (another algorithm's, quarantined) are accounted per person by a
+      // listing of the whole gallery: the snapshot only counts them.
+      if (content->skipped_templates == 0) since = content->generation;
       entry.has_snapshot = true;
       ++stats_.snapshots_loaded;
     } else if (content.status().code() != StatusCode::kNotFound) {
@@ -85,34 +97,78 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
       snapshot_warnings_.push_back(content.status().message());
     }
   }
-  ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> templates, store.ListGalleryTemplates(key.gallery_id, key.modality));
   if (!entry.index) entry.index = engine.NewGallery();
+  // Which persons to list: those changed since `since` when the change log covers them and they
+  // are few enough for a listing by person to be cheaper than the whole gallery's.
+  std::optional<std::vector<std::int64_t>> changed_persons;
+  if (since > 0 && since <= generation) {
+    Result<std::vector<std::int64_t>> persons = store.ListPersonsChangedSince(since);
+    if (!persons.ok() && persons.status().code() != StatusCode::kFailedPrecondition) return persons.status();
+    constexpr std::size_t kMaxPersonsByLog = 20000;
+    if (persons.ok() && persons->size() <= std::max(kMaxPersonsByLog, entry.templates_of_person.size() / 8)) {
+      changed_persons = std::move(*persons);
+    }
+  }
+  std::vector<TemplateInfo> templates;
+  if (changed_persons) {
+    ABIS_ASSIGN_OR_RETURN(templates,
+                          store.ListGalleryTemplatesOfPersons(key.gallery_id, key.modality, *changed_persons));
+  } else {
+    ABIS_ASSIGN_OR_RETURN(templates, store.ListGalleryTemplates(key.gallery_id, key.modality));
+  }
+  std::unordered_set<std::int64_t> in_scope;  // the listed persons (empty: everyone)
+  if (changed_persons) in_scope.insert(changed_persons->begin(), changed_persons->end());
+  auto scoped = [&](std::int64_t person_id) { return !changed_persons || in_scope.contains(person_id); };
   std::unordered_map<std::int64_t, const TemplateInfo*> wanted;
-  std::size_t skipped = 0;
+  if (changed_persons) {
+    for (std::int64_t person_id : *changed_persons) entry.skipped_of_person.erase(person_id);
+  } else {
+    entry.skipped_of_person.clear();
+  }
   for (const TemplateInfo& info : templates) {
     if (person_filter_ && !person_filter_(info.person_id)) continue;
     if (!FingerPositionsCompatible(key.position, info.position)) continue;
     if (info.algorithm != key.algorithm) {
-      ++skipped;
+      ++entry.skipped_of_person[info.person_id];
       continue;
     }
     wanted.emplace(info.id, &info);
   }
+  std::size_t skipped = 0;
+  for (const auto& [person_id, count] : entry.skipped_of_person) skipped += count;
   std::vector<std::int64_t> gone;
-  for (const auto& [template_id, person_id] : entry.person_of_template) {
+  auto check = [&](std::int64_t template_id, std::int64_t person_id) {
     auto found = wanted.find(template_id);
     if (found == wanted.end() || found->second->person_id != person_id ||
         found->second->seal_id != entry.seal_of_template[template_id]) {
       gone.push_back(template_id);
     }
+  };
+  if (changed_persons) {
+    for (std::int64_t person_id : *changed_persons) {
+      auto held = entry.templates_of_person.find(person_id);
+      if (held == entry.templates_of_person.end()) continue;
+      for (std::int64_t template_id : held->second) check(template_id, person_id);
+    }
+  } else {
+    for (const auto& [template_id, person_id] : entry.person_of_template) check(template_id, person_id);
   }
   entry.changed_since_snapshot += static_cast<std::int64_t>(gone.size());
   for (std::int64_t template_id : gone) {
     entry.index->Remove(template_id);
-    entry.person_of_template.erase(template_id);
+    auto person = entry.person_of_template.find(template_id);
+    if (person != entry.person_of_template.end()) {
+      auto held = entry.templates_of_person.find(person->second);
+      if (held != entry.templates_of_person.end()) {
+        std::erase(held->second, template_id);
+        if (held->second.empty()) entry.templates_of_person.erase(held);
+      }
+      entry.person_of_template.erase(person);
+    }
     entry.seal_of_template.erase(template_id);
   }
   std::erase_if(entry.quarantine, [&](const auto& item) {
+    if (!scoped(item.second.second.person_id)) return false;
     auto found = wanted.find(item.first);
     return found == wanted.end() || found->second->seal_id != item.second.first;
   });
@@ -180,6 +236,7 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
       }
       entry.person_of_template.emplace(template_id, info->person_id);
       entry.seal_of_template.emplace(template_id, info->seal_id);
+      entry.templates_of_person[info->person_id].push_back(template_id);
       ++decrypted;
     }
   }
@@ -191,6 +248,12 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   std::lock_guard lock(mutex_);
   ++stats_.refreshes;
   stats_.templates_decrypted += decrypted;
+  if (changed_persons) {
+    ++stats_.incremental_listings;
+    stats_.persons_relisted += static_cast<std::int64_t>(changed_persons->size());
+  } else {
+    ++stats_.full_listings;
+  }
   for (auto& [seal, damaged] : found_damaged) {
     // Reported once per damaged seal, however many indexes (positions, private builds) meet it.
     if (!reported_damage_.insert(std::to_string(damaged.template_id) + "/" + seal).second) continue;
@@ -335,7 +398,9 @@ SnapshotSaveReport GalleryIndexCache::SaveSnapshots(const SnapshotSavePolicy& po
     }
     GalleryIndexSnapshotContent content;
     content.generation = entry->generation;
-    content.skipped_templates = entry->skipped;
+    // Quarantined templates count too: a loader that finds any left out lists the whole gallery
+    // (the snapshot keeps no per-person account of them), so that it meets them again.
+    content.skipped_templates = entry->skipped + entry->quarantine.size();
     content.templates.reserve(entry->person_of_template.size());
     for (const auto& [template_id, person_id] : entry->person_of_template) {
       const auto seal = entry->seal_of_template.find(template_id);

@@ -146,6 +146,24 @@ TEST_F(StoreTest, AuditRowsOfOnePersonAreFoundThroughTheSubjectIndex) {
   EXPECT_NE(plan_of(since).find("audit_log"), std::string::npos);
 }
 
+// A catch-up of a gallery index lists the changed persons' templates through their ids (gallery
+// membership, templates_person), never by scanning every template of the modality: the cost
+// follows the persons changed, not the gallery's size.
+TEST_F(StoreTest, GalleryTemplatesOfPersonsAreListedThroughThePersonIds) {
+  auto explain = RawDatabase(*store_).Prepare("EXPLAIN QUERY PLAN SELECT t.id FROM templates t " +
+                                              GalleryTemplatesOfPersonsClause(3));
+  ASSERT_TRUE(explain.ok()) << explain.status().ToString();
+  std::string plan;
+  while (true) {
+    auto row = explain->Step();
+    if (!row.ok() || !*row) break;
+    plan += explain->ColumnText(3) + "\n";
+  }
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("templates_modality"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("templates_person"), std::string::npos) << plan;
+}
+
 // An encounter's templates (listed once per search with a stored person) are found through the
 // person's index, never by scanning every template (0.35 s per search at 200k templates); the
 // listing holds exactly that encounter's templates.

@@ -203,6 +203,16 @@ class Store : public AuditStorage {
   // Metadata of every template of `modality` whose person is in `gallery_id`, from active
   // encounters only.
   virtual Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality) = 0;
+  // ListGalleryTemplates restricted to the templates of `person_ids` (any number, any order;
+  // ids of persons that are gone or not members simply list nothing), sorted by template id.
+  virtual Result<std::vector<TemplateInfo>> ListGalleryTemplatesOfPersons(
+      std::int64_t gallery_id, Modality modality, const std::vector<std::int64_t>& person_ids) = 0;
+  // The persons whose searchable templates may have changed after `since_generation` (a
+  // GalleryGeneration value), up to the generation of the reader's snapshot: sorted, distinct,
+  // read from the change log (person ids only; docs/STORE_SCHEMA.md). kFailedPrecondition when the log
+  // does not reach back to `since_generation` (it begins at schema version 10 and is trimmed):
+  // the caller then lists the whole gallery.
+  virtual Result<std::vector<std::int64_t>> ListPersonsChangedSince(std::int64_t since_generation) = 0;
   // Templates of one encounter.
   virtual Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id) = 0;
   // A counter every change to searchable content (templates, gallery members, encounter status

@@ -1,6 +1,8 @@
 // In-memory search indexes of galleries, kept between searches. An index is built once from the
 // store (decrypting every template) and afterwards brought up to date by difference: templates
-// that appeared are decrypted and added, templates that disappeared are removed. Whether an index
+// that appeared are decrypted and added, templates that disappeared are removed. The difference
+// is taken over the persons the store's change log names since the index's generation (only
+// their templates are listed); over the whole gallery when the log does not reach back that far. Whether an index
 // is current is decided by the store's gallery generation (Store::GalleryGeneration), read in the
 // search's own snapshot, so a search always sees exactly the gallery of its snapshot.
 // One cache may be shared by every AbisSystem of a process (the service's connection pool):
@@ -82,6 +84,12 @@ struct GalleryIndexCacheStats {
   std::int64_t snapshots_loaded = 0;       // first builds served by a snapshot
   std::int64_t snapshots_discarded = 0;    // snapshots refused (and deleted) on loading
   std::int64_t snapshots_written = 0;
+  // Refreshes that listed the whole gallery (first builds, or the store's change log did not
+  // reach back to the index's generation), and refreshes that listed only the persons changed
+  // since (Store::ListPersonsChangedSince), with how many persons they listed.
+  std::int64_t full_listings = 0;
+  std::int64_t incremental_listings = 0;
+  std::int64_t persons_relisted = 0;
 };
 
 // When SaveSnapshots rewrites an index's snapshot: the index has none yet, or at least

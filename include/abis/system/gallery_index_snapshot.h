@@ -42,7 +42,7 @@ struct SnapshotTemplate {
 struct GalleryIndexSnapshotContent {
   std::int64_t generation = 0;
   std::vector<SnapshotTemplate> templates;
-  std::uint64_t skipped_templates = 0;
+  std::uint64_t skipped_templates = 0;  // left out of the index: another algorithm's, or quarantined
 };
 
 // How Read loads a gallery: wholly into memory (a long-lived process), or leaving the arrays the

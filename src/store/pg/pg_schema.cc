@@ -276,8 +276,41 @@ CREATE INDEX search_probes_retention ON search_probes(retain_until);
 
 // Migrations after the base version: kPgMigrations[i] takes the store to kPgBaseVersion + 1 + i.
 // Each SQLite migration above version 9 needs its PostgreSQL twin here (same version number).
-constexpr const char* kPgMigrations[] = {nullptr};
-constexpr int kPgMigrationCount = 0;
+// Version 10: the gallery change log (sqlite/schema.cc, kMigration10, says what it holds). One
+// trigger function for the three tables: it increments the generation as before and records the
+// changed row's person (both persons when an update moved it), trimming every 4096 generations.
+constexpr const char* kPgMigration10 = R"sql(
+CREATE TABLE gallery_changes (
+  generation BIGINT NOT NULL,
+  person_id BIGINT NOT NULL,
+  PRIMARY KEY (generation, person_id)
+);
+CREATE TABLE gallery_changes_start (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  generation BIGINT NOT NULL
+);
+INSERT INTO gallery_changes_start (id, generation) SELECT 1, value FROM gallery_generation WHERE id = 1;
+CREATE OR REPLACE FUNCTION abis_gallery_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  changed BIGINT;
+BEGIN
+  UPDATE gallery_generation SET value = value + 1 WHERE id = 1 RETURNING value INTO changed;
+  IF TG_OP <> 'INSERT' THEN
+    INSERT INTO gallery_changes (generation, person_id) VALUES (changed, OLD.person_id) ON CONFLICT DO NOTHING;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    INSERT INTO gallery_changes (generation, person_id) VALUES (changed, NEW.person_id) ON CONFLICT DO NOTHING;
+  END IF;
+  IF changed % 4096 = 0 THEN
+    DELETE FROM gallery_changes WHERE generation <= changed - 1048576;
+    UPDATE gallery_changes_start SET generation = GREATEST(generation, changed - 1048576) WHERE id = 1;
+  END IF;
+  RETURN NULL;
+END $$;
+)sql";
+
+constexpr const char* kPgMigrations[] = {kPgMigration10};
+constexpr int kPgMigrationCount = 1;
 static_assert(kPgBaseVersion + kPgMigrationCount == kCurrentSchemaVersion,
               "a schema version was added for SQLite without its PostgreSQL migration (pg/pg_schema.cc)");
 

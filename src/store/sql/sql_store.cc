@@ -1,6 +1,8 @@
 #include "sql/sql_store.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 
 #include "abis/core/text_validation.h"
@@ -463,6 +465,61 @@ Result<std::vector<TemplateInfo>> SqlStore::ListGalleryTemplates(std::int64_t ga
                         "JOIN encounters e ON e.id = s.encounter_id WHERE m.gallery_id = ? AND t.modality = ? "
                         "AND e.status = 'active' ORDER BY t.id",
                         [&](SqlStatement& s) { s.Bind(1, gallery_id).Bind(2, ModalityName(modality)); });
+}
+
+std::string GalleryTemplatesOfPersonsClause(std::size_t persons) {
+  std::string in = "?";
+  for (std::size_t i = 1; i < persons; ++i) in += ", ?";
+  return "JOIN gallery_members m ON m.person_id = t.person_id JOIN samples s ON s.id = t.sample_id "
+         "JOIN encounters e ON e.id = s.encounter_id WHERE m.gallery_id = ? AND t.modality || '' = ? "
+         "AND e.status = 'active' AND t.person_id IN (" +
+         in + ")";
+}
+
+Result<std::vector<TemplateInfo>> SqlStore::ListGalleryTemplatesOfPersons(std::int64_t gallery_id, Modality modality,
+                                                                          const std::vector<std::int64_t>& person_ids) {
+  // In chunks, so that no statement exceeds a back end's limit on bound values.
+  constexpr std::size_t kChunk = 500;
+  std::vector<TemplateInfo> out;
+  for (std::size_t first = 0; first < person_ids.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, person_ids.size() - first);
+    ABIS_ASSIGN_OR_RETURN(std::vector<TemplateInfo> chunk,
+                          QueryTemplates(*db_, GalleryTemplatesOfPersonsClause(count), [&](SqlStatement& s) {
+                            s.Bind(1, gallery_id).Bind(2, ModalityName(modality));
+                            for (std::size_t i = 0; i < count; ++i)
+                              s.Bind(static_cast<int>(3 + i), person_ids[first + i]);
+                          }));
+    std::move(chunk.begin(), chunk.end(), std::back_inserter(out));
+  }
+  std::sort(out.begin(), out.end(), [](const TemplateInfo& a, const TemplateInfo& b) { return a.id < b.id; });
+  out.erase(
+      std::unique(out.begin(), out.end(), [](const TemplateInfo& a, const TemplateInfo& b) { return a.id == b.id; }),
+      out.end());
+  return out;
+}
+
+Result<std::vector<std::int64_t>> SqlStore::ListPersonsChangedSince(std::int64_t since_generation) {
+  if (since_generation < 0) {
+    return Status::InvalidArgument("gallery generation " + std::to_string(since_generation) + " is negative");
+  }
+  ABIS_ASSIGN_OR_RETURN(auto start, db_->Prepare("SELECT generation FROM gallery_changes_start WHERE id = 1"));
+  ABIS_ASSIGN_OR_RETURN(bool row, start.Step());
+  if (!row) return Status::DataLoss("the gallery_changes_start row is missing");
+  if (since_generation < start.ColumnInt(0)) {
+    return Status::FailedPrecondition("the gallery change log starts after generation " +
+                                      std::to_string(start.ColumnInt(0)) + ", not at " +
+                                      std::to_string(since_generation));
+  }
+  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT DISTINCT person_id FROM gallery_changes WHERE generation > ? "
+                                                 "ORDER BY person_id"));
+  query.Bind(1, since_generation);
+  std::vector<std::int64_t> persons;
+  while (true) {
+    ABIS_ASSIGN_OR_RETURN(bool more, query.Step());
+    if (!more) break;
+    persons.push_back(query.ColumnInt(0));
+  }
+  return persons;
 }
 
 Result<std::vector<TemplateInfo>> SqlStore::ListEncounterTemplates(std::int64_t encounter_id) {

@@ -7,12 +7,18 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "abis/store/crypto.h"
 #include "abis/store/store.h"
 #include "sql/sql_connection.h"
 
 namespace abis {
+
+// The clause of ListGalleryTemplatesOfPersons for `persons` ids (bound after the gallery and the
+// modality). The modality term is written so that no index serves it: the listing must be driven
+// by the person ids (gallery_members, templates_person), never by a scan of a modality's templates.
+std::string GalleryTemplatesOfPersonsClause(std::size_t persons);
 
 // The FROM/WHERE clause after "FROM templates t" that lists an encounter's templates (both
 // parameters the encounter id). Samples have no index by encounter: the person's templates are
@@ -78,6 +84,9 @@ class SqlStore : public Store {
   Result<TemplateReplacement> ReplaceSampleTemplates(std::int64_t sample_id,
                                                      const BiometricTemplate& biometric_template) override;
   Result<std::vector<TemplateInfo>> ListGalleryTemplates(std::int64_t gallery_id, Modality modality) override;
+  Result<std::vector<TemplateInfo>> ListGalleryTemplatesOfPersons(std::int64_t gallery_id, Modality modality,
+                                                                  const std::vector<std::int64_t>& person_ids) override;
+  Result<std::vector<std::int64_t>> ListPersonsChangedSince(std::int64_t since_generation) override;
   Result<std::vector<TemplateInfo>> ListEncounterTemplates(std::int64_t encounter_id) override;
   Result<std::int64_t> GalleryGeneration() override;
   DerivedKey IndexSnapshotKey() const override;

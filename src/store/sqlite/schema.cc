@@ -345,8 +345,72 @@ DROP TABLE candidate_decisions;
 ALTER TABLE candidate_decisions_v9 RENAME TO candidate_decisions;
 )sql";
 
+// Version 10: the gallery change log, so that an in-memory gallery index catches up with the
+// store by reading only the persons changed since its generation instead of listing the whole
+// gallery. Every trigger that increments gallery_generation also records, under the new value,
+// the person whose searchable templates it may have changed (a moved template or encounter: both
+// persons). The log holds person ids only (no biometric data): deleting a person leaves its id
+// here until trimmed. gallery_changes_start holds the generation the log starts after: a reader
+// at an older generation must list the whole gallery (the log began at this migration, or was
+// trimmed since). A trigger keeps the log to its last 2^20 generations (trimmed every 4096).
+constexpr const char* kMigration10 = R"sql(
+CREATE TABLE gallery_changes (
+  generation INTEGER NOT NULL,
+  person_id INTEGER NOT NULL,
+  PRIMARY KEY (generation, person_id)
+) WITHOUT ROWID;
+CREATE TABLE gallery_changes_start (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  generation INTEGER NOT NULL
+);
+INSERT INTO gallery_changes_start (id, generation) SELECT 1, value FROM gallery_generation WHERE id = 1;
+CREATE TRIGGER gallery_changes_trim AFTER INSERT ON gallery_changes WHEN NEW.generation % 4096 = 0
+  BEGIN
+    DELETE FROM gallery_changes WHERE generation <= NEW.generation - 1048576;
+    UPDATE gallery_changes_start SET generation = max(generation, NEW.generation - 1048576) WHERE id = 1;
+  END;
+DROP TRIGGER gallery_generation_template_insert;
+DROP TRIGGER gallery_generation_template_delete;
+DROP TRIGGER gallery_generation_template_update;
+DROP TRIGGER gallery_generation_member_insert;
+DROP TRIGGER gallery_generation_member_delete;
+DROP TRIGGER gallery_generation_encounter_update;
+CREATE TRIGGER gallery_generation_template_insert AFTER INSERT ON templates
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, NEW.person_id FROM gallery_generation WHERE id = 1;
+  END;
+CREATE TRIGGER gallery_generation_template_delete AFTER DELETE ON templates
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
+  END;
+CREATE TRIGGER gallery_generation_template_update AFTER UPDATE ON templates
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, NEW.person_id FROM gallery_generation WHERE id = 1;
+  END;
+CREATE TRIGGER gallery_generation_member_insert AFTER INSERT ON gallery_members
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, NEW.person_id FROM gallery_generation WHERE id = 1;
+  END;
+CREATE TRIGGER gallery_generation_member_delete AFTER DELETE ON gallery_members
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
+  END;
+CREATE TRIGGER gallery_generation_encounter_update AFTER UPDATE OF status, person_id ON encounters
+  BEGIN
+    UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
+    INSERT OR IGNORE INTO gallery_changes SELECT value, NEW.person_id FROM gallery_generation WHERE id = 1;
+  END;
+)sql";
+
 constexpr const char* kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-                                       kMigration6, kMigration7, kMigration8, kMigration9};
+                                       kMigration6, kMigration7, kMigration8, kMigration9, kMigration10};
 static_assert(std::size(kMigrations) == kCurrentSchemaVersion);
 
 }  // namespace
