@@ -125,8 +125,11 @@ SlapSequenceDecision DecideSlapSequence(const SlapSequenceScores& scores, double
     SegmentSequenceCheck& check = out.checks.emplace_back();
     check.position = scores.slap_positions[i];
     for (std::size_t r = 0; r < rolled; ++r) {
-      const double score = scores.score[i][r];
-      weight[i][r] = FingerScoreToLogLikelihoodRatio(score);
+      // A score that is not a number (a template without usable cylinders) is no evidence; the
+      // assignment would never end on a NaN weight.
+      const double score = std::isfinite(scores.score[i][r]) ? scores.score[i][r] : 0.0;
+      const double ratio = FingerScoreToLogLikelihoodRatio(score);
+      weight[i][r] = std::isfinite(ratio) ? ratio : 0.0;
       if (scores.rolled_positions[r] == check.position) {
         check.rolled_present = true;
         check.own_score = score;

@@ -215,6 +215,13 @@ Result<std::vector<nlohmann::json>> GridFront::RoundTrip(nlohmann::json request)
   return replies;
 }
 
+void GridFront::ReturnUnaudited(std::vector<QuarantinedTemplate> unaudited) {
+  std::lock_guard lock(mutex_);
+  unaudited.insert(unaudited.end(), std::make_move_iterator(quarantined_.begin()),
+                   std::make_move_iterator(quarantined_.end()));
+  quarantined_ = std::move(unaudited);
+}
+
 Result<GallerySearchAnswer> GridFront::Search(const GalleryIndexKey& key, std::int64_t generation,
                                               const BiometricTemplate& probe, std::size_t wanted) {
   std::lock_guard lock(mutex_);

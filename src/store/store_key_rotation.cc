@@ -1,6 +1,7 @@
 // The key-file steps of a master key rotation, and the recovery of one interrupted between the
 // re-wrap's commit and the rename (see abis/store/key_rotation.h).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +46,55 @@ std::filesystem::path NextKeyFile(const StoreLayout& layout) {
   std::filesystem::path next = layout.key_file;
   next += ".new";
   return next;
+}
+
+namespace {
+
+std::filesystem::path RotationLockFile(const StoreLayout& layout) {
+  std::filesystem::path lock = layout.key_file;
+  lock += ".lock";
+  return lock;
+}
+
+}  // namespace
+
+Result<KeyRotationLock> KeyRotationLock::Acquire(const StoreLayout& layout) {
+  if (layout.key_file.empty()) return Status::FailedPrecondition("the store has no key file to lock");
+  const std::filesystem::path file = RotationLockFile(layout);
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot open the rotation lock " + file.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() + " is running (" +
+                                        file.string() + " is locked): try again when it ends");
+    }
+    return Status::IoError("cannot lock " + file.string() + ": " + std::strerror(error));
+  }
+  return KeyRotationLock(fd);
+}
+
+KeyRotationLock::KeyRotationLock(KeyRotationLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+KeyRotationLock::~KeyRotationLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+Status CheckNoKeyRotationRunning(const StoreLayout& layout) {
+  if (!layout.key_command.empty() || layout.key_file.empty()) return Status::Ok();
+  const std::filesystem::path file = RotationLockFile(layout);
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();  // never rotated here
+  const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (free) return Status::Ok();
+  if (error == EWOULDBLOCK) {
+    return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() + " is running (" +
+                                      file.string() + " is locked): open the store again when it ends");
+  }
+  return Status::IoError("cannot test the rotation lock " + file.string() + ": " + std::strerror(error));
 }
 
 Status CheckKeyRotationPossible(const StoreLayout& layout) {

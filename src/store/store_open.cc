@@ -1,6 +1,7 @@
 // Where a store is (StoreLayout), where its master key comes from, and which back end opens it: a
 // folder is the embedded SQLite store, a postgresql:// URI the PostgreSQL one.
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -39,9 +40,28 @@ Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
 Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout, const MasterKey& key,
                                                       Result<std::unique_ptr<Store>> (*open)(StoreLayout,
                                                                                              const MasterKey&, bool)) {
+  // Not while a rotation runs: this process would go on sealing under the old key after it.
+  ABIS_RETURN_IF_ERROR(CheckNoKeyRotationRunning(layout));
   ABIS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, open(layout, key, /*create=*/false));
   std::error_code error;
-  if (!layout.key_command.empty() || !std::filesystem::exists(NextKeyFile(layout), error)) return store;
+  if (!layout.key_command.empty() || !std::filesystem::exists(NextKeyFile(layout), error)) {
+    // A key that opens none of the stored data keys would seal new records that the store's own
+    // key cannot open: e.g. a host still holding the key of before a rotation made on another one.
+    ABIS_ASSIGN_OR_RETURN(std::optional<bool> opens, store->FirstWrappedKeyOpensUnder(key));
+    if (opens.has_value() && !*opens) {
+      const std::string source = layout.key_command.empty() ? "the key file " + layout.key_file.string()
+                                                            : std::string("the key command (ABIS_KEY_COMMAND)");
+      return Status::FailedPrecondition(
+          "the master key from " + source + " opens none of the store's first data keys: the store " +
+          layout.Location() +
+          " is under another key (re-keyed by `abis store rotate-key`, perhaps on another host: install that host's "
+          "new key file here), or this key belongs to another store; nothing was opened or changed");
+    }
+    return store;
+  }
+  // The recovery decides under the rotation's own lock: a rotation that started since the check
+  // above keeps its new key file.
+  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout));
   ABIS_ASSIGN_OR_RETURN(bool key_changed, FinishInterruptedKeyRotation(*store, layout, key));
   if (!key_changed) return store;
   store.reset();

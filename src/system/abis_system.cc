@@ -776,6 +776,19 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   std::vector<std::int64_t> restricted_person_ids;
   std::vector<QuarantinedTemplate> restricted_damaged;  // met by the private indexes of a restricted search
   std::vector<QuarantinedTemplate> searcher_damaged;    // newly quarantined by the gallery searcher (the grid)
+  // What the searcher reported goes back to it when this search ends without auditing it.
+  struct ReturnUnauditedToSearcher {
+    GallerySearcher* searcher;
+    std::vector<QuarantinedTemplate>& damaged;
+    bool audited = false;
+    ReturnUnauditedToSearcher(GallerySearcher* to, std::vector<QuarantinedTemplate>& findings)
+        : searcher(to), damaged(findings) {}
+    ReturnUnauditedToSearcher(const ReturnUnauditedToSearcher&) = delete;
+    ReturnUnauditedToSearcher& operator=(const ReturnUnauditedToSearcher&) = delete;
+    ~ReturnUnauditedToSearcher() {
+      if (searcher != nullptr && !audited && !damaged.empty()) searcher->ReturnUnaudited(std::move(damaged));
+    }
+  } searcher_findings{gallery_searcher_.get(), searcher_damaged};
   // Every read happens in one snapshot, so a search sees a consistent gallery while enrolments
   // go on; the shared gallery index is brought to exactly that snapshot. When another search
   // has already moved the index past this snapshot, the snapshot is taken again (at most twice)
@@ -1015,7 +1028,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
   // A restricted search's private indexes report what they met each time (they keep no state).
   // The gallery searcher (the matcher grid) reports what its matchers quarantined, once each.
   restricted_damaged.insert(restricted_damaged.end(), searcher_damaged.begin(), searcher_damaged.end());
-  ABIS_RETURN_IF_ERROR(CommitWithIndexFindings(op, restricted_damaged, [&]() -> Status {
+  Status committed = CommitWithIndexFindings(op, restricted_damaged, [&]() -> Status {
     std::vector<std::int64_t> vanished;
     std::erase_if(result.candidates, [&](const CandidateResult& candidate) {
       bool gone = !store_->GetPerson(candidate.person_id).ok();
@@ -1070,7 +1083,9 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     result.audit_seq = entry.seq;
     if (keep_probes) ABIS_RETURN_IF_ERROR(KeepSearchProbes(*store_, op, request, entry.seq));
     return RecordLeadsAndAlerts(op, request, result);
-  }));
+  });
+  ABIS_RETURN_IF_ERROR(committed);
+  searcher_findings.audited = true;
   return result;
 }
 

@@ -224,7 +224,9 @@ class ImportRun {
     }
     std::unique_lock<std::mutex> lock(mutex_);
     // The person the commits wait for is always taken, so a full queue cannot stall them.
-    changed_.wait(lock, [&] { return ready_.size() < max_ready_ || index == next_commit_ || stopped_.load(); });
+    changed_.wait(lock, [&] {
+      return ready_.size() + committable_.size() < max_ready_ || index == next_commit_ || stopped_.load();
+    });
     ready_.emplace(index, Ready{index, std::move(prepared).value()});
     AdvanceLocked();
   }

@@ -87,9 +87,10 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
         entry.seal_of_template.emplace(item.template_id, std::move(item.seal_id));
         entry.templates_of_person[item.person_id].push_back(item.template_id);
       }
-      // Templates left out (another algorithm's, quarantined) are accounted per person by a
-      // listing of the whole gallery: the snapshot only counts them.
-      if (content->skipped_templates == 0) since = content->generation;
+      // A loaded snapshot is checked against a listing of the whole gallery, not caught up through
+      // the change log from its generation: a store restored from a backup can reach that
+      // generation again along another history (the log cannot tell), and the snapshot only counts
+      // the templates it left out (another algorithm's, quarantined).
       entry.has_snapshot = true;
       ++stats_.snapshots_loaded;
     } else if (content.status().code() != StatusCode::kNotFound) {

@@ -1,5 +1,6 @@
 // AbisSystem::RotateMasterKey: the documented rotation (docs/STORE_LIFECYCLE.md) as one operation.
 #include <chrono>
+#include <optional>
 #include <system_error>
 
 #include "abis/store/key_rotation.h"
@@ -32,6 +33,11 @@ Result<KeyRotationReport> AbisSystem::RotateMasterKey(const Operator& op, const 
   }
   const StoreLayout& layout = store_->layout();
   ABIS_RETURN_IF_ERROR(CheckKeyRotationPossible(layout));
+  // Held to the end: no process opens the store meanwhile (under the old key), and no open's
+  // recovery takes this rotation's new key file for a leftover. Taken before the look for other
+  // processes, so one that opened before it is seen.
+  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout));
+  ABIS_RETURN_IF_ERROR(CheckKeyRotationPossible(layout));  // again, under the lock
   ABIS_RETURN_IF_ERROR(CheckNoOtherProcessHasTheStoreOpen(layout));
   ABIS_ASSIGN_OR_RETURN(MasterKey new_key, WriteNextKeyFile(layout));
   KeyRotationReport report;
@@ -50,6 +56,15 @@ Result<KeyRotationReport> AbisSystem::RotateMasterKey(const Operator& op, const 
   });
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!committed.ok()) {
+    // A commit whose outcome is unknown (a connection lost during COMMIT) may have committed: the
+    // new key file goes only when the rows are seen under the old key; when they cannot be read,
+    // it stays for the next open's recovery to decide.
+    Result<std::optional<bool>> under_new = store_->FirstWrappedKeyOpensUnder(new_key);
+    if (!under_new.ok()) {
+      return committed.WithContext("the rotation's outcome is unknown (" + under_new.status().message() + "); " +
+                                   NextKeyFile(layout).string() + " is kept for the next open of the store to decide");
+    }
+    if (under_new->value_or(false)) return FinishCommittedRotation(layout, options, report);
     (void)DiscardNextKeyFile(layout);
     // Only the error's code: the store and the key file are as they were.
     AuditEvent event = EventFor(op, "store.rotate_key.failed");
@@ -57,6 +72,12 @@ Result<KeyRotationReport> AbisSystem::RotateMasterKey(const Operator& op, const 
     (void)AppendAuditEntry(*store_, event);
     return committed;
   }
+  return FinishCommittedRotation(layout, options, report);
+}
+
+Result<KeyRotationReport> AbisSystem::FinishCommittedRotation(const StoreLayout& layout,
+                                                              const KeyRotationOptions& options,
+                                                              const KeyRotationReport& report) {
   if (options.after_commit_for_testing) ABIS_RETURN_IF_ERROR(options.after_commit_for_testing());
   DeleteIndexSnapshots(layout.snapshot_dir, store_->IndexSnapshotKey());
   ABIS_RETURN_IF_ERROR(InstallNextKeyFile(layout));

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "abis/finger/score_calibration.h"
 
 namespace abis::finger {
@@ -49,6 +52,18 @@ TEST(SlapSequenceCheckTest, ALoneImpostorScoreAboveTheThresholdIsNoSwap) {
   EXPECT_FALSE(decision.swap) << decision.log_likelihood_gain;
   EXPECT_EQ(decision.checks[2].verdict, SequenceVerdict::kUnconfirmed);
   EXPECT_EQ(decision.checks[2].best_position, 8);
+}
+
+// A score that is not a number (a template without usable cylinders) is no evidence: the decision
+// ends (the assignment looped for ever on a NaN weight) and declares no swap on it.
+TEST(SlapSequenceCheckTest, AScoreThatIsNotANumberIsNoEvidence) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const SlapSequenceDecision decision = DecideSlapSequence(
+      RightSlap(0.02, {{2, 2, 0.3}, {3, 3, nan}, {3, 4, nan}, {4, 4, 0.25}, {5, 5, 0.2}}), Threshold());
+  EXPECT_FALSE(decision.swap) << decision.log_likelihood_gain;
+  ASSERT_EQ(decision.checks.size(), 4u);
+  EXPECT_EQ(decision.checks[0].verdict, SequenceVerdict::kConfirmed);
+  EXPECT_TRUE(std::isfinite(decision.log_likelihood_gain));
 }
 
 TEST(SlapSequenceCheckTest, TwoModerateCrossMatchesAreAFingerSwap) {

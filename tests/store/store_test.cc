@@ -341,7 +341,9 @@ TEST(StoreOpenTest, MissingStoreIsNotFoundWithAHint) {
   EXPECT_NE(store.status().message().find("abis init"), std::string::npos);
 }
 
-TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
+// A wrong master key is refused at open (it opens none of the stored data keys: records it sealed
+// would be unreadable under the store's key), and opened past that check it reads nothing.
+TEST(StoreOpenTest, AWrongMasterKeyIsRefusedAtOpenAndReadsNothing) {
   TempDir dir;
   std::int64_t template_id = 0;
   {
@@ -360,10 +362,14 @@ TEST(StoreOpenTest, WrongMasterKeyCannotReadTemplates) {
     template_id = *store->AddTemplate(sample_id, person.id, t);
   }
   std::filesystem::remove(dir.path() / "s" / "master.key");
-  ASSERT_TRUE(MasterKey::CreateFile(dir.path() / "s" / "master.key").ok());
-  auto reopened = Store::Open(dir.path() / "s");
-  ASSERT_TRUE(reopened.ok());
-  EXPECT_EQ((*reopened)->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
+  auto wrong_key = MasterKey::CreateFile(dir.path() / "s" / "master.key");
+  ASSERT_TRUE(wrong_key.ok());
+  auto refused = Store::Open(dir.path() / "s");
+  ASSERT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("under another key"), std::string::npos) << refused.status().message();
+  auto past_the_check = SqliteStore::Open(StoreLayout::ForDir(dir.path() / "s"), *wrong_key, /*create=*/false);
+  ASSERT_TRUE(past_the_check.ok()) << past_the_check.status().ToString();
+  EXPECT_EQ((*past_the_check)->LoadTemplate(template_id).status().code(), StatusCode::kDataLoss);
 }
 
 Result<std::vector<std::uint8_t>> SealedTemplateBytes(Store& store, std::int64_t template_id) {
@@ -676,8 +682,10 @@ TEST(SchemaTest, MigrationFiveGivesStoredSamplesEmptyOptionsAndIndexesTemplatesB
     Status inserted = db->Execute(rows);
     ASSERT_TRUE(inserted.ok()) << inserted.ToString();
   }
-  ASSERT_TRUE(MasterKey::CreateFile(layout.key_file).ok());
-  auto store = Store::Open(dir.path());
+  auto key = MasterKey::CreateFile(layout.key_file);
+  ASSERT_TRUE(key.ok());
+  // Opened past Store::Open's key check: the crafted row's wrapped key opens under no key.
+  auto store = SqliteStore::Open(layout, *key, /*create=*/false);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto samples = (*store)->ListSamples(1);
   ASSERT_TRUE(samples.ok()) << samples.status().ToString();

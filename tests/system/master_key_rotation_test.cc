@@ -197,11 +197,15 @@ TEST_P(MasterKeyRotationTest, EveryRecordOpensUnderTheNewKeyOnlyAndSearchesAnswe
   ASSERT_EQ(opened_before[1], kPersons);
   ASSERT_GE(opened_before[2], 1);  // the search kept its probe
 
+  auto generation_before = system_->TEST_store().GalleryGeneration();
+  ASSERT_TRUE(generation_before.ok());
   int progress_calls = 0;
   KeyRotationOptions options;
   options.progress = [&](const KeyRewrapCounts&) { ++progress_calls; };
   auto report = system_->RotateMasterKey(admin_, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
+  // Re-wrapped keys change nothing a search reads: no gallery looks changed (no relisting).
+  EXPECT_EQ(*system_->TEST_store().GalleryGeneration(), *generation_before);
   EXPECT_EQ(report->rewrapped.samples, kPersons);
   EXPECT_EQ(report->rewrapped.templates, kPersons);
   EXPECT_EQ(report->rewrapped.search_probes, opened_before[2]);
@@ -277,6 +281,70 @@ TEST_P(MasterKeyRotationTest, ANewKeyFileLeftBeforeTheCommitIsDeletedAtTheNextOp
   EXPECT_FALSE(std::filesystem::exists(next));
   EXPECT_EQ(FileBytes(key_file), old_file);
   EXPECT_EQ(RecordsThatOpen(system_->TEST_store())[1], 2);
+}
+
+// A process that still holds the key of before a rotation (made on another host of a PostgreSQL
+// store, or an old key file restored) is refused at open: it would seal new records that the
+// store's key cannot open. One damaged row does not lock the store out.
+TEST_P(MasterKeyRotationTest, AKeyThatOpensNoneOfTheStoresDataKeysIsRefusedAtOpen) {
+  Populate(3);
+  const std::filesystem::path key_file = layout().key_file;
+  const std::string old_file = FileBytes(key_file);
+  ASSERT_TRUE(system_->RotateMasterKey(admin_).ok());
+  const std::string new_file = FileBytes(key_file);
+  system_.reset();
+  std::ofstream(key_file, std::ios::binary | std::ios::trunc) << old_file;
+  auto stale = AbisSystem::Open(location_, [this](Modality) -> Result<const ModalityEngine*> {
+    return static_cast<const ModalityEngine*>(&engine_);
+  });
+  ASSERT_EQ(stale.status().code(), StatusCode::kFailedPrecondition) << stale.status().ToString();
+  EXPECT_NE(stale.status().message().find("under another key"), std::string::npos) << stale.status().message();
+
+  std::ofstream(key_file, std::ios::binary | std::ios::trunc) << new_file;
+  OpenSystem();
+  {
+    auto query = RawSql(system_->TEST_store()).Prepare("SELECT id, wrapped_key FROM samples ORDER BY id LIMIT 1");
+    ASSERT_TRUE(query.ok());
+    ASSERT_TRUE(*query->Step());
+    const std::int64_t first = query->ColumnInt(0);
+    std::vector<std::uint8_t> wrapped = query->ColumnBlob(1);
+    wrapped[wrapped.size() / 2] ^= 0x04;  // one bit flipped in the first row the open tries
+    auto update = RawSql(system_->TEST_store()).Prepare("UPDATE samples SET wrapped_key = ? WHERE id = ?");
+    ASSERT_TRUE(update.ok());
+    update->BindBlob(1, wrapped).Bind(2, first);
+    ASSERT_TRUE(update->Run().ok());
+  }
+  OpenSystem();
+  EXPECT_EQ(RecordsThatOpen(system_->TEST_store())[0], 2);
+}
+
+// While a rotation holds its lock (here taken by the test, as another process's rotation would),
+// no process opens the store (it would seal under the old key after the commit), and no open's
+// recovery deletes the running rotation's new key file.
+TEST_P(MasterKeyRotationTest, NoOpenWhileARotationHoldsItsLockAndItsNewKeyFileIsKept) {
+  Populate(2);
+  const StoreLayout held_layout = layout();
+  const std::filesystem::path next = NextKeyFile(held_layout);
+  auto unused = MasterKey::Generate();
+  ASSERT_TRUE(unused.ok());
+  ASSERT_TRUE(unused->WriteFile(next).ok());
+  system_.reset();
+  {
+    auto lock = KeyRotationLock::Acquire(held_layout);
+    ASSERT_TRUE(lock.ok()) << lock.status().ToString();
+    auto refused = AbisSystem::Open(location_, [this](Modality) -> Result<const ModalityEngine*> {
+      return static_cast<const ModalityEngine*>(&engine_);
+    });
+    ASSERT_EQ(refused.status().code(), StatusCode::kFailedPrecondition) << refused.status().ToString();
+    EXPECT_NE(refused.status().message().find("rotation"), std::string::npos) << refused.status().message();
+    EXPECT_TRUE(std::filesystem::exists(next));
+    EXPECT_EQ(KeyRotationLock::Acquire(held_layout).status().code(), StatusCode::kFailedPrecondition);
+  }
+  ::testing::internal::CaptureStderr();
+  OpenSystem();  // the lock is free: the leftover (never committed) is cleared
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("did not commit"), std::string::npos) << said;
+  EXPECT_FALSE(std::filesystem::exists(next));
 }
 
 TEST_P(MasterKeyRotationTest, ADamagedRowStopsTheRotationAndNothingChanges) {

@@ -43,6 +43,7 @@ class GridFront : public GallerySearcher {
   Result<std::vector<MatcherInfo>> AwaitMatchers(int matchers, std::chrono::seconds load_deadline);
   Result<GallerySearchAnswer> Search(const GalleryIndexKey& key, std::int64_t generation,
                                      const BiometricTemplate& probe, std::size_t wanted) override;
+  void ReturnUnaudited(std::vector<QuarantinedTemplate> unaudited) override;
   // Tells every matcher to write its snapshots and stop (waits at most the deadline).
   Status Stop();
   // Empty while every matcher answers; otherwise why the grid is out of service.

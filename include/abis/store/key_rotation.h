@@ -15,6 +15,30 @@ namespace abis {
 // `<key file>.new`: where the new key waits until the re-wrap has committed.
 std::filesystem::path NextKeyFile(const StoreLayout& layout);
 
+// The exclusive lock (flock on `<key file>.lock`, mode 0600) a rotation holds from before it looks
+// for other processes until its key file is installed or discarded, and an open's recovery of an
+// interrupted rotation holds while it decides. Every open of a store with a key file first checks
+// it is free (CheckNoKeyRotationRunning), so no process opens the store under the old key while a
+// rotation runs, and no open deletes the new key file of a rotation in progress.
+class KeyRotationLock {
+ public:
+  // kFailedPrecondition when another process (or another open of this one) holds the lock.
+  static Result<KeyRotationLock> Acquire(const StoreLayout& layout);
+  KeyRotationLock(KeyRotationLock&& other) noexcept;
+  KeyRotationLock& operator=(KeyRotationLock&&) = delete;
+  KeyRotationLock(const KeyRotationLock&) = delete;
+  KeyRotationLock& operator=(const KeyRotationLock&) = delete;
+  ~KeyRotationLock();
+
+ private:
+  explicit KeyRotationLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// kFailedPrecondition when a rotation of this store's key holds KeyRotationLock (no lock file,
+// or a key command: Ok).
+Status CheckNoKeyRotationRunning(const StoreLayout& layout);
+
 // kFailedPrecondition when this layout's key cannot be rotated here: a key command
 // (ABIS_KEY_COMMAND; the message gives the manual steps: a key service rotates its own keys), no
 // key file, or a `<key file>.new` left by an earlier rotation (open the store once to recover).

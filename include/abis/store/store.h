@@ -110,8 +110,9 @@ class Store : public AuditStorage {
   // transaction: kFailedPrecondition. The store keeps its old key: close it once committed.
   virtual Result<KeyRewrapCounts> RewrapDataKeys(const MasterKey& new_key,
                                                  const std::function<void(const KeyRewrapCounts&)>& progress) = 0;
-  // Whether the store's first wrapped data key (samples, then templates, then kept probes, by id)
-  // opens under `key`; nullopt when the store holds no sealed record.
+  // Whether the store's first wrapped data keys (up to 4 rows of the first of samples, templates,
+  // kept probes that has any, by id) open under `key`: true when any does, so that one damaged row
+  // does not decide alone; nullopt when the store holds no sealed record.
   virtual Result<std::optional<bool>> FirstWrappedKeyOpensUnder(const MasterKey& key) = 0;
 
   // --- persons ---

@@ -639,6 +639,10 @@ class AbisSystem {
                                  const std::function<Status()>& body);
   // After a failed search: audits, best effort, what its index builds met.
   void AuditIndexFindingsOfFailedSearch(const Operator& op);
+  // The steps of a master key rotation after its re-wrap committed: this host's index snapshots
+  // deleted, the new key file installed, the WAL checkpointed.
+  Result<KeyRotationReport> FinishCommittedRotation(const StoreLayout& layout, const KeyRotationOptions& options,
+                                                    const KeyRotationReport& report);
   // Runs an erasing operation between two erasures of the gallery index snapshots
   // (GalleryIndexSnapshots::Erase), so that no snapshot keeps what it erased.
   Status EraseWithIndexSnapshots(const std::function<Status()>& erase);

@@ -40,6 +40,9 @@ class GallerySearcher {
   // of the searcher is down: never an answer from part of the gallery.
   virtual Result<GallerySearchAnswer> Search(const GalleryIndexKey& key, std::int64_t generation,
                                              const BiometricTemplate& probe, std::size_t wanted) = 0;
+  // Hands back newly quarantined templates of an answer whose search ended before auditing them
+  // (it failed, or its audit did not commit): the next answer reports them again.
+  virtual void ReturnUnaudited(std::vector<QuarantinedTemplate> unaudited) { (void)unaudited; }
 };
 
 }  // namespace abis

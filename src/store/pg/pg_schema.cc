@@ -279,6 +279,7 @@ CREATE INDEX search_probes_retention ON search_probes(retain_until);
 // Version 10: the gallery change log (sqlite/schema.cc, kMigration10, says what it holds). One
 // trigger function for the three tables: it increments the generation as before and records the
 // changed row's person (both persons when an update moved it), trimming every 4096 generations.
+// A template update counts only when a column a search reads changes (not a re-wrapped key).
 constexpr const char* kPgMigration10 = R"sql(
 CREATE TABLE gallery_changes (
   generation BIGINT NOT NULL,
@@ -307,6 +308,10 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
+DROP TRIGGER gallery_generation_templates ON templates;
+CREATE TRIGGER gallery_generation_templates
+  AFTER INSERT OR DELETE OR UPDATE OF sample_id, person_id, modality, algorithm, position, sealed ON templates
+  FOR EACH ROW EXECUTE FUNCTION abis_gallery_changed();
 )sql";
 
 constexpr const char* kPgMigrations[] = {kPgMigration10};

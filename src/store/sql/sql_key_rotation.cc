@@ -1,5 +1,6 @@
 // SqlStore: re-wrapping every record's data key under a new master key (key rotation), and
 // telling which key a store's rows are wrapped under (recovery of an interrupted rotation).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -128,9 +129,12 @@ Result<std::optional<bool>> SqlStore::FirstWrappedKeyOpensUnder(const MasterKey&
   std::optional<bool> opens;
   ABIS_RETURN_IF_ERROR(db_->ReadTransaction([&]() -> Status {
     for (const SealedTable& table : kSealedTables) {
-      ABIS_ASSIGN_OR_RETURN(std::vector<WrappedRow> rows, ReadPage(*db_, table, 0, 1));
+      // A few rows, so that one damaged row does not decide alone (a rotation re-wraps all or none).
+      constexpr int kRowsTried = 4;
+      ABIS_ASSIGN_OR_RETURN(std::vector<WrappedRow> rows, ReadPage(*db_, table, 0, kRowsTried));
       if (rows.empty()) continue;
-      opens = WrappedKeyOpens(key, rows.front().wrapped_key, rows.front().context);
+      opens = std::any_of(rows.begin(), rows.end(),
+                          [&](const WrappedRow& row) { return WrappedKeyOpens(key, row.wrapped_key, row.context); });
       return Status::Ok();
     }
     return Status::Ok();

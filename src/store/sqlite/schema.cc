@@ -353,6 +353,8 @@ ALTER TABLE candidate_decisions_v9 RENAME TO candidate_decisions;
 // here until trimmed. gallery_changes_start holds the generation the log starts after: a reader
 // at an older generation must list the whole gallery (the log began at this migration, or was
 // trimmed since). A trigger keeps the log to its last 2^20 generations (trimmed every 4096).
+// A template update counts only when a column a search reads changes: a master key rotation
+// re-wraps every row's wrapped_key and must not look like a change of the whole gallery.
 constexpr const char* kMigration10 = R"sql(
 CREATE TABLE gallery_changes (
   generation INTEGER NOT NULL,
@@ -385,7 +387,8 @@ CREATE TRIGGER gallery_generation_template_delete AFTER DELETE ON templates
     UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
     INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
   END;
-CREATE TRIGGER gallery_generation_template_update AFTER UPDATE ON templates
+CREATE TRIGGER gallery_generation_template_update
+  AFTER UPDATE OF sample_id, person_id, modality, algorithm, position, sealed ON templates
   BEGIN
     UPDATE gallery_generation SET value = value + 1 WHERE id = 1;
     INSERT OR IGNORE INTO gallery_changes SELECT value, OLD.person_id FROM gallery_generation WHERE id = 1;
