@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "abis/store/key_rotation.h"
@@ -58,19 +61,33 @@ std::filesystem::path RotationLockFile(const StoreLayout& layout) {
 
 }  // namespace
 
-Result<KeyRotationLock> KeyRotationLock::Acquire(const StoreLayout& layout) {
+// flock(`operation` | LOCK_NB) on `fd`, tried again until `wait` has passed while another
+// description holds a conflicting lock (a check or a recovery holds it for milliseconds, a
+// rotation for as long as its re-wrap): true when taken, false when still held; errno otherwise.
+Result<bool> LockWithin(int fd, int operation, std::chrono::milliseconds wait) {
+  const auto give_up = std::chrono::steady_clock::now() + wait;
+  auto pause = std::chrono::milliseconds(2);
+  while (true) {
+    if (::flock(fd, operation | LOCK_NB) == 0) return true;
+    if (errno != EWOULDBLOCK) return Status::IoError(std::strerror(errno));
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
+Result<KeyRotationLock> KeyRotationLock::Acquire(const StoreLayout& layout, std::chrono::milliseconds wait) {
   if (layout.key_file.empty()) return Status::FailedPrecondition("the store has no key file to lock");
   const std::filesystem::path file = RotationLockFile(layout);
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::IoError("cannot open the rotation lock " + file.string() + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
+  Result<bool> taken = LockWithin(fd, LOCK_EX, wait);
+  if (!taken.ok() || !*taken) {
     ::close(fd);
-    if (error == EWOULDBLOCK) {
-      return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() + " is running (" +
-                                        file.string() + " is locked): try again when it ends");
-    }
-    return Status::IoError("cannot lock " + file.string() + ": " + std::strerror(error));
+    if (!taken.ok()) return Status::IoError("cannot lock " + file.string() + ": " + taken.status().message());
+    return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() +
+                                      " (or the recovery of one) is running (" + file.string() +
+                                      " is locked): try again when it ends");
   }
   return KeyRotationLock(fd);
 }
@@ -81,20 +98,19 @@ KeyRotationLock::~KeyRotationLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
-Status CheckNoKeyRotationRunning(const StoreLayout& layout) {
+Status CheckNoKeyRotationRunning(const StoreLayout& layout, std::chrono::milliseconds wait) {
   if (!layout.key_command.empty() || layout.key_file.empty()) return Status::Ok();
   const std::filesystem::path file = RotationLockFile(layout);
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Ok();  // never rotated here
-  const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
-  const int error = errno;
+  if (fd < 0 && errno == ENOENT) return Status::Ok();  // never rotated here
+  if (fd < 0) return Status::IoError("cannot open the rotation lock " + file.string() + ": " + std::strerror(errno));
+  Result<bool> free = LockWithin(fd, LOCK_SH, wait);
   ::close(fd);
-  if (free) return Status::Ok();
-  if (error == EWOULDBLOCK) {
-    return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() + " is running (" +
-                                      file.string() + " is locked): open the store again when it ends");
-  }
-  return Status::IoError("cannot test the rotation lock " + file.string() + ": " + std::strerror(error));
+  if (!free.ok())
+    return Status::IoError("cannot test the rotation lock " + file.string() + ": " + free.status().message());
+  if (*free) return Status::Ok();
+  return Status::FailedPrecondition("a master key rotation of the store " + layout.Location() + " is running (" +
+                                    file.string() + " is locked): open the store again when it ends");
 }
 
 Status CheckKeyRotationPossible(const StoreLayout& layout) {

@@ -39,15 +39,25 @@ Result<MasterKey> ObtainMasterKey(const StoreLayout& layout, bool create) {
 // exists), finishes or undoes it first and reopens under the key it leaves.
 Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout, const MasterKey& key,
                                                       Result<std::unique_ptr<Store>> (*open)(StoreLayout,
-                                                                                             const MasterKey&, bool)) {
+                                                                                             const MasterKey&, bool),
+                                                      bool may_read_key_again = true) {
   // Not while a rotation runs: this process would go on sealing under the old key after it.
-  ABIS_RETURN_IF_ERROR(CheckNoKeyRotationRunning(layout));
+  ABIS_RETURN_IF_ERROR(CheckNoKeyRotationRunning(layout, kKeyRotationLockWait));
   ABIS_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, open(layout, key, /*create=*/false));
   std::error_code error;
   if (!layout.key_command.empty() || !std::filesystem::exists(NextKeyFile(layout), error)) {
     // A key that opens none of the stored data keys would seal new records that the store's own
     // key cannot open: e.g. a host still holding the key of before a rotation made on another one.
     ABIS_ASSIGN_OR_RETURN(std::optional<bool> opens, store->FirstWrappedKeyOpensUnder(key));
+    if (opens.has_value() && !*opens && layout.key_command.empty() && may_read_key_again) {
+      // Another process may have finished an interrupted rotation since this one read the key
+      // file (opens that start together): read it again, once.
+      ABIS_ASSIGN_OR_RETURN(MasterKey reread, ObtainMasterKey(layout, /*create=*/false));
+      if (reread.bytes() != key.bytes()) {
+        store.reset();
+        return OpenRecoveringRotation(layout, reread, open, /*may_read_key_again=*/false);
+      }
+    }
     if (opens.has_value() && !*opens) {
       const std::string source = layout.key_command.empty() ? "the key file " + layout.key_file.string()
                                                             : std::string("the key command (ABIS_KEY_COMMAND)");
@@ -60,8 +70,9 @@ Result<std::unique_ptr<Store>> OpenRecoveringRotation(const StoreLayout& layout,
     return store;
   }
   // The recovery decides under the rotation's own lock: a rotation that started since the check
-  // above keeps its new key file.
-  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout));
+  // above keeps its new key file. Opens that start together (the grid's ranks, a service's pool)
+  // wait their turn; the one after finds the new key file gone and reads the key file again.
+  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout, kKeyRotationLockWait));
   ABIS_ASSIGN_OR_RETURN(bool key_changed, FinishInterruptedKeyRotation(*store, layout, key));
   if (!key_changed) return store;
   store.reset();

@@ -36,10 +36,17 @@ Result<KeyRotationReport> AbisSystem::RotateMasterKey(const Operator& op, const 
   // Held to the end: no process opens the store meanwhile (under the old key), and no open's
   // recovery takes this rotation's new key file for a leftover. Taken before the look for other
   // processes, so one that opened before it is seen.
-  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout));
+  ABIS_ASSIGN_OR_RETURN(KeyRotationLock lock, KeyRotationLock::Acquire(layout, kKeyRotationLockWait));
   ABIS_RETURN_IF_ERROR(CheckKeyRotationPossible(layout));  // again, under the lock
   ABIS_RETURN_IF_ERROR(CheckNoOtherProcessHasTheStoreOpen(layout));
   ABIS_ASSIGN_OR_RETURN(MasterKey new_key, WriteNextKeyFile(layout));
+  // Again once the new key file exists: an open connects before it looks for that file, so one
+  // that passed the lock's check before this rotation took it is either seen here or finds the
+  // file (and then waits for the lock, which this rotation holds).
+  if (Status alone = CheckNoOtherProcessHasTheStoreOpen(layout); !alone.ok()) {
+    (void)DiscardNextKeyFile(layout);
+    return alone;
+  }
   KeyRotationReport report;
   report.key_file = layout.key_file.string();
   const auto start = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/postgres_server.h"
@@ -264,6 +265,43 @@ TEST_P(MasterKeyRotationTest, AnInterruptionBetweenCommitAndRenameIsFinishedAtTh
   auto chain = VerifyAuditChain(system_->TEST_store());
   ASSERT_TRUE(chain.ok());
   EXPECT_TRUE(chain->intact) << chain->problem;
+}
+
+// Several opens that start together after an interrupted rotation (the grid's ranks, a service's
+// connection pool) all succeed: one finishes the rotation under the lock, the others wait for it
+// and read the key file again.
+TEST_P(MasterKeyRotationTest, OpensThatStartTogetherAfterAnInterruptedRotationAllSucceed) {
+  Populate(3);
+  KeyRotationOptions options;
+  options.after_commit_for_testing = [] { return Status::Internal("simulated crash after the commit"); };
+  ASSERT_EQ(system_->RotateMasterKey(admin_, options).status().code(), StatusCode::kInternal);
+  const std::filesystem::path next = NextKeyFile(layout());
+  ASSERT_TRUE(std::filesystem::exists(next));
+  system_.reset();
+  constexpr int kOpens = 4;
+  std::vector<Status> outcomes(kOpens);
+  std::vector<int> templates_read(kOpens, 0);
+  ::testing::internal::CaptureStderr();
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kOpens; ++i) {
+      threads.emplace_back([&, i] {
+        auto store = Store::Open(location_);
+        if (!store.ok()) {
+          outcomes[static_cast<std::size_t>(i)] = store.status();
+          return;
+        }
+        templates_read[static_cast<std::size_t>(i)] = RecordsThatOpen(**store)[1];
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  (void)::testing::internal::GetCapturedStderr();
+  for (int i = 0; i < kOpens; ++i) {
+    EXPECT_TRUE(outcomes[static_cast<std::size_t>(i)].ok()) << outcomes[static_cast<std::size_t>(i)].ToString();
+    EXPECT_EQ(templates_read[static_cast<std::size_t>(i)], 3) << "open " << i;
+  }
+  EXPECT_FALSE(std::filesystem::exists(next));
 }
 
 TEST_P(MasterKeyRotationTest, ANewKeyFileLeftBeforeTheCommitIsDeletedAtTheNextOpen) {

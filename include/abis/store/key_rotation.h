@@ -4,6 +4,7 @@
 // the next Store::Open (it tries a wrapped key under each of the two keys).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 
 #include "abis/core/status.h"
@@ -22,8 +23,10 @@ std::filesystem::path NextKeyFile(const StoreLayout& layout);
 // rotation runs, and no open deletes the new key file of a rotation in progress.
 class KeyRotationLock {
  public:
-  // kFailedPrecondition when another process (or another open of this one) holds the lock.
-  static Result<KeyRotationLock> Acquire(const StoreLayout& layout);
+  // kFailedPrecondition when another process (or another open of this one) still holds the lock
+  // after `wait` (an open's check or recovery holds it for milliseconds, a rotation for long).
+  static Result<KeyRotationLock> Acquire(const StoreLayout& layout,
+                                         std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   KeyRotationLock(KeyRotationLock&& other) noexcept;
   KeyRotationLock& operator=(KeyRotationLock&&) = delete;
   KeyRotationLock(const KeyRotationLock&) = delete;
@@ -35,9 +38,13 @@ class KeyRotationLock {
   int fd_ = -1;
 };
 
-// kFailedPrecondition when a rotation of this store's key holds KeyRotationLock (no lock file,
-// or a key command: Ok).
-Status CheckNoKeyRotationRunning(const StoreLayout& layout);
+// kFailedPrecondition when a rotation of this store's key (or a recovery) still holds
+// KeyRotationLock after `wait` (no lock file, or a key command: Ok).
+Status CheckNoKeyRotationRunning(const StoreLayout& layout,
+                                 std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+
+// How long an open waits for the rotation lock before it says a rotation is running.
+inline constexpr std::chrono::milliseconds kKeyRotationLockWait{10000};
 
 // kFailedPrecondition when this layout's key cannot be rotated here: a key command
 // (ABIS_KEY_COMMAND; the message gives the manual steps: a key service rotates its own keys), no
