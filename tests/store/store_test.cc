@@ -9,6 +9,7 @@
 #include <set>
 
 #include "../support/postgres_server.h"
+#include "../support/scoped_env.h"
 #include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/access/users.h"
@@ -35,28 +36,7 @@ Person MakePerson(const std::string& id, const std::string& retention = "2099-01
 
 enum class Backend { kSqlite, kPostgres };
 
-// Sets an environment variable for one scope (the store reads its key settings from the
-// environment, as the CLI and the service do), restoring its previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) previous_ = std::string(old);
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (previous_) {
-      setenv(name_, previous_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
+using testing::ScopedEnv;
 
 // A new store on the back end the test runs on: a folder (SQLite) or a fresh database of the
 // test process's throw-away PostgreSQL server, its master key in a local folder (ABIS_LOCAL_DIR).

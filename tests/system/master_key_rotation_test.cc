@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../support/postgres_server.h"
+#include "../support/scoped_env.h"
 #include "../support/sqlite_access.h"
 #include "../support/test_engine.h"
 #include "abis/store/key_rotation.h"
@@ -28,26 +29,7 @@ namespace {
 
 using testing::RandomSample;
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) previous_ = std::string(old);
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (previous_) {
-      setenv(name_, previous_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
+using testing::ScopedEnv;
 
 std::string FileBytes(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
