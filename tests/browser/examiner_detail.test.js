@@ -6,7 +6,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { skip, browserTools, launch, Store, serve, http, check, failed, screenshot } = require('./harness');
+const { skip, browserTools, launch, Store, serve, http, check, failed, screenshot, click } = require('./harness');
 
 const abis = process.argv[2];
 if (!abis || !fs.existsSync(abis)) { console.log('usage: node examiner_detail.test.js ABIS_BINARY'); process.exit(2); }
@@ -23,7 +23,7 @@ async function signIn(browser, base, key) {
   const page = await context.newPage();
   await page.goto(base + '/');
   await (await page.waitForSelector('aria/API key[role="textbox"]')).type(key);
-  await Promise.all([page.waitForNavigation(), page.click('aria/Sign in[role="button"]')]);
+  await Promise.all([page.waitForNavigation(), click(page, 'aria/Sign in[role="button"]')]);
   await page.waitForSelector('aria/Sign out[role="button"]');
   return { context, page };
 }
@@ -106,7 +106,7 @@ function overlayPixels(page) {
     check(headers.join('|') === 'Locus|Probe alleles|Candidate alleles|Match class|Locus LR', 'the table\'s columns: ' + headers.join('|'));
     const lrHidden = await page.$$eval('table.loci .evidence', (cells) => cells.every((c) => getComputedStyle(c).display === 'none'));
     check(lrHidden, 'blind mode hides the per-locus LR');
-    await page.click('aria/Show scores and rank[role="button"]');
+    await click(page, 'aria/Show scores and rank[role="button"]');
     const lrs = await page.$$eval('table.loci tbody tr', (trs) => trs.map((tr) => tr.lastElementChild.textContent));
     const th01 = Number(byLocus.TH01 && lrs[rows.indexOf(byLocus.TH01)]);
     check(th01 > 1 && lrs[rows.indexOf(byLocus.AMEL)] === '—', 'the per-locus LR shows when asked (TH01 ' + th01 + ')');
@@ -122,11 +122,11 @@ function overlayPixels(page) {
     }, { timeout: 15000 });
     const before = await overlayPixels(page);
     check(before.drawn > 100 && before.green > 20, 'minutiae and green pair lines are drawn: ' + JSON.stringify(before));
-    await page.click('aria/Zoom in[role="button"]');
+    await click(page, 'aria/Zoom in[role="button"]');
     const zoomed = await overlayPixels(page);
     check(zoomed.hash !== before.hash && zoomed.drawn > 0, 'the overlay follows the zoom');
     await screenshot(page, 'candidate-dna-finger', true);
-    await page.click('aria/Minutiae and pairs[role="button"]');
+    await click(page, 'aria/Minutiae and pairs[role="button"]');
     const off = await overlayPixels(page);
     check(off.drawn === 0, 'the overlay can be switched off');
     await context.close();

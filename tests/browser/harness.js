@@ -116,6 +116,25 @@ async function screenshot(page, name, fullPage = false) {
   await page.screenshot({ path: path.join(dir, name + '.png'), fullPage });
 }
 
+// Clicks what `target` (a selector or an element handle) names, as a user would, once it is
+// visible and laid out. Puppeteer computes the click point from the element's boxes; while the
+// page is still laying out (images arriving, a list re-rendered) that can find no box and throw
+// "Node is either not clickable or not an Element". Such a click is tried again after the page
+// has drawn two more frames, at most five times; any other error is thrown at once.
+async function click(page, target, options = {}) {
+  await page.bringToFront();
+  for (let attempt = 1; ; attempt += 1) {
+    const element = typeof target === 'string' ? await page.waitForSelector(target, { visible: true }) : target;
+    try {
+      await element.click(options);
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !/not clickable/.test(String(error && error.message))) throw error;
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    }
+  }
+}
+
 let failures = 0;
 function check(condition, message) {
   if (condition) {
@@ -127,4 +146,4 @@ function check(condition, message) {
 }
 function failed() { return failures; }
 
-module.exports = { SKIP, skip, browserTools, launch, Store, serve, http, check, failed, screenshot };
+module.exports = { SKIP, skip, browserTools, launch, Store, serve, http, check, failed, screenshot, click };

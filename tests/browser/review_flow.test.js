@@ -6,7 +6,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { skip, browserTools, launch, Store, serve, http, check, failed, screenshot } = require('./harness');
+const { skip, browserTools, launch, Store, serve, http, check, failed, screenshot, click } = require('./harness');
 
 const abis = process.argv[2];
 if (!abis || !fs.existsSync(abis)) { console.log('usage: node review_flow.test.js ABIS_BINARY'); process.exit(2); }
@@ -32,7 +32,7 @@ async function signIn(browser, base, key) {
   await page.goto(base + '/');
   const box = await page.waitForSelector('aria/API key[role="textbox"]');
   await box.type(key);
-  await Promise.all([page.waitForNavigation(), page.click('aria/Sign in[role="button"]')]);
+  await Promise.all([page.waitForNavigation(), click(page, 'aria/Sign in[role="button"]')]);
   await page.waitForSelector('aria/Sign out[role="button"]');
   return { context, page };
 }
@@ -46,10 +46,10 @@ async function openCandidate(page, base, id) {
 
 async function decide(page, reason, button) {
   const box = await page.waitForSelector('aria/Reason[role="textbox"]');
-  await box.click({ clickCount: 3 });
+  await click(page, box, { clickCount: 3 });
   await box.type(reason);
   const before = await page.$eval('#status', (el) => el.textContent);
-  await page.click(`aria/${button}[role="button"]`);
+  await click(page, `aria/${button}[role="button"]`);
   await page.waitForFunction((old) => {
     const text = document.getElementById('status').textContent;
     return text && text !== old;
@@ -130,7 +130,7 @@ async function noPayloadRan(page, where) {
       'both aligned face crops are loaded: ' + JSON.stringify(crops) + ' ' + JSON.stringify(noCrop));
     const hidden = await second.page.$$eval('.scores', (nodes) => nodes.every((n) => n.classList.contains('hidden')));
     check(hidden, 'blind mode hides the scores and rank at first');
-    await second.page.click('aria/Show scores and rank[role="button"]');
+    await click(second.page, 'aria/Show scores and rank[role="button"]');
     const scoresText = await second.page.$eval('#scores', (el) => (el.classList.contains('hidden') ? '' : el.textContent));
     check(/log-likelihood ratio/.test(scoresText) && /Rank 1/.test(scoresText), 'the scores show when asked');
     const evidence = await second.page.$$eval('.evidence', (nodes) => nodes.map((n) => (n.classList.contains('hidden') ? '' : n.textContent)));
@@ -139,7 +139,7 @@ async function noPayloadRan(page, where) {
     const facts = await second.page.$eval('#facts', (el) => el.textContent);
     check(facts.includes(PAYLOADS.person1), 'the candidate page shows the person id as text');
     // Without a reason nothing is sent.
-    await second.page.click('aria/Confirm[role="button"]');
+    await click(second.page, 'aria/Confirm[role="button"]');
     await second.page.waitForFunction(() => /reason is required/.test(document.getElementById('status').textContent));
     check(true, 'a decision without a reason is not sent');
     await screenshot(second.page, 'candidate', true);
@@ -186,19 +186,19 @@ async function noPayloadRan(page, where) {
     // Watchlist entries: added with authority and expiry, listed as text, ended with a reason.
     await third.page.goto(base + '/ui/watchlists');
     await (await third.page.waitForSelector('aria/Watchlist[role="textbox"]')).type('wanted');
-    await third.page.click('aria/Show entries[role="button"]');
+    await click(third.page, 'aria/Show entries[role="button"]');
     await third.page.waitForFunction(() => /on wanted/.test(document.getElementById('status').textContent));
     await (await third.page.waitForSelector('aria/Person id[role="textbox"]')).type(PAYLOADS.person2);
     await (await third.page.waitForSelector('aria/Authority reference[role="textbox"]')).type('WARRANT-1');
     await (await third.page.waitForSelector('aria/Reason[role="textbox"]')).type(PAYLOADS.comment);
     await third.page.$eval('#add-expires', (input) => { input.value = '2099-12-31'; });
-    await third.page.click('aria/Add entry[role="button"]');
+    await click(third.page, 'aria/Add entry[role="button"]');
     await third.page.waitForFunction(() => /added/.test(document.getElementById('status').textContent));
     const entries = await third.page.$eval('#entries', (el) => el.textContent);
     check(entries.includes(PAYLOADS.person2) && entries.includes(PAYLOADS.comment) && entries.includes('ACTIVE'),
       'a watchlist entry is added and listed as text');
     await (await third.page.waitForSelector('aria/Reason for ending entry 1[role="textbox"]')).type('warrant withdrawn');
-    await third.page.click('aria/End entry 1[role="button"]');
+    await click(third.page, 'aria/End entry 1[role="button"]');
     await third.page.waitForFunction(() => /ended/.test(document.getElementById('status').textContent));
     const ended = await third.page.$eval('#entries', (el) => el.textContent);
     check(ended.includes('ENDED') && ended.includes('warrant withdrawn'), 'the entry is ended with its reason');
@@ -213,18 +213,18 @@ async function noPayloadRan(page, where) {
     const auditor = await signIn(browser, base, store.keys.auditor1);
     await auditor.page.goto(base + '/ui/audit');
     await auditor.page.waitForSelector('aria/Sign out[role="button"]');
-    await auditor.page.click('aria/Verify the chain[role="button"]');
+    await click(auditor.page, 'aria/Verify the chain[role="button"]');
     await auditor.page.waitForFunction(() => /intact|BROKEN/.test(document.getElementById('verification').textContent));
     check(/intact/.test(await auditor.page.$eval('#verification', (el) => el.textContent)), 'the auditor verifies the chain: intact');
     await (await auditor.page.waitForSelector('aria/Action[role="textbox"]')).type('candidate.image.read');
-    await auditor.page.click('aria/Show entries[role="button"]');
+    await click(auditor.page, 'aria/Show entries[role="button"]');
     await auditor.page.waitForFunction(() => /matching/.test(document.getElementById('status').textContent));
     const rows = await auditor.page.$$eval('#entries tr', (trs) => trs.length);
     check(rows >= 4, 'the audit log filtered by action lists the image views (' + rows + ')');
     await screenshot(auditor.page, 'audit');
     await auditor.page.goto(base + '/ui/subjects');
     await (await auditor.page.waitForSelector('aria/Person id[role="textbox"]')).type(PAYLOADS.person1);
-    await auditor.page.click('aria/Show report[role="button"]');
+    await click(auditor.page, 'aria/Show report[role="button"]');
     await auditor.page.waitForFunction(() => /Report for/.test(document.getElementById('status').textContent));
     const subject = await auditor.page.$eval('#report', (el) => el.textContent);
     check(subject.includes('Searches that returned the person (1)') && subject.includes('candidate.image.read') &&

@@ -4,7 +4,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { browserTools, launch, Store, serve, http, check, failed, screenshot } = require('./harness');
+const { browserTools, launch, Store, serve, http, check, failed, screenshot, click } = require('./harness');
 
 const abis = process.argv[2];
 if (!abis || !fs.existsSync(abis)) { console.log('usage: node session_security.test.js ABIS_BINARY'); process.exit(2); }
@@ -17,7 +17,7 @@ async function signIn(browser, base, key) {
   const page = await context.newPage();
   await page.goto(base + '/');
   await (await page.waitForSelector('aria/API key[role="textbox"]')).type(key);
-  await Promise.all([page.waitForNavigation(), page.click('aria/Sign in[role="button"]')]);
+  await Promise.all([page.waitForNavigation(), click(page, 'aria/Sign in[role="button"]')]);
   await page.waitForSelector('aria/Sign out[role="button"]');
   return { context, page };
 }
@@ -55,7 +55,7 @@ async function signIn(browser, base, key) {
       check(first.headers()['content-security-policy'] === CSP, 'the browser receives the CSP');
       await screenshot(page, 'signin');
       await (await page.waitForSelector('aria/API key[role="textbox"]')).type('abis_0000000000000000_' + '0'.repeat(64));
-      await Promise.all([page.waitForNavigation(), page.click('aria/Sign in[role="button"]')]);
+      await Promise.all([page.waitForNavigation(), click(page, 'aria/Sign in[role="button"]')]);
       const alert = await page.$eval('[role="alert"]', (el) => el.textContent);
       check(/not accepted/.test(alert), 'a wrong key is refused on the page: ' + alert);
       check((await page.cookies()).length === 0, 'and no cookie is set');
@@ -80,7 +80,7 @@ async function signIn(browser, base, key) {
     const wrong = await page.evaluate(async () => (await fetch('/ui/api/session/end',
       { method: 'POST', headers: { 'X-CSRF-Token': 'f'.repeat(64) } })).status);
     check(wrong === 403, 'a wrong CSRF token is refused (' + wrong + ')');
-    await Promise.all([page.waitForNavigation(), page.click('aria/Sign out[role="button"]')]);
+    await Promise.all([page.waitForNavigation(), click(page, 'aria/Sign out[role="button"]')]);
     check(new URL(page.url()).pathname === '/', 'sign-out returns to the sign-in page');
     const after = await http(base + '/ui/api/session', { headers: { Cookie: 'abis_session=' + cookie.value } });
     check(after.status === 401, 'the ended session is refused afterwards (' + after.status + ')');
