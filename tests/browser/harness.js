@@ -130,6 +130,7 @@ async function click(page, target, options = {}) {
       return;
     } catch (error) {
       if (attempt >= 5 || !/not clickable/.test(String(error && error.message))) throw error;
+      console.log('note click on ' + (typeof target === 'string' ? target : 'an element') + ' tried again: ' + error.message);
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     }
   }
