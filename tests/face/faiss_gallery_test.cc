@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -373,6 +374,32 @@ std::vector<std::int64_t> Ids(int count) {
 
 std::string TempPath(const std::string& name) {
   return (std::filesystem::path(::testing::TempDir()) / ("abis_face_" + name + "_" + std::to_string(::getpid()))).string();
+}
+
+// EncodeSigns (vectorised where the CPU allows) equals its definition, bit i set when x_i > 0, at
+// every dimension around the word and vector widths, with zeros, negative zeros, denormals, the
+// extremes and infinities among random values.
+TEST(InnerProductKernelTest, SignCodesEqualTheScalarDefinition) {
+  std::mt19937 random(44);
+  std::normal_distribution<float> normal;
+  const float edges[] = {0.0f, -0.0f, 1e-40f, -1e-40f, std::numeric_limits<float>::min(),
+                         -std::numeric_limits<float>::min(), std::numeric_limits<float>::max(),
+                         -std::numeric_limits<float>::max(), std::numeric_limits<float>::infinity(),
+                         -std::numeric_limits<float>::infinity()};
+  for (const std::size_t dimension : {1u, 7u, 8u, 9u, 63u, 64u, 65u, 127u, 128u, 512u, 515u}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> x(dimension);
+      for (float& value : x) {
+        value = random() % 3 == 0 ? edges[random() % std::size(edges)] : normal(random);
+      }
+      std::vector<std::uint64_t> expected(SignWords(dimension), 0), actual(SignWords(dimension), ~std::uint64_t{0});
+      for (std::size_t i = 0; i < dimension; ++i) {
+        if (x[i] > 0.0f) expected[i / 64] |= std::uint64_t{1} << (i % 64);
+      }
+      EncodeSigns(x.data(), dimension, actual.data());
+      ASSERT_EQ(actual, expected) << "dimension " << dimension << ", trial " << trial;
+    }
+  }
 }
 
 TEST(InnerProductKernelTest, IntegerKernelsEqualTheScalarSums) {
