@@ -15,9 +15,27 @@
 #include "faiss_row_store.h"
 #include "faiss_search_parameters.h"
 #include "hnsw_candidate_selector.h"
+#include "inner_product_kernel.h"
 #include "sign_scan_selector.h"
 
 namespace abis::face {
+
+namespace {
+
+// Search answers: (reference id, cosine), best first.
+using ScoredIds = std::vector<std::pair<std::int64_t, float>>;
+
+// Rows read from a snapshot file at once by an exact scan of deferred rows (32 MB at 512-d).
+constexpr std::size_t kExactScanRowsPerRead = 16384;
+
+// The raw-vector searches (benchmarks) answer nothing when deferred rows cannot be read; Search
+// reports the error.
+std::vector<std::pair<std::int64_t, float>> FoundOrNone(Result<std::vector<std::pair<std::int64_t, float>>> found) {
+  if (!found.ok()) return {};
+  return std::move(found).value();
+}
+
+}  // namespace
 
 struct FaissFaceGallery::Impl {
   std::string model_id;
@@ -55,14 +73,18 @@ struct FaissFaceGallery::Impl {
   }
 
   // Selects candidates with the parameters' method and re-ranks them exactly; best k first.
-  std::vector<std::pair<std::int64_t, float>> Search(std::span<const float> query,
-                                                     const FaceSearchParameters& parameters) const {
-    if (parameters.k == 0 || query.size() != rows.dimension()) return {};
+  // Fails (kDataLoss) only when deferred rows cannot be read from the snapshot file.
+  Result<std::vector<std::pair<std::int64_t, float>>> Search(std::span<const float> query,
+                                                             const FaceSearchParameters& parameters) const {
+    if (parameters.k == 0 || query.size() != rows.dimension()) return std::vector<std::pair<std::int64_t, float>>{};
     switch (parameters.method) {
-      case FaceSearchMethod::kExact: return ExactScan(rows, query, parameters.k);
+      case FaceSearchMethod::kExact:
+        if (rows.deferred()) return ExactScanOfDeferredRows(query, parameters.k);
+        return ExactScan(rows, query, parameters.k);
       case FaceSearchMethod::kSignScan: {
         const std::size_t keep = std::max(parameters.k, parameters.sign_scan_candidates);
         const std::vector<std::size_t> shortlist = SignScanShortlist(rows, query, keep, parameters.sign_scan_slices);
+        if (rows.deferred()) return RerankDeferredRows(query, shortlist, parameters.k);
         return RerankExactly(rows, query, shortlist, parameters.k);
       }
       case FaceSearchMethod::kHnsw: {
@@ -71,7 +93,46 @@ struct FaissFaceGallery::Impl {
         return RerankExactly(rows, query, candidates, parameters.k);
       }
     }
-    return {};
+    return std::vector<std::pair<std::int64_t, float>>{};
+  }
+
+  // RerankExactly over rows whose vectors may be in the snapshot file: the candidates' vectors are
+  // read into a row store of their own and re-ranked there (the same kernel, the same scores).
+  Result<std::vector<std::pair<std::int64_t, float>>> RerankDeferredRows(std::span<const float> query,
+                                                                         std::span<const std::size_t> candidate_rows,
+                                                                         std::size_t k) const {
+    std::vector<float> vectors(candidate_rows.size() * rows.dimension());
+    ABIS_RETURN_IF_ERROR(rows.CopyRows(candidate_rows, vectors.data()));
+    std::vector<std::int64_t> ids;
+    ids.reserve(candidate_rows.size());
+    for (const std::size_t row : candidate_rows) ids.push_back(rows.IdOf(row));
+    FaceRowStore read(dimension);
+    read.Append(ids, vectors);
+    std::vector<std::size_t> all(ids.size());
+    for (std::size_t row = 0; row < all.size(); ++row) all[row] = row;
+    return RerankExactly(read, query, all, k);
+  }
+
+  // ExactScan over deferred rows (a gallery loaded on demand above exact_search_max that removals
+  // took below it): each piece of rows re-ranked as above, the pieces' best k merged (score
+  // descending, then id, as ExactScan orders).
+  Result<std::vector<std::pair<std::int64_t, float>>> ExactScanOfDeferredRows(std::span<const float> query,
+                                                                              std::size_t k) const {
+    std::vector<std::pair<std::int64_t, float>> best;
+    std::vector<std::size_t> piece;
+    for (std::size_t begin = 0; begin < rows.size(); begin += kExactScanRowsPerRead) {
+      piece.clear();
+      for (std::size_t row = begin; row < std::min(rows.size(), begin + kExactScanRowsPerRead); ++row)
+        piece.push_back(row);
+      ABIS_ASSIGN_OR_RETURN(ScoredIds found, RerankDeferredRows(query, piece, k));
+      best.insert(best.end(), found.begin(), found.end());
+    }
+    const auto higher = [](const auto& a, const auto& b) {
+      return a.second > b.second || (a.second == b.second && a.first < b.first);
+    };
+    std::sort(best.begin(), best.end(), higher);
+    if (best.size() > k) best.resize(k);
+    return best;
   }
 
   void RemoveRow(std::int64_t id) {
@@ -164,8 +225,10 @@ const char* FaissFaceGallery::search_method() const {
 
 namespace {
 
-constexpr std::uint64_t kFaceStateMagic = 0x3153474641534942 ^ 0x0000000000000600;  // face state, format 1
-constexpr std::size_t kFaceStateRowsPerChunk = 16384;
+// Format 2 (issue 20): the sign codes are stored after the ids, so a load computes nothing and a
+// load on demand can leave the float rows in the file. A format-1 state (ids then rows) is
+// refused as another format: its snapshot is deleted and the index rebuilt.
+constexpr std::uint64_t kFaceStateMagic = 0x3153474641534942 ^ 0x0000000000000700;  // face state, format 2
 
 }  // namespace
 
@@ -175,7 +238,10 @@ Status FaissFaceGallery::SaveState(GalleryStateWriter& out) const {
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, std::span<const char>(impl_->model_id)));
   ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.size()));
   ABIS_RETURN_IF_ERROR(WriteStateArray(out, rows.ids()));
-  return WriteStateArray(out, rows.Rows());
+  ABIS_RETURN_IF_ERROR(WriteStateWord(out, rows.sign_words()));
+  ABIS_RETURN_IF_ERROR(
+      WriteStateArray(out, std::span<const std::uint64_t>(rows.SignCodes(), rows.size() * rows.sign_words())));
+  return rows.SaveRows(out);
 }
 
 Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
@@ -199,17 +265,20 @@ Status FaissFaceGallery::LoadState(GalleryStateReader& in) {
   if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("face gallery state: row count out of range");
   std::vector<std::int64_t> ids;
   ABIS_RETURN_IF_ERROR(ReadStateArray(in, ids, count));
-  // Rows come in chunks, so loading needs one chunk of scratch beside the gallery, not a copy.
-  FaissFaceGallery loaded(impl_->model_id, impl_->dimension, impl_->options, impl_->calibration);
-  std::vector<float> chunk;
-  for (std::size_t begin = 0; begin < ids.size(); begin += kFaceStateRowsPerChunk) {
-    const std::size_t rows = std::min(kFaceStateRowsPerChunk, ids.size() - begin);
-    ABIS_RETURN_IF_ERROR(ReadStateArray(in, chunk, rows * dimension));
-    Status added = loaded.AddVectors(std::span<const std::int64_t>(ids).subspan(begin, rows), chunk);
-    if (!added.ok()) return Status::DataLoss("face gallery state: " + added.message());
-  }
-  if (loaded.size() != ids.size()) return Status::DataLoss("face gallery state: a reference id appears twice");
-  impl_ = std::move(loaded.impl_);
+  ABIS_ASSIGN_OR_RETURN(std::uint64_t sign_words, ReadStateWord(in));
+  if (sign_words != SignWords(dimension)) return Status::DataLoss("face gallery state: sign codes of another size");
+  std::vector<std::uint64_t> sign_codes;
+  ABIS_RETURN_IF_ERROR(ReadStateArray(in, sign_codes, count * sign_words));
+  // The float rows stay in the file (read per search: the shortlist's rows) only where a search
+  // needs few of them: the sign scan of a gallery above exact_search_max. Exact search reads every
+  // row and an HNSW graph is built over them, so those load whole.
+  const bool may_defer =
+      count > impl_->options.exact_search_max && impl_->options.large_gallery_method == LargeGalleryMethod::kSignScan;
+  auto loaded = std::make_unique<Impl>(impl_->model_id, impl_->dimension, impl_->options, impl_->calibration);
+  Status rows_loaded = loaded->rows.Load(std::move(ids), std::move(sign_codes), in, may_defer);
+  if (!rows_loaded.ok()) return Status::DataLoss("face gallery state: " + rows_loaded.message());
+  loaded->Rebalance();
+  impl_ = std::move(loaded);
   return Status::Ok();
 }
 
@@ -232,7 +301,7 @@ FaissGalleryMemory FaissFaceGallery::MemoryUse() const {
 
 std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorExact(std::span<const float> query,
                                                                                 std::size_t k) const {
-  return impl_->Search(query, impl_->Parameters(FaceSearchMethod::kExact, k));
+  return FoundOrNone(impl_->Search(query, impl_->Parameters(FaceSearchMethod::kExact, k)));
 }
 
 std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorSignScan(std::span<const float> query,
@@ -242,14 +311,14 @@ std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVectorSignSc
   FaceSearchParameters parameters = impl_->Parameters(FaceSearchMethod::kSignScan, k);
   parameters.sign_scan_candidates = candidates;
   if (threads > 0) parameters.sign_scan_slices = static_cast<std::size_t>(threads);
-  return impl_->Search(query, parameters);
+  return FoundOrNone(impl_->Search(query, parameters));
 }
 
 std::vector<std::pair<std::int64_t, float>> FaissFaceGallery::SearchVector(std::span<const float> query, std::size_t k,
                                                                            int ef_search) const {
   FaceSearchParameters parameters = impl_->Parameters(impl_->Method(), k);
   if (ef_search > 0) parameters.hnsw_ef_search = static_cast<std::size_t>(ef_search);
-  return impl_->Search(query, parameters);
+  return FoundOrNone(impl_->Search(query, parameters));
 }
 
 Result<std::vector<Candidate>> FaissFaceGallery::Search(const BiometricTemplate& probe,
@@ -262,8 +331,10 @@ Result<std::vector<Candidate>> FaissFaceGallery::Search(const BiometricTemplate&
   if (embedding.values.size() != static_cast<std::size_t>(impl_->dimension)) {
     return Status::InvalidArgument("face probe has dimension " + std::to_string(embedding.values.size()));
   }
+  ABIS_ASSIGN_OR_RETURN(const ScoredIds found,
+                        impl_->Search(embedding.values, impl_->Parameters(impl_->Method(), max_candidates)));
   std::vector<Candidate> candidates;
-  for (const auto& [id, score] : SearchVector(embedding.values, max_candidates)) {
+  for (const auto& [id, score] : found) {
     Candidate candidate;
     candidate.reference_id = id;
     candidate.score = score;

@@ -155,6 +155,19 @@ __attribute__((target("avx2,fma"))) std::int32_t InnerProductInt8Avx2(const std:
   return total;
 }
 
+// Sign codes 8 floats at a time: the sign bits of (x > 0) for 8 lanes (ordered compare: false for
+// NaN and for -0.0, as the scalar x > 0.0f), placed at the lanes' bit positions.
+__attribute__((target("avx2"))) void EncodeSignsAvx2(const float* x, std::size_t dimension, std::uint64_t* words) {
+  const __m256 zero = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= dimension; i += 8) {
+    const auto mask =
+        static_cast<std::uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), zero, _CMP_GT_OQ)));
+    words[i / 64] |= std::uint64_t{mask} << (i % 64);
+  }
+  for (; i < dimension; ++i) words[i / 64] |= std::uint64_t{x[i] > 0.0f} << (i % 64);
+}
+
 bool DetectAvx2() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -214,9 +227,13 @@ std::size_t SignWords(std::size_t dimension) { return (dimension + 63) / 64; }
 
 void EncodeSigns(const float* x, std::size_t dimension, std::uint64_t* words) {
   std::fill(words, words + SignWords(dimension), std::uint64_t{0});
-  for (std::size_t i = 0; i < dimension; ++i) {
-    if (x[i] > 0.0f) words[i / 64] |= std::uint64_t{1} << (i % 64);
+#if defined(__x86_64__)
+  if (kHasAvx2) {
+    EncodeSignsAvx2(x, dimension, words);
+    return;
   }
+#endif
+  for (std::size_t i = 0; i < dimension; ++i) words[i / 64] |= std::uint64_t{x[i] > 0.0f} << (i % 64);
 }
 
 }  // namespace abis::face

@@ -42,6 +42,8 @@ void HammingDistances(const std::uint64_t* query, const std::uint64_t* codes, st
 // Two vectors' similarity on the codes is 1 - 2 * hamming / d, monotone in the Hamming distance
 // (for random directions the expected value is 1 - 2 * angle / pi).
 std::size_t SignWords(std::size_t dimension);
+// Vectorised (AVX2, 8 floats per step) when the CPU has it: 0.34 s for 1M 512-d rows on the
+// shared 2-core VM against 4.5 s for the scalar loop of before (docs/notes/cli_search_1m_2026-12-08.md).
 // REQUIRES: `dimension` readable floats behind x, SignWords(dimension) writable words.
 void EncodeSigns(const float* x, std::size_t dimension, std::uint64_t* words);
 

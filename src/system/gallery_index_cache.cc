@@ -30,6 +30,9 @@ struct GalleryIndexCache::Entry {
   std::map<std::int64_t, std::pair<std::string, QuarantinedTemplate>> quarantine;
   std::vector<QuarantinedTemplate> quarantined;  // the values of `quarantine`, for views
   std::size_t skipped = 0;
+  // The store's audit chain head read after `generation` (GalleryIndexSnapshotContent::audit_seq).
+  std::int64_t audit_seq = 0;
+  std::string audit_hash;
   // Snapshots: whether a first build may still load one (private builds never do), whether the
   // index has one on disk, and templates added or removed since it was loaded or written.
   bool may_load_snapshot = true;
@@ -72,6 +75,15 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   }
   // The generation the entry's bookkeeping is exact at (0: unknown; the whole gallery is listed).
   std::int64_t since = entry.index ? entry.generation : 0;
+  // The audit head, read after the caller read `generation` (in the same read transaction): it
+  // covers at least every gallery change up to `generation`, so it anchors the index's history.
+  // Unknown (no anchor) when it cannot be read.
+  std::int64_t audit_seq = 0;
+  std::string audit_hash;
+  if (Result<AuditHead> head = store.ReadAuditHead(); head.ok()) {
+    audit_seq = head->entry_count;
+    audit_hash = head->last_hash;
+  }
   if (snapshots && entry.may_load_snapshot && !entry.index) {
     entry.may_load_snapshot = false;
     std::unique_ptr<ModalityGallery> loaded = engine.NewGallery();
@@ -87,10 +99,19 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
         entry.seal_of_template.emplace(item.template_id, std::move(item.seal_id));
         entry.templates_of_person[item.person_id].push_back(item.template_id);
       }
-      // A loaded snapshot is checked against a listing of the whole gallery, not caught up through
-      // the change log from its generation: a store restored from a backup can reach that
-      // generation again along another history (the log cannot tell), and the snapshot only counts
-      // the templates it left out (another algorithm's, quarantined).
+      // A loaded snapshot is caught up through the change log from its generation only when the
+      // store's audit chain holds the snapshot's anchor: a store restored from a backup can reach
+      // that generation again along another history (the log cannot tell; the chain can, as every
+      // gallery change appends an audit entry in its transaction). Otherwise, or when it left
+      // templates out (another algorithm's, quarantined: it only counts them), it is checked
+      // against a listing of the whole gallery.
+      if (content->skipped_templates == 0 && content->audit_seq > 0 && !content->audit_hash.empty()) {
+        Result<std::string> hash = store.AuditEntryHashAt(content->audit_seq);
+        if (hash.ok() && *hash == content->audit_hash) {
+          since = content->generation;
+          ++stats_.snapshots_anchored;
+        }
+      }
       entry.has_snapshot = true;
       ++stats_.snapshots_loaded;
     } else if (content.status().code() != StatusCode::kNotFound) {
@@ -246,6 +267,8 @@ Status GalleryIndexCache::Refresh(Entry& entry, Store& store, const ModalityEngi
   for (const auto& [template_id, item] : entry.quarantine) entry.quarantined.push_back(item.second);
   entry.skipped = skipped;
   entry.generation = generation;
+  entry.audit_seq = audit_seq;
+  entry.audit_hash = std::move(audit_hash);
   std::lock_guard lock(mutex_);
   ++stats_.refreshes;
   stats_.templates_decrypted += decrypted;
@@ -402,6 +425,8 @@ SnapshotSaveReport GalleryIndexCache::SaveSnapshots(const SnapshotSavePolicy& po
     // Quarantined templates count too: a loader that finds any left out lists the whole gallery
     // (the snapshot keeps no per-person account of them), so that it meets them again.
     content.skipped_templates = entry->skipped + entry->quarantine.size();
+    content.audit_seq = entry->audit_seq;
+    content.audit_hash = entry->audit_hash;
     content.templates.reserve(entry->person_of_template.size());
     for (const auto& [template_id, person_id] : entry->person_of_template) {
       const auto seal = entry->seal_of_template.find(template_id);

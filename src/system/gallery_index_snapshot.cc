@@ -18,7 +18,10 @@
 namespace abis {
 namespace {
 
-constexpr std::uint64_t kContentFormat = 1;
+// Format 2 adds the audit anchor (GalleryIndexSnapshotContent::audit_seq, audit_hash); a format-1
+// snapshot is discarded and rebuilt.
+constexpr std::uint64_t kContentFormat = 2;
+constexpr std::size_t kMaxAuditHashBytes = 128;
 constexpr std::size_t kMaxSealIdBytes = 256;
 constexpr std::string_view kSuffix = ".snap";
 
@@ -242,6 +245,11 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
   ABIS_RETURN_IF_ERROR(WriteWord(*out, kContentFormat));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.generation)));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, content.skipped_templates));
+  if (content.audit_hash.size() > kMaxAuditHashBytes) return Status::InvalidArgument("an audit hash over 128 bytes");
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.audit_seq)));
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, content.audit_hash.size()));
+  ABIS_RETURN_IF_ERROR(
+      out->Write({reinterpret_cast<const std::uint8_t*>(content.audit_hash.data()), content.audit_hash.size()}));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, content.templates.size()));
   for (const SnapshotTemplate& item : content.templates) {
     if (item.seal_id.size() > kMaxSealIdBytes) return Status::InvalidArgument("a seal id longer than 256 bytes");
@@ -293,6 +301,14 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
                               " predates an erasure (generation " + std::to_string(floor) + ")");
     }
     ABIS_ASSIGN_OR_RETURN(content.skipped_templates, ReadWord(*in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_seq, ReadWord(*in));
+    ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_hash_size, ReadWord(*in));
+    if (audit_seq > (std::uint64_t{1} << 62) || audit_hash_size > kMaxAuditHashBytes) {
+      return Status::DataLoss("snapshot audit anchor out of range");
+    }
+    content.audit_seq = static_cast<std::int64_t>(audit_seq);
+    content.audit_hash.resize(audit_hash_size);
+    ABIS_RETURN_IF_ERROR(in->Read({reinterpret_cast<std::uint8_t*>(content.audit_hash.data()), audit_hash_size}));
     ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadWord(*in));
     if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("snapshot template count out of range");
     content.templates.reserve(count);

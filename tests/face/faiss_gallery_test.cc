@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -109,8 +110,8 @@ TEST(FaissFaceGalleryTest, ASavedStateLoadsIntoAGalleryThatAnswersTheSame) {
   EXPECT_EQ(other_dimension.size(), 0u);
 }
 
-// The state keeps its byte layout (format 1), so snapshots of older builds still load: magic,
-// dimension, model id length and bytes, row count, ids, then the rows as floats (machine order).
+// The state keeps its byte layout (format 2): magic, dimension, model id length and bytes, row
+// count, ids, sign-code words per row and the codes, then the rows as floats (machine order).
 TEST(FaissFaceGalleryTest, TheSavedStateKeepsItsByteLayout) {
   std::mt19937 random(9);
   FaissFaceGallery gallery("m/1", kDimension, {}, nullptr);
@@ -124,13 +125,21 @@ TEST(FaissFaceGalleryTest, TheSavedStateKeepsItsByteLayout) {
     const auto* bytes = static_cast<const std::uint8_t*>(data);
     expected.insert(expected.end(), bytes, bytes + size);
   };
-  const std::uint64_t header[] = {0x3153474641534942 ^ 0x0000000000000600, kDimension, 3};
+  const std::uint64_t header[] = {0x3153474641534942 ^ 0x0000000000000700, kDimension, 3};
   put(header, sizeof header);
   put("m/1", 3);
   const std::uint64_t count = 2;
   put(&count, sizeof count);
   const std::int64_t ids[] = {7, -3};
   put(ids, sizeof ids);
+  const std::uint64_t sign_words = 1;  // 64 dimensions
+  put(&sign_words, sizeof sign_words);
+  std::uint64_t codes[2] = {0, 0};
+  for (int i = 0; i < kDimension; ++i) {
+    if (a[i] > 0) codes[0] |= std::uint64_t{1} << i;
+    if (b[i] > 0) codes[1] |= std::uint64_t{1} << i;
+  }
+  put(codes, sizeof codes);
   put(a.data(), a.size() * sizeof(float));
   put(b.data(), b.size() * sizeof(float));
   EXPECT_EQ(writer.bytes(), expected);
@@ -138,11 +147,151 @@ TEST(FaissFaceGalleryTest, TheSavedStateKeepsItsByteLayout) {
   FaissFaceGallery empty("m/1", kDimension, {}, nullptr);
   abis::testing::MemoryStateWriter empty_writer;
   ASSERT_TRUE(empty.SaveState(empty_writer).ok());
-  EXPECT_EQ(empty_writer.bytes().size(), 4 * sizeof(std::uint64_t) + 3);  // no ids, no rows
+  EXPECT_EQ(empty_writer.bytes().size(), 5 * sizeof(std::uint64_t) + 3);  // no ids, codes or rows
   FaissFaceGallery loaded("m/1", kDimension, {}, nullptr);
   abis::testing::MemoryStateReader reader(empty_writer.bytes());
   ASSERT_TRUE(loaded.LoadState(reader).ok());
   EXPECT_EQ(loaded.size(), 0u);
+}
+
+// A format-1 state (snapshots of earlier builds: ids then rows, no sign codes) is refused as
+// another format, so its snapshot is deleted and the index rebuilt; it is never trusted.
+TEST(FaissFaceGalleryTest, AFormatOneStateIsRefused) {
+  std::mt19937 random(10);
+  const std::vector<float> a = RandomUnit(random);
+  std::vector<std::uint8_t> state;
+  const auto put = [&state](const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    state.insert(state.end(), bytes, bytes + size);
+  };
+  const std::uint64_t header[] = {0x3153474641534942 ^ 0x0000000000000600, kDimension, 3};
+  put(header, sizeof header);
+  put("m/1", 3);
+  const std::uint64_t count = 1;
+  put(&count, sizeof count);
+  const std::int64_t id = 7;
+  put(&id, sizeof id);
+  put(a.data(), a.size() * sizeof(float));
+  for (const bool defer : {false, true}) {
+    FaissFaceGallery loaded("m/1", kDimension, {}, nullptr);
+    abis::testing::MemoryStateReader reader(state, defer);
+    EXPECT_EQ(loaded.LoadState(reader).code(), StatusCode::kDataLoss);
+    EXPECT_EQ(loaded.size(), 0u);
+  }
+}
+
+// Issue 20 (a CLI search on a 1M store): a sign-scan gallery loaded on demand keeps its float rows
+// in the state's source and reads only the shortlisted ones, and answers exactly as the same
+// gallery loaded whole (same ids, same scores), by the sign scan and by exact search, also after
+// the same adds, replacements and removals on both, down below exact_search_max (its deferred
+// rows then read in whole once the freed ones outgrow the kept), and its saved state is the same.
+// A source that can no longer be read makes a search fail, never answer short.
+TEST(FaissFaceGallerySignScanTest, AGalleryLoadedOnDemandAnswersExactlyAsOneLoadedWhole) {
+  std::mt19937 random(20);
+  FaissGalleryOptions options;
+  options.exact_search_max = 1000;
+  options.sign_scan_candidates = 32;
+  FaissFaceGallery original("m/1", kDimension, options, nullptr);
+  std::vector<std::int64_t> ids;
+  std::vector<float> vectors;
+  for (int i = 0; i < 3000; ++i) {
+    ids.push_back(10'000 + i);
+    const std::vector<float> v = RandomUnit(random);
+    vectors.insert(vectors.end(), v.begin(), v.end());
+  }
+  ASSERT_TRUE(original.AddVectors(ids, vectors).ok());
+  abis::testing::MemoryStateWriter writer;
+  ASSERT_TRUE(original.SaveState(writer).ok());
+
+  FaissFaceGallery whole("m/1", kDimension, options, nullptr);
+  abis::testing::MemoryStateReader whole_reader(writer.bytes());
+  ASSERT_TRUE(whole.LoadState(whole_reader).ok());
+  FaissFaceGallery on_demand("m/1", kDimension, options, nullptr);
+  abis::testing::MemoryStateReader deferring_reader(writer.bytes(), /*defer=*/true);
+  const Status loaded = on_demand.LoadState(deferring_reader);
+  ASSERT_TRUE(loaded.ok()) << loaded.ToString();
+  EXPECT_TRUE(deferring_reader.at_end());
+  EXPECT_EQ(whole.MemoryUse().float_rows, 3000u * kDimension * sizeof(float));
+  EXPECT_EQ(on_demand.MemoryUse().float_rows, 0u);  // the rows stayed in the source
+  EXPECT_EQ(on_demand.MemoryUse().sign_codes, whole.MemoryUse().sign_codes);
+  EXPECT_EQ(deferring_reader.source()->reads(), 0u);
+
+  std::vector<std::vector<float>> probes;
+  for (int i = 0; i < 12; ++i) probes.push_back(RandomUnit(random));
+  const auto expect_same_answers = [&](const char* stage) {
+    SCOPED_TRACE(stage);
+    ASSERT_EQ(on_demand.size(), whole.size());
+    EXPECT_STREQ(on_demand.search_method(), whole.search_method());
+    std::vector<std::vector<float>> asked = probes;
+    for (std::size_t row = 0; row < 3000; row += 397) {  // mated probes of loaded references
+      std::vector<float> mate(vectors.begin() + static_cast<std::ptrdiff_t>(row * kDimension),
+                              vectors.begin() + static_cast<std::ptrdiff_t>((row + 1) * kDimension));
+      std::normal_distribution<float> noise(0.0f, 0.02f);
+      double norm = 0;
+      for (float& x : mate) {
+        x += noise(random);
+        norm += x * x;
+      }
+      for (float& x : mate) x = static_cast<float>(x / std::sqrt(norm));
+      asked.push_back(mate);
+    }
+    for (const std::vector<float>& probe : asked) {
+      const Result<std::vector<Candidate>> expected = whole.Search(Template("m/1", probe), 10);
+      const Result<std::vector<Candidate>> actual = on_demand.Search(Template("m/1", probe), 10);
+      ASSERT_TRUE(expected.ok() && actual.ok()) << actual.status().ToString();
+      ASSERT_EQ(actual->size(), expected->size());
+      for (std::size_t k = 0; k < expected->size(); ++k) {
+        EXPECT_EQ((*actual)[k].reference_id, (*expected)[k].reference_id);
+        EXPECT_EQ((*actual)[k].score, (*expected)[k].score);
+      }
+      EXPECT_EQ(on_demand.SearchVectorExact(probe, 10), whole.SearchVectorExact(probe, 10));
+    }
+  };
+  expect_same_answers("as loaded");
+  EXPECT_GT(deferring_reader.source()->reads(), 0u);
+  EXPECT_EQ(on_demand.MemoryUse().float_rows, 0u);  // searching read rows, kept none
+
+  // The same changes on both: removals (of loaded rows, moving others), additions, replacements.
+  std::vector<float> added;
+  std::vector<std::int64_t> added_ids;
+  for (int i = 0; i < 100; ++i) {
+    added_ids.push_back(20'000 + i);
+    const std::vector<float> v = RandomUnit(random);
+    added.insert(added.end(), v.begin(), v.end());
+  }
+  for (FaissFaceGallery* gallery : {&whole, &on_demand}) {
+    for (int i = 0; i < 200; ++i) gallery->Remove(10'000 + (i * 13) % 3000);
+    ASSERT_TRUE(gallery->AddVectors(added_ids, added).ok());
+    for (int i = 0; i < 50; ++i) {
+      const std::int64_t replaced = 10'000 + (i * 31 + 7) % 3000;
+      ASSERT_TRUE(gallery->AddVector(replaced, std::span<const float>(added).subspan(i * kDimension, kDimension)).ok());
+    }
+    gallery->Remove(20'005);
+  }
+  expect_same_answers("after adds and removes");
+  EXPECT_LT(on_demand.MemoryUse().float_rows, 200u * kDimension * sizeof(float));  // the new rows only
+  abis::testing::MemoryStateWriter whole_again, on_demand_again;
+  ASSERT_TRUE(whole.SaveState(whole_again).ok());
+  ASSERT_TRUE(on_demand.SaveState(on_demand_again).ok());
+  EXPECT_EQ(on_demand_again.bytes(), whole_again.bytes());
+
+  // Down below exact_search_max: exact search; the kept rows are read in once freed slots
+  // outnumber them (2 * rows + 1024).
+  for (FaissFaceGallery* gallery : {&whole, &on_demand}) {
+    for (int i = 0; i < 3000; ++i) {
+      if (i % 4 != 0) gallery->Remove(10'000 + i);
+    }
+  }
+  EXPECT_STREQ(on_demand.search_method(), "exact");
+  expect_same_answers("below exact_search_max");
+  EXPECT_GT(on_demand.MemoryUse().float_rows, 0u);
+
+  // A damaged source: the search fails instead of answering from part of the gallery.
+  FaissFaceGallery damaged("m/1", kDimension, options, nullptr);
+  abis::testing::MemoryStateReader damaged_reader(writer.bytes(), /*defer=*/true);
+  ASSERT_TRUE(damaged.LoadState(damaged_reader).ok());
+  damaged_reader.source()->fail();
+  EXPECT_EQ(damaged.Search(Template("m/1", probes[0]), 5).status().code(), StatusCode::kDataLoss);
 }
 
 TEST(FaissFaceGalleryTest, BulkAddedHnswAgreesWithExactSearchAndKeepsTheCallersThreadCount) {
@@ -225,6 +374,32 @@ std::vector<std::int64_t> Ids(int count) {
 
 std::string TempPath(const std::string& name) {
   return (std::filesystem::path(::testing::TempDir()) / ("abis_face_" + name + "_" + std::to_string(::getpid()))).string();
+}
+
+// EncodeSigns (vectorised where the CPU allows) equals its definition, bit i set when x_i > 0, at
+// every dimension around the word and vector widths, with zeros, negative zeros, denormals, the
+// extremes and infinities among random values.
+TEST(InnerProductKernelTest, SignCodesEqualTheScalarDefinition) {
+  std::mt19937 random(44);
+  std::normal_distribution<float> normal;
+  const float edges[] = {0.0f, -0.0f, 1e-40f, -1e-40f, std::numeric_limits<float>::min(),
+                         -std::numeric_limits<float>::min(), std::numeric_limits<float>::max(),
+                         -std::numeric_limits<float>::max(), std::numeric_limits<float>::infinity(),
+                         -std::numeric_limits<float>::infinity()};
+  for (const std::size_t dimension : {1u, 7u, 8u, 9u, 63u, 64u, 65u, 127u, 128u, 512u, 515u}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> x(dimension);
+      for (float& value : x) {
+        value = random() % 3 == 0 ? edges[random() % std::size(edges)] : normal(random);
+      }
+      std::vector<std::uint64_t> expected(SignWords(dimension), 0), actual(SignWords(dimension), ~std::uint64_t{0});
+      for (std::size_t i = 0; i < dimension; ++i) {
+        if (x[i] > 0.0f) expected[i / 64] |= std::uint64_t{1} << (i % 64);
+      }
+      EncodeSigns(x.data(), dimension, actual.data());
+      ASSERT_EQ(actual, expected) << "dimension " << dimension << ", trial " << trial;
+    }
+  }
 }
 
 TEST(InnerProductKernelTest, IntegerKernelsEqualTheScalarSums) {

@@ -13,7 +13,8 @@
 //    default 8-bit codes (one float scale per vector, 4x smaller than float), and searched by our
 //    own beam search over FAISS's graph (FAISS 1.7.3 ignores a per-call efSearch above the
 //    index's member) on the calling thread. Index builds use `build_threads` OpenMP threads.
-// The float rows are always kept (exact search, re-scoring, removals, rebuilds).
+// The float rows are always kept (exact search, re-scoring, removals, rebuilds), in memory or, after
+// a load on demand, in the snapshot file (see LoadState).
 // Inner products and Hamming distances use inner_product_kernel (vectorised; Debian's FAISS build
 // is scalar). Thread-safety: as ModalityGallery (concurrent Search, exclusive Add/Remove).
 #pragma once
@@ -113,8 +114,12 @@ class FaissFaceGallery : public ModalityGallery {
   const char* search_method() const;
   FaissGalleryMemory MemoryUse() const;
   std::size_t MemoryBytes() const override;  // MemoryUse's parts plus the ids and their map
-  // Snapshots (ModalityGallery): the ids and float rows; loading re-adds them in chunks (sign
-  // codes are recomputed, an HNSW graph rebuilt). Another model or dimension is kDataLoss.
+  // Snapshots (ModalityGallery): the ids, sign codes and float rows (state format 2; a format-1
+  // state, without codes, is kDataLoss, as is another model or dimension). Loading computes no
+  // code (an HNSW graph is rebuilt). From a reader that defers (a process that searches once), a
+  // sign-scan gallery above exact_search_max leaves its float rows in the snapshot file and each
+  // search reads only its shortlist's rows (faiss_row_store.h); it answers exactly as one loaded
+  // whole, also after adds and removes, and Search fails (kDataLoss) when the rows cannot be read.
   Status SaveState(GalleryStateWriter& out) const override;
   Status LoadState(GalleryStateReader& in) override;
 

@@ -2,7 +2,9 @@
 // store (decrypting every template) and afterwards brought up to date by difference: templates
 // that appeared are decrypted and added, templates that disappeared are removed. The difference
 // is taken over the persons the store's change log names since the index's generation (only
-// their templates are listed); over the whole gallery when the log does not reach back that far. Whether an index
+// their templates are listed); over the whole gallery when the log does not reach back that far,
+// and for an index loaded from a snapshot whose audit anchor the store's audit chain does not hold
+// (a store restored from a backup; GalleryIndexSnapshotContent::audit_seq). Whether an index
 // is current is decided by the store's gallery generation (Store::GalleryGeneration), read in the
 // search's own snapshot, so a search always sees exactly the gallery of its snapshot.
 // One cache may be shared by every AbisSystem of a process (the service's connection pool):
@@ -82,7 +84,10 @@ struct GalleryIndexCacheStats {
   std::int64_t private_builds = 0;         // searches whose snapshot was older than the cached index
   std::int64_t templates_quarantined = 0;  // times a damaged template was put in quarantine
   std::int64_t snapshots_loaded = 0;       // first builds served by a snapshot
-  std::int64_t snapshots_discarded = 0;    // snapshots refused (and deleted) on loading
+  // Of those, snapshots whose audit anchor the store's chain holds (caught up through the change
+  // log from their generation instead of checked against the whole gallery).
+  std::int64_t snapshots_anchored = 0;
+  std::int64_t snapshots_discarded = 0;  // snapshots refused (and deleted) on loading
   std::int64_t snapshots_written = 0;
   // Refreshes that listed the whole gallery (first builds, or the store's change log did not
   // reach back to the index's generation), and refreshes that listed only the persons changed

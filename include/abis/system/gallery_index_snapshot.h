@@ -43,6 +43,13 @@ struct GalleryIndexSnapshotContent {
   std::int64_t generation = 0;
   std::vector<SnapshotTemplate> templates;
   std::uint64_t skipped_templates = 0;  // left out of the index: another algorithm's, or quarantined
+  // The store's audit chain head read after `generation` in the same store read (0 and "": not
+  // known). A loader trusts the change log from `generation` only when the store's chain holds this
+  // entry at this sequence number: every transaction that changes a gallery appends an audit
+  // entry, so a store restored from a backup that reached `generation` again along another history
+  // has another entry there (a hash chain cannot hold the same entry after another past).
+  std::int64_t audit_seq = 0;
+  std::string audit_hash;
 };
 
 // How Read loads a gallery: wholly into memory (a long-lived process), or leaving the arrays the
