@@ -136,10 +136,15 @@ Status FaceRowStore::SaveRows(GalleryStateWriter& out) const {
 
 Status FaceRowStore::Materialize() {
   if (!slotted_) return Status::Ok();
+  if (!materialize_failure_.ok()) return materialize_failure_;
   std::vector<float> all(size() * dimension_);
   for (std::size_t begin = 0; begin < size(); begin += kRowsPerRead) {
     const std::size_t count = std::min(kRowsPerRead, size() - begin);
-    ABIS_RETURN_IF_ERROR(CopyRowRange(begin, count, all.data() + begin * dimension_));
+    Status read = CopyRowRange(begin, count, all.data() + begin * dimension_);
+    if (!read.ok()) {
+      materialize_failure_ = read;
+      return read;
+    }
   }
   vectors_ = DeferredStateArray<float>();
   vectors_.memory() = std::move(all);

@@ -47,6 +47,10 @@ class FaceRowStore {
   // read from the snapshot file where deferred; kDataLoss when it cannot be read.
   // REQUIRES: every row < size().
   Status CopyRows(std::span<const std::size_t> rows, float* out) const;
+  // The vectors of rows [begin, begin + count) in row order into `out` (count * dimension()
+  // values), runs of consecutive slots read at once; kDataLoss when the file cannot be read.
+  // REQUIRES: begin + count <= size().
+  Status CopyRowRange(std::size_t begin, std::size_t count, float* out) const;
   // 64-bit words per sign code, and every row's code, row after row (size() * sign_words()).
   std::size_t sign_words() const { return sign_words_; }
   const std::uint64_t* SignCodes() const { return sign_codes_.data(); }
@@ -64,16 +68,15 @@ class FaceRowStore {
               bool may_defer);
   // Writes the vectors row after row (size() * dimension() floats), deferred ones read on the way.
   Status SaveRows(GalleryStateWriter& out) const;
-  // Reads every deferred vector into memory (then !deferred()); on failure nothing changes.
+  // Reads every deferred vector into memory (then !deferred()); on failure nothing changes and
+  // later calls fail at once without reading again (the file is damaged or gone: the gallery's
+  // next search fails and the system rebuilds the index).
   Status Materialize();
 
   std::size_t float_bytes() const { return vectors_.memory().size() * sizeof(float); }
   std::size_t sign_code_bytes() const { return sign_codes_.size() * sizeof(std::uint64_t); }
 
  private:
-  // Vectors of rows [begin, begin + count) in row order into `out`.
-  Status CopyRowRange(std::size_t begin, std::size_t count, float* out) const;
-
   std::size_t dimension_;
   std::size_t sign_words_;
   std::vector<std::int64_t> ids_;
@@ -82,6 +85,7 @@ class FaceRowStore {
   // Slotted: row i at slot slot_of_row_[i], the same range for the slot.
   DeferredStateArray<float> vectors_;
   bool slotted_ = false;
+  Status materialize_failure_;  // the first failed Materialize's error (ok: none yet)
   std::vector<std::size_t> slot_of_row_;
   std::vector<std::uint64_t> sign_codes_;
 };

@@ -1,3 +1,5 @@
+#include <string>
+
 #include "abis/modality/engine.h"
 
 namespace abis {
@@ -15,6 +17,18 @@ Result<std::uint64_t> ReadStateWord(GalleryStateReader& in) {
   std::uint64_t word = 0;
   ABIS_RETURN_IF_ERROR(in.Read({reinterpret_cast<std::uint8_t*>(&word), sizeof word}));
   return word;
+}
+
+Status CheckStateCount(const GalleryStateReader& in, std::uint64_t count, std::uint64_t bytes_each,
+                       std::string_view what) {
+  const std::optional<std::uint64_t> left = in.RemainingBytes();
+  if (!left || bytes_each == 0) return Status::Ok();
+  if (count > *left / bytes_each) {
+    return Status::DataLoss("gallery state: " + std::to_string(count) + " " + std::string(what) + " of " +
+                            std::to_string(bytes_each) + " bytes cannot follow in the " + std::to_string(*left) +
+                            " bytes left");
+  }
+  return Status::Ok();
 }
 
 Status ModalityGallery::SaveState(GalleryStateWriter& /*out*/) const {

@@ -18,9 +18,16 @@
 namespace abis {
 namespace {
 
-// Format 2 adds the audit anchor (GalleryIndexSnapshotContent::audit_seq, audit_hash); a format-1
-// snapshot is discarded and rebuilt.
-constexpr std::uint64_t kContentFormat = 2;
+// Format 2 adds the audit anchor (GalleryIndexSnapshotContent::audit_seq, audit_hash) after the
+// skipped count. A snapshot without an anchor is written in format 1, the layout without it, and
+// both are read: a format-1 snapshot written before anchors existed loads as an unanchored one
+// (checked against the whole gallery's listing), so an upgrade does not discard and rebuild every
+// index (a 1M finger index takes tens of minutes to rebuild). A gallery state whose own format
+// changed is refused by the gallery (its state magic) and that snapshot alone rebuilt.
+constexpr std::uint64_t kUnanchoredFormat = 1;
+constexpr std::uint64_t kAnchoredFormat = 2;
+// The fewest bytes one listed template takes in the file (id, person, seal length).
+constexpr std::uint64_t kMinTemplateBytes = 3 * sizeof(std::uint64_t);
 constexpr std::size_t kMaxAuditHashBytes = 128;
 constexpr std::size_t kMaxSealIdBytes = 256;
 constexpr std::string_view kSuffix = ".snap";
@@ -101,6 +108,7 @@ class StateReaderAdapter final : public GalleryStateReader {
     ABIS_RETURN_IF_ERROR(in_.Skip(bytes));
     return where;
   }
+  std::optional<std::uint64_t> RemainingBytes() const override { return in_.file()->size() - in_.position(); }
 
  private:
   SealedPageCursor& in_;
@@ -242,14 +250,17 @@ Result<std::uint64_t> GalleryIndexSnapshots::Write(const GalleryIndexKey& key,
   } remove_temporary{temporary};
   ABIS_ASSIGN_OR_RETURN(std::unique_ptr<SealedPageWriter> out,
                         SealedPageWriter::Create(temporary, key_, AssociatedData(key)));
-  ABIS_RETURN_IF_ERROR(WriteWord(*out, kContentFormat));
+  const bool anchored = content.audit_seq > 0;
+  ABIS_RETURN_IF_ERROR(WriteWord(*out, anchored ? kAnchoredFormat : kUnanchoredFormat));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.generation)));
   ABIS_RETURN_IF_ERROR(WriteWord(*out, content.skipped_templates));
-  if (content.audit_hash.size() > kMaxAuditHashBytes) return Status::InvalidArgument("an audit hash over 128 bytes");
-  ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.audit_seq)));
-  ABIS_RETURN_IF_ERROR(WriteWord(*out, content.audit_hash.size()));
-  ABIS_RETURN_IF_ERROR(
-      out->Write({reinterpret_cast<const std::uint8_t*>(content.audit_hash.data()), content.audit_hash.size()}));
+  if (anchored) {
+    if (content.audit_hash.size() > kMaxAuditHashBytes) return Status::InvalidArgument("an audit hash over 128 bytes");
+    ABIS_RETURN_IF_ERROR(WriteWord(*out, static_cast<std::uint64_t>(content.audit_seq)));
+    ABIS_RETURN_IF_ERROR(WriteWord(*out, content.audit_hash.size()));
+    ABIS_RETURN_IF_ERROR(
+        out->Write({reinterpret_cast<const std::uint8_t*>(content.audit_hash.data()), content.audit_hash.size()}));
+  }
   ABIS_RETURN_IF_ERROR(WriteWord(*out, content.templates.size()));
   for (const SnapshotTemplate& item : content.templates) {
     if (item.seal_id.size() > kMaxSealIdBytes) return Status::InvalidArgument("a seal id longer than 256 bytes");
@@ -291,7 +302,9 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
                           SealedPageFile::Open(file, key_, AssociatedData(key)));
     auto in = std::make_unique<SealedPageCursor>(std::move(sealed));
     ABIS_ASSIGN_OR_RETURN(std::uint64_t format, ReadWord(*in));
-    if (format != kContentFormat) return Status::DataLoss("snapshot format " + std::to_string(format));
+    if (format != kUnanchoredFormat && format != kAnchoredFormat) {
+      return Status::DataLoss("snapshot format " + std::to_string(format));
+    }
     GalleryIndexSnapshotContent content;
     ABIS_ASSIGN_OR_RETURN(std::uint64_t generation, ReadWord(*in));
     content.generation = static_cast<std::int64_t>(generation);
@@ -301,16 +314,20 @@ Result<GalleryIndexSnapshotContent> GalleryIndexSnapshots::Read(const GalleryInd
                               " predates an erasure (generation " + std::to_string(floor) + ")");
     }
     ABIS_ASSIGN_OR_RETURN(content.skipped_templates, ReadWord(*in));
-    ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_seq, ReadWord(*in));
-    ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_hash_size, ReadWord(*in));
-    if (audit_seq > (std::uint64_t{1} << 62) || audit_hash_size > kMaxAuditHashBytes) {
-      return Status::DataLoss("snapshot audit anchor out of range");
+    if (format == kAnchoredFormat) {
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_seq, ReadWord(*in));
+      ABIS_ASSIGN_OR_RETURN(std::uint64_t audit_hash_size, ReadWord(*in));
+      if (audit_seq == 0 || audit_seq > (std::uint64_t{1} << 62) || audit_hash_size > kMaxAuditHashBytes) {
+        return Status::DataLoss("snapshot audit anchor out of range");
+      }
+      content.audit_seq = static_cast<std::int64_t>(audit_seq);
+      content.audit_hash.resize(audit_hash_size);
+      ABIS_RETURN_IF_ERROR(in->Read({reinterpret_cast<std::uint8_t*>(content.audit_hash.data()), audit_hash_size}));
     }
-    content.audit_seq = static_cast<std::int64_t>(audit_seq);
-    content.audit_hash.resize(audit_hash_size);
-    ABIS_RETURN_IF_ERROR(in->Read({reinterpret_cast<std::uint8_t*>(content.audit_hash.data()), audit_hash_size}));
     ABIS_ASSIGN_OR_RETURN(std::uint64_t count, ReadWord(*in));
-    if (count > (std::uint64_t{1} << 34)) return Status::DataLoss("snapshot template count out of range");
+    if (count > (in->file()->size() - in->position()) / kMinTemplateBytes) {
+      return Status::DataLoss("snapshot lists " + std::to_string(count) + " templates, more than its size holds");
+    }
     content.templates.reserve(count);
     for (std::uint64_t i = 0; i < count; ++i) {
       SnapshotTemplate item;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -65,6 +66,7 @@ class MemoryStateReader final : public GalleryStateReader {
     position_ += bytes;
     return where;
   }
+  std::optional<std::uint64_t> RemainingBytes() const override { return bytes_.size() - position_; }
   bool at_end() const { return position_ == bytes_.size(); }
   const std::shared_ptr<MemoryStateSource>& source() const { return source_; }
 

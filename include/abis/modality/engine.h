@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -113,7 +114,16 @@ class GalleryStateReader {
     (void)bytes;
     return DeferredStateBytes{};
   }
+  // The bytes left in the state when the reader knows them (a file's size), else nullopt. Counts
+  // read from a state are checked against it before anything is allocated for them, so a damaged
+  // or hostile count is a kDataLoss, not a huge allocation.
+  virtual std::optional<std::uint64_t> RemainingBytes() const { return std::nullopt; }
 };
+
+// kDataLoss unless `count` items of at least `bytes_each` bytes can still follow in `in` (always
+// true when the reader does not know what is left); `what` names them in the message.
+Status CheckStateCount(const GalleryStateReader& in, std::uint64_t count, std::uint64_t bytes_each,
+                       std::string_view what);
 
 // One 64-bit word of a gallery state, in the machine's byte order (states are local caches).
 Status WriteStateWord(GalleryStateWriter& out, std::uint64_t word);
@@ -121,7 +131,8 @@ Result<std::uint64_t> ReadStateWord(GalleryStateReader& in);
 Status WriteStateWords(GalleryStateWriter& out, std::initializer_list<std::uint64_t> words);
 
 // An array of plain values of a gallery state, as its bytes (the count is the caller's to write).
-// ReadStateArray resizes `values` to `count` first. An empty array reads and writes nothing.
+// ReadStateArray checks `count` against the bytes left (CheckStateCount), then resizes `values`. An empty array reads
+// and writes nothing.
 template <typename T>
 Status WriteStateArray(GalleryStateWriter& out, std::span<const T> values) {
   static_assert(std::is_trivially_copyable_v<T>);
@@ -135,6 +146,7 @@ Status WriteStateArray(GalleryStateWriter& out, const std::vector<T>& values) {
 template <typename T>
 Status ReadStateArray(GalleryStateReader& in, std::vector<T>& values, std::uint64_t count) {
   static_assert(std::is_trivially_copyable_v<T>);
+  ABIS_RETURN_IF_ERROR(CheckStateCount(in, count, sizeof(T), "array items"));
   values.resize(count);
   if (values.empty()) return Status::Ok();
   return in.Read({reinterpret_cast<std::uint8_t*>(values.data()), values.size() * sizeof(T)});
