@@ -455,7 +455,7 @@ void AbisSystem::AuditIndexFindingsOfFailedSearch(const Operator& op) {
 
 Result<std::size_t> AbisSystem::RefreshGalleryIndexes(const Operator& op, const std::string& gallery_name) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kEnrol, "bring gallery indexes up to date"));
-  ABIS_ASSIGN_OR_RETURN(const Gallery gallery, store_->FindGallery(gallery_name));
+  ABIS_ASSIGN_OR_RETURN(const Gallery gallery, store_->FindGalleryWithoutMemberCount(gallery_name));
   std::size_t templates = 0;
   Status first_failure = Status::Ok();  // an index that fails does not stop the others
   for (const Modality modality : {Modality::kFace, Modality::kFinger}) {
@@ -538,7 +538,7 @@ Result<Gallery> AbisSystem::CreateGallery(const Operator& op, const Gallery& gal
 Status AbisSystem::AddToGallery(const Operator& op, const std::string& gallery, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
   return store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGalleryWithoutMemberCount(gallery));
     if (g.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("persons join watchlist '" + gallery +
                                         "' through a watchlist entry (authority reference, reason, expiry)");
@@ -554,7 +554,7 @@ Status AbisSystem::AddToGallery(const Operator& op, const std::string& gallery, 
 Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "change galleries"));
   return store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGalleryWithoutMemberCount(gallery));
     if (g.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("persons leave watchlist '" + gallery +
                                         "' when their watchlist entries end (end each entry with a reason)");
@@ -580,7 +580,7 @@ Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "watchlist reason", 1000, /*required=*/true));
   std::int64_t entry_id = 0;
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGalleryWithoutMemberCount(gallery));
     if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
     ABIS_ASSIGN_OR_RETURN(Person p, store_->FindPerson(person));
     WatchlistEntry entry;
@@ -602,7 +602,7 @@ Result<std::vector<WatchlistEntry>> AbisSystem::ListWatchlistEntries(const Opera
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "list watchlist entries"));
   std::vector<WatchlistEntry> entries;
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGalleryWithoutMemberCount(gallery));
     if (g.kind != GalleryKind::kWatchlist) return Status::FailedPrecondition("gallery '" + gallery + "' is not a watchlist");
     ABIS_ASSIGN_OR_RETURN(entries, store_->ListWatchlistEntries(g.id));
     std::vector<std::int64_t> persons;
@@ -622,7 +622,7 @@ Status AbisSystem::EndWatchlistEntry(const Operator& op, const std::string& gall
   ABIS_RETURN_IF_ERROR(Require(op, Action::kManageGalleries, "end watchlist entries"));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(reason, "reason for ending the watchlist entry", 1000, /*required=*/true));
   return store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery g, store_->FindGalleryWithoutMemberCount(gallery));
     ABIS_ASSIGN_OR_RETURN(WatchlistEntry entry, store_->GetWatchlistEntry(entry_id));
     if (entry.gallery_id != g.id) {
       return Status::NotFound("watchlist '" + gallery + "' has no entry " + std::to_string(entry_id));
@@ -685,7 +685,7 @@ Result<EnrolResult> AbisSystem::StoreEnrolment(const Operator& op, const EnrolRe
   ABIS_ASSIGN_OR_RETURN(result.template_id, store_->AddTemplate(result.sample_id, person.id, biometric_template));
   std::vector<std::int64_t> gallery_ids;
   for (const auto& name : request.galleries) {
-    ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
+    ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGalleryWithoutMemberCount(name));
     if (gallery.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("enrolment cannot add to watchlist '" + name + "'");
     }
@@ -801,7 +801,7 @@ Result<SearchResult> AbisSystem::RunSearch(const Operator& op, const SearchReque
     CandidateEvidence evidence;
     ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
       ABIS_ASSIGN_OR_RETURN(std::int64_t generation, store_->GalleryGeneration());
-      ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGallery(request.gallery));
+      ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGalleryWithoutMemberCount(request.gallery));
       std::vector<Probe> person_probes;
       if (!request.probe_person.empty()) {
         ABIS_ASSIGN_OR_RETURN(Person person, store_->FindPerson(request.probe_person));

@@ -14,7 +14,7 @@ Result<std::vector<WatchlistAlert>> RaiseWatchlistAlerts(Store& store, const Ope
   bool any_hit = false;
   for (const auto& candidate : result.candidates) any_hit = any_hit || candidate.hit;
   if (!any_hit) return alerts;
-  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store.ListGalleries());
+  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store.ListGalleriesWithoutMemberCount());
   ABIS_RETURN_IF_ERROR(store.Transaction([&]() -> Status {
     for (std::size_t rank = 0; rank < result.candidates.size(); ++rank) {
       const CandidateResult& candidate = result.candidates[rank];

@@ -116,7 +116,7 @@ Result<std::vector<std::string>> AbisSystem::ListPendingDedup(const Operator& op
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("the limit must be 1-10000");
   std::vector<std::string> out;
   ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGalleryWithoutMemberCount(gallery));
     ABIS_ASSIGN_OR_RETURN(auto markers, store_->ListPendingDedup(found.id, after_person_id, limit));
     for (const Store::PendingDedup& marker : markers) {
       out.push_back(marker.external_id);
@@ -137,7 +137,7 @@ Result<NewPersonsCommit> AbisSystem::CommitNewPersons(const Operator& op, const 
     commit = NewPersonsCommit();
     commit.outcomes.assign(persons.size(), Status::Ok());
     commit.person_ids.assign(persons.size(), 0);
-    ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(batch.gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGalleryWithoutMemberCount(batch.gallery));
     if (gallery.kind == GalleryKind::kWatchlist) {
       return Status::FailedPrecondition("enrolment cannot add to watchlist '" + batch.gallery + "'");
     }

@@ -161,8 +161,8 @@ Result<DviJobResult> AbisSystem::RunDviJob(const Operator& op, const DviJobReque
   std::vector<std::int64_t> persons_read;
   std::map<std::string, std::int64_t> person_of_external_id;
   ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(remains_gallery, store_->FindGallery(request.remains_gallery));
-    ABIS_ASSIGN_OR_RETURN(families_gallery, store_->FindGallery(request.families_gallery));
+    ABIS_ASSIGN_OR_RETURN(remains_gallery, store_->FindGalleryWithoutMemberCount(request.remains_gallery));
+    ABIS_ASSIGN_OR_RETURN(families_gallery, store_->FindGalleryWithoutMemberCount(request.families_gallery));
     // Each member of the wanted category with its active DNA templates; the others skipped.
     auto for_each_member = [&](const Gallery& gallery, PersonCategory category,
                                const std::function<Status(const Person&, std::vector<StoredDnaTemplate>&)>& use) {

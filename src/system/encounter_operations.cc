@@ -54,7 +54,7 @@ Result<PersonEncounters> AbisSystem::ReadEncounter(const Operator& op, const std
 }
 
 Result<bool> AbisSystem::OnActiveWatchlist(std::int64_t person_id) {
-  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store_->ListGalleries());
+  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store_->ListGalleriesWithoutMemberCount());
   std::string now = NowUtcIso8601();
   for (const Gallery& gallery : galleries) {
     if (gallery.kind != GalleryKind::kWatchlist) continue;
@@ -195,7 +195,7 @@ Result<std::vector<GalleryMember>> AbisSystem::ListGalleryMembers(const Operator
   if (limit < 1 || limit > 10000) return Status::InvalidArgument("list limit must be 1-10000");
   std::vector<GalleryMember> members;
   ABIS_RETURN_IF_ERROR(store_->Transaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGallery(gallery));
+    ABIS_ASSIGN_OR_RETURN(Gallery found, store_->FindGalleryWithoutMemberCount(gallery));
     ABIS_ASSIGN_OR_RETURN(auto rows, store_->ListGalleryMembers(found.id, after_person_id, limit));
     for (const auto& [person_id, external_id] : rows) {
       GalleryMember member{person_id, external_id, {}};
@@ -220,14 +220,14 @@ Status AbisSystem::SetPersonGalleries(const Operator& op, const std::string& per
     ABIS_ASSIGN_OR_RETURN(Person found, store_->FindPerson(person));
     std::set<std::int64_t> wanted;
     for (const std::string& name : galleries) {
-      ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGallery(name));
+      ABIS_ASSIGN_OR_RETURN(Gallery gallery, store_->FindGalleryWithoutMemberCount(name));
       if (gallery.kind == GalleryKind::kWatchlist) {
         return Status::FailedPrecondition("persons join watchlist '" + name +
                                           "' through a watchlist entry (authority reference, reason, expiry)");
       }
       wanted.insert(gallery.id);
     }
-    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> all, store_->ListGalleries());
+    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> all, store_->ListGalleriesWithoutMemberCount());
     ABIS_ASSIGN_OR_RETURN(std::vector<std::string> current, store_->GalleriesOfPerson(found.id));
     std::vector<std::int64_t> added;
     std::vector<std::int64_t> removed;

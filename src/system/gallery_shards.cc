@@ -189,7 +189,7 @@ Result<std::size_t> GalleryShards::LoadAll() {
   std::int64_t generation = 0;
   ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
     ABIS_ASSIGN_OR_RETURN(generation, store_->GalleryGeneration());
-    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store_->ListGalleries());
+    ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, store_->ListGalleriesWithoutMemberCount());
     for (const Gallery& gallery : galleries) {
       for (Modality modality : {Modality::kFace, Modality::kFinger}) {
         auto engine = engines_(modality);

@@ -141,7 +141,7 @@ Result<KinshipSearchResult> AbisSystem::RunKinshipSearch(const Operator& op, con
   std::map<std::string, std::int64_t> person_of_external_id;  // every stored person whose profile was used
   std::vector<std::int64_t> family_person_ids;                // family -> remains: the references used
   ABIS_RETURN_IF_ERROR(store_->ReadTransaction([&]() -> Status {
-    ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGallery(request.gallery));
+    ABIS_ASSIGN_OR_RETURN(gallery, store_->FindGalleryWithoutMemberCount(request.gallery));
     const PersonCategory probe_category =
         to_families ? PersonCategory::kUnidentifiedRemains : PersonCategory::kMissingPersonReference;
     if (!request.probe_person.empty()) {

@@ -242,8 +242,13 @@ class Store : public AuditStorage {
 
   // --- galleries and watchlists ---
   virtual Result<std::int64_t> CreateGallery(const Gallery& gallery) = 0;
+  // FindGallery and ListGalleries count each gallery's members (Gallery::member_count), which reads
+  // every member row: about 0.1 s per million members. Searches, enrolments and other per-request
+  // paths use the ...WithoutMemberCount forms, which leave member_count at -1.
   virtual Result<Gallery> FindGallery(std::string_view name) = 0;
   virtual Result<std::vector<Gallery>> ListGalleries() = 0;
+  virtual Result<Gallery> FindGalleryWithoutMemberCount(std::string_view name) = 0;
+  virtual Result<std::vector<Gallery>> ListGalleriesWithoutMemberCount() = 0;
   virtual Status AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) = 0;
   virtual Status RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) = 0;
   virtual Result<std::vector<std::string>> GalleriesOfPerson(std::int64_t person_id) = 0;

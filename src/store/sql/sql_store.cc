@@ -645,7 +645,8 @@ Result<std::int64_t> SqlStore::CountSamples(std::int64_t person_id) {
 Result<std::int64_t> SqlStore::CreateGallery(const Gallery& gallery) {
   ABIS_RETURN_IF_ERROR(ValidateIdentifier(gallery.name, "gallery name", 100));
   ABIS_RETURN_IF_ERROR(ValidateFreeText(gallery.description, "gallery description", 1000, /*required=*/false));
-  if (FindGallery(gallery.name).ok()) return Status::AlreadyExists("gallery '" + gallery.name + "' already exists");
+  if (FindGalleryWithoutMemberCount(gallery.name).ok())
+    return Status::AlreadyExists("gallery '" + gallery.name + "' already exists");
   ABIS_ASSIGN_OR_RETURN(
       auto insert,
       db_->Prepare("INSERT INTO galleries (name, kind, description, created_at) VALUES (?, ?, ?, ?) RETURNING id"));
@@ -656,10 +657,16 @@ Result<std::int64_t> SqlStore::CreateGallery(const Gallery& gallery) {
   return insert.RunReturningId();
 }
 
-Result<Gallery> SqlStore::FindGallery(std::string_view name) {
-  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT g.id, g.name, g.kind, g.description, (SELECT count(*) FROM "
-                                                 "gallery_members m WHERE m.gallery_id = g.id) FROM galleries g "
-                                                 "WHERE g.name = ?"));
+namespace {
+
+// One gallery by name; its members counted when `counted` (else member_count is -1).
+Result<Gallery> FindGalleryRow(SqlConnection& db, std::string_view name, bool counted) {
+  ABIS_ASSIGN_OR_RETURN(auto query,
+                        db.Prepare(counted ? "SELECT g.id, g.name, g.kind, g.description, (SELECT count(*) FROM "
+                                             "gallery_members m WHERE m.gallery_id = g.id) FROM galleries g "
+                                             "WHERE g.name = ?"
+                                           : "SELECT g.id, g.name, g.kind, g.description, -1 FROM galleries g "
+                                             "WHERE g.name = ?"));
   query.Bind(1, name);
   ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
   if (!row) return Status::NotFound("no gallery '" + std::string(name) + "'");
@@ -672,8 +679,8 @@ Result<Gallery> SqlStore::FindGallery(std::string_view name) {
   return gallery;
 }
 
-Result<std::vector<Gallery>> SqlStore::ListGalleries() {
-  ABIS_ASSIGN_OR_RETURN(auto query, db_->Prepare("SELECT name FROM galleries ORDER BY name"));
+Result<std::vector<Gallery>> ListGalleryRows(SqlConnection& db, bool counted) {
+  ABIS_ASSIGN_OR_RETURN(auto query, db.Prepare("SELECT name FROM galleries ORDER BY name"));
   std::vector<std::string> names;
   while (true) {
     ABIS_ASSIGN_OR_RETURN(bool row, query.Step());
@@ -682,10 +689,24 @@ Result<std::vector<Gallery>> SqlStore::ListGalleries() {
   }
   std::vector<Gallery> out;
   for (const auto& name : names) {
-    ABIS_ASSIGN_OR_RETURN(Gallery gallery, FindGallery(name));
+    ABIS_ASSIGN_OR_RETURN(Gallery gallery, FindGalleryRow(db, name, counted));
     out.push_back(std::move(gallery));
   }
   return out;
+}
+
+}  // namespace
+
+Result<Gallery> SqlStore::FindGallery(std::string_view name) { return FindGalleryRow(*db_, name, /*counted=*/true); }
+
+Result<std::vector<Gallery>> SqlStore::ListGalleries() { return ListGalleryRows(*db_, /*counted=*/true); }
+
+Result<Gallery> SqlStore::FindGalleryWithoutMemberCount(std::string_view name) {
+  return FindGalleryRow(*db_, name, /*counted=*/false);
+}
+
+Result<std::vector<Gallery>> SqlStore::ListGalleriesWithoutMemberCount() {
+  return ListGalleryRows(*db_, /*counted=*/false);
 }
 
 Status SqlStore::AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) {

@@ -94,6 +94,8 @@ class SqlStore : public Store {
   Result<std::int64_t> CreateGallery(const Gallery& gallery) override;
   Result<Gallery> FindGallery(std::string_view name) override;
   Result<std::vector<Gallery>> ListGalleries() override;
+  Result<Gallery> FindGalleryWithoutMemberCount(std::string_view name) override;
+  Result<std::vector<Gallery>> ListGalleriesWithoutMemberCount() override;
   Status AddGalleryMember(std::int64_t gallery_id, std::int64_t person_id) override;
   Status RemoveGalleryMember(std::int64_t gallery_id, std::int64_t person_id) override;
   Result<std::vector<std::string>> GalleriesOfPerson(std::int64_t person_id) override;
