@@ -428,7 +428,7 @@ MosipOutcome MosipStoreHandler::ReferenceCount(std::int64_t* count) {
 }
 
 MosipOutcome MosipStoreHandler::Ping() {
-  Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery);
+  Result<Gallery> gallery = system_.FindGallery(operator_, config_.gallery, AbisSystem::MemberCount::kNotCounted);
   if (!gallery.ok()) return Internal("gallery '" + config_.gallery + "'", gallery.status());
   return MosipOutcome::Ok();
 }

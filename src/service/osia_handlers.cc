@@ -336,7 +336,9 @@ Result<Reply> OsiaHandlers::VerifyTwoSets(AbisSystem& system, const Call& call) 
 
 // --- galleries, alerts, reviews ---
 Result<Reply> OsiaHandlers::ReadGalleries(AbisSystem& system, const Call& call) {
-  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries, system.ListGalleries(call.op));
+  // Names only: the members are not counted (a walk of every member row).
+  ABIS_ASSIGN_OR_RETURN(std::vector<Gallery> galleries,
+                        system.ListGalleries(call.op, AbisSystem::MemberCount::kNotCounted));
   nlohmann::json names = nlohmann::json::array();
   for (const Gallery& gallery : galleries) names.push_back(gallery.name);
   return Reply{200, names, {}};

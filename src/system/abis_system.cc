@@ -394,9 +394,9 @@ Result<std::vector<Person>> AbisSystem::ListPersons(const Operator& op, std::int
   return store_->ListPersons(after_id, limit);
 }
 
-Result<Gallery> AbisSystem::FindGallery(const Operator& op, const std::string& name) {
+Result<Gallery> AbisSystem::FindGallery(const Operator& op, const std::string& name, MemberCount count) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "read galleries"));
-  return store_->FindGallery(name);
+  return count == MemberCount::kCounted ? store_->FindGallery(name) : store_->FindGalleryWithoutMemberCount(name);
 }
 
 Result<std::vector<std::string>> AbisSystem::GalleriesOfPerson(const Operator& op, const std::string& external_id) {
@@ -567,9 +567,9 @@ Status AbisSystem::RemoveFromGallery(const Operator& op, const std::string& gall
   });
 }
 
-Result<std::vector<Gallery>> AbisSystem::ListGalleries(const Operator& op) {
+Result<std::vector<Gallery>> AbisSystem::ListGalleries(const Operator& op, MemberCount count) {
   ABIS_RETURN_IF_ERROR(Require(op, Action::kReadPerson, "list galleries"));
-  return store_->ListGalleries();
+  return count == MemberCount::kCounted ? store_->ListGalleries() : store_->ListGalleriesWithoutMemberCount();
 }
 
 Result<std::int64_t> AbisSystem::AddWatchlistEntry(const Operator& op, const std::string& gallery,

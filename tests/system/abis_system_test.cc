@@ -1,5 +1,7 @@
 #include "abis/system/abis_system.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <sstream>
@@ -128,7 +130,10 @@ TEST_F(AbisSystemTest, SearchAndEnrolmentDoNotCountTheGallerysMembers) {
   ASSERT_FALSE(result->candidates.empty());
   EXPECT_TRUE(result->candidates[0].hit);  // so the watchlist alerts were looked for
   EXPECT_FALSE(statements.empty());
-  for (const std::string& sql : statements) EXPECT_EQ(sql.find("FROM gallery_members m"), std::string::npos) << sql;
+  for (std::string sql : statements) {
+    std::transform(sql.begin(), sql.end(), sql.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_EQ(sql.find("count(*) from gallery_members"), std::string::npos) << sql;
+  }
   // The listings an administrator asks for still count.
   auto listed = system_->ListGalleries(admin_);
   ASSERT_TRUE(listed.ok());

@@ -85,7 +85,7 @@ struct Gallery {
   std::string name;
   GalleryKind kind = GalleryKind::kRegister;
   std::string description;
-  std::int64_t member_count = 0;  // -1 when the lookup did not count them (Store::FindGallery)
+  std::int64_t member_count = 0;  // -1 from the uncounted lookups (Store::FindGalleryWithoutMemberCount)
 };
 
 struct WatchlistEntry {

@@ -244,7 +244,8 @@ class Store : public AuditStorage {
   virtual Result<std::int64_t> CreateGallery(const Gallery& gallery) = 0;
   // FindGallery and ListGalleries count each gallery's members (Gallery::member_count), which reads
   // every member row: about 0.1 s per million members. Searches, enrolments and other per-request
-  // paths use the ...WithoutMemberCount forms, which leave member_count at -1.
+  // paths use the ...WithoutMemberCount forms, which leave member_count at -1 (a MOSIP IDENTIFY
+  // still counts: it spreads the requested FPR over the gallery's records).
   virtual Result<Gallery> FindGallery(std::string_view name) = 0;
   virtual Result<std::vector<Gallery>> ListGalleries() = 0;
   virtual Result<Gallery> FindGalleryWithoutMemberCount(std::string_view name) = 0;

@@ -420,8 +420,13 @@ class AbisSystem {
   // A person with the ids of its templates and galleries; audited as a read.
   Result<PersonRecord> ShowPerson(const Operator& op, const std::string& external_id);
   Result<std::vector<Person>> ListPersons(const Operator& op, std::int64_t after_id, int limit);
-  // A gallery by name with its member count (role: read persons; not audited: no person named).
-  Result<Gallery> FindGallery(const Operator& op, const std::string& name);
+  // Whether a gallery lookup counts the members (Gallery::member_count): the count reads every
+  // member row (about 0.1 s per million), so per-request paths that need only the gallery's id,
+  // kind or name ask for kNotCounted (member_count is then -1).
+  enum class MemberCount { kCounted, kNotCounted };
+  // A gallery by name (role: read persons; not audited: no person named).
+  Result<Gallery> FindGallery(const Operator& op, const std::string& name,
+                              MemberCount count = MemberCount::kCounted);
   // The galleries a person belongs to (role: read persons); kNotFound for an unknown person.
   Result<std::vector<std::string>> GalleriesOfPerson(const Operator& op, const std::string& external_id);
   // Whether a person with this external id exists (role: read persons; not audited: it names no
@@ -455,7 +460,7 @@ class AbisSystem {
   Result<Gallery> CreateGallery(const Operator& op, const Gallery& gallery);
   Status AddToGallery(const Operator& op, const std::string& gallery, const std::string& person);
   Status RemoveFromGallery(const Operator& op, const std::string& gallery, const std::string& person);
-  Result<std::vector<Gallery>> ListGalleries(const Operator& op);
+  Result<std::vector<Gallery>> ListGalleries(const Operator& op, MemberCount count = MemberCount::kCounted);
   // Members after `after_person_id` in person-id order, at most `limit` (1-10000); audited
   // ("gallery.members"): the list says who is on a gallery or watchlist.
   Result<std::vector<GalleryMember>> ListGalleryMembers(const Operator& op, const std::string& gallery,
